@@ -1,0 +1,114 @@
+package task
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+)
+
+// Status is a task's successFlag (contract §3).
+type Status string
+
+// Task states. A task starts Pending and ends in exactly one of the others;
+// Success may later become CallbackException when every callback attempt fails.
+const (
+	StatusPending           Status = "PENDING"
+	StatusSuccess           Status = "SUCCESS"
+	StatusCreateFailed      Status = "CREATE_TASK_FAILED"
+	StatusRenderFailed      Status = "GENERATE_MP4_FAILED"
+	StatusCallbackException Status = "CALLBACK_EXCEPTION"
+)
+
+// Failure codes carried by failure callbacks and record-info (contract §4).
+const (
+	FailUnusableSource = 400 // source audio or cover unusable: corrupt, too long, too large
+	FailDownload       = 451 // source audio could not be downloaded
+	FailInternal       = 500 // internal failure while rendering
+)
+
+// Task is one video task: a request to turn a source track into an MP4.
+type Task struct {
+	ID           string // the video task id returned by generate
+	KeyID        string // the API key that owns the task
+	MusicTaskID  string // request taskId: the source music task
+	AudioID      string // request audioId: the track inside it
+	MusicIndex   int    // the track's position in its music task
+	CallbackURL  string // optional
+	Author       string
+	DomainName   string
+	Aspect       string // mvgen extension; "" means the default 16:9
+	Status       Status
+	Progress     int    // 0-100 while pending
+	ErrorCode    int    // set when failed: 400, 451 or 500
+	ErrorMessage string // set when failed
+	RenderKey    string // identical requests share one rendered file
+	VideoKey     string // blob key of the video, once rendered
+	WebhookID    string // the one webhook-id of every attempt of this task's callback
+	CreatedAt    time.Time
+	CompletedAt  time.Time // zero while pending
+	ExpiresAt    time.Time // link expiry; zero while pending or failed
+
+	// Idempotency: set when generate was called with an Idempotency-Key.
+	IdempotencyKey string
+	RequestHash    string
+}
+
+// Done reports whether the task has left PENDING.
+func (t *Task) Done() bool { return t.Status != StatusPending }
+
+// Failed reports whether the task ended without a video.
+func (t *Task) Failed() bool {
+	return t.Status == StatusCreateFailed || t.Status == StatusRenderFailed
+}
+
+// Track is one audio track of the catalogue (contract §6, §9).
+type Track struct {
+	MusicTaskID string // the music task (taskId in the API)
+	ID          string // audioId
+	KeyID       string
+	MusicIndex  int
+	Title       string
+	Tags        string
+	AudioURL    string // remote source, fetched at render time
+	ImageURL    string // remote cover, fetched at render time
+	AudioKey    string // blob key of an uploaded audio file
+	CoverKey    string // blob key of an uploaded cover
+	CreatedAt   time.Time
+}
+
+// Key is an API key. The token itself is never stored, only its hash.
+type Key struct {
+	ID            string
+	Name          string
+	TokenHash     []byte
+	WebhookSecret string // whsec_…; needed in clear to sign callbacks
+	// PrevWebhookSecret still signs until PrevSecretUntil (key rotation).
+	PrevWebhookSecret string
+	PrevSecretUntil   time.Time
+	CreatedAt         time.Time
+	RevokedAt         time.Time // zero while active
+}
+
+// Revoked reports whether the key has been revoked.
+func (k *Key) Revoked() bool { return !k.RevokedAt.IsZero() }
+
+// Attempt is one callback delivery attempt (contract §5.3).
+type Attempt struct {
+	TaskID     string
+	Attempt    int
+	At         time.Time
+	Duration   time.Duration
+	StatusCode int    // 0 when no HTTP answer arrived
+	Error      string // transport error, if any
+	Response   string // first bytes of the answer
+}
+
+// NewID returns an unguessable URL-safe id: 128 random bits as 32 hex digits,
+// the shape of the hosted services' task ids.
+func NewID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
