@@ -11,14 +11,14 @@ type Code string
 
 // Error codes.
 const (
-	EInvalid      Code = "invalid"       // validation failed (422)
-	EBadRequest   Code = "bad_request"   // malformed JSON or wrong JSON types (400)
-	EUnauthorized Code = "unauthorized"  // missing, unknown or revoked key (401)
-	ENotFound     Code = "not_found"     // no such object for this key (404)
-	EConflict     Code = "conflict"      // idempotency key reused with another body (409)
-	ETooLarge     Code = "too_large"     // body over the size limit (413)
-	EUnavailable  Code = "unavailable"   // draining for maintenance (455)
-	EInternal     Code = "internal"      // anything else (500)
+	EInvalid      Code = "invalid"      // validation failed (422)
+	EBadRequest   Code = "bad_request"  // malformed JSON or wrong JSON types (400)
+	EUnauthorized Code = "unauthorized" // missing, unknown or revoked key (401)
+	ENotFound     Code = "not_found"    // no such object for this key (404)
+	EConflict     Code = "conflict"     // idempotency key reused with another body (409)
+	ETooLarge     Code = "too_large"    // body over the size limit (413)
+	EUnavailable  Code = "unavailable"  // draining for maintenance (455)
+	EInternal     Code = "internal"     // anything else (500)
 )
 
 // Error is a domain error with a message fit for the API caller.
