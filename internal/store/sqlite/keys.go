@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+const keyColumns = `id, name, token_hash, webhook_secret, prev_webhook_secret,
+	prev_secret_until, created_at, revoked_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanKey(row scanner) (*task.Key, error) {
+	var k task.Key
+	var prevUntil, created, revoked int64
+	if err := row.Scan(&k.ID, &k.Name, &k.TokenHash, &k.WebhookSecret, &k.PrevWebhookSecret,
+		&prevUntil, &created, &revoked); err != nil {
+		return nil, err
+	}
+	k.PrevSecretUntil, k.CreatedAt, k.RevokedAt = fromMS(prevUntil), fromMS(created), fromMS(revoked)
+	return &k, nil
+}
+
+// CreateKey implements store.Store.
+func (d *DB) CreateKey(ctx context.Context, k *task.Key) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_key (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.Name, k.TokenHash, k.WebhookSecret, k.PrevWebhookSecret,
+		ms(k.PrevSecretUntil), ms(k.CreatedAt), ms(k.RevokedAt))
+	if err != nil {
+		return fmt.Errorf("creating key: %w", err)
+	}
+	return nil
+}
+
+// Key implements store.Store.
+func (d *DB) Key(ctx context.Context, id string) (*task.Key, error) {
+	k, err := scanKey(d.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key WHERE id = ?`, id))
+	return k, notFound(err, task.ErrNotFound)
+}
+
+// KeyByTokenHash implements store.Store.
+func (d *DB) KeyByTokenHash(ctx context.Context, hash []byte) (*task.Key, error) {
+	k, err := scanKey(d.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key WHERE token_hash = ?`, hash))
+	return k, notFound(err, task.ErrNotFound)
+}
+
+// Keys implements store.Store.
+func (d *DB) Keys(ctx context.Context) ([]*task.Key, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys []*task.Key
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// RevokeKey implements store.Store.
+func (d *DB) RevokeKey(ctx context.Context, id string, at time.Time) error {
+	return d.updateKey(ctx, `UPDATE mvgen_key SET revoked_at = ? WHERE id = ? AND revoked_at = 0`, ms(at), id)
+}
+
+// RotateSecret implements store.Store.
+func (d *DB) RotateSecret(ctx context.Context, id, secret string, prevUntil time.Time) error {
+	return d.updateKey(ctx, `UPDATE mvgen_key SET prev_webhook_secret = webhook_secret,
+		prev_secret_until = ?, webhook_secret = ? WHERE id = ?`, ms(prevUntil), secret, id)
+}
+
+func (d *DB) updateKey(ctx context.Context, query string, args ...any) error {
+	res, err := d.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return task.ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+// Package sqlite is mvgen's embedded store: SQLite through modernc.org/sqlite
+// (no cgo) in WAL mode, with embedded migrations and River's riversqlite
+// driver sharing the database, so a task and its job commit together.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/mvgen/mvgen/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is a store.Store on one SQLite file.
+type DB struct {
+	db    *sql.DB
+	river *river.Client[*sql.Tx]
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database at path and migrates it.
+// riverConfig configures the job queue; nil gives an insert-only queue (for
+// commands such as `mvgen keys` that only write).
+func Open(ctx context.Context, path string, riverConfig *river.Config) (*DB, error) {
+	q := url.Values{}
+	for _, p := range []string{
+		"journal_mode(WAL)",
+		"busy_timeout(10000)",
+		// FULL: a commit is on disk before generate answers 200, so an
+		// accepted task survives power loss, not only a crash.
+		"synchronous(FULL)",
+		"foreign_keys(ON)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("opening sqlite %s: %w", path, err)
+	}
+	// River's SQLite driver runs operations in parallel that SQLite would
+	// refuse with SQLITE_BUSY; one connection serialises them (and SQLite
+	// serialises writers anyway).
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening sqlite %s: %w", path, err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if riverConfig == nil {
+		riverConfig = &river.Config{}
+	}
+	client, err := river.NewClient(riversqlite.New(db), riverConfig)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("creating job queue: %w", err)
+	}
+	return &DB{db: db, river: client}, nil
+}
+
+// Close closes the database. Stop the queue first.
+func (d *DB) Close() error { return d.db.Close() }
+
+// migrate applies River's migrations and then mvgen's own, each once.
+func migrate(ctx context.Context, db *sql.DB) error {
+	m, err := rivermigrate.New(riversqlite.New(db), nil)
+	if err != nil {
+		return fmt.Errorf("migrating job tables: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrating job tables: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS mvgen_migration (
+		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		if err := applyMigration(ctx, db, version, name); err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+func applyMigration(ctx context.Context, db *sql.DB, version int, name string) error {
+	body, err := migrations.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM mvgen_migration WHERE version = ?`, version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO mvgen_migration (version, applied_at) VALUES (?, ?)`,
+		version, time.Now().UnixMilli()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// inTx runs fn in a transaction.
+func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (d *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []river.JobArgs) error {
+	for _, args := range jobs {
+		if _, err := d.river.InsertTx(ctx, tx, args, nil); err != nil {
+			return fmt.Errorf("queueing %s job: %w", args.Kind(), err)
+		}
+	}
+	return nil
+}
+
+// ms converts a time to the schema's Unix milliseconds (0 for the zero time).
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMS is the inverse of ms.
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func notFound(err error, what error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return what
+	}
+	return err
+}

@@ -1,0 +1,199 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+const taskColumns = `id, key_id, music_task_id, audio_id, music_index, callback_url, author,
+	domain_name, aspect, status, progress, error_code, error_message, render_key, video_key,
+	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash`
+
+func scanTask(row scanner) (*task.Task, error) {
+	var t task.Task
+	var created, completed, expires int64
+	if err := row.Scan(&t.ID, &t.KeyID, &t.MusicTaskID, &t.AudioID, &t.MusicIndex, &t.CallbackURL,
+		&t.Author, &t.DomainName, &t.Aspect, &t.Status, &t.Progress, &t.ErrorCode, &t.ErrorMessage,
+		&t.RenderKey, &t.VideoKey, &t.WebhookID, &created, &completed, &expires,
+		&t.IdempotencyKey, &t.RequestHash); err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.CompletedAt, t.ExpiresAt = fromMS(created), fromMS(completed), fromMS(expires)
+	return &t, nil
+}
+
+// CreateTask implements store.Store.
+func (d *DB) CreateTask(ctx context.Context, t *task.Task, jobs ...river.JobArgs) (*task.Task, error) {
+	var stored *task.Task
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		if t.IdempotencyKey != "" {
+			prev, err := scanTask(tx.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM mvgen_task
+				WHERE key_id = ? AND idempotency_key = ? AND created_at > ?
+				ORDER BY created_at DESC LIMIT 1`,
+				t.KeyID, t.IdempotencyKey, ms(t.CreatedAt.Add(-store.IdempotencyWindow))))
+			switch {
+			case err == nil && prev.RequestHash == t.RequestHash:
+				stored = prev
+				return nil
+			case err == nil:
+				return store.ErrIdempotencyConflict
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO mvgen_task (`+taskColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.KeyID, t.MusicTaskID, t.AudioID, t.MusicIndex, t.CallbackURL, t.Author,
+			t.DomainName, t.Aspect, t.Status, t.Progress, t.ErrorCode, t.ErrorMessage, t.RenderKey,
+			t.VideoKey, t.WebhookID, ms(t.CreatedAt), ms(t.CompletedAt), ms(t.ExpiresAt),
+			t.IdempotencyKey, t.RequestHash)
+		if err != nil {
+			return fmt.Errorf("creating task: %w", err)
+		}
+		stored = t
+		return d.insertJobs(ctx, tx, jobs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return stored, nil
+}
+
+// Task implements store.Store.
+func (d *DB) Task(ctx context.Context, keyID, id string) (*task.Task, error) {
+	t, err := scanTask(d.db.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM mvgen_task
+		WHERE id = ? AND (? = '' OR key_id = ?)`, id, keyID, keyID))
+	return t, notFound(err, task.ErrNotFound)
+}
+
+// SetProgress implements store.Store.
+func (d *DB) SetProgress(ctx context.Context, id string, progress int) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE mvgen_task SET progress = ? WHERE id = ? AND status = ?`,
+		progress, id, task.StatusPending)
+	return err
+}
+
+// FinishTask implements store.Store.
+func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...river.JobArgs) error {
+	return d.inTx(ctx, func(tx *sql.Tx) error {
+		var renderKey string
+		err := tx.QueryRowContext(ctx, `UPDATE mvgen_task SET status = ?, progress = ?, error_code = ?,
+			error_message = ?, video_key = ?, completed_at = ?, expires_at = ?
+			WHERE id = ? AND status = ? RETURNING render_key`,
+			r.Status, progressOf(r), r.ErrorCode, r.ErrorMessage, r.VideoKey, ms(r.CompletedAt),
+			ms(r.ExpiresAt), id, task.StatusPending).Scan(&renderKey)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotPending
+		} else if err != nil {
+			return fmt.Errorf("finishing task: %w", err)
+		}
+		if r.VideoKey != "" {
+			// Identical renders share one file: record it, keeping the latest
+			// expiry of every task that links to it.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO mvgen_video (render_key, blob_key, created_at, expires_at)
+				VALUES (?, ?, ?, ?)
+				ON CONFLICT (render_key) DO UPDATE SET blob_key = excluded.blob_key,
+					expires_at = max(mvgen_video.expires_at, excluded.expires_at), purged_at = 0`,
+				renderKey, r.VideoKey, ms(r.CompletedAt), ms(r.ExpiresAt)); err != nil {
+				return fmt.Errorf("recording video: %w", err)
+			}
+		}
+		return d.insertJobs(ctx, tx, jobs)
+	})
+}
+
+func progressOf(r store.Result) int {
+	if r.Status == task.StatusSuccess {
+		return 100
+	}
+	return 0
+}
+
+// SetStatus implements store.Store.
+func (d *DB) SetStatus(ctx context.Context, id string, from, to task.Status) (bool, error) {
+	res, err := d.db.ExecContext(ctx, `UPDATE mvgen_task SET status = ? WHERE id = ? AND status = ?`, to, id, from)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+const videoColumns = `render_key, blob_key, created_at, expires_at, purged_at`
+
+func scanVideo(row scanner) (*store.Video, error) {
+	var v store.Video
+	var created, expires, purged int64
+	if err := row.Scan(&v.RenderKey, &v.BlobKey, &created, &expires, &purged); err != nil {
+		return nil, err
+	}
+	v.CreatedAt, v.ExpiresAt, v.Purged = fromMS(created), fromMS(expires), purged != 0
+	return &v, nil
+}
+
+// Video implements store.Store.
+func (d *DB) Video(ctx context.Context, renderKey string) (*store.Video, error) {
+	v, err := scanVideo(d.db.QueryRowContext(ctx, `SELECT `+videoColumns+` FROM mvgen_video WHERE render_key = ?`, renderKey))
+	return v, notFound(err, task.ErrNotFound)
+}
+
+// PurgeVideos implements store.Store.
+func (d *DB) PurgeVideos(ctx context.Context, cutoff time.Time, limit int) ([]*store.Video, error) {
+	var videos []*store.Video
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE mvgen_video SET purged_at = ?
+			WHERE render_key IN (SELECT render_key FROM mvgen_video
+				WHERE purged_at = 0 AND expires_at < ? ORDER BY expires_at LIMIT ?)
+			RETURNING `+videoColumns, time.Now().UnixMilli(), ms(cutoff), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scanVideo(rows)
+			if err != nil {
+				return err
+			}
+			videos = append(videos, v)
+		}
+		return rows.Err()
+	})
+	return videos, err
+}
+
+// AddAttempt implements store.Store.
+func (d *DB) AddAttempt(ctx context.Context, a *task.Attempt) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_callback_attempt
+		(task_id, attempt, at, duration_us, status_code, error, response) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		a.TaskID, a.Attempt, ms(a.At), a.Duration.Microseconds(), a.StatusCode, a.Error, a.Response)
+	return err
+}
+
+// Attempts implements store.Store.
+func (d *DB) Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT task_id, attempt, at, duration_us, status_code, error, response
+		FROM mvgen_callback_attempt WHERE task_id = ? ORDER BY at, rowid`, taskID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*task.Attempt
+	for rows.Next() {
+		var a task.Attempt
+		var at, dur int64
+		if err := rows.Scan(&a.TaskID, &a.Attempt, &at, &dur, &a.StatusCode, &a.Error, &a.Response); err != nil {
+			return nil, err
+		}
+		a.At, a.Duration = fromMS(at), time.Duration(dur)*time.Microsecond
+		out = append(out, &a)
+	}
+	return out, rows.Err()
+}

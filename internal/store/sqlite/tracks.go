@@ -1,0 +1,60 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+const trackColumns = `key_id, music_task_id, id, music_index, title, tags, audio_url,
+	image_url, audio_key, cover_key, created_at`
+
+func scanTrack(row scanner) (*task.Track, error) {
+	var t task.Track
+	var created int64
+	if err := row.Scan(&t.KeyID, &t.MusicTaskID, &t.ID, &t.MusicIndex, &t.Title, &t.Tags,
+		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &created); err != nil {
+		return nil, err
+	}
+	t.CreatedAt = fromMS(created)
+	return &t, nil
+}
+
+// CreateTrack implements store.Store.
+func (d *DB) CreateTrack(ctx context.Context, t *task.Track) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_track (`+trackColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.KeyID, t.MusicTaskID, t.ID, t.MusicIndex, t.Title, t.Tags, t.AudioURL,
+		t.ImageURL, t.AudioKey, t.CoverKey, ms(t.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("creating track: %w", err)
+	}
+	return nil
+}
+
+// Track implements store.Store.
+func (d *DB) Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error) {
+	t, err := scanTrack(d.db.QueryRowContext(ctx, `SELECT `+trackColumns+` FROM mvgen_track
+		WHERE key_id = ? AND music_task_id = ? AND id = ?`, keyID, musicTaskID, audioID))
+	return t, notFound(err, task.ErrNotFound)
+}
+
+// Tracks implements store.Store.
+func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Track, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+trackColumns+` FROM mvgen_track
+		WHERE key_id = ? AND music_task_id = ? ORDER BY music_index, id`, keyID, musicTaskID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var tracks []*task.Track
+	for rows.Next() {
+		t, err := scanTrack(rows)
+		if err != nil {
+			return nil, err
+		}
+		tracks = append(tracks, t)
+	}
+	return tracks, rows.Err()
+}

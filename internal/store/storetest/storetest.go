@@ -1,0 +1,323 @@
+// Package storetest is the one test suite every store driver passes, on a
+// real database: call Run from the driver's own tests.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+// Opener returns a new, empty, migrated store; the suite closes it.
+type Opener func(t *testing.T) store.Store
+
+// Run runs the suite against the stores open returns.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"Keys", testKeys},
+		{"Tracks", testTracks},
+		{"TaskScopedToKey", testTaskScopedToKey},
+		{"Idempotency", testIdempotency},
+		{"FinishTaskOnce", testFinishTaskOnce},
+		{"VideosShareAndPurge", testVideos},
+		{"SetStatus", testSetStatus},
+		{"Attempts", testAttempts},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() { s.Close() })
+			tt.fn(t, s)
+		})
+	}
+}
+
+// now is a fixed instant, truncated to what every driver stores.
+var now = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+
+func newKey(t *testing.T, s store.Store, name string) *task.Key {
+	t.Helper()
+	k := &task.Key{ID: task.NewID(), Name: name, TokenHash: []byte(task.NewID()),
+		WebhookSecret: "whsec_" + name, CreatedAt: now}
+	if err := s.CreateKey(context.Background(), k); err != nil {
+		t.Fatalf("CreateKey: %v", err)
+	}
+	return k
+}
+
+func newTask(k *task.Key) *task.Task {
+	return &task.Task{ID: task.NewID(), KeyID: k.ID, MusicTaskID: "m1", AudioID: "a1",
+		CallbackURL: "https://example.com/cb", Author: "周杰倫", DomainName: "example.com",
+		Status: task.StatusPending, RenderKey: "rk-" + task.NewID(), WebhookID: "msg_" + task.NewID(),
+		CreatedAt: now}
+}
+
+func testKeys(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a := newKey(t, s, "alice")
+	newKey(t, s, "bob")
+
+	got, err := s.KeyByTokenHash(ctx, a.TokenHash)
+	if err != nil {
+		t.Fatalf("KeyByTokenHash: %v", err)
+	}
+	if got.ID != a.ID || got.Name != "alice" || got.WebhookSecret != a.WebhookSecret || !got.CreatedAt.Equal(now) {
+		t.Errorf("KeyByTokenHash = %+v, want %+v", got, a)
+	}
+	if _, err := s.KeyByTokenHash(ctx, []byte("nope")); !errors.Is(err, task.ErrNotFound) {
+		t.Errorf("unknown token: got %v, want ErrNotFound", err)
+	}
+	keys, err := s.Keys(ctx)
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("Keys = %d keys, %v; want 2", len(keys), err)
+	}
+	if err := s.RevokeKey(ctx, a.ID, now.Add(time.Hour)); err != nil {
+		t.Fatalf("RevokeKey: %v", err)
+	}
+	if got, _ := s.Key(ctx, a.ID); !got.Revoked() {
+		t.Errorf("after RevokeKey: Revoked() = false, want true")
+	}
+	if err := s.RevokeKey(ctx, "missing", now); !errors.Is(err, task.ErrNotFound) {
+		t.Errorf("RevokeKey(missing) = %v, want ErrNotFound", err)
+	}
+
+	until := now.Add(24 * time.Hour)
+	if err := s.RotateSecret(ctx, a.ID, "whsec_new", until); err != nil {
+		t.Fatalf("RotateSecret: %v", err)
+	}
+	got, _ = s.Key(ctx, a.ID)
+	if got.WebhookSecret != "whsec_new" || got.PrevWebhookSecret != "whsec_alice" || !got.PrevSecretUntil.Equal(until) {
+		t.Errorf("after RotateSecret: secret %q prev %q until %v", got.WebhookSecret, got.PrevWebhookSecret, got.PrevSecretUntil)
+	}
+}
+
+func testTracks(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
+	for i, id := range []string{"t2", "t1"} {
+		tr := &task.Track{KeyID: a.ID, MusicTaskID: "music", ID: id, MusicIndex: 1 - i,
+			Title: "Título «" + id + "»", AudioKey: "audio/" + id, CreatedAt: now}
+		if err := s.CreateTrack(ctx, tr); err != nil {
+			t.Fatalf("CreateTrack: %v", err)
+		}
+	}
+	if err := s.CreateTrack(ctx, &task.Track{KeyID: a.ID, MusicTaskID: "music", ID: "t1", CreatedAt: now}); err == nil {
+		t.Errorf("CreateTrack with a duplicate id: got nil error, want one")
+	}
+	tracks, err := s.Tracks(ctx, a.ID, "music")
+	if err != nil {
+		t.Fatalf("Tracks: %v", err)
+	}
+	if len(tracks) != 2 || tracks[0].ID != "t1" || tracks[1].ID != "t2" {
+		t.Fatalf("Tracks = %v, want t1, t2 in musicIndex order", tracks)
+	}
+	if tracks[0].Title != "Título «t1»" || tracks[0].AudioKey != "audio/t1" {
+		t.Errorf("track fields = %+v", tracks[0])
+	}
+	if _, err := s.Track(ctx, b.ID, "music", "t1"); !errors.Is(err, task.ErrNotFound) {
+		t.Errorf("another key's track: got %v, want ErrNotFound", err)
+	}
+	if got, _ := s.Tracks(ctx, b.ID, "music"); len(got) != 0 {
+		t.Errorf("another key's Tracks = %d, want 0", len(got))
+	}
+}
+
+func testTaskScopedToKey(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
+	tk := newTask(a)
+	got, err := s.CreateTask(ctx, tk, jobs.RenderArgs{TaskID: tk.ID})
+	if err != nil || got.ID != tk.ID {
+		t.Fatalf("CreateTask = %v, %v", got, err)
+	}
+	if _, err := s.Task(ctx, b.ID, tk.ID); !errors.Is(err, task.ErrNotFound) {
+		t.Errorf("another key's task: got %v, want ErrNotFound", err)
+	}
+	for _, key := range []string{a.ID, ""} {
+		got, err := s.Task(ctx, key, tk.ID)
+		if err != nil {
+			t.Fatalf("Task(%q): %v", key, err)
+		}
+		if got.Author != "周杰倫" || got.Status != task.StatusPending || got.WebhookID != tk.WebhookID || !got.CreatedAt.Equal(now) {
+			t.Errorf("Task(%q) = %+v, want %+v", key, got, tk)
+		}
+	}
+	if err := s.SetProgress(ctx, tk.ID, 42); err != nil {
+		t.Fatalf("SetProgress: %v", err)
+	}
+	if got, _ := s.Task(ctx, "", tk.ID); got.Progress != 42 {
+		t.Errorf("Progress = %d, want 42", got.Progress)
+	}
+}
+
+func testIdempotency(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
+	first := newTask(a)
+	first.IdempotencyKey, first.RequestHash = "retry-1", "hash-A"
+	if _, err := s.CreateTask(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+
+	again := newTask(a)
+	again.IdempotencyKey, again.RequestHash = "retry-1", "hash-A"
+	again.CreatedAt = now.Add(time.Hour)
+	got, err := s.CreateTask(ctx, again)
+	if err != nil || got.ID != first.ID {
+		t.Errorf("same key and body: got %v, %v; want the original task %s", got, err, first.ID)
+	}
+	if _, err := s.Task(ctx, "", again.ID); !errors.Is(err, task.ErrNotFound) {
+		t.Errorf("a replay stored a second task: Task = %v", err)
+	}
+
+	other := newTask(a)
+	other.IdempotencyKey, other.RequestHash = "retry-1", "hash-B"
+	if _, err := s.CreateTask(ctx, other); !errors.Is(err, store.ErrIdempotencyConflict) {
+		t.Errorf("same key, other body: got %v, want ErrIdempotencyConflict", err)
+	}
+
+	otherKey := newTask(b)
+	otherKey.IdempotencyKey, otherKey.RequestHash = "retry-1", "hash-B"
+	if got, err := s.CreateTask(ctx, otherKey); err != nil || got.ID != otherKey.ID {
+		t.Errorf("same idempotency key under another API key: got %v, %v; want a new task", got, err)
+	}
+
+	late := newTask(a)
+	late.IdempotencyKey, late.RequestHash = "retry-1", "hash-B"
+	late.CreatedAt = now.Add(store.IdempotencyWindow + time.Minute)
+	if got, err := s.CreateTask(ctx, late); err != nil || got.ID != late.ID {
+		t.Errorf("after the window: got %v, %v; want a new task", got, err)
+	}
+}
+
+func testFinishTaskOnce(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	k := newKey(t, s, "alice")
+	tk := newTask(k)
+	if _, err := s.CreateTask(ctx, tk); err != nil {
+		t.Fatal(err)
+	}
+	r := store.Result{Status: task.StatusCreateFailed, ErrorCode: 451, ErrorMessage: "Source audio file download failed",
+		CompletedAt: now.Add(time.Minute)}
+	if err := s.FinishTask(ctx, tk.ID, r, jobs.CallbackArgs{TaskID: tk.ID}); err != nil {
+		t.Fatalf("FinishTask: %v", err)
+	}
+	got, _ := s.Task(ctx, "", tk.ID)
+	if got.Status != task.StatusCreateFailed || got.ErrorCode != 451 || got.ErrorMessage != r.ErrorMessage ||
+		!got.CompletedAt.Equal(r.CompletedAt) || got.VideoKey != "" {
+		t.Errorf("after FinishTask: %+v", got)
+	}
+	r.Status = task.StatusSuccess
+	if err := s.FinishTask(ctx, tk.ID, r); !errors.Is(err, store.ErrNotPending) {
+		t.Errorf("second FinishTask: got %v, want ErrNotPending", err)
+	}
+	if err := s.FinishTask(ctx, "missing", r); !errors.Is(err, store.ErrNotPending) {
+		t.Errorf("FinishTask(missing): got %v, want ErrNotPending", err)
+	}
+}
+
+func testVideos(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	k := newKey(t, s, "alice")
+	t1, t2 := newTask(k), newTask(k)
+	t2.RenderKey = t1.RenderKey
+	for _, tk := range []*task.Task{t1, t2} {
+		if _, err := s.CreateTask(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finish := func(id string, completed time.Time) {
+		t.Helper()
+		err := s.FinishTask(ctx, id, store.Result{Status: task.StatusSuccess, VideoKey: "videos/" + t1.RenderKey + ".mp4",
+			CompletedAt: completed, ExpiresAt: completed.Add(14 * 24 * time.Hour)})
+		if err != nil {
+			t.Fatalf("FinishTask: %v", err)
+		}
+	}
+	finish(t1.ID, now)
+	finish(t2.ID, now.Add(48*time.Hour))
+	v, err := s.Video(ctx, t1.RenderKey)
+	if err != nil {
+		t.Fatalf("Video: %v", err)
+	}
+	if want := now.Add(16 * 24 * time.Hour); !v.ExpiresAt.Equal(want) || v.Purged || v.BlobKey != "videos/"+t1.RenderKey+".mp4" {
+		t.Errorf("shared video = %+v, want expiry %v (the later task's)", v, want)
+	}
+	if got, _ := s.Task(ctx, "", t1.ID); got.Progress != 100 || got.VideoKey != v.BlobKey {
+		t.Errorf("finished task: progress %d video %q", got.Progress, got.VideoKey)
+	}
+
+	purged, err := s.PurgeVideos(ctx, now.Add(15*24*time.Hour), 10)
+	if err != nil || len(purged) != 0 {
+		t.Errorf("PurgeVideos before the latest expiry = %v, %v; want none", purged, err)
+	}
+	purged, err = s.PurgeVideos(ctx, now.Add(17*24*time.Hour), 10)
+	if err != nil || len(purged) != 1 || purged[0].RenderKey != t1.RenderKey {
+		t.Fatalf("PurgeVideos after expiry = %v, %v; want the shared video", purged, err)
+	}
+	if v, _ := s.Video(ctx, t1.RenderKey); !v.Purged {
+		t.Errorf("Video after purge: Purged = false")
+	}
+	if again, _ := s.PurgeVideos(ctx, now.Add(17*24*time.Hour), 10); len(again) != 0 {
+		t.Errorf("a second PurgeVideos returned %d videos again", len(again))
+	}
+	if _, err := s.Video(ctx, "missing"); !errors.Is(err, task.ErrNotFound) {
+		t.Errorf("Video(missing) = %v, want ErrNotFound", err)
+	}
+}
+
+func testSetStatus(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	k := newKey(t, s, "alice")
+	tk := newTask(k)
+	if _, err := s.CreateTask(ctx, tk); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.SetStatus(ctx, tk.ID, task.StatusSuccess, task.StatusCallbackException); err != nil || ok {
+		t.Errorf("SetStatus from the wrong status = %v, %v; want false", ok, err)
+	}
+	if err := s.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, CompletedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.SetStatus(ctx, tk.ID, task.StatusSuccess, task.StatusCallbackException); err != nil || !ok {
+		t.Errorf("SetStatus = %v, %v; want true", ok, err)
+	}
+	if got, _ := s.Task(ctx, "", tk.ID); got.Status != task.StatusCallbackException {
+		t.Errorf("status = %s, want CALLBACK_EXCEPTION", got.Status)
+	}
+}
+
+func testAttempts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	k := newKey(t, s, "alice")
+	tk := newTask(k)
+	if _, err := s.CreateTask(ctx, tk); err != nil {
+		t.Fatal(err)
+	}
+	for i, status := range []int{503, 0, 200} {
+		a := &task.Attempt{TaskID: tk.ID, Attempt: i + 1, At: now.Add(time.Duration(i) * time.Minute),
+			Duration: 1500 * time.Microsecond, StatusCode: status, Response: "ok"}
+		if status == 0 {
+			a.Error = "connection refused"
+		}
+		if err := s.AddAttempt(ctx, a); err != nil {
+			t.Fatalf("AddAttempt: %v", err)
+		}
+	}
+	got, err := s.Attempts(ctx, tk.ID)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("Attempts = %d, %v; want 3", len(got), err)
+	}
+	if got[0].StatusCode != 503 || got[1].Error != "connection refused" || got[2].Attempt != 3 ||
+		got[2].Duration != 1500*time.Microsecond || !got[1].At.Equal(now.Add(time.Minute)) {
+		t.Errorf("Attempts = %+v %+v %+v", got[0], got[1], got[2])
+	}
+}
