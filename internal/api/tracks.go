@@ -1,0 +1,192 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mvgen/mvgen/internal/blob"
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+const (
+	maxTitleRunes = 200
+	maxTagsRunes  = 500
+)
+
+// trackRequest is the JSON form of POST /api/v1/tracks.
+type trackRequest struct {
+	AudioURL string `json:"audioUrl"`
+	ImageURL string `json:"imageUrl"`
+	Title    string `json:"title"`
+	Tags     string `json:"tags"`
+}
+
+// createTrack is POST /api/v1/tracks (contract §9): multipart upload or JSON
+// URLs. Each call creates a music task holding one track.
+func (h *Handler) createTrack(w http.ResponseWriter, r *http.Request, k *task.Key) {
+	tr := &task.Track{KeyID: k.ID, MusicTaskID: task.NewID(), ID: task.NewID(), CreatedAt: time.Now().UTC()}
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var err error
+	if mediaType == "multipart/form-data" {
+		err = h.readUpload(w, r, tr)
+	} else {
+		err = h.readTrackJSON(w, r, tr)
+	}
+	if err == nil {
+		err = validateTrackText(tr)
+	}
+	if err == nil {
+		err = h.Store.CreateTrack(r.Context(), tr)
+	}
+	if err != nil {
+		h.deleteSources(r, tr)
+		h.error(w, r, err)
+		return
+	}
+	h.ok(w, map[string]any{"taskId": tr.MusicTaskID, "audioId": tr.ID, "musicIndex": tr.MusicIndex})
+}
+
+func (h *Handler) readTrackJSON(w http.ResponseWriter, r *http.Request, tr *task.Track) error {
+	var req trackRequest
+	if err := h.decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.AudioURL == "" {
+		return task.Errorf(task.EInvalid, "audioUrl is required (or upload the file as multipart/form-data field \"audio\")")
+	}
+	for _, f := range []struct{ name, value string }{{"audioUrl", req.AudioURL}, {"imageUrl", req.ImageURL}} {
+		if f.value == "" {
+			continue
+		}
+		if err := h.Guard.CheckURL(f.value); err != nil {
+			return task.Errorf(task.EInvalid, "%s: %s", f.name, strings.TrimPrefix(err.Error(), "netguard: "))
+		}
+	}
+	tr.AudioURL, tr.ImageURL, tr.Title, tr.Tags = req.AudioURL, req.ImageURL, req.Title, req.Tags
+	return nil
+}
+
+// readUpload streams the multipart parts straight to the blob store, each
+// under its own cap, without buffering files in memory.
+func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, tr *task.Track) error {
+	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload()+DefaultMaxCoverBytes+h.maxBody())
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return task.Errorf(task.EBadRequest, "reading multipart body: %v", err)
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return uploadError("multipart body", err)
+		}
+		err = h.readPart(r, part, tr)
+		part.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if tr.AudioKey == "" {
+		return task.Errorf(task.EInvalid, "audio is required: send the file as multipart field \"audio\"")
+	}
+	return nil
+}
+
+func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track) error {
+	switch name := part.FormName(); name {
+	case "audio", "cover":
+		key, limit := "sources/"+tr.ID+"/audio", h.maxUpload()
+		if name == "cover" {
+			key, limit = "sources/"+tr.ID+"/cover", DefaultMaxCoverBytes
+		}
+		n, err := h.Blobs.Put(r.Context(), key, part, limit)
+		if errors.Is(err, blob.ErrTooLarge) {
+			return task.Errorf(task.ETooLarge, "%s is over the %d MB limit", name, limit>>20)
+		} else if err != nil {
+			return uploadError(name, err)
+		}
+		if n == 0 {
+			return task.Errorf(task.EInvalid, "%s is empty", name)
+		}
+		if name == "audio" {
+			tr.AudioKey = key
+		} else {
+			tr.CoverKey = key
+		}
+	case "title", "tags":
+		b, err := io.ReadAll(io.LimitReader(part, 4<<10))
+		if err != nil {
+			return uploadError(name, err)
+		}
+		if name == "title" {
+			tr.Title = string(b)
+		} else {
+			tr.Tags = string(b)
+		}
+	}
+	return nil
+}
+
+func uploadError(what string, err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return task.Errorf(task.ETooLarge, "upload is over the %d MB limit", tooBig.Limit>>20)
+	}
+	return task.Errorf(task.EBadRequest, "reading %s: %v", what, err)
+}
+
+func validateTrackText(tr *task.Track) error {
+	if !utf8.ValidString(tr.Title) || utf8.RuneCountInString(tr.Title) > maxTitleRunes {
+		return task.Errorf(task.EInvalid, "title must be valid UTF-8 of at most %d characters", maxTitleRunes)
+	}
+	if !utf8.ValidString(tr.Tags) || utf8.RuneCountInString(tr.Tags) > maxTagsRunes {
+		return task.Errorf(task.EInvalid, "tags must be valid UTF-8 of at most %d characters", maxTagsRunes)
+	}
+	return nil
+}
+
+// deleteSources removes files of a track that was not stored.
+func (h *Handler) deleteSources(r *http.Request, tr *task.Track) {
+	for _, key := range []string{tr.AudioKey, tr.CoverKey} {
+		if key != "" {
+			if err := h.Blobs.Delete(r.Context(), key); err != nil {
+				h.Logger.Warn("deleting an unused upload", "key", key, "err", err)
+			}
+		}
+	}
+}
+
+// listTracks is GET /api/v1/tracks?taskId=.
+func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *task.Key) {
+	id := r.URL.Query().Get("taskId")
+	if id == "" {
+		h.error(w, r, task.Errorf(task.EInvalid, "taskId query parameter is required"))
+		return
+	}
+	tracks, err := h.Store.Tracks(r.Context(), k.ID, id)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	if len(tracks) == 0 {
+		h.error(w, r, task.Errorf(task.ENotFound, "no music task %q", id))
+		return
+	}
+	list := make([]map[string]any, 0, len(tracks))
+	for _, t := range tracks {
+		list = append(list, map[string]any{
+			"audioId": t.ID, "musicIndex": t.MusicIndex, "title": t.Title, "tags": t.Tags,
+			"audioUrl": nilIfEmpty(t.AudioURL), "imageUrl": nilIfEmpty(t.ImageURL),
+			"uploaded": t.AudioKey != "", "createTime": h.timeValue(t.CreatedAt),
+		})
+	}
+	h.ok(w, map[string]any{"taskId": id, "tracks": list})
+}
+

@@ -1,0 +1,129 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/delivery"
+	"github.com/mvgen/mvgen/internal/link"
+	"github.com/mvgen/mvgen/internal/render"
+)
+
+// Config is everything `mvgen serve` can be told. The zero value is a
+// working single-machine service; each field documents its default.
+type Config struct {
+	// DataDir holds the SQLite database, stored files and the link key.
+	// Default "./mvgen-data".
+	DataDir string
+	// Addr is the listen address. Default "127.0.0.1:8080"; port 0 picks one.
+	Addr string
+	// PublicURL is the base of video links. Default "http://" + the address
+	// actually listened on.
+	PublicURL string
+	// DB is the database: "" (or "sqlite:PATH") is SQLite under DataDir.
+	DB string
+	// Blob is where files live: "" is DataDir/files.
+	Blob string
+	// CallbackAllowNets opens blocked address classes to callbacks and
+	// source downloads (contract §5.4), e.g. 127.0.0.0/8 for development.
+	CallbackAllowNets []netip.Prefix
+
+	// RenderWorkers is how many renders run at once. Default 1: one ffmpeg
+	// already uses every core of a small machine.
+	RenderWorkers int
+	// RenderTimeout is the longest one render may run. Default 30 minutes
+	// (a 15-minute track at half real time). River's job timeout is set to
+	// it and its stuck-job rescue to RenderTimeout+5m.
+	RenderTimeout time.Duration
+	// MaxAudioDuration refuses longer sources (400). Default 15 minutes.
+	MaxAudioDuration time.Duration
+	// MaxSourceBytes caps uploaded and downloaded audio. Default 200 MiB.
+	MaxSourceBytes int64
+	// CallbackSchedule is the delay before each callback retry. Default
+	// delivery.DefaultSchedule (5s, 5m, 30m, 2h, 5h, 10h, 10h).
+	CallbackSchedule []time.Duration
+	// CallbackTimeout is how long a receiver has to answer. Default 15s.
+	CallbackTimeout time.Duration
+	// LinkValidity is how long video links are valid. Default 14 days.
+	LinkValidity time.Duration
+	// Retention is how long video files are kept. Default 15 days.
+	Retention time.Duration
+	// PurgeInterval is how often expired files are deleted. Default 1 hour.
+	PurgeInterval time.Duration
+	// ShutdownGrace is how long running renders may finish after SIGTERM
+	// before they are interrupted and requeued. Default 60s.
+	ShutdownGrace time.Duration
+	// EpochTimes makes record-info give epoch milliseconds.
+	EpochTimes bool
+	// LinkKey signs video links; nil means DataDir/link.key, created on
+	// first start. Nodes sharing a database must share it.
+	LinkKey []byte
+	// FFmpeg and FFprobe are the binaries; "" looks them up in PATH.
+	FFmpeg, FFprobe string
+	// Logger receives the service's logs; nil means discard.
+	Logger *slog.Logger
+}
+
+// withDefaults returns a copy with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	if c.DataDir == "" {
+		c.DataDir = "./mvgen-data"
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.RenderWorkers == 0 {
+		c.RenderWorkers = 1
+	}
+	set(&c.RenderTimeout, 30*time.Minute)
+	set(&c.MaxAudioDuration, render.DefaultMaxDuration)
+	set(&c.CallbackTimeout, delivery.DefaultTimeout)
+	set(&c.LinkValidity, link.Validity)
+	set(&c.Retention, link.Retention)
+	set(&c.PurgeInterval, time.Hour)
+	set(&c.ShutdownGrace, 60*time.Second)
+	if c.MaxSourceBytes == 0 {
+		c.MaxSourceBytes = 200 << 20
+	}
+	if c.CallbackSchedule == nil {
+		c.CallbackSchedule = delivery.DefaultSchedule
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	var errs []error
+	if c.RenderWorkers < 0 {
+		errs = append(errs, fmt.Errorf("render workers must be positive, got %d", c.RenderWorkers))
+	}
+	if c.Retention < c.LinkValidity {
+		errs = append(errs, fmt.Errorf("retention (%v) must be at least the link validity (%v)", c.Retention, c.LinkValidity))
+	}
+	if c.DB != "" && !strings.HasPrefix(c.DB, "sqlite:") {
+		errs = append(errs, fmt.Errorf("--db %q: only SQLite (the default, or sqlite:PATH) is supported in this version", c.DB))
+	}
+	if c.Blob != "" && !strings.HasPrefix(c.Blob, "file:") && !strings.HasPrefix(c.Blob, "/") {
+		errs = append(errs, fmt.Errorf("--blob %q: only a local directory (file:DIR or an absolute path) is supported in this version", c.Blob))
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		errs = append(errs, fmt.Errorf("--public-url %q must start with http:// or https://", c.PublicURL))
+	}
+	if c.LinkKey != nil && len(c.LinkKey) < 16 {
+		errs = append(errs, errors.New("link key must be at least 16 bytes"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,269 @@
+// Package server wires mvgen together: the store, the job queue with its
+// render, callback and purge workers, the blob store, link signing and the
+// HTTP API. cmd/mvgen reads flags into a Config; tests start the same Server
+// on 127.0.0.1:0 in a temporary directory.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/mvgen/mvgen/internal/api"
+	"github.com/mvgen/mvgen/internal/blob"
+	"github.com/mvgen/mvgen/internal/delivery"
+	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/link"
+	"github.com/mvgen/mvgen/internal/netguard"
+	"github.com/mvgen/mvgen/internal/render"
+	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/store/sqlite"
+	"github.com/mvgen/mvgen/internal/worker"
+)
+
+// RenderVersion changes whenever the renderer's output changes, so identical
+// requests do not share files across renderer versions.
+const RenderVersion = "1"
+
+// Server is a running mvgen service.
+type Server struct {
+	cfg      Config
+	store    store.Store
+	api      *api.Handler
+	http     *http.Server
+	listener net.Listener
+	lock     *os.File
+	url      string
+}
+
+// Open prepares the service: it takes the data directory's lock, opens and
+// migrates the database, requeues work a dead process left running, and
+// binds the listener. Run starts serving.
+func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	if s.lock, err = lockDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	linkKey, err := loadLinkKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.listener, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w (is another mvgen running? choose another with --addr)", cfg.Addr, err)
+	}
+	s.url = cfg.PublicURL
+	if s.url == "" {
+		s.url = "http://" + s.listener.Addr().String()
+	}
+	blobs := &blob.Dir{Root: blobRoot(cfg)}
+	// Renders work next to the files so the finished video is renamed, not
+	// copied, into place; leftovers of a killed process are removed here.
+	tempDir := filepath.Join(cfg.DataDir, "tmp")
+	if err := os.RemoveAll(tempDir); err != nil {
+		return nil, fmt.Errorf("cleaning %s: %w", tempDir, err)
+	}
+	if err := os.MkdirAll(tempDir, 0o750); err != nil {
+		return nil, err
+	}
+	guard := &netguard.Guard{Allow: cfg.CallbackAllowNets}
+	links := &link.Signer{Key: linkKey, BaseURL: s.url}
+
+	workers := river.NewWorkers()
+	riverCfg := s.riverConfig(workers)
+	if s.store, err = OpenStore(ctx, cfg, riverCfg); err != nil {
+		return nil, err
+	}
+	river.AddWorker(workers, &worker.Render{
+		Store: s.store, Blobs: blobs,
+		Renderer: &render.Renderer{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe,
+			MaxDuration: cfg.MaxAudioDuration, Logger: cfg.Logger},
+		Fetch:          guard.Client(5 * time.Minute),
+		MaxSourceBytes: cfg.MaxSourceBytes,
+		TempDir:        tempDir,
+		JobTimeout:     cfg.RenderTimeout,
+		LinkValidity:   cfg.LinkValidity,
+		Logger:         cfg.Logger,
+	})
+	river.AddWorker(workers, &delivery.Worker{Store: s.store, Client: guard.Client(cfg.CallbackTimeout),
+		Links: links, Schedule: cfg.CallbackSchedule, Logger: cfg.Logger})
+	river.AddWorker(workers, &worker.Purge{Store: s.store, Blobs: blobs,
+		Retention: cfg.Retention, LinkValidity: cfg.LinkValidity, Logger: cfg.Logger})
+
+	if n, err := s.store.Queue().RequeueRunning(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		cfg.Logger.Info("requeued work interrupted by the last shutdown", "jobs", n)
+	}
+	s.api = (&api.Handler{Store: s.store, Blobs: blobs, Links: links, Guard: guard, Logger: cfg.Logger,
+		MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes, RenderVersion: RenderVersion}).Routes()
+	s.http = &http.Server{
+		Handler:           s.api,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	return s, nil
+}
+
+// URL is the base URL the service is reachable at.
+func (s *Server) URL() string { return s.url }
+
+// Store is the service's store (for commands and tests).
+func (s *Server) Store() store.Store { return s.store }
+
+// Run serves until ctx is done, then shuts down gracefully: new tasks are
+// refused with 455, running renders get ShutdownGrace to finish and are
+// otherwise interrupted and left queued, so they complete after a restart.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.store.Queue().Start(ctx); err != nil {
+		return fmt.Errorf("starting workers: %w", err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- s.http.Serve(s.listener) }()
+	s.cfg.Logger.Info("mvgen serving", "url", s.url, "data", s.cfg.DataDir)
+
+	select {
+	case err := <-serveErr:
+		s.stopQueue()
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	s.cfg.Logger.Info("shutting down: finishing running renders", "grace", s.cfg.ShutdownGrace)
+	s.api.Drain()
+	s.stopQueue()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.http.Shutdown(shutdownCtx); err != nil {
+		s.http.Close()
+	}
+	s.cfg.Logger.Info("mvgen stopped")
+	return nil
+}
+
+// stopQueue lets running jobs finish within the grace period, then cancels
+// them; cancelled renders snooze and stay queued.
+func (s *Server) stopQueue() {
+	graceCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
+	if err := s.store.Queue().Stop(graceCtx); err != nil {
+		s.cfg.Logger.Warn("grace period over; interrupting running renders (they stay queued)")
+		cancelCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.store.Queue().StopAndCancel(cancelCtx); err != nil {
+			s.cfg.Logger.Error("stopping workers", "err", err)
+		}
+	}
+}
+
+// Close releases the database and the data directory's lock.
+func (s *Server) Close() error {
+	var errs []error
+	if s.listener != nil {
+		s.listener.Close()
+	}
+	if s.store != nil {
+		errs = append(errs, s.store.Close())
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// OpenStore opens the configured database. riverCfg nil gives an
+// insert-only queue, for commands that only write (keys).
+func OpenStore(ctx context.Context, cfg Config, riverCfg *river.Config) (store.Store, error) {
+	cfg = cfg.withDefaults()
+	path := strings.TrimPrefix(cfg.DB, "sqlite:")
+	if path == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("creating data directory: %w", err)
+		}
+		path = filepath.Join(cfg.DataDir, "mvgen.db")
+	}
+	return sqlite.Open(ctx, path, riverCfg)
+}
+
+func (s *Server) riverConfig(workers *river.Workers) *river.Config {
+	cfg := s.cfg
+	return &river.Config{
+		Logger:  cfg.Logger,
+		Workers: workers,
+		Queues: map[string]river.QueueConfig{
+			jobs.QueueRender:   {MaxWorkers: cfg.RenderWorkers, FetchPollInterval: 200 * time.Millisecond},
+			jobs.QueueCallback: {MaxWorkers: 50, FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 10 * time.Millisecond},
+			jobs.QueueMaintain: {MaxWorkers: 2},
+		},
+		// River's defaults (1 minute, rescue after 1 hour) are for short jobs:
+		// a render may run RenderTimeout, and is only rescued after that.
+		JobTimeout:           cfg.RenderTimeout,
+		RescueStuckJobsAfter: cfg.RenderTimeout + 5*time.Minute,
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.PurgeInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return jobs.PurgeArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+		},
+	}
+}
+
+func blobRoot(cfg Config) string {
+	if cfg.Blob != "" {
+		return strings.TrimPrefix(cfg.Blob, "file:")
+	}
+	return filepath.Join(cfg.DataDir, "files")
+}
+
+// lockDir takes an exclusive lock on the data directory, so two processes
+// never work one embedded database (which would make RequeueRunning unsafe).
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "mvgen.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("locking data directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("data directory %s is in use by another mvgen serve; stop it or choose another --data", dir)
+	}
+	return f, nil
+}
+
+// loadLinkKey returns the configured link key or the data directory's,
+// creating it on first start.
+func loadLinkKey(cfg Config) ([]byte, error) {
+	if cfg.LinkKey != nil {
+		return cfg.LinkKey, nil
+	}
+	path := filepath.Join(cfg.DataDir, "link.key")
+	key, err := os.ReadFile(path)
+	if err == nil && len(key) >= 16 {
+		return key, nil
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("reading link key: %w", err)
+	}
+	key = link.NewKey()
+	if err := os.WriteFile(path, key, 0o600); err != nil {
+		return nil, fmt.Errorf("writing link key: %w", err)
+	}
+	return key, nil
+}

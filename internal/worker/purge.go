@@ -1,0 +1,54 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/mvgen/mvgen/internal/blob"
+	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/store"
+)
+
+// Purge is the periodic River worker for jobs.PurgeArgs: it deletes video
+// files whose last link expired more than Retention-LinkValidity ago.
+type Purge struct {
+	river.WorkerDefaults[jobs.PurgeArgs]
+
+	Store store.Store
+	Blobs blob.Store
+	// Retention is how long a file is kept after its task completed (15 days
+	// by default); LinkValidity how long its link is valid (14 days).
+	Retention, LinkValidity time.Duration
+	Logger                  *slog.Logger
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Work implements river.Worker.
+func (w *Purge) Work(ctx context.Context, _ *river.Job[jobs.PurgeArgs]) error {
+	now := time.Now()
+	if w.Now != nil {
+		now = w.Now()
+	}
+	// A video's ExpiresAt is completion+LinkValidity of its latest task.
+	cutoff := now.Add(-(w.Retention - w.LinkValidity))
+	for {
+		videos, err := w.Store.PurgeVideos(ctx, cutoff, 100)
+		if err != nil {
+			return fmt.Errorf("purging videos: %w", err)
+		}
+		for _, v := range videos {
+			if err := w.Blobs.Delete(ctx, v.BlobKey); err != nil {
+				return fmt.Errorf("deleting %s: %w", v.BlobKey, err)
+			}
+			w.Logger.Info("purged video after retention", "video", v.BlobKey, "linkExpired", v.ExpiresAt)
+		}
+		if len(videos) < 100 {
+			return nil
+		}
+	}
+}
