@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/api"
+	"github.com/mvgen/mvgen/internal/server"
+	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/webhook"
+)
+
+// rotationOverlap is how long the previous webhook secret keeps signing.
+const rotationOverlap = 24 * time.Hour
+
+func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("keys: want create, list, revoke ID or rotate-secret ID")
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags("keys "+sub, stderr)
+	var sf storeFlags
+	sf.register(fs)
+	name := fs.String("name", "", "a name to recognise the key by (create)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	s, err := server.OpenStore(ctx, server.Config{DataDir: sf.data, DB: sf.db}, nil)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	switch sub {
+	case "create":
+		if *name == "" {
+			return errors.New("keys create: --name is required")
+		}
+		return createKey(ctx, s, *name, *asJSON, stdout)
+	case "list":
+		return listKeys(ctx, s, *asJSON, stdout)
+	case "revoke", "rotate-secret":
+		if len(pos) != 1 {
+			return fmt.Errorf("keys %s: want one key ID (see `mvgen keys list`)", sub)
+		}
+		if sub == "revoke" {
+			if err := s.RevokeKey(ctx, pos[0], time.Now()); err != nil {
+				return fmt.Errorf("revoking %s: %w", pos[0], err)
+			}
+			fmt.Fprintf(stdout, "revoked %s\n", pos[0])
+			return nil
+		}
+		return rotateSecret(ctx, s, pos[0], *asJSON, stdout)
+	}
+	return fmt.Errorf("keys: unknown command %q (want create, list, revoke or rotate-secret)", sub)
+}
+
+// newToken returns an API key: a prefix to recognise it and 192 random bits.
+func newToken() string {
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return "mvk_" + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func createKey(ctx context.Context, s store.Store, name string, asJSON bool, stdout io.Writer) error {
+	token := newToken()
+	secret, err := webhook.NewSecret()
+	if err != nil {
+		return err
+	}
+	k := &task.Key{ID: "key_" + task.NewID()[:12], Name: name, TokenHash: api.HashToken(token),
+		WebhookSecret: secret, CreatedAt: time.Now().UTC()}
+	if err := s.CreateKey(ctx, k); err != nil {
+		return err
+	}
+	if asJSON {
+		return json.NewEncoder(stdout).Encode(map[string]string{"id": k.ID, "apiKey": token, "webhookSecret": secret})
+	}
+	fmt.Fprintf(stdout, "Key %s (%s) created. Both values are shown only now:\n\n", k.ID, name)
+	fmt.Fprintf(stdout, "  API key:        %s\n  Webhook secret: %s\n\n", token, secret)
+	fmt.Fprintf(stdout, "Send the API key as 'Authorization: Bearer <key>'; verify callbacks with the secret.\n")
+	return nil
+}
+
+func listKeys(ctx context.Context, s store.Store, asJSON bool, stdout io.Writer) error {
+	ks, err := s.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := []map[string]any{}
+		for _, k := range ks {
+			out = append(out, map[string]any{"id": k.ID, "name": k.Name, "createdAt": k.CreatedAt, "revoked": k.Revoked()})
+		}
+		return json.NewEncoder(stdout).Encode(out)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tSTATUS")
+	for _, k := range ks {
+		status := "active"
+		if k.Revoked() {
+			status = "revoked " + k.RevokedAt.Format(time.DateTime)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.Format(time.DateTime), status)
+	}
+	return tw.Flush()
+}
+
+func rotateSecret(ctx context.Context, s store.Store, id string, asJSON bool, stdout io.Writer) error {
+	secret, err := webhook.NewSecret()
+	if err != nil {
+		return err
+	}
+	until := time.Now().Add(rotationOverlap).UTC()
+	if err := s.RotateSecret(ctx, id, secret, until); err != nil {
+		return fmt.Errorf("rotating the secret of %s: %w", id, err)
+	}
+	if asJSON {
+		return json.NewEncoder(stdout).Encode(map[string]string{"id": id, "webhookSecret": secret, "previousValidUntil": until.Format(time.RFC3339)})
+	}
+	fmt.Fprintf(stdout, "New webhook secret for %s (shown only now):\n\n  %s\n\n", id, secret)
+	fmt.Fprintf(stdout, "Until %s both secrets sign callbacks; switch your receiver before then.\n", until.Format(time.DateTime+" MST"))
+	return nil
+}

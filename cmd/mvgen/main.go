@@ -1,0 +1,119 @@
+// Command mvgen is the one binary of mvgen: the service (serve), its
+// operator commands (keys, migrate), a local renderer (render) and a ready
+// callback receiver (receive). Flags are read here only; every flag can also
+// be set with MVGEN_<FLAG_NAME> (dashes become underscores), and flags win.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+const usage = `mvgen turns tracks into music videos and calls you back when they are ready.
+
+Usage:
+  mvgen serve   [--data DIR] [--addr HOST:PORT] [--public-url URL] [--callback-allow-net CIDR]...
+  mvgen keys    create --name NAME [--json] | list | revoke ID | rotate-secret ID
+  mvgen render  AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D]
+  mvgen receive --secret whsec_... [--addr HOST:PORT] [--out DIR]
+  mvgen migrate [--data DIR]
+
+Run 'mvgen COMMAND -h' for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "mvgen:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stderr)
+	case "keys":
+		return keys(ctx, args, stdout, stderr)
+	case "render":
+		return renderCmd(ctx, args, stdout, stderr)
+	case "receive":
+		return receive(ctx, args, stderr)
+	case "migrate":
+		return migrate(ctx, args, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// newFlags returns a FlagSet for a subcommand that prints its usage to w.
+func newFlags(name string, w io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("mvgen "+name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	return fs
+}
+
+// parse applies MVGEN_* environment variables to flags not given on the
+// command line, and lets positional arguments stand between flags. It
+// returns the positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "MVGEN_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v, ok := os.LookupEnv(env)
+		if set[f.Name] || !ok || err != nil {
+			return
+		}
+		if serr := fs.Set(f.Name, v); serr != nil {
+			err = fmt.Errorf("%s=%q: %w", env, v, serr)
+		}
+	})
+	return positional, err
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
+// Set appends; from the environment, a comma-separated list.
+func (m *multiFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*m = append(*m, s)
+		}
+	}
+	return nil
+}

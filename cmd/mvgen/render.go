@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/render"
+)
+
+func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("render", stderr)
+	out := fs.String("o", "", "output MP4 path (required)")
+	in := render.Input{}
+	fs.StringVar(&in.Cover, "cover", "", "cover image (JPEG, PNG or WebP)")
+	fs.StringVar(&in.Title, "title", "", "title shown in the video")
+	fs.StringVar(&in.Author, "author", "", "author shown prominently at the start")
+	fs.StringVar(&in.Domain, "domain", "", "domain shown as a watermark")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *out == "" {
+		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D]")
+	}
+	in.Audio, in.Out = pos[0], *out
+	var bar *progressBar
+	if isTerminal(stderr) {
+		bar = &progressBar{w: stderr, start: time.Now()}
+		in.Progress = bar.set
+	}
+	r := &render.Renderer{}
+	start := time.Now()
+	info, err := r.Render(ctx, in)
+	bar.finish(err == nil)
+	var inputErr *render.InputError
+	if errors.As(err, &inputErr) {
+		return fmt.Errorf("render: %s", inputErr.Msg)
+	} else if err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(stdout, "wrote %s (%s of audio in %s, %.1f× real time)\n", in.Out,
+		info.Duration.Round(time.Millisecond), elapsed.Round(time.Millisecond),
+		info.Duration.Seconds()/elapsed.Seconds())
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// progressBar draws "[#####.....]  42%  ETA 0:07" on one terminal line.
+type progressBar struct {
+	mu    sync.Mutex
+	w     io.Writer
+	start time.Time
+	last  int
+}
+
+func (p *progressBar) set(fraction float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pct := int(fraction * 100)
+	if pct == p.last {
+		return
+	}
+	p.last = pct
+	const width = 30
+	n := pct * width / 100
+	eta := ""
+	if fraction > 0.02 {
+		left := time.Duration(float64(time.Since(p.start)) * (1 - fraction) / fraction)
+		eta = fmt.Sprintf("  ETA %d:%02d", int(left.Minutes()), int(left.Seconds())%60)
+	}
+	fmt.Fprintf(p.w, "\r[%s%s] %3d%%%s   ", strings.Repeat("#", n), strings.Repeat(".", width-n), pct, eta)
+}
+
+func (p *progressBar) finish(ok bool) {
+	if p == nil {
+		return
+	}
+	if ok {
+		p.last = -1
+		p.set(1)
+	}
+	fmt.Fprintln(p.w)
+}

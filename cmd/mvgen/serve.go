@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/server"
+)
+
+// storeFlags are the flags every command that opens the database shares.
+type storeFlags struct {
+	data, db string
+}
+
+func (f *storeFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+}) {
+	fs.StringVar(&f.data, "data", "./mvgen-data", "data directory (SQLite database, files, link key)")
+	fs.StringVar(&f.db, "db", "", "database DSN; default SQLite in --data")
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	var allow multiFlag
+	cfg := server.Config{}
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL of video links (default http://ADDR)")
+	fs.StringVar(&cfg.Blob, "blob", "", "file storage: a directory (default DATA/files)")
+	fs.Var(&allow, "callback-allow-net", "network (CIDR) that callbacks and source downloads may reach although blocked by default; repeatable")
+	fs.IntVar(&cfg.RenderWorkers, "render-workers", 1, "renders at once")
+	fs.DurationVar(&cfg.RenderTimeout, "render-timeout", 30*time.Minute, "longest a render may run")
+	fs.DurationVar(&cfg.MaxAudioDuration, "max-audio-duration", 15*time.Minute, "longest source audio accepted")
+	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 60*time.Second, "time running renders get to finish on SIGTERM")
+	fs.DurationVar(&cfg.Retention, "retention", 15*24*time.Hour, "how long video files are kept")
+	fs.BoolVar(&cfg.EpochTimes, "epoch-times", false, "record-info times as epoch milliseconds")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg.DataDir, cfg.DB = sf.data, sf.db
+	for _, cidr := range allow {
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return fmt.Errorf("--callback-allow-net %q: want a CIDR such as 127.0.0.0/8: %w", cidr, err)
+		}
+		cfg.CallbackAllowNets = append(cfg.CallbackAllowNets, p)
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logFormat == "json" {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	cfg.Logger = slog.New(h)
+	s, err := server.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.Run(ctx)
+}
