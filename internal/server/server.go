@@ -267,3 +267,6 @@ func loadLinkKey(cfg Config) ([]byte, error) {
 	}
 	return key, nil
 }
+
+// DataDir is the service's data directory.
+func (s *Server) DataDir() string { return s.cfg.DataDir }
