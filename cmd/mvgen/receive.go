@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/mvgen/mvgen/internal/receiver"
@@ -28,6 +29,12 @@ func receive(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	rcv := &receiver.Receiver{Secrets: secrets, Legacy: *legacy, Dir: *out, Logger: log}
+	if err := rcv.Validate(); err != nil {
+		return fmt.Errorf("receive: %w", err)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("receive: %w", err)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("receive: listening on %s: %w", *addr, err)
@@ -43,7 +50,6 @@ func receive(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	log.Info("waiting for downloads in progress")
-	rcv.Wait()
-	return nil
+	// Downloads in progress keep their partial files; a redelivery resumes them.
+	return rcv.Close()
 }

@@ -1,0 +1,33 @@
+// Package receiver is the engine of `mvgen receive`: a ready-made receiver
+// for mvgen's completion callbacks (contract §4, §5, §7) that saves each
+// finished video next to a small JSON record of it.
+//
+// A [Receiver] is an [http.Handler] factory. [Receiver.Handler] accepts only
+// POST, checks the callback's signature with [webhook.Verifier.Handler]
+// (Standard Webhooks by default, the legacy X-Webhook-* scheme with
+// [Receiver.Legacy]) and answers 200 {"ok":true} at once; the slow part, the
+// download, runs afterwards in the background. For task T it writes, in
+// [Receiver.Dir]:
+//
+//	music_video_T.mp4    the video, once complete
+//	music_video_T.json   a Record: link, link expiry, times, size, SHA-256,
+//	                     or the failure code and message
+//	.music_video_T.mp4.part  the download in progress (renamed when complete)
+//	.mvgen-receive.json  the webhook-ids already handled (StateFile)
+//
+// Downloads are retried with exponential backoff. A partial file is resumed
+// with a Range request, and started again from the beginning when the server
+// answers with the whole file instead. The finished file is fsynced and then
+// renamed into place, so a music_video_T.mp4 is always complete.
+//
+// Delivery is at-least-once, so the same callback may arrive several times.
+// A receiver recognises it by its webhook-id: a callback whose webhook-id was
+// handled before, also before a restart, or one whose task is still
+// downloading, is answered 200 and otherwise ignored. A download that fails
+// for good is not remembered as handled, so mvgen's redelivery of that
+// callback tries again.
+//
+// Task ids become file names only when they consist of ASCII letters,
+// digits, '_' and '-'; other callbacks are refused (400) and logged, so no
+// callback can write outside Dir.
+package receiver

@@ -1,0 +1,351 @@
+package receiver
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/mvgen/mvgen/webhook"
+)
+
+// Defaults for the zero values of [Receiver]'s fields.
+const (
+	DefaultRetries    = 5                // download attempts per callback
+	DefaultRetryDelay = 2 * time.Second  // wait after the first failed attempt; doubled after each further one
+	DefaultTimeout    = 10 * time.Minute // timeout of the default download client, whole download included
+)
+
+// LinkValidity is the link lifetime assumed when a video_url carries no
+// expires parameter: 14 days from the callback's arrival (contract §7).
+const LinkValidity = 14 * 24 * time.Hour
+
+// maxTaskIDLen bounds task ids, which become part of file names.
+const maxTaskIDLen = 128
+
+// Receiver receives mvgen's completion callbacks and downloads the videos
+// they announce. Only Secrets must be set; the other fields' zero values
+// select the documented defaults. The fields must not change, and the
+// Receiver must not be copied, once Handler has been called.
+type Receiver struct {
+	// Secrets are the accepted "whsec_…" webhook secrets; a callback signed
+	// with any of them passes. List several while a key is rotated.
+	Secrets []string
+
+	// Legacy verifies the legacy scheme (X-Webhook-Timestamp and
+	// X-Webhook-Signature, which do not cover the body) instead of Standard
+	// Webhooks. Prefer the default.
+	Legacy bool
+
+	// Dir is the folder the videos and their records go to; it is created
+	// when needed. Empty means the current directory.
+	Dir string
+
+	// Client downloads the videos. Nil means a client with a
+	// [DefaultTimeout] timeout.
+	Client *http.Client
+
+	// Logger receives one line per event, written for a person to read.
+	// Nil means no logging.
+	Logger *slog.Logger
+
+	// Retries is the number of download attempts per callback. Zero means
+	// [DefaultRetries].
+	Retries int
+
+	// RetryDelay is the wait after the first failed attempt, doubled after
+	// each further one. Zero means [DefaultRetryDelay].
+	RetryDelay time.Duration
+
+	once     sync.Once
+	dir      string
+	client   *http.Client
+	log      *slog.Logger
+	retries  int
+	delay    time.Duration
+	verifier *webhook.Verifier
+
+	wg        sync.WaitGroup
+	stop      chan struct{} // closed by Close
+	closeOnce sync.Once
+
+	mu        sync.Mutex
+	seen      map[string]seenEntry // handled webhook-ids, persisted in StateFile
+	busyIDs   map[string]bool      // webhook-ids being handled now
+	busyTasks map[string]bool      // task ids being handled now
+}
+
+// Validate reports whether r can work: it needs at least one secret, every
+// secret must decode (in the Standard Webhooks scheme), and Retries and
+// RetryDelay must not be negative.
+func (r *Receiver) Validate() error {
+	v := webhook.Verifier{Secrets: r.Secrets, Legacy: r.Legacy}
+	if err := v.Validate(); err != nil {
+		return fmt.Errorf("receiver: %w", err)
+	}
+	if r.Retries < 0 {
+		return fmt.Errorf("receiver: Retries is %d, want 0 (the default) or more", r.Retries)
+	}
+	if r.RetryDelay < 0 {
+		return fmt.Errorf("receiver: RetryDelay is %s, want 0 (the default) or more", r.RetryDelay)
+	}
+	return nil
+}
+
+// Handler returns the callback endpoint, to be mounted at the callBackUrl's
+// path. It answers
+//
+//   - 405 to anything but POST;
+//   - 401 or 413 when [webhook.Verifier.Handler] rejects the callback
+//     (500 when the secrets are unusable: see [Receiver.Validate]);
+//   - 400 when the task id cannot name a file, or a success callback has no
+//     usable http(s) video_url;
+//   - 500 when the record cannot be written (mvgen will deliver again);
+//   - 503 after Close;
+//   - otherwise 200 {"ok":true}, at once, duplicates included. A new success
+//     callback's video is then downloaded in the background (see Wait).
+func (r *Receiver) Handler() http.Handler {
+	r.setup()
+	verified := r.verifier.Handler(http.HandlerFunc(r.serve))
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed: callbacks are POSTed", http.StatusMethodNotAllowed)
+			return
+		}
+		verified.ServeHTTP(w, req)
+	})
+}
+
+// Wait waits for the background downloads to end. Call it once the server
+// no longer passes requests to Handler (after [http.Server.Shutdown]), or in
+// tests after the callbacks have been answered.
+func (r *Receiver) Wait() { r.wg.Wait() }
+
+// Close stops the background downloads and waits for them to return. Their
+// partial files stay, so a redelivery of the same callback resumes them.
+// Handler answers 503 after Close. Close is safe to call more than once.
+func (r *Receiver) Close() error {
+	r.setup()
+	r.closeOnce.Do(func() { close(r.stop) })
+	r.wg.Wait()
+	return nil
+}
+
+// setup resolves the defaults and loads the state file, once.
+func (r *Receiver) setup() {
+	r.once.Do(func() {
+		r.dir = r.Dir
+		if r.dir == "" {
+			r.dir = "."
+		}
+		r.client = r.Client
+		if r.client == nil {
+			r.client = &http.Client{Timeout: DefaultTimeout}
+		}
+		r.log = r.Logger
+		if r.log == nil {
+			r.log = slog.New(slog.DiscardHandler)
+		}
+		r.retries = r.Retries
+		if r.retries <= 0 {
+			r.retries = DefaultRetries
+		}
+		r.delay = r.RetryDelay
+		if r.delay <= 0 {
+			r.delay = DefaultRetryDelay
+		}
+		r.verifier = &webhook.Verifier{Secrets: slices.Clone(r.Secrets), Legacy: r.Legacy}
+		r.stop = make(chan struct{})
+		r.busyIDs = make(map[string]bool)
+		r.busyTasks = make(map[string]bool)
+		seen, err := loadState(r.dir)
+		if err != nil {
+			r.log.Warn(fmt.Sprintf("cannot read the list of handled callbacks (%v); starting a new one", err))
+		}
+		r.seen = seen
+	})
+}
+
+// serve handles a verified callback.
+func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
+	ev, ok := webhook.EventFromContext(req.Context())
+	if !ok { // cannot happen behind Verifier.Handler
+		reply(w, http.StatusBadRequest, "not a callback")
+		return
+	}
+	select {
+	case <-r.stop:
+		reply(w, http.StatusServiceUnavailable, "receiver is shutting down")
+		return
+	default:
+	}
+
+	taskID := ev.Data.TaskID
+	if !validTaskID(taskID) {
+		r.log.Warn(fmt.Sprintf("callback refused: task id %s cannot name a file (allowed: A-Z a-z 0-9 _ -, at most %d)", quoteShort(taskID), maxTaskIDLen))
+		reply(w, http.StatusBadRequest, "task_id cannot name a file")
+		return
+	}
+	var link *url.URL
+	if ev.Code == webhook.CodeSuccess {
+		var err error
+		if link, err = videoURL(ev.Data.VideoURL); err != nil {
+			r.log.Warn(fmt.Sprintf("callback for task %s refused: %v", taskID, err))
+			reply(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+
+	msgID := req.Header.Get(webhook.HeaderID)
+	key := msgID
+	if key == "" { // legacy callbacks need not carry one; a task has one callback
+		key = "task:" + taskID
+	}
+	if why := r.claim(key, msgID, taskID); why != "" {
+		r.log.Info(fmt.Sprintf("duplicate callback %s for task %s ignored (%s)", msgIDOr(msgID), taskID, why))
+		reply(w, http.StatusOK, "")
+		return
+	}
+
+	now := time.Now().UTC().Truncate(time.Second)
+	rec := Record{
+		TaskID:     taskID,
+		WebhookID:  msgID,
+		Code:       ev.Code,
+		Msg:        ev.Msg,
+		ReceivedAt: now,
+	}
+	if link != nil {
+		rec.VideoURL = link.String()
+		rec.LinkExpiresAt = linkExpiry(link, now)
+	}
+	err := os.MkdirAll(r.dir, 0o755)
+	if err == nil {
+		err = writeRecord(r.dir, &rec)
+	}
+	if err != nil {
+		r.release(key, taskID, false)
+		r.log.Error(fmt.Sprintf("cannot record the callback for task %s: %v", taskID, err))
+		reply(w, http.StatusInternalServerError, "cannot record the callback")
+		return
+	}
+
+	if link == nil {
+		r.log.Warn(fmt.Sprintf("task %s failed: %d %s", taskID, ev.Code, ev.Msg))
+		r.release(key, taskID, true)
+		reply(w, http.StatusOK, "")
+		return
+	}
+	r.log.Info(fmt.Sprintf("task %s is ready; downloading its video", taskID))
+	r.wg.Go(func() { r.fetch(key, rec, link) })
+	reply(w, http.StatusOK, "")
+}
+
+// claim marks a callback as being handled and returns "", or returns why it
+// is a duplicate.
+func (r *Receiver) claim(key, msgID, taskID string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.busyIDs[key]:
+		return "it is being handled"
+	case r.busyTasks[taskID]:
+		return "the task's video is being downloaded"
+	case r.seen[key].TaskID != "":
+		return "handled on " + r.seen[key].At.UTC().Format(humanTime)
+	}
+	// The state file may have been lost or pruned: the record tells too.
+	if msgID != "" {
+		if rec, err := readRecord(r.dir, taskID); err == nil && rec.WebhookID == msgID && rec.done(r.dir) {
+			return "already recorded in " + recordName(taskID)
+		}
+	}
+	r.busyIDs[key] = true
+	r.busyTasks[taskID] = true
+	return ""
+}
+
+// release ends the handling of a callback; handled remembers it for good.
+func (r *Receiver) release(key, taskID string, handled bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.busyIDs, key)
+	delete(r.busyTasks, taskID)
+	if !handled {
+		return
+	}
+	r.seen[key] = seenEntry{TaskID: taskID, At: time.Now().UTC().Truncate(time.Second)}
+	if err := saveState(r.dir, r.seen); err != nil {
+		r.log.Warn(fmt.Sprintf("cannot save the list of handled callbacks: %v", err))
+	}
+}
+
+// reply answers {"ok":true}, or {"ok":false,"error":msg} for an error status.
+func reply(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if status < 300 {
+		io.WriteString(w, `{"ok":true}`+"\n")
+		return
+	}
+	io.WriteString(w, `{"ok":false,"error":`+strconv.Quote(msg)+"}\n")
+}
+
+// validTaskID reports whether id may become part of a file name.
+func validTaskID(id string) bool {
+	if id == "" || len(id) > maxTaskIDLen {
+		return false
+	}
+	for _, c := range []byte(id) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// videoURL checks a success callback's video_url.
+func videoURL(s *string) (*url.URL, error) {
+	if s == nil || *s == "" {
+		return nil, errors.New("success callback without a video_url")
+	}
+	u, err := url.Parse(*s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("video_url is not an http(s) URL")
+	}
+	return u, nil
+}
+
+// linkExpiry reads a link's expires parameter (Unix seconds), or assumes
+// LinkValidity from received.
+func linkExpiry(u *url.URL, received time.Time) time.Time {
+	if n, err := strconv.ParseInt(u.Query().Get("expires"), 10, 64); err == nil && n > 0 {
+		return time.Unix(n, 0).UTC()
+	}
+	return received.Add(LinkValidity)
+}
+
+// quoteShort quotes s for a log line, cut to a readable length.
+func quoteShort(s string) string {
+	if len(s) > 64 {
+		return strconv.Quote(s[:64]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+func msgIDOr(msgID string) string {
+	if msgID == "" {
+		return "(no webhook-id)"
+	}
+	return msgID
+}
