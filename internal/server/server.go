@@ -98,7 +98,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	river.AddWorker(workers, &worker.Render{
 		Store: s.store, Blobs: blobs,
 		Renderer: &render.Renderer{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe,
-			MaxDuration: cfg.MaxAudioDuration, Logger: cfg.Logger},
+			MaxDuration: cfg.MaxAudioDuration, TempDir: tempDir, Logger: cfg.Logger},
 		Fetch:          guard.Client(5 * time.Minute),
 		MaxSourceBytes: cfg.MaxSourceBytes,
 		TempDir:        tempDir,
