@@ -1,0 +1,135 @@
+package render
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseProgressLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		line   string
+		want   time.Duration
+		wantOK bool
+	}{
+		{"out_time_us=1500000", 1500 * time.Millisecond, true},
+		{"out_time_ms=2000000", 2 * time.Second, true},
+		{"out_time_us=N/A", 0, false},
+		{"out_time=00:00:01.500000", 0, false},
+		{"frame=45", 0, false},
+		{"progress=end", 0, false},
+		{"out_time_us=-5", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseProgressLine(tt.line)
+		if got != tt.want || ok != tt.wantOK {
+			t.Errorf("parseProgressLine(%q) = %v, %v, want %v, %v", tt.line, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
+func TestReadProgress(t *testing.T) {
+	t.Parallel()
+	input := "frame=1\nout_time_us=0\nprogress=continue\n" +
+		"out_time_us=500000\nout_time_ms=500000\nprogress=continue\n" +
+		"out_time_us=2000000\nprogress=end\n"
+	var got []float64
+	readProgress(strings.NewReader(input), 2*time.Second, func(f float64) { got = append(got, f) })
+	// 0 is not above the starting point and 1 is left to the caller; the
+	// repeat of 0.25 within progressInterval is dropped.
+	if len(got) != 1 || got[0] != 0.25 {
+		t.Errorf("Progress calls %v, want [0.25]", got)
+	}
+	readProgress(strings.NewReader(input), 2*time.Second, nil) // must not panic
+}
+
+func TestTailBuffer(t *testing.T) {
+	t.Parallel()
+	tb := &tailBuffer{max: 8}
+	tb.Write([]byte("hello "))
+	tb.Write([]byte("world!"))
+	if got, want := tb.String(), "o world!"; got != want {
+		t.Errorf("tail %q, want %q", got, want)
+	}
+}
+
+func TestParseProbe(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		json    string
+		want    Info
+		wantErr string // substring of the InputError's message
+	}{
+		{"mp3", `{"streams":[{"codec_type":"audio","codec_name":"mp3","sample_rate":"44100","channels":2,"bit_rate":"192000"}],
+			"format":{"format_name":"mp3","duration":"3.500000","bit_rate":"193000"}}`,
+			Info{3500 * time.Millisecond, "mp3", 192000, 44100, 2}, ""},
+		{"cover art first, stream duration only", `{"streams":[
+			{"codec_type":"video","codec_name":"mjpeg","disposition":{"attached_pic":1}},
+			{"codec_type":"audio","codec_name":"flac","sample_rate":"48000","channels":1,"duration":"1.25"}],
+			"format":{"format_name":"flac","bit_rate":"900000"}}`,
+			Info{1250 * time.Millisecond, "flac", 900000, 48000, 1}, ""},
+		{"video only", `{"streams":[{"codec_type":"video","codec_name":"h264"}],"format":{"duration":"1"}}`,
+			Info{}, "no audio stream"},
+		{"no streams", `{"streams":[],"format":{}}`, Info{}, "no audio stream"},
+		{"no duration", `{"streams":[{"codec_type":"audio","codec_name":"aac","sample_rate":"44100","channels":2}],"format":{"duration":"N/A"}}`,
+			Info{}, "cannot be determined"},
+		{"zero duration", `{"streams":[{"codec_type":"audio","codec_name":"aac","sample_rate":"44100","channels":2}],"format":{"duration":"0.000000"}}`,
+			Info{}, "empty"},
+		{"no sample rate", `{"streams":[{"codec_type":"audio","codec_name":"aac","channels":2}],"format":{"duration":"1"}}`,
+			Info{}, "not a decodable"},
+	}
+	for _, tt := range tests {
+		got, err := parseProbe([]byte(tt.json))
+		if tt.wantErr != "" {
+			var ie *InputError
+			if !errors.As(err, &ie) || !strings.Contains(ie.Msg, tt.wantErr) {
+				t.Errorf("%s: got error %v, want an *InputError containing %q", tt.name, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%s: got %+v, %v, want %+v", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+func TestFormatLength(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		d, limit time.Duration
+		want     string
+	}{
+		{16*time.Minute + 2*time.Second + 300*time.Millisecond, 15 * time.Minute, "16m2s"},
+		{15*time.Minute + 200*time.Millisecond, 15 * time.Minute, "15m0.2s"},
+		{2032 * time.Millisecond, time.Second, "2s"},
+	}
+	for _, tt := range tests {
+		if got := formatLength(tt.d, tt.limit); got != tt.want {
+			t.Errorf("formatLength(%v, %v) = %q, want %q", tt.d, tt.limit, got, tt.want)
+		}
+	}
+}
+
+func FuzzParseProgressLine(f *testing.F) {
+	f.Add("out_time_us=123")
+	f.Add("out_time_ms=N/A")
+	f.Fuzz(func(t *testing.T, line string) {
+		if d, ok := parseProgressLine(line); ok && d < 0 {
+			t.Errorf("parseProgressLine(%q) = %v, want non-negative", line, d)
+		}
+	})
+}
+
+func FuzzParseProbe(f *testing.F) {
+	f.Add(`{"streams":[{"codec_type":"audio","codec_name":"mp3","sample_rate":"44100","channels":2}],"format":{"duration":"1"}}`)
+	f.Fuzz(func(t *testing.T, data string) {
+		info, err := parseProbe([]byte(data))
+		if err == nil && (info.Duration <= 0 || info.SampleRate <= 0 || info.Channels <= 0) {
+			t.Errorf("parseProbe accepted %+v", info)
+		}
+	})
+}

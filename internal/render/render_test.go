@@ -1,0 +1,440 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+const hostileTitle = "It's \"50%\" off: C:\\path\n%{pts} [x];y,z"
+
+// requireFFmpeg skips the test when ffmpeg or ffprobe is not installed.
+func requireFFmpeg(tb testing.TB) {
+	tb.Helper()
+	for _, bin := range []string{"ffmpeg", "ffprobe"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			tb.Skipf("%s not installed", bin)
+		}
+	}
+}
+
+// ffmpeg runs ffmpeg with args and fails the test on error.
+func ffmpeg(tb testing.TB, args ...string) {
+	tb.Helper()
+	cmd := exec.Command("ffmpeg", append([]string{"-hide_banner", "-nostdin", "-loglevel", "error", "-y"}, args...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
+	}
+}
+
+// makeAudio writes a track of tone seconds of a 440 Hz sine followed by one
+// second of quiet pink noise (not digital silence, which AAC would encode in
+// far fewer bits than asked for), in the format the name's extension implies.
+func makeAudio(tb testing.TB, dir, name string, tone float64) string {
+	tb.Helper()
+	path := filepath.Join(dir, name)
+	var codec []string
+	switch filepath.Ext(name) {
+	case ".mp3":
+		codec = []string{"-c:a", "libmp3lame", "-b:a", "128k"}
+	case ".wav":
+		codec = []string{"-c:a", "pcm_s16le"}
+	case ".flac":
+		codec = []string{"-c:a", "flac"}
+	default:
+		tb.Fatalf("makeAudio: unknown extension %q", name)
+	}
+	args := []string{
+		"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=440:sample_rate=44100:duration=%g", tone),
+		"-f", "lavfi", "-i", "anoisesrc=sample_rate=44100:color=pink:amplitude=0.05:duration=1",
+		"-filter_complex", "[0:a][1:a]concat=n=2:v=0:a=1,aformat=channel_layouts=stereo[a]",
+		"-map", "[a]",
+	}
+	ffmpeg(tb, append(append(args, codec...), path)...)
+	return path
+}
+
+// makePNG writes a w×h PNG with a gradient.
+func makePNG(tb testing.TB, dir string, w, h int) string {
+	tb.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(255 * x / w), uint8(255 * y / h), 160, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(dir, "cover.png")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// probed is the part of ffprobe's output the tests check.
+type probed struct {
+	Streams []struct {
+		CodecType string `json:"codec_type"`
+		CodecName string `json:"codec_name"`
+		Width     int    `json:"width"`
+		Height    int    `json:"height"`
+		BitRate   string `json:"bit_rate"`
+		RFrame    string `json:"r_frame_rate"`
+	} `json:"streams"`
+	Format struct {
+		Duration string `json:"duration"`
+	} `json:"format"`
+}
+
+func ffprobe(tb testing.TB, path string) probed {
+	tb.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-print_format", "json",
+		"-show_format", "-show_streams", path).Output()
+	if err != nil {
+		tb.Fatalf("ffprobe %s: %v", path, err)
+	}
+	var p probed
+	if err := json.Unmarshal(out, &p); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func (p probed) duration(tb testing.TB) float64 {
+	tb.Helper()
+	d, err := strconv.ParseFloat(p.Format.Duration, 64)
+	if err != nil {
+		tb.Fatalf("format duration %q: %v", p.Format.Duration, err)
+	}
+	return d
+}
+
+// topLevelBoxes returns the types of the top-level boxes of an MP4 file.
+func topLevelBoxes(tb testing.TB, path string) []string {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var types []string
+	var off int64
+	for {
+		var hdr [16]byte
+		if _, err := f.ReadAt(hdr[:8], off); err == io.EOF {
+			return types
+		} else if err != nil {
+			tb.Fatal(err)
+		}
+		size := int64(binary.BigEndian.Uint32(hdr[:4]))
+		types = append(types, string(hdr[4:8]))
+		switch size {
+		case 0:
+			return types
+		case 1:
+			if _, err := f.ReadAt(hdr[8:16], off+8); err != nil {
+				tb.Fatal(err)
+			}
+			size = int64(binary.BigEndian.Uint64(hdr[8:16]))
+		}
+		if size < 8 {
+			tb.Fatalf("box %q at %d has size %d", hdr[4:8], off, size)
+		}
+		off += size
+	}
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// assertEmptyDir fails when dir holds anything.
+func assertEmptyDir(tb testing.TB, dir string) {
+	tb.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, e := range entries {
+		tb.Errorf("left behind in %s: %s", dir, e.Name())
+	}
+}
+
+// progressLog records Progress calls.
+type progressLog struct{ calls []float64 }
+
+func (p *progressLog) record(f float64) { p.calls = append(p.calls, f) }
+
+func (p *progressLog) check(tb testing.TB) {
+	tb.Helper()
+	if len(p.calls) == 0 {
+		tb.Fatal("got no Progress calls, want at least the final 1")
+	}
+	for i := 1; i < len(p.calls); i++ {
+		if p.calls[i] <= p.calls[i-1] {
+			tb.Errorf("Progress went from %v to %v, want increasing", p.calls[i-1], p.calls[i])
+		}
+	}
+	if first := p.calls[0]; first < 0 {
+		tb.Errorf("first Progress %v, want >= 0", first)
+	}
+	if last := p.calls[len(p.calls)-1]; last != 1 {
+		tb.Errorf("last Progress %v, want 1", last)
+	}
+}
+
+func TestRender(t *testing.T) {
+	requireFFmpeg(t)
+	t.Parallel()
+	tests := []struct {
+		name        string
+		audio       string // file name; its extension picks the format
+		cover       string // "", "png" or "webp"
+		title       string
+		author      string
+		domain      string
+		wantCodec   string
+		wantBitRate func(src, got int64) bool
+	}{
+		{"mp3 with cover and hostile text", "in.mp3", "png", hostileTitle, "周杰倫", "example.com", "mp3",
+			func(src, got int64) bool { return math.Abs(float64(got-src)) <= 0.01*float64(src) }},
+		{"wav without cover", "in.wav", "", "Plain", "", "", "aac",
+			func(_, got int64) bool { return got >= 180_000 }},
+		{"flac with webp cover", "in.flac", "webp", "", "作者", "mvgen.example", "aac",
+			func(_, got int64) bool { return got >= 180_000 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, outDir, work := t.TempDir(), t.TempDir(), t.TempDir()
+			in := Input{Audio: makeAudio(t, dir, tt.audio, 2), Title: tt.title, Author: tt.author,
+				Domain: tt.domain, Out: filepath.Join(outDir, "video.mp4")}
+			switch tt.cover {
+			case "png":
+				in.Cover = makePNG(t, dir, 640, 480)
+			case "webp":
+				in.Cover = filepath.Join(dir, "cover.webp")
+				ffmpeg(t, "-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1", "-c:v", "libwebp", in.Cover)
+			}
+			var prog progressLog
+			in.Progress = prog.record
+			r := Renderer{TempDir: work, Threads: 1}
+
+			info, err := r.Render(context.Background(), in)
+			if err != nil {
+				t.Fatalf("Render: %v", err)
+			}
+			src, out := ffprobe(t, in.Audio), ffprobe(t, in.Out)
+			if got, want := info.Duration.Seconds(), src.duration(t); math.Abs(got-want) > 0.001 {
+				t.Errorf("Info.Duration %v s, want %v s", got, want)
+			}
+			if got, want := out.duration(t), src.duration(t); math.Abs(got-want) > 1.0/30 {
+				t.Errorf("output duration %v s, want %v s within 1/30 s", got, want)
+			}
+			checkVideoStreams(t, out, tt.wantCodec, info.BitRate, tt.wantBitRate)
+			boxes := topLevelBoxes(t, in.Out)
+			if m, d := indexOf(boxes, "moov"), indexOf(boxes, "mdat"); m < 0 || d < 0 || m > d {
+				t.Errorf("top-level boxes %v, want moov before mdat (faststart)", boxes)
+			}
+			prog.check(t)
+			assertEmptyDir(t, work)
+			if entries, _ := os.ReadDir(outDir); len(entries) != 1 {
+				t.Errorf("output directory holds %d entries, want only the video", len(entries))
+			}
+		})
+	}
+}
+
+// checkVideoStreams checks for one 1280×720 30 fps H.264 stream and one
+// audio stream of the wanted codec and bit rate.
+func checkVideoStreams(t *testing.T, out probed, wantCodec string, srcRate int64, rateOK func(src, got int64) bool) {
+	t.Helper()
+	var video, audio int
+	for _, s := range out.Streams {
+		switch s.CodecType {
+		case "video":
+			video++
+			if s.CodecName != "h264" || s.Width != 1280 || s.Height != 720 || s.RFrame != "30/1" {
+				t.Errorf("video stream %s %dx%d @%s, want h264 1280x720 @30/1", s.CodecName, s.Width, s.Height, s.RFrame)
+			}
+		case "audio":
+			audio++
+			if s.CodecName != wantCodec {
+				t.Errorf("audio codec %s, want %s", s.CodecName, wantCodec)
+			}
+			if got := parseInt(s.BitRate); !rateOK(srcRate, got) {
+				t.Errorf("audio bit rate %d (source %d), not what %s wants", got, srcRate, wantCodec)
+			}
+		}
+	}
+	if video != 1 || audio != 1 {
+		t.Errorf("got %d video and %d audio streams, want 1 and 1", video, audio)
+	}
+}
+
+// oversizePNG returns the start of a PNG whose IHDR claims w×h pixels; it
+// has no pixel data at all.
+func oversizePNG(w, h uint32) []byte {
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
+	b := []byte("\x89PNG\r\n\x1a\n")
+	b = binary.BigEndian.AppendUint32(b, 13)
+	b = append(b, "IHDR"...)
+	b = append(b, ihdr...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte("IHDR"), ihdr...)))
+}
+
+func TestRenderInputErrors(t *testing.T) {
+	requireFFmpeg(t)
+	t.Parallel()
+	dir := t.TempDir()
+	good := makeAudio(t, dir, "good.mp3", 1)
+	garbage := make([]byte, 64<<10)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range garbage {
+		garbage[i] = byte(rng.Uint32())
+	}
+	write := func(name string, data []byte) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	tests := []struct {
+		name    string
+		r       Renderer
+		in      Input
+		wantMsg string // a substring of the InputError's message
+	}{
+		{"corrupt mp3", Renderer{}, Input{Audio: write("random.mp3", garbage)}, "not a decodable audio file"},
+		{"png as audio", Renderer{}, Input{Audio: makePNG(t, t.TempDir(), 32, 32)}, "not a decodable audio file"},
+		{"too long", Renderer{MaxDuration: time.Second}, Input{Audio: good}, "the limit is 1s"},
+		{"oversize cover", Renderer{}, Input{Audio: good, Cover: write("huge.png", oversizePNG(20000, 20000))}, "20000×20000"},
+		{"cover not an image", Renderer{}, Input{Audio: good, Cover: write("cover.txt", []byte("hello"))}, "not a JPEG, PNG or WebP"},
+		{"missing cover", Renderer{}, Input{Audio: good, Cover: filepath.Join(dir, "nope.png")}, "not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			outDir := t.TempDir()
+			tt.in.Out = filepath.Join(outDir, "out.mp4")
+			tt.r.TempDir = t.TempDir()
+			_, err := tt.r.Render(context.Background(), tt.in)
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("Render error %v (%T), want *InputError", err, err)
+			}
+			if !strings.Contains(ie.Msg, tt.wantMsg) {
+				t.Errorf("message %q, want it to contain %q", ie.Msg, tt.wantMsg)
+			}
+			assertEmptyDir(t, outDir)
+			assertEmptyDir(t, tt.r.TempDir)
+		})
+	}
+}
+
+func TestRenderCanceled(t *testing.T) {
+	requireFFmpeg(t)
+	t.Parallel()
+	dir, outDir, work := t.TempDir(), t.TempDir(), t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The track is long enough that the render is still running when the
+	// first Progress call cancels it, however fast the machine; the
+	// cancellation keeps the test short.
+	var seen float64
+	in := Input{
+		Audio: makeAudio(t, dir, "in.wav", 20), Title: "cancel me", Out: filepath.Join(outDir, "out.mp4"),
+		Progress: func(f float64) {
+			seen = f
+			cancel()
+		},
+	}
+	r := Renderer{TempDir: work, Threads: 1}
+	_, err := r.Render(ctx, in)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Render error %v, want context.Canceled", err)
+	}
+	if seen <= 0 || seen >= 1 {
+		t.Errorf("Progress before cancelling was %v, want between 0 and 1", seen)
+	}
+	var ie *InputError
+	if errors.As(err, &ie) {
+		t.Errorf("Render error is an *InputError (%v), want a plain error", err)
+	}
+	assertEmptyDir(t, outDir)
+	assertEmptyDir(t, work)
+	if pids := processesMentioning(t, outDir); len(pids) > 0 {
+		t.Errorf("processes still running on %s: %v", outDir, pids)
+	}
+}
+
+// processesMentioning lists the processes whose command line contains s.
+func processesMentioning(t *testing.T, s string) []string {
+	t.Helper()
+	procs, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil || len(procs) == 0 {
+		t.Skip("no /proc to look for processes in")
+	}
+	var pids []string
+	for _, p := range procs {
+		cmdline, err := os.ReadFile(p)
+		if err == nil && bytes.Contains(cmdline, []byte(s)) {
+			pids = append(pids, filepath.Base(filepath.Dir(p)))
+		}
+	}
+	return pids
+}
+
+// BenchmarkRender renders synthetic tracks with a cover and all text, and
+// reports how many seconds of video it makes per second of wall time.
+func BenchmarkRender(b *testing.B) {
+	requireFFmpeg(b)
+	for _, length := range []int{10, 60} {
+		b.Run(fmt.Sprintf("%ds", length), func(b *testing.B) {
+			dir := b.TempDir()
+			audio := makeAudio(b, dir, "in.mp3", float64(length-1))
+			cover := makePNG(b, dir, 1000, 1000)
+			r := Renderer{TempDir: b.TempDir()}
+			var total time.Duration
+			for i := 0; b.Loop(); i++ {
+				info, err := r.Render(context.Background(), Input{Audio: audio, Cover: cover,
+					Title: "Benchmark", Author: "mvgen", Domain: "example.com",
+					Out: filepath.Join(dir, fmt.Sprintf("out%d.mp4", i))})
+				if err != nil {
+					b.Fatal(err)
+				}
+				total += info.Duration
+			}
+			b.ReportMetric(total.Seconds()/b.Elapsed().Seconds(), "x_realtime")
+		})
+	}
+}

@@ -1,0 +1,159 @@
+package render
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Text limits, in runes. Longer strings are cut and end with an ellipsis.
+const (
+	maxTitleRunes  = 60
+	maxAuthorRunes = 50
+	maxDomainRunes = 50
+	maxTitleLines  = 3
+)
+
+// cleanLine makes s drawable on one line: invalid UTF-8 is replaced, newlines,
+// tabs and other control or format characters become spaces, runs of spaces
+// collapse and the ends are trimmed. The title's newlines therefore become
+// spaces; the title is then wrapped by wrapText.
+func cleanLine(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// truncate shortens s to at most n runes, ending with "…" when it cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimRight(string(r[:n-1]), " ") + "…"
+}
+
+// runeWidth is a rune's advance in half-em units, roughly: East Asian wide
+// characters take a full em (2), everything else about half (1). It is used
+// only to lay text out, so an estimate is enough.
+func runeWidth(r rune) int {
+	switch {
+	case unicode.In(r, unicode.Han, unicode.Hangul, unicode.Hiragana, unicode.Katakana),
+		r >= 0x3000 && r <= 0x303f,   // CJK punctuation
+		r >= 0xff01 && r <= 0xff60,   // fullwidth forms
+		r >= 0x1f300 && r <= 0x1faff: // pictographs
+		return 2
+	}
+	return 1
+}
+
+// textWidth is the sum of runeWidth over s.
+func textWidth(s string) int {
+	w := 0
+	for _, r := range s {
+		w += runeWidth(r)
+	}
+	return w
+}
+
+// wrapText breaks s into at most maxLines lines of at most width units,
+// preferring breaks at spaces and breaking inside a word (as CJK text must)
+// only when the word alone is too wide. Text that does not fit ends in "…".
+func wrapText(s string, width, maxLines int) []string {
+	var lines []string
+	var cur []rune
+	curW := 0
+	flush := func() {
+		lines = append(lines, strings.TrimRight(string(cur), " "))
+		cur, curW = nil, 0
+	}
+	for i, word := range strings.Split(s, " ") {
+		ww := textWidth(word)
+		if i > 0 && curW > 0 {
+			if curW+1+ww <= width {
+				cur, curW = append(cur, ' '), curW+1
+			} else {
+				flush()
+			}
+		}
+		for _, r := range word {
+			rw := runeWidth(r)
+			if curW+rw > width && curW > 0 {
+				flush()
+			}
+			cur, curW = append(cur, r), curW+rw
+		}
+	}
+	if curW > 0 || len(lines) == 0 {
+		flush()
+	}
+	if len(lines) <= maxLines {
+		return lines
+	}
+	lines = lines[:maxLines]
+	last := []rune(lines[maxLines-1])
+	for len(last) > 0 && textWidth(string(last))+1 > width {
+		last = last[:len(last)-1]
+	}
+	lines[maxLines-1] = strings.TrimRight(string(last), " ") + "…"
+	return lines
+}
+
+// fitFontSize is the largest size not above max (and not below min) at which
+// text of the given width in units fits in px pixels, taking a unit as 0.6 em.
+func fitFontSize(units, px, min, max int) int {
+	if units <= 0 {
+		return max
+	}
+	size := px * 10 / (units * 6)
+	if size > max {
+		return max
+	}
+	if size < min {
+		return min
+	}
+	return size
+}
+
+// writeTexts writes the title, author and domain of in to their own files in
+// dir and records them, with their layout, in p. Strings that are empty after
+// cleaning get no file and are not drawn.
+func writeTexts(p *plan, dir string, in Input) error {
+	panelX := panelXNoArt
+	if p.Cover != "" {
+		panelX = panelXArt
+	}
+	panelW := panelRight - panelX
+	title := wrapText(truncate(cleanLine(in.Title), maxTitleRunes), panelW*10/(titleSize*6), maxTitleLines)
+	author := truncate(cleanLine(in.Author), maxAuthorRunes)
+	domain := truncate(cleanLine(in.Domain), maxDomainRunes)
+	blocks := []struct {
+		name, text string
+		block      *textBlock
+		size       int
+		lines      int
+	}{
+		{"title.txt", strings.Join(title, "\n"), &p.Title, titleSize, len(title)},
+		{"author.txt", author, &p.Author, fitFontSize(textWidth(author), panelW, authorMinSize, authorMaxSize), 1},
+		{"domain.txt", domain, &p.Domain, fitFontSize(textWidth(domain), frameW-2*artX, domainMinSize, domainSize), 1},
+	}
+	for _, b := range blocks {
+		if b.text == "" {
+			continue
+		}
+		file := filepath.Join(dir, b.name)
+		if err := os.WriteFile(file, []byte(b.text), 0o600); err != nil {
+			return fmt.Errorf("render: writing %s: %w", b.name, err)
+		}
+		*b.block = textBlock{File: file, Size: b.size, Lines: b.lines}
+	}
+	return nil
+}
