@@ -137,7 +137,9 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // links keep a plain "&"
+	enc.Encode(v)
 }
 
 func requestID() string {

@@ -27,54 +27,69 @@ func (h *Handler) recordInfo(w http.ResponseWriter, r *http.Request, k *task.Key
 	h.ok(w, h.record(t, attempts, time.Now()))
 }
 
-// record builds record-info's data object.
-func (h *Handler) record(t *task.Task, attempts []*task.Attempt, now time.Time) map[string]any {
-	var videoURL, errorCode, errorMessage, callbackURL any
-	if t.VideoKey != "" && now.Before(t.ExpiresAt) {
-		videoURL = h.Links.URL(t.ID, t.ExpiresAt)
-	}
-	if t.Failed() {
-		errorCode, errorMessage = t.ErrorCode, t.ErrorMessage
-	}
-	if t.CallbackURL != "" {
-		callbackURL = t.CallbackURL
-	}
-	d := map[string]any{
-		"taskId":       t.ID,
-		"musicId":      t.AudioID,
-		"audioId":      t.AudioID,
-		"musicIndex":   t.MusicIndex,
-		"callbackUrl":  callbackURL,
-		"successFlag":  t.Status,
-		"response":     map[string]any{"videoUrl": videoURL},
-		"createTime":   h.timeValue(t.CreatedAt),
-		"completeTime": h.timeValue(t.CompletedAt),
-		"errorCode":    errorCode,
-		"errorMessage": errorMessage,
-		// mvgen's additions (contract §3 allows adding fields).
-		"progress":   t.Progress,
-		"author":     t.Author,
-		"domainName": t.DomainName,
-		"expireTime": h.timeValue(t.ExpiresAt),
-		"callback":   deliverySummary(attempts, h),
-	}
-	return d
+// record is record-info's data (contract §3): the contract's fields in its
+// order, then mvgen's additions.
+type record struct {
+	TaskID       string         `json:"taskId"`
+	MusicID      string         `json:"musicId"`
+	AudioID      string         `json:"audioId"`
+	MusicIndex   int            `json:"musicIndex"`
+	CallbackURL  *string        `json:"callbackUrl"`
+	SuccessFlag  task.Status    `json:"successFlag"`
+	Response     recordResponse `json:"response"`
+	CreateTime   any            `json:"createTime"`
+	CompleteTime any            `json:"completeTime"`
+	ErrorCode    *int           `json:"errorCode"`
+	ErrorMessage *string        `json:"errorMessage"`
+
+	Progress   int             `json:"progress"`
+	Author     string          `json:"author"`
+	DomainName string          `json:"domainName"`
+	ExpireTime any             `json:"expireTime"`
+	Callback   deliverySummary `json:"callback"`
+}
+
+type recordResponse struct {
+	VideoURL *string `json:"videoUrl"`
 }
 
 // deliverySummary is record-info's "callback" field: how delivery went.
-func deliverySummary(attempts []*task.Attempt, h *Handler) map[string]any {
-	s := map[string]any{"attempts": len(attempts), "lastStatus": nil, "lastError": nil, "lastAttemptTime": nil}
+type deliverySummary struct {
+	Attempts        int     `json:"attempts"`
+	LastStatus      *int    `json:"lastStatus"`
+	LastError       *string `json:"lastError"`
+	LastAttemptTime any     `json:"lastAttemptTime"`
+}
+
+// record builds record-info's data object.
+func (h *Handler) record(t *task.Task, attempts []*task.Attempt, now time.Time) record {
+	r := record{
+		TaskID: t.ID, MusicID: t.AudioID, AudioID: t.AudioID, MusicIndex: t.MusicIndex,
+		SuccessFlag: t.Status, CreateTime: h.timeValue(t.CreatedAt), CompleteTime: h.timeValue(t.CompletedAt),
+		Progress: t.Progress, Author: t.Author, DomainName: t.DomainName, ExpireTime: h.timeValue(t.ExpiresAt),
+	}
+	if t.VideoKey != "" && now.Before(t.ExpiresAt) {
+		u := h.Links.URL(t.ID, t.ExpiresAt)
+		r.Response.VideoURL = &u
+	}
+	if t.Failed() {
+		r.ErrorCode, r.ErrorMessage = &t.ErrorCode, &t.ErrorMessage
+	}
+	if t.CallbackURL != "" {
+		r.CallbackURL = &t.CallbackURL
+	}
+	r.Callback.Attempts = len(attempts)
 	if n := len(attempts); n > 0 {
 		last := attempts[n-1]
 		if last.StatusCode != 0 {
-			s["lastStatus"] = last.StatusCode
+			r.Callback.LastStatus = &last.StatusCode
 		}
 		if last.Error != "" {
-			s["lastError"] = last.Error
+			r.Callback.LastError = &last.Error
 		}
-		s["lastAttemptTime"] = h.timeValue(last.At)
+		r.Callback.LastAttemptTime = h.timeValue(last.At)
 	}
-	return s
+	return r
 }
 
 // callbacks is GET /api/v1/mp4/callbacks?taskId=: the attempt log.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -208,7 +209,7 @@ func OpenStore(ctx context.Context, cfg Config, riverCfg *river.Config) (store.S
 func (s *Server) riverConfig(workers *river.Workers) *river.Config {
 	cfg := s.cfg
 	return &river.Config{
-		Logger:  cfg.Logger,
+		Logger:  slog.New(quieter{cfg.Logger.Handler(), slog.LevelWarn}),
 		Workers: workers,
 		Queues: map[string]river.QueueConfig{
 			jobs.QueueRender:   {MaxWorkers: cfg.RenderWorkers, FetchPollInterval: 200 * time.Millisecond},
