@@ -1,0 +1,71 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/mvgen/mvgen/internal/blob"
+	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/store/sqlite"
+	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/worker"
+)
+
+// TestPurge deletes a file once every task sharing it is past retention,
+// and not before.
+func TestPurge(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	blobs := &blob.Dir{Root: filepath.Join(dir, "files")}
+	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
+	if err := db.CreateKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	completed := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, name := range []string{"old", "new"} {
+		tk := &task.Task{ID: name, KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: task.StatusPending,
+			RenderKey: "rk-" + name, WebhookID: "w", CreatedAt: completed}
+		if _, err := db.CreateTask(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+		key := "videos/" + name + ".mp4"
+		if _, err := blobs.Put(ctx, key, strings.NewReader("mp4"), 0); err != nil {
+			t.Fatal(err)
+		}
+		at := completed
+		if name == "new" {
+			at = completed.Add(10 * 24 * time.Hour)
+		}
+		if err := db.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, VideoKey: key,
+			CompletedAt: at, ExpiresAt: at.Add(14 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := &worker.Purge{Store: db, Blobs: blobs, Retention: 15 * 24 * time.Hour, LinkValidity: 14 * 24 * time.Hour,
+		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return completed.Add(15*24*time.Hour + time.Minute) }}
+	if err := w.Work(ctx, &river.Job[jobs.PurgeArgs]{}); err != nil {
+		t.Fatalf("Work: %v", err)
+	}
+	if _, err := blobs.Open(ctx, "videos/old.mp4"); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("a file past retention is still there: %v", err)
+	}
+	if o, err := blobs.Open(ctx, "videos/new.mp4"); err != nil {
+		t.Errorf("a file within retention was deleted: %v", err)
+	} else {
+		o.Close()
+	}
+}
