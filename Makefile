@@ -28,9 +28,10 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 
-## bench: the renderer's speed on this machine
+## bench: render speed, submit-to-callback time and idle memory on this machine
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/render/
+	@command -v bc >/dev/null && [ -x /usr/bin/time ] || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq bc time >/dev/null; }
+	@./scripts/bench.sh
 
 clean:
 	rm -rf bin

@@ -74,7 +74,7 @@ func TestSourceFailures(t *testing.T) {
 	}
 }
 
-func taskIDOf(t *testing.T, cb callback) string {
+func taskIDOf(t testing.TB, cb callback) string {
 	var ev struct {
 		Data struct {
 			TaskID string `json:"task_id"`

@@ -37,7 +37,7 @@ type running struct {
 }
 
 // startServer runs the real service on 127.0.0.1:0 over cfg.DataDir.
-func startServer(t *testing.T, cfg server.Config) *running {
+func startServer(t testing.TB, cfg server.Config) *running {
 	t.Helper()
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
@@ -61,7 +61,7 @@ func startServer(t *testing.T, cfg server.Config) *running {
 }
 
 // stop shuts the server down gracefully and closes it; it may be called twice.
-func (r *running) stop(t *testing.T) {
+func (r *running) stop(t testing.TB) {
 	if r.cancel == nil {
 		return
 	}
@@ -75,13 +75,13 @@ func (r *running) stop(t *testing.T) {
 
 // client is an API key's view of the service.
 type client struct {
-	t      *testing.T
+	t      testing.TB
 	base   string
 	token  string
 	secret string
 }
 
-func newClient(t *testing.T, s store.Store, base string) *client {
+func newClient(t testing.TB, s store.Store, base string) *client {
 	t.Helper()
 	secret, err := webhook.NewSecret()
 	if err != nil {
@@ -224,7 +224,7 @@ type receiver struct {
 	calls chan callback
 }
 
-func newReceiver(t *testing.T, fail ...int) *receiver {
+func newReceiver(t testing.TB, fail ...int) *receiver {
 	r := &receiver{fail: fail, calls: make(chan callback, 100)}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
@@ -242,7 +242,7 @@ func newReceiver(t *testing.T, fail ...int) *receiver {
 	return r
 }
 
-func (r *receiver) next(t *testing.T, timeout time.Duration) callback {
+func (r *receiver) next(t testing.TB, timeout time.Duration) callback {
 	t.Helper()
 	select {
 	case c := <-r.calls:
