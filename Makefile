@@ -23,10 +23,11 @@ deps:
 build:
 	$(GO) build -o $(BIN) ./cmd/mvgen
 
-## lint: gofmt, go vet
+## lint: gofmt, go vet, staticcheck
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 ## bench: render speed, submit-to-callback time and idle memory on this machine
 bench: deps

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -172,5 +171,3 @@ func (h *Handler) maxUpload() int64 {
 	}
 	return DefaultMaxUploadBytes
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

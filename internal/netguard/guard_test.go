@@ -265,6 +265,7 @@ func TestClientConfig(t *testing.T) {
 	if tr.Proxy != nil {
 		t.Error("got a Proxy func, want nil (never an environment proxy)")
 	}
+	//lint:ignore SA1019 the deprecated dial hooks must stay unset, or they would bypass the guard
 	if tr.DialContext == nil || tr.DialTLSContext != nil || tr.Dial != nil || tr.DialTLS != nil {
 		t.Error("want DialContext set and no other dial function")
 	}
