@@ -9,22 +9,30 @@ import (
 
 // recordInfo is GET /api/v1/mp4/record-info (contract §3).
 func (h *Handler) recordInfo(w http.ResponseWriter, r *http.Request, k *task.Key) {
+	if t, attempts, ok := h.taskWithAttempts(w, r, k); ok {
+		h.ok(w, h.record(t, attempts, time.Now()))
+	}
+}
+
+// taskWithAttempts loads the ?taskId= task of key k and its callback
+// attempts, answering the error itself when it cannot.
+func (h *Handler) taskWithAttempts(w http.ResponseWriter, r *http.Request, k *task.Key) (*task.Task, []*task.Attempt, bool) {
 	id := r.URL.Query().Get("taskId")
 	if id == "" {
 		h.error(w, r, task.Errorf(task.EInvalid, "taskId query parameter is required"))
-		return
+		return nil, nil, false
 	}
 	t, err := h.Store.Task(r.Context(), k.ID, id)
 	if err != nil {
 		h.error(w, r, err)
-		return
+		return nil, nil, false
 	}
 	attempts, err := h.Store.Attempts(r.Context(), t.ID)
 	if err != nil {
 		h.error(w, r, err)
-		return
+		return nil, nil, false
 	}
-	h.ok(w, h.record(t, attempts, time.Now()))
+	return t, attempts, true
 }
 
 // record is record-info's data (contract §3): the contract's fields in its
@@ -94,19 +102,8 @@ func (h *Handler) record(t *task.Task, attempts []*task.Attempt, now time.Time) 
 
 // callbacks is GET /api/v1/mp4/callbacks?taskId=: the attempt log.
 func (h *Handler) callbacks(w http.ResponseWriter, r *http.Request, k *task.Key) {
-	id := r.URL.Query().Get("taskId")
-	if id == "" {
-		h.error(w, r, task.Errorf(task.EInvalid, "taskId query parameter is required"))
-		return
-	}
-	t, err := h.Store.Task(r.Context(), k.ID, id)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	attempts, err := h.Store.Attempts(r.Context(), t.ID)
-	if err != nil {
-		h.error(w, r, err)
+	t, attempts, ok := h.taskWithAttempts(w, r, k)
+	if !ok {
 		return
 	}
 	list := make([]map[string]any, 0, len(attempts))
