@@ -68,6 +68,7 @@ func (h *Handler) Routes() *Handler {
 	m.Handle("POST /api/v1/mp4/generate", h.auth(h.generate))
 	m.Handle("GET /api/v1/mp4/record-info", h.auth(h.recordInfo))
 	m.Handle("GET /api/v1/mp4/callbacks", h.auth(h.callbacks))
+	m.Handle("POST /api/v1/mp4/callbacks/redeliver", h.auth(h.redeliver))
 	m.Handle("POST /api/v1/tracks", h.auth(h.createTrack))
 	m.Handle("GET /api/v1/tracks", h.auth(h.listTracks))
 	m.HandleFunc("GET /v1/videos/{file}", h.video)

@@ -2,6 +2,10 @@ package api
 
 import (
 	"net/http"
+
+	"github.com/riverqueue/river"
+
+	"github.com/mvgen/mvgen/internal/jobs"
 	"time"
 
 	"github.com/mvgen/mvgen/internal/task"
@@ -109,11 +113,48 @@ func (h *Handler) callbacks(w http.ResponseWriter, r *http.Request, k *task.Key)
 	list := make([]map[string]any, 0, len(attempts))
 	for _, a := range attempts {
 		list = append(list, map[string]any{
-			"attempt": a.Attempt, "time": h.timeValue(a.At), "durationMs": a.Duration.Milliseconds(),
+			"delivery": a.Delivery, "attempt": a.Attempt, "time": h.timeValue(a.At), "durationMs": a.Duration.Milliseconds(),
 			"status": nilIfZero(a.StatusCode), "error": nilIfEmpty(a.Error), "response": a.Response,
 		})
 	}
 	h.ok(w, map[string]any{"taskId": t.ID, "webhookId": t.WebhookID, "callbackUrl": t.CallbackURL, "attempts": list})
+}
+
+// redeliver is POST /api/v1/mp4/callbacks/redeliver {"taskId": …}: a new
+// delivery of the task's callback, with the same webhook-id.
+func (h *Handler) redeliver(w http.ResponseWriter, r *http.Request, k *task.Key) {
+	var req struct {
+		TaskID string `json:"taskId"`
+	}
+	if err := h.decode(w, r, &req); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	if req.TaskID == "" {
+		h.error(w, r, task.Errorf(task.EInvalid, "taskId is required"))
+		return
+	}
+	t, err := h.Store.Task(r.Context(), k.ID, req.TaskID)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	switch {
+	case t.CallbackURL == "":
+		h.error(w, r, task.Errorf(task.EInvalid, "taskId: task %s has no callBackUrl to deliver to", t.ID))
+		return
+	case !t.Done():
+		h.error(w, r, task.Errorf(task.EConflict, "task %s is still rendering; its callback goes out when it finishes", t.ID))
+		return
+	}
+	delivery, err := h.Store.Redeliver(r.Context(), t.ID, func(d int) river.InsertManyParams {
+		return river.InsertManyParams{Args: jobs.CallbackArgs{TaskID: t.ID, Delivery: d}}
+	})
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	h.ok(w, map[string]any{"taskId": t.ID, "webhookId": t.WebhookID, "delivery": delivery})
 }
 
 func nilIfZero(n int) any {

@@ -189,4 +189,3 @@ func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *task.Key
 	}
 	h.ok(w, map[string]any{"taskId": id, "tracks": list})
 }
-

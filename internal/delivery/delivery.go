@@ -1,6 +1,3 @@
-// Package delivery sends task completion callbacks (contract §4-5): it builds
-// the body, signs it with both schemes, POSTs it through the SSRF-guarded
-// client, logs every attempt and retries on the contract's schedule.
 package delivery
 
 import (
@@ -9,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -31,84 +31,187 @@ var DefaultSchedule = []time.Duration{
 	2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour,
 }
 
-// DefaultTimeout is how long a receiver has to answer 2xx.
-const DefaultTimeout = 15 * time.Second
+// Defaults of Worker's fields.
+const (
+	DefaultTimeout        = 15 * time.Second
+	DefaultPerDestination = 4
+)
 
 // responseCap is how much of an answer the attempt log keeps.
 const responseCap = 1024
 
-// Worker is the River worker for jobs.CallbackArgs.
+// Worker is the River worker for jobs.CallbackArgs, and the fast path.
 type Worker struct {
 	river.WorkerDefaults[jobs.CallbackArgs]
 
 	Store store.Store
 	// Client sends the callbacks. It must be netguard's client: it refuses
-	// blocked addresses at connect time and does not follow redirects.
+	// blocked addresses at connect time and does not follow redirects. Its
+	// Timeout should be Timeout.
 	Client *http.Client
 	Links  *link.Signer
 	// Schedule is the delay before each retry; nil means DefaultSchedule.
 	Schedule []time.Duration
-	Logger   *slog.Logger
+	// ReceiverTimeout is how long a receiver has to answer; 0 means
+	// DefaultTimeout.
+	ReceiverTimeout time.Duration
+	// PerDestination caps concurrent attempts to one host:port in this
+	// process; 0 means DefaultPerDestination.
+	PerDestination int
+	Logger         *slog.Logger
+
+	once    sync.Once
+	limit   *limiter
+	inline  sync.WaitGroup
+	closing chan struct{} // closed by Close: ends the fast path's attempts
 }
 
-// Work implements river.Worker: one delivery attempt.
-func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.CallbackArgs]) error {
-	t, err := w.Store.Task(ctx, "", job.Args.TaskID)
-	if errors.Is(err, task.ErrNotFound) {
-		return river.JobCancel(err)
-	} else if err != nil {
-		return err
-	}
-	if t.CallbackURL == "" {
-		return nil
-	}
-	key, err := w.Store.Key(ctx, t.KeyID)
-	if err != nil {
-		return fmt.Errorf("loading key of task %s: %w", t.ID, err)
-	}
-	status, err := w.attempt(ctx, t, key, job.Attempt)
-	log := w.Logger.With("task", t.ID, "attempt", job.Attempt, "url", t.CallbackURL)
-	if err == nil {
-		log.Info("callback delivered", "status", status)
-		if _, err := w.Store.SetStatus(ctx, t.ID, task.StatusCallbackException, task.StatusSuccess); err != nil {
-			return err
-		}
-		return nil
-	}
-	last := job.Attempt > len(w.schedule())
-	if status == http.StatusGone || last {
-		log.Warn("callback abandoned", "status", status, "err", err)
-		if _, serr := w.Store.SetStatus(ctx, t.ID, task.StatusSuccess, task.StatusCallbackException); serr != nil {
-			return serr
-		}
-		return river.JobCancel(err)
-	}
-	log.Info("callback attempt failed; will retry", "status", status, "err", err)
-	return err
+func (w *Worker) init() {
+	w.once.Do(func() {
+		w.limit = &limiter{max: cmpOr(w.PerDestination, DefaultPerDestination), busy: map[string]int{}}
+		w.closing = make(chan struct{})
+	})
 }
 
-// NextRetry implements river.Worker with the contract's schedule.
-func (w *Worker) NextRetry(job *river.Job[jobs.CallbackArgs]) time.Time {
-	s := w.schedule()
-	i := min(max(job.Attempt-1, 0), len(s)-1)
-	return time.Now().Add(Jitter(s[i]))
+func cmpOr[T comparable](v, d T) T {
+	var zero T
+	if v == zero {
+		return d
+	}
+	return v
 }
 
 // Timeout implements river.Worker: the HTTP timeout plus room to log.
 func (w *Worker) Timeout(*river.Job[jobs.CallbackArgs]) time.Duration {
-	return DefaultTimeout + 15*time.Second
+	return cmpOr(w.ReceiverTimeout, DefaultTimeout) + 15*time.Second
 }
 
-func (w *Worker) schedule() []time.Duration {
-	if len(w.Schedule) > 0 {
-		return w.Schedule
+// FirstAttemptDelay is how long after a task finishes its callback job
+// waits, so that the fast path's attempt (bounded by the timeout) is done
+// and logged before the job looks.
+func (w *Worker) FirstAttemptDelay() time.Duration {
+	return cmpOr(w.ReceiverTimeout, DefaultTimeout) + 2*time.Second
+}
+
+// Work implements river.Worker.
+func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.CallbackArgs]) error {
+	w.init()
+	next, err := w.step(ctx, job.Args)
+	switch {
+	case err != nil:
+		return err
+	case next < 0:
+		return nil
 	}
-	return DefaultSchedule
+	return river.JobSnooze(next)
 }
 
-// Jitter spreads d uniformly over ±20%.
-func Jitter(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+// Dispatch makes the first attempt of a task's delivery now, in the
+// background (the fast path). When it does not end the delivery, the
+// queued job jobID is made available so it takes over the schedule.
+func (w *Worker) Dispatch(taskID string, delivery int, jobID int64, q store.Queue) {
+	w.init()
+	w.inline.Add(1)
+	go func() {
+		defer w.inline.Done()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			select {
+			case <-w.closing:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		next, err := w.step(ctx, jobs.CallbackArgs{TaskID: taskID, Delivery: delivery})
+		if err == nil && next < 0 {
+			return // delivered or given up: the job will find it so
+		}
+		if err := q.Retry(context.WithoutCancel(ctx), jobID); err != nil {
+			w.Logger.Warn("bringing a callback job forward", "task", taskID, "err", err)
+		}
+	}()
+}
+
+// Close ends the fast path's attempts in flight and waits for them; their
+// jobs deliver instead. Call it once, before closing the store.
+func (w *Worker) Close() {
+	w.init()
+	close(w.closing)
+	w.inline.Wait()
+}
+
+// step decides and, when one is due, makes an attempt of the delivery. It
+// returns how long to wait before the next step, or a negative duration
+// when the delivery is over.
+func (w *Worker) step(ctx context.Context, args jobs.CallbackArgs) (time.Duration, error) {
+	t, err := w.Store.Task(ctx, "", args.TaskID)
+	if errors.Is(err, task.ErrNotFound) {
+		return -1, nil
+	} else if err != nil {
+		return 0, err
+	}
+	if t.CallbackURL == "" || t.Status == task.StatusPending {
+		return -1, nil
+	}
+	attempts, err := w.attempts(ctx, args)
+	if err != nil {
+		return 0, err
+	}
+	if p := w.plan(t, args.Delivery, attempts, time.Now()); p.over || p.wait > 0 {
+		return p.waitOrOver(), nil
+	}
+	release, ok := w.limit.acquire(destination(t.CallbackURL))
+	if !ok {
+		// The receiver already has its share of attempts in flight.
+		return time.Duration(200+jitterMillis(t.ID, len(attempts), 800)) * time.Millisecond, nil
+	}
+	key, err := w.Store.Key(ctx, t.KeyID)
+	if err != nil {
+		release()
+		return 0, fmt.Errorf("loading key of task %s: %w", t.ID, err)
+	}
+	a := w.attempt(ctx, t, key, args.Delivery, len(attempts)+1)
+	release()
+	attempts = append(attempts, a)
+	p := w.plan(t, args.Delivery, attempts, time.Now())
+	if err := w.settle(ctx, t, p, a); err != nil {
+		return 0, err
+	}
+	return p.waitOrOver(), nil
+}
+
+// attempts returns the attempts of one delivery.
+func (w *Worker) attempts(ctx context.Context, args jobs.CallbackArgs) ([]*task.Attempt, error) {
+	all, err := w.Store.Attempts(ctx, args.TaskID)
+	if err != nil {
+		return nil, err
+	}
+	var mine []*task.Attempt
+	for _, a := range all {
+		if a.Delivery == args.Delivery {
+			mine = append(mine, a)
+		}
+	}
+	return mine, nil
+}
+
+// settle records what the last attempt means for the task's status.
+func (w *Worker) settle(ctx context.Context, t *task.Task, p plan, a *task.Attempt) error {
+	log := w.Logger.With("task", t.ID, "attempt", a.Attempt, "status", a.StatusCode)
+	ctx = context.WithoutCancel(ctx)
+	switch {
+	case p.delivered:
+		log.Info("callback delivered", "latency", a.Duration.Round(time.Millisecond))
+		_, err := w.Store.SetStatus(ctx, t.ID, task.StatusCallbackException, task.StatusSuccess)
+		return err
+	case p.over:
+		log.Warn("callback abandoned", "err", a.Error, "reason", p.reason)
+		_, err := w.Store.SetStatus(ctx, t.ID, task.StatusSuccess, task.StatusCallbackException)
+		return err
+	}
+	log.Info("callback attempt failed; will retry", "err", a.Error, "in", p.wait.Round(time.Millisecond))
+	return nil
 }
 
 // Body returns the callback body of a finished task (contract §4).
@@ -139,34 +242,11 @@ func Secrets(k *task.Key, now time.Time) []string {
 	return s
 }
 
-// attempt makes one POST and records it. It returns the HTTP status (0 when
-// none arrived) and a non-nil error unless the receiver answered 2xx.
-func (w *Worker) attempt(ctx context.Context, t *task.Task, k *task.Key, n int) (int, error) {
-	body, err := Body(t, w.Links)
-	if err != nil {
-		return 0, err
-	}
+// attempt makes one POST and logs it.
+func (w *Worker) attempt(ctx context.Context, t *task.Task, k *task.Key, delivery, n int) *task.Attempt {
 	now := time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.CallbackURL, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	if err := webhook.SetHeaders(req.Header, t.WebhookID, t.ID, now, body, Secrets(k, now)...); err != nil {
-		return 0, err
-	}
-	req.Header.Set("User-Agent", "mvgen-webhook")
-
-	a := &task.Attempt{TaskID: t.ID, Attempt: n, At: now}
-	resp, err := w.Client.Do(req)
-	if err == nil {
-		var head []byte
-		head, err = io.ReadAll(io.LimitReader(resp.Body, responseCap))
-		resp.Body.Close()
-		a.StatusCode, a.Response = resp.StatusCode, string(head)
-		if err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
-			err = fmt.Errorf("receiver answered %s", resp.Status)
-		}
-	}
+	a := &task.Attempt{TaskID: t.ID, Delivery: delivery, Attempt: n, At: now}
+	err := w.post(ctx, t, k, now, a)
 	a.Duration = time.Since(now)
 	if err != nil {
 		a.Error = err.Error()
@@ -174,5 +254,71 @@ func (w *Worker) attempt(ctx context.Context, t *task.Task, k *task.Key, n int) 
 	if lerr := w.Store.AddAttempt(context.WithoutCancel(ctx), a); lerr != nil {
 		w.Logger.Error("recording callback attempt", "task", t.ID, "err", lerr)
 	}
-	return a.StatusCode, err
+	return a
+}
+
+func (w *Worker) post(ctx context.Context, t *task.Task, k *task.Key, now time.Time, a *task.Attempt) error {
+	body, err := Body(t, w.Links)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.CallbackURL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if err := webhook.SetHeaders(req.Header, t.WebhookID, t.ID, now, body, Secrets(k, now)...); err != nil {
+		return err
+	}
+	req.Header.Set("User-Agent", "mvgen-webhook")
+	resp, err := w.Client.Do(req)
+	if err != nil {
+		return err
+	}
+	head, err := io.ReadAll(io.LimitReader(resp.Body, responseCap))
+	resp.Body.Close()
+	a.StatusCode, a.Response = resp.StatusCode, string(head)
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		a.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
+	}
+	if err != nil {
+		return fmt.Errorf("reading the answer: %w", err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+			return fmt.Errorf("receiver answered %s; redirects are not followed", resp.Status)
+		}
+		return fmt.Errorf("receiver answered %s", resp.Status)
+	}
+	return nil
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if at, err := http.ParseTime(v); err == nil && at.After(now) {
+		return at.Sub(now)
+	}
+	return 0
+}
+
+// destination is the concurrency key of a callback URL.
+func destination(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Host
+}
+
+// jitterMillis is a deterministic pseudo-random number in [0, n) for a task
+// and attempt, so a recomputed delay is the same delay.
+func jitterMillis(taskID string, attempt int, n int) int {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%d", taskID, attempt)
+	return int(h.Sum64() % uint64(n))
 }

@@ -33,8 +33,9 @@ const RenderMaxAttempts = 3
 // CallbackArgs asks for task TaskID's completion callback to be delivered.
 type CallbackArgs struct {
 	TaskID string `json:"taskId"`
-	// Redelivery is set for deliveries requested through the API.
-	Redelivery bool `json:"redelivery,omitempty"`
+	// Delivery numbers the delivery: 1 when the task finished, 2, 3, ...
+	// for redeliveries requested through the API. Attempts count per delivery.
+	Delivery int `json:"delivery"`
 }
 
 // Kind implements river.JobArgs.

@@ -48,6 +48,9 @@ type Config struct {
 	CallbackSchedule []time.Duration
 	// CallbackTimeout is how long a receiver has to answer. Default 15s.
 	CallbackTimeout time.Duration
+	// CallbackPerDestination caps concurrent callback attempts to one
+	// host:port per process. Default 4.
+	CallbackPerDestination int
 	// LinkValidity is how long video links are valid. Default 14 days.
 	LinkValidity time.Duration
 	// Retention is how long video files are kept. Default 15 days.

@@ -42,8 +42,9 @@ type Server struct {
 	api      *api.Handler
 	http     *http.Server
 	listener net.Listener
-	lock     *os.File
-	url      string
+	lock      *os.File
+	url       string
+	callbacks *delivery.Worker
 }
 
 // Open prepares the service: it takes the data directory's lock, opens and
@@ -96,6 +97,10 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if s.store, err = OpenStore(ctx, cfg, riverCfg); err != nil {
 		return nil, err
 	}
+	s.callbacks = &delivery.Worker{Store: s.store, Client: guard.Client(cfg.CallbackTimeout),
+		Links: links, Schedule: cfg.CallbackSchedule, ReceiverTimeout: cfg.CallbackTimeout,
+		PerDestination: cfg.CallbackPerDestination, Logger: cfg.Logger}
+	river.AddWorker(workers, s.callbacks)
 	river.AddWorker(workers, &worker.Render{
 		Store: s.store, Blobs: blobs,
 		Renderer: &render.Renderer{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe,
@@ -105,10 +110,9 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		TempDir:        tempDir,
 		JobTimeout:     cfg.RenderTimeout,
 		LinkValidity:   cfg.LinkValidity,
+		Callbacks:      s.callbacks,
 		Logger:         cfg.Logger,
 	})
-	river.AddWorker(workers, &delivery.Worker{Store: s.store, Client: guard.Client(cfg.CallbackTimeout),
-		Links: links, Schedule: cfg.CallbackSchedule, Logger: cfg.Logger})
 	river.AddWorker(workers, &worker.Purge{Store: s.store, Blobs: blobs,
 		Retention: cfg.Retention, LinkValidity: cfg.LinkValidity, Logger: cfg.Logger})
 
@@ -147,12 +151,14 @@ func (s *Server) Run(ctx context.Context) error {
 	select {
 	case err := <-serveErr:
 		s.stopQueue()
+		s.callbacks.Close()
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
 	s.cfg.Logger.Info("shutting down: finishing running renders", "grace", s.cfg.ShutdownGrace)
 	s.api.Drain()
 	s.stopQueue()
+	s.callbacks.Close()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.http.Shutdown(shutdownCtx); err != nil {

@@ -52,12 +52,16 @@ type Store interface {
 	Task(ctx context.Context, keyID, id string) (*task.Task, error)
 	SetProgress(ctx context.Context, id string, progress int) error
 	// FinishTask moves a PENDING task to its end state and inserts jobs (its
-	// callback) in one transaction; a successful result also records the video
-	// under the task's RenderKey. ErrNotPending if the task was already done.
-	FinishTask(ctx context.Context, id string, r Result, jobs ...river.JobArgs) error
-	// SetStatus moves a task from one status to another; ErrNotPending-like
-	// races are reported as ok=false.
+	// callback) in one transaction, returning their ids; a successful result
+	// also records the video under the task's RenderKey. ErrNotPending if the
+	// task was already done.
+	FinishTask(ctx context.Context, id string, r Result, jobs ...river.InsertManyParams) ([]int64, error)
+	// SetStatus moves a task from one status to another and reports whether
+	// it was in status from.
 	SetStatus(ctx context.Context, id string, from, to task.Status) (ok bool, err error)
+	// Redeliver numbers a new delivery of the task's callback (2, 3, ...) and
+	// inserts the job that job(delivery) returns, in one transaction.
+	Redeliver(ctx context.Context, id string, job func(delivery int) river.InsertManyParams) (delivery int, err error)
 
 	// Video returns the rendered video recorded under renderKey.
 	Video(ctx context.Context, renderKey string) (*Video, error)
@@ -66,6 +70,7 @@ type Store interface {
 	PurgeVideos(ctx context.Context, cutoff time.Time, limit int) ([]*Video, error)
 
 	AddAttempt(ctx context.Context, a *task.Attempt) error
+	// Attempts lists a task's callback attempts, oldest first.
 	Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error)
 
 	// Queue is the job queue that shares the database.
@@ -95,6 +100,9 @@ type Video struct {
 // Queue is River's client with the driver's transaction type hidden.
 type Queue interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+	// Retry makes a job that is waiting (scheduled or retryable) available
+	// now; a running or finished job is left alone.
+	Retry(ctx context.Context, jobID int64) error
 	Start(ctx context.Context) error
 	// Stop stops fetching and waits for running jobs until ctx is done.
 	Stop(ctx context.Context) error

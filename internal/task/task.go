@@ -92,16 +92,24 @@ type Key struct {
 // Revoked reports whether the key has been revoked.
 func (k *Key) Revoked() bool { return !k.RevokedAt.IsZero() }
 
-// Attempt is one callback delivery attempt (contract §5.3).
+// Attempt is one callback delivery attempt (contract §5.3). A task's first
+// delivery is number 1; each redelivery requested through the API is the
+// next number, and its attempts count from 1 again.
 type Attempt struct {
 	TaskID     string
+	Delivery   int
 	Attempt    int
 	At         time.Time
 	Duration   time.Duration
 	StatusCode int    // 0 when no HTTP answer arrived
 	Error      string // transport error, if any
 	Response   string // first bytes of the answer
+	// RetryAfter is the receiver's Retry-After on a 429 or 503, if any.
+	RetryAfter time.Duration
 }
+
+// OK reports whether the receiver accepted the callback (any 2xx).
+func (a *Attempt) OK() bool { return a.StatusCode >= 200 && a.StatusCode <= 299 && a.Error == "" }
 
 // NewID returns an unguessable URL-safe id: 128 random bits as 32 hex digits,
 // the shape of the hosted services' task ids.

@@ -50,7 +50,7 @@ func TestPurge(t *testing.T) {
 		if name == "new" {
 			at = completed.Add(10 * 24 * time.Hour)
 		}
-		if err := db.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, VideoKey: key,
+		if _, err := db.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, VideoKey: key,
 			CompletedAt: at, ExpiresAt: at.Add(14 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}

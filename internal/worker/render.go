@@ -37,7 +37,19 @@ type Render struct {
 	JobTimeout time.Duration
 	// LinkValidity is how long a finished video's link is valid.
 	LinkValidity time.Duration
-	Logger       *slog.Logger
+	// Callbacks, when set, makes each callback's first attempt right after
+	// the task commits (the fast path); its queued job waits as a fallback.
+	Callbacks Dispatcher
+	Logger    *slog.Logger
+}
+
+// Dispatcher makes a finished task's first callback attempt at once.
+type Dispatcher interface {
+	// FirstAttemptDelay is how long the queued callback job should wait.
+	FirstAttemptDelay() time.Duration
+	// Dispatch attempts delivery number delivery of the task's callback in
+	// the background; jobID is its queued job.
+	Dispatch(taskID string, delivery int, jobID int64, q store.Queue)
 }
 
 // Timeout implements river.Worker: renders get the configured limit instead
@@ -143,11 +155,26 @@ func (w *Render) finish(ctx context.Context, t *task.Task, r store.Result) error
 	if r.Status == task.StatusSuccess {
 		r.ExpiresAt = r.CompletedAt.Add(w.LinkValidity)
 	}
-	var callbacks []river.JobArgs
-	if t.CallbackURL != "" {
-		callbacks = append(callbacks, jobs.CallbackArgs{TaskID: t.ID})
+	if t.CallbackURL == "" {
+		_, err := w.Store.FinishTask(ctx, t.ID, r)
+		return ignoreNotPending(err)
 	}
-	err := w.Store.FinishTask(ctx, t.ID, r, callbacks...)
+	cb := river.InsertManyParams{Args: jobs.CallbackArgs{TaskID: t.ID, Delivery: 1}}
+	if w.Callbacks != nil {
+		cb.InsertOpts = &river.InsertOpts{ScheduledAt: time.Now().Add(w.Callbacks.FirstAttemptDelay())}
+	}
+	ids, err := w.Store.FinishTask(ctx, t.ID, r, cb)
+	if err != nil {
+		return ignoreNotPending(err)
+	}
+	if w.Callbacks != nil {
+		w.Callbacks.Dispatch(t.ID, 1, ids[0], w.Store.Queue())
+	}
+	return nil
+}
+
+// ignoreNotPending: a task finished by an earlier run needs nothing more.
+func ignoreNotPending(err error) error {
 	if errors.Is(err, store.ErrNotPending) {
 		return nil
 	}

@@ -19,6 +19,11 @@ func (q queue) Insert(ctx context.Context, args river.JobArgs, opts *river.Inser
 	return err
 }
 
+func (q queue) Retry(ctx context.Context, jobID int64) error {
+	_, err := q.d.river.JobRetry(ctx, jobID)
+	return err
+}
+
 func (q queue) Start(ctx context.Context) error         { return q.d.river.Start(ctx) }
 func (q queue) Stop(ctx context.Context) error          { return q.d.river.Stop(ctx) }
 func (q queue) StopAndCancel(ctx context.Context) error { return q.d.river.StopAndCancel(ctx) }

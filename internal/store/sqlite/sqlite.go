@@ -154,13 +154,25 @@ func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-func (d *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []river.JobArgs) error {
-	for _, args := range jobs {
-		if _, err := d.river.InsertTx(ctx, tx, args, nil); err != nil {
-			return fmt.Errorf("queueing %s job: %w", args.Kind(), err)
+func (d *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []river.InsertManyParams) ([]int64, error) {
+	ids := make([]int64, 0, len(jobs))
+	for _, j := range jobs {
+		res, err := d.river.InsertTx(ctx, tx, j.Args, j.InsertOpts)
+		if err != nil {
+			return nil, fmt.Errorf("queueing %s job: %w", j.Args.Kind(), err)
 		}
+		ids = append(ids, res.Job.ID)
 	}
-	return nil
+	return ids, nil
+}
+
+// params wraps job args without options.
+func params(jobs []river.JobArgs) []river.InsertManyParams {
+	p := make([]river.InsertManyParams, len(jobs))
+	for i, args := range jobs {
+		p[i] = river.InsertManyParams{Args: args}
+	}
+	return p
 }
 
 // ms converts a time to the schema's Unix milliseconds (0 for the zero time).

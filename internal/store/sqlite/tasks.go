@@ -59,7 +59,8 @@ func (d *DB) CreateTask(ctx context.Context, t *task.Task, jobs ...river.JobArgs
 			return fmt.Errorf("creating task: %w", err)
 		}
 		stored = t
-		return d.insertJobs(ctx, tx, jobs)
+		_, err = d.insertJobs(ctx, tx, params(jobs))
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -82,8 +83,9 @@ func (d *DB) SetProgress(ctx context.Context, id string, progress int) error {
 }
 
 // FinishTask implements store.Store.
-func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...river.JobArgs) error {
-	return d.inTx(ctx, func(tx *sql.Tx) error {
+func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...river.InsertManyParams) ([]int64, error) {
+	var ids []int64
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		var renderKey string
 		err := tx.QueryRowContext(ctx, `UPDATE mvgen_task SET status = ?, progress = ?, error_code = ?,
 			error_message = ?, video_key = ?, completed_at = ?, expires_at = ?
@@ -106,8 +108,25 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...
 				return fmt.Errorf("recording video: %w", err)
 			}
 		}
-		return d.insertJobs(ctx, tx, jobs)
+		ids, err = d.insertJobs(ctx, tx, jobs)
+		return err
 	})
+	return ids, err
+}
+
+// Redeliver implements store.Store.
+func (d *DB) Redeliver(ctx context.Context, id string, job func(delivery int) river.InsertManyParams) (int, error) {
+	var delivery int
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE mvgen_task SET deliveries = deliveries + 1 WHERE id = ?
+			RETURNING deliveries`, id).Scan(&delivery)
+		if err != nil {
+			return notFound(err, task.ErrNotFound)
+		}
+		_, err = d.insertJobs(ctx, tx, []river.InsertManyParams{job(delivery)})
+		return err
+	})
+	return delivery, err
 }
 
 func progressOf(r store.Result) int {
@@ -172,14 +191,17 @@ func (d *DB) PurgeVideos(ctx context.Context, cutoff time.Time, limit int) ([]*s
 // AddAttempt implements store.Store.
 func (d *DB) AddAttempt(ctx context.Context, a *task.Attempt) error {
 	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_callback_attempt
-		(task_id, attempt, at, duration_us, status_code, error, response) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		a.TaskID, a.Attempt, ms(a.At), a.Duration.Microseconds(), a.StatusCode, a.Error, a.Response)
+		(task_id, delivery, attempt, at, duration_us, status_code, error, response, retry_after_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.TaskID, a.Delivery, a.Attempt, ms(a.At), a.Duration.Microseconds(), a.StatusCode, a.Error, a.Response,
+		a.RetryAfter.Milliseconds())
 	return err
 }
 
 // Attempts implements store.Store.
 func (d *DB) Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT task_id, attempt, at, duration_us, status_code, error, response
+	rows, err := d.db.QueryContext(ctx, `SELECT task_id, delivery, attempt, at, duration_us, status_code,
+		error, response, retry_after_ms
 		FROM mvgen_callback_attempt WHERE task_id = ? ORDER BY at, rowid`, taskID)
 	if err != nil {
 		return nil, err
@@ -188,11 +210,13 @@ func (d *DB) Attempts(ctx context.Context, taskID string) ([]*task.Attempt, erro
 	var out []*task.Attempt
 	for rows.Next() {
 		var a task.Attempt
-		var at, dur int64
-		if err := rows.Scan(&a.TaskID, &a.Attempt, &at, &dur, &a.StatusCode, &a.Error, &a.Response); err != nil {
+		var at, dur, retryAfter int64
+		if err := rows.Scan(&a.TaskID, &a.Delivery, &a.Attempt, &at, &dur, &a.StatusCode, &a.Error, &a.Response,
+			&retryAfter); err != nil {
 			return nil, err
 		}
 		a.At, a.Duration = fromMS(at), time.Duration(dur)*time.Microsecond
+		a.RetryAfter = time.Duration(retryAfter) * time.Millisecond
 		out = append(out, &a)
 	}
 	return out, rows.Err()

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
@@ -207,8 +209,15 @@ func testFinishTaskOnce(t *testing.T, s store.Store) {
 	}
 	r := store.Result{Status: task.StatusCreateFailed, ErrorCode: 451, ErrorMessage: "Source audio file download failed",
 		CompletedAt: now.Add(time.Minute)}
-	if err := s.FinishTask(ctx, tk.ID, r, jobs.CallbackArgs{TaskID: tk.ID}); err != nil {
+	ids, err := s.FinishTask(ctx, tk.ID, r, river.InsertManyParams{Args: jobs.CallbackArgs{TaskID: tk.ID, Delivery: 1}})
+	if err != nil {
 		t.Fatalf("FinishTask: %v", err)
+	}
+	if len(ids) != 1 || ids[0] <= 0 {
+		t.Errorf("FinishTask job ids = %v, want one id", ids)
+	}
+	if err := s.Queue().Retry(ctx, ids[0]); err != nil {
+		t.Errorf("Queue().Retry(%d) = %v", ids[0], err)
 	}
 	got, _ := s.Task(ctx, "", tk.ID)
 	if got.Status != task.StatusCreateFailed || got.ErrorCode != 451 || got.ErrorMessage != r.ErrorMessage ||
@@ -216,10 +225,10 @@ func testFinishTaskOnce(t *testing.T, s store.Store) {
 		t.Errorf("after FinishTask: %+v", got)
 	}
 	r.Status = task.StatusSuccess
-	if err := s.FinishTask(ctx, tk.ID, r); !errors.Is(err, store.ErrNotPending) {
+	if _, err := s.FinishTask(ctx, tk.ID, r); !errors.Is(err, store.ErrNotPending) {
 		t.Errorf("second FinishTask: got %v, want ErrNotPending", err)
 	}
-	if err := s.FinishTask(ctx, "missing", r); !errors.Is(err, store.ErrNotPending) {
+	if _, err := s.FinishTask(ctx, "missing", r); !errors.Is(err, store.ErrNotPending) {
 		t.Errorf("FinishTask(missing): got %v, want ErrNotPending", err)
 	}
 }
@@ -236,7 +245,7 @@ func testVideos(t *testing.T, s store.Store) {
 	}
 	finish := func(id string, completed time.Time) {
 		t.Helper()
-		err := s.FinishTask(ctx, id, store.Result{Status: task.StatusSuccess, VideoKey: "videos/" + t1.RenderKey + ".mp4",
+		_, err := s.FinishTask(ctx, id, store.Result{Status: task.StatusSuccess, VideoKey: "videos/" + t1.RenderKey + ".mp4",
 			CompletedAt: completed, ExpiresAt: completed.Add(14 * 24 * time.Hour)})
 		if err != nil {
 			t.Fatalf("FinishTask: %v", err)
@@ -284,8 +293,19 @@ func testSetStatus(t *testing.T, s store.Store) {
 	if ok, err := s.SetStatus(ctx, tk.ID, task.StatusSuccess, task.StatusCallbackException); err != nil || ok {
 		t.Errorf("SetStatus from the wrong status = %v, %v; want false", ok, err)
 	}
-	if err := s.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, CompletedAt: now}); err != nil {
+	if _, err := s.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, CompletedAt: now}); err != nil {
 		t.Fatal(err)
+	}
+	for want := 2; want <= 3; want++ {
+		got, err := s.Redeliver(ctx, tk.ID, func(d int) river.InsertManyParams {
+			return river.InsertManyParams{Args: jobs.CallbackArgs{TaskID: tk.ID, Delivery: d}}
+		})
+		if err != nil || got != want {
+			t.Errorf("Redeliver = %d, %v; want delivery %d", got, err, want)
+		}
+	}
+	if _, err := s.Redeliver(ctx, "missing", nil); !errors.Is(err, task.ErrNotFound) {
+		t.Errorf("Redeliver(missing) = %v, want ErrNotFound", err)
 	}
 	if ok, err := s.SetStatus(ctx, tk.ID, task.StatusSuccess, task.StatusCallbackException); err != nil || !ok {
 		t.Errorf("SetStatus = %v, %v; want true", ok, err)
@@ -303,8 +323,11 @@ func testAttempts(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	for i, status := range []int{503, 0, 200} {
-		a := &task.Attempt{TaskID: tk.ID, Attempt: i + 1, At: now.Add(time.Duration(i) * time.Minute),
+		a := &task.Attempt{TaskID: tk.ID, Delivery: 1, Attempt: i + 1, At: now.Add(time.Duration(i) * time.Minute),
 			Duration: 1500 * time.Microsecond, StatusCode: status, Response: "ok"}
+		if status == 503 {
+			a.RetryAfter = 90 * time.Second
+		}
 		if status == 0 {
 			a.Error = "connection refused"
 		}
@@ -316,7 +339,8 @@ func testAttempts(t *testing.T, s store.Store) {
 	if err != nil || len(got) != 3 {
 		t.Fatalf("Attempts = %d, %v; want 3", len(got), err)
 	}
-	if got[0].StatusCode != 503 || got[1].Error != "connection refused" || got[2].Attempt != 3 ||
+	if got[0].StatusCode != 503 || got[0].RetryAfter != 90*time.Second || got[0].Delivery != 1 ||
+		got[1].Error != "connection refused" || got[1].OK() || !got[2].OK() || got[2].Attempt != 3 ||
 		got[2].Duration != 1500*time.Microsecond || !got[1].At.Equal(now.Add(time.Minute)) {
 		t.Errorf("Attempts = %+v %+v %+v", got[0], got[1], got[2])
 	}

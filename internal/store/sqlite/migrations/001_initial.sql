@@ -42,6 +42,7 @@ CREATE TABLE mvgen_task (
     render_key    TEXT NOT NULL,
     video_key     TEXT NOT NULL DEFAULT '',
     webhook_id    TEXT NOT NULL,
+    deliveries    INTEGER NOT NULL DEFAULT 1,
     created_at    INTEGER NOT NULL,
     completed_at  INTEGER NOT NULL DEFAULT 0,
     expires_at    INTEGER NOT NULL DEFAULT 0,
@@ -62,11 +63,13 @@ CREATE INDEX mvgen_video_expiry ON mvgen_video (expires_at) WHERE purged_at = 0;
 
 CREATE TABLE mvgen_callback_attempt (
     task_id     TEXT NOT NULL REFERENCES mvgen_task (id),
+    delivery    INTEGER NOT NULL,
     attempt     INTEGER NOT NULL,
     at          INTEGER NOT NULL,
     duration_us INTEGER NOT NULL,
     status_code INTEGER NOT NULL,
     error       TEXT NOT NULL,
-    response    TEXT NOT NULL
+    response    TEXT NOT NULL,
+    retry_after_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX mvgen_callback_attempt_task ON mvgen_callback_attempt (task_id, at);

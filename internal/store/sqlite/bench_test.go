@@ -1,0 +1,35 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/store/sqlite"
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+// BenchmarkCreateTask: one accepted task (row + render job, one durable
+// commit) at a time, the write behind every generate request.
+func BenchmarkCreateTask(b *testing.B) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
+	if err := db.CreateKey(ctx, k); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		t := &task.Task{ID: task.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: task.StatusPending,
+			RenderKey: "r", WebhookID: "w", CreatedAt: time.Now()}
+		if _, err := db.CreateTask(ctx, t, jobs.RenderArgs{TaskID: t.ID}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
