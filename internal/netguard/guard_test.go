@@ -121,6 +121,12 @@ func TestBlockedClasses(t *testing.T) {
 			if got, want := g.Blocked(ip), tt.class != ""; got != want {
 				t.Errorf("Blocked(%s): got %v, want %v", tt.addr, got, want)
 			}
+			// The same address at connect time: the dialer's Control hook
+			// sees the resolved address and refuses before connect(2).
+			err := g.Dialer().Control("tcp", netip.AddrPortFrom(ip, 443).String(), nil)
+			if got, want := errors.Is(err, ErrBlocked), tt.class != ""; got != want {
+				t.Errorf("Dialer().Control(%s): got %v, want blocked=%v", tt.addr, err, want)
+			}
 		})
 	}
 }
