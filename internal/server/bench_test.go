@@ -1,8 +1,21 @@
 package server_test
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/server"
+	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/task"
 )
 
 // BenchmarkSubmitToCallback30s measures, on the embedded default, the time
@@ -24,4 +37,100 @@ func BenchmarkSubmitToCallback30s(b *testing.B) {
 	}
 	b.ReportMetric(total.Seconds()/float64(b.N), "s/callback")
 	b.ReportMetric(30/(total.Seconds()/float64(b.N)), "x_realtime")
+}
+
+// BenchmarkCallbackLatency measures completion-to-callback latency on
+// loopback: after one real render, identical requests reuse its file, so
+// each task completes at once and its callback takes the fast path. The
+// latency is from the task's completion time (stored before its commit) to
+// the receiver reading the request.
+func BenchmarkCallbackLatency(b *testing.B) {
+	const n = 200
+	srv := startServer(b, serverConfig(b.TempDir()))
+	c := newClient(b, srv.Store(), srv.URL())
+	rcv := newReceiver(b)
+	m, a := c.upload(makeAudio(b, b.TempDir(), "2s.mp3", 2), "", "latency")
+	body := map[string]any{"taskId": m, "audioId": a, "callBackUrl": rcv.URL}
+	c.generate(body)
+	rcv.next(b, time.Minute)
+	b.ResetTimer()
+	var lat []time.Duration
+	for range b.N {
+		for range n {
+			id := c.generate(body)
+			cb := rcv.next(b, time.Minute)
+			tk, err := srv.Store().Task(context.Background(), "", id)
+			if err != nil || taskIDOf(b, cb) != id {
+				b.Fatalf("callback for another task or %v", err)
+			}
+			lat = append(lat, cb.at.Sub(tk.CompletedAt))
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95_ms")
+}
+
+// BenchmarkDeliveryThroughput measures callbacks delivered per second by
+// one node to a loopback receiver: n finished tasks with queued callback
+// jobs, then the workers start and the clock runs until all n arrived.
+func BenchmarkDeliveryThroughput(b *testing.B) {
+	const n = 2000
+	for range b.N {
+		b.StopTimer()
+		dir := b.TempDir()
+		cfg := serverConfig(dir)
+		cfg.Addr, cfg.CallbackAllowNets = "127.0.0.1:0", loopback
+		s, err := server.Open(context.Background(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		newClient(b, s.Store(), s.URL())
+		var got atomic.Int64
+		done := make(chan struct{})
+		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			if got.Add(1) == n {
+				close(done)
+			}
+		}))
+		keys, _ := s.Store().Keys(context.Background())
+		queueFinished(b, s.Store(), keys[0].ID, rcv.URL, n)
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan error, 1)
+		b.StartTimer()
+		start := time.Now()
+		go func() { ran <- s.Run(ctx) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Minute):
+			b.Fatalf("only %d of %d callbacks in 5 minutes", got.Load(), n)
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "deliveries/s")
+		cancel()
+		<-ran
+		s.Close()
+		rcv.Close()
+	}
+}
+
+// queueFinished stores n finished tasks whose callback jobs are queued.
+func queueFinished(b *testing.B, s store.Store, keyID, url string, n int) {
+	ctx := context.Background()
+	for i := range n {
+		tk := &task.Task{ID: task.NewID(), KeyID: keyID, MusicTaskID: "m", AudioID: "a", CallbackURL: url,
+			Status: task.StatusPending, RenderKey: "r", WebhookID: "msg_" + task.NewID(), CreatedAt: time.Now()}
+		if _, err := s.CreateTask(ctx, tk); err != nil {
+			b.Fatal(err)
+		}
+		now := time.Now()
+		_, err := s.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, VideoKey: "videos/r.mp4",
+			CompletedAt: now, ExpiresAt: now.Add(time.Hour)},
+			river.InsertManyParams{Args: jobs.CallbackArgs{TaskID: tk.ID, Delivery: 1}})
+		if err != nil {
+			b.Fatalf("task %d: %v", i, err)
+		}
+	}
 }
