@@ -203,6 +203,9 @@ func (w *Worker) settle(ctx context.Context, t *task.Task, p plan, a *task.Attem
 	switch {
 	case p.delivered:
 		log.Info("callback delivered", "latency", a.Duration.Round(time.Millisecond))
+		if t.Status != task.StatusCallbackException {
+			return nil
+		}
 		_, err := w.Store.SetStatus(ctx, t.ID, task.StatusCallbackException, task.StatusSuccess)
 		return err
 	case p.over:

@@ -19,7 +19,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	msqlite "modernc.org/sqlite"
 
 	"github.com/mvgen/mvgen/internal/store"
 )
@@ -43,18 +43,16 @@ func Open(ctx context.Context, path string, riverConfig *river.Config) (*DB, err
 	for _, p := range []string{
 		"journal_mode(WAL)",
 		"busy_timeout(10000)",
-		// FULL: a commit is on disk before generate answers 200, so an
-		// accepted task survives power loss, not only a crash.
-		"synchronous(FULL)",
+		// NORMAL: in WAL mode every commit survives a crash of the process;
+		// the commits that must also survive power loss (an accepted task,
+		// a finished one, a redelivery) switch to FULL in durableTx.
+		"synchronous(NORMAL)",
 		"foreign_keys(ON)",
 	} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("opening sqlite %s: %w", path, err)
-	}
+	db := sql.OpenDB(connector{dsn: "file:" + path + "?" + q.Encode(), drv: &msqlite.Driver{}})
 	// River's SQLite driver runs operations in parallel that SQLite would
 	// refuse with SQLITE_BUSY; one connection serialises them (and SQLite
 	// serialises writers anyway).
@@ -144,6 +142,31 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, name string) e
 // inTx runs fn in a transaction.
 func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// durableTx is inTx with synchronous=FULL: the commit reaches the disk
+// before it returns, so what it wrote survives power loss too. It pins the
+// pool's one connection for the pragma, the transaction and the pragma
+// back, so no other statement runs between them.
+func (d *DB) durableTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = NORMAL")
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

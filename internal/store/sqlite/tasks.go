@@ -33,7 +33,7 @@ func scanTask(row scanner) (*task.Task, error) {
 // CreateTask implements store.Store.
 func (d *DB) CreateTask(ctx context.Context, t *task.Task, jobs ...river.JobArgs) (*task.Task, error) {
 	var stored *task.Task
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.durableTx(ctx, func(tx *sql.Tx) error {
 		if t.IdempotencyKey != "" {
 			prev, err := scanTask(tx.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM mvgen_task
 				WHERE key_id = ? AND idempotency_key = ? AND created_at > ?
@@ -85,7 +85,7 @@ func (d *DB) SetProgress(ctx context.Context, id string, progress int) error {
 // FinishTask implements store.Store.
 func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...river.InsertManyParams) ([]int64, error) {
 	var ids []int64
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.durableTx(ctx, func(tx *sql.Tx) error {
 		var renderKey string
 		err := tx.QueryRowContext(ctx, `UPDATE mvgen_task SET status = ?, progress = ?, error_code = ?,
 			error_message = ?, video_key = ?, completed_at = ?, expires_at = ?
@@ -117,7 +117,7 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...
 // Redeliver implements store.Store.
 func (d *DB) Redeliver(ctx context.Context, id string, job func(delivery int) river.InsertManyParams) (int, error) {
 	var delivery int
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.durableTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `UPDATE mvgen_task SET deliveries = deliveries + 1 WHERE id = ?
 			RETURNING deliveries`, id).Scan(&delivery)
 		if err != nil {
