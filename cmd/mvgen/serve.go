@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/mvgen/mvgen/internal/server"
@@ -39,11 +40,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 60*time.Second, "time running renders get to finish on SIGTERM")
 	fs.DurationVar(&cfg.Retention, "retention", 15*24*time.Hour, "how long video files are kept")
 	fs.BoolVar(&cfg.EpochTimes, "epoch-times", false, "record-info times as epoch milliseconds")
+	schedule := fs.String("callback-schedule", "5s,5m,30m,2h,5h,10h,10h", "delays before each callback retry, jittered ±20%")
+	fs.DurationVar(&cfg.CallbackTimeout, "callback-timeout", 15*time.Second, "how long a receiver has to answer 2xx")
+	fs.IntVar(&cfg.CallbackPerDestination, "callback-per-destination", 4, "callback attempts in flight to one host:port")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg.DataDir, cfg.DB = sf.data, sf.db
+	for _, d := range strings.Split(*schedule, ",") {
+		v, err := time.ParseDuration(strings.TrimSpace(d))
+		if err != nil || v <= 0 {
+			return fmt.Errorf("--callback-schedule %q: want positive durations separated by commas, such as 5s,5m,30m", *schedule)
+		}
+		cfg.CallbackSchedule = append(cfg.CallbackSchedule, v)
+	}
 	for _, cidr := range allow {
 		p, err := netip.ParsePrefix(cidr)
 		if err != nil {
