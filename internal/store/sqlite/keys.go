@@ -37,19 +37,19 @@ func (d *DB) CreateKey(ctx context.Context, k *task.Key) error {
 
 // Key implements store.Store.
 func (d *DB) Key(ctx context.Context, id string) (*task.Key, error) {
-	k, err := scanKey(d.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key WHERE id = ?`, id))
+	k, err := scanKey(d.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key WHERE id = ?`, id))
 	return k, notFound(err, task.ErrNotFound)
 }
 
 // KeyByTokenHash implements store.Store.
 func (d *DB) KeyByTokenHash(ctx context.Context, hash []byte) (*task.Key, error) {
-	k, err := scanKey(d.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key WHERE token_hash = ?`, hash))
+	k, err := scanKey(d.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key WHERE token_hash = ?`, hash))
 	return k, notFound(err, task.ErrNotFound)
 }
 
 // Keys implements store.Store.
 func (d *DB) Keys(ctx context.Context) ([]*task.Key, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key ORDER BY created_at, id`)
+	rows, err := d.read.QueryContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key ORDER BY created_at, id`)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,8 @@ var migrations embed.FS
 
 // DB is a store.Store on one SQLite file.
 type DB struct {
-	db    *sql.DB
+	db    *sql.DB // the one writer connection, shared with River
+	read  *sql.DB // readers: in WAL mode they never wait for the writer
 	river *river.Client[*sql.Tx]
 }
 
@@ -52,7 +53,8 @@ func Open(ctx context.Context, path string, riverConfig *river.Config) (*DB, err
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	db := sql.OpenDB(connector{dsn: "file:" + path + "?" + q.Encode(), drv: &msqlite.Driver{}})
+	dsn := "file:" + path + "?" + q.Encode()
+	db := sql.OpenDB(connector{dsn: dsn, drv: &msqlite.Driver{}})
 	// River's SQLite driver runs operations in parallel that SQLite would
 	// refuse with SQLITE_BUSY; one connection serialises them (and SQLite
 	// serialises writers anyway).
@@ -75,11 +77,14 @@ func Open(ctx context.Context, path string, riverConfig *river.Config) (*DB, err
 		db.Close()
 		return nil, fmt.Errorf("creating job queue: %w", err)
 	}
-	return &DB{db: db, river: client}, nil
+	read := sql.OpenDB(connector{dsn: dsn + "&_pragma=query_only(1)", drv: &msqlite.Driver{}})
+	read.SetMaxOpenConns(4)
+	read.SetMaxIdleConns(4)
+	return &DB{db: db, read: read, river: client}, nil
 }
 
 // Close closes the database. Stop the queue first.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error { return errors.Join(d.read.Close(), d.db.Close()) }
 
 // migrate applies River's migrations and then mvgen's own, each once.
 func migrate(ctx context.Context, db *sql.DB) error {

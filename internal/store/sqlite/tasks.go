@@ -70,7 +70,7 @@ func (d *DB) CreateTask(ctx context.Context, t *task.Task, jobs ...river.JobArgs
 
 // Task implements store.Store.
 func (d *DB) Task(ctx context.Context, keyID, id string) (*task.Task, error) {
-	t, err := scanTask(d.db.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM mvgen_task
+	t, err := scanTask(d.read.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM mvgen_task
 		WHERE id = ? AND (? = '' OR key_id = ?)`, id, keyID, keyID))
 	return t, notFound(err, task.ErrNotFound)
 }
@@ -160,7 +160,7 @@ func scanVideo(row scanner) (*store.Video, error) {
 
 // Video implements store.Store.
 func (d *DB) Video(ctx context.Context, renderKey string) (*store.Video, error) {
-	v, err := scanVideo(d.db.QueryRowContext(ctx, `SELECT `+videoColumns+` FROM mvgen_video WHERE render_key = ?`, renderKey))
+	v, err := scanVideo(d.read.QueryRowContext(ctx, `SELECT `+videoColumns+` FROM mvgen_video WHERE render_key = ?`, renderKey))
 	return v, notFound(err, task.ErrNotFound)
 }
 
@@ -200,7 +200,7 @@ func (d *DB) AddAttempt(ctx context.Context, a *task.Attempt) error {
 
 // Attempts implements store.Store.
 func (d *DB) Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT task_id, delivery, attempt, at, duration_us, status_code,
+	rows, err := d.read.QueryContext(ctx, `SELECT task_id, delivery, attempt, at, duration_us, status_code,
 		error, response, retry_after_ms
 		FROM mvgen_callback_attempt WHERE task_id = ? ORDER BY at, rowid`, taskID)
 	if err != nil {

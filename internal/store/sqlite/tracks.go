@@ -35,14 +35,14 @@ func (d *DB) CreateTrack(ctx context.Context, t *task.Track) error {
 
 // Track implements store.Store.
 func (d *DB) Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error) {
-	t, err := scanTrack(d.db.QueryRowContext(ctx, `SELECT `+trackColumns+` FROM mvgen_track
+	t, err := scanTrack(d.read.QueryRowContext(ctx, `SELECT `+trackColumns+` FROM mvgen_track
 		WHERE key_id = ? AND music_task_id = ? AND id = ?`, keyID, musicTaskID, audioID))
 	return t, notFound(err, task.ErrNotFound)
 }
 
 // Tracks implements store.Store.
 func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Track, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+trackColumns+` FROM mvgen_track
+	rows, err := d.read.QueryContext(ctx, `SELECT `+trackColumns+` FROM mvgen_track
 		WHERE key_id = ? AND music_task_id = ? ORDER BY music_index, id`, keyID, musicTaskID)
 	if err != nil {
 		return nil, err
