@@ -112,4 +112,12 @@ type Queue interface {
 	// available again. Only for a database that this process alone works on
 	// (the embedded default, which holds an exclusive lock on its data dir).
 	RequeueRunning(ctx context.Context) (int, error)
+	// Heartbeat records that the node (its River client id) is alive at at.
+	Heartbeat(ctx context.Context, nodeID string, at time.Time) error
+	// RescueOrphans makes "running" jobs whose worker (the last client id in
+	// the job's attempted_by) has not heartbeated since deadBefore available
+	// again, and forgets nodes silent since then. It returns the jobs rescued.
+	// This is how a render on a node that was killed resumes elsewhere
+	// within seconds instead of after River's stuck-job rescue.
+	RescueOrphans(ctx context.Context, deadBefore time.Time) (int, error)
 }

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -39,4 +41,32 @@ func (q queue) RequeueRunning(ctx context.Context) (int, error) {
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+func (q queue) Heartbeat(ctx context.Context, nodeID string, at time.Time) error {
+	_, err := q.d.db.ExecContext(ctx, `INSERT INTO mvgen_node (id, seen_at) VALUES (?, ?)
+		ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`, nodeID, ms(at))
+	return err
+}
+
+func (q queue) RescueOrphans(ctx context.Context, deadBefore time.Time) (int, error) {
+	var n int64
+	err := q.d.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE river_job SET state = 'available'
+			WHERE state = 'running'
+			AND coalesce(json_extract(attempted_by, '$[#-1]'), '') NOT IN
+				(SELECT id FROM mvgen_node WHERE seen_at >= ?)`, ms(deadBefore))
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM mvgen_node WHERE seen_at < ?`, ms(deadBefore))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("rescuing jobs of dead nodes: %w", err)
+	}
+	return int(n), nil
 }

@@ -73,3 +73,8 @@ CREATE TABLE mvgen_callback_attempt (
     retry_after_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX mvgen_callback_attempt_task ON mvgen_callback_attempt (task_id, at);
+
+CREATE TABLE mvgen_node (
+    id      TEXT PRIMARY KEY,
+    seen_at INTEGER NOT NULL
+);
