@@ -58,3 +58,14 @@ func (PurgeArgs) Kind() string { return "purge" }
 func (PurgeArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueMaintain}
 }
+
+// RescueArgs asks for jobs of dead nodes to be made available (periodic).
+type RescueArgs struct{}
+
+// Kind implements river.JobArgs.
+func (RescueArgs) Kind() string { return "rescue" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (RescueArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueMaintain, MaxAttempts: 1}
+}

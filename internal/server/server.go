@@ -28,6 +28,7 @@ import (
 	"github.com/mvgen/mvgen/internal/render"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
+	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/internal/worker"
 )
 
@@ -44,6 +45,7 @@ type Server struct {
 	listener net.Listener
 	lock      *os.File
 	url       string
+	node      string // this process's River client id
 	callbacks *delivery.Worker
 }
 
@@ -92,6 +94,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	guard := &netguard.Guard{Allow: cfg.CallbackAllowNets}
 	links := &link.Signer{Key: linkKey, BaseURL: s.url}
 
+	s.node = nodeID()
 	workers := river.NewWorkers()
 	riverCfg := s.riverConfig(workers)
 	if s.store, err = OpenStore(ctx, cfg, riverCfg); err != nil {
@@ -113,6 +116,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Callbacks:      s.callbacks,
 		Logger:         cfg.Logger,
 	})
+	river.AddWorker(workers, &worker.Rescue{Store: s.store, Logger: cfg.Logger})
 	river.AddWorker(workers, &worker.Purge{Store: s.store, Blobs: blobs,
 		Retention: cfg.Retention, LinkValidity: cfg.LinkValidity, Logger: cfg.Logger})
 
@@ -141,6 +145,13 @@ func (s *Server) Store() store.Store { return s.store }
 // refused with 455, running renders get ShutdownGrace to finish and are
 // otherwise interrupted and left queued, so they complete after a restart.
 func (s *Server) Run(ctx context.Context) error {
+	if err := s.store.Queue().Heartbeat(ctx, s.node, time.Now()); err != nil {
+		return fmt.Errorf("recording heartbeat: %w", err)
+	}
+	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	beatDone := make(chan struct{})
+	go func() { defer close(beatDone); worker.Heartbeat(beatCtx, s.store, s.node, s.cfg.Logger) }()
+	defer func() { stopBeat(); <-beatDone }()
 	if err := s.store.Queue().Start(ctx); err != nil {
 		return fmt.Errorf("starting workers: %w", err)
 	}
@@ -215,6 +226,7 @@ func OpenStore(ctx context.Context, cfg Config, riverCfg *river.Config) (store.S
 func (s *Server) riverConfig(workers *river.Workers) *river.Config {
 	cfg := s.cfg
 	return &river.Config{
+		ID:      s.node,
 		Logger:  slog.New(quieter{cfg.Logger.Handler(), slog.LevelWarn}),
 		Workers: workers,
 		Queues: map[string]river.QueueConfig{
@@ -229,6 +241,9 @@ func (s *Server) riverConfig(workers *river.Workers) *river.Config {
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.PurgeInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return jobs.PurgeArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(worker.HeartbeatInterval*2),
+				func() (river.JobArgs, *river.InsertOpts) { return jobs.RescueArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	}
@@ -253,6 +268,12 @@ func lockDir(dir string) (*os.File, error) {
 		return nil, fmt.Errorf("data directory %s is in use by another mvgen serve; stop it or choose another --data", dir)
 	}
 	return f, nil
+}
+
+// nodeID names this process in the job queue: host, pid and a random part.
+func nodeID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), task.NewID()[:8])
 }
 
 // loadLinkKey returns the configured link key or the data directory's,
