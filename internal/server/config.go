@@ -16,7 +16,7 @@ import (
 // Config is everything `mvgen serve` can be told. The zero value is a
 // working single-machine service; each field documents its default.
 type Config struct {
-	// DataDir holds the SQLite database, stored files and the link key.
+	// DataDir holds the SQLite database, stored files and render scratch.
 	// Default "./mvgen-data".
 	DataDir string
 	// Addr is the listen address. Default "127.0.0.1:8080"; port 0 picks one.
@@ -62,8 +62,8 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// EpochTimes makes record-info give epoch milliseconds.
 	EpochTimes bool
-	// LinkKey signs video links; nil means DataDir/link.key, created on
-	// first start. Nodes sharing a database must share it.
+	// LinkKey signs video links; nil means a key kept in the database,
+	// created on first start and shared by every node.
 	LinkKey []byte
 	// FFmpeg and FFprobe are the binaries; "" looks them up in PATH.
 	FFmpeg, FFprobe string

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -77,7 +78,7 @@ func TestEndToEnd(t *testing.T) {
 	video := download(t, *ev.Data.VideoURL, filepath.Join(dir, "out.mp4"))
 	checkVideo(t, video, audio)
 	checkRange(t, *ev.Data.VideoURL, video)
-	checkLinks(t, srv.URL(), dir, id, *ev.Data.VideoURL)
+	checkLinks(t, srv, id, *ev.Data.VideoURL)
 }
 
 func serverConfig(dir string) server.Config {
@@ -178,9 +179,10 @@ func checkRange(t *testing.T, u string, full []byte) {
 }
 
 // checkLinks: an altered link is 403, an expired one 410 (contract §7).
-func checkLinks(t *testing.T, base, dir, id, good string) {
+func checkLinks(t *testing.T, srv *running, id, good string) {
 	t.Helper()
-	key, err := os.ReadFile(filepath.Join(dir, "data", "link.key"))
+	base := srv.URL()
+	key, err := srv.Store().Secret(context.Background(), "link-key", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,10 +69,6 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if s.lock, err = lockDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	linkKey, err := loadLinkKey(cfg)
-	if err != nil {
-		return nil, err
-	}
 	s.listener, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w (is another mvgen running? choose another with --addr)", cfg.Addr, err)
@@ -92,14 +88,20 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	guard := &netguard.Guard{Allow: cfg.CallbackAllowNets}
-	links := &link.Signer{Key: linkKey, BaseURL: s.url}
-
 	s.node = nodeID()
 	workers := river.NewWorkers()
 	riverCfg := s.riverConfig(workers)
 	if s.store, err = OpenStore(ctx, cfg, riverCfg); err != nil {
 		return nil, err
 	}
+	linkKey := cfg.LinkKey
+	if linkKey == nil {
+		// Kept in the database, so every node sharing it signs alike.
+		if linkKey, err = s.store.Secret(ctx, "link-key", link.NewKey); err != nil {
+			return nil, err
+		}
+	}
+	links := &link.Signer{Key: linkKey, BaseURL: s.url}
 	s.callbacks = &delivery.Worker{Store: s.store, Client: guard.Client(cfg.CallbackTimeout),
 		Links: links, Schedule: cfg.CallbackSchedule, ReceiverTimeout: cfg.CallbackTimeout,
 		PerDestination: cfg.CallbackPerDestination, Logger: cfg.Logger}
@@ -276,25 +278,6 @@ func nodeID() string {
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), task.NewID()[:8])
 }
 
-// loadLinkKey returns the configured link key or the data directory's,
-// creating it on first start.
-func loadLinkKey(cfg Config) ([]byte, error) {
-	if cfg.LinkKey != nil {
-		return cfg.LinkKey, nil
-	}
-	path := filepath.Join(cfg.DataDir, "link.key")
-	key, err := os.ReadFile(path)
-	if err == nil && len(key) >= 16 {
-		return key, nil
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("reading link key: %w", err)
-	}
-	key = link.NewKey()
-	if err := os.WriteFile(path, key, 0o600); err != nil {
-		return nil, fmt.Errorf("writing link key: %w", err)
-	}
-	return key, nil
-}
 
 // DataDir is the service's data directory.
 func (s *Server) DataDir() string { return s.cfg.DataDir }

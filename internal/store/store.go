@@ -73,6 +73,11 @@ type Store interface {
 	// Attempts lists a task's callback attempts, oldest first.
 	Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error)
 
+	// Secret returns the secret stored under name, storing init() first if
+	// there is none; nodes sharing a database get the same value (the key
+	// that signs video links).
+	Secret(ctx context.Context, name string, init func() []byte) ([]byte, error)
+
 	// Queue is the job queue that shares the database.
 	Queue() Queue
 	Close() error

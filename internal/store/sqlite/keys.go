@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -87,4 +89,22 @@ func (d *DB) updateKey(ctx context.Context, query string, args ...any) error {
 		return task.ErrNotFound
 	}
 	return nil
+}
+
+// Secret implements store.Store.
+func (d *DB) Secret(ctx context.Context, name string, init func() []byte) ([]byte, error) {
+	var v []byte
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT value FROM mvgen_secret WHERE name = ?`, name).Scan(&v)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		v = init()
+		_, err = tx.ExecContext(ctx, `INSERT INTO mvgen_secret (name, value) VALUES (?, ?)`, name, v)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading secret %s: %w", name, err)
+	}
+	return v, nil
 }

@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"VideosShareAndPurge", testVideos},
 		{"SetStatus", testSetStatus},
 		{"Attempts", testAttempts},
+		{"Secret", testSecret},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -343,5 +344,21 @@ func testAttempts(t *testing.T, s store.Store) {
 		got[1].Error != "connection refused" || got[1].OK() || !got[2].OK() || got[2].Attempt != 3 ||
 		got[2].Duration != 1500*time.Microsecond || !got[1].At.Equal(now.Add(time.Minute)) {
 		t.Errorf("Attempts = %+v %+v %+v", got[0], got[1], got[2])
+	}
+}
+
+func testSecret(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	first, err := s.Secret(ctx, "link-key", func() []byte { return []byte("first") })
+	if err != nil || string(first) != "first" {
+		t.Fatalf("Secret = %q, %v; want the initial value", first, err)
+	}
+	again, err := s.Secret(ctx, "link-key", func() []byte { return []byte("second") })
+	if err != nil || string(again) != "first" {
+		t.Errorf("Secret again = %q, %v; want the stored value, not a new one", again, err)
+	}
+	other, _ := s.Secret(ctx, "other", func() []byte { return []byte("x") })
+	if string(other) != "x" {
+		t.Errorf("another name = %q, want its own value", other)
 	}
 }

@@ -78,3 +78,8 @@ CREATE TABLE mvgen_node (
     id      TEXT PRIMARY KEY,
     seen_at INTEGER NOT NULL
 );
+
+CREATE TABLE mvgen_secret (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
