@@ -36,6 +36,11 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
+	filename := "music_video_" + t.ID + ".mp4"
+	if p, ok := h.Blobs.(blob.Presigner); ok {
+		h.redirect(w, r, p, t.VideoKey, filename)
+		return
+	}
 	o, err := h.Blobs.Open(r.Context(), t.VideoKey)
 	if errors.Is(err, blob.ErrNotFound) {
 		h.plain(w, http.StatusNotFound, "this video has been deleted")
@@ -46,9 +51,31 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 	}
 	defer o.Close()
 	w.Header().Set("Content-Type", "video/mp4")
-	w.Header().Set("Content-Disposition", `inline; filename="music_video_`+t.ID+`.mp4"`)
+	w.Header().Set("Content-Disposition", `inline; filename="`+filename+`"`)
 	w.Header().Set("Cache-Control", "private, max-age=3600")
 	http.ServeContent(w, r, "", o.ModTime(), o)
+}
+
+// presignTTL is how long a redirect to object storage stays usable; the
+// link itself stays valid for its 14 days and presigns anew on every request.
+const presignTTL = 15 * time.Minute
+
+// redirect sends the client to a short-lived presigned URL of the object.
+// 307 keeps the method (GET or HEAD) and clients resend Range headers.
+func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, p blob.Presigner, key, filename string) {
+	if o, err := h.Blobs.Open(r.Context(), key); errors.Is(err, blob.ErrNotFound) {
+		h.plain(w, http.StatusNotFound, "this video has been deleted")
+		return
+	} else if err == nil {
+		o.Close()
+	}
+	u, err := p.PresignGet(r.Context(), key, presignTTL, filename)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u, http.StatusTemporaryRedirect)
 }
 
 func (h *Handler) plain(w http.ResponseWriter, status int, msg string) {

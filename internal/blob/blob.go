@@ -34,6 +34,13 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// Presigner is a Store whose objects can be fetched straight from it through
+// a short-lived URL (S3's presigned GET). The video handler redirects its own
+// long-lived signed links there instead of streaming through mvgen.
+type Presigner interface {
+	PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (string, error)
+}
+
 // Object is an open stored object.
 type Object interface {
 	io.ReadSeekCloser
