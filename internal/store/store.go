@@ -105,8 +105,9 @@ type Video struct {
 // Queue is River's client with the driver's transaction type hidden.
 type Queue interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
-	// Retry makes a job that is waiting (scheduled or retryable) available
-	// now; a running or finished job is left alone.
+	// Retry makes a job available now (River's JobRetry): a scheduled or
+	// retryable one is brought forward, a finished one runs again; a running
+	// job is left alone.
 	Retry(ctx context.Context, jobID int64) error
 	Start(ctx context.Context) error
 	// Stop stops fetching and waits for running jobs until ctx is done.

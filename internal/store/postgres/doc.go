@@ -1,0 +1,32 @@
+// Package postgres is mvgen's store for several nodes sharing one database:
+// PostgreSQL through pgx/v5 (a pgxpool), with embedded migrations and River's
+// riverpgxv5 driver on the same pool, so a task and its job commit together.
+//
+// # Connection string
+//
+// Open and Migrate take a pgx connection string, as a URL
+// (postgres://user:pass@host:5432/db?sslmode=disable) or as key=value pairs.
+// Two of its parameters matter to mvgen:
+//
+//   - search_path chooses the schema that holds mvgen's and River's tables;
+//     its first entry is that schema. Open creates it if it does not exist
+//     and points River (Config.Schema and its migrations) at it. Without
+//     search_path the server's default applies (normally public).
+//   - pool_max_conns bounds the pool; the default is max(10, 4×GOMAXPROCS)
+//     and it must be at least 2 (migrating holds one connection for its lock
+//     while River migrates on another).
+//
+// # Migrations
+//
+// Open (and Migrate, for `mvgen migrate`) applies River's migrations through
+// rivermigrate, then mvgen's own from migrations/*.sql, each once, in its own
+// transaction, recorded in the mvgen_migration table. A transaction holding
+// pg_advisory_xact_lock, keyed by the schema, is open throughout, so nodes
+// starting together migrate one after the other and all but the first find
+// nothing to do.
+//
+// # Times
+//
+// Times are timestamptz written at millisecond precision and read back in
+// UTC; the zero time.Time is stored as NULL.
+package postgres

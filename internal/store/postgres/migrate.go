@@ -1,0 +1,133 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// lockMigrate takes the migration lock of schema for the rest of tx. It is
+// an advisory lock in the two-key space (River's locks use the one-key
+// space), so it never blocks River, and schemas migrate independently.
+const lockMigrate = `SELECT pg_advisory_xact_lock(hashtext('mvgen migrate'), hashtext($1))`
+
+// migrate applies River's migrations and then mvgen's own, each once, with
+// the migration lock of the schema held throughout. schema "" means the
+// connection's current schema.
+func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, logger *slog.Logger) error {
+	if err := createSchema(ctx, pool, schema); err != nil {
+		return fmt.Errorf("migrating: creating schema %s: %w", schema, err)
+	}
+	lockKey := schema
+	if lockKey == "" {
+		if err := pool.QueryRow(ctx, `SELECT coalesce(current_schema(), '')`).Scan(&lockKey); err != nil {
+			return fmt.Errorf("migrating: %w", err)
+		}
+		if lockKey == "" {
+			return fmt.Errorf("migrating: the search_path names no existing schema")
+		}
+	}
+
+	// The lock lives in a transaction of its own connection; the
+	// migrations run on others, each committing as it goes.
+	lock, err := pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	defer lock.Rollback(context.WithoutCancel(ctx))
+	if _, err := lock.Exec(ctx, lockMigrate, lockKey); err != nil {
+		return fmt.Errorf("migrating: taking the migration lock: %w", err)
+	}
+
+	if logger == nil {
+		logger = discardLogger
+	}
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Schema: schema, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("migrating job tables: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrating job tables: %w", err)
+	}
+
+	if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS mvgen_migration (
+		version    integer PRIMARY KEY,
+		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		if err := applyMigration(ctx, pool, version, name); err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+	}
+	return lock.Commit(ctx)
+}
+
+// createSchema creates schema if it does not exist; "" does nothing. It
+// looks first, so a role without CREATE on the database can use a schema an
+// administrator made; concurrent CREATE SCHEMA IF NOT EXISTS can still
+// collide, so it takes the migration lock too.
+func createSchema(ctx context.Context, pool *pgxpool.Pool, schema string) error {
+	if schema == "" {
+		return nil
+	}
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockMigrate, schema); err != nil {
+			return err
+		}
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`,
+			schema).Scan(&exists); err != nil || exists {
+			return err
+		}
+		_, err := tx.Exec(ctx, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize())
+		return err
+	})
+}
+
+// applyMigration applies one of mvgen's migrations in a transaction unless
+// mvgen_migration records it.
+func applyMigration(ctx context.Context, pool *pgxpool.Pool, version int, name string) error {
+	body, err := migrations.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var done bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mvgen_migration WHERE version = $1)`,
+			version).Scan(&done); err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, string(body)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO mvgen_migration (version) VALUES ($1)`, version)
+		return err
+	})
+}

@@ -1,0 +1,225 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/riverqueue/river"
+
+	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+const taskColumns = `id, key_id, music_task_id, audio_id, music_index, callback_url, author,
+	domain_name, aspect, status, progress, error_code, error_message, render_key, video_key,
+	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash`
+
+func scanTask(row pgx.Row) (*task.Task, error) {
+	var t task.Task
+	var created, completed, expires pgtype.Timestamptz
+	if err := row.Scan(&t.ID, &t.KeyID, &t.MusicTaskID, &t.AudioID, &t.MusicIndex, &t.CallbackURL,
+		&t.Author, &t.DomainName, &t.Aspect, &t.Status, &t.Progress, &t.ErrorCode, &t.ErrorMessage,
+		&t.RenderKey, &t.VideoKey, &t.WebhookID, &created, &completed, &expires,
+		&t.IdempotencyKey, &t.RequestHash); err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.CompletedAt, t.ExpiresAt = fromTS(created), fromTS(completed), fromTS(expires)
+	return &t, nil
+}
+
+// lockIdempotencyKey serialises the transactions that carry one API key's
+// idempotency key: a second identical request waits for the first to
+// commit and then finds its task. Two-key advisory locks never meet River's.
+const lockIdempotencyKey = `SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`
+
+// CreateTask implements store.Store.
+func (d *DB) CreateTask(ctx context.Context, t *task.Task, jobs ...river.JobArgs) (*task.Task, error) {
+	var stored *task.Task
+	err := d.inTx(ctx, func(tx pgx.Tx) error {
+		if t.IdempotencyKey != "" {
+			if _, err := tx.Exec(ctx, lockIdempotencyKey, t.KeyID, t.IdempotencyKey); err != nil {
+				return fmt.Errorf("locking idempotency key: %w", err)
+			}
+			// Read committed: this statement's snapshot is taken after the
+			// lock, so it sees the task of a request that held it.
+			prev, err := scanTask(tx.QueryRow(ctx, `SELECT `+taskColumns+` FROM mvgen_task
+				WHERE key_id = $1 AND idempotency_key = $2 AND created_at > $3
+				ORDER BY created_at DESC LIMIT 1`,
+				t.KeyID, t.IdempotencyKey, ts(t.CreatedAt.Add(-store.IdempotencyWindow))))
+			switch {
+			case err == nil && prev.RequestHash == t.RequestHash:
+				stored = prev
+				return nil
+			case err == nil:
+				return store.ErrIdempotencyConflict
+			case !errors.Is(err, pgx.ErrNoRows):
+				return fmt.Errorf("looking up idempotency key: %w", err)
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO mvgen_task (`+taskColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+			t.ID, t.KeyID, t.MusicTaskID, t.AudioID, t.MusicIndex, t.CallbackURL, t.Author,
+			t.DomainName, t.Aspect, t.Status, t.Progress, t.ErrorCode, t.ErrorMessage, t.RenderKey,
+			t.VideoKey, t.WebhookID, ts(t.CreatedAt), ts(t.CompletedAt), ts(t.ExpiresAt),
+			t.IdempotencyKey, t.RequestHash)
+		if err != nil {
+			return fmt.Errorf("creating task: %w", err)
+		}
+		stored = t
+		_, err = d.insertJobs(ctx, tx, params(jobs))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return stored, nil
+}
+
+// Task implements store.Store.
+func (d *DB) Task(ctx context.Context, keyID, id string) (*task.Task, error) {
+	t, err := scanTask(d.pool.QueryRow(ctx, `SELECT `+taskColumns+` FROM mvgen_task
+		WHERE id = $1 AND ($2 = '' OR key_id = $2)`, id, keyID))
+	return t, notFound(err, task.ErrNotFound)
+}
+
+// SetProgress implements store.Store.
+func (d *DB) SetProgress(ctx context.Context, id string, progress int) error {
+	_, err := d.pool.Exec(ctx, `UPDATE mvgen_task SET progress = $1 WHERE id = $2 AND status = $3`,
+		progress, id, task.StatusPending)
+	return err
+}
+
+// FinishTask implements store.Store.
+func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...river.InsertManyParams) ([]int64, error) {
+	var ids []int64
+	err := d.inTx(ctx, func(tx pgx.Tx) error {
+		var renderKey string
+		err := tx.QueryRow(ctx, `UPDATE mvgen_task SET status = $1, progress = $2, error_code = $3,
+			error_message = $4, video_key = $5, completed_at = $6, expires_at = $7
+			WHERE id = $8 AND status = $9 RETURNING render_key`,
+			r.Status, progressOf(r), r.ErrorCode, r.ErrorMessage, r.VideoKey, ts(r.CompletedAt),
+			ts(r.ExpiresAt), id, task.StatusPending).Scan(&renderKey)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return store.ErrNotPending
+		} else if err != nil {
+			return fmt.Errorf("finishing task: %w", err)
+		}
+		if r.VideoKey != "" {
+			// Identical renders share one file: record it, keeping the latest
+			// expiry of every task that links to it.
+			if _, err := tx.Exec(ctx, `INSERT INTO mvgen_video (render_key, blob_key, created_at, expires_at)
+				VALUES ($1, $2, $3, coalesce($4, '-infinity'::timestamptz))
+				ON CONFLICT (render_key) DO UPDATE SET blob_key = excluded.blob_key,
+					expires_at = greatest(mvgen_video.expires_at, excluded.expires_at), purged_at = NULL`,
+				renderKey, r.VideoKey, ts(r.CompletedAt), ts(r.ExpiresAt)); err != nil {
+				return fmt.Errorf("recording video: %w", err)
+			}
+		}
+		ids, err = d.insertJobs(ctx, tx, jobs)
+		return err
+	})
+	return ids, err
+}
+
+// Redeliver implements store.Store.
+func (d *DB) Redeliver(ctx context.Context, id string, job func(delivery int) river.InsertManyParams) (int, error) {
+	var delivery int
+	err := d.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE mvgen_task SET deliveries = deliveries + 1 WHERE id = $1
+			RETURNING deliveries`, id).Scan(&delivery)
+		if err != nil {
+			return notFound(err, task.ErrNotFound)
+		}
+		_, err = d.insertJobs(ctx, tx, []river.InsertManyParams{job(delivery)})
+		return err
+	})
+	return delivery, err
+}
+
+func progressOf(r store.Result) int {
+	if r.Status == task.StatusSuccess {
+		return 100
+	}
+	return 0
+}
+
+// SetStatus implements store.Store.
+func (d *DB) SetStatus(ctx context.Context, id string, from, to task.Status) (bool, error) {
+	tag, err := d.pool.Exec(ctx, `UPDATE mvgen_task SET status = $1 WHERE id = $2 AND status = $3`, to, id, from)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+const videoColumns = `render_key, blob_key, created_at, expires_at, purged_at`
+
+func scanVideo(row pgx.Row) (*store.Video, error) {
+	var v store.Video
+	var created, expires, purged pgtype.Timestamptz
+	if err := row.Scan(&v.RenderKey, &v.BlobKey, &created, &expires, &purged); err != nil {
+		return nil, err
+	}
+	v.CreatedAt, v.ExpiresAt, v.Purged = fromTS(created), fromTS(expires), purged.Valid
+	return &v, nil
+}
+
+// Video implements store.Store.
+func (d *DB) Video(ctx context.Context, renderKey string) (*store.Video, error) {
+	v, err := scanVideo(d.pool.QueryRow(ctx, `SELECT `+videoColumns+` FROM mvgen_video WHERE render_key = $1`, renderKey))
+	return v, notFound(err, task.ErrNotFound)
+}
+
+// PurgeVideos implements store.Store. One statement marks and returns the
+// videos; SKIP LOCKED lets purgers on several nodes take disjoint batches.
+func (d *DB) PurgeVideos(ctx context.Context, cutoff time.Time, limit int) ([]*store.Video, error) {
+	rows, err := d.pool.Query(ctx, `UPDATE mvgen_video SET purged_at = $1
+		WHERE render_key IN (SELECT render_key FROM mvgen_video
+			WHERE purged_at IS NULL AND expires_at < $2 ORDER BY expires_at LIMIT $3
+			FOR UPDATE SKIP LOCKED)
+		RETURNING `+videoColumns, ts(time.Now()), ts(cutoff), limit)
+	if err != nil {
+		return nil, fmt.Errorf("purging videos: %w", err)
+	}
+	videos, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.Video, error) { return scanVideo(row) })
+	if err != nil {
+		return nil, fmt.Errorf("purging videos: %w", err)
+	}
+	return videos, nil
+}
+
+// AddAttempt implements store.Store.
+func (d *DB) AddAttempt(ctx context.Context, a *task.Attempt) error {
+	_, err := d.pool.Exec(ctx, `INSERT INTO mvgen_callback_attempt
+		(task_id, delivery, attempt, at, duration_us, status_code, error, response, retry_after_ms)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		a.TaskID, a.Delivery, a.Attempt, ts(a.At), a.Duration.Microseconds(), a.StatusCode, a.Error, a.Response,
+		a.RetryAfter.Milliseconds())
+	return err
+}
+
+// Attempts implements store.Store.
+func (d *DB) Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error) {
+	rows, err := d.pool.Query(ctx, `SELECT task_id, delivery, attempt, at, duration_us, status_code,
+		error, response, retry_after_ms
+		FROM mvgen_callback_attempt WHERE task_id = $1 ORDER BY at, id`, taskID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*task.Attempt, error) {
+		var a task.Attempt
+		var at pgtype.Timestamptz
+		var dur, retryAfter int64
+		if err := row.Scan(&a.TaskID, &a.Delivery, &a.Attempt, &at, &dur, &a.StatusCode, &a.Error, &a.Response,
+			&retryAfter); err != nil {
+			return nil, err
+		}
+		a.At, a.Duration = fromTS(at), time.Duration(dur)*time.Microsecond
+		a.RetryAfter = time.Duration(retryAfter) * time.Millisecond
+		return &a, nil
+	})
+}

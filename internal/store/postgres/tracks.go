@@ -1,0 +1,55 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+const trackColumns = `key_id, music_task_id, id, music_index, title, tags, audio_url,
+	image_url, audio_key, cover_key, created_at`
+
+func scanTrack(row pgx.Row) (*task.Track, error) {
+	var t task.Track
+	var created pgtype.Timestamptz
+	if err := row.Scan(&t.KeyID, &t.MusicTaskID, &t.ID, &t.MusicIndex, &t.Title, &t.Tags,
+		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &created); err != nil {
+		return nil, err
+	}
+	t.CreatedAt = fromTS(created)
+	return &t, nil
+}
+
+// CreateTrack implements store.Store. A duplicate (key, music task, id) is an
+// error wrapping the unique violation.
+func (d *DB) CreateTrack(ctx context.Context, t *task.Track) error {
+	_, err := d.pool.Exec(ctx, `INSERT INTO mvgen_track (`+trackColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		t.KeyID, t.MusicTaskID, t.ID, t.MusicIndex, t.Title, t.Tags, t.AudioURL,
+		t.ImageURL, t.AudioKey, t.CoverKey, ts(t.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("creating track: %w", err)
+	}
+	return nil
+}
+
+// Track implements store.Store.
+func (d *DB) Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error) {
+	t, err := scanTrack(d.pool.QueryRow(ctx, `SELECT `+trackColumns+` FROM mvgen_track
+		WHERE key_id = $1 AND music_task_id = $2 AND id = $3`, keyID, musicTaskID, audioID))
+	return t, notFound(err, task.ErrNotFound)
+}
+
+// Tracks implements store.Store.
+func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Track, error) {
+	rows, err := d.pool.Query(ctx, `SELECT `+trackColumns+` FROM mvgen_track
+		WHERE key_id = $1 AND music_task_id = $2 ORDER BY music_index, id`, keyID, musicTaskID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*task.Track, error) { return scanTrack(row) })
+}
