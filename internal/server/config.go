@@ -24,7 +24,8 @@ type Config struct {
 	// PublicURL is the base of video links. Default "http://" + the address
 	// actually listened on.
 	PublicURL string
-	// DB is the database: "" (or "sqlite:PATH") is SQLite under DataDir.
+	// DB is the database: "" (or "sqlite:PATH") is SQLite under DataDir;
+	// "postgres://…" is PostgreSQL, which several nodes can share.
 	DB string
 	// Blob is where files live: "" is DataDir/files.
 	Blob string
@@ -106,6 +107,11 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// postgres reports whether the database is PostgreSQL.
+func (c Config) postgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
 	c = c.withDefaults()
@@ -116,8 +122,8 @@ func (c Config) Validate() error {
 	if c.Retention < c.LinkValidity {
 		errs = append(errs, fmt.Errorf("retention (%v) must be at least the link validity (%v)", c.Retention, c.LinkValidity))
 	}
-	if c.DB != "" && !strings.HasPrefix(c.DB, "sqlite:") {
-		errs = append(errs, fmt.Errorf("--db %q: only SQLite (the default, or sqlite:PATH) is supported in this version", c.DB))
+	if c.DB != "" && !strings.HasPrefix(c.DB, "sqlite:") && !c.postgres() {
+		errs = append(errs, fmt.Errorf("--db %q: want postgres://… (or sqlite:PATH; the default is SQLite in --data)", c.DB))
 	}
 	if c.Blob != "" && !strings.HasPrefix(c.Blob, "file:") && !strings.HasPrefix(c.Blob, "/") {
 		errs = append(errs, fmt.Errorf("--blob %q: only a local directory (file:DIR or an absolute path) is supported in this version", c.Blob))

@@ -22,6 +22,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/server"
+	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 )
 
 // TestEndToEnd is the core chain: upload → generate → signed callback →
@@ -29,7 +30,20 @@ import (
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	srv := startServer(t, serverConfig(dir))
+	endToEnd(t, dir, serverConfig(dir))
+}
+
+// TestEndToEndPostgres is the same chain on PostgreSQL.
+func TestEndToEndPostgres(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := serverConfig(dir)
+	cfg.DB = pgtest.DSN(t)
+	endToEnd(t, dir, cfg)
+}
+
+func endToEnd(t *testing.T, dir string, cfg server.Config) {
+	srv := startServer(t, cfg)
 	c := newClient(t, srv.Store(), srv.URL())
 	rcv := newReceiver(t)
 

@@ -27,6 +27,7 @@ import (
 	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/render"
 	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/store/postgres"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
 	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/internal/worker"
@@ -66,8 +67,11 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	if s.lock, err = lockDir(cfg.DataDir); err != nil {
-		return nil, err
+	if !cfg.postgres() {
+		// The embedded database is this process's alone.
+		if s.lock, err = lockDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
 	}
 	s.listener, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -215,6 +219,9 @@ func (s *Server) Close() error {
 // insert-only queue, for commands that only write (keys).
 func OpenStore(ctx context.Context, cfg Config, riverCfg *river.Config) (store.Store, error) {
 	cfg = cfg.withDefaults()
+	if cfg.postgres() {
+		return postgres.Open(ctx, cfg.DB, riverCfg)
+	}
 	path := strings.TrimPrefix(cfg.DB, "sqlite:")
 	if path == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {

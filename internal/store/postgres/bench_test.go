@@ -7,13 +7,14 @@ import (
 
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store/postgres"
+	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
 // benchDB opens a store on a fresh schema with one key, "k".
 func benchDB(b *testing.B) *postgres.DB {
 	ctx := context.Background()
-	db := open(b, freshSchema(b), nil)
+	db := open(b, pgtest.DSN(b), nil)
 	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
 	if err := db.CreateKey(ctx, k); err != nil {
 		b.Fatal(err)

@@ -2,11 +2,7 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -19,55 +15,10 @@ import (
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/postgres"
+	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 	"github.com/mvgen/mvgen/internal/store/storetest"
 	"github.com/mvgen/mvgen/internal/task"
 )
-
-// dsnEnv names the variable that points the tests at a PostgreSQL server.
-const dsnEnv = "MVGEN_TEST_POSTGRES"
-
-// freshSchema returns a DSN whose search_path names a new schema (Open
-// creates it) and drops the schema when the test ends. It skips the test
-// when MVGEN_TEST_POSTGRES is unset.
-func freshSchema(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv(dsnEnv)
-	if base == "" {
-		tb.Skipf("PostgreSQL tests need a server: set %s, e.g. %s=postgres://mvgen:mvgen@127.0.0.1:5432/mvgen_test?sslmode=disable (make test does)",
-			dsnEnv, dsnEnv)
-	}
-	var b [8]byte
-	rand.Read(b[:])
-	schema := "mvgen_test_" + hex.EncodeToString(b[:])
-	tb.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			tb.Errorf("dropping schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-			tb.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
-	return withSearchPath(tb, base, schema)
-}
-
-// withSearchPath sets the search_path parameter of a URL or key=value DSN.
-func withSearchPath(tb testing.TB, dsn, schema string) string {
-	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		return dsn + " search_path=" + schema
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		tb.Fatalf("%s: %v", dsnEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // open opens a store on dsn and closes it when the test ends.
 func open(tb testing.TB, dsn string, cfg *river.Config) *postgres.DB {
@@ -102,7 +53,7 @@ func count(t *testing.T, conn *pgx.Conn, query string, args ...any) int {
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		db, err := postgres.Open(context.Background(), freshSchema(t), nil)
+		db, err := postgres.Open(context.Background(), pgtest.DSN(t), nil)
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
@@ -124,7 +75,7 @@ func newKey(t *testing.T, s store.Store) *task.Key {
 // connections store one task and one render job, and all get its id.
 func TestCreateTaskConcurrentIdempotent(t *testing.T) {
 	t.Parallel()
-	dsn := freshSchema(t)
+	dsn := pgtest.DSN(t)
 	db := open(t, dsn, nil)
 	ctx := context.Background()
 	k := newKey(t, db)
@@ -174,7 +125,7 @@ func TestCreateTaskConcurrentIdempotent(t *testing.T) {
 func TestMigrateIdempotent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dsn := freshSchema(t)
+	dsn := pgtest.DSN(t)
 	db := open(t, dsn, nil)
 	k := newKey(t, db)
 	db.Close()
@@ -190,7 +141,7 @@ func TestMigrateIdempotent(t *testing.T) {
 		t.Errorf("mvgen_migration rows = %d, want 1", got)
 	}
 
-	dsn = freshSchema(t)
+	dsn = pgtest.DSN(t)
 	const nodes = 5
 	errs := make(chan error, nodes)
 	for range nodes {
@@ -214,7 +165,7 @@ func TestMigrateIdempotent(t *testing.T) {
 
 func TestOpenSchemaMismatch(t *testing.T) {
 	t.Parallel()
-	_, err := postgres.Open(context.Background(), freshSchema(t), &river.Config{Schema: "elsewhere"})
+	_, err := postgres.Open(context.Background(), pgtest.DSN(t), &river.Config{Schema: "elsewhere"})
 	if err == nil {
 		t.Fatal("Open with a river Config.Schema other than the DSN's: got nil error, want one")
 	}
@@ -248,7 +199,7 @@ func (w *renderWorker) Work(_ context.Context, j *river.Job[jobs.RenderArgs]) er
 func TestRescueOrphans(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dsn := freshSchema(t)
+	dsn := pgtest.DSN(t)
 	db := open(t, dsn, nil)
 	conn := connect(t, dsn)
 	q := db.Queue()
@@ -347,7 +298,7 @@ func TestRescueOrphans(t *testing.T) {
 // TestSecretRace: nodes starting together agree on one secret.
 func TestSecretRace(t *testing.T) {
 	t.Parallel()
-	db := open(t, freshSchema(t), nil)
+	db := open(t, pgtest.DSN(t), nil)
 	const n = 10
 	got := make([]string, n)
 	var wg sync.WaitGroup
@@ -370,7 +321,7 @@ func TestSecretRace(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	t.Parallel()
-	db := open(t, freshSchema(t), nil)
+	db := open(t, pgtest.DSN(t), nil)
 	ctx := context.Background()
 	for name, err := range map[string]error{
 		"RotateSecret": db.RotateSecret(ctx, "missing", "s", time.Now()),
