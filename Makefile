@@ -11,10 +11,12 @@ ADDR  ?= 127.0.0.1:8080
 run: deps build
 	@DATA="$(DATA)" ADDR="$(ADDR)" BIN="$(BIN)" ./scripts/run.sh
 
-## test: install what is missing and run every test
+## test: install what is missing (ffmpeg, fonts, PostgreSQL) and run every test on SQLite and PostgreSQL
 test: deps
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 30m ./...
+	@dsn="$${MVGEN_TEST_POSTGRES:-}"; [ -n "$$dsn" ] || dsn=$$(./scripts/postgres.sh) || exit 1; \
+	echo "MVGEN_TEST_POSTGRES=$$dsn go test -count=1 -timeout 30m ./..."; \
+	MVGEN_TEST_POSTGRES="$$dsn" $(GO) test -count=1 -timeout 30m ./...
 
 ## deps: ffmpeg, fonts and Go modules
 deps:

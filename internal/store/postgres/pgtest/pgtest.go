@@ -23,6 +23,9 @@ const Env = "MVGEN_TEST_POSTGRES"
 func DSN(tb testing.TB) string {
 	tb.Helper()
 	base := os.Getenv(Env)
+	if base == "" && os.Getenv("CI") != "" {
+		tb.Fatalf("%s is not set; CI must run the PostgreSQL tests (make test sets it)", Env)
+	}
 	if base == "" {
 		tb.Skipf("PostgreSQL tests need a server: set %s, e.g. %s=postgres://mvgen:mvgen@127.0.0.1:5432/mvgen_test?sslmode=disable (make test does)",
 			Env, Env)
