@@ -32,7 +32,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg := server.Config{}
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL of video links (default http://ADDR)")
-	fs.StringVar(&cfg.Blob, "blob", "", "file storage: a directory (default DATA/files)")
+	fs.StringVar(&cfg.Blob, "blob", "", "file storage: s3://BUCKET?endpoint=HOST:PORT&region=R, or a directory (default DATA/files)")
 	fs.Var(&allow, "callback-allow-net", "network (CIDR) that callbacks and source downloads may reach although blocked by default; repeatable")
 	fs.IntVar(&cfg.RenderWorkers, "render-workers", 1, "renders at once")
 	fs.DurationVar(&cfg.RenderTimeout, "render-timeout", 30*time.Minute, "longest a render may run")

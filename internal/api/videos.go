@@ -37,7 +37,9 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	filename := "music_video_" + t.ID + ".mp4"
-	if p, ok := h.Blobs.(blob.Presigner); ok {
+	// HEAD is answered here from the object's metadata: a presigned URL is
+	// signed for one method, GET.
+	if p, ok := h.Blobs.(blob.Presigner); ok && r.Method == http.MethodGet {
 		h.redirect(w, r, p, t.VideoKey, filename)
 		return
 	}

@@ -27,7 +27,9 @@ type Config struct {
 	// DB is the database: "" (or "sqlite:PATH") is SQLite under DataDir;
 	// "postgres://…" is PostgreSQL, which several nodes can share.
 	DB string
-	// Blob is where files live: "" is DataDir/files.
+	// Blob is where files live: "" is DataDir/files, "file:DIR" or "/DIR" a
+	// directory, "s3://BUCKET?endpoint=HOST:PORT&region=R" S3-compatible
+	// object storage (credentials from the AWS environment variables).
 	Blob string
 	// CallbackAllowNets opens blocked address classes to callbacks and
 	// source downloads (contract §5.4), e.g. 127.0.0.0/8 for development.
@@ -125,8 +127,8 @@ func (c Config) Validate() error {
 	if c.DB != "" && !strings.HasPrefix(c.DB, "sqlite:") && !c.postgres() {
 		errs = append(errs, fmt.Errorf("--db %q: want postgres://… (or sqlite:PATH; the default is SQLite in --data)", c.DB))
 	}
-	if c.Blob != "" && !strings.HasPrefix(c.Blob, "file:") && !strings.HasPrefix(c.Blob, "/") {
-		errs = append(errs, fmt.Errorf("--blob %q: only a local directory (file:DIR or an absolute path) is supported in this version", c.Blob))
+	if c.Blob != "" && !strings.HasPrefix(c.Blob, "file:") && !strings.HasPrefix(c.Blob, "/") && !strings.HasPrefix(c.Blob, "s3://") {
+		errs = append(errs, fmt.Errorf("--blob %q: want s3://BUCKET?endpoint=…, file:DIR or an absolute directory", c.Blob))
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, fmt.Errorf("--public-url %q must start with http:// or https://", c.PublicURL))

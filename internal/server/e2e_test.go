@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/link"
+	"github.com/mvgen/mvgen/internal/blob/s3/s3test"
 	"github.com/mvgen/mvgen/internal/server"
 	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 )
@@ -39,6 +40,16 @@ func TestEndToEndPostgres(t *testing.T) {
 	dir := t.TempDir()
 	cfg := serverConfig(dir)
 	cfg.DB = pgtest.DSN(t)
+	endToEnd(t, dir, cfg)
+}
+
+// TestEndToEndScaleOut is the same chain on PostgreSQL and S3-compatible
+// storage (versitygw): links redirect to presigned URLs, ranges included.
+func TestEndToEndScaleOut(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := serverConfig(dir)
+	cfg.DB, cfg.Blob = pgtest.DSN(t), s3test.URL(t)
 	endToEnd(t, dir, cfg)
 }
 

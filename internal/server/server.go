@@ -21,6 +21,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/api"
 	"github.com/mvgen/mvgen/internal/blob"
+	"github.com/mvgen/mvgen/internal/blob/s3"
 	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/link"
@@ -81,7 +82,10 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if s.url == "" {
 		s.url = "http://" + s.listener.Addr().String()
 	}
-	blobs := &blob.Dir{Root: blobRoot(cfg)}
+	blobs, err := openBlobs(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	// Renders work next to the files so the finished video is renamed, not
 	// copied, into place; leftovers of a killed process are removed here.
 	tempDir := filepath.Join(cfg.DataDir, "tmp")
@@ -258,11 +262,17 @@ func (s *Server) riverConfig(workers *river.Workers) *river.Config {
 	}
 }
 
-func blobRoot(cfg Config) string {
-	if cfg.Blob != "" {
-		return strings.TrimPrefix(cfg.Blob, "file:")
+// openBlobs opens the configured file storage: S3-compatible object
+// storage for s3:// URLs, else a local directory.
+func openBlobs(ctx context.Context, cfg Config) (blob.Store, error) {
+	if strings.HasPrefix(cfg.Blob, "s3://") {
+		return s3.Open(ctx, cfg.Blob)
 	}
-	return filepath.Join(cfg.DataDir, "files")
+	root := filepath.Join(cfg.DataDir, "files")
+	if cfg.Blob != "" {
+		root = strings.TrimPrefix(cfg.Blob, "file:")
+	}
+	return &blob.Dir{Root: root}, nil
 }
 
 // lockDir takes an exclusive lock on the data directory, so two processes
