@@ -50,10 +50,17 @@ func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
 var servingURL = regexp.MustCompile(`msg="mvgen serving" url=(\S+)`)
 
 // startProcess runs `mvgen serve` as a real process and returns its URL.
-func startProcess(t *testing.T, dataDir string) (*exec.Cmd, string) {
+func startProcess(t *testing.T, dataDir string, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(mvgenBinary(t), "serve", "--data", dataDir, "--addr", "127.0.0.1:0",
-		"--callback-allow-net", "127.0.0.0/8")
+	return startLogged(t, dataDir, nil, extra...)
+}
+
+// startLogged is startProcess that also sends every log line to lines.
+func startLogged(t *testing.T, dataDir string, lines chan<- string, extra ...string) (*exec.Cmd, string) {
+	t.Helper()
+	args := append([]string{"serve", "--data", dataDir, "--addr", "127.0.0.1:0",
+		"--callback-allow-net", "127.0.0.0/8"}, extra...)
+	cmd := exec.Command(mvgenBinary(t), args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +76,9 @@ func startProcess(t *testing.T, dataDir string) (*exec.Cmd, string) {
 			if m := servingURL.FindStringSubmatch(sc.Text()); m != nil {
 				urls <- m[1]
 			}
-			t.Log("mvgen:", sc.Text())
+			if lines != nil {
+				lines <- sc.Text()
+			}
 		}
 	}()
 	select {

@@ -75,6 +75,7 @@ func (w *Render) Work(ctx context.Context, job *river.Job[jobs.RenderArgs]) erro
 	}
 
 	start := time.Now()
+	log.Info("rendering")
 	videoKey, err := w.render(ctx, t)
 	var fail *failure
 	switch {
