@@ -35,6 +35,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.Blob, "blob", "", "file storage: s3://BUCKET?endpoint=HOST:PORT&region=R, or a directory (default DATA/files)")
 	fs.Var(&allow, "callback-allow-net", "network (CIDR) that callbacks and source downloads may reach although blocked by default; repeatable")
 	fs.IntVar(&cfg.RenderWorkers, "render-workers", 1, "renders at once")
+	fs.BoolVar(&cfg.APIOnly, "api-only", false, "serve the API only: no render, callback or maintenance workers on this node")
 	fs.DurationVar(&cfg.RenderTimeout, "render-timeout", 30*time.Minute, "longest a render may run")
 	fs.DurationVar(&cfg.MaxAudioDuration, "max-audio-duration", 15*time.Minute, "longest source audio accepted")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 60*time.Second, "time running renders get to finish on SIGTERM")

@@ -1,11 +1,13 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/server"
 	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
@@ -132,5 +135,65 @@ func queueFinished(b *testing.B, s store.Store, keyID, url string, n int) {
 		if err != nil {
 			b.Fatalf("task %d: %v", i, err)
 		}
+	}
+}
+
+// BenchmarkGenerate measures POST /api/v1/mp4/generate on an API-only node:
+// requests per second and p99 latency from 32 concurrent keep-alive clients
+// over loopback, each request durably storing a task and its render job.
+func BenchmarkGenerate(b *testing.B) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) {
+			cfg := serverConfig(b.TempDir())
+			cfg.APIOnly = true
+			if backend == "postgres" {
+				cfg.DB = pgtest.DSN(b)
+			}
+			srv := startServer(b, cfg)
+			c := newClient(b, srv.Store(), srv.URL())
+			m, a := c.upload(makeAudio(b, b.TempDir(), "a.mp3", 2), "", "bench")
+			body := []byte(`{"taskId":"` + m + `","audioId":"` + a + `","callBackUrl":"https://example.com/hook"}`)
+			tr := &http.Transport{MaxIdleConnsPerHost: 64}
+			defer tr.CloseIdleConnections()
+			hc := &http.Client{Transport: tr}
+			const workers = 32
+			total := max(b.N, 4000)
+			var next atomic.Int64
+			lat := make([][]time.Duration, workers)
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for next.Add(1) <= int64(total) {
+						req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/api/v1/mp4/generate", bytes.NewReader(body))
+						req.Header.Set("Authorization", "Bearer "+c.token)
+						t0 := time.Now()
+						resp, err := hc.Do(req)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode != 200 {
+							b.Errorf("generate: %s", resp.Status)
+							return
+						}
+						lat[w] = append(lat[w], time.Since(t0))
+					}
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			all := slices.Concat(lat...)
+			slices.Sort(all)
+			b.ReportMetric(float64(len(all))/elapsed.Seconds(), "req/s")
+			b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99_ms")
+			b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50_ms")
+		})
 	}
 }

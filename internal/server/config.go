@@ -35,6 +35,9 @@ type Config struct {
 	// source downloads (contract §5.4), e.g. 127.0.0.0/8 for development.
 	CallbackAllowNets []netip.Prefix
 
+	// APIOnly runs the HTTP API without render, callback and maintenance
+	// workers: a node that only takes requests, beside nodes that work.
+	APIOnly bool
 	// RenderWorkers is how many renders run at once. Default 1: one ffmpeg
 	// already uses every core of a small machine.
 	RenderWorkers int

@@ -130,10 +130,12 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	river.AddWorker(workers, &worker.Purge{Store: s.store, Blobs: blobs,
 		Retention: cfg.Retention, LinkValidity: cfg.LinkValidity, Logger: cfg.Logger})
 
-	if n, err := s.store.Queue().RequeueRunning(ctx); err != nil {
-		return nil, err
-	} else if n > 0 {
-		cfg.Logger.Info("requeued work interrupted by the last shutdown", "jobs", n)
+	if !cfg.APIOnly {
+		if n, err := s.store.Queue().RequeueRunning(ctx); err != nil {
+			return nil, err
+		} else if n > 0 {
+			cfg.Logger.Info("requeued work interrupted by the last shutdown", "jobs", n)
+		}
 	}
 	s.api = (&api.Handler{Store: s.store, Blobs: blobs, Links: links, Guard: guard, Logger: cfg.Logger,
 		MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes, RenderVersion: RenderVersion}).Routes()
@@ -162,8 +164,10 @@ func (s *Server) Run(ctx context.Context) error {
 	beatDone := make(chan struct{})
 	go func() { defer close(beatDone); worker.Heartbeat(beatCtx, s.store, s.node, s.cfg.Logger) }()
 	defer func() { stopBeat(); <-beatDone }()
-	if err := s.store.Queue().Start(ctx); err != nil {
-		return fmt.Errorf("starting workers: %w", err)
+	if !s.cfg.APIOnly {
+		if err := s.store.Queue().Start(ctx); err != nil {
+			return fmt.Errorf("starting workers: %w", err)
+		}
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
@@ -171,14 +175,18 @@ func (s *Server) Run(ctx context.Context) error {
 
 	select {
 	case err := <-serveErr:
-		s.stopQueue()
+		if !s.cfg.APIOnly {
+			s.stopQueue()
+		}
 		s.callbacks.Close()
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
 	s.cfg.Logger.Info("shutting down: finishing running renders", "grace", s.cfg.ShutdownGrace)
 	s.api.Drain()
-	s.stopQueue()
+	if !s.cfg.APIOnly {
+		s.stopQueue()
+	}
 	s.callbacks.Close()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
