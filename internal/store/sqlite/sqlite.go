@@ -29,9 +29,10 @@ var migrations embed.FS
 
 // DB is a store.Store on one SQLite file.
 type DB struct {
-	db    *sql.DB // the one writer connection, shared with River
-	read  *sql.DB // readers: in WAL mode they never wait for the writer
-	river *river.Client[*sql.Tx]
+	db      *sql.DB // the one writer connection, shared with River
+	read    *sql.DB // readers: in WAL mode they never wait for the writer
+	river   *river.Client[*sql.Tx]
+	commits *committer
 }
 
 var _ store.Store = (*DB)(nil)
@@ -80,11 +81,16 @@ func Open(ctx context.Context, path string, riverConfig *river.Config) (*DB, err
 	read := sql.OpenDB(connector{dsn: dsn + "&_pragma=query_only(1)", drv: &msqlite.Driver{}})
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
-	return &DB{db: db, read: read, river: client}, nil
+	d := &DB{db: db, read: read, river: client}
+	d.commits = newCommitter(d)
+	return d, nil
 }
 
 // Close closes the database. Stop the queue first.
-func (d *DB) Close() error { return errors.Join(d.read.Close(), d.db.Close()) }
+func (d *DB) Close() error {
+	d.commits.close()
+	return errors.Join(d.read.Close(), d.db.Close())
+}
 
 // migrate applies River's migrations and then mvgen's own, each once.
 func migrate(ctx context.Context, db *sql.DB) error {
