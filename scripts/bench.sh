@@ -2,7 +2,8 @@
 # make bench: the figures the issues ask for, measured on this machine.
 #   1. wall time to render a 180 s track with `mvgen render`, × real time, peak RSS
 #   2. submit-to-callback time for a 30 s track through the service; callback
-#      latency from task completion (p50, p95); deliveries per second
+#      latency from task completion (p50, p95); deliveries per second and
+#      generate requests per second with p99 latency, on SQLite and PostgreSQL
 #   3. idle RSS of `mvgen serve`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,8 @@ bitrate=$(ffprobe -v error -select_streams v:0 -show_entries stream=bit_rate -of
 printf 'render 180 s track:  %.1f s wall, %.2f× real time, peak RSS %d MiB, video %d kbit/s\n' \
   "$wall" "$(echo "180 / $wall" | bc -l)" "$(( $(cat "$work/rss") / 1024 ))" "$(( bitrate / 1000 ))"
 
-go test ./internal/server -run '^$' -bench 'SubmitToCallback30s|CallbackLatency|DeliveryThroughput' -benchtime 1x | grep Benchmark
+export MVGEN_TEST_POSTGRES="${MVGEN_TEST_POSTGRES:-$(scripts/postgres.sh)}"
+go test ./internal/server -run '^$' -bench 'SubmitToCallback30s|CallbackLatency|DeliveryThroughput|Generate' -benchtime 1x | grep Benchmark
 
 bin/mvgen serve --data "$work/data" --addr 127.0.0.1:0 2>/dev/null &
 pid=$!

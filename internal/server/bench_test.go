@@ -78,12 +78,21 @@ func BenchmarkCallbackLatency(b *testing.B) {
 // one node to a loopback receiver: n finished tasks with queued callback
 // jobs, then the workers start and the clock runs until all n arrived.
 func BenchmarkDeliveryThroughput(b *testing.B) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) { deliveryThroughput(b, backend) })
+	}
+}
+
+func deliveryThroughput(b *testing.B, backend string) {
 	const n = 2000
 	for range b.N {
 		b.StopTimer()
 		dir := b.TempDir()
 		cfg := serverConfig(dir)
 		cfg.Addr, cfg.CallbackAllowNets = "127.0.0.1:0", loopback
+		if backend == "postgres" {
+			cfg.DB = pgtest.DSN(b)
+		}
 		s, err := server.Open(context.Background(), cfg)
 		if err != nil {
 			b.Fatal(err)
