@@ -68,7 +68,7 @@ type Worker struct {
 
 func (w *Worker) init() {
 	w.once.Do(func() {
-		w.limit = &limiter{max: cmpOr(w.PerDestination, DefaultPerDestination), busy: map[string]int{}}
+		w.limit = &limiter{max: cmpOr(w.PerDestination, DefaultPerDestination)}
 		w.closing = make(chan struct{})
 	})
 }

@@ -281,10 +281,7 @@ func TestPerDestinationCap(t *testing.T) {
 	done := make(chan struct{})
 	go func() { f.step(first); close(done) }()
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		f.w.limit.mu.Lock()
-		busy := f.w.limit.busy[destination(slow.URL)]
-		f.w.limit.mu.Unlock()
-		if busy == 1 {
+		if f.w.limit.inFlight(destination(slow.URL)) == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
