@@ -21,7 +21,7 @@ const usage = `mvgen turns tracks into music videos and calls you back when they
 Usage:
   mvgen serve   [--data DIR] [--addr HOST:PORT] [--public-url URL] [--callback-allow-net CIDR]...
   mvgen keys    create --name NAME [--json] | list | revoke ID | rotate-secret ID
-  mvgen render  AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D]
+  mvgen render  AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16]
   mvgen receive --secret whsec_... [--addr HOST:PORT] [--out DIR]
   mvgen migrate [--data DIR]
 

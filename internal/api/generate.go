@@ -12,6 +12,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/netguard"
+	"github.com/mvgen/mvgen/internal/render"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
@@ -22,6 +23,8 @@ type generateRequest struct {
 	CallBackURL string `json:"callBackUrl"`
 	Author      string `json:"author"`
 	DomainName  string `json:"domainName"`
+	// Aspect is mvgen's extension: "16:9" (default), "1:1" or "9:16".
+	Aspect string `json:"aspect"`
 }
 
 // Limits of generate's fields.
@@ -52,6 +55,9 @@ func (req *generateRequest) validate(g *netguard.Guard) error {
 	}
 	if n := utf8.RuneCountInString(req.DomainName); n > maxDomainRunes {
 		return task.Errorf(task.EInvalid, "domainName must be at most %d characters (got %d)", maxDomainRunes, n)
+	}
+	if _, err := render.ParseAspect(req.Aspect); err != nil {
+		return task.Errorf(task.EInvalid, "aspect: %v", err)
 	}
 	return nil
 }
@@ -86,7 +92,7 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) 
 	t := &task.Task{
 		ID: task.NewID(), KeyID: k.ID,
 		MusicTaskID: req.TaskID, AudioID: req.AudioID, MusicIndex: tr.MusicIndex,
-		CallbackURL: req.CallBackURL, Author: req.Author, DomainName: req.DomainName,
+		CallbackURL: req.CallBackURL, Author: req.Author, DomainName: req.DomainName, Aspect: req.Aspect,
 		Status:    task.StatusPending,
 		WebhookID: "msg_" + task.NewID(),
 		CreatedAt: time.Now().UTC(),

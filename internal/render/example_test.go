@@ -20,6 +20,7 @@ func ExampleRenderer_Render() {
 		Title:  "Midnight Drive",
 		Author: "周杰倫",
 		Domain: "example.com",
+		Aspect: "9:16",
 		Out:    "music_video.mp4",
 		Progress: func(f float64) {
 			fmt.Printf("\r%3.0f%%", 100*f)
@@ -34,4 +35,21 @@ func ExampleRenderer_Render() {
 	default:
 		fmt.Printf("\nrendered %v of %s audio\n", info.Duration, info.Codec)
 	}
+}
+
+// An API validates the aspect field before it queues a render.
+func ExampleParseAspect() {
+	for _, s := range []string{"", "1:1", "4:3"} {
+		a, err := render.ParseAspect(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		w, h := a.Size()
+		fmt.Printf("%q: %s, %d×%d\n", s, a, w, h)
+	}
+	// Output:
+	// "": 16:9, 1280×720
+	// "1:1": 1:1, 1080×1080
+	// aspect "4:3" is not one of "16:9", "1:1" or "9:16"
 }

@@ -1,12 +1,10 @@
 package render
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
+	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,70 +13,54 @@ import (
 // stderrTail is how much of the end of ffmpeg's stderr an error carries.
 const stderrTail = 4 << 10
 
-// progressInterval is the least time between two Progress calls.
-const progressInterval = 250 * time.Millisecond
+// process is one ffmpeg run: the command and the tail of its stderr.
+type process struct {
+	name    string
+	cmd     *exec.Cmd
+	stderr  *tailBuffer
+	once    sync.Once
+	waitErr error
+	exited  func(step string, state *os.ProcessState)
+}
 
-// runFFmpeg runs ffmpeg with args, reporting progress against total, and
-// returns an error carrying the tail of ffmpeg's stderr when it fails. When
-// ctx ends, ffmpeg is killed.
-func (r *Renderer) runFFmpeg(ctx context.Context, args []string, total time.Duration, progress func(float64)) error {
+// command prepares ffmpeg with args. It is killed when ctx ends, and by the
+// kernel when mvgen dies.
+func (r *Renderer) command(ctx context.Context, name string, args []string) *process {
 	cmd := exec.CommandContext(ctx, r.ffmpeg(), args...)
-	stderr := &tailBuffer{max: stderrTail}
-	cmd.Stderr = stderr
+	p := &process{name: name, cmd: cmd, stderr: &tailBuffer{max: stderrTail}, exited: r.exited}
+	cmd.Stderr = p.stderr
 	cmd.WaitDelay = 5 * time.Second
 	cmd.SysProcAttr = childAttr()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return fmt.Errorf("render: %w", err)
-	}
-	r.logger().DebugContext(ctx, "running ffmpeg", "args", args)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("render: starting ffmpeg: %w", err)
-	}
-	readProgress(stdout, total, progress)
-	err = cmd.Wait()
-	switch {
-	case ctx.Err() != nil:
-		return fmt.Errorf("render: %w", ctx.Err())
-	case err != nil:
-		return fmt.Errorf("render: ffmpeg: %w: %s", err, strings.TrimSpace(stderr.String()))
+	r.logger().DebugContext(ctx, "running ffmpeg", "step", name, "args", args)
+	return p
+}
+
+// wait waits for the process to end, once however often it is called, and
+// returns an error carrying the tail of its stderr when it failed.
+func (p *process) wait() error {
+	p.once.Do(func() {
+		p.waitErr = p.cmd.Wait()
+		if p.exited != nil && p.cmd.ProcessState != nil {
+			p.exited(p.name, p.cmd.ProcessState)
+		}
+	})
+	if p.waitErr != nil {
+		return fmt.Errorf("render: ffmpeg (%s): %w: %s", p.name, p.waitErr, strings.TrimSpace(p.stderr.String()))
 	}
 	return nil
 }
 
-// readProgress reads ffmpeg's -progress output until EOF, calling progress
-// (when not nil) with increasing fractions of total below 1, at most once per
-// progressInterval. The caller reports 1 once the output is in place.
-func readProgress(r io.Reader, total time.Duration, progress func(float64)) {
-	sc := bufio.NewScanner(r)
-	last, lastAt := 0.0, time.Time{}
-	for sc.Scan() {
-		t, ok := parseProgressLine(sc.Text())
-		if !ok || progress == nil || total <= 0 {
-			continue
-		}
-		f := float64(t) / float64(total)
-		if f < 1 && f > last && time.Since(lastAt) >= progressInterval {
-			progress(f)
-			last, lastAt = f, time.Now()
-		}
+// run runs the process to its end. When ctx ends first, its error explains
+// the failure better than the kill it caused.
+func (p *process) run(ctx context.Context) error {
+	if err := p.start(); err != nil {
+		return err
 	}
-	io.Copy(io.Discard, r) // a line too long for the scanner must not block ffmpeg
-}
-
-// parseProgressLine reads the output time from one line of ffmpeg's
-// -progress output: "out_time_us=N" or "out_time_ms=N" (both are
-// microseconds, despite the name of the second).
-func parseProgressLine(line string) (time.Duration, bool) {
-	key, val, ok := strings.Cut(strings.TrimSpace(line), "=")
-	if !ok || (key != "out_time_us" && key != "out_time_ms") {
-		return 0, false
+	err := p.wait()
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("render: %w", ctx.Err())
 	}
-	us, err := strconv.ParseInt(val, 10, 64)
-	if err != nil || us < 0 || us > int64(time.Duration(1<<62)/time.Microsecond) {
-		return 0, false
-	}
-	return time.Duration(us) * time.Microsecond, true
+	return err
 }
 
 // tailBuffer is an io.Writer that keeps the last max bytes written to it.

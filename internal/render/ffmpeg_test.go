@@ -7,45 +7,6 @@ import (
 	"time"
 )
 
-func TestParseProgressLine(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		line   string
-		want   time.Duration
-		wantOK bool
-	}{
-		{"out_time_us=1500000", 1500 * time.Millisecond, true},
-		{"out_time_ms=2000000", 2 * time.Second, true},
-		{"out_time_us=N/A", 0, false},
-		{"out_time=00:00:01.500000", 0, false},
-		{"frame=45", 0, false},
-		{"progress=end", 0, false},
-		{"out_time_us=-5", 0, false},
-		{"", 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseProgressLine(tt.line)
-		if got != tt.want || ok != tt.wantOK {
-			t.Errorf("parseProgressLine(%q) = %v, %v, want %v, %v", tt.line, got, ok, tt.want, tt.wantOK)
-		}
-	}
-}
-
-func TestReadProgress(t *testing.T) {
-	t.Parallel()
-	input := "frame=1\nout_time_us=0\nprogress=continue\n" +
-		"out_time_us=500000\nout_time_ms=500000\nprogress=continue\n" +
-		"out_time_us=2000000\nprogress=end\n"
-	var got []float64
-	readProgress(strings.NewReader(input), 2*time.Second, func(f float64) { got = append(got, f) })
-	// 0 is not above the starting point and 1 is left to the caller; the
-	// repeat of 0.25 within progressInterval is dropped.
-	if len(got) != 1 || got[0] != 0.25 {
-		t.Errorf("Progress calls %v, want [0.25]", got)
-	}
-	readProgress(strings.NewReader(input), 2*time.Second, nil) // must not panic
-}
-
 func TestTailBuffer(t *testing.T) {
 	t.Parallel()
 	tb := &tailBuffer{max: 8}
@@ -112,16 +73,6 @@ func TestFormatLength(t *testing.T) {
 			t.Errorf("formatLength(%v, %v) = %q, want %q", tt.d, tt.limit, got, tt.want)
 		}
 	}
-}
-
-func FuzzParseProgressLine(f *testing.F) {
-	f.Add("out_time_us=123")
-	f.Add("out_time_ms=N/A")
-	f.Fuzz(func(t *testing.T, line string) {
-		if d, ok := parseProgressLine(line); ok && d < 0 {
-			t.Errorf("parseProgressLine(%q) = %v, want non-negative", line, d)
-		}
-	})
 }
 
 func FuzzParseProbe(f *testing.F) {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
+	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -16,9 +18,15 @@ import (
 // MaxDuration is zero.
 const DefaultMaxDuration = 15 * time.Minute
 
+// DefaultMaxBytes is the largest source file a Renderer accepts when its
+// MaxBytes is zero: 200 MiB.
+const DefaultMaxBytes = 200 << 20
+
 // fontCandidates are tried in order when Renderer.FontFile is empty. The Noto
 // CJK fonts come first because they also cover Latin, Greek, Cyrillic and
-// Hangul; DejaVu is the fallback for hosts without them.
+// Hangul; DejaVu is the fallback for hosts without them. Each has a bold
+// face next to it, found by replacing "Regular" with "Bold" or "Sans" with
+// "Sans-Bold".
 var fontCandidates = []string{
 	"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",   // Debian, Ubuntu
 	"/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",        // Arch, Alpine
@@ -36,20 +44,29 @@ type Renderer struct {
 	// "ffmpeg" and "ffprobe" in PATH.
 	FFmpeg, FFprobe string
 	// FontFile is the font used for all text; "" means the first existing
-	// font of a built-in list of Noto CJK and DejaVu paths (and, when none
-	// exists, whatever fontconfig picks for "Sans").
+	// font of a built-in list of Noto CJK and DejaVu paths, with its bold
+	// face for the title and the intro card (and, when none exists,
+	// whatever fontconfig picks for "Sans").
 	FontFile string
 	// MaxDuration is the longest source accepted; 0 means
 	// DefaultMaxDuration (15 minutes). Longer audio is an *InputError.
 	MaxDuration time.Duration
+	// MaxBytes is the largest source file accepted; 0 means
+	// DefaultMaxBytes (200 MiB). A larger file is an *InputError.
+	MaxBytes int64
 	// Threads caps ffmpeg's filter and encoder threads; 0 lets ffmpeg choose.
 	Threads int
-	// TempDir is where each render's private working directory (text files
-	// and the filtergraph script) is created and removed again; "" means
-	// os.TempDir(). The video itself is written next to Input.Out.
+	// TempDir is where each render's private working directory (text files,
+	// the static step's filtergraph script and raw pictures, 3 to 4 MB) is
+	// created and removed again; "" means os.TempDir(). The video itself is
+	// written next to Input.Out.
 	TempDir string
 	// Logger receives debug records of each ffmpeg run; nil discards them.
 	Logger *slog.Logger
+
+	// exited, when set, is called with each ffmpeg process's state when it
+	// has ended (for the benchmark's resource figures).
+	exited func(step string, state *os.ProcessState)
 }
 
 // Input describes one render.
@@ -61,9 +78,14 @@ type Input struct {
 	Cover string
 	// Title, Author and Domain are drawn as given (any Unicode). Control
 	// characters and newlines become spaces; the title is cut to 60
-	// characters and wrapped onto at most three lines, the author and domain
-	// are cut to 50 characters. Empty strings are not drawn.
+	// characters and wrapped onto the layout's lines (three, two for 1:1),
+	// shrinking to fit, the author and domain are cut to 50 characters.
+	// Empty strings are not drawn.
 	Title, Author, Domain string
+	// Aspect is the video's shape: "16:9" (1280×720, also for ""), "1:1"
+	// (1080×1080) or "9:16" (720×1280); see ParseAspect. Another value is
+	// an *InputError.
+	Aspect string
 	// Out is the path of the MP4 to write. The video is written to a
 	// temporary file in the same directory and renamed into place on success;
 	// on failure the temporary file is removed and Out is left untouched.
@@ -79,6 +101,9 @@ type Input struct {
 func (r *Renderer) Validate() error {
 	if r.MaxDuration < 0 {
 		return fmt.Errorf("render: MaxDuration %v is negative", r.MaxDuration)
+	}
+	if r.MaxBytes < 0 {
+		return fmt.Errorf("render: MaxBytes %d is negative", r.MaxBytes)
 	}
 	if r.Threads < 0 {
 		return fmt.Errorf("render: Threads %d is negative", r.Threads)
@@ -106,6 +131,13 @@ func (r *Renderer) maxDuration() time.Duration {
 	return DefaultMaxDuration
 }
 
+func (r *Renderer) maxBytes() int64 {
+	if r.MaxBytes > 0 {
+		return r.MaxBytes
+	}
+	return DefaultMaxBytes
+}
+
 func (r *Renderer) logger() *slog.Logger {
 	if r.Logger != nil {
 		return r.Logger
@@ -113,18 +145,31 @@ func (r *Renderer) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// font returns the font to draw with, or "" when none of the known ones
-// exists.
-func (r *Renderer) font() string {
+// fonts returns the regular and bold fonts to draw with; "" when none of
+// the known ones exists. The bold one is the regular one when it has no
+// bold face.
+func (r *Renderer) fonts() (regular, bold string) {
 	if r.FontFile != "" {
-		return r.FontFile
+		return r.FontFile, r.FontFile
 	}
 	for _, f := range fontCandidates {
-		if _, err := os.Stat(f); err == nil {
-			return f
+		if _, err := os.Stat(f); err != nil {
+			continue
 		}
+		for _, b := range []string{strings.Replace(f, "Regular", "Bold", 1), strings.Replace(f, "Sans.", "Sans-Bold.", 1)} {
+			if _, err := os.Stat(b); err == nil && b != f {
+				return f, b
+			}
+		}
+		return f, f
 	}
-	return ""
+	return "", ""
+}
+
+// font returns the regular font; see fonts.
+func (r *Renderer) font() string {
+	f, _ := r.fonts()
+	return f
 }
 
 func orDefault(s, def string) string {
@@ -139,8 +184,21 @@ func orDefault(s, def string) string {
 // error (ffmpeg failing, ctx ending, the disk) is not. When ctx ends, ffmpeg
 // is killed and nothing is left behind.
 func (r *Renderer) Render(ctx context.Context, in Input) (Info, error) {
+	return r.render(ctx, in, nil)
+}
+
+// render is Render; with sink set it writes the raw frames to sink instead
+// of encoding them, and writes no video.
+func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, error) {
 	if in.Audio == "" || in.Out == "" {
 		return Info{}, errors.New("render: Input.Audio and Input.Out are required")
+	}
+	aspect, err := ParseAspect(in.Aspect)
+	if err != nil {
+		return Info{}, &InputError{Msg: err.Error()}
+	}
+	if err := r.checkSize(in.Audio); err != nil {
+		return Info{}, err
 	}
 	info, err := r.Probe(ctx, in.Audio)
 	if err != nil {
@@ -150,38 +208,22 @@ func (r *Renderer) Render(ctx context.Context, in Input) (Info, error) {
 		return Info{}, &InputError{Msg: fmt.Sprintf("audio is %s long; the limit is %s",
 			formatLength(info.Duration, limit), limit)}
 	}
-	p := plan{Duration: info.Duration, CopyAudio: info.Codec == "aac" || info.Codec == "mp3",
-		Font: r.font(), Threads: r.Threads}
-	if p.Audio, err = filepath.Abs(in.Audio); err != nil {
-		return Info{}, fmt.Errorf("render: %w", err)
-	}
-	if p.Out, err = filepath.Abs(in.Out); err != nil {
-		return Info{}, fmt.Errorf("render: %w", err)
-	}
-	if in.Cover != "" {
-		c, err := checkCover(in.Cover)
-		if err != nil {
-			return Info{}, err
-		}
-		if p.Cover, err = filepath.Abs(in.Cover); err != nil {
-			return Info{}, fmt.Errorf("render: %w", err)
-		}
-		p.CoverFormat = c.demuxer()
-	} else {
-		p.Background = backgroundColor(in)
-	}
-
-	work, err := os.MkdirTemp(r.TempDir, "mvgen-render-")
+	p, err := r.newPlan(in, info, aspect)
 	if err != nil {
-		return Info{}, fmt.Errorf("render: creating work directory: %w", err)
-	}
-	defer os.RemoveAll(work)
-	if err := writeTexts(&p, work, in); err != nil {
 		return Info{}, err
 	}
-	p.Script = filepath.Join(work, "filtergraph.txt")
-	if err := os.WriteFile(p.Script, []byte(filterGraph(p)), 0o600); err != nil {
+	if p.Work, err = os.MkdirTemp(r.TempDir, "mvgen-render-"); err != nil {
+		return Info{}, fmt.Errorf("render: creating work directory: %w", err)
+	}
+	defer os.RemoveAll(p.Work)
+	if err := writeTexts(&p, in); err != nil {
+		return Info{}, err
+	}
+	if err := os.WriteFile(p.path(scriptFile), []byte(staticGraph(p)), 0o600); err != nil {
 		return Info{}, fmt.Errorf("render: writing filtergraph: %w", err)
+	}
+	if sink != nil {
+		return info, r.run(ctx, p, sink, nil)
 	}
 	if err := r.renderTo(ctx, p, in.Progress); err != nil {
 		return Info{}, err
@@ -189,8 +231,51 @@ func (r *Renderer) Render(ctx context.Context, in Input) (Info, error) {
 	return info, nil
 }
 
-// renderTo runs ffmpeg into a temporary file next to p.Out and renames it
-// into place, removing it on any failure.
+// checkSize refuses a source larger than MaxBytes before anything reads it.
+func (r *Renderer) checkSize(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return &InputError{Msg: "source audio not found", Err: err}
+		}
+		return fmt.Errorf("render: source audio: %w", err)
+	}
+	if limit := r.maxBytes(); fi.Size() > limit {
+		return &InputError{Msg: fmt.Sprintf("source audio is %s; the limit is %s",
+			formatBytes(fi.Size()), formatBytes(limit))}
+	}
+	return nil
+}
+
+// newPlan resolves what the render needs before its work directory exists.
+func (r *Renderer) newPlan(in Input, info Info, aspect Aspect) (plan, error) {
+	p := plan{Aspect: aspect, Layout: layoutFor(aspect), Duration: info.Duration, Threads: r.Threads,
+		Colors: paletteFor(hueOf(in))}
+	p.Font, p.BoldFont = r.fonts()
+	p.Frames = max(1, int(math.Ceil(info.Duration.Seconds()*frameRate-1e-6)))
+	p.CopyAudio, p.AudioRate = audioPlan(info)
+	var err error
+	if p.Audio, err = filepath.Abs(in.Audio); err != nil {
+		return plan{}, fmt.Errorf("render: %w", err)
+	}
+	if p.Out, err = filepath.Abs(in.Out); err != nil {
+		return plan{}, fmt.Errorf("render: %w", err)
+	}
+	if in.Cover != "" {
+		c, err := checkCover(in.Cover)
+		if err != nil {
+			return plan{}, err
+		}
+		if p.Cover, err = filepath.Abs(in.Cover); err != nil {
+			return plan{}, fmt.Errorf("render: %w", err)
+		}
+		p.CoverFormat = c.demuxer()
+	}
+	return p, nil
+}
+
+// renderTo renders into a temporary file next to p.Out and renames it into
+// place, removing it on any failure.
 func (r *Renderer) renderTo(ctx context.Context, p plan, progress func(float64)) (err error) {
 	final := p.Out
 	tmp, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".*.part")
@@ -205,7 +290,7 @@ func (r *Renderer) renderTo(ctx context.Context, p plan, progress func(float64))
 		}
 	}()
 	start := time.Now()
-	if err := r.runFFmpeg(ctx, ffmpegArgs(p), p.Duration, progress); err != nil {
+	if err := r.run(ctx, p, nil, progress); err != nil {
 		return err
 	}
 	if err := os.Chmod(p.Out, 0o644); err != nil {
@@ -217,17 +302,9 @@ func (r *Renderer) renderTo(ctx context.Context, p plan, progress func(float64))
 	if progress != nil {
 		progress(1)
 	}
-	r.logger().DebugContext(ctx, "rendered video", "out", final,
+	r.logger().DebugContext(ctx, "rendered video", "out", final, "aspect", p.Aspect,
 		"duration", p.Duration, "elapsed", time.Since(start))
 	return nil
-}
-
-// backgroundColor picks a palette colour from the text, so that one track
-// always gets the same colour.
-func backgroundColor(in Input) string {
-	h := fnv.New32a()
-	h.Write([]byte(in.Title + "\x00" + in.Author))
-	return palette[h.Sum32()%uint32(len(palette))]
 }
 
 // formatLength formats d for a message that compares it with limit: whole
@@ -237,4 +314,21 @@ func formatLength(d, limit time.Duration) string {
 		return s.String()
 	}
 	return d.Round(10 * time.Millisecond).String()
+}
+
+// formatBytes formats n for a message about a size limit: whole MiB or
+// KiB when n is a multiple of one, else with a decimal, and bytes below a
+// KiB.
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

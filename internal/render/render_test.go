@@ -96,6 +96,7 @@ type probed struct {
 	Streams []struct {
 		CodecType string `json:"codec_type"`
 		CodecName string `json:"codec_name"`
+		PixFmt    string `json:"pix_fmt"`
 		Width     int    `json:"width"`
 		Height    int    `json:"height"`
 		BitRate   string `json:"bit_rate"`
@@ -214,29 +215,35 @@ func TestRender(t *testing.T) {
 	tests := []struct {
 		name        string
 		audio       string // file name; its extension picks the format
-		cover       string // "", "png" or "webp"
+		cover       string // "", "png", "jpeg" or "webp"
+		aspect      string
 		title       string
 		author      string
 		domain      string
 		wantCodec   string
 		wantBitRate func(src, got int64) bool
 	}{
-		{"mp3 with cover and hostile text", "in.mp3", "png", hostileTitle, "周杰倫", "example.com", "mp3",
+		{"mp3 with png cover and hostile text, 16:9", "in.mp3", "png", "", hostileTitle, "周杰倫", "example.com", "mp3",
 			func(src, got int64) bool { return math.Abs(float64(got-src)) <= 0.01*float64(src) }},
-		{"wav without cover", "in.wav", "", "Plain", "", "", "aac",
+		{"wav without cover, 1:1", "in.wav", "", "1:1", "Plain", "", "", "aac",
 			func(_, got int64) bool { return got >= 180_000 }},
-		{"flac with webp cover", "in.flac", "webp", "", "作者", "mvgen.example", "aac",
+		{"flac with webp cover, 9:16", "in.flac", "webp", "9:16", "", "作者", "mvgen.example", "aac",
 			func(_, got int64) bool { return got >= 180_000 }},
+		{"mp3 with jpeg cover, 1:1", "in.mp3", "jpeg", "1:1", "Café Ünïcødé 夜", "Zoë", "ex.com", "mp3",
+			func(src, got int64) bool { return math.Abs(float64(got-src)) <= 0.01*float64(src) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir, outDir, work := t.TempDir(), t.TempDir(), t.TempDir()
 			in := Input{Audio: makeAudio(t, dir, tt.audio, 2), Title: tt.title, Author: tt.author,
-				Domain: tt.domain, Out: filepath.Join(outDir, "video.mp4")}
+				Domain: tt.domain, Aspect: tt.aspect, Out: filepath.Join(outDir, "video.mp4")}
 			switch tt.cover {
 			case "png":
 				in.Cover = makePNG(t, dir, 640, 480)
+			case "jpeg":
+				in.Cover = filepath.Join(dir, "cover.jpg")
+				ffmpeg(t, "-f", "lavfi", "-i", "testsrc2=s=300x500", "-frames:v", "1", in.Cover)
 			case "webp":
 				in.Cover = filepath.Join(dir, "cover.webp")
 				ffmpeg(t, "-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1", "-c:v", "libwebp", in.Cover)
@@ -256,7 +263,8 @@ func TestRender(t *testing.T) {
 			if got, want := out.duration(t), src.duration(t); math.Abs(got-want) > 1.0/30 {
 				t.Errorf("output duration %v s, want %v s within 1/30 s", got, want)
 			}
-			checkVideoStreams(t, out, tt.wantCodec, info.BitRate, tt.wantBitRate)
+			aspect, _ := ParseAspect(tt.aspect)
+			checkVideoStreams(t, out, aspect, tt.wantCodec, info.BitRate, tt.wantBitRate)
 			boxes := topLevelBoxes(t, in.Out)
 			if m, d := indexOf(boxes, "moov"), indexOf(boxes, "mdat"); m < 0 || d < 0 || m > d {
 				t.Errorf("top-level boxes %v, want moov before mdat (faststart)", boxes)
@@ -270,17 +278,19 @@ func TestRender(t *testing.T) {
 	}
 }
 
-// checkVideoStreams checks for one 1280×720 30 fps H.264 stream and one
-// audio stream of the wanted codec and bit rate.
-func checkVideoStreams(t *testing.T, out probed, wantCodec string, srcRate int64, rateOK func(src, got int64) bool) {
+// checkVideoStreams checks for one 30 fps H.264 stream of the aspect's
+// size and one audio stream of the wanted codec and bit rate.
+func checkVideoStreams(t *testing.T, out probed, a Aspect, wantCodec string, srcRate int64, rateOK func(src, got int64) bool) {
 	t.Helper()
+	w, h := a.Size()
 	var video, audio int
 	for _, s := range out.Streams {
 		switch s.CodecType {
 		case "video":
 			video++
-			if s.CodecName != "h264" || s.Width != 1280 || s.Height != 720 || s.RFrame != "30/1" {
-				t.Errorf("video stream %s %dx%d @%s, want h264 1280x720 @30/1", s.CodecName, s.Width, s.Height, s.RFrame)
+			if s.CodecName != "h264" || s.Width != w || s.Height != h || s.RFrame != "30/1" || s.PixFmt != "yuv420p" {
+				t.Errorf("video stream %s %s %dx%d @%s, want h264 yuv420p %dx%d @30/1",
+					s.CodecName, s.PixFmt, s.Width, s.Height, s.RFrame, w, h)
 			}
 		case "audio":
 			audio++
@@ -295,6 +305,29 @@ func checkVideoStreams(t *testing.T, out probed, wantCodec string, srcRate int64
 	if video != 1 || audio != 1 {
 		t.Errorf("got %d video and %d audio streams, want 1 and 1", video, audio)
 	}
+}
+
+// truncated returns the first n bytes of the file at path.
+func truncated(tb testing.TB, path string, n int) []byte {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data[:n]
+}
+
+// corruptPNG returns a PNG with a valid header and garbage pixel data.
+func corruptPNG(tb testing.TB) []byte {
+	tb.Helper()
+	data, err := os.ReadFile(makePNG(tb, tb.TempDir(), 64, 64))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := 60; i < len(data)-20; i++ {
+		data[i] ^= 0x5a
+	}
+	return data
 }
 
 // oversizePNG returns the start of a PNG whose IHDR claims w×h pixels; it
@@ -337,6 +370,12 @@ func TestRenderInputErrors(t *testing.T) {
 		{"corrupt mp3", Renderer{}, Input{Audio: write("random.mp3", garbage)}, "not a decodable audio file"},
 		{"png as audio", Renderer{}, Input{Audio: makePNG(t, t.TempDir(), 32, 32)}, "not a decodable audio file"},
 		{"too long", Renderer{MaxDuration: time.Second}, Input{Audio: good}, "the limit is 1s"},
+		{"too large", Renderer{MaxBytes: 1000}, Input{Audio: good}, "the limit is 1000 bytes"},
+		{"missing audio", Renderer{}, Input{Audio: filepath.Join(dir, "nope.mp3")}, "source audio not found"},
+		{"unknown aspect", Renderer{}, Input{Audio: good, Aspect: "4:3"}, `"16:9", "1:1" or "9:16"`},
+		{"mp3 header over garbage", Renderer{}, Input{Audio: write("garbled.mp3",
+			append(truncated(t, makeAudio(t, dir, "long.mp3", 3), 4000), garbage...))}, "could not be decoded"},
+		{"corrupt png cover", Renderer{}, Input{Audio: good, Cover: write("bad.png", corruptPNG(t))}, "cover image could not be decoded"},
 		{"oversize cover", Renderer{}, Input{Audio: good, Cover: write("huge.png", oversizePNG(20000, 20000))}, "20000×20000"},
 		{"cover not an image", Renderer{}, Input{Audio: good, Cover: write("cover.txt", []byte("hello"))}, "not a JPEG, PNG or WebP"},
 		{"missing cover", Renderer{}, Input{Audio: good, Cover: filepath.Join(dir, "nope.png")}, "not found"},
@@ -392,8 +431,10 @@ func TestRenderCanceled(t *testing.T) {
 	}
 	assertEmptyDir(t, outDir)
 	assertEmptyDir(t, work)
-	if pids := processesMentioning(t, outDir); len(pids) > 0 {
-		t.Errorf("processes still running on %s: %v", outDir, pids)
+	for _, d := range []string{outDir, work, dir} {
+		if pids := processesMentioning(t, d); len(pids) > 0 {
+			t.Errorf("processes still running on %s: %v", d, pids)
+		}
 	}
 }
 
@@ -412,29 +453,4 @@ func processesMentioning(t *testing.T, s string) []string {
 		}
 	}
 	return pids
-}
-
-// BenchmarkRender renders synthetic tracks with a cover and all text, and
-// reports how many seconds of video it makes per second of wall time.
-func BenchmarkRender(b *testing.B) {
-	requireFFmpeg(b)
-	for _, length := range []int{10, 60} {
-		b.Run(fmt.Sprintf("%ds", length), func(b *testing.B) {
-			dir := b.TempDir()
-			audio := makeAudio(b, dir, "in.mp3", float64(length-1))
-			cover := makePNG(b, dir, 1000, 1000)
-			r := Renderer{TempDir: b.TempDir()}
-			var total time.Duration
-			for i := 0; b.Loop(); i++ {
-				info, err := r.Render(context.Background(), Input{Audio: audio, Cover: cover,
-					Title: "Benchmark", Author: "mvgen", Domain: "example.com",
-					Out: filepath.Join(dir, fmt.Sprintf("out%d.mp4", i))})
-				if err != nil {
-					b.Fatal(err)
-				}
-				total += info.Duration
-			}
-			b.ReportMetric(total.Seconds()/b.Elapsed().Seconds(), "x_realtime")
-		})
-	}
 }

@@ -3,7 +3,6 @@ package render
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -14,7 +13,6 @@ const (
 	maxTitleRunes  = 60
 	maxAuthorRunes = 50
 	maxDomainRunes = 50
-	maxTitleLines  = 3
 )
 
 // cleanLine makes s drawable on one line: invalid UTF-8 is replaced, newlines,
@@ -123,37 +121,70 @@ func fitFontSize(units, px, min, max int) int {
 	return size
 }
 
-// writeTexts writes the title, author and domain of in to their own files in
-// dir and records them, with their layout, in p. Strings that are empty after
-// cleaning get no file and are not drawn.
-func writeTexts(p *plan, dir string, in Input) error {
-	panelX := panelXNoArt
-	if p.Cover != "" {
-		panelX = panelXArt
-	}
-	panelW := panelRight - panelX
-	title := wrapText(truncate(cleanLine(in.Title), maxTitleRunes), panelW*10/(titleSize*6), maxTitleLines)
-	author := truncate(cleanLine(in.Author), maxAuthorRunes)
-	domain := truncate(cleanLine(in.Domain), maxDomainRunes)
-	blocks := []struct {
-		name, text string
-		block      *textBlock
-		size       int
-		lines      int
-	}{
-		{"title.txt", strings.Join(title, "\n"), &p.Title, titleSize, len(title)},
-		{"author.txt", author, &p.Author, fitFontSize(textWidth(author), panelW, authorMinSize, authorMaxSize), 1},
-		{"domain.txt", domain, &p.Domain, fitFontSize(textWidth(domain), frameW-2*artX, domainMinSize, domainSize), 1},
-	}
-	for _, b := range blocks {
-		if b.text == "" {
-			continue
+// Text sizes that no layout changes.
+const (
+	authorMinSize = 20
+	domainMinSize = 12
+	markMargin    = 80 // the watermark keeps this far from the frame's sides
+)
+
+// lineHeight is the distance between two title baselines at font size size.
+func lineHeight(size int) int { return size * 5 / 4 }
+
+// fitTitle picks the largest title size of the layout at which title wraps
+// onto its lines without being cut, or the smallest size, cut, when none
+// does; it returns the size and the lines.
+func fitTitle(title string, l layout) (int, []string) {
+	for size := l.TitleMax; size > l.TitleMin; size -= 2 {
+		lines := wrapText(title, l.TextW*10/(size*6), l.TitleLines+1)
+		if len(lines) <= l.TitleLines {
+			return size, lines
 		}
-		file := filepath.Join(dir, b.name)
-		if err := os.WriteFile(file, []byte(b.text), 0o600); err != nil {
-			return fmt.Errorf("render: writing %s: %w", b.name, err)
+	}
+	return l.TitleMin, wrapText(title, l.TextW*10/(l.TitleMin*6), l.TitleLines)
+}
+
+// writeTexts writes the title's lines, the author and the domain of in to
+// their own files in the work directory and records them, with their sizes
+// and baselines, in p. Strings that are empty after cleaning get no file
+// and are not drawn.
+func writeTexts(p *plan, in Input) error {
+	l := p.Layout
+	write := func(name, text string) (string, error) {
+		file := p.path(name)
+		if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+			return "", fmt.Errorf("render: writing %s: %w", name, err)
 		}
-		*b.block = textBlock{File: file, Size: b.size, Lines: b.lines}
+		return file, nil
+	}
+	last := l.TitleBase - l.AuthorGap // the title's last baseline; without a title, the author takes its place
+	if title := truncate(cleanLine(in.Title), maxTitleRunes); title != "" {
+		size, lines := fitTitle(title, l)
+		for i, line := range lines {
+			file, err := write(fmt.Sprintf("title%d.txt", i+1), line)
+			if err != nil {
+				return err
+			}
+			last = l.TitleBase + i*lineHeight(size)
+			p.Title = append(p.Title, textLine{File: file, Size: size, Base: last})
+		}
+	}
+	if author := truncate(cleanLine(in.Author), maxAuthorRunes); author != "" {
+		file, err := write("author.txt", author)
+		if err != nil {
+			return err
+		}
+		w := textWidth(author)
+		p.Author = textLine{File: file, Size: fitFontSize(w, l.TextW, authorMinSize, l.AuthorSize), Base: last + l.AuthorGap}
+		p.Card = textLine{File: file, Size: fitFontSize(w, l.TextW, l.CardMin, l.CardMax), Base: last + l.CardGap}
+	}
+	if domain := truncate(cleanLine(in.Domain), maxDomainRunes); domain != "" {
+		file, err := write("domain.txt", domain)
+		if err != nil {
+			return err
+		}
+		p.Domain = textLine{File: file, Size: fitFontSize(textWidth(domain), l.W-2*markMargin, domainMinSize, l.MarkSize),
+			Base: l.MarkBase}
 	}
 	return nil
 }

@@ -94,49 +94,176 @@ func TestWriteTexts(t *testing.T) {
 	long := strings.Repeat("長い", 40)
 	tests := []struct {
 		name                              string
+		aspect                            Aspect
 		in                                Input
 		wantTitle, wantAuthor, wantDomain string
 	}{
-		{"hostile", Input{Title: hostileTitle, Author: "周杰倫", Domain: "example.com"},
-			"It's \"50%\" off: C:\\path\n%{pts} [x];y,z", "周杰倫", "example.com"},
-		{"empty", Input{Title: " \n ", Author: "", Domain: "\t"}, "", "", ""},
-		{"long", Input{Title: long, Author: long, Domain: long},
-			"長い長い長い長い長い長い\n長い長い長い長い長い長い\n長い長い長い長い長い長い…",
+		{"hostile", Landscape, Input{Title: hostileTitle, Author: "周杰倫", Domain: "example.com"},
+			"It's \"50%\" off:\nC:\\path %{pts} [x];y,z", "周杰倫", "example.com"},
+		{"empty", Square, Input{Title: " \n ", Author: "", Domain: "\t"}, "", "", ""},
+		{"long", Portrait, Input{Title: long, Author: long, Domain: long},
+			"長い長い長い長い長い長い長い長い長\nい長い長い長い長い長い長い長い長い\n長い長い長い長い長い長い長い長い長…",
 			strings.Repeat("長い", 24) + "長…", strings.Repeat("長い", 24) + "長…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			p := plan{Cover: "/cover.png"}
-			if err := writeTexts(&p, dir, tt.in); err != nil {
+			p := plan{Layout: layoutFor(tt.aspect), Work: t.TempDir(), Cover: "/cover.png"}
+			if err := writeTexts(&p, tt.in); err != nil {
 				t.Fatal(err)
 			}
-			check := func(what string, b textBlock, want string) {
+			read := func(what string, l textLine) string {
 				t.Helper()
-				if want == "" {
-					if b.File != "" {
-						t.Errorf("%s: got file %s, want none for empty text", what, b.File)
-					}
-					return
+				if l.File == "" {
+					return ""
 				}
-				got, err := os.ReadFile(b.File)
+				got, err := os.ReadFile(l.File)
 				if err != nil {
 					t.Fatalf("%s: %v", what, err)
 				}
-				if string(got) != want {
-					t.Errorf("%s file holds %q, want %q", what, got, want)
+				return string(got)
+			}
+			var title []string
+			for _, l := range p.Title {
+				title = append(title, read("title", l))
+			}
+			for _, c := range []struct{ what, got, want string }{
+				{"title", strings.Join(title, "\n"), tt.wantTitle},
+				{"author", read("author", p.Author), tt.wantAuthor},
+				{"card", read("card", p.Card), tt.wantAuthor},
+				{"domain", read("domain", p.Domain), tt.wantDomain},
+			} {
+				if c.got != c.want {
+					t.Errorf("%s files hold %q, want %q", c.what, c.got, c.want)
 				}
 			}
-			check("title", p.Title, tt.wantTitle)
-			check("author", p.Author, tt.wantAuthor)
-			check("domain", p.Domain, tt.wantDomain)
-			graph := filterGraph(p)
+			graph := staticGraph(p)
 			for _, s := range []string{"50%", "周杰倫", "example.com", "長い"} {
 				if strings.Contains(graph, s) {
 					t.Errorf("filtergraph contains user text %q:\n%s", s, graph)
 				}
 			}
 		})
+	}
+}
+
+func TestParseAspect(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in     string
+		want   Aspect
+		w, h   int
+		wantOK bool
+	}{
+		{"", Landscape, 1280, 720, true},
+		{"16:9", Landscape, 1280, 720, true},
+		{"1:1", Square, 1080, 1080, true},
+		{"9:16", Portrait, 720, 1280, true},
+		{"4:3", "", 0, 0, false},
+		{" 1:1", "", 0, 0, false},
+		{"16x9", "", 0, 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseAspect(tt.in)
+		if (err == nil) != tt.wantOK || got != tt.want {
+			t.Errorf("ParseAspect(%q) = %q, %v, want %q (ok %v)", tt.in, got, err, tt.want, tt.wantOK)
+			continue
+		}
+		if w, h := got.Size(); tt.wantOK && (w != tt.w || h != tt.h) {
+			t.Errorf("%s.Size() = %d×%d, want %d×%d", got, w, h, tt.w, tt.h)
+		}
+	}
+}
+
+// TestLayouts checks what the drawing relies on in every layout: even
+// coordinates (whole chroma samples), everything inside the frame, the
+// halo, bars and progress line clear of one another, and a frame larger
+// than the encoder's pipe (see frameWriter).
+func TestLayouts(t *testing.T) {
+	t.Parallel()
+	for _, a := range []Aspect{Landscape, Square, Portrait} {
+		l := layoutFor(a)
+		halo := rect{l.Art.X - l.Halo, l.Art.Y - l.Halo, l.Art.W + 2*l.Halo, l.Art.H + 2*l.Halo}
+		bars := rect{l.Bars.X, l.Bars.Y, l.Bars.W, l.Bars.H + l.Reflect}
+		for name, r := range map[string]rect{"art": l.Art, "halo": halo, "bars": bars, "progress": l.Progress} {
+			if r.X%2 != 0 || r.Y%2 != 0 || r.W%2 != 0 || r.H%2 != 0 {
+				t.Errorf("%s: %s %+v is not on even pixels", a, name, r)
+			}
+			if r.X < 0 || r.Y < 0 || r.X+r.W > l.W || r.Y+r.H > l.H {
+				t.Errorf("%s: %s %+v leaves the %d×%d frame", a, name, r, l.W, l.H)
+			}
+		}
+		if overlaps(halo, bars) || overlaps(halo, l.Progress) || overlaps(bars, l.Progress) {
+			t.Errorf("%s: halo %+v, bars %+v and progress %+v overlap", a, halo, bars, l.Progress)
+		}
+		if bw := l.barWidth(); bw < 2 || l.barX(l.BarCount-1)+bw > l.Bars.X+l.Bars.W {
+			t.Errorf("%s: bars of width %d do not fit in %+v", a, bw, l.Bars)
+		}
+		if l.W*l.H*3/2 <= pipeSize {
+			t.Errorf("%s: a frame (%d bytes) must be larger than the pipe (%d)", a, l.W*l.H*3/2, pipeSize)
+		}
+		if l.TimeBase%2 != 0 || l.Bars.H%2 != 0 || l.Reflect%2 != 0 {
+			t.Errorf("%s: odd time baseline, band or reflection", a)
+		}
+		// The card's rect, with the longest title and the largest author,
+		// stays clear of the glow and the bars, which frames only update
+		// where they change.
+		last := l.TitleBase + (l.TitleLines-1)*lineHeight(l.TitleMax)
+		card := cardRect(plan{Layout: l, Author: textLine{"a", l.AuthorSize, last + l.AuthorGap},
+			Card: textLine{"a", l.CardMax, last + l.CardGap}})
+		if overlaps(card, halo) || overlaps(card, bars) || overlaps(card, l.Progress) {
+			t.Errorf("%s: the card's rect %+v reaches the glow %+v, the bars %+v or the progress line", a, card, halo, bars)
+		}
+		// So do the times and the progress line's head.
+		_, ch, base := l.digitCell()
+		times := rect{l.Progress.X, l.TimeBase - base, l.Progress.W, ch}
+		head := rect{l.Progress.X - dotSize, l.Progress.Y + l.Progress.H/2 - dotSize/2, l.Progress.W + 2*dotSize, dotSize}
+		for name, r := range map[string]rect{"times": times, "progress head": head} {
+			if overlaps(r, halo) || overlaps(r, bars) || overlaps(r, card) {
+				t.Errorf("%s: the %s %+v reach the glow, the bars or the card", a, name, r)
+			}
+		}
+	}
+}
+
+func overlaps(a, b rect) bool {
+	return a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H
+}
+
+func TestAudioPlan(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		info     Info
+		wantCopy bool
+		wantRate int64
+	}{
+		{Info{Codec: "mp3", BitRate: 128_000, SampleRate: 44100, Channels: 2}, true, 0},
+		{Info{Codec: "aac", BitRate: 256_000, SampleRate: 48000, Channels: 2}, true, 0},
+		{Info{Codec: "alac", SampleRate: 44100, Channels: 2}, true, 0},
+		{Info{Codec: "flac", BitRate: 900_000, SampleRate: 44100, Channels: 2}, false, 320_000},
+		{Info{Codec: "pcm_s16le", BitRate: 1_411_200, SampleRate: 44100, Channels: 2}, false, 320_000},
+		{Info{Codec: "pcm_s16le", BitRate: 705_600, SampleRate: 44100, Channels: 1}, false, 192_000},
+		{Info{Codec: "vorbis", BitRate: 128_000, SampleRate: 44100, Channels: 2}, false, 192_000},
+		{Info{Codec: "opus", BitRate: 256_000, SampleRate: 48000, Channels: 2}, false, 256_000},
+		{Info{Codec: "vorbis", BitRate: 900_000, SampleRate: 44100, Channels: 2}, false, 529_200},
+		{Info{Codec: "pcm_u8", BitRate: 64_000, SampleRate: 8000, Channels: 1}, false, 48_000},
+	}
+	for _, tt := range tests {
+		gotCopy, gotRate := audioPlan(tt.info)
+		if gotCopy != tt.wantCopy || gotRate != tt.wantRate {
+			t.Errorf("audioPlan(%+v) = %v, %d, want %v, %d", tt.info, gotCopy, gotRate, tt.wantCopy, tt.wantRate)
+		}
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int64]string{
+		1000: "1000 bytes", 2048: "2 KiB", 1536 + 1: "1.5 KiB",
+		200 << 20: "200 MiB", 200<<20 + 1<<19: "200.5 MiB",
+	} {
+		if got := formatBytes(n); got != want {
+			t.Errorf("formatBytes(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

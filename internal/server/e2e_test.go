@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/blob/s3/s3test"
+	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/server"
 	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 )

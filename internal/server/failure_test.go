@@ -85,3 +85,22 @@ func taskIDOf(t testing.TB, cb callback) string {
 	}
 	return ev.Data.TaskID
 }
+
+// TestAspect: the aspect extension reaches the renderer through the API.
+func TestAspect(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, serverConfig(t.TempDir()))
+	c := newClient(t, srv.Store(), srv.URL())
+	m, a := c.upload(makeAudio(t, t.TempDir(), "a.mp3", 2), writePNG(t, t.TempDir()), "square")
+	r := c.waitDone(c.generate(map[string]any{"taskId": m, "audioId": a, "aspect": "1:1"}), time.Minute)
+	if r.SuccessFlag != "SUCCESS" || r.Response.VideoURL == nil {
+		t.Fatalf("record-info: %+v", r)
+	}
+	path := filepath.Join(t.TempDir(), "v.mp4")
+	download(t, *r.Response.VideoURL, path)
+	for _, s := range ffprobe(t, path).Streams {
+		if s.CodecType == "video" && (s.Width != 1080 || s.Height != 1080) {
+			t.Errorf("video is %dx%d, want 1080x1080", s.Width, s.Height)
+		}
+	}
+}

@@ -40,11 +40,11 @@ const RenderVersion = "1"
 
 // Server is a running mvgen service.
 type Server struct {
-	cfg      Config
-	store    store.Store
-	api      *api.Handler
-	http     *http.Server
-	listener net.Listener
+	cfg       Config
+	store     store.Store
+	api       *api.Handler
+	http      *http.Server
+	listener  net.Listener
 	lock      *os.File
 	url       string
 	node      string // this process's River client id
@@ -117,7 +117,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	river.AddWorker(workers, &worker.Render{
 		Store: s.store, Blobs: blobs,
 		Renderer: &render.Renderer{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe,
-			MaxDuration: cfg.MaxAudioDuration, TempDir: tempDir, Logger: cfg.Logger},
+			MaxDuration: cfg.MaxAudioDuration, MaxBytes: cfg.MaxSourceBytes, TempDir: tempDir, Logger: cfg.Logger},
 		Fetch:          guard.Client(5 * time.Minute),
 		MaxSourceBytes: cfg.MaxSourceBytes,
 		TempDir:        tempDir,
@@ -302,7 +302,6 @@ func nodeID() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), task.NewID()[:8])
 }
-
 
 // DataDir is the service's data directory.
 func (s *Server) DataDir() string { return s.cfg.DataDir }

@@ -134,7 +134,7 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 	defer progress.close()
 	_, err = w.Renderer.Render(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
-		Author: t.Author, Domain: t.DomainName, Out: out,
+		Author: t.Author, Domain: t.DomainName, Aspect: t.Aspect, Out: out,
 		Progress: progress.set,
 	})
 	var inputErr *render.InputError

@@ -1,0 +1,245 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BenchmarkRender180s renders a 180 s music-like track (kick, bass line,
+// tones and chopped noise; MP3 at 192 kbit/s) with a detailed 1000×1000
+// JPEG cover and all texts at 16:9, 1280×720, 30 fps, and reports:
+//
+//   - x_realtime: seconds of video per second of wall time for Render, all
+//     of it (probe, static step, decoder, drawing, encoder, faststart);
+//   - peak_rss_MiB: the render's peak memory: the largest sum, sampled
+//     every 10 ms, of the RSS of this process and of its ffmpeg children
+//     (this process is the test binary, whose own RSS is counted in full);
+//   - rss_bound_MiB: an upper bound of the same that sampling cannot miss:
+//     this process's VmHWM during the render (reset just before) plus each
+//     ffmpeg process's peak RSS (rusage maxrss), as if all peaked at once;
+//     go_rss_MiB and encoder_rss_MiB are two of its terms;
+//   - video_kbps: the video stream's bit rate, from ffprobe;
+//   - encode_ratio: Render's wall time over the wall time of ffmpeg
+//     encoding the very same frames with the very same arguments (the same
+//     encoder settings, the same audio copied, +faststart), reading them
+//     from a file in /dev/shm instead of a pipe — what the render costs
+//     beyond the encoder; the frames are produced for it by rerunning the
+//     render's frame generator into that file, untimed;
+//   - render_cpu_s, bare_cpu_s: user+system CPU seconds of the render (Go
+//     and all ffmpeg processes) and of the bare encode; on a shared machine
+//     their ratio is steadier than the wall times'.
+//
+// Run it with: go test -run '^$' -bench Render180s -benchtime 1x ./internal/render/
+func BenchmarkRender180s(b *testing.B) {
+	requireFFmpeg(b)
+	const seconds = 180
+	dir := b.TempDir()
+	audio, cover := filepath.Join(dir, "track.mp3"), filepath.Join(dir, "cover.jpg")
+	makeMusic(b, audio, seconds, "-b:a", "192k")
+	ffmpeg(b, "-f", "lavfi", "-i", "mandelbrot=s=1000x1000", "-frames:v", "1", "-q:v", "3", cover)
+	var stats childStats
+	r := &Renderer{TempDir: b.TempDir(), exited: stats.record}
+	in := Input{Audio: audio, Cover: cover, Title: "Benchmark — 夜のドライブ", Author: "mvgen 作者",
+		Domain: "mvgen.example.com", Out: filepath.Join(dir, "video.mp4")}
+
+	resetPeakRSS(b)
+	sampler := sampleTreeRSS(10 * time.Millisecond)
+	cpu0 := selfCPU()
+	for b.Loop() {
+		if _, err := r.Render(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	wall := b.Elapsed() / time.Duration(b.N)
+	renderCPU := (selfCPU() - cpu0 + stats.cpu()) / time.Duration(b.N)
+	goRSS := peakRSS(b)
+	b.ReportMetric(float64(seconds)/wall.Seconds(), "x_realtime")
+	b.ReportMetric(float64(sampler())/(1<<20), "peak_rss_MiB")
+	b.ReportMetric(float64(goRSS+stats.rssSum())/(1<<20), "rss_bound_MiB")
+	b.ReportMetric(float64(goRSS)/(1<<20), "go_rss_MiB")
+	b.ReportMetric(float64(stats.rss("encode"))/(1<<20), "encoder_rss_MiB")
+	b.ReportMetric(videoKbps(b, in.Out), "video_kbps")
+	b.ReportMetric(renderCPU.Seconds(), "render_cpu_s")
+
+	bare, bareCPU := bareEncode(b, r, in)
+	b.ReportMetric(wall.Seconds()/bare.Seconds(), "encode_ratio")
+	b.ReportMetric(bareCPU.Seconds(), "bare_cpu_s")
+}
+
+// bareEncode writes the render's frames for in to a file and times ffmpeg
+// encoding them with the render's own encoder arguments.
+func bareEncode(b *testing.B, r *Renderer, in Input) (wall, cpu time.Duration) {
+	shm := "/dev/shm"
+	if _, err := os.Stat(shm); err != nil {
+		shm = b.TempDir()
+	}
+	frames, err := os.CreateTemp(shm, "mvgen-bench-*.yuv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.Remove(frames.Name())
+	info, err := r.render(context.Background(), in, frames)
+	if err == nil {
+		err = frames.Close()
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := r.newPlan(in, info, Landscape)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.Out = filepath.Join(b.TempDir(), "bare.mp4")
+	cmd := exec.Command("ffmpeg", encodeArgs(p, "file:"+frames.Name())...)
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("bare encode: %v\n%s", err, out)
+	}
+	wall = time.Since(start)
+	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+}
+
+// childStats collects the resource use of the ffmpeg processes of a render.
+type childStats struct {
+	mu     sync.Mutex
+	maxRSS map[string]int64 // bytes, the largest per step
+	used   time.Duration
+}
+
+func (s *childStats) record(step string, ps *os.ProcessState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.maxRSS == nil {
+		s.maxRSS = map[string]int64{}
+	}
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		s.maxRSS[step] = max(s.maxRSS[step], ru.Maxrss<<10) // Linux reports KiB
+	}
+	s.used += ps.UserTime() + ps.SystemTime()
+}
+
+func (s *childStats) rss(step string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxRSS[step]
+}
+
+func (s *childStats) rssSum() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var sum int64
+	for _, v := range s.maxRSS {
+		sum += v
+	}
+	return sum
+}
+
+func (s *childStats) cpu() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.used
+}
+
+// sampleTreeRSS samples the summed RSS of this process and its children
+// every interval until the returned function is called, which returns the
+// largest sum seen, in bytes.
+func sampleTreeRSS(interval time.Duration) func() int64 {
+	stop, done := make(chan struct{}), make(chan int64)
+	go func() {
+		var peak int64
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			peak = max(peak, treeRSS())
+			select {
+			case <-stop:
+				done <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() int64 {
+		close(stop)
+		return <-done
+	}
+}
+
+// treeRSS is the RSS of this process plus that of its children, in bytes.
+func treeRSS() int64 {
+	sum := statusKB("/proc/self/status", "VmRSS:")
+	tasks, _ := filepath.Glob("/proc/self/task/*/children")
+	for _, t := range tasks {
+		data, _ := os.ReadFile(t)
+		for _, pid := range strings.Fields(string(data)) {
+			sum += statusKB("/proc/"+pid+"/status", "VmRSS:")
+		}
+	}
+	return sum << 10
+}
+
+// statusKB reads a "kB" field of a /proc status file; 0 when it cannot.
+func statusKB(path, field string) int64 {
+	status, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, field); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err == nil {
+				return kb
+			}
+		}
+	}
+	return 0
+}
+
+// selfCPU is the user+system CPU time of this process so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// resetPeakRSS resets this process's VmHWM to its current RSS (Linux).
+func resetPeakRSS(tb testing.TB) {
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		tb.Logf("cannot reset the peak RSS: %v", err)
+	}
+}
+
+// peakRSS reads this process's VmHWM, in bytes.
+func peakRSS(tb testing.TB) int64 {
+	kb := statusKB("/proc/self/status", "VmHWM:")
+	if kb == 0 {
+		tb.Log("no VmHWM in /proc/self/status")
+	}
+	return kb << 10
+}
+
+// videoKbps is the bit rate of the video stream of the MP4 at path.
+func videoKbps(tb testing.TB, path string) float64 {
+	tb.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0",
+		"-show_entries", "stream=bit_rate", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bps, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil {
+		tb.Fatal(errors.Join(errors.New("reading the video bit rate"), err))
+	}
+	return bps / 1000
+}

@@ -1,0 +1,159 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// testScene builds a scene over a grey still picture, without ffmpeg: the
+// glyphs are solid boxes.
+func testScene(tb testing.TB, a Aspect, withCard bool) *scene {
+	tb.Helper()
+	l := layoutFor(a)
+	p := plan{Layout: l, Frames: 180 * frameRate, Duration: 180 * time.Second}
+	base := newFrame(l.W, l.H)
+	for i := range base.buf {
+		base.buf[i] = 128
+	}
+	var card *frame
+	if withCard {
+		card = base.clone()
+		p.Author = textLine{File: "a", Size: l.AuthorSize, Base: l.TitleBase + l.AuthorGap}
+		p.Card = textLine{File: "a", Size: l.CardMax, Base: l.TitleBase + l.CardGap}
+	}
+	cw, ch, _ := l.digitCell()
+	glyphs := map[rune]*sprite{}
+	for _, r := range "0123456789:" {
+		mask := make([]uint8, cw*ch)
+		for i := range mask {
+			mask[i] = 200
+		}
+		glyphs[r] = newSprite(cw, ch, mask)
+	}
+	return prepareScene(p, base, card, glyphs, [3]uint8{80, 200, 255})
+}
+
+// musicLevels returns n frames of plausible levels: bars that change every
+// frame and a pulse twice a second.
+func musicLevels(n, bars int) []levels {
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := make([]levels, n)
+	for i := range out {
+		lv := levels{Bars: make([]float64, bars), Pulse: math.Exp(-float64(i%15) / 3)}
+		for b := range lv.Bars {
+			lv.Bars[b] = 0.3 + 0.5*rng.Float64()*(1-float64(b)/float64(bars))
+		}
+		out[i] = lv
+	}
+	return out
+}
+
+// TestIncrementalDrawMatchesFresh draws frames into three buffers in turn,
+// as pump does, where each buffer is updated only where it changed since
+// its last frame, and checks every frame against the same frame drawn into
+// a fresh copy of the still picture: the bars rising and falling by any
+// amount, the pulse's glow, the card's dissolve and the times must leave
+// no trace.
+func TestIncrementalDrawMatchesFresh(t *testing.T) {
+	t.Parallel()
+	for _, a := range []Aspect{Landscape, Square, Portrait} {
+		s := testScene(t, a, true)
+		// A still picture with texture, so that a missed restore shows.
+		for i := range s.base.buf {
+			s.base.buf[i] = byte(i*7 + i/s.l.W)
+		}
+		s.card = s.base.clone()
+		for i := range s.card.buf {
+			s.card.buf[i] ^= 0x55
+		}
+		s.bars = s.base.clone()
+		for b := range s.l.BarCount {
+			s.bars.fillColumn(s.l.barX(b), s.l.Bars.Y, s.l.barWidth(), s.barRows)
+		}
+		s.glows = [haloLevels + 1][]patch{}
+		rng := rand.New(rand.NewPCG(5, 6))
+		ring := []*frame{s.base.clone(), s.base.clone(), s.base.clone()}
+		for i := range cardHold + cardFade + 200 {
+			lv := levels{Bars: make([]float64, s.l.BarCount)}
+			for b := range lv.Bars {
+				switch rng.IntN(4) {
+				case 0: // silent
+				case 1:
+					lv.Bars[b] = 1
+				default:
+					lv.Bars[b] = rng.Float64()
+				}
+			}
+			if rng.IntN(3) > 0 {
+				lv.Pulse = rng.Float64()
+			}
+			f := ring[i%len(ring)]
+			s.draw(f, i, lv)
+			fresh := s.base.clone()
+			s.draw(fresh, i, lv)
+			if !bytes.Equal(f.buf, fresh.buf) {
+				t.Fatalf("%s: frame %d drawn over frame %d differs from the same frame drawn afresh, first at %s",
+					a, i, i-len(ring), firstDiff(f, fresh))
+			}
+		}
+	}
+}
+
+// BenchmarkDraw measures drawing one frame of music over the still
+// picture: what Go adds to the encoder's work per frame.
+func BenchmarkDraw(b *testing.B) {
+	for _, a := range []Aspect{Landscape, Square, Portrait} {
+		b.Run(string(a[0])+"x"+string(a[len(a)-1]), func(b *testing.B) {
+			s := testScene(b, a, true)
+			lv := musicLevels(300, s.l.BarCount)
+			f := s.base.clone()
+			i := cardHold + cardFade
+			for b.Loop() {
+				s.draw(f, i, lv[i%len(lv)])
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkAnalyse measures the audio analysis of one frame.
+func BenchmarkAnalyse(b *testing.B) {
+	a := newAnalyser(&noise{rng: rand.New(rand.NewPCG(3, 4))}, 56)
+	for b.Loop() {
+		if _, err := a.next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// noise is an endless stream of random float32le samples.
+type noise struct{ rng *rand.Rand }
+
+func (n *noise) Read(p []byte) (int, error) {
+	for i := 0; i+3 < len(p); i += 4 {
+		v := math.Float32bits(float32(n.rng.Float64()*0.5 - 0.25))
+		p[i], p[i+1], p[i+2], p[i+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	}
+	return len(p) &^ 3, nil
+}
+
+// firstDiff describes where two frames first differ.
+func firstDiff(a, b *frame) string {
+	for i := range a.buf {
+		if a.buf[i] != b.buf[i] {
+			switch n := a.w * a.h; {
+			case i < n:
+				return fmt.Sprintf("luma (%d, %d): %d, want %d", i%a.w, i/a.w, a.buf[i], b.buf[i])
+			case i < n*5/4:
+				return fmt.Sprintf("U (%d, %d)×2: %d, want %d", (i-n)%(a.w/2), (i-n)/(a.w/2), a.buf[i], b.buf[i])
+			default:
+				return fmt.Sprintf("V (%d, %d)×2: %d, want %d", (i-n*5/4)%(a.w/2), (i-n*5/4)/(a.w/2), a.buf[i], b.buf[i])
+			}
+		}
+	}
+	return "nowhere"
+}

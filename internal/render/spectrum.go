@@ -1,0 +1,224 @@
+package render
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"math"
+)
+
+// The audio analysis: ffmpeg decodes the source to mono float samples at
+// analysisRate, and every video frame gets one windowed FFT of fftSize
+// samples centred on the middle of the frame's time.
+const (
+	analysisRate = 22050 // samples per second; analysisRate/frameRate is a whole hop
+	fftSize      = 2048  // ≈ 93 ms, 10.8 Hz a bin
+	hopSize      = analysisRate / frameRate
+
+	barLowHz, barHighHz = 50, 10000 // the bars span these frequencies, log-spaced
+	floorDB, ceilDB     = -62, -12  // a band's level maps floorDB…ceilDB to an empty…full bar
+	silenceDB           = -60       // a window quieter than this (RMS, dBFS) is silence
+
+	barAttack, barDecay     = 0.6, 0.15 // per-frame smoothing of the bars, rising and falling
+	pulseAttack, pulseDecay = 0.7, 0.2  // and of the pulse
+	beatHz                  = 250       // the pulse follows onsets in the bands below this: the beat
+	fluxMeanRate            = 0.05      // weight of each frame in the running mean of the flux
+	fluxThreshold           = 1.5       // an onset is flux above this many running means
+	fluxFull                = 0.15      // flux above the threshold by this much is a full pulse
+	settle                  = 0.004     // smoothed values below this snap to 0, so silence is still
+)
+
+// levels is the analysis of one video frame: the bars' heights and the
+// pulse, each 0…1, already smoothed.
+type levels struct {
+	Bars  []float64
+	Pulse float64
+}
+
+// analyser turns a stream of mono float32 little-endian samples into one
+// levels per video frame. It keeps all its buffers between frames, so the
+// per-frame cost is one FFT and no allocation.
+type analyser struct {
+	src    io.Reader
+	eof    bool
+	bytes  int64 // read from src so far
+	raw    []byte
+	window []float64 // the last fftSize samples
+	hann   []float64
+	fft    *realFFT
+	in     []float64 // the window times the Hann window
+	power  []float64
+	bands  []band
+	beat   int       // the pulse follows bands[:beat]
+	target []float64 // this frame's unsmoothed bar levels
+	prev   []float64 // the last frame's
+	out    levels
+	flux   float64 // running mean of the spectral flux
+	norm   float64 // 1 / the power sum of a full-scale sine
+}
+
+// newAnalyser reads samples from src for bars bars.
+func newAnalyser(src io.Reader, bars int) *analyser {
+	a := &analyser{
+		src:    src,
+		raw:    make([]byte, 4*hopSize),
+		window: make([]float64, fftSize),
+		hann:   make([]float64, fftSize),
+		fft:    newRealFFT(fftSize),
+		in:     make([]float64, fftSize),
+		power:  make([]float64, fftSize/2+1),
+		bands:  bandBins(bars, barLowHz, barHighHz),
+		beat:   max(1, int(float64(bars)*math.Log(beatHz/barLowHz)/math.Log(barHighHz/barLowHz))),
+		target: make([]float64, bars),
+		prev:   make([]float64, bars),
+		out:    levels{Bars: make([]float64, bars)},
+	}
+	var sumSq float64
+	for i := range a.hann {
+		a.hann[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/fftSize)
+		sumSq += a.hann[i] * a.hann[i]
+	}
+	// Parseval: a sine of amplitude 1 puts n·Σw²/4 of power in the
+	// positive-frequency bins of its main lobe.
+	a.norm = 4 / (fftSize * sumSq)
+	// The first window is centred on the middle of frame 0, so it starts
+	// before the audio: the samples before 0 are silence.
+	a.skip(fftSize/2 - hopSize/2)
+	return a
+}
+
+// band is the part of the spectrum one bar shows: FFT bins [lo, hi), or,
+// for a band narrower than a bin, the power interpolated at bin position at.
+type band struct {
+	lo, hi int
+	at     float64
+}
+
+// bandBins splits lowHz…highHz into n log-spaced bands.
+func bandBins(n int, lowHz, highHz float64) []band {
+	binHz := float64(analysisRate) / fftSize
+	bands := make([]band, n)
+	for i := range bands {
+		f0 := lowHz * math.Pow(highHz/lowHz, float64(i)/float64(n))
+		f1 := lowHz * math.Pow(highHz/lowHz, float64(i+1)/float64(n))
+		lo, hi := int(math.Ceil(f0/binHz)), int(math.Ceil(f1/binHz))
+		if hi-lo < 2 {
+			bands[i] = band{at: math.Sqrt(f0*f1) / binHz}
+			continue
+		}
+		bands[i] = band{lo: lo, hi: min(hi, fftSize/2+1)}
+	}
+	return bands
+}
+
+// power returns the band's power in the spectrum p.
+func (b band) power(p []float64) float64 {
+	if b.hi == 0 {
+		// A narrow band: its bin's power, interpolated, over the main
+		// lobe (a sine in it spreads over about two bins).
+		k := int(b.at)
+		f := b.at - float64(k)
+		return 2 * (p[k]*(1-f) + p[k+1]*f)
+	}
+	var sum float64
+	for _, v := range p[b.lo:b.hi] {
+		sum += v
+	}
+	return sum
+}
+
+// skip shifts n samples of silence into the window.
+func (a *analyser) skip(n int) {
+	copy(a.window, a.window[n:])
+	clear(a.window[fftSize-n:])
+}
+
+// read shifts the next hop of samples into the window; after the end of the
+// stream it shifts in silence.
+func (a *analyser) read() error {
+	n := 0
+	if !a.eof {
+		var err error
+		n, err = io.ReadFull(a.src, a.raw)
+		a.bytes += int64(n)
+		switch {
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			a.eof = true
+		case err != nil:
+			return err
+		}
+	}
+	copy(a.window, a.window[hopSize:])
+	tail := a.window[fftSize-hopSize:]
+	for i := range tail {
+		if i < n/4 {
+			tail[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(a.raw[4*i:])))
+		} else {
+			tail[i] = 0
+		}
+	}
+	return nil
+}
+
+// next reads one frame's hop of audio and returns the frame's levels. The
+// returned slice is reused by the next call.
+func (a *analyser) next() (levels, error) {
+	if err := a.read(); err != nil {
+		return levels{}, err
+	}
+	a.measure()
+	onset := a.onset()
+	for i, t := range a.target {
+		a.out.Bars[i] = smooth(a.out.Bars[i], t, barAttack, barDecay)
+	}
+	a.out.Pulse = smooth(a.out.Pulse, onset, pulseAttack, pulseDecay)
+	return a.out, nil
+}
+
+// measure sets target to the window's band levels, all 0 in silence, and
+// prev to the last frame's.
+func (a *analyser) measure() {
+	copy(a.prev, a.target)
+	var sumSq float64
+	for i, s := range a.window {
+		sumSq += s * s
+		a.in[i] = s * a.hann[i]
+	}
+	if rms := math.Sqrt(sumSq / fftSize); rms <= 0 || 20*math.Log10(rms) < silenceDB {
+		clear(a.target)
+		return
+	}
+	a.fft.power(a.in, a.power)
+	for i, b := range a.bands {
+		db := 10 * math.Log10(b.power(a.power)*a.norm+1e-12)
+		a.target[i] = math.Max(0, math.Min(1, (db-floorDB)/(ceilDB-floorDB)))
+	}
+}
+
+// onset returns the pulse's target for this frame: how far the spectral
+// flux of the beat's bands (their mean rise since the last frame) stands
+// above its running mean.
+func (a *analyser) onset() float64 {
+	var flux float64
+	for i, t := range a.target[:a.beat] {
+		flux += math.Max(0, t-a.prev[i])
+	}
+	flux /= float64(a.beat)
+	over := flux - fluxThreshold*a.flux
+	a.flux += (flux - a.flux) * fluxMeanRate
+	return math.Max(0, math.Min(1, over/fluxFull))
+}
+
+// smooth moves v towards target with the attack rate when rising and the
+// decay rate when falling, snapping to 0 when it is about to vanish.
+func smooth(v, target, attack, decay float64) float64 {
+	if target > v {
+		v += (target - v) * attack
+	} else {
+		v += (target - v) * decay
+	}
+	if v < settle {
+		return 0
+	}
+	return v
+}

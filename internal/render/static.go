@@ -1,0 +1,236 @@
+package render
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The files the static step writes into the work directory.
+const (
+	baseFile   = "base.yuv"    // the still picture: background, art, title, author, watermark, progress track
+	cardFile   = "card.yuv"    // the same with the author on the intro card
+	digitsFile = "digits.gray" // the glyphs 0–9 and ':' for the times
+	thumbFile  = "thumb.rgb"   // a 16×16 thumbnail of the cover, for the accent colour
+	scriptFile = "static.txt"  // the filtergraph script
+	thumbSize  = 16
+)
+
+// The design's fixed proportions.
+const (
+	artRadiusDiv  = 24  // the art's corner radius is its side over this
+	shadowPad     = 40  // the art's shadow reaches this far around it
+	shadowDrop    = 12  // and sits this far below it
+	backScale     = 8   // the cover is blurred at 1/backScale of the frame size
+	backBlur      = 5   // gblur sigma at that size
+	backDim       = 0.4 // the blurred cover's brightness
+	shadeFraction = 2   // the bottom 1/shadeFraction of the frame is shaded for the bars
+	glyphs        = "0123456789:"
+)
+
+// plan is everything one render needs, resolved: the layout, absolute
+// paths, the text files and their sizes and the decisions taken from
+// probing. Render builds it; pure functions turn it into ffmpeg's argument
+// lists and filtergraph, which the golden tests pin down.
+type plan struct {
+	Aspect      Aspect
+	Layout      layout
+	Audio       string // absolute path of the source
+	Cover       string // absolute path of the cover, "" for none
+	CoverFormat string // ffmpeg demuxer of the cover, e.g. "png_pipe"
+	Out         string // absolute path the encoder writes
+	Work        string // the private working directory
+	Font        string // font file, "" to let fontconfig choose
+	BoldFont    string // font file for the title and the card, "" for Font
+	Title       []textLine
+	Author      textLine // under the title, once the card has gone
+	Card        textLine // the author on the intro card
+	Domain      textLine
+	Colors      colors
+	Duration    time.Duration // the source's duration
+	Frames      int           // the number of video frames: the duration, rounded up
+	CopyAudio   bool          // copy the source's audio stream into the MP4
+	AudioRate   int64         // AAC bit rate in bits per second, when not copying
+	Threads     int           // 0 lets ffmpeg choose
+}
+
+// textLine is one line of text to draw: the file holding it (empty for
+// none), its font size and its baseline.
+type textLine struct {
+	File string
+	Size int
+	Base int
+}
+
+func (p plan) path(name string) string { return filepath.Join(p.Work, name) }
+
+// digitCell returns the size of one glyph's cell in the digits strip and the
+// baseline inside it, for the layout's time size; all even.
+func (l layout) digitCell() (w, h, base int) {
+	w = (l.TimeSize*6/10 + 1) &^ 1
+	h = (l.TimeSize + 6) &^ 1
+	return w, h, (h - l.TimeSize/5) &^ 1
+}
+
+// staticGraph returns the filtergraph of the static step. Input 0 is the
+// cover, when there is one. Its outputs are [base] and [card], the still
+// picture without and with the intro card (yuv420p, BT.709), [digits], the
+// glyph strip (gray), and with a cover [thumb] (16×16 rgb24).
+//
+//	cover ─┬─ 1/8 size, blur, ×1.5 bicubic, dim ─ shade ─ shadow ─ art ─ track, title, watermark ─┬─ author ─ [base]
+//	       ├─ square, rounded corners ──────────────────────┘                                      └─ card ─── [card]
+//	       └─ 16×16 ─ [thumb]
+//	black ─ 0 1 2 … 9 : ─ [digits]
+func staticGraph(p plan) string {
+	l := p.Layout
+	var g strings.Builder
+	if p.Cover != "" {
+		fmt.Fprintf(&g, "[0:v]setsar=1,format=rgb24,split=3[backsrc][artsrc][thumbsrc];\n")
+		fmt.Fprintf(&g, "[thumbsrc]scale=%d:%d:flags=area,format=rgb24[thumb];\n", thumbSize, thumbSize)
+		sw, sh := l.W/backScale, l.H/backScale
+		fmt.Fprintf(&g, "[backsrc]scale=%d:%d:force_original_aspect_ratio=increase:flags=area,crop=%d:%d,"+
+			"gblur=sigma=%d,scale=%d:%d:flags=bicubic,colorchannelmixer=rr=%g:gg=%g:bb=%g[back];\n",
+			sw, sh, sw, sh, backBlur, l.W, l.H, backDim, backDim, backDim)
+		fmt.Fprintf(&g, "[artsrc]scale=%d:%d:force_original_aspect_ratio=increase:flags=lanczos,crop=%d:%d,format=rgba[art0];\n",
+			l.Art.W, l.Art.H, l.Art.W, l.Art.H)
+	} else {
+		fmt.Fprintf(&g, "gradients=s=%dx%d:c0=%s:c1=%s:x0=0:y0=0:x1=%d:y1=%d:r=1,trim=end_frame=1,format=rgb24[back];\n",
+			l.W, l.H, p.Colors.Back0, p.Colors.Back1, l.W-1, l.H-1)
+		fmt.Fprintf(&g, "gradients=s=%dx%d:c0=%s:c1=%s:x0=0:y0=0:x1=%d:y1=%d:r=1,trim=end_frame=1,format=rgba,%s[art0];\n",
+			l.Art.W, l.Art.H, p.Colors.Art0, p.Colors.Art1, l.Art.W-1, l.Art.H-1,
+			drawtext(p.Font, "text=♪", l.Art.W/2, "white@0.85", "(w-text_w)/2", "(h-text_h)/2", ""))
+	}
+	r := l.Art.W / artRadiusDiv
+	fmt.Fprintf(&g, "color=c=black:s=%dx%d:r=1,trim=end_frame=1,format=gray,"+
+		"geq=lum='255*clip(%[3]d.5-hypot(max(max(%[3]d-X-0.5,X+0.5-W+%[3]d),0),max(max(%[3]d-Y-0.5,Y+0.5-H+%[3]d),0)),0,1)'[mask];\n",
+		l.Art.W, l.Art.H, r)
+	fmt.Fprintf(&g, "[art0][mask]alphamerge[art];\n")
+	fmt.Fprintf(&g, "color=c=black@0.6:s=%dx%d:r=1,trim=end_frame=1,format=rgba,pad=%d:%d:%d:%d:color=black@0,gblur=sigma=%d[shadow];\n",
+		l.Art.W, l.Art.H, l.Art.W+2*shadowPad, l.Art.H+2*shadowPad, shadowPad, shadowPad, shadowPad/3)
+	sh := l.H / shadeFraction
+	fmt.Fprintf(&g, "gradients=s=%dx%d:c0=black@0:c1=black@0.6:x0=0:y0=0:x1=0:y1=%d:r=1,trim=end_frame=1[shade];\n",
+		l.W, sh, sh-1)
+	fmt.Fprintf(&g, "[back][shade]overlay=0:%d[back1];\n", l.H-sh)
+	fmt.Fprintf(&g, "[back1][shadow]overlay=%d:%d[back2];\n", l.Art.X-shadowPad, l.Art.Y-shadowPad+shadowDrop)
+	fmt.Fprintf(&g, "[back2][art]overlay=%d:%d,format=rgb24", l.Art.X, l.Art.Y)
+	fmt.Fprintf(&g, ",drawbox=x=%d:y=%d:w=%d:h=%d:color=white@0.22:t=fill", l.Progress.X, l.Progress.Y, l.Progress.W, l.Progress.H)
+	for _, t := range p.Title {
+		g.WriteString("," + p.drawLine(t, true, "white", ":shadowcolor=black@0.45:shadowx=0:shadowy=2"))
+	}
+	if p.Domain.File != "" {
+		g.WriteString("," + drawtext(p.Font, "textfile="+escapeFilterValue(p.Domain.File), p.Domain.Size,
+			"white@0.8", "(w-text_w)/2", strconv.Itoa(p.Domain.Base)+"-ascent",
+			":box=1:boxcolor=black@0.45:boxborderw=8"))
+	}
+	g.WriteString(",split=2[base0][card0];\n")
+	fmt.Fprintf(&g, "[base0]%s%s[base];\n", p.authorFilter(p.Author, false), toYUV)
+	fmt.Fprintf(&g, "[card0]%s%s[card];\n", p.authorFilter(p.Card, true), toYUV)
+	g.WriteString(digitsGraph(p))
+	return g.String()
+}
+
+// toYUV converts the RGB picture to what the encoder gets.
+const toYUV = "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
+
+// authorFilter draws the author line t, or passes the picture through when
+// there is no author.
+func (p plan) authorFilter(t textLine, card bool) string {
+	if t.File == "" {
+		return "null,"
+	}
+	if card {
+		return p.drawLine(t, true, "white", ":shadowcolor=black@0.6:shadowx=0:shadowy=3") + ","
+	}
+	return p.drawLine(t, false, "white@0.78", ":shadowcolor=black@0.4:shadowx=0:shadowy=2") + ","
+}
+
+// drawLine draws one line of the text column.
+func (p plan) drawLine(t textLine, bold bool, color, extra string) string {
+	l := p.Layout
+	x := strconv.Itoa(l.TextX)
+	if l.CenterText {
+		x = fmt.Sprintf("%d+(%d-text_w)/2", l.TextX, l.TextW)
+	}
+	font := p.Font
+	if bold && p.BoldFont != "" {
+		font = p.BoldFont
+	}
+	return drawtext(font, "textfile="+escapeFilterValue(t.File), t.Size, color, x, strconv.Itoa(t.Base)+"-ascent", extra)
+}
+
+// digitsGraph draws the glyphs 0–9 and ':' white on black, each centred in
+// its own cell, for the per-frame drawing of the elapsed time.
+func digitsGraph(p plan) string {
+	cw, ch, base := p.Layout.digitCell()
+	var g strings.Builder
+	fmt.Fprintf(&g, "color=c=black:s=%dx%d:r=1,trim=end_frame=1,format=gray", cw*len(glyphs), ch)
+	for i, c := range glyphs {
+		g.WriteString("," + drawtext(p.Font, "text="+escapeFilterValue(string(c)), p.Layout.TimeSize, "white",
+			fmt.Sprintf("%d+(%d-text_w)/2", i*cw, cw), fmt.Sprintf("%d-ascent", base), ""))
+	}
+	g.WriteString("[digits]\n")
+	return g.String()
+}
+
+// drawtext returns a drawtext filter drawing text (a "textfile=…" or
+// "text=…" option, already escaped) literally.
+func drawtext(font, text string, size int, color, x, y, extra string) string {
+	var b strings.Builder
+	b.WriteString("drawtext=")
+	if font != "" {
+		b.WriteString("fontfile=" + escapeFilterValue(font) + ":")
+	}
+	fmt.Fprintf(&b, "%s:expansion=none:fontsize=%d:fontcolor=%s:x=%s:y=%s%s", text, size, color, x, y, extra)
+	return b.String()
+}
+
+// staticArgs returns ffmpeg's arguments for the static step: one frame of
+// each of the static graph's outputs, written raw into the work directory.
+func staticArgs(p plan) []string {
+	args := []string{"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y"}
+	if p.Cover != "" {
+		args = append(args, "-f", p.CoverFormat, "-protocol_whitelist", "file", "-i", "file:"+p.Cover)
+	}
+	args = append(args, "-filter_complex_script", p.path(scriptFile))
+	if p.Threads > 0 {
+		args = append(args, "-filter_complex_threads", strconv.Itoa(p.Threads))
+	}
+	out := func(label, pixFmt, file string) {
+		args = append(args, "-map", "["+label+"]", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", pixFmt,
+			"file:"+p.path(file))
+	}
+	out("base", "yuv420p", baseFile)
+	out("card", "yuv420p", cardFile)
+	out("digits", "gray", digitsFile)
+	if p.Cover != "" {
+		out("thumb", "rgb24", thumbFile)
+	}
+	return args
+}
+
+// escapeFilterValue escapes s for use as an option value inside a
+// filtergraph, following ffmpeg's two levels of quoting ("Notes on
+// filtergraph escaping" in ffmpeg-filters): first for the filter's option
+// parser, where \ ' and : are special, then for the filtergraph parser, where
+// \ ' [ ] , and ; are. Leading and trailing whitespace, which both parsers
+// would trim, is escaped too.
+func escapeFilterValue(s string) string {
+	return escapeBackslash(escapeBackslash(s, `\':`), `\'[],;`)
+}
+
+// escapeBackslash puts a backslash before every character of s in special,
+// and before whitespace at either end of s.
+func escapeBackslash(s, special string) string {
+	var b strings.Builder
+	lead := len(s) - len(strings.TrimLeft(s, " \t\n\r"))
+	trail := len(strings.TrimRight(s, " \t\n\r"))
+	for i, r := range s {
+		if strings.ContainsRune(special, r) || i < lead || i >= trail {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
