@@ -31,9 +31,8 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-## bench: render speed, submit-to-callback time and idle memory on this machine
+## bench: render speed, callback latency and throughput, API throughput, idle memory
 bench: deps
-	@command -v bc >/dev/null && [ -x /usr/bin/time ] || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq bc time >/dev/null; }
 	@./scripts/bench.sh
 
 clean:
