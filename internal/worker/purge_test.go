@@ -12,6 +12,8 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/mvgen/mvgen/internal/blob"
+	"github.com/mvgen/mvgen/internal/blob/s3"
+	"github.com/mvgen/mvgen/internal/blob/s3/s3test"
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
@@ -23,6 +25,21 @@ import (
 // and not before.
 func TestPurge(t *testing.T) {
 	t.Parallel()
+	t.Run("dir", func(t *testing.T) {
+		t.Parallel()
+		testPurge(t, &blob.Dir{Root: filepath.Join(t.TempDir(), "files")})
+	})
+	t.Run("s3", func(t *testing.T) {
+		t.Parallel()
+		blobs, err := s3.Open(context.Background(), s3test.URL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		testPurge(t, blobs)
+	})
+}
+
+func testPurge(t *testing.T, blobs blob.Store) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "db"), nil)
@@ -30,7 +47,6 @@ func TestPurge(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	blobs := &blob.Dir{Root: filepath.Join(dir, "files")}
 	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
 	if err := db.CreateKey(ctx, k); err != nil {
 		t.Fatal(err)
