@@ -38,6 +38,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&cfg.APIOnly, "api-only", false, "serve the API only: no render, callback or maintenance workers on this node")
 	fs.DurationVar(&cfg.RenderTimeout, "render-timeout", 30*time.Minute, "longest a render may run")
 	fs.DurationVar(&cfg.MaxAudioDuration, "max-audio-duration", 15*time.Minute, "longest source audio accepted")
+	fs.Int64Var(&cfg.MaxSourceBytes, "max-source-bytes", 200<<20, "largest source audio accepted, uploaded or downloaded, in bytes")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 60*time.Second, "time running renders get to finish on SIGTERM")
 	fs.DurationVar(&cfg.Retention, "retention", 15*24*time.Hour, "how long video files are kept")
 	fs.BoolVar(&cfg.EpochTimes, "epoch-times", false, "record-info times as epoch milliseconds")
