@@ -4,14 +4,11 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/mvgen/mvgen/internal/store"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 )
@@ -68,19 +65,13 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, logger *slo
 		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return fmt.Errorf("migrating: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	ms, err := store.Migrations(migrations)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		if err := applyMigration(ctx, pool, version, name); err != nil {
-			return fmt.Errorf("migration %s: %w", base, err)
+	for _, m := range ms {
+		if err := applyMigration(ctx, pool, m); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 	}
 	return lock.Commit(ctx)
@@ -110,11 +101,8 @@ func createSchema(ctx context.Context, pool *pgxpool.Pool, schema string) error 
 
 // applyMigration applies one of mvgen's migrations in a transaction unless
 // mvgen_migration records it.
-func applyMigration(ctx context.Context, pool *pgxpool.Pool, version int, name string) error {
-	body, err := migrations.ReadFile(name)
-	if err != nil {
-		return err
-	}
+func applyMigration(ctx context.Context, pool *pgxpool.Pool, m store.Migration) error {
+	version, body := m.Version, m.SQL
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var done bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mvgen_migration WHERE version = $1)`,
@@ -124,7 +112,7 @@ func applyMigration(ctx context.Context, pool *pgxpool.Pool, version int, name s
 		if done {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, string(body)); err != nil {
+		if _, err := tx.Exec(ctx, body); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO mvgen_migration (version) VALUES ($1)`, version)

@@ -9,11 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -105,29 +101,20 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrating: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	ms, err := store.Migrations(migrations)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		if err := applyMigration(ctx, db, version, name); err != nil {
-			return fmt.Errorf("migration %s: %w", base, err)
+	for _, m := range ms {
+		if err := applyMigration(ctx, db, m); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 	}
 	return nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, version int, name string) error {
-	body, err := migrations.ReadFile(name)
-	if err != nil {
-		return err
-	}
+func applyMigration(ctx context.Context, db *sql.DB, m store.Migration) error {
+	version, body := m.Version, m.SQL
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -140,7 +127,7 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, name string) e
 	if n > 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO mvgen_migration (version, applied_at) VALUES (?, ?)`,
