@@ -14,10 +14,27 @@ if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   $sudo apt-get install -y -qq postgresql >/dev/null
 fi
 version=$(ls /etc/postgresql | sort -V | tail -1)
-if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" && $4 == "online"' | grep -q .; then
+online() { pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" && $4 == "online"' | grep -q .; }
+# A server that was killed (as a session's processes are before CI) leaves
+# its socket lock behind, and a new one refuses to start: clear stale ones.
+clear_stale_locks() {
+  for lock in /var/run/postgresql/.s.PGSQL.*.lock; do
+    [ -e "$lock" ] || continue
+    pid=$(head -n 1 "$lock" 2>/dev/null || true)
+    state=$(ps -p "${pid:-0}" -o stat= 2>/dev/null | tr -d " " || true)
+    case "$state" in
+      Z*|"") echo "postgres: removing stale $lock" >&2; $sudo rm -f "$lock" "${lock%.lock}" ;;
+    esac
+  done
+}
+for attempt in 1 2 3 4 5; do
+  online && break
+  clear_stale_locks
   echo "postgres: starting cluster $version/main" >&2
-  $sudo pg_ctlcluster "$version" main start
-fi
+  $sudo pg_ctlcluster "$version" main start && break
+  [ "$attempt" -lt 5 ] || { echo "postgres: could not start $version/main (see its log)" >&2; exit 1; }
+  sleep 1
+done
 for _ in $(seq 1 30); do
   pg_isready -q -h 127.0.0.1 -p 5432 && break
   sleep 1
