@@ -3,6 +3,9 @@
 # Installs PostgreSQL with apt-get when missing, starts the cluster, and
 # creates the role and database once. Safe to run again.
 set -euo pipefail
+# Only the DSN goes to standard output; everything else (pg_ctlcluster says
+# "Removed stale pid file." there) goes to standard error.
+exec 3>&1 1>&2
 dsn="postgres://mvgen:mvgen@127.0.0.1:5432/mvgen_test?sslmode=disable"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -10,8 +13,8 @@ sudo=""
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   echo "postgres: installing PostgreSQL with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq postgresql >/dev/null
+  $sudo apt-get update -qq 3>&-
+  $sudo apt-get install -y -qq postgresql >/dev/null 3>&-
 fi
 version=$(ls /etc/postgresql | sort -V | tail -1)
 online() { pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" && $4 == "online"' | grep -q .; }
@@ -31,7 +34,7 @@ for attempt in 1 2 3 4 5; do
   online && break
   clear_stale_locks
   echo "postgres: starting cluster $version/main" >&2
-  $sudo pg_ctlcluster "$version" main start && break
+  $sudo pg_ctlcluster "$version" main start 3>&- && break
   [ "$attempt" -lt 5 ] || { echo "postgres: could not start $version/main (see its log)" >&2; exit 1; }
   sleep 1
 done
@@ -46,4 +49,4 @@ fi
 if ! as_postgres "psql -tAc \"SELECT 1 FROM pg_database WHERE datname = 'mvgen_test'\"" | grep -q 1; then
   as_postgres "createdb -O mvgen mvgen_test"
 fi
-echo "$dsn"
+echo "$dsn" >&3
