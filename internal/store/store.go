@@ -93,6 +93,14 @@ type Result struct {
 	ExpiresAt    time.Time
 }
 
+// Progress is the progress a finished task shows: 100 with a video, else 0.
+func (r Result) Progress() int {
+	if r.Status == task.StatusSuccess {
+		return 100
+	}
+	return 0
+}
+
 // Video is a rendered file that tasks with the same RenderKey share.
 type Video struct {
 	RenderKey string

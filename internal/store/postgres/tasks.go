@@ -101,7 +101,7 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...
 		err := tx.QueryRow(ctx, `UPDATE mvgen_task SET status = $1, progress = $2, error_code = $3,
 			error_message = $4, video_key = $5, completed_at = $6, expires_at = $7
 			WHERE id = $8 AND status = $9 RETURNING render_key`,
-			r.Status, progressOf(r), r.ErrorCode, r.ErrorMessage, r.VideoKey, ts(r.CompletedAt),
+			r.Status, r.Progress(), r.ErrorCode, r.ErrorMessage, r.VideoKey, ts(r.CompletedAt),
 			ts(r.ExpiresAt), id, task.StatusPending).Scan(&renderKey)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return store.ErrNotPending
@@ -138,13 +138,6 @@ func (d *DB) Redeliver(ctx context.Context, id string, job func(delivery int) ri
 		return err
 	})
 	return delivery, err
-}
-
-func progressOf(r store.Result) int {
-	if r.Status == task.StatusSuccess {
-		return 100
-	}
-	return 0
 }
 
 // SetStatus implements store.Store.

@@ -90,7 +90,7 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...
 		err := tx.QueryRowContext(ctx, `UPDATE mvgen_task SET status = ?, progress = ?, error_code = ?,
 			error_message = ?, video_key = ?, completed_at = ?, expires_at = ?
 			WHERE id = ? AND status = ? RETURNING render_key`,
-			r.Status, progressOf(r), r.ErrorCode, r.ErrorMessage, r.VideoKey, ms(r.CompletedAt),
+			r.Status, r.Progress(), r.ErrorCode, r.ErrorMessage, r.VideoKey, ms(r.CompletedAt),
 			ms(r.ExpiresAt), id, task.StatusPending).Scan(&renderKey)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotPending
@@ -127,13 +127,6 @@ func (d *DB) Redeliver(ctx context.Context, id string, job func(delivery int) ri
 		return err
 	})
 	return delivery, err
-}
-
-func progressOf(r store.Result) int {
-	if r.Status == task.StatusSuccess {
-		return 100
-	}
-	return 0
 }
 
 // SetStatus implements store.Store.
