@@ -28,15 +28,20 @@ import (
 //     ffmpeg process's peak RSS (rusage maxrss), as if all peaked at once;
 //     go_rss_MiB and encoder_rss_MiB are two of its terms;
 //   - video_kbps: the video stream's bit rate, from ffprobe;
-//   - encode_ratio: Render's wall time over the wall time of ffmpeg
-//     encoding the very same frames with the very same arguments (the same
-//     encoder settings, the same audio copied, +faststart), reading them
-//     from a file in /dev/shm instead of a pipe — what the render costs
-//     beyond the encoder; the frames are produced for it by rerunning the
-//     render's frame generator into that file, untimed;
+//   - encode_ratio: Render's wall time over the wall time of one ffmpeg
+//     encoding the very same frames with the very same x264 settings
+//     (letting x264 thread as it likes) and the same audio into an MP4
+//     with +faststart, reading the frames from a file in /dev/shm instead
+//     of a pipe: the baseline, which the render beats because it
+//     encodes GOPs in parallel. The frames are produced for it by rerunning
+//     the render's frame generator into that file, untimed;
+//   - parallel_ratio: Render's wall time over the same parallel encoding
+//     (one encoder a core, GOPs in turn, the same muxing) of those frames
+//     read from the file: what the render costs beyond its encoders
+//     (probe, static step, audio analysis, drawing);
 //   - render_cpu_s, bare_cpu_s: user+system CPU seconds of the render (Go
-//     and all ffmpeg processes) and of the bare encode; on a shared machine
-//     their ratio is steadier than the wall times'.
+//     and all ffmpeg processes) and of the one-ffmpeg encode; on a shared
+//     machine their ratio is steadier than the wall times'.
 //
 // Run it with: go test -run '^$' -bench Render180s -benchtime 1x ./internal/render/
 func BenchmarkRender180s(b *testing.B) {
@@ -62,6 +67,7 @@ func BenchmarkRender180s(b *testing.B) {
 	wall := b.Elapsed() / time.Duration(b.N)
 	renderCPU := (selfCPU() - cpu0 + stats.cpu()) / time.Duration(b.N)
 	goRSS := peakRSS(b)
+	b.Logf("CPU seconds by process: Go %.2f, ffmpeg %v", (selfCPU() - cpu0).Seconds(), stats.byStep)
 	b.ReportMetric(float64(seconds)/wall.Seconds(), "x_realtime")
 	b.ReportMetric(float64(sampler())/(1<<20), "peak_rss_MiB")
 	b.ReportMetric(float64(goRSS+stats.rssSum())/(1<<20), "rss_bound_MiB")
@@ -70,14 +76,17 @@ func BenchmarkRender180s(b *testing.B) {
 	b.ReportMetric(videoKbps(b, in.Out), "video_kbps")
 	b.ReportMetric(renderCPU.Seconds(), "render_cpu_s")
 
-	bare, bareCPU := bareEncode(b, r, in)
+	bare, bareCPU, parallel := bareEncode(b, r, in)
 	b.ReportMetric(wall.Seconds()/bare.Seconds(), "encode_ratio")
 	b.ReportMetric(bareCPU.Seconds(), "bare_cpu_s")
+	b.ReportMetric(wall.Seconds()/parallel.Seconds(), "parallel_ratio")
 }
 
-// bareEncode writes the render's frames for in to a file and times ffmpeg
-// encoding them with the render's own encoder arguments.
-func bareEncode(b *testing.B, r *Renderer, in Input) (wall, cpu time.Duration) {
+// bareEncode writes the render's frames for in to a file and times two
+// encodes of them: one ffmpeg with the render's x264 settings and threads
+// (its wall and CPU time), and the render's own parallel encoding (its wall
+// time).
+func bareEncode(b *testing.B, r *Renderer, in Input) (wall, cpu, parallel time.Duration) {
 	shm := "/dev/shm"
 	if _, err := os.Stat(shm); err != nil {
 		shm = b.TempDir()
@@ -88,9 +97,6 @@ func bareEncode(b *testing.B, r *Renderer, in Input) (wall, cpu time.Duration) {
 	}
 	defer os.Remove(frames.Name())
 	info, err := r.render(context.Background(), in, frames)
-	if err == nil {
-		err = frames.Close()
-	}
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,13 +105,34 @@ func bareEncode(b *testing.B, r *Renderer, in Input) (wall, cpu time.Duration) {
 		b.Fatal(err)
 	}
 	p.Out = filepath.Join(b.TempDir(), "bare.mp4")
-	cmd := exec.Command("ffmpeg", encodeArgs(p, "file:"+frames.Name())...)
+	args := []string{
+		"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
+		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", strconv.Itoa(p.Layout.W) + "x" + strconv.Itoa(p.Layout.H),
+		"-framerate", strconv.Itoa(frameRate), "-i", "file:" + frames.Name(), "-i", "file:" + p.Audio,
+		"-map", "0:v:0", "-map", "1:a:0", "-c:v", "libx264", "-preset", videoPreset, "-qp", videoQP,
+		"-x264-params", x264Params + ":keyint=" + strconv.Itoa(gopFrames), "-c:a", "copy",
+		"-movflags", "+faststart", "-f", "mp4", "file:" + p.Out}
+	cmd := exec.Command("ffmpeg", args...)
 	start := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("bare encode: %v\n%s", err, out)
 	}
 	wall = time.Since(start)
-	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+
+	size := p.Layout.W * p.Layout.H * 3 / 2
+	read := func(f *frame, i int) error {
+		_, err := frames.ReadAt(f.buf, int64(i)*int64(size))
+		return err
+	}
+	p.Out = filepath.Join(b.TempDir(), "parallel.mp4")
+	start = time.Now()
+	err = r.encode(context.Background(), p, r.encoders(p.Frames),
+		func() *frame { return newFrame(p.Layout.W, p.Layout.H) }, read, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return wall, cpu, time.Since(start)
 }
 
 // childStats collects the resource use of the ffmpeg processes of a render.
@@ -113,6 +140,7 @@ type childStats struct {
 	mu     sync.Mutex
 	maxRSS map[string]int64 // bytes, the largest per step
 	used   time.Duration
+	byStep map[string]time.Duration
 }
 
 func (s *childStats) record(step string, ps *os.ProcessState) {
@@ -125,6 +153,10 @@ func (s *childStats) record(step string, ps *os.ProcessState) {
 		s.maxRSS[step] = max(s.maxRSS[step], ru.Maxrss<<10) // Linux reports KiB
 	}
 	s.used += ps.UserTime() + ps.SystemTime()
+	if s.byStep == nil {
+		s.byStep = map[string]time.Duration{}
+	}
+	s.byStep[step] += ps.UserTime() + ps.SystemTime()
 }
 
 func (s *childStats) rss(step string) int64 {

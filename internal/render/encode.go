@@ -10,15 +10,20 @@ import (
 const (
 	frameRate   = 30
 	videoPreset = "ultrafast"
-	videoCRF    = "23"
-	// x264Params puts back into ultrafast the three tools that cost little
-	// and matter for this picture: CABAC (a fifth fewer bits), the
-	// deblocking filter (no block edges in the blurred background) and
-	// adaptive quantisation (no banding in its dark gradients). A keyframe
-	// every 5 s keeps seeking quick.
-	x264Params = "cabac=1:deblock=0,0:aq-mode=1:keyint=150"
-	// videoMaxRate and videoBufSize cap the bit rate of busy passages.
-	videoMaxRate, videoBufSize = "4000k", "8000k"
+	// videoQP is the quantiser of every P frame (I frames get 3 less).
+	// Constant QP rather than CRF: nine frames in ten are almost all
+	// skipped blocks, so CRF spends a quarter of the encoder's time
+	// measuring complexity (a quarter-size motion search a frame) only to
+	// choose QP 10–14 anyway; QP 14 gives the same SSIM for 30% less CPU.
+	videoQP = "14"
+	// x264Params puts back into ultrafast the two tools that cost little
+	// and matter for this picture: CABAC (a fifth fewer bits) and the
+	// deblocking filter (no block edges in the blurred background).
+	x264Params = "cabac=1:deblock=0,0"
+	// gopFrames is the distance between keyframes: every 5 s, which keeps
+	// seeking quick. A GOP is also the unit of parallel encoding: each is
+	// encoded whole by one encoder.
+	gopFrames = 5 * frameRate
 )
 
 // Audio: minAACRate is the least AAC bit rate when the source's stream
@@ -64,26 +69,35 @@ func decodeArgs(p plan) []string {
 	}
 }
 
-// encodeArgs returns ffmpeg's arguments to encode the raw yuv420p frames
-// read from video (normally "pipe:0") with the source's audio into p.Out.
-func encodeArgs(p plan, video string) []string {
+// encodeArgs returns the arguments of one of the render's encoders: it
+// reads raw yuv420p frames from video (normally "pipe:0") and writes them
+// as an H.264 byte stream to out (normally "pipe:1"). x264 runs in one
+// thread: a render runs one encoder per core on different GOPs instead,
+// which uses the cores better than x264's frame threads (see doc.go).
+func encodeArgs(p plan, video, out string) []string {
 	l := p.Layout
-	proto := "pipe"
-	if strings.HasPrefix(video, "file:") {
-		proto = "file"
-	}
-	args := []string{
+	return []string{
 		"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
 		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", strconv.Itoa(l.W) + "x" + strconv.Itoa(l.H),
-		"-framerate", strconv.Itoa(frameRate), "-protocol_whitelist", proto, "-i", video,
+		"-framerate", strconv.Itoa(frameRate), "-protocol_whitelist", protocolOf(video), "-i", video,
+		"-map", "0:v:0", "-map_metadata", "-1", "-map_chapters", "-1",
+		"-c:v", "libx264", "-preset", videoPreset, "-qp", videoQP, "-threads", "1",
+		"-x264-params", x264Params + ":keyint=" + strconv.Itoa(gopFrames),
+		"-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+		"-f", "h264", out,
+	}
+}
+
+// muxArgs returns ffmpeg's arguments to put the H.264 byte stream read from
+// video (normally "pipe:0") and the source's audio into p.Out, an MP4 with
+// +faststart: the video as it is, the audio copied or encoded to AAC.
+func muxArgs(p plan, video string) []string {
+	args := []string{
+		"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
+		"-f", "h264", "-framerate", strconv.Itoa(frameRate), "-protocol_whitelist", protocolOf(video), "-i", video,
 		"-format_whitelist", audioFormats, "-protocol_whitelist", "file", "-i", "file:" + p.Audio,
 		"-map", "0:v:0", "-map", "1:a:0", "-map_metadata", "-1", "-map_chapters", "-1",
-		"-c:v", "libx264", "-preset", videoPreset, "-crf", videoCRF,
-		"-maxrate", videoMaxRate, "-bufsize", videoBufSize, "-x264-params", x264Params,
-		"-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
-	}
-	if p.Threads > 0 {
-		args = append(args, "-threads", strconv.Itoa(p.Threads))
+		"-c:v", "copy",
 	}
 	if p.CopyAudio {
 		args = append(args, "-c:a", "copy")
@@ -91,4 +105,16 @@ func encodeArgs(p plan, video string) []string {
 		args = append(args, "-c:a", "aac", "-b:a", strconv.FormatInt(p.AudioRate, 10))
 	}
 	return append(args, "-movflags", "+faststart", "-f", "mp4", "file:"+p.Out)
+}
+
+// protocolOf returns the protocol of an ffmpeg input or output URL: "file"
+// for "file:…", "subfile" for "subfile,…", else "pipe".
+func protocolOf(url string) string {
+	switch {
+	case strings.HasPrefix(url, "file:"):
+		return "file"
+	case strings.HasPrefix(url, "subfile,"):
+		return "subfile,file"
+	}
+	return "pipe"
 }

@@ -24,6 +24,8 @@ type frame struct {
 	// glow, which are not restored but updated where they changed.
 	bars []barState
 	glow int
+	// rows is scratch for drawing one bar.
+	rows []paint
 }
 
 // barState is what a frame holds of one bar, in rows of the bars' band:

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"iter"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,21 +30,14 @@ const (
 // but ffmpeg cannot decode.
 const errUndecodable = "source audio could not be decoded"
 
-// run renders p. It starts the audio decoder and the encoder, runs the
-// static step while they start, then draws every frame and pipes it to the
-// encoder. With sink set, the frames go to sink instead and no encoder
-// runs (the benchmark uses this to time the encoder alone).
+// run renders p. The audio decoder starts first and its analysis runs
+// alongside everything else (see track); the static step runs, and then
+// the frames are drawn and encoded (see encode) or, with sink set, written
+// to sink in order and not encoded (the benchmark uses this to time the
+// encoder alone).
 func (r *Renderer) run(ctx context.Context, p plan, sink io.Writer, progress func(float64)) error {
 	ctx, cancel := context.WithCancel(ctx)
-	var procs []*process
-	var ring []*frame // the frame buffers, which the encoder's pipe may reference until it has exited
-	defer func() {
-		cancel()
-		for _, pr := range procs {
-			pr.wait() // reap every process, killed or not
-		}
-		runtime.KeepAlive(ring)
-	}()
+	defer cancel()
 
 	dec := r.command(ctx, "decode", decodeArgs(p))
 	samples, err := dec.cmd.StdoutPipe()
@@ -53,64 +47,133 @@ func (r *Renderer) run(ctx context.Context, p plan, sink io.Writer, progress fun
 	if err := dec.start(); err != nil {
 		return err
 	}
-	procs = append(procs, dec)
-
-	var enc *process
-	if sink == nil {
-		var stdin *frameWriter
-		if enc, stdin, err = r.startEncoder(ctx, p); err != nil {
-			return err
-		}
-		procs = append(procs, enc)
-		defer stdin.Close()
-		sink = stdin
-	}
+	tr := newTrack(p.Frames)
+	go tr.analyse(ctx, p, dec, samples)
 
 	start := time.Now()
 	sc, err := r.static(ctx, p)
 	if err != nil {
+		cancel()
+		tr.wait(p.Frames)
 		return err
 	}
 	r.logger().DebugContext(ctx, "static step done", "elapsed", time.Since(start))
-	an := newAnalyser(bufio.NewReaderSize(samples, 64<<10), p.Layout.BarCount)
-	for range frameDepth {
-		ring = append(ring, sc.base.clone())
+	draw := func(f *frame, i int) error {
+		lv, err := tr.wait(i)
+		if err == nil {
+			sc.draw(f, i, lv)
+		}
+		return err
 	}
-	pumpErr := pump(ctx, sc, an, ring, sink, p.Frames, progress)
-	r.logger().DebugContext(ctx, "frames drawn", "frames", p.Frames, "elapsed", time.Since(start))
-	return r.finish(ctx, p, pumpErr, sink, samples, an, dec, enc)
+	if sink != nil {
+		ring := make([]*frame, frameDepth)
+		for i := range ring {
+			ring[i] = sc.base.clone()
+		}
+		err = pump(ctx, ring, sink, frameSeq(0, p.Frames), draw, nil)
+	} else {
+		err = r.encode(ctx, p, r.encoders(p.Frames), sc.base.clone, draw, progress)
+		r.logger().DebugContext(ctx, "frames drawn and encoded", "frames", p.Frames, "elapsed", time.Since(start))
+	}
+	// The analysis's error explains a failure best: the source is bad.
+	if _, aerr := tr.wait(p.Frames); aerr != nil {
+		return aerr
+	}
+	return err
 }
 
-// finish ends the decoder and the encoder after the last frame (or a
-// failed one) and returns the most telling error: the decoder's, as an
-// *InputError, then the encoder's, then the pump's, and last, when every
-// frame was drawn, an *InputError if the source decoded to much less audio
-// than its stated length.
-func (r *Renderer) finish(ctx context.Context, p plan, pumpErr error, sink io.Writer, samples io.Reader,
-	an *analyser, dec, enc *process) error {
-	var encErr error
-	if enc != nil {
-		sink.(io.Closer).Close()
-		encErr = enc.wait()
+// encoders returns how many encoders a render of frames frames runs: one a
+// core (or Threads), and no more than it has GOPs.
+func (r *Renderer) encoders(frames int) int {
+	n := r.Threads
+	if n == 0 {
+		n = runtime.NumCPU()
 	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("render: %w", ctx.Err())
+	return max(1, min(n, (frames+gopFrames-1)/gopFrames))
+}
+
+// track is the analysis of the source's audio, one levels a frame, made
+// while the frames are drawn: analysing a track takes a small fraction of
+// the time encoding it does, so drawing seldom waits, and the encoders
+// start as soon as the static step is done.
+type track struct {
+	mu     sync.Mutex
+	cond   sync.Cond
+	levels []levels
+	ready  int   // levels[:ready] are set
+	done   bool  // the analysis has ended; err says how
+	err    error // the analysis's error, when it has failed
+}
+
+func newTrack(frames int) *track {
+	t := &track{levels: make([]levels, frames)}
+	t.cond.L = &t.mu
+	return t
+}
+
+// wait waits until frame i's levels are ready and returns them. It returns
+// the analysis's error instead once it has failed; wait(len(levels)) waits
+// for the analysis to end.
+func (t *track) wait(i int) (levels, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for t.err == nil && t.ready <= i && !t.done {
+		t.cond.Wait()
+	}
+	switch {
+	case t.err != nil:
+		return levels{}, t.err
+	case i < t.ready:
+		return t.levels[i], nil
+	}
+	return levels{}, nil
+}
+
+// analyse reads the decoder's samples and sets the levels of each frame,
+// then waits for the decoder. A decoder that fails, or decodes to much less
+// audio than the source's stated length, fails the analysis with an
+// *InputError.
+func (t *track) analyse(ctx context.Context, p plan, dec *process, samples io.Reader) {
+	bars := p.Layout.BarCount
+	an := newAnalyser(bufio.NewReaderSize(samples, 64<<10), bars)
+	flat := make([]float64, len(t.levels)*bars)
+	const batch = frameRate // frames published at once
+	var readErr error
+	for i := range t.levels {
+		l, err := an.next()
+		if err != nil {
+			readErr = err
+			break
+		}
+		lv := levels{Bars: flat[i*bars : (i+1)*bars : (i+1)*bars], Pulse: l.Pulse}
+		copy(lv.Bars, l.Bars)
+		t.mu.Lock()
+		t.levels[i] = lv
+		if i%batch == batch-1 || i == len(t.levels)-1 {
+			t.ready = i + 1
+			t.cond.Broadcast()
+		}
+		t.mu.Unlock()
 	}
 	io.Copy(io.Discard, samples)
 	decErr := dec.wait()
 	expected := int64(p.Duration.Seconds() * analysisRate * 4)
+	var err error
 	switch {
+	case ctx.Err() != nil:
+		err = fmt.Errorf("render: %w", ctx.Err())
 	case decErr != nil:
-		return &InputError{Msg: errUndecodable, Err: decErr}
-	case encErr != nil:
-		return encErr
-	case pumpErr != nil:
-		return pumpErr
+		err = &InputError{Msg: errUndecodable, Err: decErr}
+	case readErr != nil:
+		err = fmt.Errorf("render: reading decoded audio: %w", readErr)
 	case an.bytes < expected/2:
-		return &InputError{Msg: errUndecodable,
+		err = &InputError{Msg: errUndecodable,
 			Err: fmt.Errorf("decoded %d bytes of samples, want about %d", an.bytes, expected)}
 	}
-	return nil
+	t.mu.Lock()
+	t.done, t.err = true, err
+	t.cond.Broadcast()
+	t.mu.Unlock()
 }
 
 // static runs the static step and loads its pictures. With a cover, its
@@ -128,31 +191,12 @@ func (r *Renderer) static(ctx context.Context, p plan) (*scene, error) {
 	return sc, err
 }
 
-// startEncoder starts the encoder reading frames from a pipe, and returns
-// the pipe's writing end.
-func (r *Renderer) startEncoder(ctx context.Context, p plan) (*process, *frameWriter, error) {
-	enc := r.command(ctx, "encode", encodeArgs(p, "pipe:0"))
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		return nil, nil, fmt.Errorf("render: %w", err)
-	}
-	enc.cmd.Stdin = pr
-	err = enc.start()
-	pr.Close()
-	if err != nil {
-		pw.Close()
-		return nil, nil, err
-	}
-	return enc, newFrameWriter(pw, p.Layout.W*p.Layout.H*3/2), nil
-}
-
-// pump draws frames 0 to n-1 into the buffers of ring, in turn, and
-// writes them to w, drawing the next frame while the last one is written.
-// A buffer is drawn into again only once the frame after it has been
-// written (see frameWriter). pump calls progress (when set) with the
-// fraction of frames drawn, at most once per progressInterval, from the
-// calling goroutine.
-func pump(ctx context.Context, sc *scene, an *analyser, ring []*frame, w io.Writer, n int, progress func(float64)) error {
+// pump draws the frames that frames yields into the buffers of ring, in
+// turn, and writes them to w, drawing the next frame while the last one is
+// written. A buffer is drawn into again only once the frame after it has
+// been written (see frameWriter). drawn, when set, counts the frames drawn.
+func pump(ctx context.Context, ring []*frame, w io.Writer, frames iter.Seq[int], draw func(*frame, int) error,
+	drawn *atomic.Int64) error {
 	free, full := make(chan *frame, len(ring)), make(chan *frame, len(ring))
 	for _, f := range ring {
 		free <- f
@@ -160,9 +204,7 @@ func pump(ctx context.Context, sc *scene, an *analyser, ring []*frame, w io.Writ
 	var writeErr error
 	failed := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		var last *frame // written, but maybe still referenced by the pipe
 		for f := range full {
 			if writeErr == nil {
@@ -175,17 +217,11 @@ func pump(ctx context.Context, sc *scene, an *analyser, ring []*frame, w io.Writ
 			}
 			last = f
 		}
-	}()
+	})
 	var err error
-	var lastAt time.Time
-	for i := range n {
+	for i := range frames {
 		if err = ctx.Err(); err != nil {
 			err = fmt.Errorf("render: %w", err)
-			break
-		}
-		lv, aerr := an.next()
-		if aerr != nil {
-			err = fmt.Errorf("render: reading decoded audio: %w", aerr)
 			break
 		}
 		var f *frame
@@ -197,11 +233,12 @@ func pump(ctx context.Context, sc *scene, an *analyser, ring []*frame, w io.Writ
 		if err != nil {
 			break
 		}
-		sc.draw(f, i, lv)
+		if err = draw(f, i); err != nil {
+			break
+		}
 		full <- f
-		if progress != nil && time.Since(lastAt) >= progressInterval {
-			progress(float64(i+1) / float64(n+1))
-			lastAt = time.Now()
+		if drawn != nil {
+			drawn.Add(1)
 		}
 	}
 	close(full)

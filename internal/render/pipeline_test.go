@@ -9,18 +9,20 @@ import (
 	"testing"
 )
 
-// TestPipeDeliversFramesIntact checks the zero-copy pipe (see frameWriter):
-// the video Render encodes from its pipe is the video ffmpeg encodes, with
-// the same arguments, from the same frames written to a file first. x264
-// is deterministic, so any frame changed while ffmpeg still had to read it
-// would change the decoded frames.
+// TestPipeDeliversFramesIntact checks the zero-copy pipes (see frameWriter)
+// and the parallel encoding (see encode): the video Render encodes with
+// three encoders from its pipes is the video one encoder makes, with the
+// same arguments, from the same frames written to a file first. x264 is
+// deterministic and its GOPs independent, so a frame changed while ffmpeg
+// still had to read it, or a GOP out of place, would change the decoded
+// frames.
 func TestPipeDeliversFramesIntact(t *testing.T) {
 	requireFFmpeg(t)
 	t.Parallel()
 	dir := t.TempDir()
 	audio := filepath.Join(dir, "music.mp3")
-	makeMusic(t, audio, 3)
-	r := &Renderer{TempDir: t.TempDir()}
+	makeMusic(t, audio, 3.5*gopFrames/frameRate)
+	r := &Renderer{TempDir: t.TempDir(), Threads: 3}
 	in := Input{Audio: audio, Cover: makePNG(t, dir, 300, 300), Title: "Intact", Author: "Pipe",
 		Domain: "example.com", Out: filepath.Join(dir, "piped.mp4")}
 	if _, err := r.Render(context.Background(), in); err != nil {
@@ -42,8 +44,11 @@ func TestPipeDeliversFramesIntact(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Out = filepath.Join(dir, "from-file.mp4")
-	if out, err := exec.Command("ffmpeg", encodeArgs(p, "file:"+raw.Name())...).CombinedOutput(); err != nil {
-		t.Fatalf("encoding the frames from a file: %v\n%s", err, out)
+	h264 := filepath.Join(dir, "from-file.h264")
+	for _, args := range [][]string{encodeArgs(p, "file:"+raw.Name(), "file:"+h264), muxArgs(p, "file:"+h264)} {
+		if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+			t.Fatalf("encoding the frames from a file: %v\n%s", err, out)
+		}
 	}
 	piped, fromFile := frameHashes(t, in.Out), frameHashes(t, p.Out)
 	if len(piped) == 0 || !bytes.Equal(piped, fromFile) {

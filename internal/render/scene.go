@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"sync"
 )
 
 // The intro card: the author is large for cardHold seconds, then dissolves
@@ -45,8 +46,8 @@ type scene struct {
 	accent   yuv
 	barRows  []paint // colour and alpha of each row of the bars' band and reflection, from the top
 	bars     *frame  // the still picture with every bar at full height and full reflection
-	rows     []paint // scratch for one bar
 	halo     []placed
+	glowMu   sync.Mutex              // guards glows: frames are drawn by several goroutines
 	glows    [haloLevels + 1][]patch // the halo drawn over the still picture, per level, made when first needed
 	glyphs   map[rune]*sprite
 	dot      *sprite
@@ -103,7 +104,6 @@ func prepareScene(p plan, base, card *frame, glyphs map[rune]*sprite, accent [3]
 	}
 	s.accent = rgbToYUV(accent[0], accent[1], accent[2])
 	s.barRows = barPaint(l, s.accent)
-	s.rows = make([]paint, len(s.barRows))
 	s.bars = base.clone()
 	for b := range l.BarCount {
 		s.bars.fillColumn(l.barX(b), l.Bars.Y, l.barWidth(), s.barRows)
@@ -297,6 +297,8 @@ func (s *scene) draw(f *frame, i int, lv levels) {
 // glow returns the halo's patches at level (0…haloLevels; 0 is the still
 // picture), blending them over the still picture the first time.
 func (s *scene) glow(level int) []patch {
+	s.glowMu.Lock()
+	defer s.glowMu.Unlock()
 	if s.glows[level] != nil {
 		return s.glows[level]
 	}
@@ -356,7 +358,10 @@ func (s *scene) drawBars(f *frame, lv levels) {
 		}
 		if now.start < now.even {
 			f.copyRect(s.base, rect{x, y0 + now.start, bw, now.even - now.start})
-			rows := s.rows[:now.even-now.start]
+			if len(f.rows) < len(s.barRows) {
+				f.rows = make([]paint, len(s.barRows))
+			}
+			rows := f.rows[:now.even-now.start]
 			for y := now.start; y < now.even; y++ {
 				a := 0
 				switch {

@@ -64,7 +64,8 @@ func TestFFmpegArgsGolden(t *testing.T) {
 			}{
 				{"static step", staticArgs(tt.p)},
 				{"decoder", decodeArgs(tt.p)},
-				{"encoder", encodeArgs(tt.p, "pipe:0")},
+				{"encoder", encodeArgs(tt.p, "pipe:0", "pipe:1")},
+				{"muxer", muxArgs(tt.p, "pipe:0")},
 			} {
 				b.WriteString("# " + step.name + "\n" + strings.Join(step.args, "\n") + "\n")
 			}
@@ -140,7 +141,8 @@ func TestTextCannotAlterRender(t *testing.T) {
 	}
 	for _, args := range [][2][]string{
 		{staticArgs(pp), staticArgs(hp)},
-		{encodeArgs(pp, "pipe:0"), encodeArgs(hp, "pipe:0")},
+		{encodeArgs(pp, "pipe:0", "pipe:1"), encodeArgs(hp, "pipe:0", "pipe:1")},
+		{muxArgs(pp, "pipe:0"), muxArgs(hp, "pipe:0")},
 		{decodeArgs(pp), decodeArgs(hp)},
 	} {
 		if !slices.Equal(args[0], args[1]) {

@@ -1,0 +1,258 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// encode draws the p.Frames frames of the video with draw and encodes them
+// with n encoders at once, each taking whole GOPs in turn, and muxes the
+// GOPs in order with the audio into p.Out. newFrame makes a frame buffer
+// for draw (each encoder's goroutine has its own ring of them).
+//
+// Why GOPs and not x264's threads: at ultrafast a frame is so little work
+// that x264's frame threads spend much of it waiting on each other; on two
+// cores they kept about 1.5 busy. GOPs start with a keyframe and share
+// nothing, so n single-threaded encoders keep n cores busy, and the
+// bitstream is the one a single encoder makes. See doc.go for figures.
+func (r *Renderer) encode(ctx context.Context, p plan, n int, newFrame func() *frame,
+	draw func(*frame, int) error, progress func(float64)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	mux := r.command(ctx, "mux", muxArgs(p, "pipe:0"))
+	muxIn, err := mux.cmd.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	if err := mux.start(); err != nil {
+		return err
+	}
+	gops := (p.Frames + gopFrames - 1) / gopFrames
+	asm := &assembler{w: muxIn, ready: map[int][]byte{}}
+	var next, drawn atomic.Int64
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			errs <- r.encodeGOPs(ctx, p, func() (int, bool) {
+				g := int(next.Add(1) - 1)
+				return g, g < gops
+			}, asm, newFrame, draw, &drawn)
+		}()
+	}
+
+	var first error
+	tick := time.NewTicker(progressInterval)
+	defer tick.Stop()
+	for running := n; running > 0; {
+		select {
+		case err := <-errs:
+			running--
+			if err != nil && first == nil {
+				first = err
+				cancel()
+			}
+		case <-tick.C:
+			if progress != nil {
+				progress(float64(drawn.Load()) / float64(p.Frames+1))
+			}
+		}
+	}
+	muxIn.Close()
+	muxErr := mux.wait()
+	switch {
+	case first != nil:
+		return first
+	case muxErr != nil:
+		return muxErr
+	case asm.next != gops:
+		return fmt.Errorf("render: the encoders made %d GOPs, want %d", asm.next, gops)
+	}
+	return nil
+}
+
+// encodeGOPs runs one encoder. It takes a GOP with take, draws its frames
+// into the encoder, and so on until take reports none is left; meanwhile a
+// goroutine splits the encoder's output into GOPs and hands them to asm.
+func (r *Renderer) encodeGOPs(ctx context.Context, p plan, take func() (int, bool), asm *assembler,
+	newFrame func() *frame, draw func(*frame, int) error, drawn *atomic.Int64) error {
+	enc := r.command(ctx, "encode", encodeArgs(p, "pipe:0", "pipe:1"))
+	out, err := enc.cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	enc.cmd.Stdin = pr
+	err = enc.start()
+	pr.Close()
+	if err != nil {
+		pw.Close()
+		return err
+	}
+	stdin := newFrameWriter(pw, p.Layout.W*p.Layout.H*3/2)
+	// ring may be referenced by the pipe until the encoder has exited.
+	ring := make([]*frame, frameDepth)
+	for i := range ring {
+		ring[i] = newFrame()
+	}
+
+	// taken lists the GOPs given to the encoder, in order: its output has
+	// the same GOPs in the same order.
+	taken := make(chan int, (p.Frames+gopFrames-1)/gopFrames)
+	split := make(chan error, 1)
+	go func() {
+		split <- splitGOPs(out, func(gop []byte) error {
+			g, ok := <-taken
+			if !ok {
+				return errors.New("render: the encoder made more GOPs than it was given")
+			}
+			return asm.put(g, gop)
+		})
+		for range taken {
+			split <- errors.New("render: the encoder made fewer GOPs than it was given")
+		}
+	}()
+	frames := func(yield func(int) bool) {
+		for {
+			g, ok := take()
+			if !ok {
+				return
+			}
+			taken <- g
+			for i := g * gopFrames; i < min((g+1)*gopFrames, p.Frames); i++ {
+				if !yield(i) {
+					return
+				}
+			}
+		}
+	}
+	pumpErr := pump(ctx, ring, stdin, frames, draw, drawn)
+	stdin.Close()
+	close(taken)
+	splitErr := <-split
+	encErr := enc.wait()
+	runtime.KeepAlive(ring)
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("render: %w", ctx.Err())
+	case encErr != nil:
+		return encErr
+	case pumpErr != nil:
+		return pumpErr
+	}
+	return splitErr
+}
+
+// assembler writes GOPs to w in order, keeping those that come early.
+type assembler struct {
+	mu    sync.Mutex
+	w     io.Writer
+	ready map[int][]byte
+	next  int // the next GOP to write
+}
+
+// put adds GOP g and writes every GOP that is now next in line.
+func (a *assembler) put(g int, data []byte) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ready[g] = data
+	for {
+		data, ok := a.ready[a.next]
+		if !ok {
+			return nil
+		}
+		delete(a.ready, a.next)
+		if _, err := a.w.Write(data); err != nil {
+			return fmt.Errorf("render: writing to the muxer: %w", err)
+		}
+		a.next++
+	}
+}
+
+// nalSPS is the NAL unit type of a sequence parameter set, which x264
+// writes at the start of every GOP.
+const nalSPS = 7
+
+// splitGOPs reads an H.264 byte stream (Annex B) from r and calls emit with
+// each GOP in turn: the bytes from one SPS NAL unit, with its start code,
+// up to the next. Start codes cannot occur inside NAL units (emulation
+// prevention), so the split is exact. emit owns the slice it is given.
+func splitGOPs(r io.Reader, emit func([]byte) error) error {
+	const chunk = 256 << 10
+	var cur []byte // the GOP being read
+	scanned := 0   // start codes before this offset of cur have been looked at
+	for {
+		cur = slices.Grow(cur, chunk)
+		n, err := r.Read(cur[len(cur) : len(cur)+chunk])
+		cur = cur[:len(cur)+n]
+		for {
+			at := nextSPS(cur, scanned)
+			if at < 0 {
+				scanned = max(0, len(cur)-3) // a start code may straddle reads
+				break
+			}
+			if at > 0 {
+				gop := cur[:at:at]
+				cur = append(make([]byte, 0, len(cur)-at+chunk), cur[at:]...)
+				if err := emit(gop); err != nil {
+					return err
+				}
+			}
+			scanned = 4 // past the start code and header of the SPS now at 0
+		}
+		switch {
+		case errors.Is(err, io.EOF):
+			if len(cur) > 0 {
+				return emit(cur)
+			}
+			return nil
+		case err != nil:
+			return fmt.Errorf("render: reading the encoder's output: %w", err)
+		}
+	}
+}
+
+// nextSPS returns the offset in b, at or after from, where the start code
+// of an SPS NAL unit begins (with its leading zero byte, when it has one),
+// or -1.
+func nextSPS(b []byte, from int) int {
+	for from < len(b) {
+		i := bytes.Index(b[from:], []byte{0, 0, 1})
+		if i < 0 || from+i+3 >= len(b) {
+			return -1
+		}
+		at := from + i
+		if b[at+3]&0x1f == nalSPS {
+			if at > 0 && b[at-1] == 0 {
+				at--
+			}
+			return at
+		}
+		from = at + 3
+	}
+	return -1
+}
+
+// frameSeq yields the frame numbers from to to-1.
+func frameSeq(from, to int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := from; i < to; i++ {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
