@@ -183,15 +183,25 @@ func (s *childStats) cpu() time.Duration {
 
 // sampleTreeRSS samples the summed RSS of this process and its children
 // every interval until the returned function is called, which returns the
-// largest sum seen, in bytes.
+// largest sum seen, in bytes. It is kept cheap, so as not to slow what it
+// measures: the list of children is refreshed every tenth sample, and RSS
+// is read from statm.
 func sampleTreeRSS(interval time.Duration) func() int64 {
 	stop, done := make(chan struct{}), make(chan int64)
 	go func() {
 		var peak int64
+		var pids []string
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
-		for {
-			peak = max(peak, treeRSS())
+		for n := 0; ; n++ {
+			if n%10 == 0 {
+				pids = childPIDs()
+			}
+			sum := statmRSS("/proc/self/statm")
+			for _, pid := range pids {
+				sum += statmRSS("/proc/" + pid + "/statm")
+			}
+			peak = max(peak, sum)
 			select {
 			case <-stop:
 				done <- peak
@@ -206,17 +216,30 @@ func sampleTreeRSS(interval time.Duration) func() int64 {
 	}
 }
 
-// treeRSS is the RSS of this process plus that of its children, in bytes.
-func treeRSS() int64 {
-	sum := statusKB("/proc/self/status", "VmRSS:")
+// childPIDs lists the children of this process.
+func childPIDs() []string {
+	var pids []string
 	tasks, _ := filepath.Glob("/proc/self/task/*/children")
 	for _, t := range tasks {
 		data, _ := os.ReadFile(t)
-		for _, pid := range strings.Fields(string(data)) {
-			sum += statusKB("/proc/"+pid+"/status", "VmRSS:")
-		}
+		pids = append(pids, strings.Fields(string(data))...)
 	}
-	return sum << 10
+	return pids
+}
+
+// statmRSS reads the resident size from a /proc statm file, in bytes; 0
+// when it cannot (the process has gone).
+func statmRSS(path string) int64 {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(fields[1], 10, 64)
+	return pages * int64(os.Getpagesize())
 }
 
 // statusKB reads a "kB" field of a /proc status file; 0 when it cannot.

@@ -41,44 +41,74 @@
 //     track) with its filters, and writes raw yuv420p pictures to the work
 //     directory: the still picture, the same with the intro card, a strip
 //     of the glyphs 0–9 and ':' for the times, and a 16×16 thumbnail of the
-//     cover for the accent colour. It costs about 0.3 s once, while the
-//     next two processes start.
-//  3. Decoder: ffmpeg decodes the source to mono 32-bit float samples at
-//     22050 Hz into a pipe.
-//  4. Drawing, in Go, in yuv420p: for every frame, a 2048-point FFT (Hann
-//     window, centred on the frame's middle; a radix-2 FFT of half the
-//     length on the packed real signal) gives the bands' levels in dB, which
-//     rise and fall with attack and decay; the pulse follows the spectral
-//     flux of the bands below 250 Hz against its running mean. Below
-//     -60 dBFS all levels are 0, so silence gives identical frames. The
-//     frame is then composed over the still picture: only the rects drawn
-//     into last time are restored; the bars, which are opaque, are copied
-//     from a picture of all bars at full height; the glow is pasted from a
-//     cache of its pixels at 64 levels; the card dissolves by mixing the two
-//     still pictures in its band; the times are blended from the glyph
-//     strip. Colours are converted to YUV once; no pixel is converted per
-//     frame. Drawing takes about 0.1 ms a frame.
-//  5. Encoder: one ffmpeg reads the frames from a pipe and the source's
-//     audio from the file, encodes the video with x264 and writes the MP4
-//     with +faststart. Three frame buffers circulate, so Go draws the next
-//     frame while the last one is written. On Linux the frames go into the
-//     pipe with vmsplice, without a copy (see frameWriter).
+//     cover for the accent colour. It costs about 0.5 s once; the decoder
+//     and the analysis run meanwhile.
+//  3. Decoder and analysis: ffmpeg decodes the source to mono 32-bit float
+//     samples at 22050 Hz into a pipe, and a goroutine analyses them for
+//     every frame (see track): a 2048-point FFT (Hann window, centred on
+//     the frame's middle; a radix-2 FFT of half the length on the packed
+//     real signal) gives the bands' levels in dB, which rise and fall with
+//     attack and decay; the pulse follows the spectral flux of the bands
+//     below 250 Hz against its running mean. Below -60 dBFS all levels are
+//     0, so silence gives identical frames. A 3-minute track is analysed in
+//     about half a second; drawing waits for a frame's levels only if it
+//     gets ahead.
+//  4. Drawing, in Go, in yuv420p: each frame is composed over the still
+//     picture: only the rects drawn into last time are restored; the bars,
+//     which are opaque, are copied from a picture of all bars at full
+//     height; the glow is pasted from a cache of its pixels at 64 levels;
+//     the card dissolves by mixing the two still pictures in its band; the
+//     times are blended from the glyph strip. Colours are converted to YUV
+//     once; no pixel is converted per frame. Drawing takes about 0.1 ms a
+//     frame.
+//  5. Encoders: one ffmpeg/x264 a core (see encode), each running one
+//     thread. The video is cut into GOPs of 150 frames (a keyframe every
+//     5 s); each encoder takes the next GOP nobody has taken, its goroutine
+//     draws the GOP's frames into it through a pipe (three frame buffers
+//     circulate, so Go draws the next frame while the last one is written;
+//     on Linux with vmsplice, without a copy, see frameWriter), and so on.
+//     A goroutine cuts each encoder's H.264 output at the SPS that starts
+//     every GOP.
+//  6. Muxer: one ffmpeg receives the GOPs in order on a pipe as they are
+//     done and writes them, with the source's audio, into the MP4 with
+//     +faststart.
 //
 // Progress is reported from the count of frames drawn. The video has
 // ceil(duration × 30) frames, so it ends within one frame after the audio.
 //
+// # Why GOPs in parallel
+//
+// x264 at ultrafast does so little per frame that its frame threads spend
+// much of their time waiting on each other: on two cores one ffmpeg kept
+// about 1.5 of them busy, and the threads cost CPU of their own. Encoders
+// on different GOPs share nothing, so n single-threaded ones keep n cores
+// busy on less CPU in all. A GOP is whole in one encoder, starts with an
+// IDR picture and references nothing before it, so the stream is the one
+// a single encoder would make (TestPipeDeliversFramesIntact checks the
+// decoded frames are). Measured on one 180 s render of the benchmark's
+// track, 2 cores: one ffmpeg, x264 threads as it likes, 13.5–14.5 s wall;
+// two single-threaded encoders on GOPs, the same frames from a file,
+// 12.8–13.9 s; the whole render 12.8–14.8 s.
+//
 // # Encoder settings
 //
-// Measured on 30 s of this picture's frames at 720p (CPU seconds on two
-// cores, lower is better; SSIM and PSNR against the frames): x264 veryfast
-// CRF 23 takes 8.6 s for 233 kbit/s (SSIM 0.9941, PSNR 46.6 dB); superfast
-// 6.4–7.3 s, 657 kbit/s (0.9965, 50.6 dB); ultrafast 3.6 s, 1071 kbit/s
-// (0.9961, 52.1 dB). Only ultrafast leaves room for 10× real time, and
-// three of the tools it turns off are worth their cost here: CABAC (a fifth
-// fewer bits), the deblocking filter (no block edges in the blurred
-// background) and adaptive quantisation (no banding in dark gradients).
-// With them, 3.9 s, 874 kbit/s (0.9966, 50.8 dB). A keyframe every 5 s;
-// -maxrate 4 Mbit/s caps busy passages.
+// Measured on 60 s of this picture's frames at 720p (CPU seconds of one
+// ffmpeg on two cores; SSIM against the frames): x264 ultrafast at CRF 23
+// with CABAC, deblocking and adaptive quantisation, 9.1 s for 841 kbit/s
+// (SSIM 0.9968); the same at constant QP 14 (no AQ: x264 turns it off with
+// constant QP) 6.9 s for 1093 kbit/s (0.9970); QP 16, 930 kbit/s
+// (0.9964); QP 18, 759 kbit/s (0.9956); QP 12, 1420 kbit/s (0.9976).
+// Nine macroblocks in ten are skipped in this picture; CRF spends a quarter
+// of the encoder's time measuring each frame's complexity with a motion
+// search on a quarter-size copy, only to pick QP 10–14 for such frames
+// anyway. So: ultrafast, constant QP 14 (11 for keyframes), CABAC (a fifth
+// fewer bits) and deblocking (no block edges in the blurred background).
+// Constant QP has no bit-rate cap; the worst case measured (a cover of
+// colour noise, loud broadband audio with every bar moving) is 1.1–1.5
+// Mbit/s across the aspects, well under the 4 Mbit/s the service promises.
+// Earlier measurements on 30 s (CPU seconds, kbit/s, SSIM): veryfast CRF 23
+// 8.6 s, 233, 0.9941; superfast 6.4–7.3 s, 657, 0.9965; ultrafast 3.6 s,
+// 1071, 0.9961: only ultrafast leaves room for 10× real time.
 //
 // # Audio
 //

@@ -54,7 +54,10 @@ type Renderer struct {
 	// MaxBytes is the largest source file accepted; 0 means
 	// DefaultMaxBytes (200 MiB). A larger file is an *InputError.
 	MaxBytes int64
-	// Threads caps ffmpeg's filter and encoder threads; 0 lets ffmpeg choose.
+	// Threads is how many encoders a render runs at once, each on its own
+	// GOPs with one x264 thread (see doc.go), and caps the static step's
+	// filter threads; 0 means one encoder per CPU (runtime.NumCPU) and
+	// lets ffmpeg choose its filter threads.
 	Threads int
 	// TempDir is where each render's private working directory (text files,
 	// the static step's filtergraph script and raw pictures, 3 to 4 MB) is

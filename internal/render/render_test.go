@@ -417,7 +417,7 @@ func TestRenderCanceled(t *testing.T) {
 			cancel()
 		},
 	}
-	r := Renderer{TempDir: work, Threads: 1}
+	r := Renderer{TempDir: work, Threads: 2} // two encoders and the muxer to stop
 	_, err := r.Render(ctx, in)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Render error %v, want context.Canceled", err)
