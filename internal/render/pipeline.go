@@ -3,7 +3,6 @@ package render
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -14,10 +13,9 @@ import (
 )
 
 const (
-	// frameDepth is how many frame buffers circulate between drawing and
-	// the pipe to the encoder: one being drawn, one being written, one
-	// ready.
-	frameDepth = 3
+	// frameDepth is how many frame buffers an encoder's pump circulates:
+	// one being drawn while the last one may still be in the pipe.
+	frameDepth = 2
 	// pipeSize is the capacity asked for the encoder's stdin pipe: large,
 	// so that a frame goes in a few system calls, but smaller than a frame
 	// (see frameWriter).
@@ -192,61 +190,33 @@ func (r *Renderer) static(ctx context.Context, p plan) (*scene, error) {
 }
 
 // pump draws the frames that frames yields into the buffers of ring, in
-// turn, and writes them to w, drawing the next frame while the last one is
-// written. A buffer is drawn into again only once the frame after it has
-// been written (see frameWriter). drawn, when set, counts the frames drawn.
+// turn, and writes each to w. A buffer is drawn into again only once the
+// frame after it has been written, which is what frameWriter needs. drawn,
+// when set, counts the frames drawn.
+//
+// Drawing and writing take turns in one goroutine: a render runs one pump
+// per encoder, which keeps the cores busy, and handing frames to a second
+// goroutine cost more in wake-ups than the overlap saved.
 func pump(ctx context.Context, ring []*frame, w io.Writer, frames iter.Seq[int], draw func(*frame, int) error,
 	drawn *atomic.Int64) error {
-	free, full := make(chan *frame, len(ring)), make(chan *frame, len(ring))
-	for _, f := range ring {
-		free <- f
-	}
-	var writeErr error
-	failed := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		var last *frame // written, but maybe still referenced by the pipe
-		for f := range full {
-			if writeErr == nil {
-				if _, writeErr = w.Write(f.buf); writeErr != nil {
-					close(failed)
-				}
-			}
-			if last != nil {
-				free <- last
-			}
-			last = f
-		}
-	})
-	var err error
+	n := 0
 	for i := range frames {
-		if err = ctx.Err(); err != nil {
-			err = fmt.Errorf("render: %w", err)
-			break
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("render: %w", err)
 		}
-		var f *frame
-		select {
-		case f = <-free:
-		case <-failed:
-			err = errors.New("render: the encoder stopped reading")
+		f := ring[n%len(ring)]
+		n++
+		if err := draw(f, i); err != nil {
+			return err
 		}
-		if err != nil {
-			break
+		if _, err := w.Write(f.buf); err != nil {
+			return fmt.Errorf("render: writing frames: %w", err)
 		}
-		if err = draw(f, i); err != nil {
-			break
-		}
-		full <- f
 		if drawn != nil {
 			drawn.Add(1)
 		}
 	}
-	close(full)
-	wg.Wait()
-	if writeErr != nil {
-		return fmt.Errorf("render: writing frames: %w", writeErr)
-	}
-	return err
+	return nil
 }
 
 // start starts the process.
