@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: the figures the issues ask for, measured on this machine.
 #   1. the renderer on a 180 s track: × real time, peak RSS, video bit rate, and
-#      render time over a bare x264 encode of the same frames
+#      render time over a bare x264 encode of the same frames (one ffmpeg, and the
+#      render's own parallel encoders reading the frames from a file)
 #   2. submit-to-callback time for a 30 s track through the service; callback
 #      latency from task completion (p50, p95); deliveries per second and
 #      generate requests per second with p99 latency, on SQLite and PostgreSQL
@@ -14,7 +15,8 @@ trap 'rm -rf "$work"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true' EXIT
 
 # 1. The renderer on a 180 s track at 720p30: × real time, peak RSS of the whole
 #    render (Go process + its ffmpeg children), video bit rate, and the ratio of
-#    render wall time to a bare x264 encode of the same frames with the same settings.
+#    render wall time to a bare x264 encode of the same frames with the same settings
+#    (encode_ratio: one ffmpeg; parallel_ratio: the render's parallel encoders).
 go test ./internal/render -run '^$' -bench Render180s -benchtime 1x | grep Benchmark
 
 export MVGEN_TEST_POSTGRES="${MVGEN_TEST_POSTGRES:-$(scripts/postgres.sh)}"

@@ -23,8 +23,8 @@ const (
 // memory must not change until ffmpeg has read it. Two facts make that
 // easy: vmsplice returns only once the whole frame is in the pipe, and the
 // pipe is made smaller than a frame; so when the next frame's vmsplice
-// returns, every byte of this one has been read. pump hands a buffer back
-// for drawing only after the next frame is written, and run keeps the
+// returns, every byte of this one has been read. pump draws into a buffer
+// again only after the next frame is written, and encodeGOPs keeps the
 // buffers alive until the encoder has exited.
 type frameWriter struct {
 	f      *os.File

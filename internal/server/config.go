@@ -38,8 +38,8 @@ type Config struct {
 	// APIOnly runs the HTTP API without render, callback and maintenance
 	// workers: a node that only takes requests, beside nodes that work.
 	APIOnly bool
-	// RenderWorkers is how many renders run at once. Default 1: one ffmpeg
-	// already uses every core of a small machine.
+	// RenderWorkers is how many renders run at once. Default 1: one render
+	// already runs an encoder on every core.
 	RenderWorkers int
 	// RenderTimeout is the longest one render may run. Default 30 minutes
 	// (a 15-minute track at half real time). River's job timeout is set to
