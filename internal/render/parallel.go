@@ -71,10 +71,10 @@ func (r *Renderer) encode(ctx context.Context, p plan, n int, newFrame func() *f
 	muxIn.Close()
 	muxErr := mux.wait()
 	switch {
+	case muxErr != nil && (first == nil || errors.Is(first, errMuxWrite)):
+		return muxErr
 	case first != nil:
 		return first
-	case muxErr != nil:
-		return muxErr
 	case asm.next != gops:
 		return fmt.Errorf("render: the encoders made %d GOPs, want %d", asm.next, gops)
 	}
@@ -84,8 +84,11 @@ func (r *Renderer) encode(ctx context.Context, p plan, n int, newFrame func() *f
 // encodeGOPs runs one encoder. It takes a GOP with take, draws its frames
 // into the encoder, and so on until take reports none is left; meanwhile a
 // goroutine splits the encoder's output into GOPs and hands them to asm.
-func (r *Renderer) encodeGOPs(ctx context.Context, p plan, take func() (int, bool), asm *assembler,
+func (r *Renderer) encodeGOPs(parent context.Context, p plan, take func() (int, bool), asm *assembler,
 	newFrame func() *frame, draw func(*frame, int) error, drawn *atomic.Int64) error {
+	// ctx ends this encoder early when its output cannot be used.
+	ctx, stop := context.WithCancel(parent)
+	defer stop()
 	enc := r.command(ctx, "encode", encodeArgs(p, "pipe:0", "pipe:1"))
 	out, err := enc.cmd.StdoutPipe()
 	if err != nil {
@@ -114,16 +117,23 @@ func (r *Renderer) encodeGOPs(ctx context.Context, p plan, take func() (int, boo
 	taken := make(chan int, (p.Frames+gopFrames-1)/gopFrames)
 	split := make(chan error, 1)
 	go func() {
-		split <- splitGOPs(out, func(gop []byte) error {
+		err := splitGOPs(out, func(gop []byte) error {
 			g, ok := <-taken
 			if !ok {
 				return errors.New("render: the encoder made more GOPs than it was given")
 			}
 			return asm.put(g, gop)
 		})
-		for range taken {
-			split <- errors.New("render: the encoder made fewer GOPs than it was given")
+		if _, more := <-taken; err == nil && more {
+			err = errors.New("render: the encoder made fewer GOPs than it was given")
 		}
+		if err != nil {
+			// Stop the encoder, whose output is lost, so that it does not
+			// wait on a full pipe; and read what it still writes.
+			stop()
+			io.Copy(io.Discard, out)
+		}
+		split <- err
 	}()
 	frames := func(yield func(int) bool) {
 		for {
@@ -146,8 +156,10 @@ func (r *Renderer) encodeGOPs(ctx context.Context, p plan, take func() (int, boo
 	encErr := enc.wait()
 	runtime.KeepAlive(ring)
 	switch {
-	case ctx.Err() != nil:
-		return fmt.Errorf("render: %w", ctx.Err())
+	case parent.Err() != nil:
+		return fmt.Errorf("render: %w", parent.Err())
+	case errors.Is(splitErr, errMuxWrite):
+		return splitErr // the muxer failed, and this encoder was stopped
 	case encErr != nil:
 		return encErr
 	case pumpErr != nil:
@@ -155,6 +167,10 @@ func (r *Renderer) encodeGOPs(ctx context.Context, p plan, take func() (int, boo
 	}
 	return splitErr
 }
+
+// errMuxWrite marks a failure to write to the muxer, which the muxer's own
+// error explains better.
+var errMuxWrite = errors.New("writing to the muxer")
 
 // assembler writes GOPs to w in order, keeping those that come early.
 type assembler struct {
@@ -176,7 +192,7 @@ func (a *assembler) put(g int, data []byte) error {
 		}
 		delete(a.ready, a.next)
 		if _, err := a.w.Write(data); err != nil {
-			return fmt.Errorf("render: writing to the muxer: %w", err)
+			return fmt.Errorf("render: %w: %w", errMuxWrite, err)
 		}
 		a.next++
 	}

@@ -3,9 +3,11 @@ package render
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -71,4 +73,51 @@ func frameHashes(t *testing.T, path string) []byte {
 		}
 	}
 	return bytes.Join(lines, []byte("\n"))
+}
+
+// TestStepFailures makes one encoder, or the muxer, fail partway (through
+// a wrapper around ffmpeg): Render must return that step's error, with its
+// stderr, rather than hang or blame the source, and leave nothing behind.
+func TestStepFailures(t *testing.T) {
+	requireFFmpeg(t)
+	t.Parallel()
+	real, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	audio := filepath.Join(dir, "music.mp3")
+	makeMusic(t, audio, 4*gopFrames/frameRate)
+	for _, tt := range []struct {
+		name, match, step string
+	}{
+		// The second encoder to start reads a few frames and dies.
+		{"encoder", `*libx264*) if mkdir "$0.once" 2>/dev/null; then exec "$REAL" "$@"; fi
+			head -c 5000000 >/dev/null; echo "encoder gave up" >&2; exit 3 ;;`, "encode"},
+		{"muxer", `*movflags*) head -c 100000 >/dev/null; echo "muxer gave up" >&2; exit 3 ;;`, "mux"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			work, outDir := t.TempDir(), t.TempDir()
+			wrapper := filepath.Join(t.TempDir(), "ffmpeg")
+			script := "#!/bin/sh\nREAL=" + real + "\ncase \"$*\" in\n" + tt.match + "\nesac\nexec \"$REAL\" \"$@\"\n"
+			if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			r := &Renderer{FFmpeg: wrapper, TempDir: work, Threads: 2}
+			_, err := r.Render(context.Background(), Input{Audio: audio, Title: "fail", Out: filepath.Join(outDir, "out.mp4")})
+			if err == nil {
+				t.Fatal("Render succeeded")
+			}
+			var ie *InputError
+			if errors.As(err, &ie) {
+				t.Errorf("Render error is an *InputError: %v", err)
+			}
+			if want := tt.name + " gave up"; !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "("+tt.step+")") {
+				t.Errorf("Render error %q, want the %s step's error with %q", err, tt.step, want)
+			}
+			assertEmptyDir(t, outDir)
+			assertEmptyDir(t, work)
+		})
+	}
 }
