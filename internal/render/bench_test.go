@@ -178,8 +178,10 @@ func (bl *baselines) parallel(b *testing.B) time.Duration {
 		return err
 	}
 	start := time.Now()
-	err := bl.r.encode(context.Background(), p, bl.r.encoders(p.Frames),
-		func() *frame { return newFrame(p.Layout.W, p.Layout.H) }, read, nil)
+	source := func() (func() *frame, func(*frame, int) error, error) {
+		return func() *frame { return newFrame(p.Layout.W, p.Layout.H) }, read, nil
+	}
+	err := bl.r.encode(context.Background(), p, bl.r.encoders(p.Frames), source, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
