@@ -178,10 +178,8 @@ func (bl *baselines) parallel(b *testing.B) time.Duration {
 		return err
 	}
 	start := time.Now()
-	source := func() (func() *frame, func(*frame, int) error, error) {
-		return func() *frame { return newFrame(p.Layout.W, p.Layout.H) }, read, nil
-	}
-	err := bl.r.encode(context.Background(), p, bl.r.encoders(p.Frames), source, nil)
+	err := bl.r.encode(context.Background(), p, bl.r.encoders(p.Frames),
+		func() *frame { return newFrame(p.Layout.W, p.Layout.H) }, read, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,19 +15,18 @@ import (
 	"time"
 )
 
-// encode draws the p.Frames frames of the video and encodes them with n
-// encoders at once, each taking whole GOPs in turn, and muxes the GOPs in
-// order with the audio into p.Out. It starts the processes at once and
-// then calls source, which returns, when drawing can begin, how to make a
-// frame buffer (each encoder's goroutine has its own ring of them) and
-// how to draw frame i into one; or why it cannot.
+// encode draws the p.Frames frames of the video with draw and encodes them
+// with n encoders at once, each taking whole GOPs in turn, and muxes the
+// GOPs in order with the audio into p.Out. newFrame makes a frame buffer
+// for draw (each encoder's goroutine has its own ring of them).
 //
 // Why GOPs and not x264's threads: at ultrafast a frame is so little work
 // that x264's frame threads spend much of it waiting on each other; on two
 // cores they kept about 1.5 busy. GOPs start with a keyframe and share
 // nothing, so n single-threaded encoders keep n cores busy, and the
 // bitstream is the one a single encoder makes. See doc.go for figures.
-func (r *Renderer) encode(ctx context.Context, p plan, n int, source frameSource, progress func(float64)) error {
+func (r *Renderer) encode(ctx context.Context, p plan, n int, newFrame func() *frame,
+	draw func(*frame, int) error, progress func(float64)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -48,12 +47,11 @@ func (r *Renderer) encode(ctx context.Context, p plan, n int, source frameSource
 			errs <- r.encodeGOPs(ctx, p, func() (int, bool) {
 				g := int(next.Add(1) - 1)
 				return g, g < gops
-			}, asm, source, &drawn)
+			}, asm, newFrame, draw, &drawn)
 		}()
 	}
 
 	var first error
-	var reported int64 // frames drawn at the last progress call
 	tick := time.NewTicker(progressInterval)
 	defer tick.Stop()
 	for running := n; running > 0; {
@@ -65,17 +63,14 @@ func (r *Renderer) encode(ctx context.Context, p plan, n int, source frameSource
 				cancel()
 			}
 		case <-tick.C:
-			if n := drawn.Load(); progress != nil && n > reported {
-				progress(float64(n) / float64(p.Frames+1))
-				reported = n
+			if progress != nil {
+				progress(float64(drawn.Load()) / float64(p.Frames+1))
 			}
 		}
 	}
 	muxIn.Close()
 	muxErr := mux.wait()
 	switch {
-	case errors.Is(first, errNoSource):
-		return errors.Unwrap(first)
 	case muxErr != nil && (first == nil || errors.Is(first, errMuxWrite)):
 		return muxErr
 	case first != nil:
@@ -90,7 +85,7 @@ func (r *Renderer) encode(ctx context.Context, p plan, n int, source frameSource
 // into the encoder, and so on until take reports none is left; meanwhile a
 // goroutine splits the encoder's output into GOPs and hands them to asm.
 func (r *Renderer) encodeGOPs(parent context.Context, p plan, take func() (int, bool), asm *assembler,
-	source frameSource, drawn *atomic.Int64) error {
+	newFrame func() *frame, draw func(*frame, int) error, drawn *atomic.Int64) error {
 	// ctx ends this encoder early when its output cannot be used.
 	ctx, stop := context.WithCancel(parent)
 	defer stop()
@@ -111,6 +106,11 @@ func (r *Renderer) encodeGOPs(parent context.Context, p plan, take func() (int, 
 		return err
 	}
 	stdin := newFrameWriter(pw, p.Layout.W*p.Layout.H*3/2)
+	// ring may be referenced by the pipe until the encoder has exited.
+	ring := make([]*frame, frameDepth)
+	for i := range ring {
+		ring[i] = newFrame()
+	}
 
 	// taken lists the GOPs given to the encoder, in order: its output has
 	// the same GOPs in the same order.
@@ -149,26 +149,13 @@ func (r *Renderer) encodeGOPs(parent context.Context, p plan, take func() (int, 
 			}
 		}
 	}
-	// ring may be referenced by the pipe until the encoder has exited.
-	var ring []*frame
-	newFrame, draw, pumpErr := source()
-	if pumpErr != nil {
-		pumpErr = fmt.Errorf("%w%w", errNoSource, pumpErr)
-		stop()
-	} else {
-		for range frameDepth {
-			ring = append(ring, newFrame())
-		}
-		pumpErr = pump(ctx, ring, stdin, frames, draw, drawn)
-	}
+	pumpErr := pump(ctx, ring, stdin, frames, draw, drawn)
 	stdin.Close()
 	close(taken)
 	splitErr := <-split
 	encErr := enc.wait()
 	runtime.KeepAlive(ring)
 	switch {
-	case errors.Is(pumpErr, errNoSource):
-		return pumpErr
 	case parent.Err() != nil:
 		return fmt.Errorf("render: %w", parent.Err())
 	case errors.Is(splitErr, errMuxWrite):
@@ -180,14 +167,6 @@ func (r *Renderer) encodeGOPs(parent context.Context, p plan, take func() (int, 
 	}
 	return splitErr
 }
-
-// frameSource returns, once drawing can begin, how to make a frame
-// buffer and how to draw frame i into one; or why drawing cannot begin.
-type frameSource func() (newFrame func() *frame, draw func(f *frame, i int) error, err error)
-
-// errNoSource marks (as a prefix without text) the error of a frameSource,
-// which encode returns as it is.
-var errNoSource = errors.New("")
 
 // errMuxWrite marks a failure to write to the muxer, which the muxer's own
 // error explains better.

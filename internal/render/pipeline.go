@@ -48,54 +48,36 @@ func (r *Renderer) run(ctx context.Context, p plan, sink io.Writer, progress fun
 	tr := newTrack(p.Frames)
 	go tr.analyse(ctx, p, dec, samples)
 
-	// The static step runs while the encoders start; drawing waits for it.
 	start := time.Now()
-	var sc *scene
-	var staticErr error
-	staticDone := make(chan struct{})
-	go func() {
-		defer close(staticDone)
-		sc, staticErr = r.static(ctx, p)
-		r.logger().DebugContext(ctx, "static step done", "elapsed", time.Since(start))
-	}()
-	source := func() (func() *frame, func(*frame, int) error, error) {
-		<-staticDone
-		if staticErr != nil {
-			return nil, nil, staticErr
-		}
-		return sc.base.clone, func(f *frame, i int) error {
-			lv, err := tr.wait(i)
-			if err == nil {
-				sc.draw(f, i, lv)
-			}
-			return err
-		}, nil
-	}
-	var runErr error
-	if sink != nil {
-		newFrame, draw, err := source()
-		if err == nil {
-			ring := []*frame{newFrame(), newFrame()}
-			err = pump(ctx, ring, sink, frameSeq(0, p.Frames), draw, nil)
-		}
-		runErr = err
-	} else {
-		runErr = r.encode(ctx, p, r.encoders(p.Frames), source, progress)
-		r.logger().DebugContext(ctx, "frames drawn and encoded", "frames", p.Frames, "elapsed", time.Since(start))
-	}
-	<-staticDone
-	if staticErr != nil {
-		// The static step failed: stop the analysis, which would
-		// otherwise read the whole track.
+	sc, err := r.static(ctx, p)
+	if err != nil {
 		cancel()
 		tr.wait(p.Frames)
-		return staticErr
+		return err
+	}
+	r.logger().DebugContext(ctx, "static step done", "elapsed", time.Since(start))
+	draw := func(f *frame, i int) error {
+		lv, err := tr.wait(i)
+		if err == nil {
+			sc.draw(f, i, lv)
+		}
+		return err
+	}
+	if sink != nil {
+		ring := make([]*frame, frameDepth)
+		for i := range ring {
+			ring[i] = sc.base.clone()
+		}
+		err = pump(ctx, ring, sink, frameSeq(0, p.Frames), draw, nil)
+	} else {
+		err = r.encode(ctx, p, r.encoders(p.Frames), sc.base.clone, draw, progress)
+		r.logger().DebugContext(ctx, "frames drawn and encoded", "frames", p.Frames, "elapsed", time.Since(start))
 	}
 	// The analysis's error explains a failure best: the source is bad.
 	if _, aerr := tr.wait(p.Frames); aerr != nil {
 		return aerr
 	}
-	return runErr
+	return err
 }
 
 // encoders returns how many encoders a render of frames frames runs: one a
