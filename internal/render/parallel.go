@@ -52,6 +52,7 @@ func (r *Renderer) encode(ctx context.Context, p plan, n int, newFrame func() *f
 	}
 
 	var first error
+	var reported int64 // frames drawn at the last progress call
 	tick := time.NewTicker(progressInterval)
 	defer tick.Stop()
 	for running := n; running > 0; {
@@ -63,8 +64,9 @@ func (r *Renderer) encode(ctx context.Context, p plan, n int, newFrame func() *f
 				cancel()
 			}
 		case <-tick.C:
-			if progress != nil {
-				progress(float64(drawn.Load()) / float64(p.Frames+1))
+			if n := drawn.Load(); progress != nil && n > reported {
+				progress(float64(n) / float64(p.Frames+1))
+				reported = n
 			}
 		}
 	}
