@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what mvgen needs and is missing: ffmpeg, a font with CJK coverage,
-# and the Go modules. Safe to run again.
+# Noto's faces for the scripts it lacks (Arabic, Hebrew, Thai, Indic, …), and
+# the Go modules. Safe to run again.
 set -euo pipefail
 
 need=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
+[ -e /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf ] || need+=(fonts-noto-core)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 
 if [ ${#need[@]} -gt 0 ]; then

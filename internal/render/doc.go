@@ -27,7 +27,9 @@
 //     box so that it reads on any background.
 //
 // All text is drawn with Noto Sans CJK (regular and bold), which covers
-// Latin with accents, Greek, Cyrillic, CJK and Hangul.
+// Latin with accents, Greek, Cyrillic, CJK and Hangul; a line it cannot
+// draw whole (Arabic, Hebrew, Thai, Indic and other scripts) is drawn with
+// Noto's face for its script (see fallback.go).
 //
 // # The pipeline
 //

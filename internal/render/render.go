@@ -46,7 +46,9 @@ type Renderer struct {
 	// FontFile is the font used for all text; "" means the first existing
 	// font of a built-in list of Noto CJK and DejaVu paths, with its bold
 	// face for the title and the intro card (and, when none exists,
-	// whatever fontconfig picks for "Sans").
+	// whatever fontconfig picks for "Sans"). A line with characters the
+	// font lacks is drawn with the installed Noto Sans face that has the
+	// most of them (see fallback.go).
 	FontFile string
 	// MaxDuration is the longest source accepted; 0 means
 	// DefaultMaxDuration (15 minutes). Longer audio is an *InputError.
@@ -222,6 +224,7 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if err := writeTexts(&p, in); err != nil {
 		return Info{}, err
 	}
+	chooseFonts(&p)
 	if err := os.WriteFile(p.path(scriptFile), []byte(staticGraph(p)), 0o600); err != nil {
 		return Info{}, fmt.Errorf("render: writing filtergraph: %w", err)
 	}

@@ -57,11 +57,27 @@ type plan struct {
 }
 
 // textLine is one line of text to draw: the file holding it (empty for
-// none), its font size and its baseline.
+// none), its font size and its baseline; the text itself; and, when the
+// plan's fonts lack some of its characters, the fonts to draw it with
+// instead (see lineFont).
 type textLine struct {
-	File string
-	Size int
-	Base int
+	File           string
+	Size           int
+	Base           int
+	Text           string
+	Font, BoldFont string
+}
+
+// fonts returns the regular and bold fonts to draw t with.
+func (p plan) fonts(t textLine) (regular, bold string) {
+	regular, bold = p.Font, p.BoldFont
+	if bold == "" {
+		bold = regular
+	}
+	if t.Font != "" {
+		regular, bold = t.Font, t.BoldFont
+	}
+	return regular, bold
 }
 
 func (p plan) path(name string) string { return filepath.Join(p.Work, name) }
@@ -120,7 +136,8 @@ func staticGraph(p plan) string {
 		g.WriteString("," + p.drawLine(t, true, "white", ":shadowcolor=black@0.45:shadowx=0:shadowy=2"))
 	}
 	if p.Domain.File != "" {
-		g.WriteString("," + drawtext(p.Font, "textfile="+escapeFilterValue(p.Domain.File), p.Domain.Size,
+		font, _ := p.fonts(p.Domain)
+		g.WriteString("," + drawtext(font, "textfile="+escapeFilterValue(p.Domain.File), p.Domain.Size,
 			"white@0.8", "(w-text_w)/2", strconv.Itoa(p.Domain.Base)+"-ascent",
 			":box=1:boxcolor=black@0.45:boxborderw=8"))
 	}
@@ -153,9 +170,9 @@ func (p plan) drawLine(t textLine, bold bool, color, extra string) string {
 	if l.CenterText {
 		x = fmt.Sprintf("%d+(%d-text_w)/2", l.TextX, l.TextW)
 	}
-	font := p.Font
-	if bold && p.BoldFont != "" {
-		font = p.BoldFont
+	font, boldFont := p.fonts(t)
+	if bold {
+		font = boldFont
 	}
 	return drawtext(font, "textfile="+escapeFilterValue(t.File), t.Size, color, x, strconv.Itoa(t.Base)+"-ascent", extra)
 }

@@ -20,15 +20,15 @@ func goldenPlan(a Aspect, cover bool) plan {
 	p := plan{
 		Aspect: a, Layout: l, Audio: "/data/in.mp3", Out: "/data/.out.mp4.1.part", Work: work,
 		Font: "/fonts/Noto Sans CJK.ttc", BoldFont: "/fonts/Noto Sans CJK Bold.ttc",
-		Title: []textLine{{work + "/title1.txt", l.TitleMax, l.TitleBase},
-			{work + "/title2.txt", l.TitleMax, l.TitleBase + lineHeight(l.TitleMax)}},
+		Title: []textLine{{File: work + "/title1.txt", Size: l.TitleMax, Base: l.TitleBase},
+			{File: work + "/title2.txt", Size: l.TitleMax, Base: l.TitleBase + lineHeight(l.TitleMax)}},
 		Colors:   paletteFor(200),
 		Duration: 183*time.Second + 456*time.Millisecond, Frames: 5504, CopyAudio: true,
 	}
 	last := p.Title[1].Base
-	p.Author = textLine{work + "/author.txt", l.AuthorSize, last + l.AuthorGap}
-	p.Card = textLine{work + "/author.txt", l.CardMax, last + l.CardGap}
-	p.Domain = textLine{work + "/domain.txt", l.MarkSize, l.MarkBase}
+	p.Author = textLine{File: work + "/author.txt", Size: l.AuthorSize, Base: last + l.AuthorGap}
+	p.Card = textLine{File: work + "/author.txt", Size: l.CardMax, Base: last + l.CardGap}
+	p.Domain = textLine{File: work + "/domain.txt", Size: l.MarkSize, Base: l.MarkBase}
 	if cover {
 		p.Cover, p.CoverFormat = "/data/cover.jpg", "jpeg_pipe"
 	}
@@ -43,7 +43,7 @@ func TestFFmpegArgsGolden(t *testing.T) {
 	odd := goldenPlan(Landscape, true)
 	odd.Audio, odd.Out, odd.Work = "/data/it's: [odd];,\\.wav", "/data/out put.mp4", "/tmp/we'ird:[dir];a,b"
 	odd.Cover, odd.Font, odd.BoldFont = "/data/c'o:v[e]r;,.png", `C:\Fonts\x.ttf`, ""
-	odd.Title = []textLine{{odd.Work + "/title1.txt", 44, 150}}
+	odd.Title = []textLine{{File: odd.Work + "/title1.txt", Size: 44, Base: 150}}
 	tests := []struct {
 		name string
 		p    plan

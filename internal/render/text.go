@@ -166,7 +166,7 @@ func writeTexts(p *plan, in Input) error {
 				return err
 			}
 			last = l.TitleBase + i*lineHeight(size)
-			p.Title = append(p.Title, textLine{File: file, Size: size, Base: last})
+			p.Title = append(p.Title, textLine{File: file, Size: size, Base: last, Text: line})
 		}
 	}
 	if author := truncate(cleanLine(in.Author), maxAuthorRunes); author != "" {
@@ -175,8 +175,9 @@ func writeTexts(p *plan, in Input) error {
 			return err
 		}
 		w := textWidth(author)
-		p.Author = textLine{File: file, Size: fitFontSize(w, l.TextW, authorMinSize, l.AuthorSize), Base: last + l.AuthorGap}
-		p.Card = textLine{File: file, Size: fitFontSize(w, l.TextW, l.CardMin, l.CardMax), Base: last + l.CardGap}
+		p.Author = textLine{File: file, Size: fitFontSize(w, l.TextW, authorMinSize, l.AuthorSize), Base: last + l.AuthorGap,
+			Text: author}
+		p.Card = textLine{File: file, Size: fitFontSize(w, l.TextW, l.CardMin, l.CardMax), Base: last + l.CardGap, Text: author}
 	}
 	if domain := truncate(cleanLine(in.Domain), maxDomainRunes); domain != "" {
 		file, err := write("domain.txt", domain)
@@ -184,7 +185,7 @@ func writeTexts(p *plan, in Input) error {
 			return err
 		}
 		p.Domain = textLine{File: file, Size: fitFontSize(textWidth(domain), l.W-2*markMargin, domainMinSize, l.MarkSize),
-			Base: l.MarkBase}
+			Base: l.MarkBase, Text: domain}
 	}
 	return nil
 }

@@ -209,8 +209,8 @@ func TestLayouts(t *testing.T) {
 		// stays clear of the glow and the bars, which frames only update
 		// where they change.
 		last := l.TitleBase + (l.TitleLines-1)*lineHeight(l.TitleMax)
-		card := cardRect(plan{Layout: l, Author: textLine{"a", l.AuthorSize, last + l.AuthorGap},
-			Card: textLine{"a", l.CardMax, last + l.CardGap}})
+		card := cardRect(plan{Layout: l, Author: textLine{File: "a", Size: l.AuthorSize, Base: last + l.AuthorGap},
+			Card: textLine{File: "a", Size: l.CardMax, Base: last + l.CardGap}})
 		if overlaps(card, halo) || overlaps(card, bars) || overlaps(card, l.Progress) {
 			t.Errorf("%s: the card's rect %+v reaches the glow %+v, the bars %+v or the progress line", a, card, halo, bars)
 		}

@@ -1,0 +1,167 @@
+package render
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+
+	"golang.org/x/image/font/sfnt"
+)
+
+// Fallback fonts. Noto Sans CJK covers Latin with accents, Greek,
+// Cyrillic, CJK and Hangul, but not Arabic, Hebrew, Thai, the Indic
+// scripts and others; and drawtext draws a text with one font and no
+// fallback of its own. So each line of text (a title line, the author, the
+// domain) the main font cannot draw whole is drawn with the font, among
+// Noto's per-script faces (Debian's fonts-noto-core, which make installs),
+// that has the most of its characters. A line mixing two such scripts
+// keeps boxes for the characters its font lacks. drawtext reorders
+// right-to-left text and joins Arabic letters (FriBidi); it does not shape
+// Indic conjuncts.
+
+// fallbackDirs are searched for Noto's per-script faces, in order.
+var fallbackDirs = []string{
+	"/usr/share/fonts/truetype/noto", // Debian, Ubuntu: fonts-noto-core
+	"/usr/share/fonts/noto",          // Arch, Alpine
+	"/usr/share/fonts/google-noto",   // Fedora
+}
+
+// fallbackFonts lists the regular faces of Noto Sans found in
+// fallbackDirs: Noto Sans itself first, then the per-script faces by name.
+// It is read once per process.
+var fallbackFonts = sync.OnceValue(func() []string {
+	var fonts []string
+	for _, dir := range fallbackDirs {
+		matches, _ := filepath.Glob(filepath.Join(dir, "NotoSans*-Regular.[ot]tf"))
+		for _, m := range matches {
+			name := filepath.Base(m)
+			// UI faces have tighter metrics, Display faces are for large
+			// headings; the plain face of each script is enough.
+			if !strings.Contains(name, "UI-") && !strings.Contains(name, "Display-") {
+				fonts = append(fonts, m)
+			}
+		}
+		if len(fonts) > 0 {
+			break
+		}
+	}
+	slices.SortStableFunc(fonts, func(a, b string) int {
+		return boolRank(!strings.HasPrefix(filepath.Base(a), "NotoSans-")) - boolRank(!strings.HasPrefix(filepath.Base(b), "NotoSans-"))
+	})
+	return fonts
+})
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// faces caches parsed fonts by path. A font's file stays open for the
+// process's lifetime: only the fonts a line needed are ever opened.
+var faces struct {
+	sync.Mutex
+	m map[string]*sfnt.Font // nil for a file that cannot be read as a font
+}
+
+// face returns the parsed font at path (the first of a collection), or nil.
+func face(path string) *sfnt.Font {
+	faces.Lock()
+	defer faces.Unlock()
+	if f, ok := faces.m[path]; ok {
+		return f
+	}
+	if faces.m == nil {
+		faces.m = map[string]*sfnt.Font{}
+	}
+	faces.m[path] = nil
+	file, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	var f *sfnt.Font
+	if ext := strings.ToLower(filepath.Ext(path)); ext == ".ttc" || ext == ".otc" {
+		c, err := sfnt.ParseCollectionReaderAt(file)
+		if err == nil {
+			f, err = c.Font(0)
+		}
+		if err != nil {
+			file.Close()
+			return nil
+		}
+	} else if f, err = sfnt.ParseReaderAt(file); err != nil {
+		file.Close()
+		return nil
+	}
+	faces.m[path] = f
+	return f
+}
+
+// covered counts the runes of rs that the font at path has a glyph for;
+// -1 when it cannot be read.
+func covered(path string, rs []rune) int {
+	f := face(path)
+	if f == nil {
+		return -1
+	}
+	var b sfnt.Buffer
+	n := 0
+	for _, r := range rs {
+		if g, err := f.GlyphIndex(&b, r); err == nil && g != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// lineFont returns the font to draw text with instead of main, or "" when
+// main has every character of it (or no font has more). The bold face is
+// the regular one's name with "Bold" for "Regular", when that file exists.
+func lineFont(text, main string) (regular, bold string) {
+	var rs []rune
+	for _, r := range text {
+		if !unicode.IsSpace(r) && !slices.Contains(rs, r) {
+			rs = append(rs, r)
+		}
+	}
+	best := covered(main, rs)
+	if main == "" || best == len(rs) {
+		return "", ""
+	}
+	for _, f := range fallbackFonts() {
+		if n := covered(f, rs); n > best {
+			regular, best = f, n
+			if n == len(rs) {
+				break
+			}
+		}
+	}
+	if regular == "" {
+		return "", ""
+	}
+	bold = strings.Replace(regular, "-Regular.", "-Bold.", 1)
+	if _, err := os.Stat(bold); err != nil {
+		bold = regular
+	}
+	return regular, bold
+}
+
+// chooseFonts sets the fonts of each of p's text lines that p's own font
+// cannot draw whole (see lineFont).
+func chooseFonts(p *plan) {
+	set := func(t *textLine) {
+		if t.File != "" {
+			t.Font, t.BoldFont = lineFont(t.Text, p.Font)
+		}
+	}
+	for i := range p.Title {
+		set(&p.Title[i])
+	}
+	set(&p.Author)
+	set(&p.Card)
+	set(&p.Domain)
+}
