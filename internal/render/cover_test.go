@@ -67,8 +67,7 @@ func TestReadCoverHeader(t *testing.T) {
 	for _, tt := range tests {
 		got, err := readCoverHeader(bufio.NewReader(bytes.NewReader(tt.data)))
 		if tt.wantErr != "" {
-			var ie *InputError
-			if !errors.As(err, &ie) || !strings.Contains(ie.Msg, tt.wantErr) {
+			if !isInputError(err, tt.wantErr) {
 				t.Errorf("%s: got error %v, want an *InputError containing %q", tt.name, err, tt.wantErr)
 			}
 			continue

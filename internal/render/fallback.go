@@ -48,18 +48,15 @@ var fallbackFonts = sync.OnceValue(func() []string {
 			break
 		}
 	}
-	slices.SortStableFunc(fonts, func(a, b string) int {
-		return boolRank(!strings.HasPrefix(filepath.Base(a), "NotoSans-")) - boolRank(!strings.HasPrefix(filepath.Base(b), "NotoSans-"))
-	})
+	// Glob sorts by name; Noto Sans itself, the widest face, goes first.
+	if i := slices.IndexFunc(fonts, func(f string) bool {
+		return strings.HasPrefix(filepath.Base(f), "NotoSans-")
+	}); i > 0 {
+		first := fonts[i]
+		fonts = slices.Insert(slices.Delete(fonts, i, i+1), 0, first)
+	}
 	return fonts
 })
-
-func boolRank(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
 
 // faces caches parsed fonts by path. A font's file stays open for the
 // process's lifetime: only the fonts a line needed are ever opened.

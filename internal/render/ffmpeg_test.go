@@ -1,8 +1,6 @@
 package render
 
 import (
-	"errors"
-	"strings"
 	"testing"
 	"time"
 )
@@ -46,8 +44,7 @@ func TestParseProbe(t *testing.T) {
 	for _, tt := range tests {
 		got, err := parseProbe([]byte(tt.json))
 		if tt.wantErr != "" {
-			var ie *InputError
-			if !errors.As(err, &ie) || !strings.Contains(ie.Msg, tt.wantErr) {
+			if !isInputError(err, tt.wantErr) {
 				t.Errorf("%s: got error %v, want an *InputError containing %q", tt.name, err, tt.wantErr)
 			}
 			continue

@@ -18,13 +18,8 @@ import (
 // encode draws the p.Frames frames of the video with draw and encodes them
 // with n encoders at once, each taking whole GOPs in turn, and muxes the
 // GOPs in order with the audio into p.Out. newFrame makes a frame buffer
-// for draw (each encoder's goroutine has its own ring of them).
-//
-// Why GOPs and not x264's threads: at ultrafast a frame is so little work
-// that x264's frame threads spend much of it waiting on each other; on two
-// cores they kept about 1.5 busy. GOPs start with a keyframe and share
-// nothing, so n single-threaded encoders keep n cores busy, and the
-// bitstream is the one a single encoder makes. See doc.go for figures.
+// for draw (each encoder's goroutine has its own ring of them). doc.go
+// ("Why GOPs in parallel") says why, with figures.
 func (r *Renderer) encode(ctx context.Context, p plan, n int, newFrame func() *frame,
 	draw func(*frame, int) error, progress func(float64)) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -38,7 +33,7 @@ func (r *Renderer) encode(ctx context.Context, p plan, n int, newFrame func() *f
 	if err := mux.start(); err != nil {
 		return err
 	}
-	gops := (p.Frames + gopFrames - 1) / gopFrames
+	gops := gopCount(p.Frames)
 	asm := &assembler{w: muxIn, ready: map[int][]byte{}}
 	var next, drawn atomic.Int64
 	errs := make(chan error, n)
@@ -116,7 +111,7 @@ func (r *Renderer) encodeGOPs(parent context.Context, p plan, take func() (int, 
 
 	// taken lists the GOPs given to the encoder, in order: its output has
 	// the same GOPs in the same order.
-	taken := make(chan int, (p.Frames+gopFrames-1)/gopFrames)
+	taken := make(chan int, gopCount(p.Frames))
 	split := make(chan error, 1)
 	go func() {
 		err := splitGOPs(out, func(gop []byte) error {
@@ -126,10 +121,12 @@ func (r *Renderer) encodeGOPs(parent context.Context, p plan, take func() (int, 
 			}
 			return asm.put(g, gop)
 		})
-		if _, more := <-taken; err == nil && more {
-			err = errors.New("render: the encoder made fewer GOPs than it was given")
-		}
-		if err != nil {
+		if err == nil {
+			// The encoder has exited, so the pump is done and taken closes.
+			if _, more := <-taken; more {
+				err = errors.New("render: the encoder made fewer GOPs than it was given")
+			}
+		} else {
 			// Stop the encoder, whose output is lost, so that it does not
 			// wait on a full pipe; and read what it still writes.
 			stop()
@@ -169,6 +166,9 @@ func (r *Renderer) encodeGOPs(parent context.Context, p plan, take func() (int, 
 	}
 	return splitErr
 }
+
+// gopCount is how many GOPs a video of frames frames has.
+func gopCount(frames int) int { return (frames + gopFrames - 1) / gopFrames }
 
 // errMuxWrite marks a failure to write to the muxer, which the muxer's own
 // error explains better.

@@ -87,7 +87,7 @@ func (r *Renderer) encoders(frames int) int {
 	if n == 0 {
 		n = runtime.NumCPU()
 	}
-	return max(1, min(n, (frames+gopFrames-1)/gopFrames))
+	return max(1, min(n, gopCount(frames)))
 }
 
 // track is the analysis of the source's audio, one levels a frame, made
@@ -143,15 +143,16 @@ func (t *track) analyse(ctx context.Context, p plan, dec *process, samples io.Re
 			readErr = err
 			break
 		}
-		lv := levels{Bars: flat[i*bars : (i+1)*bars : (i+1)*bars], Pulse: l.Pulse}
-		copy(lv.Bars, l.Bars)
-		t.mu.Lock()
-		t.levels[i] = lv
+		// levels[i] is read only once ready passes it, which the lock
+		// publishes.
+		t.levels[i] = levels{Bars: flat[i*bars : (i+1)*bars : (i+1)*bars], Pulse: l.Pulse}
+		copy(t.levels[i].Bars, l.Bars)
 		if i%batch == batch-1 || i == len(t.levels)-1 {
+			t.mu.Lock()
 			t.ready = i + 1
 			t.cond.Broadcast()
+			t.mu.Unlock()
 		}
-		t.mu.Unlock()
 	}
 	io.Copy(io.Discard, samples)
 	decErr := dec.wait()

@@ -35,6 +35,13 @@ func requireFFmpeg(tb testing.TB) {
 	}
 }
 
+// isInputError reports whether err is an *InputError whose message
+// contains msg.
+func isInputError(err error, msg string) bool {
+	var ie *InputError
+	return errors.As(err, &ie) && strings.Contains(ie.Msg, msg)
+}
+
 // ffmpeg runs ffmpeg with args and fails the test on error.
 func ffmpeg(tb testing.TB, args ...string) {
 	tb.Helper()
