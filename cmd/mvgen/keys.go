@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,9 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/api"
 	"github.com/mvgen/mvgen/internal/server"
-	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
 )
@@ -35,7 +31,7 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s, err := server.OpenStore(ctx, server.Config{DataDir: sf.data, DB: sf.db}, nil)
+	s, err := server.OpenStore(ctx, server.Config{DataDir: sf.data, DB: sf.db})
 	if err != nil {
 		return err
 	}
@@ -64,23 +60,19 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("keys: unknown command %q (want create, list, revoke or rotate-secret)", sub)
 }
 
-// newToken returns an API key: a prefix to recognise it and 192 random bits.
-func newToken() string {
-	var b [24]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	return "mvk_" + base64.RawURLEncoding.EncodeToString(b[:])
+// keyStore is what the keys commands read and write.
+type keyStore interface {
+	CreateKey(ctx context.Context, k *task.Key) error
+	Keys(ctx context.Context) ([]*task.Key, error)
+	RotateSecret(ctx context.Context, id, secret string, prevUntil time.Time) error
 }
 
-func createKey(ctx context.Context, s store.Store, name string, asJSON bool, stdout io.Writer) error {
-	token := newToken()
+func createKey(ctx context.Context, s keyStore, name string, asJSON bool, stdout io.Writer) error {
 	secret, err := webhook.NewSecret()
 	if err != nil {
 		return err
 	}
-	k := &task.Key{ID: "key_" + task.NewID()[:12], Name: name, TokenHash: api.HashToken(token),
-		WebhookSecret: secret, CreatedAt: time.Now().UTC()}
+	k, token := task.NewKey(name, secret, time.Now())
 	if err := s.CreateKey(ctx, k); err != nil {
 		return err
 	}
@@ -93,7 +85,7 @@ func createKey(ctx context.Context, s store.Store, name string, asJSON bool, std
 	return nil
 }
 
-func listKeys(ctx context.Context, s store.Store, asJSON bool, stdout io.Writer) error {
+func listKeys(ctx context.Context, s keyStore, asJSON bool, stdout io.Writer) error {
 	ks, err := s.Keys(ctx)
 	if err != nil {
 		return err
@@ -117,7 +109,7 @@ func listKeys(ctx context.Context, s store.Store, asJSON bool, stdout io.Writer)
 	return tw.Flush()
 }
 
-func rotateSecret(ctx context.Context, s store.Store, id string, asJSON bool, stdout io.Writer) error {
+func rotateSecret(ctx context.Context, s keyStore, id string, asJSON bool, stdout io.Writer) error {
 	secret, err := webhook.NewSecret()
 	if err != nil {
 		return err

@@ -16,7 +16,7 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	s, err := server.OpenStore(ctx, server.Config{DataDir: sf.data, DB: sf.db}, nil)
+	s, err := server.OpenStore(ctx, server.Config{DataDir: sf.data, DB: sf.db})
 	if err != nil {
 		return err
 	}

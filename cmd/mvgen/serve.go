@@ -20,7 +20,7 @@ type storeFlags struct {
 func (f *storeFlags) register(fs interface {
 	StringVar(*string, string, string, string)
 }) {
-	fs.StringVar(&f.data, "data", "./mvgen-data", "data directory (SQLite database, files, link key)")
+	fs.StringVar(&f.data, "data", server.DefaultConfig().DataDir, "data directory (SQLite database, files, link key)")
 	fs.StringVar(&f.db, "db", "", "database DSN; default SQLite in --data")
 }
 
@@ -29,22 +29,22 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	var sf storeFlags
 	sf.register(fs)
 	var allow multiFlag
-	cfg := server.Config{}
-	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
+	cfg, d := server.Config{}, server.DefaultConfig()
+	fs.StringVar(&cfg.Addr, "addr", d.Addr, "listen address")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL of video links (default http://ADDR)")
 	fs.StringVar(&cfg.Blob, "blob", "", "file storage: s3://BUCKET?endpoint=HOST:PORT&region=R, or a directory (default DATA/files)")
 	fs.Var(&allow, "callback-allow-net", "network (CIDR) that callbacks and source downloads may reach although blocked by default; repeatable")
-	fs.IntVar(&cfg.RenderWorkers, "render-workers", 1, "renders at once")
+	fs.IntVar(&cfg.RenderWorkers, "render-workers", d.RenderWorkers, "renders at once")
 	fs.BoolVar(&cfg.APIOnly, "api-only", false, "serve the API only: no render, callback or maintenance workers on this node")
-	fs.DurationVar(&cfg.RenderTimeout, "render-timeout", 30*time.Minute, "longest a render may run")
-	fs.DurationVar(&cfg.MaxAudioDuration, "max-audio-duration", 15*time.Minute, "longest source audio accepted")
-	fs.Int64Var(&cfg.MaxSourceBytes, "max-source-bytes", 200<<20, "largest source audio accepted, uploaded or downloaded, in bytes")
-	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 60*time.Second, "time running renders get to finish on SIGTERM")
-	fs.DurationVar(&cfg.Retention, "retention", 15*24*time.Hour, "how long video files are kept")
+	fs.DurationVar(&cfg.RenderTimeout, "render-timeout", d.RenderTimeout, "longest a render may run")
+	fs.DurationVar(&cfg.MaxAudioDuration, "max-audio-duration", d.MaxAudioDuration, "longest source audio accepted")
+	fs.Int64Var(&cfg.MaxSourceBytes, "max-source-bytes", d.MaxSourceBytes, "largest source audio accepted, uploaded or downloaded, in bytes")
+	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", d.ShutdownGrace, "time running renders get to finish on SIGTERM")
+	fs.DurationVar(&cfg.Retention, "retention", d.Retention, "how long video files are kept")
 	fs.BoolVar(&cfg.EpochTimes, "epoch-times", false, "record-info times as epoch milliseconds")
-	schedule := fs.String("callback-schedule", "5s,5m,30m,2h,5h,10h,10h", "delays before each callback retry, jittered ±20%")
-	fs.DurationVar(&cfg.CallbackTimeout, "callback-timeout", 15*time.Second, "how long a receiver has to answer 2xx")
-	fs.IntVar(&cfg.CallbackPerDestination, "callback-per-destination", 4, "callback attempts in flight to one host:port")
+	schedule := fs.String("callback-schedule", formatSchedule(d.CallbackSchedule), "delays before each callback retry, jittered ±20%")
+	fs.DurationVar(&cfg.CallbackTimeout, "callback-timeout", d.CallbackTimeout, "how long a receiver has to answer 2xx")
+	fs.IntVar(&cfg.CallbackPerDestination, "callback-per-destination", d.CallbackPerDestination, "callback attempts in flight to one host:port")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -75,4 +75,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer s.Close()
 	return s.Run(ctx)
+}
+
+// formatSchedule writes a schedule as --callback-schedule reads it, e.g.
+// "5s,5m,30m,2h".
+func formatSchedule(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		s := d.String() // "30m0s", "2h0m0s"
+		if strings.HasSuffix(s, "m0s") {
+			s = strings.TrimSuffix(s, "0s")
+		}
+		if strings.HasSuffix(s, "h0m") {
+			s = strings.TrimSuffix(s, "0m")
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, ",")
 }

@@ -4,34 +4,58 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/netguard"
-	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
 // Defaults of Handler's limits.
 const (
 	DefaultMaxBodyBytes   = 64 << 10  // JSON request bodies
-	DefaultMaxUploadBytes = 200 << 20 // an uploaded audio file
+	DefaultMaxUploadBytes = task.DefaultMaxSourceBytes // an uploaded audio file
 	DefaultMaxCoverBytes  = 20 << 20  // an uploaded cover image
 )
 
-// Handler serves the API. Fields must be set before the first request.
+// Store is what the API reads and writes.
+type Store interface {
+	KeyByTokenHash(ctx context.Context, hash []byte) (*task.Key, error)
+	CreateTrack(ctx context.Context, t *task.Track) error
+	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error)
+	Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Track, error)
+	// CreateTask stores a task and queues its render (store.Store).
+	CreateTask(ctx context.Context, t *task.Task) (*task.Task, error)
+	Task(ctx context.Context, keyID, id string) (*task.Task, error)
+	Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error)
+}
+
+// Redeliverer starts a new delivery of a finished task's callback
+// (internal/delivery).
+type Redeliverer interface {
+	Redeliver(ctx context.Context, t *task.Task) (delivery int, err error)
+}
+
+// Handler serves the API. Set its fields before the first request; Store,
+// Blobs, Links and Callbacks are required.
 type Handler struct {
-	Store  store.Store
-	Blobs  blob.Store
-	Links  *link.Signer
-	Guard  *netguard.Guard
+	Store     Store
+	Blobs     blob.Store
+	Links     *link.Signer
+	Callbacks Redeliverer
+	// Guard judges callback and source URLs; nil blocks every internal
+	// address class.
+	Guard *netguard.Guard
+	// Logger receives internal errors; nil means discard.
 	Logger *slog.Logger
 
 	// MaxBodyBytes caps JSON bodies; 0 means DefaultMaxBodyBytes.
@@ -41,12 +65,9 @@ type Handler struct {
 	// EpochTimes switches record-info times from "yyyy-MM-dd HH:mm:ss" UTC
 	// strings to epoch milliseconds (contract §3).
 	EpochTimes bool
-	// RenderVersion is mixed into render keys so a new renderer does not
-	// reuse files of an old one.
-	RenderVersion string
-
-	draining atomic.Bool
-	mux      *http.ServeMux
+	draining   atomic.Bool
+	once       sync.Once
+	mux        *http.ServeMux
 }
 
 // Drain makes task submissions answer 455 (HTTP 503) from now on, while
@@ -55,14 +76,15 @@ func (h *Handler) Drain() { h.draining.Store(true) }
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.mux == nil {
-		panic("api: Handler used before Routes")
-	}
+	h.once.Do(h.routes)
 	h.mux.ServeHTTP(w, r)
 }
 
-// Routes builds the route table; call it once before serving.
-func (h *Handler) Routes() *Handler {
+// routes builds the route table, once.
+func (h *Handler) routes() {
+	if h.Logger == nil {
+		h.Logger = slog.New(slog.DiscardHandler)
+	}
 	m := http.NewServeMux()
 	m.HandleFunc("GET /healthz", h.healthz)
 	m.Handle("POST /api/v1/mp4/generate", h.auth(h.generate))
@@ -76,7 +98,6 @@ func (h *Handler) Routes() *Handler {
 		h.error(w, r, task.Errorf(task.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
 	h.mux = m
-	return h
 }
 
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {

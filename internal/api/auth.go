@@ -1,20 +1,12 @@
 package api
 
 import (
-	"crypto/sha256"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/mvgen/mvgen/internal/task"
 )
-
-// HashToken is how API keys are stored: SHA-256 of the token. Tokens carry
-// 192 random bits, so a fast hash is enough; the token never touches disk.
-func HashToken(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
 
 // auth wraps a handler with Bearer authentication (contract §1).
 func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *task.Key)) http.Handler {
@@ -25,7 +17,7 @@ func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *task.Key))
 			h.error(w, r, task.Errorf(task.EUnauthorized, "missing API key: send Authorization: Bearer <key> (create one with `mvgen keys create`)"))
 			return
 		}
-		k, err := h.Store.KeyByTokenHash(r.Context(), HashToken(token))
+		k, err := h.Store.KeyByTokenHash(r.Context(), task.HashToken(token))
 		if errors.Is(err, task.ErrNotFound) {
 			h.error(w, r, task.Errorf(task.EUnauthorized, "unknown API key"))
 			return

@@ -2,10 +2,6 @@ package api
 
 import (
 	"net/http"
-
-	"github.com/riverqueue/river"
-
-	"github.com/mvgen/mvgen/internal/jobs"
 	"time"
 
 	"github.com/mvgen/mvgen/internal/task"
@@ -147,9 +143,7 @@ func (h *Handler) redeliver(w http.ResponseWriter, r *http.Request, k *task.Key)
 		h.error(w, r, task.Errorf(task.EConflict, "task %s is still rendering; its callback goes out when it finishes", t.ID))
 		return
 	}
-	delivery, err := h.Store.Redeliver(r.Context(), t.ID, func(d int) river.InsertManyParams {
-		return river.InsertManyParams{Args: jobs.CallbackArgs{TaskID: t.ID, Delivery: d}}
-	})
+	delivery, err := h.Callbacks.Redeliver(r.Context(), t)
 	if err != nil {
 		h.error(w, r, err)
 		return

@@ -6,7 +6,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -65,7 +64,7 @@ func (h *Handler) readTrackJSON(w http.ResponseWriter, r *http.Request, tr *task
 			continue
 		}
 		if err := h.Guard.CheckURL(f.value); err != nil {
-			return task.Errorf(task.EInvalid, "%s: %s", f.name, strings.TrimPrefix(err.Error(), "netguard: "))
+			return task.Errorf(task.EInvalid, "%s: %v", f.name, err)
 		}
 	}
 	tr.AudioURL, tr.ImageURL, tr.Title, tr.Tags = req.AudioURL, req.ImageURL, req.Title, req.Tags

@@ -15,8 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/store"
@@ -40,11 +38,29 @@ const (
 // responseCap is how much of an answer the attempt log keeps.
 const responseCap = 1024
 
-// Worker is the River worker for jobs.CallbackArgs, and the fast path.
-type Worker struct {
-	river.WorkerDefaults[jobs.CallbackArgs]
+// Store is what delivery reads and writes.
+type Store interface {
+	Task(ctx context.Context, keyID, id string) (*task.Task, error)
+	Key(ctx context.Context, id string) (*task.Key, error)
+	Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error)
+	AddAttempt(ctx context.Context, a *task.Attempt) error
+	SetStatus(ctx context.Context, id string, from, to task.Status) (bool, error)
+	FinishTask(ctx context.Context, id string, r store.Result, follow ...jobs.Job) ([]int64, error)
+	Redeliver(ctx context.Context, id string, job func(delivery int) jobs.Job) (int, int64, error)
+}
 
-	Store store.Store
+// Queue brings a queued callback job forward (internal/queue's RetryNow).
+type Queue interface {
+	RetryNow(ctx context.Context, id int64) error
+}
+
+// Worker delivers callbacks: it ends tasks and queues their callbacks
+// (Finish), redelivers on request (Redeliver), makes each delivery's first
+// attempt at once (the fast path) and works the queued callback jobs (Work).
+type Worker struct {
+	Store Store
+	// Queue brings a delivery's job forward when its fast attempt failed.
+	Queue Queue
 	// Client sends the callbacks. It must be netguard's client: it refuses
 	// blocked addresses at connect time and does not follow redirects. Its
 	// Timeout should be Timeout.
@@ -81,35 +97,74 @@ func cmpOr[T comparable](v, d T) T {
 	return v
 }
 
-// Timeout implements river.Worker: the HTTP timeout plus room to log.
-func (w *Worker) Timeout(*river.Job[jobs.CallbackArgs]) time.Duration {
-	return cmpOr(w.ReceiverTimeout, DefaultTimeout) + 15*time.Second
+// JobTimeout is the longest one run of a callback job may take, for a
+// receiver timeout (0 means DefaultTimeout): that plus room to log.
+func JobTimeout(receiverTimeout time.Duration) time.Duration {
+	return cmpOr(receiverTimeout, DefaultTimeout) + 15*time.Second
 }
 
-// FirstAttemptDelay is how long after a task finishes its callback job
+// firstAttemptDelay is how long after a task finishes its callback job
 // waits, so that the fast path's attempt (bounded by the timeout) is done
 // and logged before the job looks.
-func (w *Worker) FirstAttemptDelay() time.Duration {
+func (w *Worker) firstAttemptDelay() time.Duration {
 	return cmpOr(w.ReceiverTimeout, DefaultTimeout) + 2*time.Second
 }
 
-// Work implements river.Worker.
-func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.CallbackArgs]) error {
+// Finish ends the PENDING task t with r and, when it has a callBackUrl,
+// queues its callback in the same transaction and makes the first attempt
+// at once. A task already finished (by an earlier run of its render that
+// died before the queue heard) needs nothing more: nil.
+func (w *Worker) Finish(ctx context.Context, t *task.Task, r store.Result) error {
+	if t.CallbackURL == "" {
+		_, err := w.Store.FinishTask(ctx, t.ID, r)
+		return ignoreNotPending(err)
+	}
+	ids, err := w.Store.FinishTask(ctx, t.ID, r, jobs.Callback(t.ID, 1, time.Now().Add(w.firstAttemptDelay())))
+	if err != nil {
+		return ignoreNotPending(err)
+	}
+	w.dispatch(t.ID, 1, ids[0])
+	return nil
+}
+
+// Redeliver starts a new delivery of the finished task t's callback (same
+// webhook-id), queued durably and attempted at once, and returns its number.
+func (w *Worker) Redeliver(ctx context.Context, t *task.Task) (int, error) {
+	d, id, err := w.Store.Redeliver(ctx, t.ID, func(d int) jobs.Job {
+		return jobs.Callback(t.ID, d, time.Now().Add(w.firstAttemptDelay()))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("redelivering the callback of %s: %w", t.ID, err)
+	}
+	w.dispatch(t.ID, d, id)
+	return d, nil
+}
+
+func ignoreNotPending(err error) error {
+	if errors.Is(err, store.ErrNotPending) {
+		return nil
+	}
+	return err
+}
+
+// Work is the queue's worker for callback jobs: one step of the delivery,
+// then done or snoozed until the next attempt is due.
+func (w *Worker) Work(ctx context.Context, _ jobs.Run, taskID string, delivery int) error {
 	w.init()
-	next, err := w.step(ctx, job.Args)
+	next, err := w.step(ctx, taskID, delivery)
 	switch {
 	case err != nil:
 		return err
 	case next < 0:
 		return nil
 	}
-	return river.JobSnooze(next)
+	return jobs.Snooze(next)
 }
 
-// Dispatch makes the first attempt of a task's delivery now, in the
+// dispatch makes the first attempt of a task's delivery now, in the
 // background (the fast path). When it does not end the delivery, the
 // queued job jobID is made available so it takes over the schedule.
-func (w *Worker) Dispatch(taskID string, delivery int, jobID int64, q store.Queue) {
+func (w *Worker) dispatch(taskID string, delivery int, jobID int64) {
 	w.init()
 	w.inline.Add(1)
 	go func() {
@@ -123,11 +178,14 @@ func (w *Worker) Dispatch(taskID string, delivery int, jobID int64, q store.Queu
 			case <-ctx.Done():
 			}
 		}()
-		next, err := w.step(ctx, jobs.CallbackArgs{TaskID: taskID, Delivery: delivery})
+		next, err := w.step(ctx, taskID, delivery)
 		if err == nil && next < 0 {
 			return // delivered or given up: the job will find it so
 		}
-		if err := q.Retry(context.WithoutCancel(ctx), jobID); err != nil {
+		if w.Queue == nil {
+			return // the job runs when it is due
+		}
+		if err := w.Queue.RetryNow(context.WithoutCancel(ctx), jobID); err != nil {
 			w.Logger.Warn("bringing a callback job forward", "task", taskID, "err", err)
 		}
 	}()
@@ -144,8 +202,8 @@ func (w *Worker) Close() {
 // step decides and, when one is due, makes an attempt of the delivery. It
 // returns how long to wait before the next step, or a negative duration
 // when the delivery is over.
-func (w *Worker) step(ctx context.Context, args jobs.CallbackArgs) (time.Duration, error) {
-	t, err := w.Store.Task(ctx, "", args.TaskID)
+func (w *Worker) step(ctx context.Context, taskID string, delivery int) (time.Duration, error) {
+	t, err := w.Store.Task(ctx, "", taskID)
 	if errors.Is(err, task.ErrNotFound) {
 		return -1, nil
 	} else if err != nil {
@@ -154,11 +212,11 @@ func (w *Worker) step(ctx context.Context, args jobs.CallbackArgs) (time.Duratio
 	if t.CallbackURL == "" || t.Status == task.StatusPending {
 		return -1, nil
 	}
-	attempts, err := w.attempts(ctx, args)
+	attempts, err := w.attempts(ctx, taskID, delivery)
 	if err != nil {
 		return 0, err
 	}
-	if p := w.plan(t, args.Delivery, attempts, time.Now()); p.over || p.wait > 0 {
+	if p := w.plan(t, delivery, attempts, time.Now()); p.over || p.wait > 0 {
 		return p.waitOrOver(), nil
 	}
 	release, ok := w.limit.acquire(destination(t.CallbackURL))
@@ -171,10 +229,10 @@ func (w *Worker) step(ctx context.Context, args jobs.CallbackArgs) (time.Duratio
 		release()
 		return 0, fmt.Errorf("loading key of task %s: %w", t.ID, err)
 	}
-	a := w.attempt(ctx, t, key, args.Delivery, len(attempts)+1)
+	a := w.attempt(ctx, t, key, delivery, len(attempts)+1)
 	release()
 	attempts = append(attempts, a)
-	p := w.plan(t, args.Delivery, attempts, time.Now())
+	p := w.plan(t, delivery, attempts, time.Now())
 	if err := w.settle(ctx, t, p, a); err != nil {
 		return 0, err
 	}
@@ -182,14 +240,14 @@ func (w *Worker) step(ctx context.Context, args jobs.CallbackArgs) (time.Duratio
 }
 
 // attempts returns the attempts of one delivery.
-func (w *Worker) attempts(ctx context.Context, args jobs.CallbackArgs) ([]*task.Attempt, error) {
-	all, err := w.Store.Attempts(ctx, args.TaskID)
+func (w *Worker) attempts(ctx context.Context, taskID string, delivery int) ([]*task.Attempt, error) {
+	all, err := w.Store.Attempts(ctx, taskID)
 	if err != nil {
 		return nil, err
 	}
 	var mine []*task.Attempt
 	for _, a := range all {
-		if a.Delivery == args.Delivery {
+		if a.Delivery == delivery {
 			mine = append(mine, a)
 		}
 	}
@@ -199,32 +257,30 @@ func (w *Worker) attempts(ctx context.Context, args jobs.CallbackArgs) ([]*task.
 // settle records what the last attempt means for the task's status.
 func (w *Worker) settle(ctx context.Context, t *task.Task, p plan, a *task.Attempt) error {
 	log := w.Logger.With("task", t.ID, "attempt", a.Attempt, "status", a.StatusCode)
-	ctx = context.WithoutCancel(ctx)
 	switch {
 	case p.delivered:
 		log.Info("callback delivered", "latency", a.Duration.Round(time.Millisecond))
-		if t.Status != task.StatusCallbackException {
-			return nil
-		}
-		_, err := w.Store.SetStatus(ctx, t.ID, task.StatusCallbackException, task.StatusSuccess)
-		return err
 	case p.over:
 		log.Warn("callback abandoned", "err", a.Error, "reason", p.reason)
-		_, err := w.Store.SetStatus(ctx, t.ID, task.StatusSuccess, task.StatusCallbackException)
+	default:
+		log.Info("callback attempt failed; will retry", "err", a.Error, "in", p.wait.Round(time.Millisecond))
+		return nil
+	}
+	if next := t.Status.AfterCallback(p.delivered); next != t.Status {
+		_, err := w.Store.SetStatus(context.WithoutCancel(ctx), t.ID, t.Status, next)
 		return err
 	}
-	log.Info("callback attempt failed; will retry", "err", a.Error, "in", p.wait.Round(time.Millisecond))
 	return nil
 }
 
-// Body returns the callback body of a finished task (contract §4).
-func Body(t *task.Task, links *link.Signer) ([]byte, error) {
+// body returns the callback body of a finished task (contract §4).
+func body(t *task.Task, links *link.Signer) ([]byte, error) {
 	ev := webhook.Event{Data: webhook.EventData{TaskID: t.ID}}
 	if t.Failed() {
 		ev.Code, ev.Msg = t.ErrorCode, t.ErrorMessage
 	} else {
 		u := links.URL(t.ID, t.ExpiresAt)
-		ev.Code, ev.Msg, ev.Data.VideoURL = 200, "MP4 generated successfully.", &u
+		ev.Code, ev.Msg, ev.Data.VideoURL = webhook.CodeSuccess, "MP4 generated successfully.", &u
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -233,16 +289,6 @@ func Body(t *task.Task, links *link.Signer) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// Secrets returns the secrets that sign now: the current one first, then
-// the previous one during a rotation's overlap.
-func Secrets(k *task.Key, now time.Time) []string {
-	s := []string{k.WebhookSecret}
-	if k.PrevWebhookSecret != "" && now.Before(k.PrevSecretUntil) {
-		s = append(s, k.PrevWebhookSecret)
-	}
-	return s
 }
 
 // attempt makes one POST and logs it.
@@ -261,15 +307,15 @@ func (w *Worker) attempt(ctx context.Context, t *task.Task, k *task.Key, deliver
 }
 
 func (w *Worker) post(ctx context.Context, t *task.Task, k *task.Key, now time.Time, a *task.Attempt) error {
-	body, err := Body(t, w.Links)
+	b, err := body(t, w.Links)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.CallbackURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.CallbackURL, bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
-	if err := webhook.SetHeaders(req.Header, t.WebhookID, t.ID, now, body, Secrets(k, now)...); err != nil {
+	if err := webhook.SetHeaders(req.Header, t.WebhookID, t.ID, now, b, k.Signing(now)...); err != nil {
 		return err
 	}
 	req.Header.Set("User-Agent", "mvgen-webhook")

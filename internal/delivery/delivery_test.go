@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/netguard"
+	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
 	"github.com/mvgen/mvgen/internal/task"
@@ -32,11 +32,16 @@ type fixture struct {
 
 func newFixture(t *testing.T, allowLoopback bool) *fixture {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"), nil)
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	q, err := queue.NewSQLite(db.SQL(), queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.UseJobs(q)
 	secret, _ := webhook.NewSecret()
 	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: secret, CreatedAt: time.Now()}
 	if err := db.CreateKey(context.Background(), k); err != nil {
@@ -46,7 +51,7 @@ func newFixture(t *testing.T, allowLoopback bool) *fixture {
 	if allowLoopback {
 		g.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	}
-	w := &Worker{Store: db, Client: g.Client(2 * time.Second), Links: &link.Signer{Key: link.NewKey(), BaseURL: "http://v"},
+	w := &Worker{Store: db, Queue: q, Client: g.Client(2 * time.Second), Links: &link.Signer{Key: link.NewKey(), BaseURL: "http://v"},
 		Schedule: []time.Duration{time.Second, time.Second}, Logger: slog.New(slog.DiscardHandler)}
 	w.init()
 	return &fixture{t: t, db: db, key: k, w: w}
@@ -71,7 +76,7 @@ func (f *fixture) finished(callbackURL string) string {
 
 func (f *fixture) step(id string) time.Duration {
 	f.t.Helper()
-	next, err := f.w.step(context.Background(), jobs.CallbackArgs{TaskID: id, Delivery: 1})
+	next, err := f.w.step(context.Background(), id, 1)
 	if err != nil {
 		f.t.Fatalf("step: %v", err)
 	}
@@ -303,8 +308,8 @@ func TestDelayJitter(t *testing.T) {
 	t.Parallel()
 	lo, hi := time.Hour, time.Duration(0)
 	for n := 1; n <= 500; n++ {
-		d := Delay(10*time.Second, 0, "task", n)
-		if d != Delay(10*time.Second, 0, "task", n) {
+		d := delay(10*time.Second, 0, "task", n)
+		if d != delay(10*time.Second, 0, "task", n) {
 			t.Fatal("Delay is not deterministic")
 		}
 		lo, hi = min(lo, d), max(hi, d)

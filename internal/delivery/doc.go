@@ -8,15 +8,17 @@
 //
 // The attempt log is the source of truth for the schedule: before each
 // attempt the worker reads the delivery's attempts and either stops (a 2xx,
-// a 410, or the last scheduled attempt spent), waits (River snooze) until the
-// next attempt is due, or sends. A retry's delay is the schedule's entry
+// a 410, or the last scheduled attempt spent), waits (the job snoozes) until
+// the next attempt is due, or sends. A retry's delay is the schedule's entry
 // jittered by ±20% (deterministically per task and attempt, so recomputing it
 // gives the same time), lengthened by a 429/503 Retry-After up to twice the
 // scheduled delay.
 //
-// The fast path: when a render commits, its callback job is queued for a
-// moment later and Dispatch makes the first attempt at once in the rendering
-// process. If that attempt fails, the queued job is brought forward and takes
+// Delivery owns "a task ended, deliver its callback": the render worker calls
+// Finish, which ends the task and queues its callback job (for a moment
+// later) in one transaction, then makes the first attempt at once in the
+// same process (the fast path); the API's redelivery calls Redeliver, which
+// does the same for a new delivery. If that attempt fails, the queued job is brought forward and takes
 // over the schedule; if the process dies first, the job sends the attempt
 // itself. Either way delivery is at-least-once.
 //

@@ -42,15 +42,15 @@ func (w *Worker) plan(t *task.Task, delivery int, attempts []*task.Attempt, now 
 	case n > len(schedule):
 		return plan{over: true, reason: "no attempts left in the schedule"}
 	}
-	due := last.At.Add(Delay(schedule[n-1], last.RetryAfter, t.ID+"/"+strconv.Itoa(delivery), n))
+	due := last.At.Add(delay(schedule[n-1], last.RetryAfter, t.ID+"/"+strconv.Itoa(delivery), n))
 	return plan{wait: max(0, due.Sub(now))}
 }
 
-// Delay is the wait before retry n (1-based: the wait after attempt n)
+// delay is the wait before retry n (1-based: the wait after attempt n)
 // whose scheduled delay is scheduled: jittered ±20% deterministically by
 // seed and n, then lengthened to a receiver's Retry-After, at most to twice
 // the scheduled delay.
-func Delay(scheduled, retryAfter time.Duration, seed string, n int) time.Duration {
+func delay(scheduled, retryAfter time.Duration, seed string, n int) time.Duration {
 	d := time.Duration(float64(scheduled) * (0.8 + 0.4*float64(jitterMillis(seed, n, 1000))/1000))
 	if retryAfter > d {
 		d = min(retryAfter, 2*scheduled)

@@ -1,71 +1,101 @@
-// Package jobs names mvgen's background job kinds and their queues. The
-// workers live with what they do (internal/worker for renders and retention,
-// internal/delivery for callbacks); this package is the neutral vocabulary the
-// API and the stores insert with.
+// Package jobs is the vocabulary of mvgen's background work, free of any
+// queue technology: which jobs exist (a render, a callback delivery), what a
+// store inserts in the transaction that makes one due, and how a run of a job
+// ends (done, retry later, give up). The workers (internal/worker,
+// internal/delivery) and the store drivers speak it; internal/queue alone
+// maps it onto River.
 package jobs
 
-import "github.com/riverqueue/river"
-
-// Queue names.
-const (
-	QueueRender   = "render"
-	QueueCallback = "callback"
-	QueueMaintain = river.QueueDefault
+import (
+	"errors"
+	"fmt"
+	"time"
 )
 
-// RenderArgs asks for task TaskID to be rendered.
-type RenderArgs struct {
-	TaskID string `json:"taskId"`
-}
+// Kind names a job kind.
+type Kind string
 
-// Kind implements river.JobArgs.
-func (RenderArgs) Kind() string { return "render" }
-
-// InsertOpts implements river.JobArgsWithInsertOpts.
-func (RenderArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueRender, MaxAttempts: RenderMaxAttempts}
-}
+// Job kinds.
+const (
+	KindRender   Kind = "render"
+	KindCallback Kind = "callback"
+)
 
 // RenderMaxAttempts bounds retries of renders that fail for internal reasons
 // (a crash, a full disk); unusable sources fail at once.
 const RenderMaxAttempts = 3
 
-// CallbackArgs asks for task TaskID's completion callback to be delivered.
-type CallbackArgs struct {
-	TaskID string `json:"taskId"`
-	// Delivery numbers the delivery: 1 when the task finished, 2, 3, ...
-	// for redeliveries requested through the API. Attempts count per delivery.
-	Delivery int `json:"delivery"`
+// CallbackMaxAttempts is only a backstop: the delivery worker's schedule
+// decides when a callback is given up (it cancels the job after its last
+// attempt).
+const CallbackMaxAttempts = 100
+
+// Job is a job to queue.
+type Job struct {
+	Kind   Kind
+	TaskID string
+	// Delivery numbers a callback delivery: 1 when the task finished, 2, 3,
+	// ... for redeliveries requested through the API. Attempts count per
+	// delivery.
+	Delivery int
+	// RunAt is the earliest time the job runs; zero means now.
+	RunAt time.Time
 }
 
-// Kind implements river.JobArgs.
-func (CallbackArgs) Kind() string { return "callback" }
+// Render is the job that renders task taskID.
+func Render(taskID string) Job { return Job{Kind: KindRender, TaskID: taskID} }
 
-// InsertOpts implements river.JobArgsWithInsertOpts. The delivery worker's
-// schedule decides when to give up (it cancels the job after its last
-// attempt), so River's own attempt limit is only a backstop above it.
-func (CallbackArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueCallback, MaxAttempts: 100}
+// Callback is the job that delivers the task's callback (delivery number
+// delivery), not before runAt.
+func Callback(taskID string, delivery int, runAt time.Time) Job {
+	return Job{Kind: KindCallback, TaskID: taskID, Delivery: delivery, RunAt: runAt}
 }
 
-// PurgeArgs asks for expired videos to be deleted (a periodic job).
-type PurgeArgs struct{}
-
-// Kind implements river.JobArgs.
-func (PurgeArgs) Kind() string { return "purge" }
-
-// InsertOpts implements river.JobArgsWithInsertOpts.
-func (PurgeArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintain}
+// Run describes one run of a job, for the worker doing it.
+type Run struct {
+	ID          int64
+	Attempt     int // 1 on the first run
+	MaxAttempts int
 }
 
-// RescueArgs asks for jobs of dead nodes to be made available (periodic).
-type RescueArgs struct{}
+// Last reports whether this run is the job's last attempt.
+func (r Run) Last() bool { return r.Attempt >= r.MaxAttempts }
 
-// Kind implements river.JobArgs.
-func (RescueArgs) Kind() string { return "rescue" }
+// SnoozeError asks for the job to run again after Delay without spending an
+// attempt. Return it with Snooze.
+type SnoozeError struct{ Delay time.Duration }
 
-// InsertOpts implements river.JobArgsWithInsertOpts.
-func (RescueArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintain, MaxAttempts: 1}
+func (e *SnoozeError) Error() string { return fmt.Sprintf("jobs: run again in %v", e.Delay) }
+
+// Snooze returns an error that makes the queue run the job again after d,
+// not counted as an attempt.
+func Snooze(d time.Duration) error { return &SnoozeError{Delay: d} }
+
+// CancelError ends the job for good without retrying. Return it with Cancel.
+type CancelError struct{ Err error }
+
+func (e *CancelError) Error() string { return "jobs: cancelled: " + e.Err.Error() }
+func (e *CancelError) Unwrap() error { return e.Err }
+
+// Cancel returns an error that ends the job without further attempts.
+func Cancel(err error) error { return &CancelError{Err: err} }
+
+// IsSnooze reports whether err asks for a snooze, and for how long.
+func IsSnooze(err error) (time.Duration, bool) {
+	var s *SnoozeError
+	if errors.As(err, &s) {
+		return s.Delay, true
+	}
+	return 0, false
+}
+
+// Queued is a job as the queue holds it, for tests and diagnostics.
+type Queued struct {
+	ID int64
+	Job
+	// State is the queue's word for where the job is: available,
+	// scheduled, running, retryable, completed, cancelled or discarded.
+	State       string
+	Attempt     int
+	MaxAttempts int
 }

@@ -1,30 +1,18 @@
 package render
 
-import "fmt"
+import "github.com/mvgen/mvgen/internal/task"
 
-// Aspect is the shape of a video: "16:9" (1280×720), "1:1" (1080×1080) or
-// "9:16" (720×1280). Each has its own layout, not a crop of another.
-type Aspect string
+// Aspect is the shape of a video (the domain's task.Aspect, which parses
+// it): "16:9" (1280×720), "1:1" (1080×1080) or "9:16" (720×1280). Each has
+// its own layout, not a crop of another.
+type Aspect task.Aspect
 
 // The supported aspects.
 const (
-	Landscape Aspect = "16:9" // 1280×720, the default
-	Square    Aspect = "1:1"  // 1080×1080
-	Portrait  Aspect = "9:16" // 720×1280
+	Landscape = Aspect(task.Landscape) // 1280×720, the default
+	Square    = Aspect(task.Square)    // 1080×1080
+	Portrait  = Aspect(task.Portrait)  // 720×1280
 )
-
-// ParseAspect returns the Aspect named by s: "16:9", "1:1" or "9:16", and ""
-// for the default, "16:9". Anything else is an error naming the allowed
-// values.
-func ParseAspect(s string) (Aspect, error) {
-	switch a := Aspect(s); a {
-	case "":
-		return Landscape, nil
-	case Landscape, Square, Portrait:
-		return a, nil
-	}
-	return "", fmt.Errorf("aspect %q is not one of %q, %q or %q", s, Landscape, Square, Portrait)
-}
 
 // Size returns the width and height of a video of aspect a, in pixels; an
 // unknown aspect has the default's.

@@ -7,6 +7,7 @@ import (
 	"log"
 
 	"github.com/mvgen/mvgen/internal/render"
+	"github.com/mvgen/mvgen/internal/task"
 )
 
 // The zero Renderer finds ffmpeg, ffprobe and a font by itself. An
@@ -37,14 +38,16 @@ func ExampleRenderer_Render() {
 	}
 }
 
-// An API validates the aspect field before it queues a render.
-func ExampleParseAspect() {
+// The domain parses the aspect field before a render is queued; each
+// aspect has its own size.
+func ExampleAspect_Size() {
 	for _, s := range []string{"", "1:1", "4:3"} {
-		a, err := render.ParseAspect(s)
+		parsed, err := task.ParseAspect(s)
 		if err != nil {
 			fmt.Println(err)
 			continue
 		}
+		a := render.Aspect(parsed)
 		w, h := a.Size()
 		fmt.Printf("%q: %s, %d×%d\n", s, a, w, h)
 	}

@@ -12,15 +12,17 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/mvgen/mvgen/internal/task"
 )
 
 // DefaultMaxDuration is the longest source a Renderer accepts when its
 // MaxDuration is zero.
-const DefaultMaxDuration = 15 * time.Minute
+const DefaultMaxDuration = task.DefaultMaxAudioDuration
 
 // DefaultMaxBytes is the largest source file a Renderer accepts when its
 // MaxBytes is zero: 200 MiB.
-const DefaultMaxBytes = 200 << 20
+const DefaultMaxBytes = task.DefaultMaxSourceBytes
 
 // fontCandidates are tried in order when Renderer.FontFile is empty. The Noto
 // CJK fonts come first because they also cover Latin, Greek, Cyrillic and
@@ -88,7 +90,7 @@ type Input struct {
 	// Empty strings are not drawn.
 	Title, Author, Domain string
 	// Aspect is the video's shape: "16:9" (1280×720, also for ""), "1:1"
-	// (1080×1080) or "9:16" (720×1280); see ParseAspect. Another value is
+	// (1080×1080) or "9:16" (720×1280); see task.ParseAspect. Another value is
 	// an *InputError.
 	Aspect string
 	// Out is the path of the MP4 to write. The video is written to a
@@ -198,7 +200,8 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if in.Audio == "" || in.Out == "" {
 		return Info{}, errors.New("render: Input.Audio and Input.Out are required")
 	}
-	aspect, err := ParseAspect(in.Aspect)
+	parsed, err := task.ParseAspect(in.Aspect)
+	aspect := Aspect(parsed)
 	if err != nil {
 		return Info{}, &InputError{Msg: err.Error()}
 	}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mvgen/mvgen/internal/task"
 )
 
 func TestCleanLine(t *testing.T) {
@@ -164,7 +166,8 @@ func TestParseAspect(t *testing.T) {
 		{"16x9", "", 0, 0, false},
 	}
 	for _, tt := range tests {
-		got, err := ParseAspect(tt.in)
+		parsed, err := task.ParseAspect(tt.in)
+		got := Aspect(parsed)
 		if (err == nil) != tt.wantOK || got != tt.want {
 			t.Errorf("ParseAspect(%q) = %q, %v, want %q (ok %v)", tt.in, got, err, tt.want, tt.wantOK)
 			continue

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/server"
 	"github.com/mvgen/mvgen/internal/store"
@@ -139,8 +137,7 @@ func queueFinished(b *testing.B, s store.Store, keyID, url string, n int) {
 		}
 		now := time.Now()
 		_, err := s.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, VideoKey: "videos/r.mp4",
-			CompletedAt: now, ExpiresAt: now.Add(time.Hour)},
-			river.InsertManyParams{Args: jobs.CallbackArgs{TaskID: tk.ID, Delivery: 1}})
+			CompletedAt: now, ExpiresAt: now.Add(time.Hour)}, jobs.Callback(tk.ID, 1, time.Time{}))
 		if err != nil {
 			b.Fatalf("task %d: %v", i, err)
 		}

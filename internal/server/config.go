@@ -10,7 +10,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/link"
-	"github.com/mvgen/mvgen/internal/render"
+	"github.com/mvgen/mvgen/internal/task"
 )
 
 // Config is everything `mvgen serve` can be told. The zero value is a
@@ -71,40 +71,67 @@ type Config struct {
 	// LinkKey signs video links; nil means a key kept in the database,
 	// created on first start and shared by every node.
 	LinkKey []byte
-	// FFmpeg and FFprobe are the binaries; "" looks them up in PATH.
+	// FFmpeg and FFprobe are the binaries; "" looks them up in PATH. A
+	// node that renders refuses to start without them.
 	FFmpeg, FFprobe string
 	// Logger receives the service's logs; nil means discard.
 	Logger *slog.Logger
 }
 
+// DefaultConfig is the configuration the zero value stands for: every
+// default in one place (mvgen serve's flags show these).
+func DefaultConfig() Config {
+	return Config{
+		DataDir:                "./mvgen-data",
+		Addr:                   "127.0.0.1:8080",
+		RenderWorkers:          1,
+		RenderTimeout:          30 * time.Minute,
+		MaxAudioDuration:       task.DefaultMaxAudioDuration,
+		MaxSourceBytes:         task.DefaultMaxSourceBytes,
+		CallbackSchedule:       delivery.DefaultSchedule,
+		CallbackTimeout:        delivery.DefaultTimeout,
+		CallbackPerDestination: delivery.DefaultPerDestination,
+		LinkValidity:           link.Validity,
+		Retention:              link.Retention,
+		PurgeInterval:          time.Hour,
+		ShutdownGrace:          60 * time.Second,
+	}
+}
+
 // withDefaults returns a copy with every zero field set to its default.
 func (c Config) withDefaults() Config {
-	set := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
+	d := DefaultConfig()
+	or := func(v *string, def string) {
+		if *v == "" {
+			*v = def
 		}
 	}
-	if c.DataDir == "" {
-		c.DataDir = "./mvgen-data"
+	dur := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
 	}
-	if c.Addr == "" {
-		c.Addr = "127.0.0.1:8080"
+	num := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
 	}
-	if c.RenderWorkers == 0 {
-		c.RenderWorkers = 1
-	}
-	set(&c.RenderTimeout, 30*time.Minute)
-	set(&c.MaxAudioDuration, render.DefaultMaxDuration)
-	set(&c.CallbackTimeout, delivery.DefaultTimeout)
-	set(&c.LinkValidity, link.Validity)
-	set(&c.Retention, link.Retention)
-	set(&c.PurgeInterval, time.Hour)
-	set(&c.ShutdownGrace, 60*time.Second)
+	or(&c.DataDir, d.DataDir)
+	or(&c.Addr, d.Addr)
+	num(&c.RenderWorkers, d.RenderWorkers)
+	num(&c.CallbackPerDestination, d.CallbackPerDestination)
+	dur(&c.RenderTimeout, d.RenderTimeout)
+	dur(&c.MaxAudioDuration, d.MaxAudioDuration)
+	dur(&c.CallbackTimeout, d.CallbackTimeout)
+	dur(&c.LinkValidity, d.LinkValidity)
+	dur(&c.Retention, d.Retention)
+	dur(&c.PurgeInterval, d.PurgeInterval)
+	dur(&c.ShutdownGrace, d.ShutdownGrace)
 	if c.MaxSourceBytes == 0 {
-		c.MaxSourceBytes = 200 << 20
+		c.MaxSourceBytes = d.MaxSourceBytes
 	}
 	if c.CallbackSchedule == nil {
-		c.CallbackSchedule = delivery.DefaultSchedule
+		c.CallbackSchedule = d.CallbackSchedule
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -121,8 +148,39 @@ func (c Config) postgres() bool {
 func (c Config) Validate() error {
 	c = c.withDefaults()
 	var errs []error
-	if c.RenderWorkers < 0 {
-		errs = append(errs, fmt.Errorf("render workers must be positive, got %d", c.RenderWorkers))
+	for _, n := range []struct {
+		flag string
+		v    int64
+	}{
+		{"--render-workers", int64(c.RenderWorkers)},
+		{"--max-source-bytes", c.MaxSourceBytes},
+		{"--callback-per-destination", int64(c.CallbackPerDestination)},
+	} {
+		if n.v < 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %d", n.flag, n.v))
+		}
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{
+		{"--render-timeout", c.RenderTimeout},
+		{"--max-audio-duration", c.MaxAudioDuration},
+		{"--callback-timeout", c.CallbackTimeout},
+		{"--shutdown-grace", c.ShutdownGrace},
+		{"--retention", c.Retention},
+		{"link validity", c.LinkValidity},
+		{"purge interval", c.PurgeInterval},
+	} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %v", d.flag, d.v))
+		}
+	}
+	for _, d := range c.CallbackSchedule {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("--callback-schedule: every delay must be positive, got %v", d))
+			break
+		}
 	}
 	if c.Retention < c.LinkValidity {
 		errs = append(errs, fmt.Errorf("retention (%v) must be at least the link validity (%v)", c.Retention, c.LinkValidity))

@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/api"
 	"github.com/mvgen/mvgen/internal/server"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
@@ -87,9 +86,7 @@ func newClient(t testing.TB, s store.Store, base string) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := "mvk_" + task.NewID()
-	k := &task.Key{ID: "key_" + task.NewID()[:12], Name: t.Name(), TokenHash: api.HashToken(token),
-		WebhookSecret: secret, CreatedAt: time.Now()}
+	k, token := task.NewKey(t.Name(), secret, time.Now())
 	if err := s.CreateKey(context.Background(), k); err != nil {
 		t.Fatal(err)
 	}

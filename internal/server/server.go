@@ -1,14 +1,13 @@
-// Package server wires mvgen together: the store, the job queue with its
-// render, callback and purge workers, the blob store, link signing and the
-// HTTP API. cmd/mvgen reads flags into a Config; tests start the same Server
-// on 127.0.0.1:0 in a temporary directory.
+// Package server wires mvgen together: the data directory, the store and its
+// job queue, the blob store, link signing, the render, callback and purge
+// workers, and the HTTP API. cmd/mvgen reads flags into a Config; tests
+// start the same Server on 127.0.0.1:0 in a temporary directory.
 package server
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -17,43 +16,48 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/mvgen/mvgen/internal/api"
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/blob/s3"
 	"github.com/mvgen/mvgen/internal/delivery"
-	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/netguard"
+	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/render"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/postgres"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/internal/worker"
 )
-
-// RenderVersion changes whenever the renderer's output changes, so identical
-// requests do not share files across renderer versions.
-const RenderVersion = "1"
 
 // Server is a running mvgen service.
 type Server struct {
 	cfg       Config
+	lock      *os.File
+	listener  net.Listener
+	url       string
 	store     store.Store
+	queue     jobQueue
+	callbacks *delivery.Worker
 	api       *api.Handler
 	http      *http.Server
-	listener  net.Listener
-	lock      *os.File
-	url       string
-	node      string // this process's River client id
-	callbacks *delivery.Worker
 }
 
-// Open prepares the service: it takes the data directory's lock, opens and
-// migrates the database, requeues work a dead process left running, and
-// binds the listener. Run starts serving.
+// jobQueue is what the server does with internal/queue's Queue, whatever
+// the database's transaction type.
+type jobQueue interface {
+	Handle(w queue.Workers)
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+	RequeueRunning(ctx context.Context) (int, error)
+	RetryNow(ctx context.Context, id int64) error
+}
+
+// Open prepares the service: it takes the data directory, binds the
+// listener, checks the renderer's tools, opens and migrates the database
+// and its queue, requeues work a dead process left running and wires the
+// workers and the API. Run starts serving.
 func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -65,86 +69,117 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 			s.Close()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("creating data directory: %w", err)
-	}
-	if !cfg.postgres() {
-		// The embedded database is this process's alone.
-		if s.lock, err = lockDir(cfg.DataDir); err != nil {
-			return nil, err
-		}
-	}
-	s.listener, err = net.Listen("tcp", cfg.Addr)
+	tempDir, err := s.takeDataDir()
 	if err != nil {
-		return nil, fmt.Errorf("listening on %s: %w (is another mvgen running? choose another with --addr)", cfg.Addr, err)
+		return nil, err
 	}
-	s.url = cfg.PublicURL
-	if s.url == "" {
-		s.url = "http://" + s.listener.Addr().String()
+	if err := s.listen(); err != nil {
+		return nil, err
+	}
+	renderer := &render.Renderer{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, MaxDuration: cfg.MaxAudioDuration,
+		MaxBytes: cfg.MaxSourceBytes, TempDir: tempDir, Logger: cfg.Logger}
+	if !cfg.APIOnly {
+		if err := renderer.Validate(); err != nil {
+			return nil, fmt.Errorf("this node renders videos but %w; install ffmpeg (make deps does) or run this node with --api-only", err)
+		}
 	}
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	// Renders work next to the files so the finished video is renamed, not
-	// copied, into place; leftovers of a killed process are removed here.
-	tempDir := filepath.Join(cfg.DataDir, "tmp")
-	if err := os.RemoveAll(tempDir); err != nil {
-		return nil, fmt.Errorf("cleaning %s: %w", tempDir, err)
-	}
-	if err := os.MkdirAll(tempDir, 0o750); err != nil {
+	if s.store, s.queue, err = openStorage(ctx, cfg); err != nil {
 		return nil, err
 	}
-	guard := &netguard.Guard{Allow: cfg.CallbackAllowNets}
-	s.node = nodeID()
-	workers := river.NewWorkers()
-	riverCfg := s.riverConfig(workers)
-	if s.store, err = OpenStore(ctx, cfg, riverCfg); err != nil {
+	links, err := s.links(ctx)
+	if err != nil {
 		return nil, err
 	}
-	linkKey := cfg.LinkKey
-	if linkKey == nil {
-		// Kept in the database, so every node sharing it signs alike.
-		if linkKey, err = s.store.Secret(ctx, "link-key", link.NewKey); err != nil {
-			return nil, err
-		}
-	}
-	links := &link.Signer{Key: linkKey, BaseURL: s.url}
-	s.callbacks = &delivery.Worker{Store: s.store, Client: guard.Client(cfg.CallbackTimeout),
-		Links: links, Schedule: cfg.CallbackSchedule, ReceiverTimeout: cfg.CallbackTimeout,
-		PerDestination: cfg.CallbackPerDestination, Logger: cfg.Logger}
-	river.AddWorker(workers, s.callbacks)
-	river.AddWorker(workers, &worker.Render{
-		Store: s.store, Blobs: blobs,
-		Renderer: &render.Renderer{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe,
-			MaxDuration: cfg.MaxAudioDuration, MaxBytes: cfg.MaxSourceBytes, TempDir: tempDir, Logger: cfg.Logger},
-		Fetch:          guard.Client(5 * time.Minute),
-		MaxSourceBytes: cfg.MaxSourceBytes,
-		TempDir:        tempDir,
-		JobTimeout:     cfg.RenderTimeout,
-		LinkValidity:   cfg.LinkValidity,
-		Callbacks:      s.callbacks,
-		Logger:         cfg.Logger,
-	})
-	river.AddWorker(workers, &worker.Rescue{Store: s.store, Logger: cfg.Logger})
-	river.AddWorker(workers, &worker.Purge{Store: s.store, Blobs: blobs,
-		Retention: cfg.Retention, LinkValidity: cfg.LinkValidity, Logger: cfg.Logger})
-
+	s.wire(blobs, renderer, links, tempDir)
 	if !cfg.APIOnly {
-		if n, err := s.store.Queue().RequeueRunning(ctx); err != nil {
-			return nil, err
+		if n, err := s.queue.RequeueRunning(ctx); err != nil {
+			return nil, fmt.Errorf("requeueing interrupted work: %w", err)
 		} else if n > 0 {
 			cfg.Logger.Info("requeued work interrupted by the last shutdown", "jobs", n)
 		}
 	}
-	s.api = (&api.Handler{Store: s.store, Blobs: blobs, Links: links, Guard: guard, Logger: cfg.Logger,
-		MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes, RenderVersion: RenderVersion}).Routes()
+	return s, nil
+}
+
+// takeDataDir creates the data directory, locks it when the embedded
+// database lives there, and empties the render scratch directory (a killed
+// process leaves renders behind), returning that directory.
+func (s *Server) takeDataDir() (string, error) {
+	if err := os.MkdirAll(s.cfg.DataDir, 0o750); err != nil {
+		return "", fmt.Errorf("creating data directory: %w", err)
+	}
+	if !s.cfg.postgres() {
+		// The embedded database is this process's alone.
+		lock, err := lockDir(s.cfg.DataDir)
+		if err != nil {
+			return "", err
+		}
+		s.lock = lock
+	}
+	// Renders work next to the files so the finished video is renamed, not
+	// copied, into place.
+	tempDir := filepath.Join(s.cfg.DataDir, "tmp")
+	if err := os.RemoveAll(tempDir); err != nil {
+		return "", fmt.Errorf("cleaning %s: %w", tempDir, err)
+	}
+	if err := os.MkdirAll(tempDir, 0o750); err != nil {
+		return "", err
+	}
+	return tempDir, nil
+}
+
+func (s *Server) listen() error {
+	l, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w (is another mvgen running? choose another with --addr)", s.cfg.Addr, err)
+	}
+	s.listener = l
+	s.url = s.cfg.PublicURL
+	if s.url == "" {
+		s.url = "http://" + l.Addr().String()
+	}
+	return nil
+}
+
+// links returns the signer of video links; its key is kept in the database,
+// so every node sharing it signs alike.
+func (s *Server) links(ctx context.Context) (*link.Signer, error) {
+	key := s.cfg.LinkKey
+	if key == nil {
+		var err error
+		if key, err = s.store.Secret(ctx, "link-key", link.NewKey); err != nil {
+			return nil, fmt.Errorf("loading the link key: %w", err)
+		}
+	}
+	return &link.Signer{Key: key, BaseURL: s.url}, nil
+}
+
+// wire builds the workers, registers them with the queue and builds the API.
+func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.Signer, tempDir string) {
+	cfg := s.cfg
+	guard := &netguard.Guard{Allow: cfg.CallbackAllowNets}
+	s.callbacks = &delivery.Worker{Store: s.store, Queue: s.queue, Client: guard.Client(cfg.CallbackTimeout),
+		Links: links, Schedule: cfg.CallbackSchedule, ReceiverTimeout: cfg.CallbackTimeout,
+		PerDestination: cfg.CallbackPerDestination, Logger: cfg.Logger}
+	renders := &worker.Render{Store: s.store, Blobs: blobs, Renderer: renderer,
+		Fetch: guard.Client(5 * time.Minute), MaxSourceBytes: cfg.MaxSourceBytes, TempDir: tempDir,
+		LinkValidity: cfg.LinkValidity, Finisher: s.callbacks, Logger: cfg.Logger}
+	purge := &worker.Purge{Store: s.store, Blobs: blobs, Retention: cfg.Retention,
+		LinkValidity: cfg.LinkValidity, Logger: cfg.Logger}
+	if !cfg.APIOnly {
+		s.queue.Handle(queue.Workers{Render: renders.Work, Callback: s.callbacks.Work, Purge: purge.Work})
+	}
+	s.api = &api.Handler{Store: s.store, Blobs: blobs, Links: links, Callbacks: s.callbacks, Guard: guard,
+		Logger: cfg.Logger, MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes}
 	s.http = &http.Server{
 		Handler:           s.api,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	return s, nil
 }
 
 // URL is the base URL the service is reachable at.
@@ -153,20 +188,16 @@ func (s *Server) URL() string { return s.url }
 // Store is the service's store (for commands and tests).
 func (s *Server) Store() store.Store { return s.store }
 
+// DataDir is the service's data directory.
+func (s *Server) DataDir() string { return s.cfg.DataDir }
+
 // Run serves until ctx is done, then shuts down gracefully: new tasks are
 // refused with 455, running renders get ShutdownGrace to finish and are
 // otherwise interrupted and left queued, so they complete after a restart.
 func (s *Server) Run(ctx context.Context) error {
-	if err := s.store.Queue().Heartbeat(ctx, s.node, time.Now()); err != nil {
-		return fmt.Errorf("recording heartbeat: %w", err)
-	}
-	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
-	beatDone := make(chan struct{})
-	go func() { defer close(beatDone); worker.Heartbeat(beatCtx, s.store, s.node, s.cfg.Logger) }()
-	defer func() { stopBeat(); <-beatDone }()
 	if !s.cfg.APIOnly {
-		if err := s.store.Queue().Start(ctx); err != nil {
-			return fmt.Errorf("starting workers: %w", err)
+		if err := s.queue.Start(ctx); err != nil {
+			return err
 		}
 	}
 	serveErr := make(chan error, 1)
@@ -175,19 +206,13 @@ func (s *Server) Run(ctx context.Context) error {
 
 	select {
 	case err := <-serveErr:
-		if !s.cfg.APIOnly {
-			s.stopQueue()
-		}
-		s.callbacks.Close()
+		s.stopWork()
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
 	s.cfg.Logger.Info("shutting down: finishing running renders", "grace", s.cfg.ShutdownGrace)
 	s.api.Drain()
-	if !s.cfg.APIOnly {
-		s.stopQueue()
-	}
-	s.callbacks.Close()
+	s.stopWork()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.http.Shutdown(shutdownCtx); err != nil {
@@ -197,16 +222,21 @@ func (s *Server) Run(ctx context.Context) error {
 	return nil
 }
 
-// stopQueue lets running jobs finish within the grace period, then cancels
-// them; cancelled renders snooze and stay queued.
-func (s *Server) stopQueue() {
+// stopWork lets running jobs finish within the grace period, then cancels
+// them (cancelled renders snooze and stay queued), and ends the callbacks'
+// fast path.
+func (s *Server) stopWork() {
+	defer s.callbacks.Close()
+	if s.cfg.APIOnly {
+		return
+	}
 	graceCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
 	defer cancel()
-	if err := s.store.Queue().Stop(graceCtx); err != nil {
+	if err := s.queue.Stop(graceCtx); err != nil {
 		s.cfg.Logger.Warn("grace period over; interrupting running renders (they stay queued)")
 		cancelCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := s.store.Queue().StopAndCancel(cancelCtx); err != nil {
+		if err := s.queue.StopAndCancel(cancelCtx); err != nil {
 			s.cfg.Logger.Error("stopping workers", "err", err)
 		}
 	}
@@ -227,47 +257,63 @@ func (s *Server) Close() error {
 	return errors.Join(errs...)
 }
 
-// OpenStore opens the configured database. riverCfg nil gives an
-// insert-only queue, for commands that only write (keys).
-func OpenStore(ctx context.Context, cfg Config, riverCfg *river.Config) (store.Store, error) {
+// OpenStore opens and migrates the configured database without a job queue,
+// for commands that manage keys or only migrate.
+func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
 	cfg = cfg.withDefaults()
 	if cfg.postgres() {
-		return postgres.Open(ctx, cfg.DB, riverCfg)
+		return postgres.Open(ctx, cfg.DB)
 	}
-	path := strings.TrimPrefix(cfg.DB, "sqlite:")
-	if path == "" {
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-			return nil, fmt.Errorf("creating data directory: %w", err)
-		}
-		path = filepath.Join(cfg.DataDir, "mvgen.db")
+	path, err := sqlitePath(cfg)
+	if err != nil {
+		return nil, err
 	}
-	return sqlite.Open(ctx, path, riverCfg)
+	return sqlite.Open(ctx, path)
 }
 
-func (s *Server) riverConfig(workers *river.Workers) *river.Config {
-	cfg := s.cfg
-	return &river.Config{
-		ID:      s.node,
-		Logger:  slog.New(quieter{cfg.Logger.Handler(), slog.LevelWarn}),
-		Workers: workers,
-		Queues: map[string]river.QueueConfig{
-			jobs.QueueRender:   {MaxWorkers: cfg.RenderWorkers, FetchPollInterval: 200 * time.Millisecond},
-			jobs.QueueCallback: {MaxWorkers: 50, FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 10 * time.Millisecond},
-			jobs.QueueMaintain: {MaxWorkers: 2},
-		},
-		// River's defaults (1 minute, rescue after 1 hour) are for short jobs:
-		// a render may run RenderTimeout, and is only rescued after that.
-		JobTimeout:           cfg.RenderTimeout,
-		RescueStuckJobsAfter: cfg.RenderTimeout + 5*time.Minute,
-		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(cfg.PurgeInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return jobs.PurgeArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(worker.HeartbeatInterval*2),
-				func() (river.JobArgs, *river.InsertOpts) { return jobs.RescueArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true}),
-		},
+// openStorage opens the configured database and its job queue, and points
+// the store's transactions at the queue.
+func openStorage(ctx context.Context, cfg Config) (store.Store, jobQueue, error) {
+	qcfg := queue.Config{RenderWorkers: cfg.RenderWorkers, RenderTimeout: cfg.RenderTimeout,
+		CallbackTimeout: delivery.JobTimeout(cfg.CallbackTimeout), PurgeInterval: cfg.PurgeInterval, Logger: cfg.Logger}
+	if cfg.postgres() {
+		db, err := postgres.Open(ctx, cfg.DB)
+		if err != nil {
+			return nil, nil, err
+		}
+		q, err := queue.NewPostgres(db.Pool(), db.Schema(), qcfg)
+		if err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		db.UseJobs(q)
+		return db, q, nil
 	}
+	path, err := sqlitePath(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := queue.NewSQLite(db.SQL(), qcfg)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	db.UseJobs(q)
+	return db, q, nil
+}
+
+func sqlitePath(cfg Config) (string, error) {
+	if path := strings.TrimPrefix(cfg.DB, "sqlite:"); path != "" {
+		return path, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return "", fmt.Errorf("creating data directory: %w", err)
+	}
+	return filepath.Join(cfg.DataDir, "mvgen.db"), nil
 }
 
 // openBlobs opens the configured file storage: S3-compatible object
@@ -296,12 +342,3 @@ func lockDir(dir string) (*os.File, error) {
 	}
 	return f, nil
 }
-
-// nodeID names this process in the job queue: host, pid and a random part.
-func nodeID() string {
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), task.NewID()[:8])
-}
-
-// DataDir is the service's data directory.
-func (s *Server) DataDir() string { return s.cfg.DataDir }

@@ -1,8 +1,13 @@
 // Package store defines the storage contract of mvgen: API keys, the track
-// catalogue, video tasks, rendered videos and the callback attempt log, plus
-// the job queue that commits together with them. Each database is its own
-// driver package (store/sqlite, later store/postgres); store/storetest is the
-// one suite every driver passes.
+// catalogue, video tasks, rendered videos and the callback attempt log. The
+// jobs that a change makes due (a task's render, a finished task's callback)
+// are queued in the same transaction, through the queue the driver is given
+// (internal/queue); the contract speaks internal/jobs, never the queue's
+// technology. Each database is its own driver package (store/sqlite,
+// store/postgres); store/storetest is the one suite every driver passes.
+//
+// Store is the drivers' whole contract. Callers do not take it: each
+// defines the small interface it uses, beside its code.
 package store
 
 import (
@@ -10,8 +15,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/riverqueue/river"
-
+	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
@@ -43,25 +47,26 @@ type Store interface {
 	// Tracks lists a music task's tracks in musicIndex order.
 	Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Track, error)
 
-	// CreateTask stores t and inserts jobs in one transaction. When t has an
-	// IdempotencyKey already used by the same key within IdempotencyWindow,
-	// nothing is inserted: it returns the original task if the RequestHash
-	// matches and ErrIdempotencyConflict if not. Otherwise it returns t.
-	CreateTask(ctx context.Context, t *task.Task, jobs ...river.JobArgs) (*task.Task, error)
+	// CreateTask stores t and queues its render job in one transaction. When
+	// t has an IdempotencyKey already used by the same key within
+	// IdempotencyWindow, nothing is inserted: it returns the original task if
+	// the RequestHash matches and ErrIdempotencyConflict if not. Otherwise it
+	// returns t.
+	CreateTask(ctx context.Context, t *task.Task) (*task.Task, error)
 	// Task returns a task; keyID "" matches any key (for workers).
 	Task(ctx context.Context, keyID, id string) (*task.Task, error)
 	SetProgress(ctx context.Context, id string, progress int) error
-	// FinishTask moves a PENDING task to its end state and inserts jobs (its
-	// callback) in one transaction, returning their ids; a successful result
-	// also records the video under the task's RenderKey. ErrNotPending if the
-	// task was already done.
-	FinishTask(ctx context.Context, id string, r Result, jobs ...river.InsertManyParams) ([]int64, error)
+	// FinishTask moves a PENDING task to its end state and queues follow
+	// (its callback) in one transaction, returning the jobs' ids; a
+	// successful result also records the video under the task's RenderKey.
+	// ErrNotPending if the task was already done.
+	FinishTask(ctx context.Context, id string, r Result, follow ...jobs.Job) ([]int64, error)
 	// SetStatus moves a task from one status to another and reports whether
 	// it was in status from.
 	SetStatus(ctx context.Context, id string, from, to task.Status) (ok bool, err error)
 	// Redeliver numbers a new delivery of the task's callback (2, 3, ...) and
-	// inserts the job that job(delivery) returns, in one transaction.
-	Redeliver(ctx context.Context, id string, job func(delivery int) river.InsertManyParams) (delivery int, err error)
+	// queues the job that job(delivery) returns, in one transaction.
+	Redeliver(ctx context.Context, id string, job func(delivery int) jobs.Job) (delivery int, jobID int64, err error)
 
 	// Video returns the rendered video recorded under renderKey.
 	Video(ctx context.Context, renderKey string) (*Video, error)
@@ -78,8 +83,6 @@ type Store interface {
 	// that signs video links).
 	Secret(ctx context.Context, name string, init func() []byte) ([]byte, error)
 
-	// Queue is the job queue that shares the database.
-	Queue() Queue
 	Close() error
 }
 
@@ -108,30 +111,4 @@ type Video struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time // the latest link expiry of the tasks sharing it
 	Purged    bool
-}
-
-// Queue is River's client with the driver's transaction type hidden.
-type Queue interface {
-	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
-	// Retry makes a job available now (River's JobRetry): a scheduled or
-	// retryable one is brought forward, a finished one runs again; a running
-	// job is left alone.
-	Retry(ctx context.Context, jobID int64) error
-	Start(ctx context.Context) error
-	// Stop stops fetching and waits for running jobs until ctx is done.
-	Stop(ctx context.Context) error
-	// StopAndCancel cancels running jobs' contexts and waits for them.
-	StopAndCancel(ctx context.Context) error
-	// RequeueRunning makes jobs left "running" by a process that died
-	// available again. Only for a database that this process alone works on
-	// (the embedded default, which holds an exclusive lock on its data dir).
-	RequeueRunning(ctx context.Context) (int, error)
-	// Heartbeat records that the node (its River client id) is alive at at.
-	Heartbeat(ctx context.Context, nodeID string, at time.Time) error
-	// RescueOrphans makes "running" jobs whose worker (the last client id in
-	// the job's attempted_by) has not heartbeated since deadBefore available
-	// again, and forgets nodes silent since then. It returns the jobs rescued.
-	// This is how a render on a node that was killed resumes elsewhere
-	// within seconds instead of after River's stuck-job rescue.
-	RescueOrphans(ctx context.Context, deadBefore time.Time) (int, error)
 }

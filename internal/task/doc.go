@@ -1,4 +1,8 @@
-// Package task holds mvgen's domain: video tasks, source tracks, API keys, the
-// successFlag state machine, request validation and the error vocabulary that
-// the API layer maps to the contract's codes. It does no I/O.
+// Package task holds mvgen's domain and its rules, with no I/O: video tasks
+// and the successFlag state machine (status.go), the generate request and its
+// validation, the render key and request hash (request.go), the video aspect
+// (aspect.go), source tracks, API keys with token creation and hashing
+// (key.go), callback attempts, and the error vocabulary that the API layer
+// maps to the contract's codes (error.go). The failure codes a failed task
+// carries are the callback's (webhook.Code*), one set for both.
 package task

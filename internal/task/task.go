@@ -19,13 +19,6 @@ const (
 	StatusCallbackException Status = "CALLBACK_EXCEPTION"
 )
 
-// Failure codes carried by failure callbacks and record-info (contract §4).
-const (
-	FailUnusableSource = 400 // source audio or cover unusable: corrupt, too long, too large
-	FailDownload       = 451 // source audio could not be downloaded
-	FailInternal       = 500 // internal failure while rendering
-)
-
 // Task is one video task: a request to turn a source track into an MP4.
 type Task struct {
 	ID           string // the video task id returned by generate
@@ -36,10 +29,10 @@ type Task struct {
 	CallbackURL  string // optional
 	Author       string
 	DomainName   string
-	Aspect       string // mvgen extension; "" means the default 16:9
+	Aspect       string // mvgen extension (see Aspect); "" means the default 16:9
 	Status       Status
 	Progress     int    // 0-100 while pending
-	ErrorCode    int    // set when failed: 400, 451 or 500
+	ErrorCode    int    // set when failed: webhook.CodeBadSource, CodeDownloadFailed or CodeInternal
 	ErrorMessage string // set when failed
 	RenderKey    string // identical requests share one rendered file
 	VideoKey     string // blob key of the video, once rendered
@@ -51,6 +44,21 @@ type Task struct {
 	// Idempotency: set when generate was called with an Idempotency-Key.
 	IdempotencyKey string
 	RequestHash    string
+}
+
+// AfterCallback is the status a finished task in status s takes when a
+// delivery of its callback ends: delivered, a CALLBACK_EXCEPTION recovers to
+// SUCCESS (a redelivery worked); abandoned, a SUCCESS becomes
+// CALLBACK_EXCEPTION. A failed task keeps its status either way: its
+// failure is what record-info must show.
+func (s Status) AfterCallback(delivered bool) Status {
+	switch {
+	case delivered && s == StatusCallbackException:
+		return StatusSuccess
+	case !delivered && s == StatusSuccess:
+		return StatusCallbackException
+	}
+	return s
 }
 
 // Done reports whether the task has left PENDING.

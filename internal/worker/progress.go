@@ -5,8 +5,6 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
-	"github.com/mvgen/mvgen/internal/store"
 )
 
 // progressWriter stores a render's progress at most once a second and only
@@ -19,7 +17,7 @@ type progressWriter struct {
 	stopped chan struct{}
 }
 
-func newProgressWriter(ctx context.Context, s store.Store, taskID string, log *slog.Logger) *progressWriter {
+func newProgressWriter(ctx context.Context, s Store, taskID string, log *slog.Logger) *progressWriter {
 	p := &progressWriter{done: make(chan struct{}), stopped: make(chan struct{})}
 	go func() {
 		defer close(p.stopped)

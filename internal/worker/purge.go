@@ -6,19 +6,19 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/mvgen/mvgen/internal/blob"
-	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store"
 )
 
-// Purge is the periodic River worker for jobs.PurgeArgs: it deletes video
-// files whose last link expired more than Retention-LinkValidity ago.
-type Purge struct {
-	river.WorkerDefaults[jobs.PurgeArgs]
+// Purger is what the purge reads and writes.
+type Purger interface {
+	PurgeVideos(ctx context.Context, cutoff time.Time, limit int) ([]*store.Video, error)
+}
 
-	Store store.Store
+// Purge is the periodic retention job: it deletes video files whose last
+// link expired more than Retention-LinkValidity ago.
+type Purge struct {
+	Store Purger
 	Blobs blob.Store
 	// Retention is how long a file is kept after its task completed (15 days
 	// by default); LinkValidity how long its link is valid (14 days).
@@ -28,8 +28,8 @@ type Purge struct {
 	Now func() time.Time
 }
 
-// Work implements river.Worker.
-func (w *Purge) Work(ctx context.Context, _ *river.Job[jobs.PurgeArgs]) error {
+// Work is the queue's worker for the periodic purge.
+func (w *Purge) Work(ctx context.Context) error {
 	now := time.Now()
 	if w.Now != nil {
 		now = w.Now()

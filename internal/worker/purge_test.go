@@ -9,12 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/blob/s3"
 	"github.com/mvgen/mvgen/internal/blob/s3/s3test"
-	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
 	"github.com/mvgen/mvgen/internal/task"
@@ -42,10 +40,15 @@ func TestPurge(t *testing.T) {
 func testPurge(t *testing.T, blobs blob.Store) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "db"), nil)
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	q, err := queue.NewSQLite(db.SQL(), queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.UseJobs(q)
 	defer db.Close()
 	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
 	if err := db.CreateKey(ctx, k); err != nil {
@@ -73,7 +76,7 @@ func testPurge(t *testing.T, blobs blob.Store) {
 	}
 	w := &worker.Purge{Store: db, Blobs: blobs, Retention: 15 * 24 * time.Hour, LinkValidity: 14 * 24 * time.Hour,
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return completed.Add(15*24*time.Hour + time.Minute) }}
-	if err := w.Work(ctx, &river.Job[jobs.PurgeArgs]{}); err != nil {
+	if err := w.Work(ctx); err != nil {
 		t.Fatalf("Work: %v", err)
 	}
 	if _, err := blobs.Open(ctx, "videos/old.mp4"); !errors.Is(err, blob.ErrNotFound) {

@@ -10,20 +10,31 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/render"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/webhook"
 )
 
-// Render is the River worker for jobs.RenderArgs.
-type Render struct {
-	river.WorkerDefaults[jobs.RenderArgs]
+// Store is what a render reads and writes.
+type Store interface {
+	Task(ctx context.Context, keyID, id string) (*task.Task, error)
+	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error)
+	SetProgress(ctx context.Context, id string, progress int) error
+	Video(ctx context.Context, renderKey string) (*store.Video, error)
+}
 
-	Store    store.Store
+// Finisher ends a task and delivers its callback (internal/delivery).
+type Finisher interface {
+	Finish(ctx context.Context, t *task.Task, r store.Result) error
+}
+
+// Render does render jobs: it resolves a task's source, runs the renderer,
+// stores the video and hands the result to Finisher.
+type Render struct {
+	Store    Store
 	Blobs    blob.Store
 	Renderer *render.Renderer
 	// Fetch downloads remote sources; it must be netguard's client so that
@@ -33,41 +44,25 @@ type Render struct {
 	MaxSourceBytes int64
 	// TempDir holds renders in progress; "" means os.TempDir().
 	TempDir string
-	// JobTimeout is the longest a render may run.
-	JobTimeout time.Duration
 	// LinkValidity is how long a finished video's link is valid.
 	LinkValidity time.Duration
-	// Callbacks, when set, makes each callback's first attempt right after
-	// the task commits (the fast path); its queued job waits as a fallback.
-	Callbacks Dispatcher
-	Logger    *slog.Logger
+	// Finisher ends the task with the render's result.
+	Finisher Finisher
+	Logger   *slog.Logger
 }
 
-// Dispatcher makes a finished task's first callback attempt at once.
-type Dispatcher interface {
-	// FirstAttemptDelay is how long the queued callback job should wait.
-	FirstAttemptDelay() time.Duration
-	// Dispatch attempts delivery number delivery of the task's callback in
-	// the background; jobID is its queued job.
-	Dispatch(taskID string, delivery int, jobID int64, q store.Queue)
-}
-
-// Timeout implements river.Worker: renders get the configured limit instead
-// of River's one-minute default.
-func (w *Render) Timeout(*river.Job[jobs.RenderArgs]) time.Duration { return w.JobTimeout }
-
-// Work implements river.Worker.
-func (w *Render) Work(ctx context.Context, job *river.Job[jobs.RenderArgs]) error {
-	t, err := w.Store.Task(ctx, "", job.Args.TaskID)
+// Work is the queue's worker for render jobs.
+func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
+	t, err := w.Store.Task(ctx, "", taskID)
 	if errors.Is(err, task.ErrNotFound) {
-		return river.JobCancel(fmt.Errorf("task %s does not exist", job.Args.TaskID))
+		return jobs.Cancel(fmt.Errorf("task %s does not exist", taskID))
 	} else if err != nil {
 		return err
 	}
 	if t.Done() {
-		return nil // finished by an earlier run that died before River heard
+		return nil // finished by an earlier run that died before the queue heard
 	}
-	log := w.Logger.With("task", t.ID, "attempt", job.Attempt)
+	log := w.Logger.With("task", t.ID, "attempt", run.Attempt)
 
 	if videoKey, ok := w.reusable(ctx, t); ok {
 		log.Info("reusing an identical render", "video", videoKey)
@@ -89,11 +84,11 @@ func (w *Render) Work(ctx context.Context, job *river.Job[jobs.RenderArgs]) erro
 		// The process is shutting down: put the job back without spending an
 		// attempt; it runs again at the next start (or on another node).
 		log.Info("render interrupted by shutdown; requeued")
-		return river.JobSnooze(time.Second)
-	case job.Attempt >= job.MaxAttempts:
+		return jobs.Snooze(time.Second)
+	case run.Last():
 		log.Error("render failed; no attempts left", "err", err)
 		return w.finish(context.WithoutCancel(ctx), t, store.Result{Status: task.StatusRenderFailed,
-			ErrorCode: task.FailInternal, ErrorMessage: "Internal error while rendering the video"})
+			ErrorCode: webhook.CodeInternal, ErrorMessage: "Internal error while rendering the video"})
 	default:
 		return fmt.Errorf("rendering task %s: %w", t.ID, err)
 	}
@@ -139,7 +134,7 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 	})
 	var inputErr *render.InputError
 	if errors.As(err, &inputErr) {
-		return "", &failure{status: task.StatusRenderFailed, code: task.FailUnusableSource, msg: inputErr.Msg, err: err}
+		return "", &failure{status: task.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
 	} else if err != nil {
 		return "", err
 	}
@@ -150,36 +145,14 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 	return key, nil
 }
 
-// finish ends the task and queues its callback in one transaction.
+// finish hands the task's end to the Finisher, which commits it with its
+// callback.
 func (w *Render) finish(ctx context.Context, t *task.Task, r store.Result) error {
 	r.CompletedAt = time.Now().UTC()
 	if r.Status == task.StatusSuccess {
 		r.ExpiresAt = r.CompletedAt.Add(w.LinkValidity)
 	}
-	if t.CallbackURL == "" {
-		_, err := w.Store.FinishTask(ctx, t.ID, r)
-		return ignoreNotPending(err)
-	}
-	cb := river.InsertManyParams{Args: jobs.CallbackArgs{TaskID: t.ID, Delivery: 1}}
-	if w.Callbacks != nil {
-		cb.InsertOpts = &river.InsertOpts{ScheduledAt: time.Now().Add(w.Callbacks.FirstAttemptDelay())}
-	}
-	ids, err := w.Store.FinishTask(ctx, t.ID, r, cb)
-	if err != nil {
-		return ignoreNotPending(err)
-	}
-	if w.Callbacks != nil {
-		w.Callbacks.Dispatch(t.ID, 1, ids[0], w.Store.Queue())
-	}
-	return nil
-}
-
-// ignoreNotPending: a task finished by an earlier run needs nothing more.
-func ignoreNotPending(err error) error {
-	if errors.Is(err, store.ErrNotPending) {
-		return nil
-	}
-	return err
+	return w.Finisher.Finish(ctx, t, r)
 }
 
 // failure is a final task failure with the contract's callback code.

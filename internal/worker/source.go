@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/webhook"
 )
 
 // source is a task's resolved inputs on local disk.
@@ -25,7 +25,7 @@ type source struct {
 func (w *Render) resolve(ctx context.Context, t *task.Task, dir string) (*source, error) {
 	tr, err := w.Store.Track(ctx, t.KeyID, t.MusicTaskID, t.AudioID)
 	if errors.Is(err, task.ErrNotFound) {
-		return nil, &failure{status: task.StatusCreateFailed, code: task.FailUnusableSource,
+		return nil, &failure{status: task.StatusCreateFailed, code: webhook.CodeBadSource,
 			msg: fmt.Sprintf("Source track %s/%s no longer exists", t.MusicTaskID, t.AudioID), err: err}
 	} else if err != nil {
 		return nil, err
@@ -37,7 +37,7 @@ func (w *Render) resolve(ctx context.Context, t *task.Task, dir string) (*source
 	default:
 		src.audio, err = w.download(ctx, tr.AudioURL, filepath.Join(dir, "audio"))
 		if err != nil && !isFailure(err) && ctx.Err() == nil {
-			err = &failure{status: task.StatusCreateFailed, code: task.FailDownload,
+			err = &failure{status: task.StatusCreateFailed, code: webhook.CodeDownloadFailed,
 				msg: "Source audio file download failed", err: err}
 		}
 	}
@@ -67,10 +67,16 @@ func isFailure(err error) bool {
 	return errors.As(err, &f)
 }
 
+// localFiles is a blob store whose objects are files on this machine
+// (blob.Dir): renders read them in place.
+type localFiles interface {
+	Path(key string) (string, error)
+}
+
 // local returns a local path for a stored object, copying it to dst only when
-// the blob store is not a local directory.
+// the blob store does not keep it on this machine.
 func (w *Render) local(ctx context.Context, key, dst string) (string, error) {
-	if d, ok := w.Blobs.(*blob.Dir); ok {
+	if d, ok := w.Blobs.(localFiles); ok {
 		return d.Path(key)
 	}
 	o, err := w.Blobs.Open(ctx, key)
@@ -148,6 +154,6 @@ func (w *Render) downloadOnce(ctx context.Context, url, dst string) (retry bool,
 }
 
 func tooLarge(limit int64) error {
-	return &failure{status: task.StatusRenderFailed, code: task.FailUnusableSource,
+	return &failure{status: task.StatusRenderFailed, code: webhook.CodeBadSource,
 		msg: fmt.Sprintf("Source file is larger than the %d MB limit", limit>>20)}
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store/postgres"
 	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 	"github.com/mvgen/mvgen/internal/task"
@@ -14,7 +13,7 @@ import (
 // benchDB opens a store on a fresh schema with one key, "k".
 func benchDB(b *testing.B) *postgres.DB {
 	ctx := context.Background()
-	db := open(b, pgtest.DSN(b), nil)
+	db := open(b, pgtest.DSN(b))
 	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
 	if err := db.CreateKey(ctx, k); err != nil {
 		b.Fatal(err)
@@ -25,7 +24,7 @@ func benchDB(b *testing.B) *postgres.DB {
 func createTask(db *postgres.DB) error {
 	t := &task.Task{ID: task.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: task.StatusPending,
 		RenderKey: "r", WebhookID: "w", CreatedAt: time.Now()}
-	_, err := db.CreateTask(context.Background(), t, jobs.RenderArgs{TaskID: t.ID})
+	_, err := db.CreateTask(context.Background(), t)
 	return err
 }
 

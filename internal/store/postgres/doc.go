@@ -1,6 +1,9 @@
 // Package postgres is mvgen's store for several nodes sharing one database:
-// PostgreSQL through pgx/v5 (a pgxpool), with embedded migrations and River's
-// riverpgxv5 driver on the same pool, so a task and its job commit together.
+// PostgreSQL through pgx/v5 (a pgxpool), with embedded migrations and mvgen's
+// job queue (internal/queue) on the same pool (Pool), so a task and its job
+// commit together (UseJobs). River appears here only to migrate its tables
+// under the same lock as mvgen's (migrate.go): one step makes a database
+// ready, for Open and for `mvgen migrate` alike.
 //
 // # Connection string
 //

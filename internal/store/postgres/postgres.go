@@ -12,52 +12,50 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-
+	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store"
 )
 
 // DB is a store.Store on a PostgreSQL database that several nodes may share.
 type DB struct {
-	pool  *pgxpool.Pool
-	river *river.Client[pgx.Tx]
+	pool   *pgxpool.Pool
+	schema string
+	jobs   Jobs
 }
+
+// Jobs queues jobs inside the store's transactions: internal/queue's
+// Queue[pgx.Tx] over Pool.
+type Jobs interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, js ...jobs.Job) ([]int64, error)
+}
+
+// UseJobs gives the store the queue its transactions insert jobs into. Call
+// it once, before the first write that queues a job; a store without one
+// (a command that only manages keys) refuses such writes.
+func (d *DB) UseJobs(j Jobs) { d.jobs = j }
+
+// Pool is the store's connection pool, for the job queue.
+func (d *DB) Pool() *pgxpool.Pool { return d.pool }
+
+// Schema is the schema that holds the tables ("" for the connection's
+// current one), for the job queue.
+func (d *DB) Schema() string { return d.schema }
 
 var _ store.Store = (*DB)(nil)
 
 // Open connects to the database that dsn names (see the package
 // documentation for its search_path and pool_max_conns parameters) and
-// migrates it. riverConfig configures the job queue; nil gives an
-// insert-only queue (for commands such as `mvgen keys` that only write). Its
-// Schema, when set, must be the DSN's search_path schema; when empty, Open
-// sets it to that schema on a copy.
-func Open(ctx context.Context, dsn string, riverConfig *river.Config) (*DB, error) {
+// migrates it.
+func Open(ctx context.Context, dsn string) (*DB, error) {
 	pool, schema, err := connect(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
-	var cfg river.Config
-	if riverConfig != nil {
-		cfg = *riverConfig
-	}
-	switch {
-	case cfg.Schema == "":
-		cfg.Schema = schema
-	case cfg.Schema != schema:
-		pool.Close()
-		return nil, fmt.Errorf("opening postgres: river Config.Schema %q is not the DSN's search_path schema %q", cfg.Schema, schema)
-	}
-	if err := migrate(ctx, pool, schema, cfg.Logger); err != nil {
+	if err := migrate(ctx, pool, schema, nil); err != nil {
 		pool.Close()
 		return nil, err
 	}
-	client, err := river.NewClient(riverpgxv5.New(pool), &cfg)
-	if err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("creating job queue: %w", err)
-	}
-	return &DB{pool: pool, river: client}, nil
+	return &DB{pool: pool, schema: schema}, nil
 }
 
 // Migrate brings the database that dsn names up to date, River's tables and
@@ -130,29 +128,15 @@ func (d *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, d.pool, fn)
 }
 
-// insertJobs inserts jobs in tx (one round trip) and returns their ids.
-func (d *DB) insertJobs(ctx context.Context, tx pgx.Tx, jobs []river.InsertManyParams) ([]int64, error) {
-	if len(jobs) == 0 {
+// insertJobs queues js in tx and returns their ids.
+func (d *DB) insertJobs(ctx context.Context, tx pgx.Tx, js ...jobs.Job) ([]int64, error) {
+	if len(js) == 0 {
 		return []int64{}, nil
 	}
-	res, err := d.river.InsertManyTx(ctx, tx, jobs)
-	if err != nil {
-		return nil, fmt.Errorf("queueing %s job: %w", jobs[0].Args.Kind(), err)
+	if d.jobs == nil {
+		return nil, errors.New("queueing jobs: store opened without a job queue")
 	}
-	ids := make([]int64, len(res))
-	for i, r := range res {
-		ids[i] = r.Job.ID
-	}
-	return ids, nil
-}
-
-// params wraps job args without options.
-func params(jobs []river.JobArgs) []river.InsertManyParams {
-	p := make([]river.InsertManyParams, len(jobs))
-	for i, args := range jobs {
-		p[i] = river.InsertManyParams{Args: args}
-	}
-	return p
+	return d.jobs.InsertTx(ctx, tx, js...)
 }
 
 // ts is the value written for t: NULL for the zero time, else t at

@@ -3,32 +3,42 @@ package postgres_test
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 
-	"github.com/mvgen/mvgen/internal/jobs"
-	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store/postgres"
 	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 	"github.com/mvgen/mvgen/internal/store/storetest"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
-// open opens a store on dsn and closes it when the test ends.
-func open(tb testing.TB, dsn string, cfg *river.Config) *postgres.DB {
+// open opens a store with its job queue on dsn and closes it when the test
+// ends.
+func open(tb testing.TB, dsn string) *postgres.DB {
 	tb.Helper()
-	db, err := postgres.Open(context.Background(), dsn, cfg)
+	db, _ := openQueue(tb, dsn)
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openQueue(tb testing.TB, dsn string) (*postgres.DB, *queue.Queue[pgx.Tx]) {
+	tb.Helper()
+	db, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	q, err := queue.NewPostgres(db.Pool(), db.Schema(), queue.Config{})
+	if err != nil {
+		db.Close()
+		tb.Fatalf("queue: %v", err)
+	}
+	db.UseJobs(q)
+	return db, q
 }
 
 // connect opens a plain connection on dsn (its schema) for checks in SQL.
@@ -52,16 +62,13 @@ func count(t *testing.T, conn *pgx.Conn, query string, args ...any) int {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		db, err := postgres.Open(context.Background(), pgtest.DSN(t), nil)
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		return db
+	storetest.Run(t, func(t *testing.T) storetest.Env {
+		db, q := openQueue(t, pgtest.DSN(t))
+		return storetest.Env{Store: db, Queue: q}
 	})
 }
 
-func newKey(t *testing.T, s store.Store) *task.Key {
+func newKey(t *testing.T, s *postgres.DB) *task.Key {
 	t.Helper()
 	k := &task.Key{ID: task.NewID(), Name: "k", TokenHash: []byte(task.NewID()), WebhookSecret: "s",
 		CreatedAt: time.Now()}
@@ -76,7 +83,7 @@ func newKey(t *testing.T, s store.Store) *task.Key {
 func TestCreateTaskConcurrentIdempotent(t *testing.T) {
 	t.Parallel()
 	dsn := pgtest.DSN(t)
-	db := open(t, dsn, nil)
+	db := open(t, dsn)
 	ctx := context.Background()
 	k := newKey(t, db)
 
@@ -91,7 +98,7 @@ func TestCreateTaskConcurrentIdempotent(t *testing.T) {
 				Status: task.StatusPending, RenderKey: "r", WebhookID: "w", CreatedAt: time.Now(),
 				IdempotencyKey: "same", RequestHash: "hash"}
 			<-start
-			got, err := db.CreateTask(ctx, tk, jobs.RenderArgs{TaskID: tk.ID})
+			got, err := db.CreateTask(ctx, tk)
 			if err == nil {
 				ids[i] = got.ID
 			}
@@ -126,13 +133,13 @@ func TestMigrateIdempotent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
-	db := open(t, dsn, nil)
+	db := open(t, dsn)
 	k := newKey(t, db)
 	db.Close()
 	if err := postgres.Migrate(ctx, dsn); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	db = open(t, dsn, nil)
+	db = open(t, dsn)
 	if _, err := db.Key(ctx, k.ID); err != nil {
 		t.Errorf("Key after reopening: %v", err)
 	}
@@ -146,7 +153,7 @@ func TestMigrateIdempotent(t *testing.T) {
 	errs := make(chan error, nodes)
 	for range nodes {
 		go func() {
-			db, err := postgres.Open(ctx, dsn, nil)
+			db, err := postgres.Open(ctx, dsn)
 			if err == nil {
 				db.Close()
 			}
@@ -163,17 +170,9 @@ func TestMigrateIdempotent(t *testing.T) {
 	}
 }
 
-func TestOpenSchemaMismatch(t *testing.T) {
-	t.Parallel()
-	_, err := postgres.Open(context.Background(), pgtest.DSN(t), &river.Config{Schema: "elsewhere"})
-	if err == nil {
-		t.Fatal("Open with a river Config.Schema other than the DSN's: got nil error, want one")
-	}
-}
-
 func TestOpenBadDSNHidesPassword(t *testing.T) {
 	t.Parallel()
-	_, err := postgres.Open(context.Background(), "postgres://u:s3cret@127.0.0.1:1/db?sslmode=bogus", nil)
+	_, err := postgres.Open(context.Background(), "postgres://u:s3cret@127.0.0.1:1/db?sslmode=bogus")
 	if err == nil {
 		t.Fatal("Open with an invalid DSN: got nil error, want one")
 	}
@@ -182,123 +181,10 @@ func TestOpenBadDSNHidesPassword(t *testing.T) {
 	}
 }
 
-// renderWorker records the tasks whose render jobs it ran.
-type renderWorker struct {
-	river.WorkerDefaults[jobs.RenderArgs]
-	ran chan string
-}
-
-func (w *renderWorker) Work(_ context.Context, j *river.Job[jobs.RenderArgs]) error {
-	w.ran <- j.Args.TaskID
-	return nil
-}
-
-// TestRescueOrphans: running jobs whose node stopped heartbeating become
-// available again and another node's River client runs them; the job of a
-// live node stays running.
-func TestRescueOrphans(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	dsn := pgtest.DSN(t)
-	db := open(t, dsn, nil)
-	conn := connect(t, dsn)
-	q := db.Queue()
-
-	now := time.Now()
-	running := map[string][]string{ // task id → attempted_by of its render job
-		"dead":  {"dead-node"},              // never heartbeated
-		"stale": {"other", "stale-node"},    // last heartbeat an hour ago
-		"live":  {"dead-node", "live-node"}, // heartbeats; the last attempt counts
-		"none":  nil,                        // no attempted_by at all
-	}
-	for id, by := range running {
-		if err := q.Insert(ctx, jobs.RenderArgs{TaskID: id}, nil); err != nil {
-			t.Fatalf("Insert: %v", err)
-		}
-		if _, err := conn.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now(),
-			attempted_by = $2 WHERE args->>'taskId' = $1`, id, by); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := q.Heartbeat(ctx, "stale-node", now.Add(-time.Hour)); err != nil {
-		t.Fatalf("Heartbeat: %v", err)
-	}
-	for _, at := range []time.Time{now.Add(-time.Minute), now} { // the second one updates
-		if err := q.Heartbeat(ctx, "live-node", at); err != nil {
-			t.Fatalf("Heartbeat: %v", err)
-		}
-	}
-	if n, err := q.RequeueRunning(ctx); err != nil || n != 0 {
-		t.Errorf("RequeueRunning = %d, %v; want 0, nil (a no-op on a shared database)", n, err)
-	}
-
-	n, err := q.RescueOrphans(ctx, now.Add(-30*time.Second))
-	if err != nil || n != 3 {
-		t.Fatalf("RescueOrphans = %d, %v; want 3", n, err)
-	}
-	for id, want := range map[string]string{"dead": "available", "stale": "available", "none": "available", "live": "running"} {
-		var state string
-		if err := conn.QueryRow(ctx, `SELECT state::text FROM river_job WHERE args->>'taskId' = $1`, id).Scan(&state); err != nil {
-			t.Fatal(err)
-		}
-		if state != want {
-			t.Errorf("job of %s: state %s, want %s", id, state, want)
-		}
-	}
-	var nodes []string
-	rows, _ := conn.Query(ctx, `SELECT id FROM mvgen_node ORDER BY id`)
-	if nodes, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(nodes, []string{"live-node"}) {
-		t.Errorf("nodes after rescue = %v, want [live-node] (silent ones forgotten)", nodes)
-	}
-	if n, err := q.RescueOrphans(ctx, now.Add(-30*time.Second)); err != nil || n != 0 {
-		t.Errorf("second RescueOrphans = %d, %v; want 0", n, err)
-	}
-
-	// Another node's client picks the rescued jobs up.
-	workers := river.NewWorkers()
-	w := &renderWorker{ran: make(chan string, 10)}
-	river.AddWorker(workers, w)
-	other := open(t, dsn, &river.Config{ID: "rescuer", Workers: workers, FetchCooldown: 20 * time.Millisecond,
-		FetchPollInterval: 50 * time.Millisecond,
-		Queues:            map[string]river.QueueConfig{jobs.QueueRender: {MaxWorkers: 4}}})
-	if err := other.Queue().Start(ctx); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	defer func() {
-		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		if err := other.Queue().Stop(stop); err != nil {
-			t.Errorf("Stop: %v", err)
-		}
-	}()
-	var ran []string
-	timeout := time.After(20 * time.Second)
-	for len(ran) < 3 {
-		select {
-		case id := <-w.ran:
-			ran = append(ran, id)
-		case <-timeout:
-			t.Fatalf("rescued jobs run: %v, want dead, none and stale", ran)
-		}
-	}
-	slices.Sort(ran)
-	if !slices.Equal(ran, []string{"dead", "none", "stale"}) {
-		t.Errorf("rescued jobs run = %v, want [dead none stale]", ran)
-	}
-	select {
-	case id := <-w.ran:
-		t.Errorf("job of %s ran, though its node is alive", id)
-	case <-time.After(200 * time.Millisecond):
-	}
-}
-
 // TestSecretRace: nodes starting together agree on one secret.
 func TestSecretRace(t *testing.T) {
 	t.Parallel()
-	db := open(t, pgtest.DSN(t), nil)
+	db := open(t, pgtest.DSN(t))
 	const n = 10
 	got := make([]string, n)
 	var wg sync.WaitGroup
@@ -321,7 +207,7 @@ func TestSecretRace(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	t.Parallel()
-	db := open(t, pgtest.DSN(t), nil)
+	db := open(t, pgtest.DSN(t))
 	ctx := context.Background()
 	for name, err := range map[string]error{
 		"RotateSecret": db.RotateSecret(ctx, "missing", "s", time.Now()),

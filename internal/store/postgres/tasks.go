@@ -8,8 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/riverqueue/river"
 
+	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
 )
@@ -37,7 +37,7 @@ func scanTask(row pgx.Row) (*task.Task, error) {
 const lockIdempotencyKey = `SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`
 
 // CreateTask implements store.Store.
-func (d *DB) CreateTask(ctx context.Context, t *task.Task, jobs ...river.JobArgs) (*task.Task, error) {
+func (d *DB) CreateTask(ctx context.Context, t *task.Task) (*task.Task, error) {
 	var stored *task.Task
 	err := d.inTx(ctx, func(tx pgx.Tx) error {
 		if t.IdempotencyKey != "" {
@@ -70,7 +70,7 @@ func (d *DB) CreateTask(ctx context.Context, t *task.Task, jobs ...river.JobArgs
 			return fmt.Errorf("creating task: %w", err)
 		}
 		stored = t
-		_, err = d.insertJobs(ctx, tx, params(jobs))
+		_, err = d.insertJobs(ctx, tx, jobs.Render(t.ID))
 		return err
 	})
 	if err != nil {
@@ -94,7 +94,7 @@ func (d *DB) SetProgress(ctx context.Context, id string, progress int) error {
 }
 
 // FinishTask implements store.Store.
-func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...river.InsertManyParams) ([]int64, error) {
+func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, follow ...jobs.Job) ([]int64, error) {
 	var ids []int64
 	err := d.inTx(ctx, func(tx pgx.Tx) error {
 		var renderKey string
@@ -119,25 +119,30 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...
 				return fmt.Errorf("recording video: %w", err)
 			}
 		}
-		ids, err = d.insertJobs(ctx, tx, jobs)
+		ids, err = d.insertJobs(ctx, tx, follow...)
 		return err
 	})
 	return ids, err
 }
 
 // Redeliver implements store.Store.
-func (d *DB) Redeliver(ctx context.Context, id string, job func(delivery int) river.InsertManyParams) (int, error) {
+func (d *DB) Redeliver(ctx context.Context, id string, job func(delivery int) jobs.Job) (int, int64, error) {
 	var delivery int
+	var jobID int64
 	err := d.inTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `UPDATE mvgen_task SET deliveries = deliveries + 1 WHERE id = $1
 			RETURNING deliveries`, id).Scan(&delivery)
 		if err != nil {
 			return notFound(err, task.ErrNotFound)
 		}
-		_, err = d.insertJobs(ctx, tx, []river.InsertManyParams{job(delivery)})
-		return err
+		ids, err := d.insertJobs(ctx, tx, job(delivery))
+		if err != nil {
+			return err
+		}
+		jobID = ids[0]
+		return nil
 	})
-	return delivery, err
+	return delivery, jobID, err
 }
 
 // SetStatus implements store.Store.

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/jobs"
-	"github.com/mvgen/mvgen/internal/store/sqlite"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
@@ -15,10 +13,7 @@ import (
 // commit) at a time, the write behind every generate request.
 func BenchmarkCreateTask(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "db"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	db, _ := open(b, filepath.Join(b.TempDir(), "db"))
 	defer db.Close()
 	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
 	if err := db.CreateKey(ctx, k); err != nil {
@@ -28,7 +23,7 @@ func BenchmarkCreateTask(b *testing.B) {
 	for range b.N {
 		t := &task.Task{ID: task.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: task.StatusPending,
 			RenderKey: "r", WebhookID: "w", CreatedAt: time.Now()}
-		if _, err := db.CreateTask(ctx, t, jobs.RenderArgs{TaskID: t.ID}); err != nil {
+		if _, err := db.CreateTask(ctx, t); err != nil {
 			b.Fatal(err)
 		}
 	}

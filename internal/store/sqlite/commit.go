@@ -4,8 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-
-	"github.com/riverqueue/river"
+	"sync"
 
 	"github.com/mvgen/mvgen/internal/task"
 )
@@ -23,13 +22,13 @@ type committer struct {
 	d    *DB
 	reqs chan *createReq
 	done chan struct{}
+	once sync.Once
 }
 
 type createReq struct {
-	ctx  context.Context
-	t    *task.Task
-	jobs []river.JobArgs
-	res  chan createRes
+	ctx context.Context
+	t   *task.Task
+	res chan createRes
 }
 
 type createRes struct {
@@ -44,8 +43,8 @@ func newCommitter(d *DB) *committer {
 }
 
 // create hands t to the committer and waits for its batch to commit.
-func (c *committer) create(ctx context.Context, t *task.Task, jobs []river.JobArgs) (*task.Task, error) {
-	req := &createReq{ctx: context.WithoutCancel(ctx), t: t, jobs: jobs, res: make(chan createRes, 1)}
+func (c *committer) create(ctx context.Context, t *task.Task) (*task.Task, error) {
+	req := &createReq{ctx: context.WithoutCancel(ctx), t: t, res: make(chan createRes, 1)}
 	select {
 	case c.reqs <- req:
 	case <-ctx.Done():
@@ -89,7 +88,7 @@ func (c *committer) commit(batch []*createReq) {
 			if _, err := tx.ExecContext(req.ctx, "SAVEPOINT create_task"); err != nil {
 				return err
 			}
-			t, err := c.d.createTask(req.ctx, tx, req.t, req.jobs)
+			t, err := c.d.createTask(req.ctx, tx, req.t)
 			results[i] = createRes{t, err}
 			undo := "RELEASE create_task"
 			if err != nil {
@@ -109,4 +108,4 @@ func (c *committer) commit(batch []*createReq) {
 	}
 }
 
-func (c *committer) close() { close(c.done) }
+func (c *committer) close() { c.once.Do(func() { close(c.done) }) }

@@ -1,6 +1,11 @@
 // Package sqlite is mvgen's embedded store: SQLite through modernc.org/sqlite
-// (no cgo) in WAL mode, with embedded migrations and River's riversqlite
-// driver sharing the database, so a task and its job commit together.
+// (no cgo) in WAL mode, with embedded migrations. The job queue
+// (internal/queue) runs on the same database handle (SQL), so a task and its
+// job commit together (UseJobs).
+//
+// River appears here only to migrate its tables (riverschema.go): the
+// store's migrations are the one step that makes a database ready, so that
+// `mvgen migrate` and Open leave every table the process needs.
 package sqlite
 
 import (
@@ -12,11 +17,9 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 	msqlite "modernc.org/sqlite"
 
+	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store"
 )
 
@@ -27,16 +30,28 @@ var migrations embed.FS
 type DB struct {
 	db      *sql.DB // the one writer connection, shared with River
 	read    *sql.DB // readers: in WAL mode they never wait for the writer
-	river   *river.Client[*sql.Tx]
+	jobs    Jobs
 	commits *committer
 }
+
+// Jobs queues jobs inside the store's transactions: internal/queue's
+// Queue[*sql.Tx] over SQL().
+type Jobs interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, js ...jobs.Job) ([]int64, error)
+}
+
+// UseJobs gives the store the queue its transactions insert jobs into. Call
+// it once, before the first write that queues a job; a store without one
+// (a command that only manages keys) refuses such writes.
+func (d *DB) UseJobs(j Jobs) { d.jobs = j }
+
+// SQL is the database's one writer connection, for the job queue.
+func (d *DB) SQL() *sql.DB { return d.db }
 
 var _ store.Store = (*DB)(nil)
 
 // Open opens (creating if needed) the database at path and migrates it.
-// riverConfig configures the job queue; nil gives an insert-only queue (for
-// commands such as `mvgen keys` that only write).
-func Open(ctx context.Context, path string, riverConfig *river.Config) (*DB, error) {
+func Open(ctx context.Context, path string) (*DB, error) {
 	q := url.Values{}
 	for _, p := range []string{
 		"journal_mode(WAL)",
@@ -66,23 +81,16 @@ func Open(ctx context.Context, path string, riverConfig *river.Config) (*DB, err
 		db.Close()
 		return nil, err
 	}
-	if riverConfig == nil {
-		riverConfig = &river.Config{}
-	}
-	client, err := river.NewClient(riversqlite.New(db), riverConfig)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("creating job queue: %w", err)
-	}
 	read := sql.OpenDB(connector{dsn: dsn + "&_pragma=query_only(1)", drv: &msqlite.Driver{}})
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
-	d := &DB{db: db, read: read, river: client}
+	d := &DB{db: db, read: read}
 	d.commits = newCommitter(d)
 	return d, nil
 }
 
-// Close closes the database. Stop the queue first.
+// Close closes the database; closing it again does nothing. Stop the queue
+// first.
 func (d *DB) Close() error {
 	d.commits.close()
 	return errors.Join(d.read.Close(), d.db.Close())
@@ -90,12 +98,8 @@ func (d *DB) Close() error {
 
 // migrate applies River's migrations and then mvgen's own, each once.
 func migrate(ctx context.Context, db *sql.DB) error {
-	m, err := rivermigrate.New(riversqlite.New(db), nil)
-	if err != nil {
-		return fmt.Errorf("migrating job tables: %w", err)
-	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("migrating job tables: %w", err)
+	if err := migrateJobTables(ctx, db); err != nil {
+		return err
 	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS mvgen_migration (
 		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
@@ -175,25 +179,14 @@ func (d *DB) durableTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-func (d *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []river.InsertManyParams) ([]int64, error) {
-	ids := make([]int64, 0, len(jobs))
-	for _, j := range jobs {
-		res, err := d.river.InsertTx(ctx, tx, j.Args, j.InsertOpts)
-		if err != nil {
-			return nil, fmt.Errorf("queueing %s job: %w", j.Args.Kind(), err)
-		}
-		ids = append(ids, res.Job.ID)
+func (d *DB) insertJobs(ctx context.Context, tx *sql.Tx, js ...jobs.Job) ([]int64, error) {
+	if len(js) == 0 {
+		return []int64{}, nil
 	}
-	return ids, nil
-}
-
-// params wraps job args without options.
-func params(jobs []river.JobArgs) []river.InsertManyParams {
-	p := make([]river.InsertManyParams, len(jobs))
-	for i, args := range jobs {
-		p[i] = river.InsertManyParams{Args: args}
+	if d.jobs == nil {
+		return nil, errors.New("queueing jobs: store opened without a job queue")
 	}
-	return p
+	return d.jobs.InsertTx(ctx, tx, js...)
 }
 
 // ms converts a time to the schema's Unix milliseconds (0 for the zero time).

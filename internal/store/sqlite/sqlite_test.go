@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"strconv"
@@ -9,20 +10,32 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
 	"github.com/mvgen/mvgen/internal/store/storetest"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
+// open opens a store with its job queue at path.
+func open(tb testing.TB, path string) (*sqlite.DB, *queue.Queue[*sql.Tx]) {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	q, err := queue.NewSQLite(db.SQL(), queue.Config{})
+	if err != nil {
+		tb.Fatalf("queue: %v", err)
+	}
+	db.UseJobs(q)
+	return db, q
+}
+
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "mvgen.db"), nil)
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		return db
+	storetest.Run(t, func(t *testing.T) storetest.Env {
+		db, q := open(t, filepath.Join(t.TempDir(), "mvgen.db"))
+		return storetest.Env{Store: db, Queue: q}
 	})
 }
 
@@ -30,7 +43,7 @@ func TestReopenKeepsData(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "mvgen.db")
 	for i := 0; i < 2; i++ {
-		db, err := sqlite.Open(ctx, path, nil)
+		db, err := sqlite.Open(ctx, path)
 		if err != nil {
 			t.Fatalf("Open #%d: %v", i+1, err)
 		}
@@ -46,10 +59,7 @@ func TestReopenKeepsData(t *testing.T) {
 func TestGroupCommit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, _ := open(t, filepath.Join(t.TempDir(), "db"))
 	defer db.Close()
 	if err := db.CreateKey(ctx, &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
@@ -74,7 +84,7 @@ func TestGroupCommit(t *testing.T) {
 			case 2:
 				tk.IdempotencyKey, tk.RequestHash = "k-"+strconv.Itoa(i), "body"
 			}
-			got, err := db.CreateTask(ctx, tk, jobs.RenderArgs{TaskID: tk.ID})
+			got, err := db.CreateTask(ctx, tk)
 			if err == nil {
 				results[i] = result{got.ID, nil}
 			} else {

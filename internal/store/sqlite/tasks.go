@@ -7,8 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/riverqueue/river"
-
+	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
 )
@@ -33,12 +32,12 @@ func scanTask(row scanner) (*task.Task, error) {
 // CreateTask implements store.Store. Concurrent calls are committed
 // together (group commit, see committer): one fsync for a batch instead of
 // one for each task, each task still in its own savepoint.
-func (d *DB) CreateTask(ctx context.Context, t *task.Task, jobs ...river.JobArgs) (*task.Task, error) {
-	return d.commits.create(ctx, t, jobs)
+func (d *DB) CreateTask(ctx context.Context, t *task.Task) (*task.Task, error) {
+	return d.commits.create(ctx, t)
 }
 
 // createTask stores t and its jobs inside tx.
-func (d *DB) createTask(ctx context.Context, tx *sql.Tx, t *task.Task, jobs []river.JobArgs) (*task.Task, error) {
+func (d *DB) createTask(ctx context.Context, tx *sql.Tx, t *task.Task) (*task.Task, error) {
 	if t.IdempotencyKey != "" {
 		prev, err := scanTask(tx.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM mvgen_task
 			WHERE key_id = ? AND idempotency_key = ? AND created_at > ?
@@ -62,7 +61,7 @@ func (d *DB) createTask(ctx context.Context, tx *sql.Tx, t *task.Task, jobs []ri
 	if err != nil {
 		return nil, fmt.Errorf("creating task: %w", err)
 	}
-	if _, err := d.insertJobs(ctx, tx, params(jobs)); err != nil {
+	if _, err := d.insertJobs(ctx, tx, jobs.Render(t.ID)); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -83,7 +82,7 @@ func (d *DB) SetProgress(ctx context.Context, id string, progress int) error {
 }
 
 // FinishTask implements store.Store.
-func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...river.InsertManyParams) ([]int64, error) {
+func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, follow ...jobs.Job) ([]int64, error) {
 	var ids []int64
 	err := d.durableTx(ctx, func(tx *sql.Tx) error {
 		var renderKey string
@@ -108,25 +107,30 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, jobs ...
 				return fmt.Errorf("recording video: %w", err)
 			}
 		}
-		ids, err = d.insertJobs(ctx, tx, jobs)
+		ids, err = d.insertJobs(ctx, tx, follow...)
 		return err
 	})
 	return ids, err
 }
 
 // Redeliver implements store.Store.
-func (d *DB) Redeliver(ctx context.Context, id string, job func(delivery int) river.InsertManyParams) (int, error) {
+func (d *DB) Redeliver(ctx context.Context, id string, job func(delivery int) jobs.Job) (int, int64, error) {
 	var delivery int
+	var jobID int64
 	err := d.durableTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `UPDATE mvgen_task SET deliveries = deliveries + 1 WHERE id = ?
 			RETURNING deliveries`, id).Scan(&delivery)
 		if err != nil {
 			return notFound(err, task.ErrNotFound)
 		}
-		_, err = d.insertJobs(ctx, tx, []river.InsertManyParams{job(delivery)})
-		return err
+		ids, err := d.insertJobs(ctx, tx, job(delivery))
+		if err != nil {
+			return err
+		}
+		jobID = ids[0]
+		return nil
 	})
-	return delivery, err
+	return delivery, jobID, err
 }
 
 // SetStatus implements store.Store.

@@ -1,33 +1,51 @@
 // Package storetest is the one test suite every store driver passes, on a
-// real database: call Run from the driver's own tests.
+// real database: call Run from the driver's own tests. It checks that the
+// jobs a write makes due are queued in the same transaction through the
+// queue the driver is given; the queue's own operations are tested in
+// internal/queue, on both databases.
 package storetest
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
-
-	"github.com/riverqueue/river"
 
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
-// Opener returns a new, empty, migrated store; the suite closes it.
-type Opener func(t *testing.T) store.Store
+// Queue is what the suite reads of the queue the store inserts into
+// (internal/queue's Queue).
+type Queue interface {
+	Jobs(ctx context.Context, taskID string) ([]jobs.Queued, error)
+	RetryNow(ctx context.Context, id int64) error
+}
+
+// Env is a new, empty, migrated store with its queue; the suite closes the
+// store.
+type Env struct {
+	Store store.Store
+	Queue Queue
+}
+
+// Opener returns a new Env.
+type Opener func(t *testing.T) Env
 
 // Run runs the suite against the stores open returns.
 func Run(t *testing.T, open Opener) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s store.Store)
+		fn   func(t *testing.T, s store.Store, q Queue)
 	}{
 		{"Keys", testKeys},
 		{"Tracks", testTracks},
 		{"TaskScopedToKey", testTaskScopedToKey},
 		{"Idempotency", testIdempotency},
+		{"IdempotencyConcurrent", testIdempotencyConcurrent},
 		{"FinishTaskOnce", testFinishTaskOnce},
 		{"VideosShareAndPurge", testVideos},
 		{"SetStatus", testSetStatus},
@@ -36,9 +54,9 @@ func Run(t *testing.T, open Opener) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := open(t)
-			t.Cleanup(func() { s.Close() })
-			tt.fn(t, s)
+			env := open(t)
+			t.Cleanup(func() { env.Store.Close() })
+			tt.fn(t, env.Store, env.Queue)
 		})
 	}
 }
@@ -63,7 +81,7 @@ func newTask(k *task.Key) *task.Task {
 		CreatedAt: now}
 }
 
-func testKeys(t *testing.T, s store.Store) {
+func testKeys(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	a := newKey(t, s, "alice")
 	newKey(t, s, "bob")
@@ -102,7 +120,7 @@ func testKeys(t *testing.T, s store.Store) {
 	}
 }
 
-func testTracks(t *testing.T, s store.Store) {
+func testTracks(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
 	for i, id := range []string{"t2", "t1"} {
@@ -133,13 +151,18 @@ func testTracks(t *testing.T, s store.Store) {
 	}
 }
 
-func testTaskScopedToKey(t *testing.T, s store.Store) {
+func testTaskScopedToKey(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
 	tk := newTask(a)
-	got, err := s.CreateTask(ctx, tk, jobs.RenderArgs{TaskID: tk.ID})
+	got, err := s.CreateTask(ctx, tk)
 	if err != nil || got.ID != tk.ID {
 		t.Fatalf("CreateTask = %v, %v", got, err)
+	}
+	queued := jobsOf(t, q, tk.ID)
+	if len(queued) != 1 || queued[0].Kind != jobs.KindRender || queued[0].State != "available" ||
+		queued[0].MaxAttempts != jobs.RenderMaxAttempts {
+		t.Errorf("jobs after CreateTask = %+v, want one available render job", queued)
 	}
 	if _, err := s.Task(ctx, b.ID, tk.ID); !errors.Is(err, task.ErrNotFound) {
 		t.Errorf("another key's task: got %v, want ErrNotFound", err)
@@ -161,7 +184,7 @@ func testTaskScopedToKey(t *testing.T, s store.Store) {
 	}
 }
 
-func testIdempotency(t *testing.T, s store.Store) {
+func testIdempotency(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
 	first := newTask(a)
@@ -179,6 +202,9 @@ func testIdempotency(t *testing.T, s store.Store) {
 	}
 	if _, err := s.Task(ctx, "", again.ID); !errors.Is(err, task.ErrNotFound) {
 		t.Errorf("a replay stored a second task: Task = %v", err)
+	}
+	if n := len(jobsOf(t, q, first.ID)) + len(jobsOf(t, q, again.ID)); n != 1 {
+		t.Errorf("a replay queued another job: %d render jobs, want 1", n)
 	}
 
 	other := newTask(a)
@@ -201,7 +227,7 @@ func testIdempotency(t *testing.T, s store.Store) {
 	}
 }
 
-func testFinishTaskOnce(t *testing.T, s store.Store) {
+func testFinishTaskOnce(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	k := newKey(t, s, "alice")
 	tk := newTask(k)
@@ -210,15 +236,23 @@ func testFinishTaskOnce(t *testing.T, s store.Store) {
 	}
 	r := store.Result{Status: task.StatusCreateFailed, ErrorCode: 451, ErrorMessage: "Source audio file download failed",
 		CompletedAt: now.Add(time.Minute)}
-	ids, err := s.FinishTask(ctx, tk.ID, r, river.InsertManyParams{Args: jobs.CallbackArgs{TaskID: tk.ID, Delivery: 1}})
+	runAt := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	ids, err := s.FinishTask(ctx, tk.ID, r, jobs.Callback(tk.ID, 1, runAt))
 	if err != nil {
 		t.Fatalf("FinishTask: %v", err)
 	}
 	if len(ids) != 1 || ids[0] <= 0 {
-		t.Errorf("FinishTask job ids = %v, want one id", ids)
+		t.Fatalf("FinishTask job ids = %v, want one id", ids)
 	}
-	if err := s.Queue().Retry(ctx, ids[0]); err != nil {
-		t.Errorf("Queue().Retry(%d) = %v", ids[0], err)
+	cb := findJob(t, q, tk.ID, ids[0])
+	if cb.Kind != jobs.KindCallback || cb.Delivery != 1 || cb.State != "scheduled" || cb.RunAt.Sub(runAt).Abs() > time.Second {
+		t.Errorf("callback job = %+v, want delivery 1 scheduled at %v", cb, runAt)
+	}
+	if err := q.RetryNow(ctx, ids[0]); err != nil {
+		t.Errorf("RetryNow(%d) = %v", ids[0], err)
+	}
+	if cb := findJob(t, q, tk.ID, ids[0]); cb.State != "available" {
+		t.Errorf("after RetryNow: state %s, want available", cb.State)
 	}
 	got, _ := s.Task(ctx, "", tk.ID)
 	if got.Status != task.StatusCreateFailed || got.ErrorCode != 451 || got.ErrorMessage != r.ErrorMessage ||
@@ -234,7 +268,7 @@ func testFinishTaskOnce(t *testing.T, s store.Store) {
 	}
 }
 
-func testVideos(t *testing.T, s store.Store) {
+func testVideos(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	k := newKey(t, s, "alice")
 	t1, t2 := newTask(k), newTask(k)
@@ -284,7 +318,7 @@ func testVideos(t *testing.T, s store.Store) {
 	}
 }
 
-func testSetStatus(t *testing.T, s store.Store) {
+func testSetStatus(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	k := newKey(t, s, "alice")
 	tk := newTask(k)
@@ -298,14 +332,15 @@ func testSetStatus(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	for want := 2; want <= 3; want++ {
-		got, err := s.Redeliver(ctx, tk.ID, func(d int) river.InsertManyParams {
-			return river.InsertManyParams{Args: jobs.CallbackArgs{TaskID: tk.ID, Delivery: d}}
-		})
+		got, id, err := s.Redeliver(ctx, tk.ID, func(d int) jobs.Job { return jobs.Callback(tk.ID, d, time.Time{}) })
 		if err != nil || got != want {
-			t.Errorf("Redeliver = %d, %v; want delivery %d", got, err, want)
+			t.Fatalf("Redeliver = %d, %v; want delivery %d", got, err, want)
+		}
+		if j := findJob(t, q, tk.ID, id); j.Kind != jobs.KindCallback || j.Delivery != want || j.State != "available" {
+			t.Errorf("redelivery job = %+v, want delivery %d available", j, want)
 		}
 	}
-	if _, err := s.Redeliver(ctx, "missing", nil); !errors.Is(err, task.ErrNotFound) {
+	if _, _, err := s.Redeliver(ctx, "missing", nil); !errors.Is(err, task.ErrNotFound) {
 		t.Errorf("Redeliver(missing) = %v, want ErrNotFound", err)
 	}
 	if ok, err := s.SetStatus(ctx, tk.ID, task.StatusSuccess, task.StatusCallbackException); err != nil || !ok {
@@ -316,7 +351,7 @@ func testSetStatus(t *testing.T, s store.Store) {
 	}
 }
 
-func testAttempts(t *testing.T, s store.Store) {
+func testAttempts(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	k := newKey(t, s, "alice")
 	tk := newTask(k)
@@ -347,7 +382,7 @@ func testAttempts(t *testing.T, s store.Store) {
 	}
 }
 
-func testSecret(t *testing.T, s store.Store) {
+func testSecret(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	first, err := s.Secret(ctx, "link-key", func() []byte { return []byte("first") })
 	if err != nil || string(first) != "first" {
@@ -361,4 +396,72 @@ func testSecret(t *testing.T, s store.Store) {
 	if string(other) != "x" {
 		t.Errorf("another name = %q, want its own value", other)
 	}
+}
+
+// testIdempotencyConcurrent: requests racing with one Idempotency-Key store
+// one task; the same body gets it back, another body a conflict.
+func testIdempotencyConcurrent(t *testing.T, s store.Store, q Queue) {
+	ctx := context.Background()
+	k := newKey(t, s, "alice")
+	const n = 8
+	var wg sync.WaitGroup
+	ids := make([]string, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tk := newTask(k)
+			tk.IdempotencyKey, tk.RequestHash = "race", "hash-A"
+			if i%2 == 1 {
+				tk.RequestHash = "hash-B"
+			}
+			got, err := s.CreateTask(ctx, tk)
+			if err == nil {
+				ids[i] = got.ID
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	stored := map[string]bool{}
+	var conflicts int
+	for i := range n {
+		switch {
+		case errors.Is(errs[i], store.ErrIdempotencyConflict):
+			conflicts++
+		case errs[i] != nil:
+			t.Errorf("request %d: %v", i, errs[i])
+		default:
+			stored[ids[i]] = true
+		}
+	}
+	if len(stored) != 1 || conflicts != n/2 {
+		t.Errorf("got %d distinct tasks and %d conflicts, want 1 task and %d conflicts", len(stored), conflicts, n/2)
+	}
+	for id := range stored {
+		if js := jobsOf(t, q, id); len(js) != 1 {
+			t.Errorf("task %s has %d jobs, want 1", id, len(js))
+		}
+	}
+}
+
+func jobsOf(t *testing.T, q Queue, taskID string) []jobs.Queued {
+	t.Helper()
+	js, err := q.Jobs(context.Background(), taskID)
+	if err != nil {
+		t.Fatalf("Jobs(%s): %v", taskID, err)
+	}
+	return js
+}
+
+func findJob(t *testing.T, q Queue, taskID string, id int64) jobs.Queued {
+	t.Helper()
+	for _, j := range jobsOf(t, q, taskID) {
+		if j.ID == id {
+			return j
+		}
+	}
+	t.Fatalf("%v", fmt.Errorf("job %d of task %s is not queued", id, taskID))
+	return jobs.Queued{}
 }

@@ -1,0 +1,278 @@
+package queue_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/queue"
+	"github.com/mvgen/mvgen/internal/store/postgres"
+	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
+	"github.com/mvgen/mvgen/internal/store/sqlite"
+)
+
+// env is a queue on a real database, with raw SQL on the same database to
+// put jobs in states only a crash leaves behind.
+type env struct {
+	open    func(t *testing.T, cfg queue.Config) queued // another queue (node) on the same database
+	running func(t *testing.T, taskID string, attemptedBy []string)
+	shared  bool // several nodes share the database (RequeueRunning is a no-op)
+}
+
+// queued is the part of *queue.Queue[TTx] the tests use, whatever TTx.
+type queued interface {
+	Enqueue(ctx context.Context, j jobs.Job) (int64, error)
+	Jobs(ctx context.Context, taskID string) ([]jobs.Queued, error)
+	RetryNow(ctx context.Context, id int64) error
+	Handle(w queue.Workers)
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+	RequeueRunning(ctx context.Context) (int, error)
+	Heartbeat(ctx context.Context, at time.Time) error
+	RescueOrphans(ctx context.Context, deadBefore time.Time) (int, error)
+}
+
+// eachDB runs fn on SQLite and on PostgreSQL.
+func eachDB(t *testing.T, fn func(t *testing.T, e env)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "mvgen.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		fn(t, env{
+			open: func(t *testing.T, cfg queue.Config) queued {
+				q, err := queue.NewSQLite(db.SQL(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return q
+			},
+			running: func(t *testing.T, taskID string, by []string) {
+				b, _ := json.Marshal(by)
+				if by == nil {
+					b = nil
+				}
+				if _, err := db.SQL().Exec(`UPDATE river_job SET state = 'running', attempt = 1,
+					attempted_at = datetime('now'), attempted_by = ? WHERE json_extract(args, '$.taskId') = ?`,
+					nullable(b), taskID); err != nil {
+					t.Fatal(err)
+				}
+			},
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		db, err := postgres.Open(context.Background(), pgtest.DSN(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		fn(t, env{
+			shared: true,
+			open: func(t *testing.T, cfg queue.Config) queued {
+				q, err := queue.NewPostgres(db.Pool(), db.Schema(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return q
+			},
+			running: func(t *testing.T, taskID string, by []string) {
+				if _, err := db.Pool().Exec(context.Background(), `UPDATE river_job SET state = 'running', attempt = 1,
+					attempted_at = now(), attempted_by = $2 WHERE args->>'taskId' = $1`, taskID, by); err != nil {
+					t.Fatal(err)
+				}
+			},
+		})
+	})
+}
+
+func nullable(b []byte) any {
+	if b == nil {
+		return sql.NullString{}
+	}
+	return string(b)
+}
+
+func state(t *testing.T, q queued, taskID string) string {
+	t.Helper()
+	js, err := q.Jobs(context.Background(), taskID)
+	if err != nil || len(js) != 1 {
+		t.Fatalf("Jobs(%s) = %v, %v; want one job", taskID, js, err)
+	}
+	return js[0].State
+}
+
+// TestRescueOrphans: running jobs whose node stopped heartbeating become
+// available again and another node runs them; the job of a live node stays
+// running. On SQLite this exercises json_extract(attempted_by, '$[#-1]').
+func TestRescueOrphans(t *testing.T) {
+	eachDB(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		q := e.open(t, queue.Config{Node: "checker"})
+		running := map[string][]string{ // task id → attempted_by of its render job
+			"dead":  {"dead-node"},              // never heartbeated
+			"stale": {"other", "stale-node"},    // last heartbeat an hour ago
+			"live":  {"dead-node", "live-node"}, // heartbeats; the last attempt counts
+			"none":  nil,                        // no attempted_by at all
+		}
+		for id, by := range running {
+			if _, err := q.Enqueue(ctx, jobs.Render(id)); err != nil {
+				t.Fatalf("Enqueue: %v", err)
+			}
+			e.running(t, id, by)
+		}
+		now := time.Now()
+		stale := e.open(t, queue.Config{Node: "stale-node"})
+		if err := stale.Heartbeat(ctx, now.Add(-time.Hour)); err != nil {
+			t.Fatalf("Heartbeat: %v", err)
+		}
+		live := e.open(t, queue.Config{Node: "live-node"})
+		for _, at := range []time.Time{now.Add(-time.Minute), now} { // the second one updates
+			if err := live.Heartbeat(ctx, at); err != nil {
+				t.Fatalf("Heartbeat: %v", err)
+			}
+		}
+		n, err := q.RescueOrphans(ctx, now.Add(-30*time.Second))
+		if err != nil || n != 3 {
+			t.Fatalf("RescueOrphans = %d, %v; want 3", n, err)
+		}
+		for id, want := range map[string]string{"dead": "available", "stale": "available", "none": "available", "live": "running"} {
+			if got := state(t, q, id); got != want {
+				t.Errorf("job of %s: state %s, want %s", id, got, want)
+			}
+		}
+		if n, err := q.RescueOrphans(ctx, now.Add(-30*time.Second)); err != nil || n != 0 {
+			t.Errorf("second RescueOrphans = %d, %v; want 0", n, err)
+		}
+
+		// Another node picks the rescued jobs up.
+		ran := make(chan string, 10)
+		rescuer := e.open(t, queue.Config{Node: "rescuer", RenderWorkers: 4})
+		rescuer.Handle(queue.Workers{Render: func(_ context.Context, _ jobs.Run, taskID string) error {
+			ran <- taskID
+			return nil
+		}})
+		if err := rescuer.Start(ctx); err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+		defer stop(t, rescuer)
+		var got []string
+		timeout := time.After(20 * time.Second)
+		for len(got) < 3 {
+			select {
+			case id := <-ran:
+				got = append(got, id)
+			case <-timeout:
+				t.Fatalf("rescued jobs run: %v, want dead, none and stale", got)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, []string{"dead", "none", "stale"}) {
+			t.Errorf("rescued jobs run = %v, want [dead none stale]", got)
+		}
+		select {
+		case id := <-ran:
+			t.Errorf("job of %s ran, though its node is alive", id)
+		case <-time.After(200 * time.Millisecond):
+		}
+	})
+}
+
+// TestRequeueRunning: on the embedded database a job left running by a
+// dead process is made available at start; on a shared one nothing moves.
+func TestRequeueRunning(t *testing.T) {
+	eachDB(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		q := e.open(t, queue.Config{})
+		if _, err := q.Enqueue(ctx, jobs.Render("left")); err != nil {
+			t.Fatal(err)
+		}
+		e.running(t, "left", []string{"gone"})
+		n, err := q.RequeueRunning(ctx)
+		want, wantState := 1, "available"
+		if e.shared {
+			want, wantState = 0, "running"
+		}
+		if err != nil || n != want {
+			t.Errorf("RequeueRunning = %d, %v; want %d", n, err, want)
+		}
+		if got := state(t, q, "left"); got != wantState {
+			t.Errorf("state = %s, want %s", got, wantState)
+		}
+	})
+}
+
+// TestOutcomes: a worker's jobs.Snooze, jobs.Cancel and plain errors map to
+// the queue's states, and RetryNow brings a scheduled job forward.
+func TestOutcomes(t *testing.T) {
+	eachDB(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		q := e.open(t, queue.Config{Node: "worker"})
+		runs := make(chan jobs.Run, 10)
+		q.Handle(queue.Workers{Callback: func(_ context.Context, run jobs.Run, taskID string, delivery int) error {
+			runs <- run
+			switch taskID {
+			case "snooze":
+				return jobs.Snooze(time.Hour)
+			case "cancel":
+				return jobs.Cancel(errors.New("no such task"))
+			case "fail":
+				return errors.New("boom")
+			}
+			return nil
+		}})
+		for _, id := range []string{"snooze", "cancel", "fail", "ok"} {
+			if _, err := q.Enqueue(ctx, jobs.Callback(id, 1, time.Time{})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		later, err := q.Enqueue(ctx, jobs.Callback("later", 2, time.Now().Add(time.Hour)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer stop(t, q)
+		want := map[string]string{"snooze": "scheduled", "cancel": "cancelled", "fail": "retryable", "ok": "completed"}
+		deadline := time.Now().Add(15 * time.Second)
+		for id, w := range want {
+			for state(t, q, id) != w && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if got := state(t, q, id); got != w {
+				t.Errorf("job %s: state %s, want %s", id, got, w)
+			}
+		}
+		if got := state(t, q, "later"); got != "scheduled" {
+			t.Errorf("scheduled job: state %s, want scheduled", got)
+		}
+		if err := q.RetryNow(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		for state(t, q, "later") != "completed" && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		js, _ := q.Jobs(ctx, "later")
+		if js[0].State != "completed" || js[0].Delivery != 2 {
+			t.Errorf("after RetryNow: %+v, want delivery 2 completed", js[0])
+		}
+	})
+}
+
+func stop(t *testing.T, q queued) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := q.Stop(ctx); err != nil {
+		t.Errorf("Stop: %v", err)
+	}
+}

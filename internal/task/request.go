@@ -1,0 +1,102 @@
+package task
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// RenderVersion changes whenever the renderer's output changes, so identical
+// requests do not share files across renderer versions.
+const RenderVersion = "1"
+
+// Limits of a generate request's fields (contract §2).
+const (
+	MaxIDBytes             = 128
+	MaxAuthorRunes         = 50
+	MaxDomainRunes         = 50
+	MaxIdempotencyKeyBytes = 255
+)
+
+// Request is a generate request (contract §2 and mvgen's extensions).
+type Request struct {
+	TaskID      string `json:"taskId"`
+	AudioID     string `json:"audioId"`
+	CallBackURL string `json:"callBackUrl"`
+	Author      string `json:"author"`
+	DomainName  string `json:"domainName"`
+	// Aspect is mvgen's extension: "16:9" (default), "1:1" or "9:16".
+	Aspect string `json:"aspect"`
+}
+
+// Validate applies every rule of contract §2; the *Error's message names the
+// field. checkURL judges callBackUrl (internal/netguard's CheckURL: form
+// and address class); its error's text completes the message.
+func (r *Request) Validate(checkURL func(string) error) error {
+	for _, f := range []struct{ name, value string }{{"taskId", r.TaskID}, {"audioId", r.AudioID}} {
+		switch {
+		case strings.TrimSpace(f.value) == "":
+			return Errorf(EInvalid, "%s is required", f.name)
+		case len(f.value) > MaxIDBytes:
+			return Errorf(EInvalid, "%s must be at most %d bytes", f.name, MaxIDBytes)
+		}
+	}
+	if r.CallBackURL != "" {
+		if err := checkURL(r.CallBackURL); err != nil {
+			return Errorf(EInvalid, "callBackUrl: %v", err)
+		}
+	}
+	if n := utf8.RuneCountInString(r.Author); n > MaxAuthorRunes {
+		return Errorf(EInvalid, "author must be at most %d characters (got %d)", MaxAuthorRunes, n)
+	}
+	if n := utf8.RuneCountInString(r.DomainName); n > MaxDomainRunes {
+		return Errorf(EInvalid, "domainName must be at most %d characters (got %d)", MaxDomainRunes, n)
+	}
+	if _, err := ParseAspect(r.Aspect); err != nil {
+		return Errorf(EInvalid, "aspect: %v", err)
+	}
+	return nil
+}
+
+// Hash identifies a request for Idempotency-Key checks: the parsed fields,
+// so whitespace and key order do not matter.
+func (r Request) Hash() string {
+	b, _ := json.Marshal(r)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// NewTask returns the pending task that r asks for on track tr, owned by
+// key keyID, with its render key set; r must be valid.
+func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
+	t := &Task{
+		ID: NewID(), KeyID: keyID,
+		MusicTaskID: r.TaskID, AudioID: r.AudioID, MusicIndex: tr.MusicIndex,
+		CallbackURL: r.CallBackURL, Author: r.Author, DomainName: r.DomainName, Aspect: r.Aspect,
+		Status:    StatusPending,
+		WebhookID: "msg_" + NewID(),
+		CreatedAt: now.UTC(),
+	}
+	t.RenderKey = RenderKey(tr, t)
+	return t
+}
+
+// RenderKey identifies what a render of t on track tr depends on, so
+// identical requests share one file (contract §2).
+func RenderKey(tr *Track, t *Task) string {
+	parts := []string{RenderVersion, tr.AudioKey, tr.AudioURL, tr.CoverKey, tr.ImageURL,
+		tr.Title, t.Author, t.DomainName, t.Aspect}
+	b, _ := json.Marshal(parts)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// Default limits on a source track, each configurable (mvgen serve
+// --max-source-bytes, --max-audio-duration).
+const (
+	DefaultMaxSourceBytes   = 200 << 20 // 200 MiB, uploaded or downloaded
+	DefaultMaxAudioDuration = 15 * time.Minute
+)

@@ -1,0 +1,89 @@
+package task
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAfterCallback(t *testing.T) {
+	for _, tt := range []struct {
+		from      Status
+		delivered bool
+		want      Status
+	}{
+		{StatusSuccess, true, StatusSuccess},
+		{StatusSuccess, false, StatusCallbackException},
+		{StatusCallbackException, true, StatusSuccess},
+		{StatusCallbackException, false, StatusCallbackException},
+		{StatusCreateFailed, false, StatusCreateFailed},
+		{StatusRenderFailed, true, StatusRenderFailed},
+	} {
+		if got := tt.from.AfterCallback(tt.delivered); got != tt.want {
+			t.Errorf("%s.AfterCallback(%v) = %s, want %s", tt.from, tt.delivered, got, tt.want)
+		}
+	}
+}
+
+func TestRequestValidate(t *testing.T) {
+	ok := func(string) error { return nil }
+	long := strings.Repeat("周", MaxAuthorRunes)
+	for _, tt := range []struct {
+		name string
+		req  Request
+		want string // "" for valid
+	}{
+		{"valid", Request{TaskID: "m", AudioID: "a", Author: long, DomainName: long, Aspect: "9:16"}, ""},
+		{"no taskId", Request{AudioID: "a"}, "taskId is required"},
+		{"blank audioId", Request{TaskID: "m", AudioID: "  "}, "audioId is required"},
+		{"long id", Request{TaskID: strings.Repeat("x", MaxIDBytes+1), AudioID: "a"}, "taskId must be at most 128 bytes"},
+		{"author runes", Request{TaskID: "m", AudioID: "a", Author: long + "x"}, "author must be at most 50 characters (got 51)"},
+		{"domain runes", Request{TaskID: "m", AudioID: "a", DomainName: long + "x"}, "domainName must be at most 50"},
+		{"aspect", Request{TaskID: "m", AudioID: "a", Aspect: "4:3"}, `aspect: aspect "4:3" is not one of`},
+		{"callback", Request{TaskID: "m", AudioID: "a", CallBackURL: "http://10.0.0.1/"}, "callBackUrl: 10.0.0.1 is private"},
+	} {
+		check := ok
+		if tt.req.CallBackURL != "" {
+			check = func(string) error { return errors.New("10.0.0.1 is private") }
+		}
+		err := tt.req.Validate(check)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: got %v, want valid", tt.name, err)
+		case tt.want != "" && (err == nil || !strings.Contains(ErrorMessage(err), tt.want) || ErrorCode(err) != EInvalid):
+			t.Errorf("%s: got %v, want an invalid error containing %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestRenderKey(t *testing.T) {
+	tr := &Track{AudioKey: "sources/a", Title: "T"}
+	req := Request{TaskID: "m", AudioID: "a", Author: "A"}
+	a, b := req.NewTask("k", tr, time.Now()), req.NewTask("k", tr, time.Now())
+	if a.ID == b.ID || a.RenderKey != b.RenderKey {
+		t.Errorf("identical requests: ids %s %s, render keys %s %s; want new ids, one key", a.ID, b.ID, a.RenderKey, b.RenderKey)
+	}
+	req.Author = "B"
+	if c := req.NewTask("k", tr, time.Now()); c.RenderKey == a.RenderKey {
+		t.Errorf("another author shares render key %s", c.RenderKey)
+	}
+	if req.Hash() == (Request{TaskID: "m", AudioID: "a", Author: "A"}).Hash() {
+		t.Errorf("different requests share a hash")
+	}
+}
+
+func TestKey(t *testing.T) {
+	k, token := NewKey("n", "whsec_x", time.Now())
+	if !strings.HasPrefix(token, "mvk_") || len(token) != 4+32 || string(k.TokenHash) != string(HashToken(token)) {
+		t.Errorf("NewKey: token %q hash %x", token, k.TokenHash)
+	}
+	now := time.Now()
+	k.PrevWebhookSecret, k.PrevSecretUntil = "whsec_old", now.Add(time.Hour)
+	if got := k.Signing(now); len(got) != 2 || got[0] != "whsec_x" {
+		t.Errorf("Signing during overlap = %v", got)
+	}
+	if got := k.Signing(now.Add(2 * time.Hour)); len(got) != 1 {
+		t.Errorf("Signing after overlap = %v", got)
+	}
+}
