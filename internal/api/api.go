@@ -22,9 +22,9 @@ import (
 
 // Defaults of Handler's limits.
 const (
-	DefaultMaxBodyBytes   = 64 << 10  // JSON request bodies
+	DefaultMaxBodyBytes   = 64 << 10                   // JSON request bodies
 	DefaultMaxUploadBytes = task.DefaultMaxSourceBytes // an uploaded audio file
-	DefaultMaxCoverBytes  = 20 << 20  // an uploaded cover image
+	DefaultMaxCoverBytes  = 20 << 20                   // an uploaded cover image
 )
 
 // Store is what the API reads and writes.
