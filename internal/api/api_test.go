@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/api"
+	"github.com/mvgen/mvgen/internal/apitest"
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/netguard"
@@ -42,7 +43,7 @@ func TestDrain(t *testing.T) {
 	post := func() (int, int) {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/mp4/generate", strings.NewReader(`{"taskId":"m","audioId":"a"}`))
 		req.Header.Set("Authorization", "Bearer tok")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := apitest.Client(t, srv.URL).Do(req) // checked against docs/openapi.yaml
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +59,7 @@ func TestDrain(t *testing.T) {
 	if status, code := post(); status != 503 || code != 455 {
 		t.Errorf("draining: HTTP %d code %d, want HTTP 503 with code 455", status, code)
 	}
-	resp, err := http.Get(srv.URL + "/healthz")
+	resp, err := apitest.Client(t, srv.URL).Get(srv.URL + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
