@@ -229,8 +229,9 @@ func newReceiver(t testing.TB, fail ...int) *receiver {
 	r := &receiver{fail: fail, calls: make(chan callback, 100)}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
+		at := time.Now()
 		apitest.CheckCallback(t, req, body) // headers and body as docs/openapi.yaml's webhook says
-		r.calls <- callback{header: req.Header.Clone(), body: body, at: time.Now()}
+		r.calls <- callback{header: req.Header.Clone(), body: body, at: at}
 		r.mu.Lock()
 		status := 200
 		if len(r.fail) > 0 {
