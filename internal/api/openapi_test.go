@@ -8,7 +8,6 @@ import (
 	"go/token"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
@@ -104,7 +103,8 @@ func sourceRoutes(t *testing.T) []string {
 }
 
 // TestOpenAPIServed: /openapi.json and /openapi.yaml answer the document
-// without an API key.
+// without an API key, and what they serve loads as a valid OpenAPI 3.1
+// document (docs tests that the JSON holds what the YAML says).
 func TestOpenAPIServed(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(newHandler(t))
@@ -129,6 +129,9 @@ func TestOpenAPIServed(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != tc.ctype || !bytes.Equal(body, tc.want) {
 			t.Errorf("GET %s = %s %q, %d bytes; want 200 %q with the document", tc.path, resp.Status, resp.Header.Get("Content-Type"), len(body), tc.ctype)
 		}
+		if _, err := apitest.New(body); err != nil {
+			t.Errorf("GET %s: the served document does not load: %v", tc.path, err)
+		}
 	}
 }
 
@@ -144,5 +147,3 @@ func newHandler(t *testing.T) *api.Handler {
 	return (&api.Handler{Store: db, Blobs: &blob.Dir{Root: dir}, Links: &link.Signer{Key: link.NewKey()},
 		Guard: &netguard.Guard{}, Logger: slog.New(slog.DiscardHandler)}).Routes()
 }
-
-var _ http.Handler = (*api.Handler)(nil)

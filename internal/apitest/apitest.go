@@ -183,12 +183,13 @@ type Transport struct {
 	Host string
 	// Validator checks; nil means Default().
 	Validator *Validator
-	// Report receives every mismatch; it must be safe for concurrent use.
+	// Report receives every mismatch and must be safe for concurrent use;
+	// the answer is then returned unchanged. Nil makes RoundTrip fail with
+	// the mismatch instead.
 	Report func(error)
 }
 
-// RoundTrip implements http.RoundTripper. A mismatch goes to Report; the
-// answer is returned unchanged either way.
+// RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := t.Base
 	if base == nil {
@@ -209,22 +210,26 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := base.RoundTrip(req)
 	if err != nil {
-		return resp, err
+		return nil, err
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if err != nil {
-		return resp, fmt.Errorf("apitest: reading the answer: %w", err)
+		return nil, fmt.Errorf("apitest: reading the answer to %s %s: %w", req.Method, req.URL, err)
 	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
 	v := t.Validator
 	if v == nil {
-		if v, err = Default(); err != nil {
-			t.Report(err)
-			return resp, nil
-		}
+		v, err = Default()
 	}
-	if err := v.Check(req.Context(), Exchange{Request: req, RequestBody: reqBody, Status: resp.StatusCode, Header: resp.Header, Body: body}); err != nil {
+	if err == nil {
+		err = v.Check(req.Context(), Exchange{Request: req, RequestBody: reqBody, Status: resp.StatusCode, Header: resp.Header, Body: body})
+	}
+	switch {
+	case err == nil:
+	case t.Report == nil:
+		return nil, err
+	default:
 		t.Report(err)
 	}
 	return resp, nil

@@ -140,6 +140,23 @@ func TestTransportHost(t *testing.T) {
 	}
 }
 
+// TestTransportWithoutReport: with no Report, a mismatch is the request's
+// error.
+func TestTransportWithoutReport(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(418) }))
+	defer srv.Close()
+	client := &http.Client{Transport: &apitest.Transport{}}
+	resp, err := client.Get(srv.URL + "/healthz")
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("GET /healthz answered 418: got no error, want the mismatch")
+	}
+	if !strings.Contains(err.Error(), "status 418 is not documented") {
+		t.Errorf("got %v, want it to say status 418 is not documented", err)
+	}
+}
+
 // recordingTB is a testing.TB that keeps the errors it is given.
 type recordingTB struct {
 	testing.TB
