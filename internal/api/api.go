@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mvgen/mvgen/docs"
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/netguard"
@@ -94,6 +95,8 @@ func (h *Handler) routes() {
 	m.Handle("POST /api/v1/tracks", h.auth(h.createTrack))
 	m.Handle("GET /api/v1/tracks", h.auth(h.listTracks))
 	m.HandleFunc("GET /v1/videos/{file}", h.video)
+	m.Handle("GET /openapi.json", docs.OpenAPIHandler()) // no authentication (contract §10)
+	m.Handle("GET /openapi.yaml", docs.OpenAPIHandler())
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, task.Errorf(task.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})

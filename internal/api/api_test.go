@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/api"
+	"github.com/mvgen/mvgen/internal/apitest"
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/link"
@@ -94,7 +95,7 @@ func (c *client) do(method, path, contentType string, body io.Reader, header ...
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apitest.Client(c.t, c.base).Do(req) // checked against docs/openapi.yaml
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -320,7 +321,7 @@ func TestDrain(t *testing.T) {
 	if e := post(); e.HTTP != 503 || e.Code != 455 {
 		t.Errorf("draining: HTTP %d code %d, want HTTP 503 with code 455", e.HTTP, e.Code)
 	}
-	resp, err := http.Get(f.srv.URL + "/healthz")
+	resp, err := apitest.Client(t, f.srv.URL).Get(f.srv.URL + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/apitest"
 	"github.com/mvgen/mvgen/internal/blob/s3/s3test"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/server"
@@ -146,7 +147,7 @@ func verifySignatures(t *testing.T, cb callback, secret, taskID string) {
 
 func download(t *testing.T, u, path string) []byte {
 	t.Helper()
-	resp, err := http.Get(u)
+	resp, err := apitest.Client(t, u).Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +185,7 @@ func checkRange(t *testing.T, u string, full []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	req.Header.Set("Range", "bytes=100-199")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apitest.Client(t, u).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func checkRange(t *testing.T, u string, full []byte) {
 	if resp.StatusCode != http.StatusPartialContent || string(part) != string(full[100:200]) {
 		t.Errorf("range request: %s, %d bytes; want 206 with bytes 100-199", resp.Status, len(part))
 	}
-	resp, err = http.Head(u)
+	resp, err = apitest.Client(t, u).Head(u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +227,7 @@ func checkLinks(t *testing.T, srv *running, id, good string) {
 		{"expired", s.URL(id, time.Now().Add(-time.Minute)), 410},
 		{"no signature", base + "/v1/videos/" + id + ".mp4", 403},
 	} {
-		resp, err := http.Get(tc.url)
+		resp, err := apitest.Client(t, base).Get(tc.url)
 		if err != nil {
 			t.Fatal(err)
 		}

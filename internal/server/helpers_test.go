@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/apitest"
 	"github.com/mvgen/mvgen/internal/server"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
@@ -116,7 +117,7 @@ func (c *client) do(method, path, contentType string, body io.Reader, header ...
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apitest.Client(c.t, c.base).Do(req) // every exchange checked against docs/openapi.yaml
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -225,7 +226,9 @@ func newReceiver(t testing.TB, fail ...int) *receiver {
 	r := &receiver{fail: fail, calls: make(chan callback, 100)}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
-		r.calls <- callback{header: req.Header.Clone(), body: body, at: time.Now()}
+		at := time.Now()
+		apitest.CheckCallback(t, req, body) // headers and body as docs/openapi.yaml's webhook says
+		r.calls <- callback{header: req.Header.Clone(), body: body, at: at}
 		r.mu.Lock()
 		status := 200
 		if len(r.fail) > 0 {
