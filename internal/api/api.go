@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/blob"
+	"github.com/mvgen/mvgen/internal/dashboard"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/store"
@@ -72,6 +73,13 @@ func (h *Handler) Routes() *Handler {
 	m.Handle("POST /api/v1/tracks", h.auth(h.createTrack))
 	m.Handle("GET /api/v1/tracks", h.auth(h.listTracks))
 	m.HandleFunc("GET /v1/videos/{file}", h.video)
+	// The dashboard (issue 12): its task list and event stream (list.go,
+	// events.go), and the page itself at / with its assets under /ui/.
+	m.Handle("GET /api/v1/mp4/tasks", h.auth(h.listTasks))
+	m.Handle("GET /api/v1/mp4/tasks/{taskId}", h.auth(h.oneTask))
+	m.Handle("GET /api/v1/mp4/events", h.auth(h.events))
+	m.Handle("GET /{$}", dashboard.Handler())
+	m.Handle("GET /ui/", dashboard.Handler())
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, task.Errorf(task.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})

@@ -7,11 +7,8 @@ import (
 )
 
 // DefaultListLimit is how many tasks ListTasks returns when the query sets no
-// limit; MaxListLimit is the most it returns.
-const (
-	DefaultListLimit = 20
-	MaxListLimit     = 100
-)
+// limit.
+const DefaultListLimit = 20
 
 // TaskQuery selects some of one key's tasks for ListTasks, newest first.
 type TaskQuery struct {
@@ -20,8 +17,7 @@ type TaskQuery struct {
 	// After starts the list after this position (the last task of the
 	// previous page); nil starts at the newest task.
 	After *TaskCursor
-	// Limit is how many tasks at most: 0 means DefaultListLimit, and more
-	// than MaxListLimit means MaxListLimit.
+	// Limit is how many tasks at most; 0 means DefaultListLimit.
 	Limit int
 }
 
@@ -37,11 +33,8 @@ func Cursor(t *task.Task) *TaskCursor { return &TaskCursor{CreatedAt: t.CreatedA
 
 // LimitOrDefault is q's limit with the defaults applied.
 func (q TaskQuery) LimitOrDefault() int {
-	switch {
-	case q.Limit <= 0:
+	if q.Limit <= 0 {
 		return DefaultListLimit
-	case q.Limit > MaxListLimit:
-		return MaxListLimit
 	}
 	return q.Limit
 }
