@@ -98,6 +98,14 @@ func (b *browser) shoot(name string) {
 	b.do("resizing", chromedp.EmulateViewport(1280, 900))
 }
 
+// realValues fails the test if the page shows a null or undefined value.
+func (b *browser) realValues(where string) {
+	b.t.Helper()
+	if text := eval[string](b, `document.body.innerText`); strings.Contains(text, "null") || strings.Contains(text, "undefined") {
+		b.t.Errorf("%s shows null or undefined:\n%s", where, text)
+	}
+}
+
 // TestBrowser drives the dashboard in headless Chromium against the real
 // service: a wrong key, sign-in, an upload rendered to SUCCESS with the
 // progress pushed by the event stream, the player (duration, playback,
@@ -225,6 +233,7 @@ func TestBrowser(t *testing.T) {
 	setFilter("SUCCESS")
 	b.waitFor("the task in the ready list", row+` !== undefined`, 10*time.Second)
 	b.shoot("3-tasks")
+	b.realValues("the task list")
 
 	// The task's page: the player.
 	b.do("opening the task", chromedp.Click(chromedp.CSS("#tasks li a.t-title")),
@@ -263,6 +272,8 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("redelivery's answer excerpt %q, want %q", got, "thanks, callback 2")
 	}
 	b.shoot("4-task")
+
+	b.realValues("the task page")
 
 	// No secret on any page, in the URL or in a cookie.
 	html := eval[string](b, `location.href + document.cookie + document.documentElement.outerHTML`)

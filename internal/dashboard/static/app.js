@@ -227,15 +227,17 @@ function fillRow(r, s, source) {
   const times = el("p", { class: "times" }, "Created ", timeEl(s.createTime));
   if (s.completeTime) times.append(" · finished ", timeEl(s.completeTime));
   r.replaceChildren(
-    el(
-      "div",
+    ...[
+      el(
+        "div",
       { class: "task-head" },
-      el("a", { href: `#/task/${encodeURIComponent(s.taskId)}`, class: "t-title", textContent: title }),
-      flag(s.successFlag),
-    ),
-    s.successFlag === "PENDING" ? progressBar(s, `Rendering progress of ${title}`) : null,
-    times,
-    s.errorMessage ? el("p", { class: "error", textContent: `Error ${s.errorCode}: ${s.errorMessage}` }) : null,
+        el("a", { href: `#/task/${encodeURIComponent(s.taskId)}`, class: "t-title", textContent: title }),
+        flag(s.successFlag),
+      ),
+      s.successFlag === "PENDING" ? progressBar(s, `Rendering progress of ${title}`) : null,
+      times,
+      s.errorMessage ? el("p", { class: "error", textContent: `Error ${s.errorCode}: ${s.errorMessage}` }) : null,
+    ].filter(Boolean),
   );
 }
 
@@ -344,7 +346,7 @@ async function makeVideo(ev) {
     status.replaceChildren(
       "Video task started: ",
       el("a", { href: `#/task/${encodeURIComponent(started.taskId)}`, textContent: started.taskId }),
-      ". It appears in the list below.",
+      ". It appears in the task list.",
     );
     announce("Video task started.");
     f.audio.value = "";
@@ -416,9 +418,11 @@ async function showTask(id, quiet = false) {
 function renderTaskStatus(s) {
   const title = s.title || "Untitled";
   $("task-status").replaceChildren(
-    flag(s.successFlag),
-    s.successFlag === "PENDING" ? progressBar(s, `Rendering progress of ${title}`) : null,
-    s.errorMessage ? el("p", { class: "error", textContent: `Error ${s.errorCode}: ${s.errorMessage}` }) : null,
+    ...[
+      flag(s.successFlag),
+      s.successFlag === "PENDING" ? progressBar(s, `Rendering progress of ${title}`) : null,
+      s.errorMessage ? el("p", { class: "error", textContent: `Error ${s.errorCode}: ${s.errorMessage}` }) : null,
+    ].filter(Boolean),
   );
   $("task-status").dataset.status = s.successFlag;
   $("task-status").dataset.progress = s.progress;
