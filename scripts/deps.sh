@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what mvgen needs and is missing: ffmpeg, a font with CJK coverage,
-# Noto's faces for the scripts it lacks (Arabic, Hebrew, Thai, Indic, …), and
-# the Go modules. Safe to run again.
+# Noto's faces for the scripts it lacks (Arabic, Hebrew, Thai, Indic, …),
+# Chromium (the dashboard's browser test drives it headless) and the Go
+# modules. Safe to run again.
 set -euo pipefail
 
 need=()
@@ -9,6 +10,7 @@ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 [ -e /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf ] || need+=(fonts-noto-core)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]} with apt-get" >&2

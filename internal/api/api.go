@@ -18,6 +18,7 @@ import (
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/netguard"
+	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
@@ -38,6 +39,9 @@ type Store interface {
 	CreateTask(ctx context.Context, t *task.Task) (*task.Task, error)
 	Task(ctx context.Context, keyID, id string) (*task.Task, error)
 	Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error)
+	// ListTasks lists a key's tasks newest first (the dashboard's list and
+	// event stream).
+	ListTasks(ctx context.Context, keyID string, q store.TaskQuery) ([]*store.ListedTask, error)
 }
 
 // Redeliverer starts a new delivery of a finished task's callback
@@ -97,6 +101,11 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /v1/videos/{file}", h.video)
 	m.Handle("GET /openapi.json", docs.OpenAPIHandler()) // no authentication (contract §10)
 	m.Handle("GET /openapi.yaml", docs.OpenAPIHandler())
+	// mvgen's extensions for the dashboard (and any client): the key's task
+	// list and an event stream of its changes (list.go, events.go).
+	m.Handle("GET /api/v1/mp4/tasks", h.auth(h.listTasks))
+	m.Handle("GET /api/v1/mp4/tasks/{taskId}", h.auth(h.oneTask))
+	m.Handle("GET /api/v1/mp4/events", h.auth(h.events))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, task.Errorf(task.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})

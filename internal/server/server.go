@@ -19,6 +19,7 @@ import (
 	"github.com/mvgen/mvgen/internal/api"
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/blob/s3"
+	"github.com/mvgen/mvgen/internal/dashboard"
 	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/netguard"
@@ -175,8 +176,13 @@ func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.S
 	}
 	s.api = &api.Handler{Store: s.store, Blobs: blobs, Links: links, Callbacks: s.callbacks, Guard: guard,
 		Logger: cfg.Logger, MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes}
+	// The dashboard at / (its assets under /ui/); everything else is the API.
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", dashboard.Handler())
+	mux.Handle("GET /ui/", dashboard.Handler())
+	mux.Handle("/", s.api)
 	s.http = &http.Server{
-		Handler:           s.api,
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

@@ -56,6 +56,9 @@ type Store interface {
 	// Task returns a task; keyID "" matches any key (for workers).
 	Task(ctx context.Context, keyID, id string) (*task.Task, error)
 	SetProgress(ctx context.Context, id string, progress int) error
+	// ListTasks lists key keyID's tasks newest first, as q selects (the
+	// dashboard's task list and its event stream; see list.go).
+	ListTasks(ctx context.Context, keyID string, q TaskQuery) ([]*ListedTask, error)
 	// FinishTask moves a PENDING task to its end state and queues follow
 	// (its callback) in one transaction, returning the jobs' ids; a
 	// successful result also records the video under the task's RenderKey.

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"SetStatus", testSetStatus},
 		{"Attempts", testAttempts},
 		{"Secret", testSecret},
+		{"ListTasks", testListTasks}, // list.go
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

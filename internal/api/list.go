@@ -1,0 +1,167 @@
+package api
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+// Limits of GET /api/v1/mp4/tasks.
+const (
+	defaultTaskPage = 20
+	maxTaskPage     = 100
+)
+
+// statuses are the successFlag values a task list may be filtered by.
+var statuses = []task.Status{task.StatusPending, task.StatusSuccess, task.StatusCreateFailed,
+	task.StatusRenderFailed, task.StatusCallbackException}
+
+// listTasks is GET /api/v1/mp4/tasks?status=&limit=&cursor= (mvgen
+// extension, for the dashboard): the key's video tasks newest first, one
+// page at a time; data.nextCursor fetches the next page and is null on the
+// last.
+func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request, k *task.Key) {
+	q, err := parseTaskQuery(r.URL.Query())
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	limit := q.Limit
+	q.Limit++ // one more tells whether there is a next page
+	list, err := h.Store.ListTasks(r.Context(), k.ID, q)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	var next *string
+	if len(list) > limit {
+		list = list[:limit]
+		c := encodeCursor(store.Cursor(list[limit-1].Task))
+		next = &c
+	}
+	items := make([]taskSummary, 0, len(list))
+	for _, l := range list {
+		items = append(items, h.summary(l, time.Now()))
+	}
+	h.ok(w, map[string]any{"tasks": items, "nextCursor": next})
+}
+
+// parseTaskQuery reads the list's query parameters; a message names the bad one.
+func parseTaskQuery(v url.Values) (store.TaskQuery, error) {
+	q := store.TaskQuery{Limit: defaultTaskPage}
+	if s := v.Get("status"); s != "" {
+		q.Status = task.Status(s)
+		if !knownStatus(q.Status) {
+			names := make([]string, len(statuses))
+			for i, st := range statuses {
+				names[i] = string(st)
+			}
+			return q, task.Errorf(task.EInvalid, "status must be one of %s (got %q)", strings.Join(names, ", "), s)
+		}
+	}
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxTaskPage {
+			return q, task.Errorf(task.EInvalid, "limit must be a whole number from 1 to %d (got %q)", maxTaskPage, s)
+		}
+		q.Limit = n
+	}
+	if s := v.Get("cursor"); s != "" {
+		c, err := decodeCursor(s)
+		if err != nil {
+			return q, err
+		}
+		q.After = c
+	}
+	return q, nil
+}
+
+func knownStatus(s task.Status) bool {
+	for _, st := range statuses {
+		if st == s {
+			return true
+		}
+	}
+	return false
+}
+
+// encodeCursor makes a position in the list into an opaque token.
+func encodeCursor(c *store.TaskCursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.CreatedAt.UnixMilli(), 10) + "." + c.ID))
+}
+
+func decodeCursor(s string) (*store.TaskCursor, error) {
+	bad := task.Errorf(task.EInvalid, "cursor is not a nextCursor this API returned (got %q)", s)
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	at, id, ok := strings.Cut(string(raw), ".")
+	ms, err := strconv.ParseInt(at, 10, 64)
+	if !ok || err != nil || id == "" || len(id) > task.MaxIDBytes {
+		return nil, bad
+	}
+	return &store.TaskCursor{CreatedAt: time.UnixMilli(ms).UTC(), ID: id}, nil
+}
+
+// taskSummary is one task of the list and of the event stream: what the
+// dashboard shows in a row. Times follow record-info's format.
+type taskSummary struct {
+	TaskID       string      `json:"taskId"`
+	MusicTaskID  string      `json:"musicTaskId"`
+	AudioID      string      `json:"audioId"`
+	Title        string      `json:"title"`
+	SuccessFlag  task.Status `json:"successFlag"`
+	Progress     int         `json:"progress"`
+	Author       string      `json:"author"`
+	DomainName   string      `json:"domainName"`
+	Aspect       string      `json:"aspect"`
+	CreateTime   any         `json:"createTime"`
+	CompleteTime any         `json:"completeTime"`
+	ExpireTime   any         `json:"expireTime"`
+	ErrorCode    *int        `json:"errorCode"`
+	ErrorMessage *string     `json:"errorMessage"`
+	Expired      bool        `json:"expired"`
+}
+
+func (h *Handler) summary(l *store.ListedTask, now time.Time) taskSummary {
+	t := l.Task
+	s := taskSummary{
+		TaskID: t.ID, MusicTaskID: t.MusicTaskID, AudioID: t.AudioID, Title: l.Title,
+		SuccessFlag: t.Status, Progress: t.Progress, Author: t.Author, DomainName: t.DomainName,
+		Aspect: t.Aspect, CreateTime: h.timeValue(t.CreatedAt), CompleteTime: h.timeValue(t.CompletedAt),
+		ExpireTime: h.timeValue(t.ExpiresAt), Expired: t.VideoKey != "" && !now.Before(t.ExpiresAt),
+	}
+	if s.Aspect == "" {
+		s.Aspect = "16:9"
+	}
+	if t.Failed() {
+		s.ErrorCode, s.ErrorMessage = &t.ErrorCode, &t.ErrorMessage
+	}
+	return s
+}
+
+// oneTask is GET /api/v1/mp4/tasks/{taskId} (mvgen extension, for the
+// dashboard): one task as the list shows it.
+func (h *Handler) oneTask(w http.ResponseWriter, r *http.Request, k *task.Key) {
+	t, err := h.Store.Task(r.Context(), k.ID, r.PathValue("taskId"))
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	l := &store.ListedTask{Task: t}
+	if tr, err := h.Store.Track(r.Context(), k.ID, t.MusicTaskID, t.AudioID); err == nil {
+		l.Title = tr.Title
+	} else if !errors.Is(err, task.ErrNotFound) {
+		h.error(w, r, err)
+		return
+	}
+	h.ok(w, h.summary(l, time.Now()))
+}

@@ -1,0 +1,355 @@
+package dashboard_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/mvgen/mvgen/internal/server"
+	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/webhook"
+)
+
+// chromium finds Debian's headless-capable browser. Without one the test
+// skips on a developer's machine and fails in CI (CI=true), where
+// scripts/deps.sh installs it.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed (run scripts/deps.sh); CI must run the browser test")
+	}
+	t.Skip("chromium is not installed; `make deps` installs it")
+	return ""
+}
+
+// browser drives one headless Chromium tab; every step fails the test on error.
+type browser struct {
+	t         *testing.T
+	ctx       context.Context
+	artifacts string
+}
+
+func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func eval[T any](b *browser, js string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		b.t.Fatalf("evaluating %s: %v", js, err)
+	}
+	return v
+}
+
+// waitFor polls a JavaScript expression until it is truthy.
+func (b *browser) waitFor(what, js string, timeout time.Duration) {
+	b.t.Helper()
+	_, err := chromedp.Run(b.ctx, chromedp.Poll[chromedp.Void](js,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(timeout)))
+	if err != nil {
+		b.t.Fatalf("waiting %v for %s (%s): %v", timeout, what, js, err)
+	}
+}
+
+// shoot saves a full-page screenshot of the page at a phone's and a
+// desktop's width, then returns to the desktop width.
+func (b *browser) shoot(name string) {
+	b.t.Helper()
+	for _, w := range []int64{390, 1280} {
+		h := int64(900)
+		if w == 390 {
+			h = 844
+		}
+		b.do("resizing", chromedp.EmulateViewport(w, h), chromedp.Sleep(300*time.Millisecond))
+		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			b.t.Fatalf("screenshot %s at %d px: %v", name, w, err)
+		}
+		path := filepath.Join(b.artifacts, fmt.Sprintf("%s-%d.png", name, w))
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	b.do("resizing", chromedp.EmulateViewport(1280, 900))
+}
+
+// realValues fails the test if the page shows a null or undefined value.
+func (b *browser) realValues(where string) {
+	b.t.Helper()
+	if text := eval[string](b, `document.body.innerText`); strings.Contains(text, "null") || strings.Contains(text, "undefined") {
+		b.t.Errorf("%s shows null or undefined:\n%s", where, text)
+	}
+}
+
+// TestBrowser drives the dashboard in headless Chromium against the real
+// service: a wrong key, sign-in, an upload rendered to SUCCESS with the
+// progress pushed by the event stream, the player (duration, playback,
+// seeking over ranges), a redelivered callback, and sign-out.
+func TestBrowser(t *testing.T) {
+	chrome := chromium(t)
+	dir := t.TempDir()
+	artifacts := os.Getenv("MVGEN_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = filepath.Join(dir, "artifacts")
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", artifacts)
+
+	srv := startServer(t, filepath.Join(dir, "data"))
+	token, secret := newKey(t, srv)
+	var callbacks atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		n := callbacks.Add(1)
+		fmt.Fprintf(w, "thanks, callback %d", n)
+	}))
+	defer receiver.Close()
+	audio := makeAudio(t, dir, 6)
+	trackSeconds := duration(t, audio)
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.WindowSize(1280, 900))...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancelTimeout()
+	b := &browser{t: t, ctx: ctx, artifacts: artifacts}
+
+	// Video responses, to see the seek use ranges.
+	var mu sync.Mutex
+	videoStatuses := map[int64]int{}
+	responses := chromedp.Events(ctx, network.ResponseReceived)
+	go func() {
+		for ev, err := range responses {
+			if err != nil {
+				return
+			}
+			if strings.Contains(ev.Response.URL, "/v1/videos/") {
+				mu.Lock()
+				videoStatuses[ev.Response.Status]++
+				mu.Unlock()
+			}
+		}
+	}()
+
+	// A wrong key is refused in words.
+	b.do("opening the dashboard", chromedp.Navigate(srv.URL()), chromedp.EmulateViewport(1280, 900),
+		chromedp.WaitVisible(chromedp.ID("signin-view")),
+		chromedp.SendKeys(chromedp.ID("signin-key"), "mvk_not-a-key"),
+		chromedp.Click(chromedp.CSS("#signin-form button")))
+	b.waitFor("the wrong key's error", `document.getElementById("signin-error").textContent !== ""`, 10*time.Second)
+	if got, want := eval[string](b, `document.getElementById("signin-error").textContent`), "Sign-in failed: unknown API key."; got != want {
+		t.Errorf("wrong key: error %q, want %q", got, want)
+	}
+	if got := eval[string](b, `sessionStorage.getItem("mvgen.key") || ""`); got != "" {
+		t.Errorf("wrong key: sessionStorage holds %q, want nothing", got)
+	}
+	b.shoot("1-signin-wrong-key")
+
+	// The real key, with the keyboard: type it and press Enter.
+	b.do("signing in",
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("signin-key").value = ""`),
+		chromedp.SendKeys(chromedp.ID("signin-key"), token+kb.Enter),
+		chromedp.WaitVisible(chromedp.ID("home-view")))
+	if got := eval[string](b, `sessionStorage.getItem("mvgen.key") || ""`); got != token {
+		t.Errorf("after sign-in: sessionStorage key %q, want the token", got)
+	}
+	b.waitFor("the event stream", `document.getElementById("live").textContent === "Live updates on."`, 10*time.Second)
+
+	// Make a video.
+	b.do("filling the form",
+		chromedp.SetUploadFiles(chromedp.ID("audio"), []string{audio}),
+		chromedp.SendKeys(chromedp.ID("title"), "Sine in the browser"),
+		chromedp.SendKeys(chromedp.ID("tags"), "test, sine"),
+		chromedp.SendKeys(chromedp.ID("author"), "Ada"),
+		chromedp.SendKeys(chromedp.ID("domain"), "example.com"),
+		chromedp.SendKeys(chromedp.ID("callback"), receiver.URL+"/hook"),
+		// Record every state a row shows, to see what the stream pushed.
+		chromedp.Evaluate[chromedp.Void](`window.seen = [];
+			new MutationObserver(() => {
+				for (const r of document.querySelectorAll("#tasks li")) {
+					const s = r.dataset.source + " " + r.dataset.status + " " + r.dataset.progress;
+					if (window.seen[window.seen.length - 1] !== s) window.seen.push(s);
+				}
+			}).observe(document.getElementById("tasks"), {subtree: true, childList: true, attributes: true})`))
+	b.shoot("2-make-a-video")
+	b.do("submitting", chromedp.Click(chromedp.ID("make-submit")))
+	b.waitFor("the task to start", `document.querySelector("#make-status a") !== null`, 30*time.Second)
+	if got := eval[int](b, `document.getElementById("upload-progress").value`); got != 100 {
+		t.Errorf("upload progress = %d, want 100", got)
+	}
+	taskID := eval[string](b, `document.querySelector("#make-status a").textContent`)
+	row := `[...document.querySelectorAll("#tasks li")].find(r => r.dataset.taskId === ` + strconv.Quote(taskID) + `)`
+	b.waitFor("SUCCESS", `(`+row+` || {dataset: {}}).dataset.status === "SUCCESS"`, 90*time.Second)
+	seen := eval[[]string](b, `window.seen`)
+	t.Logf("row states the page showed: %q", seen)
+	if got := eval[string](b, `(r => r.dataset.source + " " + r.dataset.progress)(`+row+`)`); got != "event 100" {
+		t.Errorf("finished row: source and progress %q, want %q (SUCCESS pushed by the event stream)", got, "event 100")
+	}
+	for _, s := range seen {
+		if !strings.HasPrefix(s, "event ") {
+			t.Errorf("row state %q did not come from the event stream", s)
+		}
+	}
+
+	// Filter by status.
+	setFilter := func(status string) {
+		b.do("filtering by "+status, chromedp.Evaluate[chromedp.Void](`(f => { f.value = `+strconv.Quote(status)+`;
+			f.dispatchEvent(new Event("change")); })(document.getElementById("filter"))`))
+	}
+	setFilter("GENERATE_MP4_FAILED")
+	b.waitFor("an empty failed list", `!document.getElementById("tasks-empty").hidden`, 10*time.Second)
+	setFilter("SUCCESS")
+	b.waitFor("the task in the ready list", row+` !== undefined`, 10*time.Second)
+	b.shoot("3-tasks")
+	b.realValues("the task list")
+
+	// The task's page: the player.
+	b.do("opening the task", chromedp.Click(chromedp.CSS("#tasks li a.t-title")),
+		chromedp.WaitVisible(chromedp.ID("player")))
+	b.waitFor("the video's metadata", `document.getElementById("video").readyState >= 2`, 30*time.Second)
+	if got := eval[float64](b, `document.getElementById("video").duration`); got < trackSeconds-0.25 || got > trackSeconds+0.25 {
+		t.Errorf("video duration = %.3f s, want the track's %.3f s ± 0.25", got, trackSeconds)
+	}
+	b.do("playing", chromedp.Evaluate[chromedp.Void](`(v => { v.muted = true; window.start = v.currentTime;
+		v.play().catch(e => window.playError = String(e)); })(document.getElementById("video"))`))
+	b.waitFor("a second of playback", `document.getElementById("video").currentTime >= window.start + 1 || window.playError`, 20*time.Second)
+	if e := eval[string](b, `window.playError || ""`); e != "" {
+		t.Fatalf("play(): %s", e)
+	}
+	b.do("seeking", chromedp.Evaluate[chromedp.Void](`(v => { v.pause(); v.currentTime = 4.5; })(document.getElementById("video"))`))
+	b.waitFor("the seek", `(v => !v.seeking && Math.abs(v.currentTime - 4.5) < 0.05 && v.readyState >= 2)(document.getElementById("video"))`, 20*time.Second)
+	mu.Lock()
+	if videoStatuses[http.StatusPartialContent] == 0 {
+		t.Errorf("video responses by status %v, want some 206 (ranges)", videoStatuses)
+	}
+	t.Logf("video responses by status: %v", videoStatuses)
+	mu.Unlock()
+	if got := eval[string](b, `document.getElementById("download").getAttribute("href")`); !strings.Contains(got, "/v1/videos/"+taskID+".mp4?") {
+		t.Errorf("download link %q, want the signed link of %s", got, taskID)
+	}
+
+	// The callback log and a redelivery.
+	b.waitFor("the first delivery", `document.querySelector('#attempts tr[data-delivery="1"]') !== null`, 20*time.Second)
+	b.do("redelivering", chromedp.Click(chromedp.ID("redeliver")))
+	b.waitFor("the new delivery's attempt", `document.querySelector('#attempts tr[data-delivery="2"]') !== null`, 30*time.Second)
+	b.waitFor("the redelivery's result", `document.getElementById("redeliver-status").textContent.startsWith("Delivery 2, attempt 1:")`, 10*time.Second)
+	if got, want := eval[string](b, `document.getElementById("redeliver-status").textContent`), "Delivery 2, attempt 1: HTTP 200."; got != want {
+		t.Errorf("redelivery status %q, want %q", got, want)
+	}
+	if got := eval[string](b, `document.querySelector('#attempts tr[data-delivery="2"] td.answer').textContent`); got != "thanks, callback 2" {
+		t.Errorf("redelivery's answer excerpt %q, want %q", got, "thanks, callback 2")
+	}
+	b.shoot("4-task")
+
+	b.realValues("the task page")
+
+	// No secret on any page, in the URL or in a cookie.
+	html := eval[string](b, `location.href + document.cookie + document.documentElement.outerHTML`)
+	for name, s := range map[string]string{"API key": token, "webhook secret": secret} {
+		if strings.Contains(html, s) {
+			t.Errorf("the page shows the %s", name)
+		}
+	}
+
+	// Sign out: the key is forgotten.
+	b.do("signing out", chromedp.Click(chromedp.ID("signout")), chromedp.WaitVisible(chromedp.ID("signin-view")))
+	if got := eval[int](b, `sessionStorage.length`); got != 0 {
+		t.Errorf("after sign-out: sessionStorage holds %d items, want 0", got)
+	}
+}
+
+// startServer runs the real service on 127.0.0.1:0, letting callbacks
+// reach loopback.
+func startServer(t *testing.T, dataDir string) *server.Server {
+	t.Helper()
+	s, err := server.Open(context.Background(), server.Config{DataDir: dataDir, Addr: "127.0.0.1:0",
+		CallbackAllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		CallbackSchedule:  []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}})
+	if err != nil {
+		t.Fatalf("server.Open: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		s.Close()
+	})
+	return s
+}
+
+// newKey creates an API key in the server's store and returns its token
+// and webhook secret.
+func newKey(t *testing.T, s *server.Server) (token, secret string) {
+	t.Helper()
+	secret, err := webhook.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, token := task.NewKey(t.Name(), secret, time.Now())
+	if err := s.Store().CreateKey(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	return token, secret
+}
+
+// makeAudio writes an MP3 tone of the given length with ffmpeg.
+func makeAudio(t *testing.T, dir string, seconds int) string {
+	t.Helper()
+	path := filepath.Join(dir, "sine.mp3")
+	out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "lavfi",
+		"-i", "sine=frequency=330:sample_rate=44100:duration="+strconv.Itoa(seconds),
+		"-ac", "2", "-b:a", "192k", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("making test audio: %v\n%s", err, out)
+	}
+	return path
+}
+
+// duration is a media file's duration by ffprobe, in seconds.
+func duration(t *testing.T, path string) float64 {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	d, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil {
+		t.Fatalf("ffprobe %s: duration %q: %v", path, out, err)
+	}
+	return d
+}

@@ -1,0 +1,546 @@
+// The dashboard: sign-in, "make a video", the live task list and a task's
+// page. Every answer the server refuses is shown with its envelope's msg.
+// The DOM is built with textContent only, so nothing the server returns is
+// parsed as HTML.
+
+import { key, setKey, forgetKey, call, upload, events, ApiError } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const pageSize = 10;
+
+const statusLabels = {
+  PENDING: "Rendering",
+  SUCCESS: "Ready",
+  CREATE_TASK_FAILED: "Create failed",
+  GENERATE_MP4_FAILED: "Render failed",
+  CALLBACK_EXCEPTION: "Callback failed",
+};
+
+// list is the task list's state: the cursors of the pages walked so far.
+const list = { cursors: [""], next: null, filter: "" };
+let stream = null; // the AbortController of the event stream
+let shownTask = null; // the summary shown on the task page
+
+// ---- small DOM helpers ----
+
+function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "class") e.className = v;
+    else if (k === "data") Object.assign(e.dataset, v);
+    else if (k in e) e[k] = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+
+function parseTime(v) {
+  if (v == null || v === "") return null;
+  if (typeof v === "number") return new Date(v);
+  return new Date(v.replace(" ", "T") + "Z"); // record-info's "yyyy-MM-dd HH:mm:ss" UTC
+}
+
+function timeEl(v) {
+  const d = parseTime(v);
+  if (!d) return document.createTextNode("—");
+  return el("time", { dateTime: d.toISOString(), textContent: d.toLocaleString() });
+}
+
+function announce(text) {
+  $("announce").textContent = text;
+}
+
+function show(view) {
+  for (const id of ["signin-view", "home-view", "task-view"]) $(id).hidden = id !== view;
+  const signedIn = view !== "signin-view";
+  $("signout").hidden = !signedIn;
+  $("who").hidden = !signedIn;
+}
+
+/** fail shows err in target; a refused key signs out instead. */
+function fail(err, target, prefix = "") {
+  if (err instanceof ApiError && err.code === 401) {
+    signOut(`Signed out: the server refused the key (${err.message}).`);
+    return;
+  }
+  target.textContent = prefix + err.message;
+}
+
+// ---- sign-in ----
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const input = $("signin-key");
+  const k = input.value.trim();
+  const out = $("signin-error");
+  out.textContent = "";
+  if (!k) {
+    out.textContent = "Enter an API key.";
+    input.focus();
+    return;
+  }
+  try {
+    await call("GET", "/api/v1/mp4/tasks?limit=1", undefined, k);
+  } catch (err) {
+    out.textContent = `Sign-in failed: ${err.message}.`;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return;
+  }
+  input.value = "";
+  input.removeAttribute("aria-invalid");
+  setKey(k);
+  announce("Signed in.");
+  startStream();
+  route();
+}
+
+function signOut(message = "") {
+  if (stream) stream.abort();
+  stream = null;
+  forgetKey();
+  shownTask = null;
+  $("tasks").replaceChildren();
+  $("video").removeAttribute("src");
+  $("video").load();
+  list.cursors = [""];
+  if (location.hash !== "#/" && location.hash !== "") history.replaceState(null, "", "#/");
+  route();
+  $("signin-error").textContent = message;
+  announce(message || "Signed out.");
+  $("signin-key").focus();
+}
+
+// ---- routing ----
+
+function route() {
+  if (!key()) {
+    show("signin-view");
+    document.title = "Sign in · mvgen";
+    return;
+  }
+  const m = location.hash.match(/^#\/task\/([^/]+)$/);
+  if (m) {
+    showTask(decodeURIComponent(m[1]));
+  } else {
+    shownTask = null;
+    show("home-view");
+    document.title = "Tasks · mvgen";
+    loadTasks();
+  }
+}
+
+// ---- the event stream ----
+
+async function startStream() {
+  if (stream) stream.abort();
+  const ctrl = new AbortController();
+  stream = ctrl;
+  const live = $("live");
+  while (!ctrl.signal.aborted && key()) {
+    try {
+      await events("/api/v1/mp4/events", ctrl.signal, () => (live.textContent = "Live updates on."), onEvent);
+      live.textContent = "Live updates paused; reconnecting…";
+    } catch (err) {
+      if (ctrl.signal.aborted) return;
+      if (err instanceof ApiError && err.code === 401) {
+        fail(err, live);
+        return;
+      }
+      live.textContent = `Live updates interrupted (${err.message}); reconnecting…`;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+function onEvent(name, data) {
+  if (name === "error") {
+    $("live").textContent = `Live updates stopped: ${data.msg}; reconnecting…`;
+    return;
+  }
+  if (name !== "task") return;
+  const row = findRow(data.taskId);
+  if (row) {
+    const before = row.dataset.status;
+    fillRow(row, data, "event");
+    if (before !== data.successFlag && data.successFlag !== "PENDING") {
+      announce(`${data.title || "Untitled"}: ${statusLabels[data.successFlag] || data.successFlag}.`);
+    }
+  } else if (isNewForList(data)) {
+    const r = taskRow(data, "event");
+    $("tasks").prepend(r);
+    $("tasks-empty").hidden = true;
+  }
+  if (shownTask && shownTask.taskId === data.taskId) {
+    const changed = shownTask.successFlag !== data.successFlag;
+    shownTask = data;
+    if (changed) showTask(data.taskId, true);
+    else renderTaskStatus(data);
+  }
+}
+
+/** isNewForList: a task created after the first page's newest one, matching the filter. */
+function isNewForList(s) {
+  if (list.cursors.length !== 1) return false;
+  if (list.filter && list.filter !== s.successFlag) return false;
+  const first = $("tasks").firstElementChild;
+  if (!first) return true;
+  const a = parseTime(s.createTime);
+  const b = parseTime(first.dataset.created);
+  return a && b && a.getTime() >= b.getTime();
+}
+
+// ---- the task list ----
+
+function findRow(id) {
+  for (const r of $("tasks").children) if (r.dataset.taskId === id) return r;
+  return null;
+}
+
+function flag(status) {
+  return el("span", { class: `flag flag-${status}`, textContent: statusLabels[status] || status, title: status });
+}
+
+function progressBar(s, label) {
+  return el(
+    "span",
+    { class: "prog" },
+    el("progress", { max: 100, value: s.progress, "aria-label": label }),
+    el("span", { class: "pct", textContent: `${s.progress}%` }),
+  );
+}
+
+function taskRow(s, source) {
+  const r = el("li", { class: "task" });
+  fillRow(r, s, source);
+  return r;
+}
+
+function fillRow(r, s, source) {
+  const title = s.title || "Untitled";
+  r.dataset.taskId = s.taskId;
+  r.dataset.status = s.successFlag;
+  r.dataset.progress = s.progress;
+  r.dataset.created = s.createTime ?? "";
+  r.dataset.source = source;
+  const times = el("p", { class: "times" }, "Created ", timeEl(s.createTime));
+  if (s.completeTime) times.append(" · finished ", timeEl(s.completeTime));
+  r.replaceChildren(
+    ...[
+      el(
+        "div",
+      { class: "task-head" },
+        el("a", { href: `#/task/${encodeURIComponent(s.taskId)}`, class: "t-title", textContent: title }),
+        flag(s.successFlag),
+      ),
+      s.successFlag === "PENDING" ? progressBar(s, `Rendering progress of ${title}`) : null,
+      times,
+      s.errorMessage ? el("p", { class: "error", textContent: `Error ${s.errorCode}: ${s.errorMessage}` }) : null,
+    ].filter(Boolean),
+  );
+}
+
+async function loadTasks() {
+  const out = $("tasks-error");
+  out.textContent = "";
+  const q = new URLSearchParams({ limit: pageSize });
+  if (list.filter) q.set("status", list.filter);
+  const cursor = list.cursors[list.cursors.length - 1];
+  if (cursor) q.set("cursor", cursor);
+  let data;
+  try {
+    data = await call("GET", `/api/v1/mp4/tasks?${q}`);
+  } catch (err) {
+    fail(err, out, "Could not load the tasks: ");
+    return;
+  }
+  $("tasks").replaceChildren(...data.tasks.map((s) => taskRow(s, "list")));
+  $("tasks-empty").hidden = data.tasks.length > 0;
+  list.next = data.nextCursor;
+  $("older").disabled = !list.next;
+  $("newer").disabled = list.cursors.length === 1;
+  $("page").textContent = `Page ${list.cursors.length}`;
+}
+
+// ---- make a video ----
+
+function describeFile(f) {
+  return `${f.name} (${(f.size / 1048576).toFixed(1)} MB)`;
+}
+
+function setupDrop() {
+  const drop = $("drop");
+  const input = $("audio");
+  const hint = $("drop-hint");
+  const update = () => {
+    hint.textContent = input.files.length ? `Selected: ${describeFile(input.files[0])}` : "Choose a file or drop one here.";
+  };
+  input.addEventListener("change", update);
+  for (const t of ["dragenter", "dragover"]) {
+    drop.addEventListener(t, (e) => {
+      e.preventDefault();
+      drop.classList.add("over");
+    });
+  }
+  for (const t of ["dragleave", "drop"]) drop.addEventListener(t, () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    if (e.dataTransfer.files.length) {
+      input.files = e.dataTransfer.files;
+      update();
+    }
+  });
+}
+
+async function makeVideo(ev) {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const status = $("make-status");
+  const out = $("make-error");
+  status.textContent = out.textContent = "";
+  if (!f.audio.files.length) {
+    out.textContent = "Choose an audio file first.";
+    f.audio.focus();
+    return;
+  }
+  const form = new FormData();
+  form.append("title", f.title.value.trim());
+  form.append("tags", f.tags.value.trim());
+  form.append("audio", f.audio.files[0]);
+  if (f.cover.files.length) form.append("cover", f.cover.files[0]);
+
+  const bar = $("upload-progress");
+  const pct = $("upload-text");
+  $("upload").hidden = false;
+  bar.value = 0;
+  pct.textContent = "0%";
+  $("make-submit").disabled = true;
+  status.textContent = "Uploading…";
+  try {
+    let track;
+    try {
+      track = await upload("/api/v1/tracks", form, (p) => {
+        bar.value = p;
+        pct.textContent = `${p}%`;
+      });
+    } catch (err) {
+      fail(err, out, "The upload failed: ");
+      status.textContent = "";
+      return;
+    }
+    status.textContent = "Uploaded; starting the video…";
+    const body = { taskId: track.taskId, audioId: track.audioId, aspect: f.aspect.value };
+    for (const name of ["author", "domainName", "callBackUrl"]) {
+      const v = f[name].value.trim();
+      if (v) body[name] = v;
+    }
+    let started;
+    try {
+      started = await call("POST", "/api/v1/mp4/generate", body);
+    } catch (err) {
+      fail(err, out, "The track was uploaded but the video could not start: ");
+      status.textContent = "";
+      return;
+    }
+    status.replaceChildren(
+      "Video task started: ",
+      el("a", { href: `#/task/${encodeURIComponent(started.taskId)}`, textContent: started.taskId }),
+      ". It appears in the task list.",
+    );
+    announce("Video task started.");
+    f.audio.value = "";
+    f.cover.value = "";
+    $("drop-hint").textContent = "Choose a file or drop one here.";
+  } finally {
+    $("make-submit").disabled = false;
+  }
+}
+
+// ---- a task's page ----
+
+async function showTask(id, quiet = false) {
+  show("task-view");
+  const out = $("task-error");
+  out.textContent = "";
+  if (!quiet) {
+    $("task-h").textContent = "Task";
+    $("fields").replaceChildren();
+    $("task-status").replaceChildren();
+    $("player").hidden = true;
+    $("attempts").tBodies[0].replaceChildren();
+    $("redeliver-status").textContent = $("redeliver-error").textContent = "";
+    $("task-h").setAttribute("tabindex", "-1");
+    $("task-h").focus();
+  }
+  const q = `taskId=${encodeURIComponent(id)}`;
+  let s, rec;
+  try {
+    [s, rec] = await Promise.all([
+      call("GET", `/api/v1/mp4/tasks/${encodeURIComponent(id)}`),
+      call("GET", `/api/v1/mp4/record-info?${q}`),
+    ]);
+  } catch (err) {
+    fail(err, out, "Could not load the task: ");
+    return;
+  }
+  shownTask = s;
+  const title = s.title || "Untitled";
+  document.title = `${title} · mvgen`;
+  $("task-h").textContent = title;
+  renderTaskStatus(s);
+  renderPlayer(s, rec);
+
+  let tags = "";
+  try {
+    const tracks = await call("GET", `/api/v1/tracks?taskId=${encodeURIComponent(s.musicTaskId)}`);
+    tags = (tracks.tracks.find((t) => t.audioId === s.audioId) || {}).tags || "";
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 404)) fail(err, out, "Could not load the track: ");
+  }
+  const fields = [
+    ["Task id", s.taskId],
+    ["Music task id", s.musicTaskId],
+    ["Audio id", s.audioId],
+    ["Title", s.title || "—"],
+    ["Tags", tags || "—"],
+    ["Author", s.author || "—"],
+    ["Domain", s.domainName || "—"],
+    ["Aspect", s.aspect],
+    ["Callback URL", rec.callbackUrl || "none"],
+    ["Created", timeEl(s.createTime)],
+    ["Finished", timeEl(s.completeTime)],
+  ];
+  $("fields").replaceChildren(...fields.flatMap(([k, v]) => [el("dt", { textContent: k }), el("dd", {}, v)]));
+  await loadAttempts(id);
+}
+
+function renderTaskStatus(s) {
+  const title = s.title || "Untitled";
+  $("task-status").replaceChildren(
+    ...[
+      flag(s.successFlag),
+      s.successFlag === "PENDING" ? progressBar(s, `Rendering progress of ${title}`) : null,
+      s.errorMessage ? el("p", { class: "error", textContent: `Error ${s.errorCode}: ${s.errorMessage}` }) : null,
+    ].filter(Boolean),
+  );
+  $("task-status").dataset.status = s.successFlag;
+  $("task-status").dataset.progress = s.progress;
+}
+
+function renderPlayer(s, rec) {
+  const url = rec.response && rec.response.videoUrl;
+  const video = $("video");
+  if (!url) {
+    $("player").hidden = true;
+    if (s.expired) $("task-status").append(el("p", { class: "hint", textContent: "The video's link has expired." }));
+    return;
+  }
+  $("player").hidden = false;
+  if (video.getAttribute("src") !== url) video.src = url;
+  video.setAttribute("aria-label", `Video: ${s.title || "Untitled"}`);
+  const dl = $("download");
+  dl.href = url;
+  dl.download = `music_video_${s.taskId}.mp4`;
+  $("expiry").replaceChildren("· link expires ", timeEl(rec.expireTime));
+  const poster = rec.response.posterUrl;
+  $("poster-line").hidden = !poster;
+  if (poster) {
+    video.poster = poster;
+    $("poster").href = poster;
+  } else {
+    video.removeAttribute("poster");
+  }
+}
+
+async function loadAttempts(id, highlight = 0) {
+  let data;
+  try {
+    data = await call("GET", `/api/v1/mp4/callbacks?taskId=${encodeURIComponent(id)}`);
+  } catch (err) {
+    fail(err, $("task-error"), "Could not load the callback attempts: ");
+    return null;
+  }
+  $("callback-url").textContent = data.callbackUrl ? `Sent to ${data.callbackUrl}` : "This task has no callback URL.";
+  const rows = data.attempts.map((a) => {
+    const ok = a.status >= 200 && a.status < 300 && !a.error;
+    const result = a.error ? `error: ${a.error}` : `HTTP ${a.status}`;
+    return el(
+      "tr",
+      { class: a.delivery === highlight ? "new" : "", data: { delivery: a.delivery, attempt: a.attempt } },
+      el("td", { textContent: a.delivery }),
+      el("td", { textContent: a.attempt }),
+      el("td", {}, timeEl(a.time)),
+      el("td", { textContent: `${a.durationMs} ms` }),
+      el("td", { class: ok ? "ok" : "bad", textContent: result }),
+      el("td", { class: "answer", textContent: a.response || "" }),
+    );
+  });
+  $("attempts").tBodies[0].replaceChildren(...rows);
+  $("attempts-empty").hidden = rows.length > 0;
+  const btn = $("redeliver");
+  const s = shownTask;
+  btn.disabled = !data.callbackUrl || !s || s.successFlag === "PENDING";
+  btn.title = !data.callbackUrl ? "The task has no callback URL" : btn.disabled ? "Wait until the task finishes" : "";
+  return data;
+}
+
+async function redeliver() {
+  const s = shownTask;
+  const status = $("redeliver-status");
+  const out = $("redeliver-error");
+  status.textContent = out.textContent = "";
+  const btn = $("redeliver");
+  btn.disabled = true;
+  let d;
+  try {
+    d = await call("POST", "/api/v1/mp4/callbacks/redeliver", { taskId: s.taskId });
+  } catch (err) {
+    fail(err, out, "Redelivery was refused: ");
+    btn.disabled = false;
+    return;
+  }
+  status.textContent = `Delivery ${d.delivery} queued; waiting for its first attempt…`;
+  const deadline = Date.now() + 60000;
+  while (Date.now() < deadline && shownTask && shownTask.taskId === s.taskId) {
+    const data = await loadAttempts(s.taskId, d.delivery);
+    const mine = data ? data.attempts.filter((a) => a.delivery === d.delivery) : [];
+    if (mine.length) {
+      const a = mine[mine.length - 1];
+      status.textContent = `Delivery ${d.delivery}, attempt ${a.attempt}: ${a.error ? a.error : `HTTP ${a.status}`}.`;
+      return;
+    }
+    if (!data) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  status.textContent = `Delivery ${d.delivery} has not made an attempt yet; reload the page later.`;
+}
+
+// ---- start ----
+
+function init() {
+  $("signin-form").addEventListener("submit", signIn);
+  $("signout").addEventListener("click", () => signOut());
+  $("make-form").addEventListener("submit", makeVideo);
+  $("redeliver").addEventListener("click", redeliver);
+  $("filter").addEventListener("change", (e) => {
+    list.filter = e.target.value;
+    list.cursors = [""];
+    loadTasks();
+  });
+  $("older").addEventListener("click", () => {
+    if (!list.next) return;
+    list.cursors.push(list.next);
+    loadTasks();
+  });
+  $("newer").addEventListener("click", () => {
+    if (list.cursors.length > 1) list.cursors.pop();
+    loadTasks();
+  });
+  window.addEventListener("hashchange", route);
+  setupDrop();
+  if (key()) startStream();
+  route();
+}
+
+init();
