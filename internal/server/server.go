@@ -65,7 +65,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 			s.Close()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
 	if !cfg.postgres() {
@@ -92,7 +92,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := os.RemoveAll(tempDir); err != nil {
 		return nil, fmt.Errorf("cleaning %s: %w", tempDir, err)
 	}
-	if err := os.MkdirAll(tempDir, 0o750); err != nil {
+	if err := os.MkdirAll(tempDir, 0o700); err != nil {
 		return nil, err
 	}
 	guard := &netguard.Guard{Allow: cfg.CallbackAllowNets}
@@ -236,7 +236,7 @@ func OpenStore(ctx context.Context, cfg Config, riverCfg *river.Config) (store.S
 	}
 	path := strings.TrimPrefix(cfg.DB, "sqlite:")
 	if path == "" {
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("creating data directory: %w", err)
 		}
 		path = filepath.Join(cfg.DataDir, "mvgen.db")
@@ -280,7 +280,11 @@ func openBlobs(ctx context.Context, cfg Config) (blob.Store, error) {
 	if cfg.Blob != "" {
 		root = strings.TrimPrefix(cfg.Blob, "file:")
 	}
-	return &blob.Dir{Root: root}, nil
+	d, n, err := blob.OpenDir(root)
+	if n > 0 {
+		cfg.Logger.Info("removed files an interrupted upload left", "dir", root, "removed", n)
+	}
+	return d, err
 }
 
 // lockDir takes an exclusive lock on the data directory, so two processes

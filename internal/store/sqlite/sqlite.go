@@ -33,10 +33,14 @@ type DB struct {
 
 var _ store.Store = (*DB)(nil)
 
-// Open opens (creating if needed) the database at path and migrates it.
+// Open opens (creating if needed, readable by its owner only) the database
+// at path and migrates it.
 // riverConfig configures the job queue; nil gives an insert-only queue (for
 // commands such as `mvgen keys` that only write).
 func Open(ctx context.Context, path string, riverConfig *river.Config) (*DB, error) {
+	if err := makePrivate(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	for _, p := range []string{
 		"journal_mode(WAL)",
