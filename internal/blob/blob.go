@@ -50,7 +50,8 @@ type Object interface {
 	ModTime() time.Time
 }
 
-// Dir is a Store on local disk under Root.
+// Dir is a Store on local disk under Root. [OpenDir] makes one and removes
+// what a killed process left there.
 type Dir struct {
 	Root string
 }
