@@ -22,7 +22,7 @@ Usage:
   mvgen serve   [--data DIR] [--addr HOST:PORT] [--public-url URL] [--callback-allow-net CIDR]...
   mvgen keys    create --name NAME [--json] | list | revoke ID | rotate-secret ID
   mvgen render  AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16]
-  mvgen receive --secret whsec_... [--addr HOST:PORT] [--out DIR]
+  mvgen receive [--addr HOST:PORT] [--out DIR] [--video-origin URL]  (secret: MVGEN_SECRET or --secret-file)
   mvgen migrate [--data DIR]
 
 Run 'mvgen COMMAND -h' for a command's flags.

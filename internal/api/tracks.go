@@ -111,13 +111,14 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 		} else if err != nil {
 			return uploadError(name, err)
 		}
-		if n == 0 {
-			return task.Errorf(task.EInvalid, "%s is empty", name)
-		}
+		// Recorded before the check below, so a refused upload is deleted.
 		if name == "audio" {
 			tr.AudioKey = key
 		} else {
 			tr.CoverKey = key
+		}
+		if n == 0 {
+			return task.Errorf(task.EInvalid, "%s is empty", name)
 		}
 	case "title", "tags":
 		b, err := io.ReadAll(io.LimitReader(part, 4<<10))
