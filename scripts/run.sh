@@ -22,7 +22,8 @@ cat <<MSG
   Webhook secret: $secret
   Base URL:       $base
 
-Try it (upload a track, then make a video of it):
+In a browser: open $base/ (the dashboard) and sign in with the API key.
+From a terminal (upload a track, then make a video of it):
 
   curl -s -H "Authorization: Bearer $api_key" -F audio=@song.mp3 -F title="My song" $base/api/v1/tracks
 
