@@ -5,7 +5,7 @@ BIN   := bin/mvgen
 DATA  ?= ./mvgen-data
 ADDR  ?= 127.0.0.1:8080
 
-.PHONY: run test deps build lint bench clean
+.PHONY: run test deps build lint bench fuzz clean
 
 ## run: install what is missing, build, create a demo key on first run, serve on the embedded default
 run: deps build
@@ -17,6 +17,18 @@ test: deps
 	@dsn="$${MVGEN_TEST_POSTGRES:-}"; [ -n "$$dsn" ] || dsn=$$(./scripts/postgres.sh) || exit 1; \
 	echo "MVGEN_TEST_POSTGRES=$$dsn go test -count=1 -timeout 30m ./..."; \
 	MVGEN_TEST_POSTGRES="$$dsn" $(GO) test -count=1 -timeout 30m ./...
+
+## fuzz: run every fuzz target for FUZZTIME each (their seed corpora also run in `make test`)
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./webhook:FuzzVerify ./webhook:FuzzParseEvent ./internal/blob/s3:FuzzParseURL \
+	./internal/delivery:FuzzParseRetryAfter ./internal/render:FuzzReadCoverHeader ./internal/render:FuzzParseProbe \
+	./internal/netguard:FuzzControl ./internal/netguard:FuzzCheckURL ./internal/link:FuzzCheck \
+	./internal/receiver:FuzzHandler ./internal/receiver:FuzzContentRange ./internal/receiver:FuzzOrigin
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "go test $${t%%:*} -fuzz ^$${t##*:}\$$ -fuzztime $(FUZZTIME)"; \
+		$(GO) test "$${t%%:*}" -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME); \
+	done
 
 ## deps: ffmpeg, fonts and Go modules
 deps:

@@ -27,7 +27,7 @@ Try it (upload a track, then make a video of it):
   curl -s -H "Authorization: Bearer $api_key" -F audio=@song.mp3 -F title="My song" $base/api/v1/tracks
 
 Callbacks may reach this machine's loopback addresses (--callback-allow-net 127.0.0.0/8),
-so a receiver such as 'bin/mvgen receive --secret $secret' works locally.
+so a receiver such as 'MVGEN_SECRET=$secret bin/mvgen receive --video-origin $base' works locally.
 Stop with Ctrl-C.
 
 MSG

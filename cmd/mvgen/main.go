@@ -1,7 +1,8 @@
 // Command mvgen is the one binary of mvgen: the service (serve), its
-// operator commands (keys, migrate), a local renderer (render) and a ready
-// callback receiver (receive). Flags are read here only; every flag can also
-// be set with MVGEN_<FLAG_NAME> (dashes become underscores), and flags win.
+// operator commands (keys, migrate), a local renderer (render), a client of
+// a server (video) and a ready callback receiver (receive). Flags are read
+// here only; every flag can also be set with MVGEN_<FLAG_NAME> (dashes
+// become underscores), and flags win.
 package main
 
 import (
@@ -22,7 +23,8 @@ Usage:
   mvgen serve   [--data DIR] [--addr HOST:PORT] [--public-url URL] [--callback-allow-net CIDR]...
   mvgen keys    create --name NAME [--json] | list | revoke ID | rotate-secret ID
   mvgen render  AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16]
-  mvgen receive --secret whsec_... [--addr HOST:PORT] [--out DIR]
+  mvgen receive [--addr HOST:PORT] [--out DIR] [--video-origin URL]  (secret: MVGEN_SECRET or --secret-file)
+  mvgen video   SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--title T] [--author A] [--domain D] [--aspect A]
   mvgen migrate [--data DIR]
 
 Run 'mvgen COMMAND -h' for a command's flags.
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return receive(ctx, args, stderr)
 	case "migrate":
 		return migrate(ctx, args, stdout, stderr)
+	case "video":
+		return videoCmd(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

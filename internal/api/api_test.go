@@ -26,10 +26,11 @@ import (
 // fixture is the API on a real SQLite store and its queue, over loopback
 // HTTP. Nothing renders: jobs are queued and left there.
 type fixture struct {
-	t   *testing.T
-	db  *sqlite.DB
-	h   *api.Handler
-	srv *httptest.Server
+	t     *testing.T
+	db    *sqlite.DB
+	h     *api.Handler
+	srv   *httptest.Server
+	files string // the blob directory
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -48,13 +49,14 @@ func newFixture(t *testing.T) *fixture {
 	db.UseJobs(q)
 	links := &link.Signer{Key: link.NewKey()}
 	guard := &netguard.Guard{}
-	h := &api.Handler{Store: db, Blobs: &blob.Dir{Root: dir}, Links: links, Guard: guard,
+	files := filepath.Join(dir, "files")
+	h := &api.Handler{Store: db, Blobs: &blob.Dir{Root: files}, Links: links, Guard: guard,
 		Callbacks: &delivery.Worker{Store: db, Queue: q, Client: guard.Client(time.Second), Links: links,
 			Logger: slog.New(slog.DiscardHandler)}}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	links.BaseURL = srv.URL
-	return &fixture{t: t, db: db, h: h, srv: srv}
+	return &fixture{t: t, db: db, h: h, srv: srv, files: files}
 }
 
 // client is one API key's view of the fixture.

@@ -11,7 +11,9 @@ import (
 // auth wraps a handler with Bearer authentication (contract §1).
 func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *task.Key)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		// The scheme is case-insensitive (RFC 9110 §11.1).
+		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		ok = ok && strings.EqualFold(scheme, "Bearer")
 		token = strings.TrimSpace(token)
 		if !ok || token == "" {
 			h.error(w, r, task.Errorf(task.EUnauthorized, "missing API key: send Authorization: Bearer <key> (create one with `mvgen keys create`)"))

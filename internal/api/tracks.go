@@ -120,6 +120,7 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 		} else if err != nil {
 			return uploadError(name, err)
 		}
+		// Recorded before the checks below, so a refused upload is deleted.
 		if name == "audio" {
 			tr.AudioKey = key
 		} else {

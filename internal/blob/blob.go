@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/mvgen/mvgen/internal/durable"
 )
 
 // ErrNotFound is returned for a key that holds no object.
@@ -48,7 +50,8 @@ type Object interface {
 	ModTime() time.Time
 }
 
-// Dir is a Store on local disk under Root.
+// Dir is a Store on local disk under Root. [OpenDir] makes one and removes
+// what a killed process left there.
 type Dir struct {
 	Root string
 }
@@ -70,16 +73,23 @@ func (d *Dir) Path(key string) (string, error) {
 }
 
 // Put implements Store. It writes a temp file and renames it into place, so a
-// reader never sees a partial object.
-func (d *Dir) Put(ctx context.Context, key string, r io.Reader, limit int64) (int64, error) {
+// reader never sees a partial object, and returns only once the object and
+// its name are on disk (package durable). A failed Put leaves nothing
+// behind, not even the directory it made for the key.
+func (d *Dir) Put(ctx context.Context, key string, r io.Reader, limit int64) (n int64, err error) {
 	path, err := d.Path(key)
 	if err != nil {
 		return 0, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	defer func() {
+		if err != nil {
+			d.prune(filepath.Dir(path))
+		}
+	}()
+	if err := durable.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return 0, err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".put-*")
+	f, err := os.CreateTemp(filepath.Dir(path), tempPrefix+"*")
 	if err != nil {
 		return 0, err
 	}
@@ -88,7 +98,7 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader, limit int64) (in
 	if limit > 0 {
 		src = io.LimitReader(r, limit+1)
 	}
-	n, err := io.Copy(f, contextReader{ctx, src})
+	n, err = io.Copy(f, contextReader{ctx, src})
 	if err == nil && limit > 0 && n > limit {
 		err = ErrTooLarge
 	}
@@ -101,19 +111,23 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader, limit int64) (in
 	if err != nil {
 		return 0, err
 	}
-	return n, os.Rename(f.Name(), path)
+	if err := os.Rename(f.Name(), path); err != nil {
+		return 0, err
+	}
+	return n, durable.SyncDir(filepath.Dir(path))
 }
 
-// PutFile implements Store.
+// PutFile implements Store. Like Put, it returns once the object and its
+// name are on disk.
 func (d *Dir) PutFile(ctx context.Context, key, src string) error {
 	path, err := d.Path(key)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := durable.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	if err := os.Rename(src, path); err == nil {
+	if err := durable.Rename(src, path); err == nil {
 		return nil
 	}
 	// Another file system: copy.
@@ -157,7 +171,25 @@ func (d *Dir) Delete(_ context.Context, key string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
+	d.prune(filepath.Dir(path))
 	return nil
+}
+
+// prune removes dir and its parents while they are empty, stopping below
+// the top-level directories (sources/, videos/), which other requests share:
+// the directory of one upload (sources/<id>/) goes with its last file.
+func (d *Dir) prune(dir string) {
+	root := filepath.Clean(d.Root)
+	for {
+		rel, err := filepath.Rel(root, dir)
+		if err != nil || !strings.Contains(filepath.ToSlash(rel), "/") || strings.HasPrefix(rel, "..") {
+			return
+		}
+		if os.Remove(dir) != nil { // not empty, or gone
+			return
+		}
+		dir = filepath.Dir(dir)
+	}
 }
 
 type file struct {

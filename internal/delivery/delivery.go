@@ -341,13 +341,17 @@ func (w *Worker) post(ctx context.Context, t *task.Task, k *task.Key, now time.T
 	return nil
 }
 
+// maxRetryAfterSeconds bounds a Retry-After in seconds (a year), so a huge
+// one does not overflow time.Duration; Delay caps it far lower anyway.
+const maxRetryAfterSeconds = 365 * 24 * 3600
+
 // parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
 	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
+		return time.Duration(min(s, maxRetryAfterSeconds)) * time.Second
 	}
 	if at, err := http.ParseTime(v); err == nil && at.After(now) {
 		return at.Sub(now)

@@ -27,6 +27,14 @@
 // for good is not remembered as handled, so mvgen's redelivery of that
 // callback tries again.
 //
+// A task's saved video is never replaced by a later callback (one replayed
+// with a new webhook-id, say) unless [Receiver.Replace] is set. video_url
+// must point at one of [Receiver.VideoOrigins], or, when none is set, at
+// the first success callback's origin, kept in StateFile. The download
+// follows at most 5 redirects, to those origins and
+// [Receiver.RedirectOrigins] only, stops at [Receiver.MaxBytes], and with
+// [Receiver.Guard] never reaches an internal address.
+//
 // Task ids become file names only when they consist of ASCII letters,
 // digits, '_' and '-'; other callbacks are refused (400) and logged, so no
 // callback can write outside Dir.

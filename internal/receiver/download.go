@@ -145,7 +145,9 @@ func (r *Receiver) attempt(ctx context.Context, dl *download) error {
 		}
 	}
 	resp, err := r.client.Do(req)
-	if err != nil {
+	if errors.Is(err, errRedirect) {
+		return &permanentError{hideURL(err)}
+	} else if err != nil {
 		return hideURL(err)
 	}
 	defer resp.Body.Close()
@@ -173,6 +175,9 @@ func (r *Receiver) attempt(ctx context.Context, dl *download) error {
 		}
 		return err
 	}
+	if total > r.maxBytes {
+		return &permanentError{fmt.Errorf("the video is %s, over the %s limit", humanBytes(total), humanBytes(r.maxBytes))}
+	}
 	r.checkType(dl, resp.Header.Get("Content-Type"))
 
 	if start == 0 {
@@ -183,7 +188,11 @@ func (r *Receiver) attempt(ctx context.Context, dl *download) error {
 	if _, err := f.Seek(start, io.SeekStart); err != nil {
 		return &permanentError{fmt.Errorf("writing the partial file: %w", err)}
 	}
-	n, err := io.Copy(f, resp.Body)
+	n, err := io.Copy(f, io.LimitReader(resp.Body, r.maxBytes-start+1))
+	if start+n > r.maxBytes {
+		f.Truncate(0)
+		return &permanentError{fmt.Errorf("the video is over the %s limit", humanBytes(r.maxBytes))}
+	}
 	if err != nil {
 		return fmt.Errorf("transfer broke off after %s: %w", humanBytes(start+n), hideURL(err))
 	}

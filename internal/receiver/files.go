@@ -43,6 +43,16 @@ type Record struct {
 	Error string `json:"error,omitempty"`
 }
 
+// saved reports whether the record's video was downloaded and is still
+// present.
+func (rec *Record) saved(dir string) bool {
+	if rec.Code != 200 || rec.SavedAt.IsZero() {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(dir, videoName(rec.TaskID)))
+	return err == nil
+}
+
 // done reports whether the record's callback needs no more work: a failure
 // recorded, or a video saved and still present.
 func (rec *Record) done(dir string) bool {
@@ -85,6 +95,9 @@ func readRecord(dir, taskID string) (*Record, error) {
 // state is StateFile's content.
 type state struct {
 	Seen map[string]seenEntry `json:"seen"` // by webhook-id ("task:<id>" for callbacks without one)
+	// Origin is the video origin pinned from the first success callback
+	// when Receiver.VideoOrigins is empty.
+	Origin string `json:"origin,omitempty"`
 }
 
 type seenEntry struct {
@@ -92,39 +105,43 @@ type seenEntry struct {
 	At     time.Time `json:"at"`
 }
 
-// loadState reads StateFile; a missing file is an empty list. The map is
-// never nil, even with an error.
-func loadState(dir string) (map[string]seenEntry, error) {
+// loadState reads StateFile: the handled webhook-ids and the pinned video
+// origin. A missing file is an empty list. The map is never nil, even with
+// an error.
+func loadState(dir string) (map[string]seenEntry, string, error) {
 	seen := make(map[string]seenEntry)
 	data, err := os.ReadFile(filepath.Join(dir, StateFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return seen, nil
+		return seen, "", nil
 	}
 	if err != nil {
-		return seen, err
+		return seen, "", err
 	}
 	var st state
 	if err := json.Unmarshal(data, &st); err != nil {
-		return seen, fmt.Errorf("reading %s: %w", StateFile, err)
+		return seen, "", fmt.Errorf("reading %s: %w", StateFile, err)
 	}
 	for k, e := range st.Seen {
 		if e.TaskID != "" {
 			seen[k] = e
 		}
 	}
-	return seen, nil
+	return seen, st.Origin, nil
 }
 
 // saveState drops entries older than stateTTL from seen and writes it to
 // StateFile atomically.
-func saveState(dir string, seen map[string]seenEntry) error {
+func saveState(dir string, seen map[string]seenEntry, origin string) error {
 	cutoff := time.Now().Add(-stateTTL)
 	for k, e := range seen {
 		if e.At.Before(cutoff) {
 			delete(seen, k)
 		}
 	}
-	data, err := json.MarshalIndent(state{Seen: seen}, "", "  ")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(state{Seen: seen, Origin: origin}, "", "  ")
 	if err != nil {
 		return err
 	}

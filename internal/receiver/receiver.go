@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/webhook"
 )
 
@@ -21,6 +22,7 @@ const (
 	DefaultRetries    = 5                // download attempts per callback
 	DefaultRetryDelay = 2 * time.Second  // wait after the first failed attempt; doubled after each further one
 	DefaultTimeout    = 10 * time.Minute // timeout of the default download client, whole download included
+	DefaultMaxBytes   = 2 << 30          // largest video downloaded (2 GiB; a 15-minute video is about 250 MB)
 )
 
 // LinkValidity is the link lifetime assumed when a video_url carries no
@@ -41,15 +43,47 @@ type Receiver struct {
 
 	// Legacy verifies the legacy scheme (X-Webhook-Timestamp and
 	// X-Webhook-Signature, which do not cover the body) instead of Standard
-	// Webhooks. Prefer the default.
+	// Webhooks. Prefer the default. Legacy needs VideoOrigins: whoever
+	// captured one legacy callback can replay its signature for five minutes
+	// with any body.
 	Legacy bool
+
+	// VideoOrigins lists the origins video_url may point at, as
+	// "https://host[:port]" (mvgen's --public-url). A callback whose link
+	// points elsewhere is refused (400). Empty means: the origin of the
+	// first success callback is kept in StateFile and later links must
+	// share it (refused with Legacy, see there).
+	VideoOrigins []string
+
+	// RedirectOrigins lists the origins, besides the video origins, that a
+	// download may be redirected to: mvgen on S3 storage answers its links
+	// with a 307 to a presigned URL on the S3 endpoint (or bucket host),
+	// which must be listed here. Any other redirect fails the download, as
+	// do more than 5 in a row.
+	RedirectOrigins []string
+
+	// Replace lets a later callback for a task whose video is saved
+	// download it again and replace it. By default a saved video is never
+	// replaced or its record rewritten: the later callback is answered 200
+	// and logged.
+	Replace bool
+
+	// MaxBytes is the largest video downloaded; a larger one fails for
+	// good. Zero means [DefaultMaxBytes].
+	MaxBytes int64
+
+	// Guard, when set, refuses downloads from the addresses it blocks
+	// (internal networks, after DNS resolution, on every redirect too).
+	// It applies only when Client is nil.
+	Guard *netguard.Guard
 
 	// Dir is the folder the videos and their records go to; it is created
 	// when needed. Empty means the current directory.
 	Dir string
 
 	// Client downloads the videos. Nil means a client with a
-	// [DefaultTimeout] timeout.
+	// [DefaultTimeout] timeout. The Receiver uses a copy with its own
+	// CheckRedirect (see RedirectOrigins).
 	Client *http.Client
 
 	// Logger receives one line per event, written for a person to read.
@@ -70,7 +104,11 @@ type Receiver struct {
 	log      *slog.Logger
 	retries  int
 	delay    time.Duration
+	maxBytes int64
 	verifier *webhook.Verifier
+
+	origins   map[string]bool // VideoOrigins, parsed
+	redirects map[string]bool // RedirectOrigins, parsed
 
 	wg        sync.WaitGroup
 	stop      chan struct{} // closed by Close
@@ -78,17 +116,31 @@ type Receiver struct {
 
 	mu        sync.Mutex
 	seen      map[string]seenEntry // handled webhook-ids, persisted in StateFile
+	pinned    string               // the video origin taken from the first callback, persisted in StateFile
 	busyIDs   map[string]bool      // webhook-ids being handled now
 	busyTasks map[string]bool      // task ids being handled now
 }
 
 // Validate reports whether r can work: it needs at least one secret, every
-// secret must decode (in the Standard Webhooks scheme), and Retries and
-// RetryDelay must not be negative.
+// secret must decode (in the Standard Webhooks scheme), the origins must
+// parse, Legacy needs VideoOrigins, and Retries, RetryDelay and MaxBytes
+// must not be negative.
 func (r *Receiver) Validate() error {
 	v := webhook.Verifier{Secrets: r.Secrets, Legacy: r.Legacy}
 	if err := v.Validate(); err != nil {
 		return fmt.Errorf("receiver: %w", err)
+	}
+	if _, err := parseOrigins("VideoOrigins", r.VideoOrigins); err != nil {
+		return err
+	}
+	if _, err := parseOrigins("RedirectOrigins", r.RedirectOrigins); err != nil {
+		return err
+	}
+	if r.Legacy && len(r.VideoOrigins) == 0 {
+		return errors.New("receiver: the legacy scheme needs VideoOrigins (--video-origin): its signature does not cover video_url")
+	}
+	if r.MaxBytes < 0 {
+		return fmt.Errorf("receiver: MaxBytes is %d, want 0 (the default) or more", r.MaxBytes)
 	}
 	if r.Retries < 0 {
 		return fmt.Errorf("receiver: Retries is %d, want 0 (the default) or more", r.Retries)
@@ -146,9 +198,13 @@ func (r *Receiver) setup() {
 		if r.dir == "" {
 			r.dir = "."
 		}
-		r.client = r.Client
-		if r.client == nil {
-			r.client = &http.Client{Timeout: DefaultTimeout}
+		// Validate reports bad origins; here they are only skipped.
+		r.origins, _ = parseOrigins("VideoOrigins", r.VideoOrigins)
+		r.redirects, _ = parseOrigins("RedirectOrigins", r.RedirectOrigins)
+		r.client = r.newClient()
+		r.maxBytes = r.MaxBytes
+		if r.maxBytes <= 0 {
+			r.maxBytes = DefaultMaxBytes
 		}
 		r.log = r.Logger
 		if r.log == nil {
@@ -166,11 +222,11 @@ func (r *Receiver) setup() {
 		r.stop = make(chan struct{})
 		r.busyIDs = make(map[string]bool)
 		r.busyTasks = make(map[string]bool)
-		seen, err := loadState(r.dir)
+		seen, pinned, err := loadState(r.dir)
 		if err != nil {
 			r.log.Warn(fmt.Sprintf("cannot read the list of handled callbacks (%v); starting a new one", err))
 		}
-		r.seen = seen
+		r.seen, r.pinned = seen, pinned
 	})
 }
 
@@ -197,7 +253,10 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	var link *url.URL
 	if ev.Code == webhook.CodeSuccess {
 		var err error
-		if link, err = videoURL(ev.Data.VideoURL); err != nil {
+		if link, err = videoURL(ev.Data.VideoURL); err == nil {
+			err = r.checkOrigin(link)
+		}
+		if err != nil {
 			r.log.Warn(fmt.Sprintf("callback for task %s refused: %v", taskID, err))
 			reply(w, http.StatusBadRequest, err.Error())
 			return
@@ -211,6 +270,15 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	if why := r.claim(key, msgID, taskID); why != "" {
 		r.log.Info(fmt.Sprintf("duplicate callback %s for task %s ignored (%s)", msgIDOr(msgID), taskID, why))
+		reply(w, http.StatusOK, "")
+		return
+	}
+
+	if old, err := readRecord(r.dir, taskID); err == nil && old.saved(r.dir) && !r.Replace {
+		r.log.Warn(fmt.Sprintf("callback %s for task %s ignored: its video was saved on %s from callback %s; "+
+			"a later callback does not replace it (run with --replace to allow)",
+			msgIDOr(msgID), taskID, old.SavedAt.Format(humanTime), msgIDOr(old.WebhookID)))
+		r.release(key, taskID, true)
 		reply(w, http.StatusOK, "")
 		return
 	}
@@ -283,7 +351,7 @@ func (r *Receiver) release(key, taskID string, handled bool) {
 		return
 	}
 	r.seen[key] = seenEntry{TaskID: taskID, At: time.Now().UTC().Truncate(time.Second)}
-	if err := saveState(r.dir, r.seen); err != nil {
+	if err := saveState(r.dir, r.seen, r.pinned); err != nil {
 		r.log.Warn(fmt.Sprintf("cannot save the list of handled callbacks: %v", err))
 	}
 }

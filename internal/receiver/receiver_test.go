@@ -592,7 +592,7 @@ func TestHostileTaskID(t *testing.T) {
 func TestLegacy(t *testing.T) {
 	t.Parallel()
 	vs := newVideoServer(t, fakeVideo(5_000), nil)
-	s := newSetup(t, func(r *receiver.Receiver) { r.Legacy = true })
+	s := newSetup(t, func(r *receiver.Receiver) { r.Legacy, r.VideoOrigins = true, []string{vs.URL} })
 	body := success("t1", vs.link("t1", 0))
 
 	// A legacy sender: no Standard Webhooks headers, so no webhook-id.

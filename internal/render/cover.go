@@ -30,7 +30,11 @@ type coverInfo struct {
 func (c coverInfo) demuxer() string { return c.Format + "_pipe" }
 
 // checkCover reads only the header of the image at path and refuses covers
-// that are not JPEG, PNG or WebP, are animated, or are too large.
+// that are not JPEG, PNG or WebP, are animated, or are too large. The size
+// it checks is the one ffmpeg decodes at: a JPEG's first frame header, a
+// PNG's IHDR, a WebP's image chunk (not its VP8X canvas). The static step
+// also passes ffmpeg -max_pixels, so a picture that decodes larger than its
+// header said is refused there.
 func checkCover(path string) (coverInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -74,50 +78,98 @@ func readCoverHeader(r *bufio.Reader) (coverInfo, error) {
 	return coverInfo{Format: format, Width: cfg.Width, Height: cfg.Height}, nil
 }
 
-// webpSize reads the canvas size from a WebP file's RIFF header: the first
-// chunk is VP8 (lossy), VP8L (lossless) or VP8X (extended, which may be
-// animated; ffmpeg cannot decode animated WebP, so those are refused).
+// webpSize reads the size ffmpeg will decode a WebP file at. A simple file's
+// first chunk is VP8 (lossy) or VP8L (lossless) and holds the image. An
+// extended file starts with VP8X, whose canvas size ffmpeg does not decode
+// at: it decodes the first VP8 or VP8L chunk that follows at that chunk's
+// own frame size, so a 54-byte file whose canvas says 100×100 can hold a
+// 6400×6400 bitstream. The chunks are walked to that image and its frame
+// size is what counts; a canvas that differs from it is refused, as libwebp
+// refuses it for a still image. Animated files are refused: ffmpeg cannot
+// decode them.
 func webpSize(r io.Reader) (w, h int, err error) {
 	bad := func(why string) (int, int, error) {
 		return 0, 0, &InputError{Msg: "cover is not a valid WebP image", Err: errors.New(why)}
 	}
-	var hdr [30]byte // RIFF(12) + chunk header(8) + up to 10 bytes of payload
-	n, err := io.ReadFull(r, hdr[:])
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return bad(err.Error())
-	}
-	if n < 12+8+5 {
+	var riff [12]byte
+	if _, err := io.ReadFull(r, riff[:]); err != nil {
 		return bad("truncated header")
 	}
-	chunk, payload := string(hdr[12:16]), hdr[20:n]
-	switch chunk {
-	case "VP8 ":
-		// Frame tag (3 bytes), start code 9d 01 2a, then 14-bit width and height.
-		if len(payload) < 10 || !bytes.Equal(payload[3:6], []byte{0x9d, 0x01, 0x2a}) {
-			return bad("bad VP8 start code")
+	left := int64(binary.LittleEndian.Uint32(riff[4:8])) - 4 // bytes of chunks the RIFF header declares
+	canvasW, canvasH := 0, 0
+	for i := 0; i < maxWebpChunks; i++ {
+		var hdr [8]byte
+		if left < 8 {
+			return bad("no VP8 or VP8L image chunk")
 		}
-		w = int(binary.LittleEndian.Uint16(payload[6:8]) & 0x3fff)
-		h = int(binary.LittleEndian.Uint16(payload[8:10]) & 0x3fff)
-	case "VP8L":
-		// Signature 0x2f, then 14 bits width-1 and 14 bits height-1.
-		if payload[0] != 0x2f {
-			return bad("bad VP8L signature")
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return bad("truncated chunk header")
 		}
-		bits := binary.LittleEndian.Uint32(payload[1:5])
-		w = int(bits&0x3fff) + 1
-		h = int(bits>>14&0x3fff) + 1
-	case "VP8X":
-		// Flags (1 byte), reserved (3), canvas width-1 (24 bits), height-1 (24 bits).
-		if len(payload) < 10 {
-			return bad("truncated VP8X chunk")
+		id, size := string(hdr[0:4]), int64(binary.LittleEndian.Uint32(hdr[4:8]))
+		left -= 8 + size + size&1
+		if left < 0 {
+			return bad(fmt.Sprintf("chunk %q is longer than the file says", id))
 		}
-		if payload[0]&0x02 != 0 {
+		if i == 0 && id != "VP8 " && id != "VP8L" && id != "VP8X" {
+			return bad(fmt.Sprintf("unknown first chunk %q", id))
+		}
+		switch id {
+		case "VP8 ", "VP8L":
+			var payload [10]byte
+			n, _ := io.ReadFull(r, payload[:min(size, int64(len(payload)))])
+			if w, h, err = webpFrameSize(id, payload[:n]); err != nil {
+				return bad(err.Error())
+			}
+			if canvasW != 0 && (w != canvasW || h != canvasH) {
+				return bad(fmt.Sprintf("VP8X canvas %d×%d differs from its image's %d×%d", canvasW, canvasH, w, h))
+			}
+			return w, h, nil
+		case "VP8X":
+			// Flags (1 byte), reserved (3), canvas width-1 (24 bits), height-1 (24 bits).
+			var p [10]byte
+			if i != 0 || size < int64(len(p)) {
+				return bad("misplaced or truncated VP8X chunk")
+			}
+			if _, err := io.ReadFull(r, p[:]); err != nil {
+				return bad("truncated VP8X chunk")
+			}
+			if p[0]&0x02 != 0 {
+				return 0, 0, &InputError{Msg: "animated WebP covers are not supported"}
+			}
+			canvasW = int(uint32(p[4])|uint32(p[5])<<8|uint32(p[6])<<16) + 1
+			canvasH = int(uint32(p[7])|uint32(p[8])<<8|uint32(p[9])<<16) + 1
+			size -= int64(len(p))
+		case "ANIM", "ANMF":
 			return 0, 0, &InputError{Msg: "animated WebP covers are not supported"}
 		}
-		w = int(uint32(payload[4])|uint32(payload[5])<<8|uint32(payload[6])<<16) + 1
-		h = int(uint32(payload[7])|uint32(payload[8])<<8|uint32(payload[9])<<16) + 1
-	default:
-		return bad("unknown first chunk " + fmt.Sprintf("%q", chunk))
+		// Skip the rest of the chunk (ICCP, ALPH, EXIF, XMP and unknown
+		// chunks whole) and its padding byte.
+		if n, err := io.CopyN(io.Discard, r, size+size&1); err != nil {
+			return bad(fmt.Sprintf("chunk %q truncated after %d bytes", id, n))
+		}
 	}
-	return w, h, nil
+	return bad(fmt.Sprintf("no image in the first %d chunks", maxWebpChunks))
+}
+
+// maxWebpChunks bounds how many chunks webpSize walks to find the image.
+const maxWebpChunks = 64
+
+// webpFrameSize reads the frame size from the start of a VP8 or VP8L
+// chunk's payload.
+func webpFrameSize(id string, p []byte) (w, h int, err error) {
+	if id == "VP8 " {
+		// Frame tag (3 bytes), start code 9d 01 2a, then 14-bit width and height.
+		if len(p) < 10 || !bytes.Equal(p[3:6], []byte{0x9d, 0x01, 0x2a}) {
+			return 0, 0, errors.New("bad VP8 start code")
+		}
+		w = int(binary.LittleEndian.Uint16(p[6:8]) & 0x3fff)
+		h = int(binary.LittleEndian.Uint16(p[8:10]) & 0x3fff)
+		return w, h, nil
+	}
+	// Signature 0x2f, then 14 bits width-1 and 14 bits height-1.
+	if len(p) < 5 || p[0] != 0x2f {
+		return 0, 0, errors.New("bad VP8L signature")
+	}
+	bits := binary.LittleEndian.Uint32(p[1:5])
+	return int(bits&0x3fff) + 1, int(bits>>14&0x3fff) + 1, nil
 }

@@ -8,18 +8,36 @@ import (
 	"image"
 	"image/jpeg"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // riff wraps one WebP chunk in a RIFF header.
 func riff(chunk string, payload []byte) []byte {
-	b := []byte("RIFF")
-	b = binary.LittleEndian.AppendUint32(b, uint32(4+8+len(payload)))
-	b = append(b, "WEBP"+chunk...)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(payload)))
-	return append(b, payload...)
+	return webpFile(webpChunk(chunk, payload))
+}
+
+// webpFile puts chunks (from webpChunk) in a RIFF WEBP container.
+func webpFile(chunks ...[]byte) []byte {
+	body := []byte("WEBP")
+	for _, c := range chunks {
+		body = append(body, c...)
+	}
+	b := binary.LittleEndian.AppendUint32([]byte("RIFF"), uint32(len(body)))
+	return append(b, body...)
+}
+
+// webpChunk returns a chunk with its header and padding byte.
+func webpChunk(id string, payload []byte) []byte {
+	b := binary.LittleEndian.AppendUint32([]byte(id), uint32(len(payload)))
+	b = append(b, payload...)
+	if len(payload)%2 == 1 {
+		b = append(b, 0)
+	}
+	return b
 }
 
 func vp8(w, h uint16) []byte {
@@ -55,8 +73,27 @@ func TestReadCoverHeader(t *testing.T) {
 		{"png header only", oversizePNG(300, 200), coverInfo{"png", 300, 200}, ""},
 		{"webp lossy", riff("VP8 ", vp8(640, 480)), coverInfo{"webp", 640, 480}, ""},
 		{"webp lossless", riff("VP8L", vp8l(1000, 16384)), coverInfo{"webp", 1000, 16384}, ""},
-		{"webp extended", riff("VP8X", vp8x(0x10, 12345, 67)), coverInfo{"webp", 12345, 67}, ""},
+		{"webp extended", webpFile(webpChunk("VP8X", vp8x(0x10, 12345, 67)), webpChunk("VP8L", vp8l(12345, 67))),
+			coverInfo{"webp", 12345, 67}, ""},
+		{"webp extended with ICC, alpha and EXIF", webpFile(webpChunk("VP8X", vp8x(0x38, 640, 480)),
+			webpChunk("ICCP", make([]byte, 333)), webpChunk("ALPH", make([]byte, 7)), webpChunk("VP8 ", vp8(640, 480)),
+			webpChunk("EXIF", make([]byte, 20))), coverInfo{"webp", 640, 480}, ""},
+		{"webp extended, canvas smaller than its image", webpFile(webpChunk("VP8X", vp8x(0, 100, 100)),
+			webpChunk("VP8L", vp8l(6400, 6400))), coverInfo{}, "not a valid WebP"},
+		{"webp extended, canvas larger than its image", webpFile(webpChunk("VP8X", vp8x(0, 6400, 6400)),
+			webpChunk("VP8 ", vp8(100, 100))), coverInfo{}, "not a valid WebP"},
+		{"webp extended without an image", riff("VP8X", vp8x(0x10, 100, 100)), coverInfo{}, "not a valid WebP"},
+		{"webp extended, image past the RIFF size", func() []byte {
+			b := webpFile(webpChunk("VP8X", vp8x(0, 100, 100)))
+			return append(b, webpChunk("VP8L", vp8l(100, 100))...)
+		}(), coverInfo{}, "not a valid WebP"},
+		{"webp extended, chunk longer than the file", webpFile(webpChunk("VP8X", vp8x(0, 100, 100)),
+			webpChunk("ICCP", make([]byte, 4))[:10]), coverInfo{}, "not a valid WebP"},
+		{"webp two VP8X", webpFile(webpChunk("VP8X", vp8x(0, 100, 100)), webpChunk("VP8X", vp8x(0, 100, 100)),
+			webpChunk("VP8L", vp8l(100, 100))), coverInfo{}, "not a valid WebP"},
 		{"webp animated", riff("VP8X", vp8x(0x02, 100, 100)), coverInfo{}, "animated"},
+		{"webp animation frame without the flag", webpFile(webpChunk("VP8X", vp8x(0, 100, 100)),
+			webpChunk("ANMF", make([]byte, 16)), webpChunk("VP8L", vp8l(100, 100))), coverInfo{}, "animated"},
 		{"webp bad start code", riff("VP8 ", []byte{0, 0, 0, 1, 2, 3, 0, 0, 0, 0}), coverInfo{}, "not a valid WebP"},
 		{"webp truncated", riff("VP8 ", nil)[:22], coverInfo{}, "not a valid WebP"},
 		{"webp unknown chunk", riff("ALPH", make([]byte, 10)), coverInfo{}, "not a valid WebP"},
@@ -91,7 +128,9 @@ func TestCheckCoverLimits(t *testing.T) {
 		{"over the pixel limit", oversizePNG(8000, 5001), false},
 		{"20000 square", oversizePNG(20000, 20000), false},
 		{"zero width", oversizePNG(0, 10), false},
-		{"webp over the side limit", riff("VP8X", vp8x(0, 16000, 100)), false},
+		{"webp over the side limit", webpFile(webpChunk("VP8X", vp8x(0, 16000, 100)), webpChunk("VP8L", vp8l(16000, 100))), false},
+		{"webp lossless over the pixel limit", riff("VP8L", vp8l(7000, 7000)), false},
+		{"webp lossless at the pixel limit", riff("VP8L", vp8l(8000, 5000)), true},
 	}
 	for _, tt := range tests {
 		path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_"))
@@ -130,6 +169,8 @@ func FuzzReadCoverHeader(f *testing.F) {
 	f.Add(riff("VP8 ", vp8(1, 1)))
 	f.Add(riff("VP8L", vp8l(1, 1)))
 	f.Add(riff("VP8X", vp8x(0, 1, 1)))
+	f.Add(webpFile(webpChunk("VP8X", vp8x(0, 1, 1)), webpChunk("ALPH", []byte{1}), webpChunk("VP8L", vp8l(1, 1))))
+	f.Add(webpBomb(6400))
 	f.Add(oversizePNG(1, 1))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := readCoverHeader(bufio.NewReader(bytes.NewReader(data)))
@@ -137,4 +178,86 @@ func FuzzReadCoverHeader(f *testing.F) {
 			t.Errorf("got %+v with no error", c)
 		}
 	})
+}
+
+// bitWriter writes a VP8L bitstream: values least significant bit first.
+type bitWriter struct {
+	b []byte
+	n uint
+}
+
+func (w *bitWriter) put(v uint32, bits uint) {
+	for i := range bits {
+		if w.n%8 == 0 {
+			w.b = append(w.b, 0)
+		}
+		w.b[len(w.b)-1] |= byte(v>>i&1) << (w.n % 8)
+		w.n++
+	}
+}
+
+// vp8lSolid returns a complete VP8L bitstream of a w×h picture of
+// transparent black: no transforms and five prefix codes of one symbol
+// each, so every pixel takes zero bits and the stream is 9 bytes whatever
+// the size.
+func vp8lSolid(w, h uint32) []byte {
+	var bw bitWriter
+	bw.put(0x2f, 8) // signature
+	bw.put(w-1, 14)
+	bw.put(h-1, 14)
+	bw.put(0, 1)  // alpha_is_used
+	bw.put(0, 3)  // version
+	bw.put(0, 1)  // no transform
+	bw.put(0, 1)  // no colour cache
+	bw.put(0, 1)  // no meta prefix codes
+	for range 5 { // green, red, blue, alpha, distance
+		bw.put(1, 1) // simple code
+		bw.put(0, 1) // one symbol
+		bw.put(0, 1) // of 1 bit
+		bw.put(0, 1) // symbol 0
+	}
+	return bw.b
+}
+
+// webpBomb returns the cover bomb of issue 11: an extended WebP whose VP8X
+// canvas says 100×100 and whose lossless image is side×side, padded to the
+// 54 bytes of the file the review used.
+func webpBomb(side uint32) []byte {
+	return webpFile(webpChunk("VP8X", vp8x(0, 100, 100)), webpChunk("VP8L", append(vp8lSolid(side, side), 0, 0, 0, 0, 0, 0, 0)))
+}
+
+// TestWebpBomb checks that the 54-byte WebP that ffmpeg decodes at
+// 6400×6400 (41 megapixels) although its canvas says 100×100 is refused
+// before ffmpeg sees it, and that ffmpeg refuses it too, with the arguments
+// the static step decodes covers with, should a cover reach it.
+func TestWebpBomb(t *testing.T) {
+	requireFFmpeg(t)
+	t.Parallel()
+	dir := t.TempDir()
+	bomb := filepath.Join(dir, "bomb.webp")
+	data := webpBomb(6400)
+	if len(data) != 54 {
+		t.Fatalf("the bomb is %d bytes, want 54", len(data))
+	}
+	if err := os.WriteFile(bomb, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-f", "webp_pipe", "-show_entries", "stream=width,height",
+		"-of", "csv=p=0", bomb).Output()
+	if got := strings.TrimSpace(string(out)); err != nil || got != "6400,6400" {
+		t.Fatalf("ffprobe says %q, %v; want 6400,6400 (the test file is not the bomb)", got, err)
+	}
+	if _, err := checkCover(bomb); !isInputError(err, "not a valid WebP") {
+		t.Errorf("checkCover: got %v, want an *InputError saying the WebP is not valid", err)
+	}
+
+	// The backstop: the static step's cover input, decoded into nothing.
+	p := goldenPlan(Landscape, true)
+	p.Cover, p.CoverFormat = bomb, "webp_pipe"
+	args := staticArgs(p)
+	args = append(args[:slices.Index(args, "-filter_complex_script")], "-frames:v", "1", "-f", "null", "-")
+	out, err = exec.Command("ffmpeg", args...).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "exceeds specified max pixel count") {
+		t.Errorf("ffmpeg %q: got %v, %s; want it to refuse the picture's size", args, err, out)
+	}
 }

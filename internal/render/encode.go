@@ -3,6 +3,7 @@ package render
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The video: frameRate frames a second, encoded by x264 with the settings
@@ -62,12 +63,15 @@ func audioPlan(info Info) (copyAudio bool, rate int64) {
 }
 
 // decodeArgs returns ffmpeg's arguments to decode the source's first audio
-// stream to mono float samples at analysisRate on stdout.
+// stream to mono float samples at analysisRate on stdout. Like the muxer, it
+// reads the source only up to its probed duration (-t): a file whose header
+// says 2 s but which holds hours of audio (an MP3 with a lying Xing frame
+// count) is read for the 2 s that were checked against the limit.
 func decodeArgs(p plan) []string {
 	return []string{
 		"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
-		"-format_whitelist", audioFormats, "-protocol_whitelist", "file", "-i", "file:" + p.Audio,
-		"-map", "0:a:0", "-ac", "1", "-ar", strconv.Itoa(analysisRate), "-f", "f32le", "pipe:1",
+		"-format_whitelist", audioFormats, "-protocol_whitelist", "file", "-t", seconds(p.Duration),
+		"-i", "file:" + p.Audio, "-map", "0:a:0", "-ac", "1", "-ar", strconv.Itoa(analysisRate), "-f", "f32le", "pipe:1",
 	}
 }
 
@@ -97,8 +101,8 @@ func muxArgs(p plan, video string) []string {
 	args := []string{
 		"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
 		"-f", "h264", "-framerate", strconv.Itoa(frameRate), "-protocol_whitelist", protocolOf(video), "-i", video,
-		"-format_whitelist", audioFormats, "-protocol_whitelist", "file", "-i", "file:" + p.Audio,
-		"-map", "0:v:0", "-map", "1:a:0", "-map_metadata", "-1", "-map_chapters", "-1",
+		"-format_whitelist", audioFormats, "-protocol_whitelist", "file", "-t", seconds(p.Duration),
+		"-i", "file:" + p.Audio, "-map", "0:v:0", "-map", "1:a:0", "-map_metadata", "-1", "-map_chapters", "-1",
 		"-c:v", "copy",
 	}
 	if p.CopyAudio {
@@ -119,4 +123,9 @@ func protocolOf(url string) string {
 		return "subfile,file"
 	}
 	return "pipe"
+}
+
+// seconds formats d for an ffmpeg time option, in seconds.
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
 }

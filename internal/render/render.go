@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/durable"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
@@ -298,7 +299,9 @@ func (r *Renderer) renderTo(ctx context.Context, p plan, progress func(float64))
 	if err := os.Chmod(p.Out, 0o644); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	if err := os.Rename(p.Out, final); err != nil {
+	// Flushed before and after the rename: a caller that records the video
+	// as done after this returns never finds it empty after a power loss.
+	if err := durable.Rename(p.Out, final); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	if progress != nil {

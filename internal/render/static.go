@@ -208,7 +208,11 @@ func drawtext(font, text string, size int, color, x, y, extra string) string {
 func staticArgs(p plan) []string {
 	args := []string{"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y"}
 	if p.Cover != "" {
-		args = append(args, "-f", p.CoverFormat, "-protocol_whitelist", "file", "-i", "file:"+p.Cover)
+		// -max_pixels makes the decoder refuse a picture over the cover
+		// limit whatever its header said, in case a format hides its size
+		// from checkCover's header reading.
+		args = append(args, "-max_pixels", strconv.Itoa(maxCoverPixels),
+			"-f", p.CoverFormat, "-protocol_whitelist", "file", "-i", "file:"+p.Cover)
 	}
 	args = append(args, "-filter_complex_script", p.path(scriptFile))
 	if p.Threads > 0 {

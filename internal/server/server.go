@@ -110,7 +110,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 // database lives there, and empties the render scratch directory (a killed
 // process leaves renders behind), returning that directory.
 func (s *Server) takeDataDir() (string, error) {
-	if err := os.MkdirAll(s.cfg.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(s.cfg.DataDir, 0o700); err != nil {
 		return "", fmt.Errorf("creating data directory: %w", err)
 	}
 	if !s.cfg.postgres() {
@@ -127,7 +127,7 @@ func (s *Server) takeDataDir() (string, error) {
 	if err := os.RemoveAll(tempDir); err != nil {
 		return "", fmt.Errorf("cleaning %s: %w", tempDir, err)
 	}
-	if err := os.MkdirAll(tempDir, 0o750); err != nil {
+	if err := os.MkdirAll(tempDir, 0o700); err != nil {
 		return "", err
 	}
 	return tempDir, nil
@@ -316,7 +316,7 @@ func sqlitePath(cfg Config) (string, error) {
 	if path := strings.TrimPrefix(cfg.DB, "sqlite:"); path != "" {
 		return path, nil
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return "", fmt.Errorf("creating data directory: %w", err)
 	}
 	return filepath.Join(cfg.DataDir, "mvgen.db"), nil
@@ -332,7 +332,11 @@ func openBlobs(ctx context.Context, cfg Config) (blob.Store, error) {
 	if cfg.Blob != "" {
 		root = strings.TrimPrefix(cfg.Blob, "file:")
 	}
-	return &blob.Dir{Root: root}, nil
+	d, n, err := blob.OpenDir(root)
+	if n > 0 {
+		cfg.Logger.Info("removed files an interrupted upload left", "dir", root, "removed", n)
+	}
+	return d, err
 }
 
 // lockDir takes an exclusive lock on the data directory, so two processes

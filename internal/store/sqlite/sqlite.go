@@ -50,8 +50,12 @@ func (d *DB) SQL() *sql.DB { return d.db }
 
 var _ store.Store = (*DB)(nil)
 
-// Open opens (creating if needed) the database at path and migrates it.
+// Open opens (creating if needed, readable by its owner only) the database
+// at path and migrates it.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if err := makePrivate(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	for _, p := range []string{
 		"journal_mode(WAL)",

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mvgen/mvgen/client"
+)
+
+const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16]"
+
+// videoCmd makes a video on an mvgen server through the Go SDK: upload,
+// generate, wait, download.
+func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("video", stderr)
+	out := fs.String("o", "", "output MP4 path (required)")
+	cover := fs.String("cover", "", "cover image (JPEG, PNG or WebP)")
+	title := fs.String("title", "", "title shown in the video")
+	author := fs.String("author", "", "author shown prominently at the start")
+	domain := fs.String("domain", "", "domain shown as a watermark")
+	aspect := fs.String("aspect", "", "shape: 16:9 (default), 1:1 or 9:16")
+	serverURL := fs.String("server", client.DefaultBaseURL, "the mvgen server's URL")
+	key := fs.String("key", "", "API key (from `mvgen keys create`; required)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *out == "" {
+		return errors.New("video: " + videoUsage)
+	}
+	if *key == "" {
+		return errors.New("video: --key (or MVGEN_KEY) is required: create one with `mvgen keys create --name NAME` on the server")
+	}
+	c := client.New(*serverURL, *key)
+	terminal := isTerminal(stderr)
+
+	ref, err := uploadSong(ctx, c, pos[0], *cover, *title, terminal, stderr)
+	if err != nil {
+		return fmt.Errorf("video: %w", err)
+	}
+	id, err := c.Generate(ctx, client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID,
+		Author: *author, DomainName: *domain, Aspect: *aspect, IdempotencyKey: newIdempotencyKey()})
+	if err != nil {
+		return fmt.Errorf("video: %w", err)
+	}
+	fmt.Fprintf(stderr, "rendering (video task %s)\n", id)
+	bar := newBar(terminal, stderr)
+	var progress func(*client.Record)
+	if bar != nil {
+		progress = func(r *client.Record) { bar.set(float64(r.Progress) / 100) }
+	}
+	rec, err := c.WaitForVideo(ctx, id, &client.WaitOptions{Progress: progress})
+	bar.finish(err == nil)
+	if err != nil {
+		return fmt.Errorf("video: %w", err)
+	}
+	n, err := downloadVideo(ctx, c, rec.VideoURL, *out, terminal, stderr)
+	if err != nil {
+		return fmt.Errorf("video: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s (%.1f MB, video task %s)\n", *out, float64(n)/(1<<20), id)
+	return nil
+}
+
+// uploadSong sends the song and optional cover, with a bar on a terminal.
+func uploadSong(ctx context.Context, c *client.Client, song, cover, title string, terminal bool, stderr io.Writer) (*client.TrackRef, error) {
+	audio, err := os.Open(song)
+	if err != nil {
+		return nil, err
+	}
+	defer audio.Close()
+	up := client.Upload{Audio: audio, AudioName: filepath.Base(song), Title: title}
+	if cover != "" {
+		img, err := os.Open(cover)
+		if err != nil {
+			return nil, err
+		}
+		defer img.Close()
+		up.Cover, up.CoverName = img, filepath.Base(cover)
+	}
+	fmt.Fprintf(stderr, "uploading %s\n", song)
+	bar := newBar(terminal, stderr)
+	if bar != nil {
+		up.Progress = func(sent, total int64) {
+			if total > 0 {
+				bar.set(float64(sent) / float64(total))
+			}
+		}
+	}
+	ref, err := c.UploadTrack(ctx, up)
+	bar.finish(err == nil)
+	return ref, err
+}
+
+// downloadVideo writes the video next to out and renames it into place, so
+// a failed download leaves no partial OUT.mp4.
+func downloadVideo(ctx context.Context, c *client.Client, url, out string, terminal bool, stderr io.Writer) (int64, error) {
+	f, err := os.CreateTemp(filepath.Dir(out), ".mvgen-video-*.mp4")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(f.Name()) // a no-op once renamed
+	fmt.Fprintf(stderr, "downloading %s\n", out)
+	bar := newBar(terminal, stderr)
+	var opts *client.DownloadOptions
+	if bar != nil {
+		opts = &client.DownloadOptions{Progress: func(written, total int64) {
+			if total > 0 {
+				bar.set(float64(written) / float64(total))
+			}
+		}}
+	}
+	n, err := c.Download(ctx, url, f, opts)
+	bar.finish(err == nil)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, err
+	}
+	return n, os.Rename(f.Name(), out)
+}
+
+// newBar returns a progress bar on a terminal, nil elsewhere.
+func newBar(terminal bool, w io.Writer) *progressBar {
+	if !terminal {
+		return nil
+	}
+	return &progressBar{w: w, start: time.Now()}
+}
+
+// newIdempotencyKey makes this run's generate safe to retry.
+func newIdempotencyKey() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return "mvgen-video-" + hex.EncodeToString(b[:])
+}

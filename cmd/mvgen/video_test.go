@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/server"
+)
+
+// TestVideo runs `mvgen video` against a real server on loopback: it makes
+// a video from an ffmpeg-made song and cover, takes server and key from the
+// environment, and fails with the API's message.
+func TestVideo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	s, err := server.Open(ctx, server.Config{DataDir: filepath.Join(dir, "data"), Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatalf("server.Open: %v", err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(runCtx) }()
+	defer func() {
+		stop()
+		<-done
+		s.Close()
+	}()
+	var created bytes.Buffer
+	if err := createKey(ctx, s.Store(), "video", true, &created); err != nil {
+		t.Fatal(err)
+	}
+	var key struct{ APIKey string }
+	if err := json.Unmarshal(created.Bytes(), &key); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MVGEN_SERVER", s.URL())
+	t.Setenv("MVGEN_KEY", key.APIKey)
+
+	song := filepath.Join(dir, "song.mp3")
+	cover := filepath.Join(dir, "cover.png")
+	for _, args := range [][]string{
+		{"-f", "lavfi", "-i", "sine=frequency=330:duration=3", "-ac", "2", song},
+		{"-f", "lavfi", "-i", "testsrc2=size=300x300", "-frames:v", "1", cover},
+	} {
+		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error", "-y"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
+		}
+	}
+	notAudio := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notAudio, []byte(strings.Repeat("not a song\n", 500)), 0o600)
+
+	mvgen := func(args ...string) (string, string, error) {
+		var out, errOut bytes.Buffer
+		err := run(ctx, append([]string{"video"}, args...), &out, &errOut)
+		return out.String(), errOut.String(), err
+	}
+
+	out := filepath.Join(dir, "out.mp4")
+	stdout, stderr, err := mvgen(song, "-o", out, "--cover", cover, "--title", "Sine", "--author", "Tester",
+		"--domain", "example.com", "--aspect", "9:16")
+	if err != nil {
+		t.Fatalf("mvgen video: %v\n%s", err, stderr)
+	}
+	if !strings.HasPrefix(stdout, "wrote "+out) || !strings.Contains(stderr, "rendering (video task ") {
+		t.Errorf("stdout %q, stderr %q", stdout, stderr)
+	}
+	probe, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+		"stream=codec_name,width,height:format=duration", "-of", "default=nw=1", out).Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	if p := string(probe); !strings.Contains(p, "codec_name=h264") || !strings.Contains(p, "width=720") ||
+		!strings.Contains(p, "height=1280") || !strings.Contains(p, "duration=3.0") && !strings.Contains(p, "duration=2.9") {
+		t.Errorf("ffprobe: %s, want a 3-second 720×1280 H.264 video", p)
+	}
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad aspect", []string{song, "-o", filepath.Join(dir, "a.mp4"), "--aspect", "4:3"}, "422 aspect"},
+		{"wrong key", []string{song, "-o", filepath.Join(dir, "b.mp4"), "--key", "mvk_wrong"}, "401 unknown API key"},
+		{"author too long", []string{song, "-o", filepath.Join(dir, "c.mp4"), "--author", strings.Repeat("x", 51)}, "author must be at most 50"},
+		{"not audio", []string{notAudio, "-o", filepath.Join(dir, "d.mp4")}, "failed (GENERATE_MP4_FAILED): 400"},
+		{"no such song", []string{filepath.Join(dir, "nope.mp3"), "-o", filepath.Join(dir, "e.mp4")}, "no such file"},
+		{"no output", []string{song}, "usage: mvgen video"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, err := mvgen(tc.args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v (stderr %q), want one containing %q", err, stderr, tc.want)
+			}
+			if len(tc.args) > 2 {
+				if _, serr := os.Stat(tc.args[2]); serr == nil {
+					t.Errorf("%s was written despite the failure", tc.args[2])
+				}
+			}
+		})
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".mvgen-video-*")); len(leftovers) > 0 {
+		t.Errorf("temporary files left behind: %v", leftovers)
+	}
+}

@@ -1,0 +1,101 @@
+// Package durabletest checks, with strace, that code under test flushes
+// files and directories in the order package durable promises. A test
+// calls Trace, which runs one test of the same test binary again under
+// strace and returns the file system calls it made.
+package durabletest
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// HelperEnv is set in the environment of the test that Trace runs under
+// strace; that test does the work only when it is set.
+const HelperEnv = "MVGEN_DURABLE_HELPER"
+
+// Call is one traced system call.
+type Call struct {
+	Name string // "fsync", "fdatasync" or "rename"
+	Path string // the file or directory flushed, or the old name renamed
+	To   string // a rename's new name
+}
+
+var (
+	syncRE   = regexp.MustCompile(`\b(fsync|fdatasync)\(\d+<([^>]*)>\) = 0`)
+	renameRE = regexp.MustCompile(`\brename(?:at2?)?\((?:AT_FDCWD(?:<[^>]*>)?, )?"([^"]*)", (?:AT_FDCWD(?:<[^>]*>)?, )?"([^"]*)".*\) = 0`)
+)
+
+// Trace runs the test named test of the current test binary under strace,
+// with HelperEnv=dir in its environment, and returns its successful fsync,
+// fdatasync and rename calls in order. It skips t when strace is missing
+// or cannot trace here.
+func Trace(t *testing.T, test, dir string) []Call {
+	t.Helper()
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Skip("strace not installed")
+	}
+	log := filepath.Join(t.TempDir(), "strace.log")
+	cmd := exec.Command("strace", "-f", "-qq", "-y", "-o", log,
+		"-e", "trace=fsync,fdatasync,rename,renameat,renameat2",
+		os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), HelperEnv+"="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		if strings.Contains(string(out), "ptrace") {
+			t.Skipf("strace cannot trace here: %s", out)
+		}
+		t.Fatalf("%s under strace: %v\n%s", test, err, out)
+	}
+	f, err := os.Open(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var calls []Call
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if m := syncRE.FindStringSubmatch(sc.Text()); m != nil {
+			calls = append(calls, Call{Name: m[1], Path: m[2]})
+		} else if m := renameRE.FindStringSubmatch(sc.Text()); m != nil {
+			calls = append(calls, Call{Name: "rename", Path: m[1], To: m[2]})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return calls
+}
+
+// CheckRename fails t unless calls rename a file to final, flush that
+// file's data before the rename, and flush final's directory after it.
+func CheckRename(t *testing.T, calls []Call, final string) {
+	t.Helper()
+	at := -1
+	for i, c := range calls {
+		if c.Name == "rename" && c.To == final {
+			at = i
+		}
+	}
+	if at < 0 {
+		t.Fatalf("no rename to %s among %+v", final, calls)
+	}
+	synced := func(cs []Call, path string) bool {
+		for _, c := range cs {
+			if (c.Name == "fsync" || c.Name == "fdatasync") && c.Path == path {
+				return true
+			}
+		}
+		return false
+	}
+	if old := calls[at].Path; !synced(calls[:at], old) {
+		t.Errorf("%s was renamed to %s without an fsync of its data first; calls: %+v", old, final, calls)
+	}
+	if dir := filepath.Dir(final); !synced(calls[at+1:], dir) {
+		t.Errorf("directory %s was not flushed after the rename to %s; calls: %+v", dir, final, calls)
+	}
+}
