@@ -3,7 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 
+	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
@@ -51,4 +54,20 @@ func (h *Handler) sourceTrack(ctx context.Context, k *task.Key, req *task.Reques
 	}
 	return nil, task.Errorf(task.ENotFound, "no track with audioId %q in taskId %q (register it with POST /api/v1/tracks)",
 		req.AudioID, req.TaskID)
+}
+
+// checkURL is Guard.CheckURL for a URL in a request. A URL refused for its
+// address class is logged at info (the operator sees why a client's
+// callbacks never come) and its message says how the operator can allow it.
+func (h *Handler) checkURL(r *http.Request) func(string) error {
+	return func(u string) error {
+		err := h.Guard.CheckURL(u)
+		var blocked *netguard.BlockedError
+		if errors.As(err, &blocked) {
+			h.Logger.Info("refused a URL in a request: its address class is blocked", "path", r.URL.Path,
+				"host", blocked.Addr, "class", blocked.Class, "allow", "mvgen serve --callback-allow-net CIDR")
+			return fmt.Errorf("%w (the server's operator can allow that network with mvgen serve --callback-allow-net CIDR)", err)
+		}
+		return err
+	}
 }

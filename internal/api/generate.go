@@ -17,7 +17,7 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) 
 		h.error(w, r, err)
 		return
 	}
-	if err := req.Validate(h.Guard.CheckURL); err != nil {
+	if err := req.Validate(h.checkURL(r)); err != nil {
 		h.error(w, r, err)
 		return
 	}

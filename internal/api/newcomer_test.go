@@ -3,12 +3,15 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mvgen/mvgen/internal/render"
@@ -236,5 +239,52 @@ func TestUploadProbe(t *testing.T) {
 	entries, _ := os.ReadDir(f.h.TempDir)
 	if len(entries) != 0 {
 		t.Errorf("upload spool left %d files in TempDir, want none", len(entries))
+	}
+}
+
+// TestBlockedURLHint: a callback URL refused for its address class says how
+// the operator can allow it, and the refusal is logged at info.
+func TestBlockedURLHint(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var logs bytes.Buffer
+	f.h.Logger = slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
+	c := f.client("c")
+	musicID, audioID := c.track()
+	for _, u := range []string{"http://localhost:9090/", "http://127.0.0.1:9090/", "http://10.1.2.3/hook"} {
+		e := c.postJSON("/api/v1/mp4/generate", map[string]any{"taskId": musicID, "audioId": audioID, "callBackUrl": u})
+		if e.Code != 422 || !strings.Contains(e.Msg, "is not allowed") || !strings.Contains(e.Msg, "--callback-allow-net") {
+			t.Errorf("callBackUrl %s: got %d %q, want 422 naming --callback-allow-net", u, e.Code, e.Msg)
+		}
+	}
+	if got := strings.Count(logs.String(), "level=INFO msg=\"refused a URL in a request"); got != 3 {
+		t.Errorf("info log lines = %d, want 3; logs:\n%s", got, logs.String())
+	}
+}
+
+// syncWriter serializes writes of concurrent handlers.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// TestBadLinkSays: a link without its signature says where to get a good one.
+func TestBadLinkSays(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	resp, err := http.Get(f.srv.URL + "/v1/videos/0123456789abcdef0123456789abcdef.mp4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 403 || !strings.Contains(string(body), "get a fresh link from record-info") {
+		t.Errorf("got %d %q, want 403 saying to get a fresh link from record-info", resp.StatusCode, body)
 	}
 }

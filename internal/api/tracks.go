@@ -63,7 +63,7 @@ func (h *Handler) readTrackJSON(w http.ResponseWriter, r *http.Request, tr *task
 		if f.value == "" {
 			continue
 		}
-		if err := h.Guard.CheckURL(f.value); err != nil {
+		if err := h.checkURL(r)(f.value); err != nil {
 			return task.Errorf(task.EInvalid, "%s: %v", f.name, err)
 		}
 	}

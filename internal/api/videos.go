@@ -25,7 +25,7 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 		h.plain(w, http.StatusGone, "this link has expired; ask the API for a fresh one (record-info)")
 		return
 	case err != nil:
-		h.plain(w, http.StatusForbidden, "invalid link signature")
+		h.plain(w, http.StatusForbidden, "invalid link signature: the link was altered or cut short; get a fresh link from record-info")
 		return
 	}
 	t, err := h.Store.Task(r.Context(), "", id)
