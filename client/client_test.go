@@ -215,16 +215,25 @@ func TestRegisterTrack(t *testing.T) {
 	}
 }
 
-// TestVideoFailed: a source that is not audio ends in GENERATE_MP4_FAILED
-// or CREATE_TASK_FAILED, which WaitForVideo returns as a *VideoError.
+// TestVideoFailed: an uploaded file that is not audio is refused at once
+// (400); the same file registered by URL ends in GENERATE_MP4_FAILED, which
+// WaitForVideo returns as a *VideoError.
 func TestVideoFailed(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c := client.New(mvgen.URL(), newKey(t))
-	ref, err := c.UploadTrack(ctx, client.Upload{Audio: strings.NewReader(strings.Repeat("not audio ", 1000))})
+	notAudio := strings.Repeat("not audio ", 1000)
+	_, err := c.UploadTrack(ctx, client.Upload{Audio: strings.NewReader(notAudio)})
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Code != 400 || !strings.Contains(ce.Msg, "not a decodable audio file") {
+		t.Errorf("UploadTrack of a text file: got %v, want a 400 *client.Error naming the problem", err)
+	}
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, notAudio) }))
+	defer src.Close()
+	ref, err := c.RegisterTrack(ctx, client.TrackURLs{AudioURL: src.URL + "/song.mp3"})
 	if err != nil {
-		t.Fatalf("UploadTrack: %v", err)
+		t.Fatalf("RegisterTrack: %v", err)
 	}
 	id, err := c.Generate(ctx, client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID})
 	if err != nil {

@@ -33,18 +33,17 @@ Run 'mvgen COMMAND -h' for a command's flags.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "mvgen:", err)
-		}
-		os.Exit(2)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil && !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errUsage) {
+		fmt.Fprintln(os.Stderr, "mvgen:", err)
 	}
+	os.Exit(exitCode(err))
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return flag.ErrHelp
+		return errUsage
 	}
 	cmd, args := args[0], args[1:]
 	switch cmd {
@@ -72,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func newFlags(name string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("mvgen "+name, flag.ContinueOnError)
 	fs.SetOutput(w)
+	setUsage(fs, name)
 	return fs
 }
 

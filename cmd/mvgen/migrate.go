@@ -20,6 +20,6 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "database is up to date")
+	fmt.Fprintln(stdout, "database schema is at the latest version (created or migrated as needed)")
 	return s.Close()
 }

@@ -53,8 +53,8 @@ func receiveConfig(args []string, stderr io.Writer) (*receiver.Receiver, string,
 	fs := newFlags("receive", stderr)
 	addr := fs.String("addr", "127.0.0.1:9090", "listen address")
 	var secrets, origins, redirects multiFlag
-	fs.Var(&secrets, "secret", "webhook secret (whsec_…) from `mvgen keys create`; repeat during a rotation. "+
-		"Visible in `ps`: prefer MVGEN_SECRET or --secret-file")
+	fs.Var(&secrets, "secret", "webhook secret `whsec_…` (the webhookSecret of mvgen keys create); repeat it during a rotation "+
+		"to accept the new and the old secret. Visible in ps: prefer MVGEN_SECRET (NEW,OLD) or --secret-file")
 	secretFile := fs.String("secret-file", "", "file holding the webhook secret(s), one a line")
 	out := fs.String("out", ".", "directory to save videos in")
 	legacy := fs.Bool("legacy", false, "verify the legacy X-Webhook-Signature scheme instead of Standard Webhooks (needs --video-origin)")
@@ -81,7 +81,7 @@ func receiveConfig(args []string, stderr io.Writer) (*receiver.Receiver, string,
 	}
 	if len(secrets) == 0 {
 		return nil, "", errors.New("receive: a secret is required: MVGEN_SECRET, --secret-file or --secret " +
-			"(the webhookSecret printed by `mvgen keys create`)")
+			"(the webhookSecret printed by mvgen keys create; for make run: mvgen-data/demo-key.json)")
 	}
 	rcv := &receiver.Receiver{Secrets: secrets, Legacy: *legacy, Dir: *out, VideoOrigins: origins,
 		RedirectOrigins: redirects, Replace: *replace, MaxBytes: *maxBytes}

@@ -27,7 +27,7 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	domain := fs.String("domain", "", "domain shown as a watermark")
 	aspect := fs.String("aspect", "", "shape: 16:9 (default), 1:1 or 9:16")
 	serverURL := fs.String("server", client.DefaultBaseURL, "the mvgen server's URL")
-	key := fs.String("key", "", "API key (from `mvgen keys create`; required)")
+	key := fs.String("key", "", "API `KEY` (from mvgen keys create; required)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

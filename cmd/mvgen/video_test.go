@@ -90,7 +90,7 @@ func TestVideo(t *testing.T) {
 		{"bad aspect", []string{song, "-o", filepath.Join(dir, "a.mp4"), "--aspect", "4:3"}, "422 aspect"},
 		{"wrong key", []string{song, "-o", filepath.Join(dir, "b.mp4"), "--key", "mvk_wrong"}, "401 unknown API key"},
 		{"author too long", []string{song, "-o", filepath.Join(dir, "c.mp4"), "--author", strings.Repeat("x", 51)}, "author must be at most 50"},
-		{"not audio", []string{notAudio, "-o", filepath.Join(dir, "d.mp4")}, "failed (GENERATE_MP4_FAILED): 400"},
+		{"not audio", []string{notAudio, "-o", filepath.Join(dir, "d.mp4")}, "upload: 400 audio: source audio is not a decodable audio file"},
 		{"no such song", []string{filepath.Join(dir, "nope.mp3"), "-o", filepath.Join(dir, "e.mp4")}, "no such file"},
 		{"no output", []string{song}, "usage: mvgen video"},
 	} {

@@ -60,6 +60,13 @@ type Handler struct {
 	// Guard judges callback and source URLs; nil blocks every internal
 	// address class.
 	Guard *netguard.Guard
+	// Sources, when set, probes each uploaded audio file before the upload
+	// is accepted, so a file the renderer cannot use answers 400 at once
+	// (probe.go); nil accepts any upload and lets the render find out.
+	Sources SourceChecker
+	// TempDir is where an upload is spooled for Sources; "" means
+	// os.TempDir().
+	TempDir string
 	// Logger receives internal errors; nil means discard.
 	Logger *slog.Logger
 

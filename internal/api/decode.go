@@ -5,14 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/mvgen/mvgen/internal/task"
 )
 
 // decode reads a JSON object from the capped body into v. Unknown fields are
-// ignored (contract §2); malformed JSON or a wrong type is EBadRequest (400)
-// naming the field; a body over the cap is ETooLarge (413).
+// ignored (contract §2) unless they are a near miss of one of v's fields,
+// which is EInvalid (422, nearmiss.go); malformed JSON or a wrong type is
+// EBadRequest (400) naming the field, with a hint when the body was not sent
+// as JSON; a body over the cap is ETooLarge (413).
 func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody()))
 	var tooBig *http.MaxBytesError
@@ -22,20 +26,43 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return task.Errorf(task.EBadRequest, "reading request body: %v", err)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		var syntaxErr *json.SyntaxError
-		switch {
-		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return task.Errorf(task.EBadRequest, "%s must be a JSON %s, not %s", typeErr.Field, jsonType(typeErr.Type.Kind().String()), typeErr.Value)
-		case errors.As(err, &typeErr):
-			return task.Errorf(task.EBadRequest, "request body must be a JSON object, not %s", typeErr.Value)
-		case errors.As(err, &syntaxErr):
-			return task.Errorf(task.EBadRequest, "request body is not valid JSON: %v (at byte %d)", err, syntaxErr.Offset)
-		default:
-			return task.Errorf(task.EBadRequest, "request body is not valid JSON: %v", err)
-		}
+		return withJSONHint(r, jsonError(err))
 	}
-	return nil
+	return checkNearMisses(body, v, aliasesOf(v))
+}
+
+// jsonError names what is wrong with a body encoding/json refused.
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return task.Errorf(task.EBadRequest, "%s must be a JSON %s, not %s", typeErr.Field, jsonType(typeErr.Type.Kind().String()), typeErr.Value)
+	case errors.As(err, &typeErr):
+		return task.Errorf(task.EBadRequest, "request body must be a JSON object, not %s", typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return task.Errorf(task.EBadRequest, "request body is not valid JSON: %v (at byte %d)", err, syntaxErr.Offset)
+	default:
+		return task.Errorf(task.EBadRequest, "request body is not valid JSON: %v", err)
+	}
+}
+
+// withJSONHint adds what to do to a body error when the request did not say
+// it was JSON (curl -d sends application/x-www-form-urlencoded).
+func withJSONHint(r *http.Request, err error) error {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType == "application/json" || strings.HasSuffix(mediaType, "+json") {
+		return err
+	}
+	got := mediaType
+	if got == "" {
+		got = "none"
+	}
+	var e *task.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	return task.Errorf(e.Code, "%s; send Content-Type: application/json (got %s) with a JSON object", e.Msg, got)
 }
 
 func jsonType(kind string) string {

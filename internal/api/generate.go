@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -18,7 +17,7 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) 
 		h.error(w, r, err)
 		return
 	}
-	if err := req.Validate(h.Guard.CheckURL); err != nil {
+	if err := req.Validate(h.checkURL(r)); err != nil {
 		h.error(w, r, err)
 		return
 	}
@@ -27,11 +26,8 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) 
 		h.error(w, r, task.Errorf(task.EInvalid, "Idempotency-Key must be at most %d bytes", task.MaxIdempotencyKeyBytes))
 		return
 	}
-	tr, err := h.Store.Track(r.Context(), k.ID, req.TaskID, req.AudioID)
-	if errors.Is(err, task.ErrNotFound) {
-		h.error(w, r, task.Errorf(task.ENotFound, "no track with audioId %q in taskId %q (register it with POST /api/v1/tracks)", req.AudioID, req.TaskID))
-		return
-	} else if err != nil {
+	tr, err := h.sourceTrack(r.Context(), k, &req)
+	if err != nil {
 		h.error(w, r, err)
 		return
 	}

@@ -151,7 +151,7 @@ func (h *Handler) summary(l *store.ListedTask, now time.Time) taskSummary {
 // oneTask is GET /api/v1/mp4/tasks/{taskId} (mvgen extension, for the
 // dashboard): one task as the list shows it.
 func (h *Handler) oneTask(w http.ResponseWriter, r *http.Request, k *task.Key) {
-	t, err := h.Store.Task(r.Context(), k.ID, r.PathValue("taskId"))
+	t, err := h.videoTask(r.Context(), k, r.PathValue("taskId"))
 	if err != nil {
 		h.error(w, r, err)
 		return

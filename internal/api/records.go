@@ -22,7 +22,7 @@ func (h *Handler) taskWithAttempts(w http.ResponseWriter, r *http.Request, k *ta
 		h.error(w, r, task.Errorf(task.EInvalid, "taskId query parameter is required"))
 		return nil, nil, false
 	}
-	t, err := h.Store.Task(r.Context(), k.ID, id)
+	t, err := h.videoTask(r.Context(), k, id)
 	if err != nil {
 		h.error(w, r, err)
 		return nil, nil, false
@@ -130,7 +130,7 @@ func (h *Handler) redeliver(w http.ResponseWriter, r *http.Request, k *task.Key)
 		h.error(w, r, task.Errorf(task.EInvalid, "taskId is required"))
 		return
 	}
-	t, err := h.Store.Task(r.Context(), k.ID, req.TaskID)
+	t, err := h.videoTask(r.Context(), k, req.TaskID)
 	if err != nil {
 		h.error(w, r, err)
 		return

@@ -63,7 +63,7 @@ func (h *Handler) readTrackJSON(w http.ResponseWriter, r *http.Request, tr *task
 		if f.value == "" {
 			continue
 		}
-		if err := h.Guard.CheckURL(f.value); err != nil {
+		if err := h.checkURL(r)(f.value); err != nil {
 			return task.Errorf(task.EInvalid, "%s: %v", f.name, err)
 		}
 	}
@@ -105,13 +105,22 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 		if name == "cover" {
 			key, limit = "sources/"+tr.ID+"/cover", DefaultMaxCoverBytes
 		}
-		n, err := h.Blobs.Put(r.Context(), key, part, limit)
+		var body io.Reader = part
+		var sp *spool
+		if name == "audio" {
+			var err error
+			if body, sp, err = h.newSpool(part); err != nil {
+				return err
+			}
+			defer sp.close()
+		}
+		n, err := h.Blobs.Put(r.Context(), key, body, limit)
 		if errors.Is(err, blob.ErrTooLarge) {
 			return task.Errorf(task.ETooLarge, "%s is over the %d MB limit", name, limit>>20)
 		} else if err != nil {
 			return uploadError(name, err)
 		}
-		// Recorded before the check below, so a refused upload is deleted.
+		// Recorded before the checks below, so a refused upload is deleted.
 		if name == "audio" {
 			tr.AudioKey = key
 		} else {
@@ -119,6 +128,9 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 		}
 		if n == 0 {
 			return task.Errorf(task.EInvalid, "%s is empty", name)
+		}
+		if sp != nil {
+			return sp.check(r.Context(), h.Sources)
 		}
 	case "title", "tags":
 		b, err := io.ReadAll(io.LimitReader(part, 4<<10))
@@ -130,8 +142,32 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 		} else {
 			tr.Tags = string(b)
 		}
+	default:
+		if want, ok := didYouMean(name, uploadParts, uploadAliases); ok {
+			return unknownField(name, want)
+		}
 	}
 	return nil
+}
+
+// uploadParts are the multipart fields POST /api/v1/tracks reads; other
+// parts are ignored unless they are a near miss of one of these.
+var uploadParts = []string{"audio", "cover", "title", "tags"}
+
+// uploadAliases are synonyms a client may guess for the multipart fields.
+var uploadAliases = map[string]string{
+	"image": "cover", "img": "cover", "picture": "cover", "artwork": "cover", "art": "cover", "coverimage": "cover",
+	"file": "audio", "song": "audio", "track": "audio", "music": "audio", "audiofile": "audio",
+	"name": "title", "tag": "tags", "style": "tags",
+}
+
+// fieldAliases implements aliaser: a JSON registration naming the cover or
+// the audio the way the multipart form does.
+func (trackRequest) fieldAliases() map[string]string {
+	return map[string]string{
+		"image": "imageUrl", "cover": "imageUrl", "coverurl": "imageUrl", "artwork": "imageUrl",
+		"audio": "audioUrl", "url": "audioUrl", "song": "audioUrl", "songurl": "audioUrl",
+	}
 }
 
 func uploadError(what string, err error) error {
@@ -184,7 +220,8 @@ func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *task.Key
 		list = append(list, map[string]any{
 			"audioId": t.ID, "musicIndex": t.MusicIndex, "title": t.Title, "tags": t.Tags,
 			"audioUrl": nilIfEmpty(t.AudioURL), "imageUrl": nilIfEmpty(t.ImageURL),
-			"uploaded": t.AudioKey != "", "createTime": h.timeValue(t.CreatedAt),
+			"uploaded": t.AudioKey != "", "hasCover": t.CoverKey != "" || t.ImageURL != "",
+			"createTime": h.timeValue(t.CreatedAt),
 		})
 	}
 	h.ok(w, map[string]any{"taskId": id, "tracks": list})

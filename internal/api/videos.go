@@ -25,7 +25,7 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 		h.plain(w, http.StatusGone, "this link has expired; ask the API for a fresh one (record-info)")
 		return
 	case err != nil:
-		h.plain(w, http.StatusForbidden, "invalid link signature")
+		h.plain(w, http.StatusForbidden, "invalid link signature: the link was altered or cut short; get a fresh link from record-info")
 		return
 	}
 	t, err := h.Store.Task(r.Context(), "", id)
@@ -62,8 +62,9 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 // link itself stays valid for its 14 days and presigns anew on every request.
 const presignTTL = 15 * time.Minute
 
-// redirect sends the client to a short-lived presigned URL of the object.
-// 307 keeps the method (GET or HEAD) and clients resend Range headers.
+// redirect sends a GET to a short-lived presigned URL of the object (HEAD
+// is answered by the caller: a presigned URL is signed for one method).
+// 307 keeps the method, and clients resend Range headers.
 func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, p blob.Presigner, key, filename string) {
 	if o, err := h.Blobs.Open(r.Context(), key); errors.Is(err, blob.ErrNotFound) {
 		h.plain(w, http.StatusNotFound, "this video has been deleted")

@@ -165,14 +165,22 @@ func (r *Receiver) Validate() error {
 //     callback's video is then downloaded in the background (see Wait).
 func (r *Receiver) Handler() http.Handler {
 	r.setup()
-	verified := r.verifier.Handler(http.HandlerFunc(r.serve))
+	reached := func(w http.ResponseWriter, req *http.Request) {
+		w.(*refusalRecorder).status = -1 // verified: serve logs for itself
+		r.serve(w, req)
+	}
+	verified := r.verifier.Handler(http.HandlerFunc(reached))
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			http.Error(w, "method not allowed: callbacks are POSTed", http.StatusMethodNotAllowed)
 			return
 		}
-		verified.ServeHTTP(w, req)
+		rec := &refusalRecorder{ResponseWriter: w}
+		verified.ServeHTTP(rec, req)
+		if rec.status >= 400 {
+			r.logRefusal(req, rec.status, rec.reason.String())
+		}
 	})
 }
 
@@ -327,7 +335,7 @@ func (r *Receiver) claim(key, msgID, taskID string) string {
 		return "it is being handled"
 	case r.busyTasks[taskID]:
 		return "the task's video is being downloaded"
-	case r.seen[key].TaskID != "":
+	case r.seen[key].TaskID != "" && !r.videoMissing(taskID):
 		return "handled on " + r.seen[key].At.UTC().Format(humanTime)
 	}
 	// The state file may have been lost or pruned: the record tells too.
@@ -339,6 +347,17 @@ func (r *Receiver) claim(key, msgID, taskID string) string {
 	r.busyIDs[key] = true
 	r.busyTasks[taskID] = true
 	return ""
+}
+
+// videoMissing reports whether the task's video was saved and has since
+// been deleted: a repeated callback then downloads it again.
+func (r *Receiver) videoMissing(taskID string) bool {
+	rec, err := readRecord(r.dir, taskID)
+	if err != nil || rec.Code != 200 || rec.SavedAt.IsZero() || rec.saved(r.dir) {
+		return false
+	}
+	r.log.Info(fmt.Sprintf("callback for task %s seen before, but %s is gone: downloading it again", taskID, videoName(taskID)))
+	return true
 }
 
 // release ends the handling of a callback; handled remembers it for good.

@@ -206,16 +206,9 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if err != nil {
 		return Info{}, &InputError{Msg: err.Error()}
 	}
-	if err := r.checkSize(in.Audio); err != nil {
-		return Info{}, err
-	}
-	info, err := r.Probe(ctx, in.Audio)
+	info, err := r.CheckSource(ctx, in.Audio)
 	if err != nil {
 		return Info{}, err
-	}
-	if limit := r.maxDuration(); info.Duration > limit {
-		return Info{}, &InputError{Msg: fmt.Sprintf("audio is %s long; the limit is %s",
-			formatLength(info.Duration, limit), limit)}
 	}
 	p, err := r.newPlan(in, info, aspect)
 	if err != nil {

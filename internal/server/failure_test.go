@@ -2,8 +2,11 @@ package server_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -18,10 +21,20 @@ func TestSourceFailures(t *testing.T) {
 
 	corrupt := filepath.Join(t.TempDir(), "corrupt.mp3")
 	os.WriteFile(corrupt, []byte("ID3 this is not audio at all \x00\x01\x02"), 0o600)
-	musicID, audioID := c.upload(corrupt, "", "broken")
-	badID := c.generate(map[string]any{"taskId": musicID, "audioId": audioID, "callBackUrl": rcv.URL})
+	// Uploaded, it is refused at once; registered by URL, the render finds out.
+	if e := c.uploadEnvelope(corrupt, "", "broken"); e.Code != 400 || !strings.Contains(e.Msg, "not a decodable audio file") {
+		t.Errorf("uploading a corrupt mp3: got %d %q, want 400 naming the problem", e.Code, e.Msg)
+	}
+	sources := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(corrupt))))
+	defer sources.Close()
+	e := c.postJSON("/api/v1/tracks", map[string]any{"audioUrl": sources.URL + "/corrupt.mp3", "title": "broken"})
+	var bad struct{ TaskID, AudioID string }
+	if e.Code != 200 || json.Unmarshal(e.Data, &bad) != nil {
+		t.Fatalf("register corrupt URL track: %d %s", e.Code, e.Msg)
+	}
+	badID := c.generate(map[string]any{"taskId": bad.TaskID, "audioId": bad.AudioID, "callBackUrl": rcv.URL})
 
-	e := c.postJSON("/api/v1/tracks", map[string]any{"audioUrl": "http://127.0.0.1:1/gone.mp3", "title": "gone"})
+	e = c.postJSON("/api/v1/tracks", map[string]any{"audioUrl": "http://127.0.0.1:1/gone.mp3", "title": "gone"})
 	var tr struct{ TaskID, AudioID string }
 	if e.Code != 200 || json.Unmarshal(e.Data, &tr) != nil {
 		t.Fatalf("register URL track: %d %s", e.Code, e.Msg)

@@ -140,8 +140,8 @@ func (c *client) postJSON(path string, body any, header ...string) envelope {
 	return c.do(http.MethodPost, path, "application/json", strings.NewReader(b), header...)
 }
 
-// upload registers an audio file (and optional cover) as a track.
-func (c *client) upload(audio, cover, title string) (musicTaskID, audioID string) {
+// uploadEnvelope posts an audio file (and optional cover) as a track upload.
+func (c *client) uploadEnvelope(audio, cover, title string) envelope {
 	c.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -158,7 +158,13 @@ func (c *client) upload(audio, cover, title string) (musicTaskID, audioID string
 		fw.Write(b)
 	}
 	mw.Close()
-	e := c.do(http.MethodPost, "/api/v1/tracks", mw.FormDataContentType(), &buf)
+	return c.do(http.MethodPost, "/api/v1/tracks", mw.FormDataContentType(), &buf)
+}
+
+// upload registers an audio file (and optional cover) as a track.
+func (c *client) upload(audio, cover, title string) (musicTaskID, audioID string) {
+	c.t.Helper()
+	e := c.uploadEnvelope(audio, cover, title)
 	var d struct{ TaskID, AudioID string }
 	if e.Code != 200 || json.Unmarshal(e.Data, &d) != nil {
 		c.t.Fatalf("upload: %d %s", e.Code, e.Msg)

@@ -175,6 +175,7 @@ func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.S
 		s.queue.Handle(queue.Workers{Render: renders.Work, Callback: s.callbacks.Work, Purge: purge.Work})
 	}
 	s.api = &api.Handler{Store: s.store, Blobs: blobs, Links: links, Callbacks: s.callbacks, Guard: guard,
+		Sources: renderer, TempDir: tempDir, // uploads are probed as the render would
 		Logger: cfg.Logger, MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes}
 	// The dashboard at / (its assets under /ui/); everything else is the API.
 	mux := http.NewServeMux()

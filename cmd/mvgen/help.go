@@ -1,0 +1,98 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+)
+
+// errUsage is returned when the usage was printed because no command was
+// given: exit status 2 without another message.
+var errUsage = errors.New("no command given")
+
+// exitCode is the process's exit status for run's error: 0 for success and
+// for -h/--help, 2 otherwise.
+func exitCode(err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
+
+// commandHelp is the text above each command's flags in its -h.
+var commandHelp = map[string]string{
+	"serve": `Usage: mvgen serve [flags]
+
+Serves the API, renders videos and delivers callbacks. Data (SQLite database,
+files, render scratch) goes to --data. Callbacks to loopback or private
+addresses are refused unless --callback-allow-net allows them (make run
+allows 127.0.0.0/8).
+`,
+	"render": `Usage: mvgen render AUDIO -o OUT.mp4 [flags]
+
+Renders one video locally, without a server.
+Example: mvgen render song.mp3 -o video.mp4 --cover cover.jpg --title "My song"
+`,
+	"receive": `Usage: mvgen receive [flags]
+
+A callback receiver: verifies each callback's signature, answers 200 and
+downloads the video into --out as music_video_<task_id>.mp4 with a .json
+record. The secret is the webhookSecret of mvgen keys create: set
+MVGEN_SECRET (comma-separated during a rotation: MVGEN_SECRET=NEW,OLD),
+--secret-file, or --secret (repeatable). Its state (seen callbacks, the video
+origin) is kept in --out/` + ".mvgen-receive.json" + `.
+`,
+	"video": `Usage: mvgen video SONG -o OUT.mp4 --key KEY [flags]
+
+Makes a video on an mvgen server: uploads SONG, asks for a video, waits and
+downloads it.
+`,
+	"migrate": `Usage: mvgen migrate [flags]
+
+Creates or updates the database schema (serve also does this at start).
+`,
+	"keys create": `Usage: mvgen keys create --name NAME [--json] [flags]
+
+Creates an API key and its webhook secret; both are shown only now.
+`,
+	"keys list": `Usage: mvgen keys list [--json] [flags]
+
+Lists the keys: id, name, creation time, status and a secret rotation in progress.
+`,
+	"keys revoke": `Usage: mvgen keys revoke ID|NAME [flags]
+
+Revokes a key (by its id or its name): it stops authenticating at once.
+`,
+	"keys rotate-secret": `Usage: mvgen keys rotate-secret ID|NAME [--json] [flags]
+
+Gives a key a new webhook secret; for 24 hours the old one signs as well, so
+run your receiver with both meanwhile (mvgen receive: MVGEN_SECRET=NEW,OLD).
+Updates DATA/demo-key.json when it holds this key.
+`,
+}
+
+const keysUsage = `Usage: mvgen keys COMMAND [flags]
+
+Commands:
+  create --name NAME [--json]     create an API key and its webhook secret
+  list [--json]                   list keys, their status and secret rotations
+  revoke ID|NAME                  revoke a key
+  rotate-secret ID|NAME [--json]  new webhook secret; the old one signs 24 h more
+
+Every command takes --data DIR (default ./mvgen-data) or --db DSN.
+Run 'mvgen keys COMMAND -h' for a command's flags.
+`
+
+// setUsage makes fs's -h print the command's help and its flags.
+func setUsage(fs *flag.FlagSet, name string) {
+	fs.Usage = func() {
+		out := fs.Output()
+		if h, ok := commandHelp[name]; ok {
+			fmt.Fprint(out, h)
+		} else {
+			fmt.Fprintf(out, "Usage: mvgen %s [flags]\n", name)
+		}
+		fmt.Fprint(out, "\nFlags (each can also be set as MVGEN_<FLAG>, dashes as underscores):\n")
+		fs.PrintDefaults()
+	}
+}
