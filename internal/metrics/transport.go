@@ -19,7 +19,7 @@ func (m *Metrics) Callbacks(base http.RoundTripper) http.RoundTripper {
 	}
 	return roundTripper(func(req *http.Request) (*http.Response, error) {
 		resp, err := orDefault(base).RoundTrip(req)
-		outcome := failure(err)
+		outcome := failure(req, err)
 		if err == nil {
 			outcome = statusClass(resp.StatusCode)
 		}
@@ -39,7 +39,7 @@ func (m *Metrics) Fetch(base http.RoundTripper) http.RoundTripper {
 	return roundTripper(func(req *http.Request) (*http.Response, error) {
 		resp, err := orDefault(base).RoundTrip(req)
 		if err != nil {
-			m.fetchFailures.WithLabelValues(failure(err)).Inc()
+			m.fetchFailures.WithLabelValues(failure(req, err)).Inc()
 			return nil, err
 		}
 		if c := statusClass(resp.StatusCode); c != Outcome2xx {
@@ -61,13 +61,15 @@ func orDefault(rt http.RoundTripper) http.RoundTripper {
 	return rt
 }
 
-// failure names why a request got no answer.
-func failure(err error) string {
+// failure names why req got no answer. A client's Timeout ends the
+// request's context (the transport may then say only "request canceled").
+func failure(req *http.Request, err error) string {
 	var ne net.Error
 	switch {
 	case errors.Is(err, netguard.ErrBlocked):
 		return OutcomeRefused
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(req.Context().Err(), context.DeadlineExceeded),
+		errors.As(err, &ne) && ne.Timeout():
 		return OutcomeTimeout
 	}
 	return OutcomeError
