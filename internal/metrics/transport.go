@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/mvgen/mvgen/internal/netguard"
 )
@@ -61,15 +62,18 @@ func orDefault(rt http.RoundTripper) http.RoundTripper {
 	return rt
 }
 
-// failure names why req got no answer. A client's Timeout ends the
-// request's context (the transport may then say only "request canceled").
+// failure names why req got no answer. A client's Timeout sets the
+// request context's deadline and also cancels the request when it passes
+// (the transport may then say only "request canceled"), so a failure at or
+// after the deadline is a timeout.
 func failure(req *http.Request, err error) string {
 	var ne net.Error
+	deadline, hasDeadline := req.Context().Deadline()
 	switch {
 	case errors.Is(err, netguard.ErrBlocked):
 		return OutcomeRefused
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(req.Context().Err(), context.DeadlineExceeded),
-		errors.As(err, &ne) && ne.Timeout():
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout(),
+		hasDeadline && !time.Now().Before(deadline):
 		return OutcomeTimeout
 	}
 	return OutcomeError
