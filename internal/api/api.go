@@ -5,8 +5,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -17,6 +15,7 @@ import (
 	"github.com/mvgen/mvgen/docs"
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/link"
+	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
@@ -50,6 +49,22 @@ type Redeliverer interface {
 	Redeliver(ctx context.Context, t *task.Task) (delivery int, err error)
 }
 
+// Observer is told what the API does (internal/metrics implements it).
+type Observer interface {
+	TaskCreated()
+}
+
+type noObserver struct{}
+
+func (noObserver) TaskCreated() {}
+
+func (h *Handler) observer() Observer {
+	if h.Observer == nil {
+		return noObserver{}
+	}
+	return h.Observer
+}
+
 // Handler serves the API. Set its fields before the first request; Store,
 // Blobs, Links and Callbacks are required.
 type Handler struct {
@@ -74,6 +89,15 @@ type Handler struct {
 	MaxBodyBytes int64
 	// MaxUploadBytes caps an uploaded audio file; 0 means DefaultMaxUploadBytes.
 	MaxUploadBytes int64
+	// Ready answers GET /readyz while the server is not draining
+	// (internal/ready); nil answers "ready".
+	Ready http.Handler
+	// Metrics answers GET /metrics (internal/metrics); nil answers 404, as
+	// when metrics are served on another address.
+	Metrics http.Handler
+	// Observer is told about new tasks; nil means nobody.
+	Observer Observer
+
 	// EpochTimes switches record-info times from "yyyy-MM-dd HH:mm:ss" UTC
 	// strings to epoch milliseconds (contract §3).
 	EpochTimes bool
@@ -97,8 +121,11 @@ func (h *Handler) routes() {
 	if h.Logger == nil {
 		h.Logger = slog.New(slog.DiscardHandler)
 	}
+	h.Logger = slog.New(logctx.NewHandler(h.Logger.Handler())) // request= and task= from the context
 	m := http.NewServeMux()
 	m.HandleFunc("GET /healthz", h.healthz)
+	m.HandleFunc("GET /readyz", h.readyz)   // ops.go
+	m.HandleFunc("GET /metrics", h.metrics) // ops.go
 	m.Handle("POST /api/v1/mp4/generate", h.auth(h.generate))
 	m.Handle("GET /api/v1/mp4/record-info", h.auth(h.recordInfo))
 	m.Handle("GET /api/v1/mp4/callbacks", h.auth(h.callbacks))
@@ -164,8 +191,8 @@ func (h *Handler) ok(w http.ResponseWriter, data any) {
 func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	code, msg := codes[task.ErrorCode(err)], task.ErrorMessage(err)
 	if code == 0 || code == 500 {
-		id := requestID()
-		h.Logger.Error("internal error", "request", id, "method", r.Method, "path", r.URL.Path, "err", err)
+		ctx, id := logctx.EnsureRequestID(r.Context())
+		h.Logger.ErrorContext(ctx, "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		code, msg = 500, "internal error (request id "+id+")"
 	}
 	if code == 401 {
@@ -180,12 +207,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // links keep a plain "&"
 	enc.Encode(v)
-}
-
-func requestID() string {
-	var b [8]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // timeValue renders a time for record-info: null when unset.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
 )
@@ -53,8 +54,8 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, k *task.Key) {
 			return
 		}
 		if err != nil {
-			id := requestID()
-			h.Logger.Error("event stream: polling tasks", "request", id, "key", k.ID, "err", err)
+			ctx, id := logctx.EnsureRequestID(ctx)
+			h.Logger.ErrorContext(ctx, "event stream: polling tasks", "key", k.ID, "err", err)
 			msg, _ := json.Marshal(envelope{Code: 500, Msg: "internal error (request id " + id + ")"})
 			fmt.Fprintf(w, "event: error\ndata: %s\n\n", msg)
 			rc.Flush()

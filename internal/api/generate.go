@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
@@ -39,6 +40,10 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) 
 	if err != nil {
 		h.error(w, r, err)
 		return
+	}
+	logctx.SetTask(r.Context(), stored.ID)
+	if stored.ID == t.ID { // not an Idempotency-Key replay
+		h.observer().TaskCreated()
 	}
 	h.ok(w, map[string]string{"taskId": stored.ID})
 }

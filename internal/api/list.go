@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
 )
@@ -151,6 +152,7 @@ func (h *Handler) summary(l *store.ListedTask, now time.Time) taskSummary {
 // oneTask is GET /api/v1/mp4/tasks/{taskId} (mvgen extension, for the
 // dashboard): one task as the list shows it.
 func (h *Handler) oneTask(w http.ResponseWriter, r *http.Request, k *task.Key) {
+	logctx.SetTask(r.Context(), r.PathValue("taskId"))
 	t, err := h.videoTask(r.Context(), k, r.PathValue("taskId"))
 	if err != nil {
 		h.error(w, r, err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/api"
+	"github.com/mvgen/mvgen/internal/apitest"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
 	"github.com/mvgen/mvgen/internal/task"
@@ -81,7 +82,7 @@ func (f *listFixture) get(token, path string, v any) int {
 	f.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, f.srv.URL+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apitest.Client(f.t, f.srv.URL).Do(req) // checked against docs/openapi.yaml
 	if err != nil {
 		f.t.Fatal(err)
 	}

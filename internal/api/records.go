@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
@@ -18,6 +19,7 @@ func (h *Handler) recordInfo(w http.ResponseWriter, r *http.Request, k *task.Key
 // attempts, answering the error itself when it cannot.
 func (h *Handler) taskWithAttempts(w http.ResponseWriter, r *http.Request, k *task.Key) (*task.Task, []*task.Attempt, bool) {
 	id := r.URL.Query().Get("taskId")
+	logctx.SetTask(r.Context(), id)
 	if id == "" {
 		h.error(w, r, task.Errorf(task.EInvalid, "taskId query parameter is required"))
 		return nil, nil, false
@@ -130,6 +132,7 @@ func (h *Handler) redeliver(w http.ResponseWriter, r *http.Request, k *task.Key)
 		h.error(w, r, task.Errorf(task.EInvalid, "taskId is required"))
 		return
 	}
+	logctx.SetTask(r.Context(), req.TaskID)
 	t, err := h.videoTask(r.Context(), k, req.TaskID)
 	if err != nil {
 		h.error(w, r, err)

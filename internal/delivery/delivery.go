@@ -49,6 +49,15 @@ type Store interface {
 	Redeliver(ctx context.Context, id string, job func(delivery int) jobs.Job) (int, int64, error)
 }
 
+// Observer is told what delivery does (internal/metrics implements it).
+type Observer interface {
+	// TaskFinished: a task ended with status.
+	TaskFinished(status task.Status)
+	// CallbackDelivered: a task's first delivery got its 2xx this long
+	// after the task completed.
+	CallbackDelivered(sinceCompletion time.Duration)
+}
+
 // Queue brings a queued callback job forward (internal/queue's RetryNow).
 type Queue interface {
 	RetryNow(ctx context.Context, id int64) error
@@ -75,6 +84,9 @@ type Worker struct {
 	// process; 0 means DefaultPerDestination.
 	PerDestination int
 	Logger         *slog.Logger
+	// Observer is told about finished tasks and delivered callbacks; nil
+	// means nobody.
+	Observer Observer
 
 	once    sync.Once
 	limit   *limiter
@@ -117,12 +129,16 @@ func (w *Worker) firstAttemptDelay() time.Duration {
 func (w *Worker) Finish(ctx context.Context, t *task.Task, r store.Result) error {
 	if t.CallbackURL == "" {
 		_, err := w.Store.FinishTask(ctx, t.ID, r)
+		if err == nil {
+			w.finished(r.Status)
+		}
 		return ignoreNotPending(err)
 	}
 	ids, err := w.Store.FinishTask(ctx, t.ID, r, jobs.Callback(t.ID, 1, time.Now().Add(w.firstAttemptDelay())))
 	if err != nil {
 		return ignoreNotPending(err)
 	}
+	w.finished(r.Status)
 	w.dispatch(t.ID, 1, ids[0])
 	return nil
 }
@@ -138,6 +154,12 @@ func (w *Worker) Redeliver(ctx context.Context, t *task.Task) (int, error) {
 	}
 	w.dispatch(t.ID, d, id)
 	return d, nil
+}
+
+func (w *Worker) finished(s task.Status) {
+	if w.Observer != nil {
+		w.Observer.TaskFinished(s)
+	}
 }
 
 func ignoreNotPending(err error) error {
@@ -260,6 +282,9 @@ func (w *Worker) settle(ctx context.Context, t *task.Task, p plan, a *task.Attem
 	switch {
 	case p.delivered:
 		log.Info("callback delivered", "latency", a.Duration.Round(time.Millisecond))
+		if w.Observer != nil && a.Delivery == 1 && !t.CompletedAt.IsZero() {
+			w.Observer.CallbackDelivered(a.At.Add(a.Duration).Sub(t.CompletedAt))
+		}
 	case p.over:
 		log.Warn("callback abandoned", "err", a.Error, "reason", p.reason)
 	default:

@@ -41,6 +41,9 @@ type Config struct {
 	PurgeInterval time.Duration
 	// Logger receives the queue's warnings; nil means discard.
 	Logger *slog.Logger
+	// Observer is told about every job this node's workers start; nil
+	// means none (observe.go).
+	Observer Observer
 }
 
 func (c Config) withDefaults() Config {
@@ -97,6 +100,7 @@ type nodes interface {
 	heartbeat(ctx context.Context, node string, at time.Time) error
 	rescue(ctx context.Context, deadBefore time.Time) (int, error)
 	jobsOf(ctx context.Context, taskID string) ([]int64, error)
+	counts(ctx context.Context) (map[string]map[string]int, error)
 }
 
 // newQueue builds the River client on drv.
@@ -104,10 +108,11 @@ func newQueue[TTx any](drv riverDriver[TTx], n nodes, cfg Config, schema string)
 	cfg = cfg.withDefaults()
 	q := &Queue[TTx]{cfg: cfg, workers: river.NewWorkers(), nodes: n}
 	rc := &river.Config{
-		ID:      cfg.Node,
-		Schema:  schema,
-		Logger:  slog.New(quieter{cfg.Logger.Handler(), slog.LevelWarn}),
-		Workers: q.workers,
+		ID:         cfg.Node,
+		Schema:     schema,
+		Logger:     slog.New(quieter{cfg.Logger.Handler(), slog.LevelWarn}),
+		Workers:    q.workers,
+		Middleware: middleware(cfg.Observer),
 		Queues: map[string]river.QueueConfig{
 			queueRender:   {MaxWorkers: cfg.RenderWorkers, FetchPollInterval: 200 * time.Millisecond},
 			queueCallback: {MaxWorkers: 50, FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 10 * time.Millisecond},

@@ -31,6 +31,10 @@ type Config struct {
 	// directory, "s3://BUCKET?endpoint=HOST:PORT&region=R" S3-compatible
 	// object storage (credentials from the AWS environment variables).
 	Blob string
+	// MetricsAddr is where GET /metrics is served to anyone who can reach
+	// it. Default "": on the main listener, to loopback peers only (see
+	// docs/DECISIONS.md).
+	MetricsAddr string
 	// CallbackAllowNets opens blocked address classes to callbacks and
 	// source downloads (contract §5.4), e.g. 127.0.0.0/8 for development.
 	CallbackAllowNets []netip.Prefix

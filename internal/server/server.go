@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"github.com/mvgen/mvgen/internal/dashboard"
 	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/link"
+	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/render"
@@ -42,6 +44,7 @@ type Server struct {
 	callbacks *delivery.Worker
 	api       *api.Handler
 	http      *http.Server
+	ops       // metrics and readiness (ops.go)
 }
 
 // jobQueue is what the server does with internal/queue's Queue, whatever
@@ -53,6 +56,7 @@ type jobQueue interface {
 	StopAndCancel(ctx context.Context) error
 	RequeueRunning(ctx context.Context) (int, error)
 	RetryNow(ctx context.Context, id int64) error
+	Counts(ctx context.Context) (map[string]map[string]int, error)
 }
 
 // Open prepares the service: it takes the data directory, binds the
@@ -64,7 +68,8 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg}
+	cfg.Logger = slog.New(logctx.NewHandler(cfg.Logger.Handler())) // request= and task= from contexts
+	s := &Server{cfg: cfg, ops: newOps()}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -75,6 +80,9 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	if err := s.listen(); err != nil {
+		return nil, err
+	}
+	if err := s.listenMetrics(); err != nil {
 		return nil, err
 	}
 	renderer := &render.Renderer{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, MaxDuration: cfg.MaxAudioDuration,
@@ -88,7 +96,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.store, s.queue, err = openStorage(ctx, cfg); err != nil {
+	if s.store, s.queue, err = openStorage(ctx, cfg, s.metrics); err != nil {
 		return nil, err
 	}
 	links, err := s.links(ctx)
@@ -163,12 +171,12 @@ func (s *Server) links(ctx context.Context) (*link.Signer, error) {
 func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.Signer, tempDir string) {
 	cfg := s.cfg
 	guard := &netguard.Guard{Allow: cfg.CallbackAllowNets}
-	s.callbacks = &delivery.Worker{Store: s.store, Queue: s.queue, Client: guard.Client(cfg.CallbackTimeout),
+	s.callbacks = &delivery.Worker{Store: s.store, Queue: s.queue, Client: s.withTransport(s.metrics.Callbacks, guard.Client(cfg.CallbackTimeout)),
 		Links: links, Schedule: cfg.CallbackSchedule, ReceiverTimeout: cfg.CallbackTimeout,
-		PerDestination: cfg.CallbackPerDestination, Logger: cfg.Logger}
+		PerDestination: cfg.CallbackPerDestination, Logger: cfg.Logger, Observer: s.metrics}
 	renders := &worker.Render{Store: s.store, Blobs: blobs, Renderer: renderer,
-		Fetch: guard.Client(5 * time.Minute), MaxSourceBytes: cfg.MaxSourceBytes, TempDir: tempDir,
-		LinkValidity: cfg.LinkValidity, Finisher: s.callbacks, Logger: cfg.Logger}
+		Fetch: s.withTransport(s.metrics.Fetch, guard.Client(5*time.Minute)), MaxSourceBytes: cfg.MaxSourceBytes, TempDir: tempDir,
+		LinkValidity: cfg.LinkValidity, Finisher: s.callbacks, Logger: cfg.Logger, Observer: s.metrics}
 	purge := &worker.Purge{Store: s.store, Blobs: blobs, Retention: cfg.Retention,
 		LinkValidity: cfg.LinkValidity, Logger: cfg.Logger}
 	if !cfg.APIOnly {
@@ -176,14 +184,15 @@ func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.S
 	}
 	s.api = &api.Handler{Store: s.store, Blobs: blobs, Links: links, Callbacks: s.callbacks, Guard: guard,
 		Sources: renderer, TempDir: tempDir, // uploads are probed as the render would
-		Logger: cfg.Logger, MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes}
+		Logger: cfg.Logger, MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes, Observer: s.metrics}
+	s.wireOps(blobs, renderer)
 	// The dashboard at / (its assets under /ui/); everything else is the API.
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", dashboard.Handler())
 	mux.Handle("GET /ui/", dashboard.Handler())
 	mux.Handle("/", s.api)
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           s.instrument(mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
@@ -209,6 +218,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
+	s.serveMetrics()
 	s.cfg.Logger.Info("mvgen serving", "url", s.url, "data", s.cfg.DataDir)
 
 	select {
@@ -225,6 +235,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.http.Shutdown(shutdownCtx); err != nil {
 		s.http.Close()
 	}
+	s.stopMetrics(shutdownCtx)
 	s.cfg.Logger.Info("mvgen stopped")
 	return nil
 }
@@ -255,6 +266,9 @@ func (s *Server) Close() error {
 	if s.listener != nil {
 		s.listener.Close()
 	}
+	if s.metricsListener != nil {
+		s.metricsListener.Close()
+	}
 	if s.store != nil {
 		errs = append(errs, s.store.Close())
 	}
@@ -280,9 +294,10 @@ func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
 
 // openStorage opens the configured database and its job queue, and points
 // the store's transactions at the queue.
-func openStorage(ctx context.Context, cfg Config) (store.Store, jobQueue, error) {
+func openStorage(ctx context.Context, cfg Config, obs queue.Observer) (store.Store, jobQueue, error) {
 	qcfg := queue.Config{RenderWorkers: cfg.RenderWorkers, RenderTimeout: cfg.RenderTimeout,
-		CallbackTimeout: delivery.JobTimeout(cfg.CallbackTimeout), PurgeInterval: cfg.PurgeInterval, Logger: cfg.Logger}
+		CallbackTimeout: delivery.JobTimeout(cfg.CallbackTimeout), PurgeInterval: cfg.PurgeInterval, Logger: cfg.Logger,
+		Observer: obs}
 	if cfg.postgres() {
 		db, err := postgres.Open(ctx, cfg.DB)
 		if err != nil {

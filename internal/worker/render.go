@@ -49,6 +49,13 @@ type Render struct {
 	// Finisher ends the task with the render's result.
 	Finisher Finisher
 	Logger   *slog.Logger
+	// Observer is told about every successful render; nil means nobody.
+	Observer Observer
+}
+
+// Observer is told how long renders take (internal/metrics implements it).
+type Observer interface {
+	Rendered(elapsed, audio time.Duration)
 }
 
 // Work is the queue's worker for render jobs.
@@ -127,7 +134,8 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 	out := filepath.Join(dir, "video.mp4")
 	progress := newProgressWriter(ctx, w.Store, t.ID, w.Logger)
 	defer progress.close()
-	_, err = w.Renderer.Render(ctx, render.Input{
+	start := time.Now()
+	info, err := w.Renderer.Render(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
 		Author: t.Author, Domain: t.DomainName, Aspect: t.Aspect, Out: out,
 		Progress: progress.set,
@@ -137,6 +145,9 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 		return "", &failure{status: task.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
 	} else if err != nil {
 		return "", err
+	}
+	if w.Observer != nil {
+		w.Observer.Rendered(time.Since(start), info.Duration)
 	}
 	key := "videos/" + t.RenderKey + ".mp4"
 	if err := w.Blobs.PutFile(ctx, key, out); err != nil {

@@ -1,0 +1,32 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+// readyz is GET /readyz (contract §10): 503 "draining" once a shutdown
+// began, otherwise what Ready answers (503 naming each failing check);
+// "ready" without a Ready.
+func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case h.draining.Load():
+		h.healthz(w, r) // "draining" (503)
+	case h.Ready == nil:
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ready\n"))
+	default:
+		h.Ready.ServeHTTP(w, r)
+	}
+}
+
+// metrics is GET /metrics (contract §10): Prometheus' text format when
+// this listener serves metrics, else the envelope's 404.
+func (h *Handler) metrics(w http.ResponseWriter, r *http.Request) {
+	if h.Metrics == nil {
+		h.error(w, r, task.Errorf(task.ENotFound, "no route %s %s: metrics are served on --metrics-addr", r.Method, r.URL.Path))
+		return
+	}
+	h.Metrics.ServeHTTP(w, r)
+}
