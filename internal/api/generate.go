@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -27,11 +26,9 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) 
 		h.error(w, r, task.Errorf(task.EInvalid, "Idempotency-Key must be at most %d bytes", task.MaxIdempotencyKeyBytes))
 		return
 	}
-	tr, err := h.Store.Track(r.Context(), k.ID, req.TaskID, req.AudioID)
-	if errors.Is(err, task.ErrNotFound) {
-		h.error(w, r, task.Errorf(task.ENotFound, "no track with audioId %q in taskId %q (register it with POST /api/v1/tracks)", req.AudioID, req.TaskID))
-		return
-	} else if err != nil {
+	tr, err := h.track(r.Context(), k, req.TaskID, req.AudioID) // upstream.go
+	if err != nil {
+		setRetryAfter(w, err)
 		h.error(w, r, err)
 		return
 	}

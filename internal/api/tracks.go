@@ -183,7 +183,7 @@ func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *task.Key
 		list = append(list, map[string]any{
 			"audioId": t.ID, "musicIndex": t.MusicIndex, "title": t.Title, "tags": t.Tags,
 			"audioUrl": nilIfEmpty(t.AudioURL), "imageUrl": nilIfEmpty(t.ImageURL),
-			"uploaded": t.AudioKey != "", "createTime": h.timeValue(t.CreatedAt),
+			"uploaded": t.AudioKey != "", "upstream": t.Upstream, "createTime": h.timeValue(t.CreatedAt),
 		})
 	}
 	h.ok(w, map[string]any{"taskId": id, "tracks": list})

@@ -247,6 +247,10 @@ func refused(cause error) *Error {
 // for each way it can fail).
 func (c *Client) Track(ctx context.Context, apiKey, taskID, audioID string) (*Track, error) {
 	rec, err := c.Record(ctx, apiKey, taskID)
+	var e *Error
+	if errors.As(err, &e) && e.Domain.Code == task.ENotFound {
+		e.Domain.Msg = fmt.Sprintf("no track with audioId %q in taskId %q: %s", audioID, taskID, e.Domain.Msg)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -298,3 +302,7 @@ func retryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// RetryAfterDuration is when to retry: set when the upstream was
+// unavailable, else 0.
+func (e *Error) RetryAfterDuration() time.Duration { return e.RetryAfter }

@@ -109,7 +109,7 @@ func TestImportFailures(t *testing.T) {
 		msg    string
 	}{
 		{"no upstream key", l, none, upstreamtest.OK, musicID, audioIDs[0], task.ENotFound, "no upstream key"},
-		{"unknown task", l, k, upstreamtest.OK, "nope", "x", task.ENotFound, `no music task "nope"`},
+		{"unknown task", l, k, upstreamtest.OK, "nope", "x", task.ENotFound, `no track with audioId "x" in taskId "nope": the upstream music API has no music task "nope"`},
 		{"unknown track", l, k, upstreamtest.OK, musicID, "x", task.ENotFound, `no track with audioId "x" in taskId "` + musicID + `"`},
 		{"not finished", l, k, upstreamtest.OK, pendingID, pendingAudio[0], task.EConflict, "retry generate when it is SUCCESS"},
 		{"key refused", l, k, upstreamtest.Refuse, musicID, audioIDs[0], task.EForbidden, "refused this API key's upstream key"},

@@ -8,6 +8,8 @@ package upstreamtest
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -99,10 +101,10 @@ func (f *Fake) Close() {
 func (f *Fake) AddTask(status string, titles ...string) (taskID string, audioIDs []string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	taskID = fmt.Sprintf("5c79%028x", time.Now().UnixNano()+int64(len(f.tasks)))
+	taskID = randomHex(16)
 	t := &musicTask{status: status}
-	for i, title := range titles {
-		id := fmt.Sprintf("8551%04d-%s", i, taskID[4:12])
+	for _, title := range titles {
+		id := randomHex(4) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(6)
 		t.tracks = append(t.tracks, &track{id: id, title: title})
 		audioIDs = append(audioIDs, id)
 	}
@@ -248,6 +250,13 @@ func (f *Fake) file(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.ServeContent(w, r, "audio.mp3", time.Time{}, bytes.NewReader(f.audio))
 	}
+}
+
+// randomHex is n random bytes in hex, for ids shaped like the services'.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func writeEnvelope(w http.ResponseWriter, status, code int, msg string, data any) {
