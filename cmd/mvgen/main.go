@@ -19,8 +19,9 @@ import (
 const usage = `mvgen turns tracks into music videos and calls you back when they are ready.
 
 Usage:
-  mvgen serve   [--data DIR] [--addr HOST:PORT] [--public-url URL] [--callback-allow-net CIDR]...
-  mvgen keys    create --name NAME [--json] | list | revoke ID | rotate-secret ID
+  mvgen serve   [--data DIR] [--addr HOST:PORT] [--public-url URL] [--callback-allow-net CIDR]... [--upstream-url URL]
+  mvgen keys    create --name NAME [--upstream-key K] [--json] | list | revoke ID | rotate-secret ID
+                | set-upstream ID (--upstream-key K | --clear)
   mvgen render  AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16]
   mvgen receive --secret whsec_... [--addr HOST:PORT] [--out DIR]
   mvgen migrate [--data DIR]
