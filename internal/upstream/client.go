@@ -196,18 +196,20 @@ func (c *Client) Record(ctx context.Context, apiKey, taskID string) (*Record, er
 	if int64(len(body)) > limit {
 		return nil, unavailable(0, fmt.Errorf("answer over %d bytes", limit), "the upstream music API's answer is too large")
 	}
+	return parseRecord(taskID, resp.Status, body, after)
+}
+
+// parseRecord reads a record-info answer: the envelope's code and data.
+// status is the HTTP status line and after the answer's Retry-After, both
+// for the errors.
+func parseRecord(taskID, status string, body []byte, after time.Duration) (*Record, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil || env.Code == nil {
 		// Not the documented envelope: a wrong --upstream-url (an HTML
 		// page, a 404 of another server) or a broken gateway.
-		return nil, unavailable(0, fmt.Errorf("HTTP %s, not the record-info envelope: %.200q", resp.Status, body),
+		return nil, unavailable(0, fmt.Errorf("HTTP %s, not the record-info envelope: %.200q", status, body),
 			"the upstream music API answered something other than record-info")
 	}
-	return c.record(taskID, &env, after)
-}
-
-// record reads an envelope's code and data.
-func (c *Client) record(taskID string, env *envelope, after time.Duration) (*Record, error) {
 	cause := fmt.Errorf("envelope code %d: %.200q", *env.Code, env.Msg)
 	switch code := *env.Code; {
 	case code == 200:

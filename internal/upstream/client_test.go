@@ -190,3 +190,32 @@ func TestCallerGone(t *testing.T) {
 		t.Errorf("error = %v, want the caller's context.DeadlineExceeded", err)
 	}
 }
+
+// FuzzParseRecord: any answer is a record or an *Error, never a panic, and
+// a record's tracks carry their positions.
+func FuzzParseRecord(f *testing.F) {
+	for _, file := range []string{"testdata/sunoapi-record-info.json", "testdata/kie-record-info.json"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"code":401,"msg":"Unauthorized","data":null}`))
+	f.Add([]byte(`{"code":200,"data":{"taskId":"T","response":{"sunoData":[{},{"id":"x"}]}}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		rec, err := parseRecord("T", "200 OK", body, 0)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Domain == nil || e.Domain.Msg == "" {
+				t.Fatalf("error %v (%T) is not an *upstream.Error with a message", err, err)
+			}
+			return
+		}
+		for i, tr := range rec.Tracks {
+			if tr.MusicIndex != i {
+				t.Fatalf("track %d has MusicIndex %d", i, tr.MusicIndex)
+			}
+		}
+	})
+}
