@@ -74,10 +74,13 @@ Updates DATA/demo-key.json when it holds this key.
 const keysUsage = `Usage: mvgen keys COMMAND [flags]
 
 Commands:
-  create --name NAME [--json]     create an API key and its webhook secret
+  create --name NAME [--upstream-key K] [--json]
+                                  create an API key and its webhook secret
   list [--json]                   list keys, their status and secret rotations
   revoke ID|NAME                  revoke a key
   rotate-secret ID|NAME [--json]  new webhook secret; the old one signs 24 h more
+  set-upstream ID|NAME --upstream-key K | --clear
+                                  the key's API key on the --upstream-url service
 
 Every command takes --data DIR (default ./mvgen-data) or --db DSN.
 Run 'mvgen keys COMMAND -h' for a command's flags.

@@ -30,10 +30,10 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, keysUsage)
 		return nil
-	case "create", "list", "revoke", "rotate-secret":
+	case "create", "list", "revoke", "rotate-secret", "set-upstream":
 	default:
 		fmt.Fprint(stderr, keysUsage)
-		return fmt.Errorf("keys: unknown command %q (want create, list, revoke or rotate-secret)", sub)
+		return fmt.Errorf("keys: unknown command %q (want create, list, revoke, rotate-secret or set-upstream)", sub)
 	}
 	fs := newFlags("keys "+sub, stderr)
 	var sf storeFlags
@@ -43,14 +43,21 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		name = fs.String("name", "", "a name to recognise the key by (required)")
 	}
 	asJSON := new(bool)
-	if sub != "revoke" {
+	if sub != "revoke" && sub != "set-upstream" {
 		asJSON = fs.Bool("json", false, "print JSON")
+	}
+	upstreamKey, clearUpstream := new(string), new(bool)
+	if sub == "create" || sub == "set-upstream" {
+		upstreamKey = fs.String("upstream-key", os.Getenv("MVGEN_UPSTREAM_KEY"), "the key's user's API key on the upstream Suno-compatible API, a secret (see mvgen serve --upstream-url); also MVGEN_UPSTREAM_KEY")
+	}
+	if sub == "set-upstream" {
+		clearUpstream = fs.Bool("clear", false, "remove the key's upstream key")
 	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if sub == "revoke" || sub == "rotate-secret" {
+	if sub == "revoke" || sub == "rotate-secret" || sub == "set-upstream" {
 		if len(pos) != 1 {
 			return fmt.Errorf("keys %s: want one key id or name (see mvgen keys list)", sub)
 		}
@@ -67,7 +74,7 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer s.Close()
 	switch sub {
 	case "create":
-		return createKey(ctx, s, *name, *asJSON, stdout)
+		return createKey(ctx, s, *name, *upstreamKey, *asJSON, stdout)
 	case "list":
 		return listKeys(ctx, s, *asJSON, stdout)
 	}
@@ -75,8 +82,11 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("keys %s: %w", sub, err)
 	}
-	if sub == "revoke" {
+	switch sub {
+	case "revoke":
 		return revokeKey(ctx, s, k, stdout)
+	case "set-upstream":
+		return setUpstream(ctx, s, []string{k.ID}, *upstreamKey, *clearUpstream, stdout) // keys_upstream.go
 	}
 	return rotateSecret(ctx, s, k, sf.data, *asJSON, stdout)
 }
@@ -127,14 +137,16 @@ type keyStore interface {
 	Keys(ctx context.Context) ([]*task.Key, error)
 	RevokeKey(ctx context.Context, id string, at time.Time) error
 	RotateSecret(ctx context.Context, id, secret string, prevUntil time.Time) error
+	SetUpstreamKey(ctx context.Context, id, upstreamKey string) error
 }
 
-func createKey(ctx context.Context, s keyStore, name string, asJSON bool, stdout io.Writer) error {
+func createKey(ctx context.Context, s keyStore, name, upstreamKey string, asJSON bool, stdout io.Writer) error {
 	secret, err := webhook.NewSecret()
 	if err != nil {
 		return err
 	}
 	k, token := task.NewKey(name, secret, time.Now())
+	k.UpstreamKey = strings.TrimSpace(upstreamKey)
 	if err := s.CreateKey(ctx, k); err != nil {
 		return err
 	}
@@ -144,6 +156,9 @@ func createKey(ctx context.Context, s keyStore, name string, asJSON bool, stdout
 	fmt.Fprintf(stdout, "Key %s (%s) created. Both values are shown only now:\n\n", k.ID, name)
 	fmt.Fprintf(stdout, "  API key:        %s\n  Webhook secret: %s\n\n", token, secret)
 	fmt.Fprintf(stdout, "Send the API key as 'Authorization: Bearer <key>'; verify callbacks with the secret.\n")
+	if k.UpstreamKey != "" {
+		fmt.Fprintf(stdout, "Its upstream key is set: generate looks up tracks on the server's --upstream-url.\n")
+	}
 	return nil
 }
 
@@ -157,7 +172,7 @@ func listKeys(ctx context.Context, s keyStore, asJSON bool, stdout io.Writer) er
 		out := []map[string]any{}
 		for _, k := range ks {
 			m := map[string]any{"id": k.ID, "name": k.Name, "createdAt": k.CreatedAt, "revoked": k.Revoked(),
-				"previousSecretValidUntil": nil}
+				"previousSecretValidUntil": nil, "upstreamKey": k.UpstreamKey != ""}
 			if rotating(k, now) {
 				m["previousSecretValidUntil"] = k.PrevSecretUntil.UTC()
 			}
@@ -166,7 +181,7 @@ func listKeys(ctx context.Context, s keyStore, asJSON bool, stdout io.Writer) er
 		return json.NewEncoder(stdout).Encode(out)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tSTATUS")
+	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tSTATUS\tUPSTREAM KEY")
 	for _, k := range ks {
 		status := "active"
 		if k.Revoked() {
@@ -174,7 +189,7 @@ func listKeys(ctx context.Context, s keyStore, asJSON bool, stdout io.Writer) er
 		} else if rotating(k, now) {
 			status = "active, secret rotation: the old secret signs until " + k.PrevSecretUntil.UTC().Format(time.DateTime+" UTC")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.Format(time.DateTime), status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.Format(time.DateTime), status, upstreamState(k))
 	}
 	return tw.Flush()
 }

@@ -20,8 +20,9 @@ import (
 const usage = `mvgen turns tracks into music videos and calls you back when they are ready.
 
 Usage:
-  mvgen serve   [--data DIR] [--addr HOST:PORT] [--public-url URL] [--callback-allow-net CIDR]...
-  mvgen keys    create --name NAME [--json] | list | revoke ID | rotate-secret ID
+  mvgen serve   [--data DIR] [--addr HOST:PORT] [--public-url URL] [--callback-allow-net CIDR]... [--upstream-url URL]
+  mvgen keys    create --name NAME [--upstream-key K] [--json] | list | revoke ID | rotate-secret ID
+                | set-upstream ID (--upstream-key K | --clear)
   mvgen render  AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16]
   mvgen receive [--addr HOST:PORT] [--out DIR] [--video-origin URL]  (secret: MVGEN_SECRET or --secret-file)
   mvgen video   SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--title T] [--author A] [--domain D] [--aspect A]

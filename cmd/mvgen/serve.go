@@ -35,6 +35,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve GET /metrics on this address to anyone who reaches it (default: on --addr, to loopback only)")
 	fs.StringVar(&cfg.Blob, "blob", "", "file storage: s3://BUCKET?endpoint=HOST:PORT&region=R, or a directory (default DATA/files)")
 	fs.Var(&allow, "callback-allow-net", "network (CIDR) that callbacks and source downloads may reach although blocked by default; repeatable")
+	fs.StringVar(&cfg.UpstreamURL, "upstream-url", "", "root URL of an upstream Suno-compatible API where generate looks up tracks the catalogue lacks, with each key's upstream key (e.g. https://api.sunoapi.org); default none")
 	fs.IntVar(&cfg.RenderWorkers, "render-workers", d.RenderWorkers, "renders at once")
 	fs.BoolVar(&cfg.APIOnly, "api-only", false, "serve the API only: no render, callback or maintenance workers on this node")
 	fs.DurationVar(&cfg.RenderTimeout, "render-timeout", d.RenderTimeout, "longest a render may run")

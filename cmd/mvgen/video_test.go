@@ -34,7 +34,7 @@ func TestVideo(t *testing.T) {
 		s.Close()
 	}()
 	var created bytes.Buffer
-	if err := createKey(ctx, s.Store(), "video", true, &created); err != nil {
+	if err := createKey(ctx, s.Store(), "video", "", true, &created); err != nil {
 		t.Fatal(err)
 	}
 	var key struct{ APIKey string }

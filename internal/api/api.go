@@ -72,6 +72,9 @@ type Handler struct {
 	Blobs     blob.Store
 	Links     *link.Signer
 	Callbacks Redeliverer
+	// Upstream looks up tracks the caller's catalogue lacks (contract
+	// §6.1); nil means none is configured.
+	Upstream Upstream
 	// Guard judges callback and source URLs; nil blocks every internal
 	// address class.
 	Guard *netguard.Guard
@@ -167,6 +170,7 @@ type envelope struct {
 var codes = map[task.Code]int{
 	task.EBadRequest:   400,
 	task.EUnauthorized: 401,
+	task.EForbidden:    403,
 	task.ENotFound:     404,
 	task.EConflict:     409,
 	task.ETooLarge:     413,

@@ -40,6 +40,9 @@ func (h *Handler) sourceTrack(ctx context.Context, k *task.Key, req *task.Reques
 	if !errors.Is(err, task.ErrNotFound) {
 		return tr, err
 	}
+	if h.Upstream != nil && k.UpstreamKey != "" {
+		return h.Upstream.Import(ctx, k, req.TaskID, req.AudioID) // upstream.go
+	}
 	if _, err := h.Store.Track(ctx, k.ID, req.AudioID, req.TaskID); err == nil {
 		return nil, task.Errorf(task.ENotFound, "taskId and audioId are swapped: send taskId %q (the music task) "+
 			"and audioId %q (its track), as POST /api/v1/tracks returned them", req.AudioID, req.TaskID)

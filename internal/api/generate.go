@@ -27,8 +27,9 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) 
 		h.error(w, r, task.Errorf(task.EInvalid, "Idempotency-Key must be at most %d bytes", task.MaxIdempotencyKeyBytes))
 		return
 	}
-	tr, err := h.sourceTrack(r.Context(), k, &req)
+	tr, err := h.sourceTrack(r.Context(), k, &req) // explain.go, upstream.go
 	if err != nil {
+		setRetryAfter(w, err)
 		h.error(w, r, err)
 		return
 	}

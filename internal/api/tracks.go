@@ -221,7 +221,7 @@ func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *task.Key
 			"audioId": t.ID, "musicIndex": t.MusicIndex, "title": t.Title, "tags": t.Tags,
 			"audioUrl": nilIfEmpty(t.AudioURL), "imageUrl": nilIfEmpty(t.ImageURL),
 			"uploaded": t.AudioKey != "", "hasCover": t.CoverKey != "" || t.ImageURL != "",
-			"createTime": h.timeValue(t.CreatedAt),
+			"upstream": t.Upstream, "createTime": h.timeValue(t.CreatedAt),
 		})
 	}
 	h.ok(w, map[string]any{"taskId": id, "tracks": list})

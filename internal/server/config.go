@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -38,6 +39,13 @@ type Config struct {
 	// CallbackAllowNets opens blocked address classes to callbacks and
 	// source downloads (contract §5.4), e.g. 127.0.0.0/8 for development.
 	CallbackAllowNets []netip.Prefix
+
+	// UpstreamURL is the root of an upstream Suno-compatible API (e.g.
+	// "https://api.sunoapi.org") where generate looks up tracks a key's
+	// catalogue lacks, with that key's upstream key (contract §6.1). Default
+	// "": no upstream. It is trusted configuration: lookups are not held to
+	// the address rules (the audio they find is).
+	UpstreamURL string
 
 	// APIOnly runs the HTTP API without render, callback and maintenance
 	// workers: a node that only takes requests, beside nodes that work.
@@ -198,8 +206,32 @@ func (c Config) Validate() error {
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, fmt.Errorf("--public-url %q must start with http:// or https://", c.PublicURL))
 	}
+	if err := validUpstreamURL(c.UpstreamURL); err != nil {
+		errs = append(errs, err)
+	}
 	if c.LinkKey != nil && len(c.LinkKey) < 16 {
 		errs = append(errs, errors.New("link key must be at least 16 bytes"))
 	}
 	return errors.Join(errs...)
+}
+
+// validUpstreamURL checks --upstream-url: "" or an absolute http(s) URL
+// without credentials, query or fragment (the upstream key is per API key:
+// mvgen keys set-upstream).
+func validUpstreamURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fmt.Errorf("--upstream-url %q: %w", raw, err)
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return fmt.Errorf("--upstream-url %q: want an absolute http:// or https:// URL such as https://api.sunoapi.org", raw)
+	case u.User != nil:
+		return fmt.Errorf("--upstream-url must not carry credentials; give each API key its upstream key with mvgen keys set-upstream")
+	case u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("--upstream-url %q: want the API's root, without query or fragment", raw)
+	}
+	return nil
 }

@@ -33,6 +33,11 @@ func TestConfigValidate(t *testing.T) {
 		{"bad db", server.Config{DB: "mysql://x"}, "--db"},
 		{"bad blob", server.Config{Blob: "gs://x"}, "--blob"},
 		{"bad public url", server.Config{PublicURL: "example.com"}, "--public-url"},
+		{"upstream url", server.Config{UpstreamURL: "https://api.sunoapi.org"}, ""},
+		{"upstream url not absolute", server.Config{UpstreamURL: "api.sunoapi.org"}, "--upstream-url"},
+		{"upstream url ftp", server.Config{UpstreamURL: "ftp://api.example"}, "--upstream-url"},
+		{"upstream url with credentials", server.Config{UpstreamURL: "https://sk-1:x@api.example"}, "must not carry credentials"},
+		{"upstream url with query", server.Config{UpstreamURL: "https://api.example/?key=x"}, "without query"},
 	} {
 		err := tt.cfg.Validate()
 		switch {

@@ -30,6 +30,7 @@ import (
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/postgres"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
+	"github.com/mvgen/mvgen/internal/upstream"
 	"github.com/mvgen/mvgen/internal/worker"
 )
 
@@ -179,13 +180,23 @@ func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.S
 		LinkValidity: cfg.LinkValidity, Finisher: s.callbacks, Logger: cfg.Logger, Observer: s.metrics}
 	purge := &worker.Purge{Store: s.store, Blobs: blobs, Retention: cfg.Retention,
 		LinkValidity: cfg.LinkValidity, Logger: cfg.Logger}
-	if !cfg.APIOnly {
-		s.queue.Handle(queue.Workers{Render: renders.Work, Callback: s.callbacks.Work, Purge: purge.Work})
-	}
 	s.api = &api.Handler{Store: s.store, Blobs: blobs, Links: links, Callbacks: s.callbacks, Guard: guard,
 		Sources: renderer, TempDir: tempDir, // uploads are probed as the render would
 		Logger: cfg.Logger, MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes, Observer: s.metrics}
 	s.wireOps(blobs, renderer)
+	if cfg.UpstreamURL != "" {
+		// Upstream track lookup (contract §6.1): the operator's URL is
+		// trusted; the URLs it answers are checked and fetched by the guard.
+		lookup := &upstream.Lookup{Client: &upstream.Client{BaseURL: cfg.UpstreamURL}, Store: s.store,
+			CheckURL: guard.CheckURL, Logger: cfg.Logger}
+		if s.metrics != nil {
+			lookup.Observer = s.metrics
+		}
+		s.api.Upstream, renders.Upstream = lookup, lookup
+	}
+	if !cfg.APIOnly {
+		s.queue.Handle(queue.Workers{Render: renders.Work, Callback: s.callbacks.Work, Purge: purge.Work})
+	}
 	// The dashboard at / (its assets under /ui/); everything else is the API.
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", dashboard.Handler())

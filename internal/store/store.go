@@ -41,11 +41,17 @@ type Store interface {
 	// RotateSecret makes secret the key's webhook secret; the old one keeps
 	// signing until prevUntil.
 	RotateSecret(ctx context.Context, id, secret string, prevUntil time.Time) error
+	// SetUpstreamKey sets the key's upstream API key (contract §6.1); ""
+	// clears it.
+	SetUpstreamKey(ctx context.Context, id, upstreamKey string) error
 
 	CreateTrack(ctx context.Context, t *task.Track) error
 	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error)
 	// Tracks lists a music task's tracks in musicIndex order.
 	Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Track, error)
+	// SetTrackURLs replaces a track's audio and image URLs (an upstream
+	// track's fresh links after the old ones expired).
+	SetTrackURLs(ctx context.Context, keyID, musicTaskID, audioID, audioURL, imageURL string) error
 
 	// CreateTask stores t and queues its render job in one transaction. When
 	// t has an IdempotencyKey already used by the same key within

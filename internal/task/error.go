@@ -14,10 +14,11 @@ const (
 	EInvalid      Code = "invalid"      // validation failed (422)
 	EBadRequest   Code = "bad_request"  // malformed JSON or wrong JSON types (400)
 	EUnauthorized Code = "unauthorized" // missing, unknown or revoked key (401)
+	EForbidden    Code = "forbidden"    // the key is valid, but a credential it carries was refused: its upstream key (403)
 	ENotFound     Code = "not_found"    // no such object for this key (404)
-	EConflict     Code = "conflict"     // idempotency key reused with another body (409)
+	EConflict     Code = "conflict"     // idempotency key reused with another body; a task or music task not finished yet (409)
 	ETooLarge     Code = "too_large"    // body over the size limit (413)
-	EUnavailable  Code = "unavailable"  // draining for maintenance (455)
+	EUnavailable  Code = "unavailable"  // draining for maintenance; the upstream API unreachable (455, HTTP 503)
 	EInternal     Code = "internal"     // anything else (500)
 )
 

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"log/slog"
 	"time"
 )
 
@@ -38,3 +39,12 @@ func (k *Key) Signing(now time.Time) []string {
 	}
 	return s
 }
+
+// LogValue keeps a key's secrets out of logs: a logged key shows its id and
+// name only (slog.LogValuer).
+func (k *Key) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("id", k.ID), slog.String("name", k.Name))
+}
+
+// String is the key as fmt prints it: its id and name, never its secrets.
+func (k *Key) String() string { return k.ID + " (" + k.Name + ")" }

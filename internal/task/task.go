@@ -81,7 +81,11 @@ type Track struct {
 	ImageURL    string // remote cover, fetched at render time
 	AudioKey    string // blob key of an uploaded audio file
 	CoverKey    string // blob key of an uploaded cover
-	CreatedAt   time.Time
+	// Upstream marks a track looked up on the upstream API (contract §6.1):
+	// its URLs are the upstream's, and may be looked up again when they
+	// expire.
+	Upstream  bool
+	CreatedAt time.Time
 }
 
 // Key is an API key. The token itself is never stored, only its hash.
@@ -93,8 +97,12 @@ type Key struct {
 	// PrevWebhookSecret still signs until PrevSecretUntil (key rotation).
 	PrevWebhookSecret string
 	PrevSecretUntil   time.Time
-	CreatedAt         time.Time
-	RevokedAt         time.Time // zero while active
+	// UpstreamKey is the key's user's API key on the upstream Suno-compatible
+	// API (contract §6.1), "" when none. A secret: never logged, never in an
+	// answer.
+	UpstreamKey string
+	CreatedAt   time.Time
+	RevokedAt   time.Time // zero while active
 }
 
 // Revoked reports whether the key has been revoked.

@@ -46,6 +46,9 @@ type Render struct {
 	TempDir string
 	// LinkValidity is how long a finished video's link is valid.
 	LinkValidity time.Duration
+	// Upstream looks an upstream track up again when its audio link has
+	// expired (contract §6.1); nil means never.
+	Upstream Refresher
 	// Finisher ends the task with the render's result.
 	Finisher Finisher
 	Logger   *slog.Logger

@@ -35,7 +35,7 @@ func (w *Render) resolve(ctx context.Context, t *task.Task, dir string) (*source
 	case tr.AudioKey != "":
 		src.audio, err = w.local(ctx, tr.AudioKey, filepath.Join(dir, "audio"))
 	default:
-		src.audio, err = w.download(ctx, tr.AudioURL, filepath.Join(dir, "audio"))
+		tr, src.audio, err = w.downloadAudio(ctx, tr, filepath.Join(dir, "audio")) // upstream.go
 		if err != nil && !isFailure(err) && ctx.Err() == nil {
 			err = &failure{status: task.StatusCreateFailed, code: webhook.CodeDownloadFailed,
 				msg: "Source audio file download failed", err: err}
@@ -131,7 +131,7 @@ func (w *Render) downloadOnce(ctx context.Context, url, dst string) (retry bool,
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode >= 500, fmt.Errorf("GET %s: %s", url, resp.Status)
+		return resp.StatusCode >= 500, &statusError{url: url, status: resp.Status, code: resp.StatusCode}
 	}
 	if resp.ContentLength > w.MaxSourceBytes {
 		return false, tooLarge(w.MaxSourceBytes)

@@ -13,13 +13,13 @@ import (
 )
 
 const keyColumns = `id, name, token_hash, webhook_secret, prev_webhook_secret,
-	prev_secret_until, created_at, revoked_at`
+	prev_secret_until, created_at, revoked_at, upstream_key`
 
 func scanKey(row pgx.Row) (*task.Key, error) {
 	var k task.Key
 	var prevUntil, created, revoked pgtype.Timestamptz
 	if err := row.Scan(&k.ID, &k.Name, &k.TokenHash, &k.WebhookSecret, &k.PrevWebhookSecret,
-		&prevUntil, &created, &revoked); err != nil {
+		&prevUntil, &created, &revoked, &k.UpstreamKey); err != nil {
 		return nil, err
 	}
 	k.PrevSecretUntil, k.CreatedAt, k.RevokedAt = fromTS(prevUntil), fromTS(created), fromTS(revoked)
@@ -29,9 +29,9 @@ func scanKey(row pgx.Row) (*task.Key, error) {
 // CreateKey implements store.Store. A duplicate id or token hash is an error
 // wrapping the unique violation.
 func (d *DB) CreateKey(ctx context.Context, k *task.Key) error {
-	_, err := d.pool.Exec(ctx, `INSERT INTO mvgen_key (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	_, err := d.pool.Exec(ctx, `INSERT INTO mvgen_key (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		k.ID, k.Name, k.TokenHash, k.WebhookSecret, k.PrevWebhookSecret,
-		ts(k.PrevSecretUntil), ts(k.CreatedAt), ts(k.RevokedAt))
+		ts(k.PrevSecretUntil), ts(k.CreatedAt), ts(k.RevokedAt), k.UpstreamKey)
 	if err != nil {
 		return fmt.Errorf("creating key: %w", err)
 	}
@@ -68,6 +68,11 @@ func (d *DB) RevokeKey(ctx context.Context, id string, at time.Time) error {
 func (d *DB) RotateSecret(ctx context.Context, id, secret string, prevUntil time.Time) error {
 	return d.updateKey(ctx, `UPDATE mvgen_key SET prev_webhook_secret = webhook_secret,
 		prev_secret_until = $1, webhook_secret = $2 WHERE id = $3`, ts(prevUntil), secret, id)
+}
+
+// SetUpstreamKey implements store.Store.
+func (d *DB) SetUpstreamKey(ctx context.Context, id, upstreamKey string) error {
+	return d.updateKey(ctx, `UPDATE mvgen_key SET upstream_key = $1 WHERE id = $2`, upstreamKey, id)
 }
 
 // updateKey runs an UPDATE of one key: ErrNotFound when it changed nothing.

@@ -11,13 +11,13 @@ import (
 )
 
 const trackColumns = `key_id, music_task_id, id, music_index, title, tags, audio_url,
-	image_url, audio_key, cover_key, created_at`
+	image_url, audio_key, cover_key, upstream, created_at`
 
 func scanTrack(row pgx.Row) (*task.Track, error) {
 	var t task.Track
 	var created pgtype.Timestamptz
 	if err := row.Scan(&t.KeyID, &t.MusicTaskID, &t.ID, &t.MusicIndex, &t.Title, &t.Tags,
-		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &created); err != nil {
+		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &t.Upstream, &created); err != nil {
 		return nil, err
 	}
 	t.CreatedAt = fromTS(created)
@@ -28,9 +28,9 @@ func scanTrack(row pgx.Row) (*task.Track, error) {
 // error wrapping the unique violation.
 func (d *DB) CreateTrack(ctx context.Context, t *task.Track) error {
 	_, err := d.pool.Exec(ctx, `INSERT INTO mvgen_track (`+trackColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		t.KeyID, t.MusicTaskID, t.ID, t.MusicIndex, t.Title, t.Tags, t.AudioURL,
-		t.ImageURL, t.AudioKey, t.CoverKey, ts(t.CreatedAt))
+		t.ImageURL, t.AudioKey, t.CoverKey, t.Upstream, ts(t.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("creating track: %w", err)
 	}
@@ -52,4 +52,10 @@ func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Tra
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*task.Track, error) { return scanTrack(row) })
+}
+
+// SetTrackURLs implements store.Store.
+func (d *DB) SetTrackURLs(ctx context.Context, keyID, musicTaskID, audioID, audioURL, imageURL string) error {
+	return d.updateKey(ctx, `UPDATE mvgen_track SET audio_url = $1, image_url = $2
+		WHERE key_id = $3 AND music_task_id = $4 AND id = $5`, audioURL, imageURL, keyID, musicTaskID, audioID)
 }

@@ -11,7 +11,7 @@ import (
 )
 
 const keyColumns = `id, name, token_hash, webhook_secret, prev_webhook_secret,
-	prev_secret_until, created_at, revoked_at`
+	prev_secret_until, created_at, revoked_at, upstream_key`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -19,7 +19,7 @@ func scanKey(row scanner) (*task.Key, error) {
 	var k task.Key
 	var prevUntil, created, revoked int64
 	if err := row.Scan(&k.ID, &k.Name, &k.TokenHash, &k.WebhookSecret, &k.PrevWebhookSecret,
-		&prevUntil, &created, &revoked); err != nil {
+		&prevUntil, &created, &revoked, &k.UpstreamKey); err != nil {
 		return nil, err
 	}
 	k.PrevSecretUntil, k.CreatedAt, k.RevokedAt = fromMS(prevUntil), fromMS(created), fromMS(revoked)
@@ -28,9 +28,9 @@ func scanKey(row scanner) (*task.Key, error) {
 
 // CreateKey implements store.Store.
 func (d *DB) CreateKey(ctx context.Context, k *task.Key) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_key (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_key (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Name, k.TokenHash, k.WebhookSecret, k.PrevWebhookSecret,
-		ms(k.PrevSecretUntil), ms(k.CreatedAt), ms(k.RevokedAt))
+		ms(k.PrevSecretUntil), ms(k.CreatedAt), ms(k.RevokedAt), k.UpstreamKey)
 	if err != nil {
 		return fmt.Errorf("creating key: %w", err)
 	}
@@ -76,6 +76,11 @@ func (d *DB) RevokeKey(ctx context.Context, id string, at time.Time) error {
 func (d *DB) RotateSecret(ctx context.Context, id, secret string, prevUntil time.Time) error {
 	return d.updateKey(ctx, `UPDATE mvgen_key SET prev_webhook_secret = webhook_secret,
 		prev_secret_until = ?, webhook_secret = ? WHERE id = ?`, ms(prevUntil), secret, id)
+}
+
+// SetUpstreamKey implements store.Store.
+func (d *DB) SetUpstreamKey(ctx context.Context, id, upstreamKey string) error {
+	return d.updateKey(ctx, `UPDATE mvgen_key SET upstream_key = ? WHERE id = ?`, upstreamKey, id)
 }
 
 func (d *DB) updateKey(ctx context.Context, query string, args ...any) error {

@@ -8,13 +8,13 @@ import (
 )
 
 const trackColumns = `key_id, music_task_id, id, music_index, title, tags, audio_url,
-	image_url, audio_key, cover_key, created_at`
+	image_url, audio_key, cover_key, upstream, created_at`
 
 func scanTrack(row scanner) (*task.Track, error) {
 	var t task.Track
 	var created int64
 	if err := row.Scan(&t.KeyID, &t.MusicTaskID, &t.ID, &t.MusicIndex, &t.Title, &t.Tags,
-		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &created); err != nil {
+		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &t.Upstream, &created); err != nil {
 		return nil, err
 	}
 	t.CreatedAt = fromMS(created)
@@ -24,9 +24,9 @@ func scanTrack(row scanner) (*task.Track, error) {
 // CreateTrack implements store.Store.
 func (d *DB) CreateTrack(ctx context.Context, t *task.Track) error {
 	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_track (`+trackColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.KeyID, t.MusicTaskID, t.ID, t.MusicIndex, t.Title, t.Tags, t.AudioURL,
-		t.ImageURL, t.AudioKey, t.CoverKey, ms(t.CreatedAt))
+		t.ImageURL, t.AudioKey, t.CoverKey, t.Upstream, ms(t.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("creating track: %w", err)
 	}
@@ -57,4 +57,10 @@ func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Tra
 		tracks = append(tracks, t)
 	}
 	return tracks, rows.Err()
+}
+
+// SetTrackURLs implements store.Store.
+func (d *DB) SetTrackURLs(ctx context.Context, keyID, musicTaskID, audioID, audioURL, imageURL string) error {
+	return d.updateKey(ctx, `UPDATE mvgen_track SET audio_url = ?, image_url = ?
+		WHERE key_id = ? AND music_task_id = ? AND id = ?`, audioURL, imageURL, keyID, musicTaskID, audioID)
 }

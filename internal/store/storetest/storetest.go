@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"Attempts", testAttempts},
 		{"Secret", testSecret},
 		{"ListTasks", testListTasks}, // list.go
+		{"Upstream", testUpstream},   // upstream.go
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
