@@ -71,8 +71,8 @@ func TestKeysUpstream(t *testing.T) {
 	}{
 		{[]string{"keys", "set-upstream", created.ID}, "--upstream-key KEY is required"},
 		{[]string{"keys", "set-upstream", created.ID, "--upstream-key", first, "--clear"}, "not both"},
-		{[]string{"keys", "set-upstream", "--upstream-key", first}, "want one key ID"},
-		{[]string{"keys", "set-upstream", "key_nope", "--upstream-key", first}, "setting the upstream key of key_nope"},
+		{[]string{"keys", "set-upstream", "--upstream-key", first}, "want one key id or name"},
+		{[]string{"keys", "set-upstream", "key_nope", "--upstream-key", first}, "no key named or with id key_nope"},
 	} {
 		if _, err := mvgen(tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("mvgen %v: error %v, want one containing %q", tc.args, err, tc.want)

@@ -57,11 +57,27 @@ func Trace(t *testing.T, test, dir string) []Call {
 	}
 	defer f.Close()
 	var calls []Call
+	// With several threads, strace splits a call that another thread
+	// interrupts: "PID fsync(3</p> <unfinished ...>" and later
+	// "PID <... fsync resumed>) = 0". Join the halves by pid.
+	unfinished := map[string]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if m := syncRE.FindStringSubmatch(sc.Text()); m != nil {
+		line := sc.Text()
+		pid, rest, _ := strings.Cut(line, " ")
+		if head, ok := strings.CutSuffix(rest, " <unfinished ...>"); ok {
+			unfinished[pid] = head
+			continue
+		}
+		if strings.HasPrefix(rest, "<... ") {
+			if _, tail, ok := strings.Cut(rest, " resumed>"); ok {
+				line = pid + " " + unfinished[pid] + tail
+				delete(unfinished, pid)
+			}
+		}
+		if m := syncRE.FindStringSubmatch(line); m != nil {
 			calls = append(calls, Call{Name: m[1], Path: m[2]})
-		} else if m := renameRE.FindStringSubmatch(sc.Text()); m != nil {
+		} else if m := renameRE.FindStringSubmatch(line); m != nil {
 			calls = append(calls, Call{Name: "rename", Path: m[1], To: m[2]})
 		}
 	}
