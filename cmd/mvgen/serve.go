@@ -33,7 +33,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.Addr, "addr", d.Addr, "listen address")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL of video links (default http://ADDR)")
 	fs.StringVar(&cfg.Blob, "blob", "", "file storage: s3://BUCKET?endpoint=HOST:PORT&region=R, or a directory (default DATA/files)")
-	fs.Var(&allow, "callback-allow-net", "network (CIDR) that callbacks and source downloads may reach although blocked by default; repeatable")
+	fs.Var(&allow, "callback-allow-net", "network (CIDR) that callbacks may reach although blocked by default; repeatable (source downloads: --source-allow-net)")
+	finishLimits := limitFlags(fs, &cfg.LimitConfig)
 	fs.IntVar(&cfg.RenderWorkers, "render-workers", d.RenderWorkers, "renders at once")
 	fs.BoolVar(&cfg.APIOnly, "api-only", false, "serve the API only: no render, callback or maintenance workers on this node")
 	fs.DurationVar(&cfg.RenderTimeout, "render-timeout", d.RenderTimeout, "longest a render may run")
@@ -50,6 +51,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg.DataDir, cfg.DB = sf.data, sf.db
+	if err := finishLimits(); err != nil {
+		return err
+	}
 	for _, d := range strings.Split(*schedule, ",") {
 		v, err := time.ParseDuration(strings.TrimSpace(d))
 		if err != nil || v <= 0 {

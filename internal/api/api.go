@@ -42,6 +42,8 @@ type Store interface {
 	// ListTasks lists a key's tasks newest first (the dashboard's list and
 	// event stream).
 	ListTasks(ctx context.Context, keyID string, q store.TaskQuery) ([]*store.ListedTask, error)
+	// CountPending counts a key's PENDING tasks (the cap of Limits).
+	CountPending(ctx context.Context, keyID string) (int, error)
 }
 
 // Redeliverer starts a new delivery of a finished task's callback
@@ -60,6 +62,9 @@ type Handler struct {
 	// Guard judges callback and source URLs; nil blocks every internal
 	// address class.
 	Guard *netguard.Guard
+	// SourceGuard judges a track's audioUrl and imageUrl (mvgen serve
+	// --source-allow-net); nil blocks every internal address class.
+	SourceGuard *netguard.Guard
 	// Logger receives internal errors; nil means discard.
 	Logger *slog.Logger
 
@@ -67,6 +72,9 @@ type Handler struct {
 	MaxBodyBytes int64
 	// MaxUploadBytes caps an uploaded audio file; 0 means DefaultMaxUploadBytes.
 	MaxUploadBytes int64
+	// Limits are the per-key rate limits, the cap on unfinished tasks and
+	// the minimum upload rate (limits.go); the zero value limits nothing.
+	Limits Limits
 	// EpochTimes switches record-info times from "yyyy-MM-dd HH:mm:ss" UTC
 	// strings to epoch milliseconds (contract §3).
 	EpochTimes bool
@@ -82,6 +90,7 @@ func (h *Handler) Drain() { h.draining.Store(true) }
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.once.Do(h.routes)
+	h.minRate(w, r)
 	h.mux.ServeHTTP(w, r)
 }
 
@@ -136,6 +145,8 @@ var codes = map[task.Code]int{
 	task.ENotFound:     404,
 	task.EConflict:     409,
 	task.ETooLarge:     413,
+	task.ETimeout:      408,
+	task.ETooMany:      429,
 	task.EInvalid:      422,
 	task.EUnavailable:  455,
 	task.EInternal:     500,

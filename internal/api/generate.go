@@ -35,6 +35,9 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) 
 		h.error(w, r, err)
 		return
 	}
+	if !h.allowTask(w, r, k) {
+		return
+	}
 	t := req.NewTask(k.ID, tr, time.Now())
 	if idemKey != "" {
 		t.IdempotencyKey, t.RequestHash = idemKey, req.Hash()

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -63,7 +64,7 @@ func (h *Handler) readTrackJSON(w http.ResponseWriter, r *http.Request, tr *task
 		if f.value == "" {
 			continue
 		}
-		if err := h.Guard.CheckURL(f.value); err != nil {
+		if err := h.SourceGuard.CheckURL(f.value); err != nil {
 			return task.Errorf(task.EInvalid, "%s: %v", f.name, err)
 		}
 	}
@@ -105,11 +106,17 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 		if name == "cover" {
 			key, limit = "sources/"+tr.ID+"/cover", DefaultMaxCoverBytes
 		}
-		n, err := h.Blobs.Put(r.Context(), key, part, limit)
-		if errors.Is(err, blob.ErrTooLarge) {
-			return task.Errorf(task.ETooLarge, "%s is over the %d MB limit", name, limit>>20)
-		} else if err != nil {
-			return uploadError(name, err)
+		src := &clientReader{r: part}
+		n, err := h.Blobs.Put(r.Context(), key, src, limit)
+		switch {
+		case errors.Is(err, blob.ErrTooLarge):
+			return task.Errorf(task.ETooLarge, "%s is over the %s limit", name, sizeText(limit))
+		case err != nil && src.err != nil:
+			return uploadError(name, src.err) // the client's side
+		case err != nil:
+			// The storage's side: a 500 whose detail (paths, S3 answers)
+			// goes to the log with the request id, not to the caller.
+			return fmt.Errorf("storing the uploaded %s as %s: %w", name, key, err)
 		}
 		if n == 0 {
 			return task.Errorf(task.EInvalid, "%s is empty", name)
@@ -136,9 +143,25 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 func uploadError(what string, err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return task.Errorf(task.ETooLarge, "upload is over the %d MB limit", tooBig.Limit>>20)
+		return task.Errorf(task.ETooLarge, "upload is over the %s limit", sizeText(tooBig.Limit))
 	}
-	return task.Errorf(task.EBadRequest, "reading %s: %v", what, err)
+	return bodyError(what, err)
+}
+
+// clientReader remembers the error reading the request gave, so that a
+// failed Put can be told apart: the client's fault (400, 408, 413) or the
+// storage's (500).
+type clientReader struct {
+	r   io.Reader
+	err error
+}
+
+func (c *clientReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
 }
 
 func validateTrackText(tr *task.Track) error {

@@ -31,9 +31,13 @@ type Config struct {
 	// directory, "s3://BUCKET?endpoint=HOST:PORT&region=R" S3-compatible
 	// object storage (credentials from the AWS environment variables).
 	Blob string
-	// CallbackAllowNets opens blocked address classes to callbacks and
-	// source downloads (contract §5.4), e.g. 127.0.0.0/8 for development.
+	// CallbackAllowNets opens blocked address classes to callbacks
+	// (contract §5.4), e.g. 127.0.0.0/8 for development; source downloads
+	// have their own list (LimitConfig.SourceAllowNets).
 	CallbackAllowNets []netip.Prefix
+	// LimitConfig holds the per-key limits and the source networks
+	// (limits.go).
+	LimitConfig
 
 	// APIOnly runs the HTTP API without render, callback and maintenance
 	// workers: a node that only takes requests, beside nodes that work.
@@ -95,6 +99,7 @@ func DefaultConfig() Config {
 		Retention:              link.Retention,
 		PurgeInterval:          time.Hour,
 		ShutdownGrace:          60 * time.Second,
+		LimitConfig:            LimitConfig{}.withLimitDefaults(),
 	}
 }
 
@@ -136,6 +141,7 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	c.LimitConfig = c.withLimitDefaults()
 	return c
 }
 
@@ -197,5 +203,6 @@ func (c Config) Validate() error {
 	if c.LinkKey != nil && len(c.LinkKey) < 16 {
 		errs = append(errs, errors.New("link key must be at least 16 bytes"))
 	}
+	errs = append(errs, c.validateLimits()...)
 	return errors.Join(errs...)
 }

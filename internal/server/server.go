@@ -166,8 +166,10 @@ func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.S
 	s.callbacks = &delivery.Worker{Store: s.store, Queue: s.queue, Client: guard.Client(cfg.CallbackTimeout),
 		Links: links, Schedule: cfg.CallbackSchedule, ReceiverTimeout: cfg.CallbackTimeout,
 		PerDestination: cfg.CallbackPerDestination, Logger: cfg.Logger}
+	sources := &netguard.Guard{Allow: cfg.SourceAllowNets} // not CallbackAllowNets: see docs/DECISIONS.md
+	s.callbacks.MaxRedeliveries = cfg.MaxRedeliveries
 	renders := &worker.Render{Store: s.store, Blobs: blobs, Renderer: renderer,
-		Fetch: guard.Client(5 * time.Minute), MaxSourceBytes: cfg.MaxSourceBytes, TempDir: tempDir,
+		Fetch: sources.Client(5 * time.Minute), MaxSourceBytes: cfg.MaxSourceBytes, TempDir: tempDir,
 		LinkValidity: cfg.LinkValidity, Finisher: s.callbacks, Logger: cfg.Logger}
 	purge := &worker.Purge{Store: s.store, Blobs: blobs, Retention: cfg.Retention,
 		LinkValidity: cfg.LinkValidity, Logger: cfg.Logger}
@@ -175,6 +177,7 @@ func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.S
 		s.queue.Handle(queue.Workers{Render: renders.Work, Callback: s.callbacks.Work, Purge: purge.Work})
 	}
 	s.api = &api.Handler{Store: s.store, Blobs: blobs, Links: links, Callbacks: s.callbacks, Guard: guard,
+		SourceGuard: sources, Limits: cfg.apiLimits(),
 		Logger: cfg.Logger, MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes}
 	// The dashboard at / (its assets under /ui/); everything else is the API.
 	mux := http.NewServeMux()
