@@ -59,9 +59,9 @@ func TestHostileInputs(t *testing.T) {
 		b := gen(`,"pad":""`)
 		return gen(`,"pad":"` + strings.Repeat("x", n-len(b)) + `"`)
 	}
-	cjk := func(n int) string { return strings.Repeat("周", n) } // 3 bytes each
+	cjk := func(n int) string { return strings.Repeat("周", n) }   // 3 bytes each
 	emoji := func(n int) string { return strings.Repeat("🎵", n) } // 4 bytes each
-	url := func(n int) string { // an https URL of exactly n bytes
+	url := func(n int) string {                                   // an https URL of exactly n bytes
 		return "https://example.com/" + strings.Repeat("a", n-len("https://example.com/"))
 	}
 	part := func(name, filename, content string) string {
