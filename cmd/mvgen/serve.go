@@ -34,7 +34,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL of video links (default http://ADDR)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve GET /metrics on this address to anyone who reaches it (default: on --addr, to loopback only)")
 	fs.StringVar(&cfg.Blob, "blob", "", "file storage: s3://BUCKET?endpoint=HOST:PORT&region=R, or a directory (default DATA/files)")
-	fs.Var(&allow, "callback-allow-net", "network (CIDR) that callbacks and source downloads may reach although blocked by default; repeatable")
+	fs.Var(&allow, "callback-allow-net", "network (CIDR) that callbacks may reach although blocked by default; repeatable (source downloads: --source-allow-net)")
+	finishLimits := limitFlags(fs, &cfg.LimitConfig)
 	fs.StringVar(&cfg.UpstreamURL, "upstream-url", "", "root URL of an upstream Suno-compatible API where generate looks up tracks the catalogue lacks, with each key's upstream key (e.g. https://api.sunoapi.org); default none")
 	fs.IntVar(&cfg.RenderWorkers, "render-workers", d.RenderWorkers, "renders at once")
 	fs.BoolVar(&cfg.APIOnly, "api-only", false, "serve the API only: no render, callback or maintenance workers on this node")
@@ -52,6 +53,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg.DataDir, cfg.DB = sf.data, sf.db
+	if err := finishLimits(); err != nil {
+		return err
+	}
 	for _, d := range strings.Split(*schedule, ",") {
 		v, err := time.ParseDuration(strings.TrimSpace(d))
 		if err != nil || v <= 0 {

@@ -41,6 +41,8 @@ type Store interface {
 	// ListTasks lists a key's tasks newest first (the dashboard's list and
 	// event stream).
 	ListTasks(ctx context.Context, keyID string, q store.TaskQuery) ([]*store.ListedTask, error)
+	// CountPending counts a key's PENDING tasks (the cap of Limits).
+	CountPending(ctx context.Context, keyID string) (int, error)
 }
 
 // Redeliverer starts a new delivery of a finished task's callback
@@ -85,6 +87,9 @@ type Handler struct {
 	// TempDir is where an upload is spooled for Sources; "" means
 	// os.TempDir().
 	TempDir string
+	// SourceGuard judges a track's audioUrl and imageUrl (mvgen serve
+	// --source-allow-net); nil blocks every internal address class.
+	SourceGuard *netguard.Guard
 	// Logger receives internal errors; nil means discard.
 	Logger *slog.Logger
 
@@ -101,6 +106,9 @@ type Handler struct {
 	// Observer is told about new tasks; nil means nobody.
 	Observer Observer
 
+	// Limits are the per-key rate limits, the cap on unfinished tasks and
+	// the minimum upload rate (limits.go); the zero value limits nothing.
+	Limits Limits
 	// EpochTimes switches record-info times from "yyyy-MM-dd HH:mm:ss" UTC
 	// strings to epoch milliseconds (contract §3).
 	EpochTimes bool
@@ -116,6 +124,7 @@ func (h *Handler) Drain() { h.draining.Store(true) }
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.once.Do(h.routes)
+	h.minRate(w, r)
 	h.mux.ServeHTTP(w, r)
 }
 
@@ -174,6 +183,8 @@ var codes = map[task.Code]int{
 	task.ENotFound:     404,
 	task.EConflict:     409,
 	task.ETooLarge:     413,
+	task.ETimeout:      408,
+	task.ETooMany:      429,
 	task.EInvalid:      422,
 	task.EUnavailable:  455,
 	task.EInternal:     500,

@@ -31,6 +31,9 @@ func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *task.Key))
 			h.error(w, r, task.Errorf(task.EUnauthorized, "API key %s was revoked", k.ID))
 			return
 		}
+		if !h.allowRequest(w, r, k) {
+			return
+		}
 		next(w, r, k)
 	})
 }

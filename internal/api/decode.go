@@ -19,11 +19,8 @@ import (
 // as JSON; a body over the cap is ETooLarge (413).
 func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody()))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return task.Errorf(task.ETooLarge, "request body is over the %d KiB limit", tooBig.Limit>>10)
-	} else if err != nil {
-		return task.Errorf(task.EBadRequest, "reading request body: %v", err)
+	if err != nil {
+		return bodyError("request body", err)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return withJSONHint(r, jsonError(err))

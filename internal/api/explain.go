@@ -59,17 +59,18 @@ func (h *Handler) sourceTrack(ctx context.Context, k *task.Key, req *task.Reques
 		req.AudioID, req.TaskID)
 }
 
-// checkURL is Guard.CheckURL for a URL in a request. A URL refused for its
+// checkURL is g.CheckURL for a URL in a request. A URL refused for its
 // address class is logged at info (the operator sees why a client's
-// callbacks never come) and its message says how the operator can allow it.
-func (h *Handler) checkURL(r *http.Request) func(string) error {
+// callbacks never come) and its message names the flag (flag) with which
+// the operator can allow it.
+func (h *Handler) checkURL(r *http.Request, g *netguard.Guard, flag string) func(string) error {
 	return func(u string) error {
-		err := h.Guard.CheckURL(u)
+		err := g.CheckURL(u)
 		var blocked *netguard.BlockedError
 		if errors.As(err, &blocked) {
 			h.Logger.Info("refused a URL in a request: its address class is blocked", "path", r.URL.Path,
-				"host", blocked.Addr, "class", blocked.Class, "allow", "mvgen serve --callback-allow-net CIDR")
-			return fmt.Errorf("%w (the server's operator can allow that network with mvgen serve --callback-allow-net CIDR)", err)
+				"host", blocked.Addr, "class", blocked.Class, "allow", "mvgen serve "+flag+" CIDR")
+			return fmt.Errorf("%w (the server's operator can allow that network with mvgen serve %s CIDR)", err, flag)
 		}
 		return err
 	}

@@ -18,7 +18,7 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) 
 		h.error(w, r, err)
 		return
 	}
-	if err := req.Validate(h.checkURL(r)); err != nil {
+	if err := req.Validate(h.checkURL(r, h.Guard, "--callback-allow-net")); err != nil {
 		h.error(w, r, err)
 		return
 	}
@@ -31,6 +31,9 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) 
 	if err != nil {
 		setRetryAfter(w, err)
 		h.error(w, r, err)
+		return
+	}
+	if !h.allowTask(w, r, k) {
 		return
 	}
 	t := req.NewTask(k.ID, tr, time.Now())

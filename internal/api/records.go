@@ -145,6 +145,8 @@ func (h *Handler) redeliver(w http.ResponseWriter, r *http.Request, k *task.Key)
 	case !t.Done():
 		h.error(w, r, task.Errorf(task.EConflict, "task %s is still rendering; its callback goes out when it finishes", t.ID))
 		return
+	case !h.allowRedelivery(w, r, k):
+		return
 	}
 	delivery, err := h.Callbacks.Redeliver(r.Context(), t)
 	if err != nil {

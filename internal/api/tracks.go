@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -63,7 +64,7 @@ func (h *Handler) readTrackJSON(w http.ResponseWriter, r *http.Request, tr *task
 		if f.value == "" {
 			continue
 		}
-		if err := h.checkURL(r)(f.value); err != nil {
+		if err := h.checkURL(r, h.SourceGuard, "--source-allow-net")(f.value); err != nil {
 			return task.Errorf(task.EInvalid, "%s: %v", f.name, err)
 		}
 	}
@@ -105,20 +106,26 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 		if name == "cover" {
 			key, limit = "sources/"+tr.ID+"/cover", DefaultMaxCoverBytes
 		}
-		var body io.Reader = part
+		src := &clientReader{r: part}
+		var body io.Reader = src
 		var sp *spool
 		if name == "audio" {
 			var err error
-			if body, sp, err = h.newSpool(part); err != nil {
+			if body, sp, err = h.newSpool(src); err != nil {
 				return err
 			}
 			defer sp.close()
 		}
 		n, err := h.Blobs.Put(r.Context(), key, body, limit)
-		if errors.Is(err, blob.ErrTooLarge) {
-			return task.Errorf(task.ETooLarge, "%s is over the %d MB limit", name, limit>>20)
-		} else if err != nil {
-			return uploadError(name, err)
+		switch {
+		case errors.Is(err, blob.ErrTooLarge):
+			return task.Errorf(task.ETooLarge, "%s is over the %s limit", name, sizeText(limit))
+		case err != nil && src.err != nil:
+			return uploadError(name, src.err) // the client's side
+		case err != nil:
+			// The storage's side: a 500 whose detail (paths, S3 answers)
+			// goes to the log with the request id, not to the caller.
+			return fmt.Errorf("storing the uploaded %s as %s: %w", name, key, err)
 		}
 		// Recorded before the checks below, so a refused upload is deleted.
 		if name == "audio" {
@@ -173,9 +180,25 @@ func (trackRequest) fieldAliases() map[string]string {
 func uploadError(what string, err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return task.Errorf(task.ETooLarge, "upload is over the %d MB limit", tooBig.Limit>>20)
+		return task.Errorf(task.ETooLarge, "upload is over the %s limit", sizeText(tooBig.Limit))
 	}
-	return task.Errorf(task.EBadRequest, "reading %s: %v", what, err)
+	return bodyError(what, err)
+}
+
+// clientReader remembers the error reading the request gave, so that a
+// failed Put can be told apart: the client's fault (400, 408, 413) or the
+// storage's (500).
+type clientReader struct {
+	r   io.Reader
+	err error
+}
+
+func (c *clientReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
 }
 
 func validateTrackText(tr *task.Track) error {

@@ -33,6 +33,9 @@ var DefaultSchedule = []time.Duration{
 const (
 	DefaultTimeout        = 15 * time.Second
 	DefaultPerDestination = 4
+	// DefaultMaxRedeliveries is how many times one task's callback may be
+	// redelivered on request.
+	DefaultMaxRedeliveries = 5
 )
 
 // responseCap is how much of an answer the attempt log keeps.
@@ -46,7 +49,7 @@ type Store interface {
 	AddAttempt(ctx context.Context, a *task.Attempt) error
 	SetStatus(ctx context.Context, id string, from, to task.Status) (bool, error)
 	FinishTask(ctx context.Context, id string, r store.Result, follow ...jobs.Job) ([]int64, error)
-	Redeliver(ctx context.Context, id string, job func(delivery int) jobs.Job) (int, int64, error)
+	Redeliver(ctx context.Context, id string, maxDeliveries int, job func(delivery int) jobs.Job) (int, int64, error)
 }
 
 // Observer is told what delivery does (internal/metrics implements it).
@@ -83,7 +86,11 @@ type Worker struct {
 	// PerDestination caps concurrent attempts to one host:port in this
 	// process; 0 means DefaultPerDestination.
 	PerDestination int
-	Logger         *slog.Logger
+	// MaxRedeliveries caps the redeliveries of one task (contract §6.4),
+	// each of which makes up to a schedule's worth of POSTs: 0 means
+	// DefaultMaxRedeliveries, negative no cap.
+	MaxRedeliveries int
+	Logger          *slog.Logger
 	// Observer is told about finished tasks and delivered callbacks; nil
 	// means nobody.
 	Observer Observer
@@ -113,6 +120,15 @@ func cmpOr[T comparable](v, d T) T {
 // receiver timeout (0 means DefaultTimeout): that plus room to log.
 func JobTimeout(receiverTimeout time.Duration) time.Duration {
 	return cmpOr(receiverTimeout, DefaultTimeout) + 15*time.Second
+}
+
+// answerTimeout is how long a receiver had to answer: the client's
+// timeout, else ReceiverTimeout.
+func (w *Worker) answerTimeout() time.Duration {
+	if w.Client != nil && w.Client.Timeout > 0 {
+		return w.Client.Timeout
+	}
+	return cmpOr(w.ReceiverTimeout, DefaultTimeout)
 }
 
 // firstAttemptDelay is how long after a task finishes its callback job
@@ -146,10 +162,17 @@ func (w *Worker) Finish(ctx context.Context, t *task.Task, r store.Result) error
 // Redeliver starts a new delivery of the finished task t's callback (same
 // webhook-id), queued durably and attempted at once, and returns its number.
 func (w *Worker) Redeliver(ctx context.Context, t *task.Task) (int, error) {
-	d, id, err := w.Store.Redeliver(ctx, t.ID, func(d int) jobs.Job {
+	maxDeliveries := 0
+	if w.MaxRedeliveries >= 0 {
+		maxDeliveries = 1 + cmpOr(w.MaxRedeliveries, DefaultMaxRedeliveries)
+	}
+	d, id, err := w.Store.Redeliver(ctx, t.ID, maxDeliveries, func(d int) jobs.Job {
 		return jobs.Callback(t.ID, d, time.Now().Add(w.firstAttemptDelay()))
 	})
-	if err != nil {
+	if errors.Is(err, store.ErrDeliveryLimit) {
+		return 0, task.Errorf(task.EInvalid, "taskId: the callback of task %s was already redelivered %d times, the most allowed (mvgen serve --max-redeliveries)",
+			t.ID, maxDeliveries-1)
+	} else if err != nil {
 		return 0, fmt.Errorf("redelivering the callback of %s: %w", t.ID, err)
 	}
 	w.dispatch(t.ID, d, id)
@@ -323,7 +346,10 @@ func (w *Worker) attempt(ctx context.Context, t *task.Task, k *task.Key, deliver
 	err := w.post(ctx, t, k, now, a)
 	a.Duration = time.Since(now)
 	if err != nil {
-		a.Error = err.Error()
+		a.Error = describe(err, w.answerTimeout())
+		if a.Error != err.Error() {
+			w.Logger.Info("callback attempt failed", "task", t.ID, "delivery", delivery, "attempt", n, "detail", err)
+		}
 	}
 	if lerr := w.Store.AddAttempt(context.WithoutCancel(ctx), a); lerr != nil {
 		w.Logger.Error("recording callback attempt", "task", t.ID, "err", lerr)
@@ -355,13 +381,13 @@ func (w *Worker) post(ctx context.Context, t *task.Task, k *task.Key, now time.T
 		a.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
 	}
 	if err != nil {
-		return fmt.Errorf("reading the answer: %w", err)
+		return answerErrorf("receiver answered %s, then reading the answer failed: %s", resp.Status, describe(err, w.answerTimeout()))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
-			return fmt.Errorf("receiver answered %s; redirects are not followed", resp.Status)
+			return answerErrorf("receiver answered %s; redirects are not followed", resp.Status)
 		}
-		return fmt.Errorf("receiver answered %s", resp.Status)
+		return answerErrorf("receiver answered %s", resp.Status)
 	}
 	return nil
 }

@@ -36,9 +36,13 @@ type Config struct {
 	// it. Default "": on the main listener, to loopback peers only (see
 	// docs/DECISIONS.md).
 	MetricsAddr string
-	// CallbackAllowNets opens blocked address classes to callbacks and
-	// source downloads (contract §5.4), e.g. 127.0.0.0/8 for development.
+	// CallbackAllowNets opens blocked address classes to callbacks
+	// (contract §5.4), e.g. 127.0.0.0/8 for development; source downloads
+	// have their own list (LimitConfig.SourceAllowNets).
 	CallbackAllowNets []netip.Prefix
+	// LimitConfig holds the per-key limits and the source networks
+	// (limits.go).
+	LimitConfig
 
 	// UpstreamURL is the root of an upstream Suno-compatible API (e.g.
 	// "https://api.sunoapi.org") where generate looks up tracks a key's
@@ -107,6 +111,7 @@ func DefaultConfig() Config {
 		Retention:              link.Retention,
 		PurgeInterval:          time.Hour,
 		ShutdownGrace:          60 * time.Second,
+		LimitConfig:            LimitConfig{}.withLimitDefaults(),
 	}
 }
 
@@ -148,6 +153,7 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	c.LimitConfig = c.withLimitDefaults()
 	return c
 }
 
@@ -212,6 +218,7 @@ func (c Config) Validate() error {
 	if c.LinkKey != nil && len(c.LinkKey) < 16 {
 		errs = append(errs, errors.New("link key must be at least 16 bytes"))
 	}
+	errs = append(errs, c.validateLimits()...)
 	return errors.Join(errs...)
 }
 

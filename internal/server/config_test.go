@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/limit"
 	"github.com/mvgen/mvgen/internal/server"
 )
 
@@ -38,6 +39,12 @@ func TestConfigValidate(t *testing.T) {
 		{"upstream url ftp", server.Config{UpstreamURL: "ftp://api.example"}, "--upstream-url"},
 		{"upstream url with credentials", server.Config{UpstreamURL: "https://sk-1:x@api.example"}, "must not carry credentials"},
 		{"upstream url with query", server.Config{UpstreamURL: "https://api.example/?key=x"}, "without query"},
+		{"rate of zero", server.Config{LimitConfig: server.LimitConfig{RateLimit: limit.Rate{Events: 0, Per: time.Second}}}, "--rate-limit"},
+		{"redeliver rate without period", server.Config{LimitConfig: server.LimitConfig{RedeliverRate: limit.Rate{Events: 5}}}, "--redeliver-rate"},
+		{"negative burst", server.Config{LimitConfig: server.LimitConfig{RateBurst: -1}}, "--rate-burst must be positive"},
+		{"negative upload window", server.Config{LimitConfig: server.LimitConfig{UploadWindow: -time.Second}}, "--upload-window"},
+		{"limits off", server.Config{LimitConfig: server.LimitConfig{RateLimit: limit.Off, RedeliverRate: limit.Off,
+			MaxPendingTasks: -1, MaxRedeliveries: -1, MinUploadRate: -1}}, ""},
 	} {
 		err := tt.cfg.Validate()
 		switch {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/apitest"
+	"github.com/mvgen/mvgen/internal/limit"
 	"github.com/mvgen/mvgen/internal/server"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
@@ -45,6 +46,12 @@ func startServer(t testing.TB, cfg server.Config) *running {
 	cfg.Addr = "127.0.0.1:0"
 	if cfg.CallbackAllowNets == nil {
 		cfg.CallbackAllowNets = loopback
+	}
+	if cfg.SourceAllowNets == nil {
+		cfg.SourceAllowNets = loopback
+	}
+	if cfg.RateLimit.IsZero() {
+		cfg.RateLimit = limit.Off // the tests poll faster than a client may; limits_test.go tests the default
 	}
 	if cfg.CallbackSchedule == nil {
 		cfg.CallbackSchedule = []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}

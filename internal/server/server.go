@@ -175,12 +175,15 @@ func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.S
 	s.callbacks = &delivery.Worker{Store: s.store, Queue: s.queue, Client: s.withTransport(s.metrics.Callbacks, guard.Client(cfg.CallbackTimeout)),
 		Links: links, Schedule: cfg.CallbackSchedule, ReceiverTimeout: cfg.CallbackTimeout,
 		PerDestination: cfg.CallbackPerDestination, Logger: cfg.Logger, Observer: s.metrics}
+	sources := &netguard.Guard{Allow: cfg.SourceAllowNets} // not CallbackAllowNets: see docs/DECISIONS.md
+	s.callbacks.MaxRedeliveries = cfg.MaxRedeliveries
 	renders := &worker.Render{Store: s.store, Blobs: blobs, Renderer: renderer,
-		Fetch: s.withTransport(s.metrics.Fetch, guard.Client(5*time.Minute)), MaxSourceBytes: cfg.MaxSourceBytes, TempDir: tempDir,
+		Fetch: s.withTransport(s.metrics.Fetch, sources.Client(5*time.Minute)), MaxSourceBytes: cfg.MaxSourceBytes, TempDir: tempDir,
 		LinkValidity: cfg.LinkValidity, Finisher: s.callbacks, Logger: cfg.Logger, Observer: s.metrics}
 	purge := &worker.Purge{Store: s.store, Blobs: blobs, Retention: cfg.Retention,
 		LinkValidity: cfg.LinkValidity, Logger: cfg.Logger}
 	s.api = &api.Handler{Store: s.store, Blobs: blobs, Links: links, Callbacks: s.callbacks, Guard: guard,
+		SourceGuard: sources, Limits: cfg.apiLimits(s.metrics),
 		Sources: renderer, TempDir: tempDir, // uploads are probed as the render would
 		Logger: cfg.Logger, MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes, Observer: s.metrics}
 	s.wireOps(blobs, renderer)
@@ -188,7 +191,7 @@ func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.S
 		// Upstream track lookup (contract §6.1): the operator's URL is
 		// trusted; the URLs it answers are checked and fetched by the guard.
 		lookup := &upstream.Lookup{Client: &upstream.Client{BaseURL: cfg.UpstreamURL}, Store: s.store,
-			CheckURL: guard.CheckURL, Logger: cfg.Logger}
+			CheckURL: sources.CheckURL, Logger: cfg.Logger}
 		if s.metrics != nil {
 			lookup.Observer = s.metrics
 		}

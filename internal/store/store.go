@@ -27,6 +27,10 @@ var ErrNotPending = errors.New("store: task is no longer pending")
 // used within its window for a request with another body.
 var ErrIdempotencyConflict = &task.Error{Code: task.EConflict, Msg: "Idempotency-Key was already used with a different request body"}
 
+// ErrDeliveryLimit is returned by Redeliver when the task's callback has had
+// the most deliveries allowed.
+var ErrDeliveryLimit = errors.New("store: the task's callback has had the most deliveries allowed")
+
 // IdempotencyWindow is how long an Idempotency-Key returns its original task.
 const IdempotencyWindow = 24 * time.Hour
 
@@ -74,8 +78,12 @@ type Store interface {
 	// it was in status from.
 	SetStatus(ctx context.Context, id string, from, to task.Status) (ok bool, err error)
 	// Redeliver numbers a new delivery of the task's callback (2, 3, ...) and
-	// queues the job that job(delivery) returns, in one transaction.
-	Redeliver(ctx context.Context, id string, job func(delivery int) jobs.Job) (delivery int, jobID int64, err error)
+	// queues the job that job(delivery) returns, in one transaction. When
+	// maxDeliveries > 0 and the task already had that many deliveries,
+	// nothing changes and the error is ErrDeliveryLimit.
+	Redeliver(ctx context.Context, id string, maxDeliveries int, job func(delivery int) jobs.Job) (delivery int, jobID int64, err error)
+	// CountPending counts key keyID's PENDING tasks.
+	CountPending(ctx context.Context, keyID string) (int, error)
 
 	// Video returns the rendered video recorded under renderKey.
 	Video(ctx context.Context, renderKey string) (*Video, error)

@@ -18,6 +18,8 @@ const (
 	ENotFound     Code = "not_found"    // no such object for this key (404)
 	EConflict     Code = "conflict"     // idempotency key reused with another body; a task or music task not finished yet (409)
 	ETooLarge     Code = "too_large"    // body over the size limit (413)
+	ETimeout      Code = "timeout"      // the request body stalled (408)
+	ETooMany      Code = "too_many"     // a per-key limit was reached (429)
 	EUnavailable  Code = "unavailable"  // draining for maintenance; the upstream API unreachable (455, HTTP 503)
 	EInternal     Code = "internal"     // anything else (500)
 )

@@ -85,9 +85,12 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 }
 
 // RenderKey identifies what a render of t on track tr depends on, so
-// identical requests share one file (contract §2).
+// identical requests share one file (contract §2). It includes the owning
+// API key: keys never share a file, so a tenant cannot learn from a fast
+// render (or from a video that does not match a URL's changed content)
+// that another tenant rendered the same inputs.
 func RenderKey(tr *Track, t *Task) string {
-	parts := []string{RenderVersion, tr.AudioKey, tr.AudioURL, tr.CoverKey, tr.ImageURL,
+	parts := []string{RenderVersion, t.KeyID, tr.AudioKey, tr.AudioURL, tr.CoverKey, tr.ImageURL,
 		tr.Title, t.Author, t.DomainName, t.Aspect}
 	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)

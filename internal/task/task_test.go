@@ -68,6 +68,12 @@ func TestRenderKey(t *testing.T) {
 	if c := req.NewTask("k", tr, time.Now()); c.RenderKey == a.RenderKey {
 		t.Errorf("another author shares render key %s", c.RenderKey)
 	}
+	// Keys never share a file: identical URL renders of two tenants are two
+	// renders (issue 11).
+	urlTrack := &Track{AudioURL: "https://example.com/a.mp3", Title: "T"}
+	if x, y := req.NewTask("k1", urlTrack, time.Now()), req.NewTask("k2", urlTrack, time.Now()); x.RenderKey == y.RenderKey {
+		t.Errorf("two API keys share render key %s for the same URL", x.RenderKey)
+	}
 	if req.Hash() == (Request{TaskID: "m", AudioID: "a", Author: "A"}).Hash() {
 		t.Errorf("different requests share a hash")
 	}

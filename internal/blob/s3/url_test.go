@@ -110,8 +110,10 @@ func TestPartSizeFor(t *testing.T) {
 		{0, defaultPartSize},
 		{-1, defaultPartSize},
 		{100, minPartSize},
-		{10 << 20, 10<<20 + 1},
-		{defaultPartSize, defaultPartSize},
+		{10 << 20, minPartSize},
+		{200 << 20, minPartSize}, // an API upload at the default cap: 5 MiB held, not 16
+		{defaultPartSize, minPartSize},
+		{50000 << 20, 50000<<20/maxParts + 1},
 		{1 << 40, (1<<40 + maxParts) / maxParts},
 	}
 	for _, tt := range tests {

@@ -126,14 +126,20 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, follow .
 }
 
 // Redeliver implements store.Store.
-func (d *DB) Redeliver(ctx context.Context, id string, job func(delivery int) jobs.Job) (int, int64, error) {
+func (d *DB) Redeliver(ctx context.Context, id string, maxDeliveries int, job func(delivery int) jobs.Job) (int, int64, error) {
 	var delivery int
 	var jobID int64
 	err := d.inTx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `UPDATE mvgen_task SET deliveries = deliveries + 1 WHERE id = $1
-			RETURNING deliveries`, id).Scan(&delivery)
-		if err != nil {
-			return notFound(err, task.ErrNotFound)
+		err := tx.QueryRow(ctx, `UPDATE mvgen_task SET deliveries = deliveries + 1
+			WHERE id = $1 AND ($2 <= 0 OR deliveries < $2) RETURNING deliveries`, id, maxDeliveries).Scan(&delivery)
+		if errors.Is(err, pgx.ErrNoRows) {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT deliveries FROM mvgen_task WHERE id = $1`, id).Scan(&n); err != nil {
+				return notFound(err, task.ErrNotFound)
+			}
+			return store.ErrDeliveryLimit
+		} else if err != nil {
+			return fmt.Errorf("numbering a redelivery: %w", err)
 		}
 		ids, err := d.insertJobs(ctx, tx, job(delivery))
 		if err != nil {
@@ -143,6 +149,17 @@ func (d *DB) Redeliver(ctx context.Context, id string, job func(delivery int) jo
 		return nil
 	})
 	return delivery, jobID, err
+}
+
+// CountPending implements store.Store.
+func (d *DB) CountPending(ctx context.Context, keyID string) (int, error) {
+	var n int
+	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM mvgen_task WHERE key_id = $1 AND status = $2`,
+		keyID, task.StatusPending).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting pending tasks: %w", err)
+	}
+	return n, nil
 }
 
 // SetStatus implements store.Store.

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"SetStatus", testSetStatus},
 		{"Attempts", testAttempts},
 		{"Secret", testSecret},
+		{"CountPending", testCountPending},
 		{"ListTasks", testListTasks}, // list.go
 		{"Upstream", testUpstream},   // upstream.go
 	}
@@ -334,7 +335,7 @@ func testSetStatus(t *testing.T, s store.Store, q Queue) {
 		t.Fatal(err)
 	}
 	for want := 2; want <= 3; want++ {
-		got, id, err := s.Redeliver(ctx, tk.ID, func(d int) jobs.Job { return jobs.Callback(tk.ID, d, time.Time{}) })
+		got, id, err := s.Redeliver(ctx, tk.ID, 3, func(d int) jobs.Job { return jobs.Callback(tk.ID, d, time.Time{}) })
 		if err != nil || got != want {
 			t.Fatalf("Redeliver = %d, %v; want delivery %d", got, err, want)
 		}
@@ -342,7 +343,18 @@ func testSetStatus(t *testing.T, s store.Store, q Queue) {
 			t.Errorf("redelivery job = %+v, want delivery %d available", j, want)
 		}
 	}
-	if _, _, err := s.Redeliver(ctx, "missing", nil); !errors.Is(err, task.ErrNotFound) {
+	// The cap of 3 deliveries is reached: nothing is numbered or queued.
+	before := len(jobsOf(t, q, tk.ID))
+	if got, _, err := s.Redeliver(ctx, tk.ID, 3, func(d int) jobs.Job { return jobs.Callback(tk.ID, d, time.Time{}) }); !errors.Is(err, store.ErrDeliveryLimit) {
+		t.Errorf("Redeliver past the cap = %d, %v; want ErrDeliveryLimit", got, err)
+	}
+	if after := len(jobsOf(t, q, tk.ID)); after != before {
+		t.Errorf("Redeliver past the cap queued a job: %d jobs, want %d", after, before)
+	}
+	if got, _, err := s.Redeliver(ctx, tk.ID, 0, func(d int) jobs.Job { return jobs.Callback(tk.ID, d, time.Time{}) }); err != nil || got != 4 {
+		t.Errorf("Redeliver without a cap = %d, %v; want delivery 4", got, err)
+	}
+	if _, _, err := s.Redeliver(ctx, "missing", 3, nil); !errors.Is(err, task.ErrNotFound) {
 		t.Errorf("Redeliver(missing) = %v, want ErrNotFound", err)
 	}
 	if ok, err := s.SetStatus(ctx, tk.ID, task.StatusSuccess, task.StatusCallbackException); err != nil || !ok {
@@ -466,4 +478,34 @@ func findJob(t *testing.T, q Queue, taskID string, id int64) jobs.Queued {
 	}
 	t.Fatalf("%v", fmt.Errorf("job %d of task %s is not queued", id, taskID))
 	return jobs.Queued{}
+}
+
+func testCountPending(t *testing.T, s store.Store, q Queue) {
+	ctx := context.Background()
+	alice, bob := newKey(t, s, "alice"), newKey(t, s, "bob")
+	var ids []string
+	for range 3 {
+		tk := newTask(alice)
+		if _, err := s.CreateTask(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tk.ID)
+	}
+	if _, err := s.CreateTask(ctx, newTask(bob)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FinishTask(ctx, ids[0], store.Result{Status: task.StatusRenderFailed, CompletedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		key  *task.Key
+		want int
+	}{{alice, 2}, {bob, 1}} {
+		if got, err := s.CountPending(ctx, tt.key.ID); err != nil || got != tt.want {
+			t.Errorf("CountPending(%s) = %d, %v; want %d", tt.key.Name, got, err, tt.want)
+		}
+	}
+	if got, err := s.CountPending(ctx, "nobody"); err != nil || got != 0 {
+		t.Errorf("CountPending(unknown key) = %d, %v; want 0", got, err)
+	}
 }
