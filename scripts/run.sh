@@ -27,9 +27,10 @@ From a terminal (upload a track, then make a video of it):
 
   curl -s -H "Authorization: Bearer $api_key" -F audio=@song.mp3 -F title="My song" $base/api/v1/tracks
 
-Callbacks may reach this machine's loopback addresses (--callback-allow-net 127.0.0.0/8),
+Callbacks and source downloads may reach this machine's loopback addresses
+(--callback-allow-net and --source-allow-net 127.0.0.0/8),
 so a receiver such as 'MVGEN_SECRET=$secret bin/mvgen receive --video-origin $base' works locally.
 Stop with Ctrl-C.
 
 MSG
-exec "$BIN" serve --data "$DATA" --addr "$ADDR" --callback-allow-net 127.0.0.0/8
+exec "$BIN" serve --data "$DATA" --addr "$ADDR" --callback-allow-net 127.0.0.0/8 --source-allow-net 127.0.0.0/8
