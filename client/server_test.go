@@ -55,6 +55,7 @@ func runWithServer(m *testing.M) (int, error) {
 		DataDir:           filepath.Join(dir, "data"),
 		Addr:              "127.0.0.1:0",
 		CallbackAllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		LimitConfig:       server.LimitConfig{SourceAllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 		CallbackSchedule:  []time.Duration{100 * time.Millisecond},
 	})
 	if err != nil {

@@ -295,6 +295,7 @@ func startServer(t *testing.T, dataDir string) *server.Server {
 	t.Helper()
 	s, err := server.Open(context.Background(), server.Config{DataDir: dataDir, Addr: "127.0.0.1:0",
 		CallbackAllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		LimitConfig:       server.LimitConfig{SourceAllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 		CallbackSchedule:  []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}})
 	if err != nil {
 		t.Fatalf("server.Open: %v", err)

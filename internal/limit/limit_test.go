@@ -125,14 +125,17 @@ func TestKeyedZeroAndOffAllowAll(t *testing.T) {
 // off within about one window; a slow but steady one is not.
 func TestMinRateBody(t *testing.T) {
 	t.Parallel()
-	const window = 300 * time.Millisecond
+	// Wide margins: the machine running the test may be loaded, and a
+	// sender's sleeps then stretch.
+	const window = 600 * time.Millisecond
 	type result struct {
 		n   int64
 		err error
 	}
+	const chunk = 400
 	results := make(chan result, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := limit.MinRateBody(w, r, 1000, window) // 300 bytes a window
+		body := limit.MinRateBody(w, r, 1000, window) // 600 bytes a window
 		n, err := io.Copy(io.Discard, body)
 		results <- result{n, err}
 		w.WriteHeader(http.StatusRequestTimeout)
@@ -148,7 +151,7 @@ func TestMinRateBody(t *testing.T) {
 		start := time.Now()
 		fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", total)
 		for range chunks {
-			conn.Write([]byte(strings.Repeat("x", 200)))
+			conn.Write([]byte(strings.Repeat("x", chunk)))
 			time.Sleep(every)
 		}
 		select {
@@ -160,7 +163,7 @@ func TestMinRateBody(t *testing.T) {
 		return 0, result{}
 	}
 
-	// Stalled: 200 bytes, then nothing of the 1 MB announced.
+	// Stalled: one chunk, then nothing of the 1 MB announced.
 	took, r := send(1, 0, 1<<20)
 	var stalled *limit.StalledError
 	if !errors.As(r.err, &stalled) || !errors.Is(r.err, limit.ErrStalled) {
@@ -170,10 +173,11 @@ func TestMinRateBody(t *testing.T) {
 		t.Errorf("stalled body ended after %v, want about one window (%v)", took, window)
 	}
 
-	// Steady: 200 bytes every 100 ms (2000 B/s) for 10 windows' time.
-	took, r = send(15, 100*time.Millisecond, 15*200)
-	if r.err != nil || r.n != 15*200 {
-		t.Errorf("steady body (%v): got %d bytes, err %v; want all %d", took, r.n, r.err, 15*200)
+	// Steady: a chunk every 100 ms (4000 B/s, four times the minimum) for
+	// several windows' time.
+	took, r = send(20, 100*time.Millisecond, 20*chunk)
+	if r.err != nil || r.n != 20*chunk {
+		t.Errorf("steady body (%v): got %d bytes, err %v; want all %d", took, r.n, r.err, 20*chunk)
 	}
 
 	// The answer to a stalled body still reaches the client.
