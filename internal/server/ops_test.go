@@ -152,11 +152,15 @@ func TestMetricsAfterRender(t *testing.T) {
 	rcv.next(t, 30*time.Second)
 	rcv.next(t, 30*time.Second)
 
-	// The delivery is recorded just after the receiver answers: wait for it.
+	// The delivery is recorded just after the receiver answers, and the
+	// queue marks a job completed a moment after its worker returns (River
+	// completes jobs in batches): wait for both.
 	var fams map[string]*dto.MetricFamily
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		fams = scrape(t, srv.URL(), srv.MetricsURL())
-		if value(fams, "mvgen_callback_delivery_latency_seconds") == 1 || time.Now().After(deadline) {
+		settled := value(fams, "mvgen_callback_delivery_latency_seconds") == 1 &&
+			value(fams, "mvgen_queue_jobs", "kind=render", "state=running") == 0
+		if settled || time.Now().After(deadline) {
 			break
 		}
 	}
