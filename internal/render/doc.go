@@ -51,10 +51,22 @@
 //     samples at 22050 Hz into a pipe, and a goroutine analyses them for
 //     every frame (see track): a 2048-point FFT (Hann window, centred on
 //     the frame's middle; a radix-2 FFT of half the length on the packed
-//     real signal) gives the bands' levels in dB, which rise and fall with
-//     attack and decay; the pulse follows the spectral flux of the bands
-//     below 250 Hz against its running mean. Below -60 dBFS all levels are
-//     0, so silence gives identical frames. A 3-minute track is analysed in
+//     real signal) gives the bands' levels in dB. Each bar shows its band
+//     against the band's own last three seconds (running mean and mean
+//     deviation, with a tilt of 3 dB an octave): at its mean a bar is 55 %
+//     high and four deviations span the whole bar, so the bars use their
+//     height whatever the loudness, and a steady sound, even loud
+//     broadband noise, sits in the middle instead of pinning them at the
+//     top; bands far below the loudest shrink, so leakage and hiss are not
+//     blown up. The levels rise and fall with attack and decay. On frames
+//     of a multi-instrument piece (TestBarsDance) the bars' mean height
+//     went from 0.44 to 0.64 of the band and each bar's spread in time
+//     (standard deviation) from 0.18 to 0.19; on 30 s of a blues
+//     recording from 0.24 and 0.14 to 0.44 and 0.22; on loud white noise
+//     from 0.67 and 0.02 to 0.43 and 0.05. The pulse follows the
+//     spectral flux of the bands below 250 Hz, on a fixed -62…-12 dB
+//     scale, against its running mean. Below -60 dBFS all levels are 0,
+//     so silence gives identical frames. A 3-minute track is analysed in
 //     about half a second; drawing waits for a frame's levels only if it
 //     gets ahead.
 //  4. Drawing, in Go, in yuv420p: each frame is composed over the still
