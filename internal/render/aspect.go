@@ -26,11 +26,70 @@ func ParseAspect(s string) (Aspect, error) {
 	return "", fmt.Errorf("aspect %q is not one of %q, %q or %q", s, Landscape, Square, Portrait)
 }
 
-// Size returns the width and height of a video of aspect a, in pixels; an
-// unknown aspect has the default's.
+// Size returns the width and height of a 720p video of aspect a, in
+// pixels; an unknown aspect has the default's.
 func (a Aspect) Size() (width, height int) {
-	l := layoutFor(a)
+	return a.SizeAt(HD)
+}
+
+// SizeAt returns the width and height of a video of aspect a at resolution
+// r: 1280×720, 1080×1080 or 720×1280 at 720p, 1920×1080, 1080×1080 or
+// 1080×1920 at 1080p.
+func (a Aspect) SizeAt(r Resolution) (width, height int) {
+	l := layoutAt(a, r)
 	return l.W, l.H
+}
+
+// Resolution is a video's size class: "720p" (the default) or "1080p".
+// The shorter side of 16:9 and 9:16 is 720 or 1080 pixels; 1:1 is
+// 1080×1080 at both.
+type Resolution string
+
+// The supported resolutions.
+const (
+	HD     Resolution = "720p"  // the default
+	FullHD Resolution = "1080p" // 1.5 times 720p's size, but for 1:1
+)
+
+// ParseResolution returns the Resolution named by s: "720p" or "1080p",
+// and "" for the default, "720p". Anything else is an error naming the
+// allowed values.
+func ParseResolution(s string) (Resolution, error) {
+	switch r := Resolution(s); r {
+	case "":
+		return HD, nil
+	case HD, FullHD:
+		return r, nil
+	}
+	return "", fmt.Errorf("resolution %q is not one of %q or %q", s, HD, FullHD)
+}
+
+// layoutAt returns the layout of aspect a at resolution r: 720p's layout,
+// scaled by 3/2 at 1080p unless it is 1080 pixels wide already.
+func layoutAt(a Aspect, r Resolution) layout {
+	l := layoutFor(a)
+	if r == FullHD && min(l.W, l.H) < 1080 {
+		return l.scaled(3, 2)
+	}
+	return l
+}
+
+// scaled returns l with every length multiplied by num/den and rounded to
+// an even number, so that rects still cover whole chroma samples.
+func (l layout) scaled(num, den int) layout {
+	s := func(v int) int { return (v*num/den + 1) &^ 1 }
+	r := func(v rect) rect { return rect{s(v.X), s(v.Y), s(v.W), s(v.H)} }
+	return layout{
+		W: s(l.W), H: s(l.H), Art: r(l.Art), Halo: s(l.Halo),
+		CenterText: l.CenterText, TextX: s(l.TextX), TextW: s(l.TextW),
+		TitleMax: s(l.TitleMax), TitleMin: s(l.TitleMin), TitleLines: l.TitleLines, TitleBase: s(l.TitleBase),
+		AuthorSize: s(l.AuthorSize), AuthorGap: s(l.AuthorGap), CardMax: s(l.CardMax), CardMin: s(l.CardMin),
+		CardGap: s(l.CardGap),
+		Bars:    r(l.Bars), BarCount: l.BarCount, BarGap: s(l.BarGap), Reflect: s(l.Reflect),
+		Progress: r(l.Progress), TimeSize: s(l.TimeSize), TimeBase: s(l.TimeBase),
+		MarkSize: s(l.MarkSize), MarkBase: s(l.MarkBase),
+		Shadow: s(l.Shadow), Drop: s(l.Drop), Dot: s(l.Dot), MarkPad: s(l.MarkPad),
+	}
 }
 
 // rect is a rectangle of the frame in luma pixels. Every rect the renderer
@@ -70,6 +129,11 @@ type layout struct {
 
 	MarkSize int // the watermark's font size
 	MarkBase int // its baseline
+	MarkPad  int // the padding of its box
+
+	Shadow int // how far the art's shadow reaches around it
+	Drop   int // how far the shadow sits below the art
+	Dot    int // the diameter of the progress line's head
 }
 
 // layoutFor returns the layout of aspect a (the default's when a is unknown).
@@ -99,7 +163,8 @@ func layoutFor(a Aspect) layout {
 			AuthorSize: 30, AuthorGap: 48, CardMax: 60, CardMin: 30, CardGap: 74,
 			Bars: rect{140, 792, 800, 108}, BarCount: 40, BarGap: 6, Reflect: 28,
 			Progress: rect{140, 950, 800, 4}, TimeSize: 24, TimeBase: 992,
-			MarkSize: 22, MarkBase: 1052,
+			MarkSize: 22, MarkBase: 1052, MarkPad: 8,
+			Shadow: 40, Drop: 12, Dot: 12,
 		}
 	case Portrait:
 		return layout{
@@ -109,7 +174,8 @@ func layoutFor(a Aspect) layout {
 			AuthorSize: 30, AuthorGap: 48, CardMax: 60, CardMin: 30, CardGap: 74,
 			Bars: rect{80, 1018, 560, 110}, BarCount: 28, BarGap: 6, Reflect: 24,
 			Progress: rect{80, 1170, 560, 4}, TimeSize: 24, TimeBase: 1210,
-			MarkSize: 20, MarkBase: 1254,
+			MarkSize: 20, MarkBase: 1254, MarkPad: 8,
+			Shadow: 40, Drop: 12, Dot: 12,
 		}
 	}
 	return layout{
@@ -119,7 +185,8 @@ func layoutFor(a Aspect) layout {
 		AuthorSize: 30, AuthorGap: 50, CardMax: 64, CardMin: 30, CardGap: 80,
 		Bars: rect{80, 530, 1120, 110}, BarCount: 56, BarGap: 6, Reflect: 30,
 		Progress: rect{540, 430, 660, 4}, TimeSize: 24, TimeBase: 472,
-		MarkSize: 20, MarkBase: 702,
+		MarkSize: 20, MarkBase: 702, MarkPad: 8,
+		Shadow: 40, Drop: 12, Dot: 12,
 	}
 }
 

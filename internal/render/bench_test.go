@@ -143,7 +143,7 @@ func newBaselines(b *testing.B, r *Renderer, in Input) *baselines {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := r.newPlan(in, info, Landscape)
+	p, err := r.newPlan(in, info, Landscape, HD)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,7 +3,9 @@
 // # The picture
 //
 // A video is 30 fps H.264 in one of three aspects, each with its own layout
-// (see [Aspect] and layoutFor in aspect.go): 16:9 at 1280×720 puts the
+// (see [Aspect] and layoutFor in aspect.go), at 720p or 1080p (see
+// [Resolution]: the 720p layout scaled by 3/2; 1:1 is 1080×1080 at both):
+// 16:9 at 1280×720 puts the
 // cover on the left and the title, author, progress line and times on the
 // right, over a full-width row of bars; 1:1 at 1080×1080 and 9:16 at
 // 720×1280 stack cover, title, author, bars, progress line and times in one
@@ -53,17 +55,17 @@
 //     the frame's middle; a radix-2 FFT of half the length on the packed
 //     real signal) gives the bands' levels in dB. Each bar shows its band
 //     against the band's own last three seconds (running mean and mean
-//     deviation, with a tilt of 3 dB an octave): at its mean a bar is 55 %
+//     deviation, with a tilt of 3 dB an octave above 500 Hz): at its mean a bar is 55 %
 //     high and four deviations span the whole bar, so the bars use their
 //     height whatever the loudness, and a steady sound, even loud
 //     broadband noise, sits in the middle instead of pinning them at the
 //     top; bands far below the loudest shrink, so leakage and hiss are not
 //     blown up. The levels rise and fall with attack and decay. On frames
 //     of a multi-instrument piece (TestBarsDance) the bars' mean height
-//     went from 0.44 to 0.64 of the band and each bar's spread in time
-//     (standard deviation) from 0.18 to 0.19; on 30 s of a blues
-//     recording from 0.24 and 0.14 to 0.44 and 0.22; on loud white noise
-//     from 0.67 and 0.02 to 0.43 and 0.05. The pulse follows the
+//     went from 0.44 to 0.61 of the band and each bar's spread in time
+//     (standard deviation) from 0.18 to 0.20; on 30 s of a blues
+//     recording from 0.24 and 0.14 to 0.46 and 0.23; on loud white noise
+//     from 0.67 and 0.02 to 0.50 and 0.06. The pulse follows the
 //     spectral flux of the bands below 250 Hz, on a fixed -62…-12 dB
 //     scale, against its running mean. Below -60 dBFS all levels are 0,
 //     so silence gives identical frames. A 3-minute track is analysed in

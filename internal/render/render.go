@@ -91,6 +91,10 @@ type Input struct {
 	// (1080×1080) or "9:16" (720×1280); see ParseAspect. Another value is
 	// an *InputError.
 	Aspect string
+	// Resolution is the video's size class: "720p" (also for "") or
+	// "1080p" (1920×1080, 1080×1080, 1080×1920); see ParseResolution.
+	// Another value is an *InputError.
+	Resolution string
 	// Out is the path of the MP4 to write. The video is written to a
 	// temporary file in the same directory and renamed into place on success;
 	// on failure the temporary file is removed and Out is left untouched.
@@ -202,6 +206,10 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if err != nil {
 		return Info{}, &InputError{Msg: err.Error()}
 	}
+	res, err := ParseResolution(in.Resolution)
+	if err != nil {
+		return Info{}, &InputError{Msg: err.Error()}
+	}
 	if err := r.checkSize(in.Audio); err != nil {
 		return Info{}, err
 	}
@@ -213,7 +221,7 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 		return Info{}, &InputError{Msg: fmt.Sprintf("audio is %s long; the limit is %s",
 			formatLength(info.Duration, limit), limit)}
 	}
-	p, err := r.newPlan(in, info, aspect)
+	p, err := r.newPlan(in, info, aspect, res)
 	if err != nil {
 		return Info{}, err
 	}
@@ -254,8 +262,8 @@ func (r *Renderer) checkSize(path string) error {
 }
 
 // newPlan resolves what the render needs before its work directory exists.
-func (r *Renderer) newPlan(in Input, info Info, aspect Aspect) (plan, error) {
-	p := plan{Aspect: aspect, Layout: layoutFor(aspect), Duration: info.Duration, Threads: r.Threads,
+func (r *Renderer) newPlan(in Input, info Info, aspect Aspect, res Resolution) (plan, error) {
+	p := plan{Aspect: aspect, Layout: layoutAt(aspect, res), Duration: info.Duration, Threads: r.Threads,
 		Colors: paletteFor(hueOf(in))}
 	p.Font, p.BoldFont = r.fonts()
 	p.Frames = max(1, int(math.Ceil(info.Duration.Seconds()*frameRate-1e-6)))

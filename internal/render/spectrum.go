@@ -107,7 +107,7 @@ func newAnalyser(src io.Reader, bars int) *analyser {
 	a.norm = 4 / (fftSize * sumSq)
 	for i := range a.tilt {
 		centre := barLowHz * math.Pow(barHighHz/barLowHz, (float64(i)+0.5)/float64(bars))
-		a.tilt[i] = tiltDB * math.Log2(centre/tiltHz)
+		a.tilt[i] = tiltDB * math.Max(0, math.Log2(centre/tiltHz))
 	}
 	// The first window is centred on the middle of frame 0, so it starts
 	// before the audio: the samples before 0 are silence.

@@ -175,14 +175,57 @@ func TestParseAspect(t *testing.T) {
 	}
 }
 
+func TestParseResolution(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in     string
+		want   Resolution
+		wantOK bool
+		sizes  [3][2]int // of 16:9, 1:1 and 9:16
+	}{
+		{"", HD, true, [3][2]int{{1280, 720}, {1080, 1080}, {720, 1280}}},
+		{"720p", HD, true, [3][2]int{{1280, 720}, {1080, 1080}, {720, 1280}}},
+		{"1080p", FullHD, true, [3][2]int{{1920, 1080}, {1080, 1080}, {1080, 1920}}},
+		{"1080", "", false, [3][2]int{}},
+		{"4k", "", false, [3][2]int{}},
+		{"720P", "", false, [3][2]int{}},
+	}
+	for _, tt := range tests {
+		got, err := ParseResolution(tt.in)
+		if (err == nil) != tt.wantOK || got != tt.want {
+			t.Errorf("ParseResolution(%q) = %q, %v, want %q (ok %v)", tt.in, got, err, tt.want, tt.wantOK)
+			continue
+		}
+		if !tt.wantOK {
+			if !strings.Contains(err.Error(), `"720p" or "1080p"`) {
+				t.Errorf("ParseResolution(%q): error %q does not name the allowed values", tt.in, err)
+			}
+			continue
+		}
+		for i, a := range []Aspect{Landscape, Square, Portrait} {
+			if w, h := a.SizeAt(got); w != tt.sizes[i][0] || h != tt.sizes[i][1] {
+				t.Errorf("%s.SizeAt(%s) = %d×%d, want %d×%d", a, got, w, h, tt.sizes[i][0], tt.sizes[i][1])
+			}
+		}
+	}
+}
+
 // TestLayouts checks what the drawing relies on in every layout: even
 // coordinates (whole chroma samples), everything inside the frame, the
 // halo, bars and progress line clear of one another, and a frame larger
 // than the encoder's pipe (see frameWriter).
 func TestLayouts(t *testing.T) {
 	t.Parallel()
-	for _, a := range []Aspect{Landscape, Square, Portrait} {
-		l := layoutFor(a)
+	for _, aspect := range []Aspect{Landscape, Square, Portrait} {
+		for _, res := range []Resolution{HD, FullHD} {
+			checkLayout(t, string(aspect)+"@"+string(res), layoutAt(aspect, res))
+		}
+	}
+}
+
+func checkLayout(t *testing.T, a string, l layout) {
+	t.Helper()
+	{
 		halo := rect{l.Art.X - l.Halo, l.Art.Y - l.Halo, l.Art.W + 2*l.Halo, l.Art.H + 2*l.Halo}
 		bars := rect{l.Bars.X, l.Bars.Y, l.Bars.W, l.Bars.H + l.Reflect}
 		for name, r := range map[string]rect{"art": l.Art, "halo": halo, "bars": bars, "progress": l.Progress} {
@@ -217,7 +260,7 @@ func TestLayouts(t *testing.T) {
 		// So do the times and the progress line's head.
 		_, ch, base := l.digitCell()
 		times := rect{l.Progress.X, l.TimeBase - base, l.Progress.W, ch}
-		head := rect{l.Progress.X - dotSize, l.Progress.Y + l.Progress.H/2 - dotSize/2, l.Progress.W + 2*dotSize, dotSize}
+		head := rect{l.Progress.X - l.Dot, l.Progress.Y + l.Progress.H/2 - l.Dot/2, l.Progress.W + 2*l.Dot, l.Dot}
 		for name, r := range map[string]rect{"times": times, "progress head": head} {
 			if overlaps(r, halo) || overlaps(r, bars) || overlaps(r, card) {
 				t.Errorf("%s: the %s %+v reach the glow, the bars or the card", a, name, r)
