@@ -91,6 +91,10 @@
 //     done and writes them, with the source's audio, into the MP4 with
 //     +faststart.
 //
+// With Input.Poster set, the still picture with the intro card is also
+// converted to RGB in Go and written as a JPEG (synced, then renamed into
+// place with the video) while the encoders run.
+//
 // Progress is reported from the count of frames drawn. The video has
 // ceil(duration × 30) frames, so it ends within one frame after the audio.
 //

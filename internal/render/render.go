@@ -99,6 +99,12 @@ type Input struct {
 	// temporary file in the same directory and renamed into place on success;
 	// on failure the temporary file is removed and Out is left untouched.
 	Out string
+	// Poster, when set, is the path of a JPEG to write next to the video:
+	// the designed still (background, cover, title and author, as on the
+	// intro card) at the video's size. Like the video, it is written to a
+	// temporary file, synced to the disk, and renamed into place only when
+	// the render succeeds.
+	Poster string
 	// Progress, when set, is called with the completed fraction (0 to 1,
 	// increasing) a few times a second, and with 1 when the render succeeds.
 	// It is called from Render's goroutine and should return quickly.
@@ -237,7 +243,8 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 		return Info{}, fmt.Errorf("render: writing filtergraph: %w", err)
 	}
 	if sink != nil {
-		return info, r.run(ctx, p, sink, nil)
+		_, err := r.run(ctx, p, sink, nil)
+		return info, err
 	}
 	if err := r.renderTo(ctx, p, in.Progress); err != nil {
 		return Info{}, err
@@ -275,6 +282,11 @@ func (r *Renderer) newPlan(in Input, info Info, aspect Aspect, res Resolution) (
 	if p.Out, err = filepath.Abs(in.Out); err != nil {
 		return plan{}, fmt.Errorf("render: %w", err)
 	}
+	if in.Poster != "" {
+		if p.Poster, err = filepath.Abs(in.Poster); err != nil {
+			return plan{}, fmt.Errorf("render: %w", err)
+		}
+	}
 	if in.Cover != "" {
 		c, err := checkCover(in.Cover)
 		if err != nil {
@@ -304,14 +316,24 @@ func (r *Renderer) renderTo(ctx context.Context, p plan, progress func(float64))
 		}
 	}()
 	start := time.Now()
-	if err := r.run(ctx, p, nil, progress); err != nil {
+	poster, err := r.run(ctx, p, nil, progress)
+	if err != nil {
 		return err
+	}
+	if poster != "" {
+		defer os.Remove(poster) // once renamed, a no-op
 	}
 	if err := os.Chmod(p.Out, 0o644); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	if err := os.Rename(p.Out, final); err != nil {
 		return fmt.Errorf("render: %w", err)
+	}
+	if poster != "" {
+		if err := placeFile(poster, p.Poster); err != nil {
+			os.Remove(final)
+			return err
+		}
 	}
 	if progress != nil {
 		progress(1)

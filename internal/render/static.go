@@ -39,6 +39,7 @@ type plan struct {
 	Cover       string // absolute path of the cover, "" for none
 	CoverFormat string // ffmpeg demuxer of the cover, e.g. "png_pipe"
 	Out         string // absolute path the encoder writes
+	Poster      string // absolute path of the poster to write, "" for none
 	Work        string // the private working directory
 	Font        string // font file, "" to let fontconfig choose
 	BoldFont    string // font file for the title and the card, "" for Font
