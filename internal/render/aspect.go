@@ -64,10 +64,17 @@ func ParseResolution(s string) (Resolution, error) {
 	return "", fmt.Errorf("resolution %q is not one of %q or %q", s, HD, FullHD)
 }
 
-// layoutAt returns the layout of aspect a at resolution r: 720p's layout,
-// scaled by 3/2 at 1080p unless it is 1080 pixels wide already.
-func layoutAt(a Aspect, r Resolution) layout {
+// layoutAt returns the layout of aspect a at resolution r, without lyrics.
+func layoutAt(a Aspect, r Resolution) layout { return layoutWith(a, r, false) }
+
+// layoutWith returns the layout of aspect a at resolution r, with room for
+// lyrics or not: 720p's layout, scaled by 3/2 at 1080p unless it is 1080
+// pixels wide already.
+func layoutWith(a Aspect, r Resolution, lyrics bool) layout {
 	l := layoutFor(a)
+	if lyrics {
+		l = lyricLayout(a)
+	}
 	if r == FullHD && min(l.W, l.H) < 1080 {
 		return l.scaled(3, 2)
 	}
@@ -89,6 +96,8 @@ func (l layout) scaled(num, den int) layout {
 		Progress: r(l.Progress), TimeSize: s(l.TimeSize), TimeBase: s(l.TimeBase),
 		MarkSize: s(l.MarkSize), MarkBase: s(l.MarkBase),
 		Shadow: s(l.Shadow), Drop: s(l.Drop), Dot: s(l.Dot), MarkPad: s(l.MarkPad),
+		Lyrics: r(l.Lyrics), LyricSize: s(l.LyricSize), LyricMin: s(l.LyricMin), LyricLines: l.LyricLines,
+		NextSize: s(l.NextSize),
 	}
 }
 
@@ -134,6 +143,54 @@ type layout struct {
 	Shadow int // how far the art's shadow reaches around it
 	Drop   int // how far the shadow sits below the art
 	Dot    int // the diameter of the progress line's head
+
+	// Lyrics is the lyrics' area (empty in a layout without lyrics): the
+	// line being sung at its top, in bold at LyricSize (shrinking to
+	// LyricMin, wrapping onto up to LyricLines lines), and the next line
+	// under it at NextSize.
+	Lyrics               rect
+	LyricSize, LyricMin  int
+	LyricLines, NextSize int
+}
+
+// lyricLayout returns the layout of aspect a (at 720p) with room for
+// lyrics: the cover and the title give up some of their space to an area
+// between the author and the bars (the progress line, in 16:9), which
+// nothing else draws into.
+//
+// 16:9, 1280×720: the title takes two lines, the lyrics the rest of the
+// text column above the progress line.
+//
+//	┌──────────────────────────────────────────────┐
+//	│  ┌────────┐   Title line 1                    │
+//	│  │        │   Author                          │
+//	│  │ cover  │   The line being sung, large      │
+//	│  │        │   the next line, dimmer           │
+//	│  │        │   ━━━━━━━━━━━━━○─────────────────  │
+//	│  └────────┘   1:23                      3:00  │
+//	│  ▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂▅▇  │
+//	│                 [ domain ]                    │
+//	└──────────────────────────────────────────────┘
+//
+// 1:1 and 9:16 shrink the cover and put the lyrics, centred, between the
+// author and the bars.
+func lyricLayout(a Aspect) layout {
+	l := layoutFor(a)
+	switch a {
+	case Square:
+		l.Art, l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = rect{380, 50, 320, 320}, 44, 30, 2, 432
+		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 28, 44, 56, 28, 70
+		l.Lyrics, l.LyricSize, l.LyricMin, l.LyricLines, l.NextSize = rect{60, 596, 960, 180}, 46, 30, 2, 32
+	case Portrait:
+		l.Art, l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = rect{170, 100, 380, 380}, 40, 28, 2, 540
+		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 28, 44, 52, 28, 66
+		l.Lyrics, l.LyricSize, l.LyricMin, l.LyricLines, l.NextSize = rect{40, 700, 640, 300}, 46, 30, 3, 32
+	default:
+		l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = 44, 32, 2, 130
+		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 28, 44, 56, 28, 70
+		l.Lyrics, l.LyricSize, l.LyricMin, l.LyricLines, l.NextSize = rect{540, 292, 660, 126}, 34, 24, 2, 24
+	}
+	return l
 }
 
 // layoutFor returns the layout of aspect a (the default's when a is unknown).

@@ -28,10 +28,26 @@
 //   - the domain as a watermark at the bottom centre, on a dark translucent
 //     box so that it reads on any background.
 //
-// All text is drawn with Noto Sans CJK (regular and bold), which covers
+//   - with lyrics (Input.Lyrics), the line being sung, large, its words
+//     lighting up as they are sung when their times are known, and the
+//     next line under it, dimmer; lines fade in and out over 0.2 s,
+//     nothing shows between lines but the next one, a second before it
+//     starts. The layout makes room for them (see lyricLayout).
+//
+// The title, author, domain and times are drawn by ffmpeg with Noto Sans CJK (regular and bold), which covers
 // Latin with accents, Greek, Cyrillic, CJK and Hangul; a line it cannot
 // draw whole (Arabic, Hebrew, Thai, Indic and other scripts) is drawn with
 // Noto's face for its script (see fallback.go).
+//
+// Lyrics are drawn in Go (see typeset.go): go-text/typesetting splits each
+// line into runs by script, bidi direction and font (Noto Sans, then Noto
+// Sans CJK, then Noto's face for the run's script), shapes them with its
+// HarfBuzz port (Arabic joined, Indic conjuncts formed), orders them by
+// the bidi algorithm, and x/image/vector rasterises the outlines into a
+// coverage mask, once per line while the static step runs. A frame blends
+// at most two lines' masks. Mixed lines ("أغنية الليل الطويل — A very long
+// title") draw every character in a font that has it. Bidi controls
+// (U+202A–U+202E, U+2066–U+2069, marks) are dropped from all drawn text.
 //
 // # The pipeline
 //
@@ -62,10 +78,11 @@
 //     top; bands far below the loudest shrink, so leakage and hiss are not
 //     blown up. The levels rise and fall with attack and decay. On frames
 //     of a multi-instrument piece (TestBarsDance) the bars' mean height
-//     went from 0.44 to 0.61 of the band and each bar's spread in time
-//     (standard deviation) from 0.18 to 0.20; on 30 s of a blues
-//     recording from 0.24 and 0.14 to 0.46 and 0.23; on loud white noise
-//     from 0.67 and 0.02 to 0.50 and 0.06. The pulse follows the
+//     went from 0.44 to 0.65 of the band and each bar's spread in time
+//     (standard deviation) from 0.18 to 0.19; on 30 s of a blues
+//     recording from 0.24 and 0.14 to 0.56 and 0.22; on loud white noise
+//     from 0.67 and 0.02 (a still wall) to 0.61 and 0.09, no bar full.
+//     The pulse follows the
 //     spectral flux of the bands below 250 Hz, on a fixed -62…-12 dB
 //     scale, against its running mean. Below -60 dBFS all levels are 0,
 //     so silence gives identical frames. A 3-minute track is analysed in

@@ -53,13 +53,18 @@ func (r *Renderer) run(ctx context.Context, p plan, sink io.Writer, progress fun
 	tr := newTrack(p.Frames)
 	go tr.analyse(ctx, p, dec, samples)
 
+	// The lyrics are laid out meanwhile.
+	lyr := make(chan *lyricScene, 1)
+	go func() { lyr <- newLyricScene(p.Lyrics, p.Layout, p.Font, p.BoldFont, p.Frames) }()
 	start := time.Now()
 	sc, err := r.static(ctx, p)
 	if err != nil {
 		cancel()
 		tr.wait(p.Frames)
+		<-lyr
 		return "", err
 	}
+	sc.lyrics = <-lyr
 	r.logger().DebugContext(ctx, "static step done", "elapsed", time.Since(start))
 	type written struct {
 		tmp string

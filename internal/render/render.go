@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/mvgen/mvgen/internal/lyrics"
 )
 
 // DefaultMaxDuration is the longest source a Renderer accepts when its
@@ -99,6 +101,14 @@ type Input struct {
 	// temporary file in the same directory and renamed into place on success;
 	// on failure the temporary file is removed and Out is left untouched.
 	Out string
+	// Lyrics, when it has timed lines, are drawn in time with the music
+	// (see lyricLayout for where): the line being sung large, its words
+	// lighting up as they are sung when their times are known, and the
+	// next line dimmer under it; nothing between lines. With lyrics the
+	// layout makes room for them (a smaller cover in 1:1 and 9:16, at
+	// most two title lines). Their text is data: it is laid out and drawn
+	// in Go, never handed to ffmpeg.
+	Lyrics *lyrics.Lyrics
 	// Poster, when set, is the path of a JPEG to write next to the video:
 	// the designed still (background, cover, title and author, as on the
 	// intro card) at the video's size. Like the video, it is written to a
@@ -270,7 +280,11 @@ func (r *Renderer) checkSize(path string) error {
 
 // newPlan resolves what the render needs before its work directory exists.
 func (r *Renderer) newPlan(in Input, info Info, aspect Aspect, res Resolution) (plan, error) {
-	p := plan{Aspect: aspect, Layout: layoutAt(aspect, res), Duration: info.Duration, Threads: r.Threads,
+	var lines []lyrics.Line
+	if in.Lyrics != nil {
+		lines = in.Lyrics.Lines
+	}
+	p := plan{Aspect: aspect, Layout: layoutWith(aspect, res, len(lines) > 0), Lyrics: lines, Duration: info.Duration, Threads: r.Threads,
 		Colors: paletteFor(hueOf(in))}
 	p.Font, p.BoldFont = r.fonts()
 	p.Frames = max(1, int(math.Ceil(info.Duration.Seconds()*frameRate-1e-6)))

@@ -50,6 +50,7 @@ type scene struct {
 	glows    [haloLevels + 1][]patch // the halo drawn over the still picture, per level, made when first needed
 	glyphs   map[rune]*sprite
 	dot      *sprite
+	lyrics   *lyricScene // nil without lyrics
 }
 
 // haloLevels is how many steps the pulse's glow has: its pixels are blended
@@ -291,6 +292,9 @@ func (s *scene) draw(f *frame, i int, lv levels) {
 	s.drawGlow(f, lv.Pulse)
 	s.drawBars(f, lv)
 	s.drawProgress(f, i)
+	if s.lyrics != nil {
+		s.lyrics.draw(f, i)
+	}
 }
 
 // glow returns the halo's patches at level (0…haloLevels; 0 is the still

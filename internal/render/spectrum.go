@@ -28,8 +28,8 @@ const (
 	barCentre    = 0.55  // a band at its running mean is this high
 	contrast     = 4.0   // the span of a full bar, in running mean deviations
 	minDevDB     = 3.0   // the deviation is taken as at least this, so a steady band stays near barCentre
-	quietGapDB   = 18.0  // a band whose mean is this far below the loudest band's starts to shrink
-	quietSpanDB  = 30.0  // and is gone this much further below
+	quietGapDB   = 24.0  // a band whose mean is this far below the loudest band's starts to shrink
+	quietSpanDB  = 36.0  // and is gone this much further below
 	absFloorDB   = -80.0 // a band quieter than this (before the tilt) shows nothing
 
 	barAttack, barDecay     = 0.6, 0.15 // per-frame smoothing of the bars, rising and falling

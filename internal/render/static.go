@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+
+	"github.com/mvgen/mvgen/internal/lyrics"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -35,14 +37,15 @@ const (
 type plan struct {
 	Aspect      Aspect
 	Layout      layout
-	Audio       string // absolute path of the source
-	Cover       string // absolute path of the cover, "" for none
-	CoverFormat string // ffmpeg demuxer of the cover, e.g. "png_pipe"
-	Out         string // absolute path the encoder writes
-	Poster      string // absolute path of the poster to write, "" for none
-	Work        string // the private working directory
-	Font        string // font file, "" to let fontconfig choose
-	BoldFont    string // font file for the title and the card, "" for Font
+	Audio       string        // absolute path of the source
+	Cover       string        // absolute path of the cover, "" for none
+	CoverFormat string        // ffmpeg demuxer of the cover, e.g. "png_pipe"
+	Out         string        // absolute path the encoder writes
+	Poster      string        // absolute path of the poster to write, "" for none
+	Lyrics      []lyrics.Line // the timed lines of lyrics to draw; the layout has room for them
+	Work        string        // the private working directory
+	Font        string        // font file, "" to let fontconfig choose
+	BoldFont    string        // font file for the title and the card, "" for Font
 	Title       []textLine
 	Author      textLine // under the title, once the card has gone
 	Card        textLine // the author on the intro card

@@ -15,6 +15,8 @@ func TestCleanLine(t *testing.T) {
 		{"  a\r\n\tb\u2028c  ", "a b c"},
 		{"bad \xff utf8", "bad \uFFFD utf8"},
 		{"\n\n", ""},
+		{"abc\u202Eevil\u202C \u2066x\u2069\u200F", "abcevil x"},
+		{"zero\u200Dwidth joiner stays", "zero\u200Dwidth joiner stays"},
 	}
 	for _, tt := range tests {
 		if got := cleanLine(tt.in); got != tt.want {
@@ -219,6 +221,7 @@ func TestLayouts(t *testing.T) {
 	for _, aspect := range []Aspect{Landscape, Square, Portrait} {
 		for _, res := range []Resolution{HD, FullHD} {
 			checkLayout(t, string(aspect)+"@"+string(res), layoutAt(aspect, res))
+			checkLayout(t, string(aspect)+"@"+string(res)+" with lyrics", layoutWith(aspect, res, true))
 		}
 	}
 }
@@ -264,6 +267,28 @@ func checkLayout(t *testing.T, a string, l layout) {
 		for name, r := range map[string]rect{"times": times, "progress head": head} {
 			if overlaps(r, halo) || overlaps(r, bars) || overlaps(r, card) {
 				t.Errorf("%s: the %s %+v reach the glow, the bars or the card", a, name, r)
+			}
+		}
+		// The lyrics, drawn with a shadow, stay clear of everything else
+		// and inside the frame.
+		if ly := l.Lyrics; !ly.empty() {
+			sh := lyricShadow(l)
+			ly.W, ly.H = ly.W+sh, ly.H+sh
+			markW := l.W / 3
+			mark := rect{(l.W - markW) / 2, l.MarkBase - l.MarkSize*3/2, markW, l.MarkSize * 2}
+			art := rect{l.Art.X - l.Shadow, l.Art.Y - l.Shadow + l.Drop, l.Art.W + 2*l.Shadow, l.Art.H + 2*l.Shadow}
+			for name, r := range map[string]rect{"glow": halo, "bars": bars, "card": card, "times": times,
+				"progress head": head, "watermark": mark, "cover's shadow": art} {
+				if overlaps(ly, r) {
+					t.Errorf("%s: the lyrics %+v reach the %s %+v", a, ly, name, r)
+				}
+			}
+			if ly.X < 0 || ly.Y < 0 || ly.X+ly.W > l.W || ly.Y+ly.H > l.H || ly.X%2 != 0 || ly.Y%2 != 0 || ly.W%2 != 0 {
+				t.Errorf("%s: the lyrics %+v are not on even pixels inside the frame", a, ly)
+			}
+			need := l.LyricLines*lyricLineHeight(l.LyricSize) + lyricLineHeight(l.NextSize)
+			if need > l.Lyrics.H {
+				t.Errorf("%s: the lyrics' area is %d high, want %d for %d lines and the next", a, l.Lyrics.H, need, l.LyricLines)
 			}
 		}
 	}

@@ -70,9 +70,9 @@ func loadFont(path string) *font.Font {
 // the main fonts and then Noto's face for the character's script. It
 // implements shaping.Fontmap. It is not safe for concurrent use.
 type fontSet struct {
-	main   []string      // tried first, in order
-	style  string        // "Bold" or "Regular": the per-script faces' style
-	faces  []*font.Face  // the faces loaded so far, in the order they are tried
+	main   []string     // tried first, in order
+	style  string       // "Bold" or "Regular": the per-script faces' style
+	faces  []*font.Face // the faces loaded so far, in the order they are tried
 	loaded map[string]bool
 	cache  map[rune]*font.Face
 }
@@ -184,6 +184,7 @@ func newTypesetter(main, style string) *typesetter {
 // (w/2)×(h/2) chroma alphas, 0…255, w and h even. words lists, per word
 // asked for, the rects (in the mask) its glyphs cover.
 type textMask struct {
+	x     int // where the mask starts in the area it was laid out in (see crop)
 	w, h  int
 	a, ac []uint8
 	words [][]rect
@@ -246,8 +247,19 @@ func (t *typesetter) layout(text []rune, maxSize, minSize, maxW, maxLines int) (
 	}
 }
 
-// lineHeight is the distance between two baselines of lyrics at size.
+// lyricLineHeight is the distance between two baselines of lyrics at size.
 func lyricLineHeight(size int) int { return size * 6 / 5 }
+
+// lyricAscent and lyricDescent are the room a mask leaves above the first
+// baseline and below the last: Noto's ascent is about 1.07 em, but few
+// glyphs reach it.
+func lyricAscent(size int) int  { return size * 19 / 20 }
+func lyricDescent(size int) int { return size * 3 / 10 }
+
+// lyricMaskHeight is the height of the mask of n lines at size.
+func lyricMaskHeight(size, n int) int {
+	return (lyricAscent(size) + (n-1)*lyricLineHeight(size) + lyricDescent(size) + 1) &^ 1
+}
 
 // render rasterises lines (laid out at size) into a mask maxW wide, each
 // line aligned left, right (right-to-left text) or centred. wordOf maps
@@ -255,10 +267,9 @@ func lyricLineHeight(size int) int { return size * 6 / 5 }
 // records each word's rects.
 func (t *typesetter) render(text []rune, lines []shaping.Line, size, maxW int, centre bool, wordOf []int, words int) *textMask {
 	lh := lyricLineHeight(size)
-	ascent := size * 19 / 20 // room above the first baseline: Noto's ascent is about 1.07 em, but few glyphs reach it
-	descent := size * 3 / 10
+	ascent, descent := lyricAscent(size), lyricDescent(size)
 	w := (maxW + 1) &^ 1
-	h := (ascent + (len(lines)-1)*lh + descent + 1) &^ 1
+	h := lyricMaskHeight(size, len(lines))
 	dst := image.NewAlpha(image.Rect(0, 0, w, h))
 	z := vector.NewRasterizer(w, h)
 	m := &textMask{w: w, h: h, words: make([][]rect, words)}

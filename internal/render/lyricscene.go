@@ -1,0 +1,257 @@
+package render
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mvgen/mvgen/internal/lyrics"
+)
+
+// How lyrics are drawn (see lyricLayout for where).
+const (
+	lyricFade    = 6             // frames a line takes to fade in and out
+	lyricPreroll = frameRate     // with nothing on screen, the next line shows this many frames before it is sung
+	lyricJoin    = 2 * frameRate // the next line shows under the sung one when it follows within this many frames
+	unsungAlpha  = 150           // a timed line's words not yet sung, out of 256
+	nextAlpha    = 110           // the next line
+	shadowAlpha  = 120           // the text's drop shadow
+	maxLyricRune = 200           // a line is cut to this many characters
+	lyricsFont   = "Bold"        // the sung line's style
+	nextFont     = "Regular"     // the next line's
+	lyricGap     = 4             // extra pixels between the sung line and the next, at 720p
+)
+
+// lyricShadow is the offset of the lyrics' drop shadow in l.
+func lyricShadow(l layout) int { return max(2, l.LyricSize/16) &^ 1 }
+
+// lyricLine is one line of lyrics, laid out: shown from frame start to end,
+// in cur while sung and in next before.
+type lyricLine struct {
+	start, end int
+	cur, next  *textMask
+	// words[i] is the frame word i of cur is sung from; empty for a line
+	// without word times.
+	words []int
+}
+
+// lyricScene draws the lyrics. Every line is laid out and rasterised once,
+// before the frames are drawn; a frame only blends the masks of at most two
+// lines.
+type lyricScene struct {
+	box    rect
+	shadow int
+	gap    int
+	lines  []lyricLine
+}
+
+// newLyricScene lays out ls for layout l, with font (Noto Sans CJK or the
+// configured font) after Noto Sans; nil when there is nothing to show.
+// Lines are cleaned like titles (controls, bidi overrides), cut to
+// maxLyricRune characters, and those that start after frames are dropped.
+func newLyricScene(ls []lyrics.Line, l layout, font, boldFont string, frames int) *lyricScene {
+	if len(ls) == 0 || l.Lyrics.empty() {
+		return nil
+	}
+	if boldFont == "" {
+		boldFont = font
+	}
+	sc := &lyricScene{box: l.Lyrics, shadow: lyricShadow(l), gap: lyricGap * l.LyricSize / 34 &^ 1}
+	// The block of the sung line at its tallest and the next line is
+	// centred in the area, so that lines do not jump about.
+	tallest := lyricMaskHeight(l.LyricSize, l.LyricLines) + sc.gap + lyricMaskHeight(l.NextSize, 1)
+	sc.box.Y += max(0, (l.Lyrics.H-tallest)/2) &^ 1
+	sc.box.H = l.Lyrics.Y + l.Lyrics.H - sc.box.Y
+	big, small := newTypesetter(boldFont, lyricsFont), newTypesetter(font, nextFont)
+	centre := l.CenterText
+	for _, line := range ls {
+		start, end := toFrame(line.Start), min(toFrame(line.End), frames)
+		text := truncate(cleanLine(line.Text), maxLyricRune)
+		if text == "" || start >= frames || end <= start {
+			continue
+		}
+		rs := []rune(text)
+		wordOf, starts := wordIndex(text, line.Words)
+		laid, size := big.layout(rs, l.LyricSize, l.LyricMin, l.Lyrics.W, l.LyricLines)
+		nl, nsize := small.layout(rs, l.NextSize, l.NextSize, l.Lyrics.W, 1)
+		if len(laid) == 0 || len(nl) == 0 {
+			continue
+		}
+		sc.lines = append(sc.lines, lyricLine{start: start, end: end,
+			cur:   big.render(rs, laid, size, l.Lyrics.W, centre, wordOf, len(starts)).crop(),
+			next:  small.render(rs, nl, nsize, l.Lyrics.W, centre, nil, 0).crop(),
+			words: starts})
+	}
+	if len(sc.lines) == 0 {
+		return nil
+	}
+	return sc
+}
+
+func toFrame(d time.Duration) int {
+	return int(math.Round(d.Seconds() * frameRate))
+}
+
+// wordIndex finds words in text, in order, and returns the word index of
+// each rune of text (-1 between words) and the frame each word is sung
+// from. A word it cannot find (cleaning changed it) has no runes.
+func wordIndex(text string, words []lyrics.Word) ([]int, []int) {
+	wordOf := make([]int, utf8.RuneCountInString(text))
+	for i := range wordOf {
+		wordOf[i] = -1
+	}
+	starts := make([]int, len(words))
+	at := 0 // byte offset searched from
+	for i, w := range words {
+		starts[i] = toFrame(w.Start)
+		wt := cleanLine(w.Text)
+		j := strings.Index(text[at:], wt)
+		if wt == "" || j < 0 {
+			continue
+		}
+		first := utf8.RuneCountInString(text[:at+j])
+		for k := range utf8.RuneCountInString(wt) {
+			wordOf[first+k] = i
+		}
+		at += j + len(wt)
+	}
+	return wordOf, starts
+}
+
+// crop narrows m to the columns its glyphs cover, recording the offset
+// in x.
+func (m *textMask) crop() *textMask {
+	x0, x1 := m.w, 0
+	for y := range m.h {
+		row := m.a[y*m.w : (y+1)*m.w]
+		for x, a := range row {
+			if a != 0 {
+				x0, x1 = min(x0, x), max(x1, x+1)
+			}
+		}
+	}
+	if x1 <= x0 {
+		return &textMask{w: 2, h: 2, a: make([]uint8, 4), ac: make([]uint8, 1), words: m.words}
+	}
+	x0, x1 = x0&^1, min(m.w, (x1+1)&^1)
+	c := &textMask{x: x0, w: x1 - x0, h: m.h, a: make([]uint8, 0, (x1-x0)*m.h), ac: make([]uint8, 0, (x1-x0)*m.h/4)}
+	for y := range m.h {
+		c.a = append(c.a, m.a[y*m.w+x0:y*m.w+x1]...)
+	}
+	for y := range m.h / 2 {
+		c.ac = append(c.ac, m.ac[y*m.w/2+x0/2:y*m.w/2+x1/2]...)
+	}
+	c.words = make([][]rect, len(m.words))
+	for i, rs := range m.words {
+		for _, r := range rs {
+			r.X -= x0
+			if r.X < 0 {
+				r.W, r.X = r.W+r.X, 0
+			}
+			r.W = min(r.W, c.w-r.X)
+			if r.W > 0 {
+				c.words[i] = append(c.words[i], r)
+			}
+		}
+	}
+	return c
+}
+
+// fade is the gain (0…256) of something shown from frame start to end,
+// fading in and out over lyricFade frames, at frame i.
+func fade(i, start, end int) int {
+	g := min(i-start+1, end-i, lyricFade) * 256 / lyricFade
+	return max(0, min(256, g))
+}
+
+// draw draws frame i's lyrics into f.
+func (ls *lyricScene) draw(f *frame, i int) {
+	// c is the last line that has started.
+	c := sort.Search(len(ls.lines), func(k int) bool { return ls.lines[k].start > i }) - 1
+	y := ls.box.Y
+	if c >= 0 && i < ls.lines[c].end {
+		line := &ls.lines[c]
+		g := fade(i, line.start, line.end)
+		ls.drawLine(f, line, i, y, g)
+		y += line.cur.h + ls.gap
+		if n := c + 1; n < len(ls.lines) && ls.lines[n].start-line.end < lyricJoin {
+			ls.drawNext(f, &ls.lines[n], y, g)
+		}
+		return
+	}
+	if n := c + 1; n < len(ls.lines) && ls.lines[n].start-i <= lyricPreroll {
+		next := &ls.lines[n]
+		ls.drawNext(f, next, y+next.cur.h+ls.gap, fade(i, next.start-lyricPreroll, next.start+lyricFade))
+	}
+}
+
+// drawLine draws the sung line at y with gain g: the words sung so far
+// bright, the others dimmer; a line without word times all bright.
+func (ls *lyricScene) drawLine(f *frame, line *lyricLine, i, y, g int) {
+	m := line.cur
+	x := ls.box.X + m.x
+	all := rect{0, 0, m.w, m.h}
+	f.blendMask(x+ls.shadow, y+ls.shadow, m, all, yuv{16, 128, 128}, shadowAlpha*g>>8)
+	if len(line.words) == 0 {
+		f.blendMask(x, y, m, all, white, g)
+		return
+	}
+	f.blendMask(x, y, m, all, white, unsungAlpha*g>>8)
+	// Blending white again over the dim text brightens it to white where
+	// the mask is full.
+	for w, start := range line.words {
+		if start > i {
+			break
+		}
+		for _, r := range m.words[w] {
+			f.blendMask(x, y, m, r, white, g)
+		}
+	}
+}
+
+// drawNext draws the line to be sung next, dim, at y.
+func (ls *lyricScene) drawNext(f *frame, line *lyricLine, y, g int) {
+	m := line.next
+	if y+m.h+ls.shadow > ls.box.Y+ls.box.H {
+		return
+	}
+	x := ls.box.X + m.x
+	all := rect{0, 0, m.w, m.h}
+	f.blendMask(x+ls.shadow/2&^1, y+ls.shadow/2&^1, m, all, yuv{16, 128, 128}, shadowAlpha*g>>9)
+	f.blendMask(x, y, m, all, white, nextAlpha*g>>8)
+}
+
+// blendMask blends c through the part sub of mask m placed at (x, y), all
+// even, scaling its coverage by gain (0…256), and records the rect as
+// dirty.
+func (f *frame) blendMask(x, y int, m *textMask, sub rect, c yuv, gain int) {
+	if gain <= 0 || sub.empty() {
+		return
+	}
+	g := gain * 257 // coverage 0…255 times g, >>16, is 0…gain
+	for j := sub.Y; j < sub.Y+sub.H; j++ {
+		row := f.y[(y+j)*f.w+x+sub.X : (y+j)*f.w+x+sub.X+sub.W]
+		as := m.a[j*m.w+sub.X : j*m.w+sub.X+sub.W]
+		for i, a := range as {
+			if a != 0 {
+				row[i] = blend(row[i], c.Y, int(a)*g>>16)
+			}
+		}
+	}
+	cw, mw := f.w/2, m.w/2
+	for j := sub.Y / 2; j < (sub.Y+sub.H)/2; j++ {
+		o := (y/2+j)*cw + (x+sub.X)/2
+		us, vs := f.u[o:o+sub.W/2], f.v[o:o+sub.W/2]
+		as := m.ac[j*mw+sub.X/2 : j*mw+(sub.X+sub.W)/2]
+		for i, a := range as {
+			if a != 0 {
+				a := int(a) * g >> 16
+				us[i] = blend(us[i], c.U, a)
+				vs[i] = blend(vs[i], c.V, a)
+			}
+		}
+	}
+	f.dirty = append(f.dirty, rect{x + sub.X, y + sub.Y, sub.W, sub.H})
+}
