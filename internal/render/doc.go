@@ -5,8 +5,7 @@
 // A video is 30 fps H.264 in one of three aspects, each with its own layout
 // (see [Aspect] and layoutFor in aspect.go), at 720p or 1080p (see
 // [Resolution]: the 720p layout scaled by 3/2; 1:1 is 1080×1080 at both):
-// 16:9 at 1280×720 puts the
-// cover on the left and the title, author, progress line and times on the
+// 16:9 at 1280×720 puts the cover on the left and the title, author, progress line and times on the
 // right, over a full-width row of bars; 1:1 at 1080×1080 and 9:16 at
 // 720×1280 stack cover, title, author, bars, progress line and times in one
 // centred column. Every frame has:
@@ -26,16 +25,15 @@
 //   - a glow around the cover that pulses on the beat;
 //   - a progress line with the elapsed and total times;
 //   - the domain as a watermark at the bottom centre, on a dark translucent
-//     box so that it reads on any background.
-//
+//     box so that it reads on any background;
 //   - with lyrics (Input.Lyrics), the line being sung, large, its words
 //     lighting up as they are sung when their times are known, and the
 //     next line under it, dimmer; lines fade in and out over 0.2 s,
 //     nothing shows between lines but the next one, a second before it
 //     starts. The layout makes room for them (see lyricLayout).
 //
-// The title, author, domain and times are drawn by ffmpeg with Noto Sans CJK (regular and bold), which covers
-// Latin with accents, Greek, Cyrillic, CJK and Hangul; a line it cannot
+// The title, author, domain and times are drawn by ffmpeg with Noto Sans
+// CJK (regular and bold), which covers Latin with accents, Greek, Cyrillic, CJK and Hangul; a line it cannot
 // draw whole (Arabic, Hebrew, Thai, Indic and other scripts) is drawn with
 // Noto's face for its script (see fallback.go).
 //
