@@ -33,9 +33,12 @@
 //     starts. The layout makes room for them (see lyricLayout).
 //
 // The title, author, domain and times are drawn by ffmpeg with Noto Sans
-// CJK (regular and bold), which covers Latin with accents, Greek, Cyrillic, CJK and Hangul; a line it cannot
-// draw whole (Arabic, Hebrew, Thai, Indic and other scripts) is drawn with
-// Noto's face for its script (see fallback.go).
+// CJK (regular and bold), which covers Latin with accents, Greek,
+// Cyrillic, CJK and Hangul; a line it cannot draw whole (Arabic, Hebrew,
+// Thai, Indic and other scripts) is drawn with Noto's face for its script
+// (see fallback.go), and a line no one font can draw whole (Arabic with
+// Latin, say) is drawn in Go like the lyrics (a title then whole, wrapped
+// in bidi order).
 //
 // Lyrics are drawn in Go (see typeset.go): go-text/typesetting splits each
 // line into runs by script, bidi direction and font (Noto Sans, then Noto

@@ -255,3 +255,103 @@ func (f *frame) blendMask(x, y int, m *textMask, sub rect, c yuv, gain int) {
 	}
 	f.dirty = append(f.dirty, rect{x + sub.X, y + sub.Y, sub.W, sub.H})
 }
+
+// Alphas of the text drawn in Go over the still pictures, out of 256,
+// matching the static step's drawtext colours.
+const (
+	authorAlpha    = 200 // white@0.78
+	markAlpha      = 205 // white@0.8
+	markBoxAlpha   = 115 // black@0.45
+	titleShadow    = 115 // black@0.45
+	cardShadow     = 154 // black@0.6
+	authorShadowGo = 102 // black@0.4
+)
+
+// drawGoLines draws the text lines the static step left out (see
+// textLine.Go) into the still pictures base and card (nil without an
+// author), as the static step would have: the title in bold on both (see
+// drawGoTitle), the author small on base and large on card, the domain on
+// its box on both.
+func drawGoLines(p plan, base, card *frame) {
+	var bold, regular *typesetter
+	draw := func(f *frame, t textLine, isBold bool, gain, shadow int, box bool) {
+		if f == nil || !t.Go || t.File == "" {
+			return
+		}
+		ts := regular
+		if isBold {
+			if bold == nil {
+				bold = newTypesetter(orDefault(p.BoldFont, p.Font), "Bold")
+			}
+			ts = bold
+		} else if ts == nil {
+			regular = newTypesetter(p.Font, "Regular")
+			ts = regular
+		}
+		l := p.Layout
+		x, w, centre := l.TextX, l.TextW, l.CenterText
+		if box { // the watermark: centred on the frame
+			x, w, centre = markMargin, l.W-2*markMargin, true
+		}
+		rs := []rune(t.Text)
+		laid, size := ts.layout(rs, t.Size, t.Size*3/5, w, 1)
+		if len(laid) == 0 {
+			return
+		}
+		m := ts.render(rs, laid, size, w, centre, nil, 0).crop()
+		mx, my := (x+m.x)&^1, max(0, t.Base-lyricAscent(size))&^1
+		if my+m.h+4 > f.h || mx+m.w > f.w {
+			return
+		}
+		all := rect{0, 0, m.w, m.h}
+		if box {
+			pad := l.MarkPad &^ 1
+			f.fillRect(rect{max(0, mx-pad), max(0, my-pad/2), min(f.w-mx+pad, m.w+2*pad), min(f.h-my, m.h+pad)},
+				yuv{16, 128, 128}, markBoxAlpha)
+		}
+		if shadow > 0 {
+			f.blendMask(mx, my+2, m, all, yuv{16, 128, 128}, shadow)
+		}
+		f.blendMask(mx, my, m, all, white, gain)
+	}
+	if len(p.Title) > 0 && p.Title[0].Go {
+		drawGoTitle(p, orDefault(p.BoldFont, p.Font), base, card)
+	}
+	for _, f := range []*frame{base, card} {
+		draw(f, p.Domain, false, markAlpha, 0, true)
+	}
+	draw(base, p.Author, false, authorAlpha, authorShadowGo, false)
+	draw(card, p.Card, true, 256, cardShadow, false)
+	for _, f := range []*frame{base, card} {
+		if f != nil {
+			f.dirty = f.dirty[:0]
+		}
+	}
+}
+
+// drawGoTitle draws the whole title in Go into base and card, wrapped onto
+// the lines the static step would have used (shrinking to the layout's
+// smallest title size, then cut), its first baseline where the static
+// step's would be.
+func drawGoTitle(p plan, font string, base, card *frame) {
+	l := p.Layout
+	ts := newTypesetter(font, "Bold")
+	rs := []rune(p.TitleText)
+	size := p.Title[0].Size
+	laid, size := ts.layout(rs, size, min(size, l.TitleMin), l.TextW, len(p.Title))
+	if len(laid) == 0 {
+		return
+	}
+	m := ts.render(rs, laid, size, l.TextW, l.CenterText, nil, 0).crop()
+	x, y := (l.TextX+m.x)&^1, max(0, p.Title[0].Base-lyricAscent(size))&^1
+	if y+m.h+2 > l.H || x+m.w > l.W {
+		return
+	}
+	all := rect{0, 0, m.w, m.h}
+	for _, f := range []*frame{base, card} {
+		if f != nil {
+			f.blendMask(x, y+2, m, all, yuv{16, 128, 128}, titleShadow)
+			f.blendMask(x, y, m, all, white, 256)
+		}
+	}
+}

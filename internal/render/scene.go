@@ -76,6 +76,7 @@ func newScene(p plan) (*scene, error) {
 			return nil, err
 		}
 	}
+	drawGoLines(p, base, card)
 	glyphs, err := readGlyphs(p.path(digitsFile), l)
 	if err != nil {
 		return nil, err

@@ -47,6 +47,7 @@ type plan struct {
 	Font        string        // font file, "" to let fontconfig choose
 	BoldFont    string        // font file for the title and the card, "" for Font
 	Title       []textLine
+	TitleText   string   // the whole title, cleaned and cut, before it was wrapped into Title
 	Author      textLine // under the title, once the card has gone
 	Card        textLine // the author on the intro card
 	Domain      textLine
@@ -68,6 +69,10 @@ type textLine struct {
 	Base           int
 	Text           string
 	Font, BoldFont string
+	// Go is set when no one font has every character of the line (a
+	// mixed-script line): it is then drawn in Go (see drawGoLines), not by
+	// the static step.
+	Go bool
 }
 
 // fonts returns the regular and bold fonts to draw t with.
@@ -135,9 +140,11 @@ func staticGraph(p plan) string {
 	fmt.Fprintf(&g, "[back2][art]overlay=%d:%d,format=rgb24", l.Art.X, l.Art.Y)
 	fmt.Fprintf(&g, ",drawbox=x=%d:y=%d:w=%d:h=%d:color=white@0.22:t=fill", l.Progress.X, l.Progress.Y, l.Progress.W, l.Progress.H)
 	for _, t := range p.Title {
-		g.WriteString("," + p.drawLine(t, true, "white", ":shadowcolor=black@0.45:shadowx=0:shadowy=2"))
+		if !t.Go {
+			g.WriteString("," + p.drawLine(t, true, "white", ":shadowcolor=black@0.45:shadowx=0:shadowy=2"))
+		}
 	}
-	if p.Domain.File != "" {
+	if p.Domain.File != "" && !p.Domain.Go {
 		font, _ := p.fonts(p.Domain)
 		g.WriteString("," + drawtext(font, "textfile="+escapeFilterValue(p.Domain.File), p.Domain.Size,
 			"white@0.8", "(w-text_w)/2", strconv.Itoa(p.Domain.Base)+"-ascent",
@@ -156,7 +163,7 @@ const toYUV = "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
 // authorFilter draws the author line t, or passes the picture through when
 // there is no author.
 func (p plan) authorFilter(t textLine, card bool) string {
-	if t.File == "" {
+	if t.File == "" || t.Go {
 		return "null,"
 	}
 	if card {

@@ -178,6 +178,7 @@ func writeTexts(p *plan, in Input) error {
 	}
 	last := l.TitleBase - l.AuthorGap // the title's last baseline; without a title, the author takes its place
 	if title := truncate(cleanLine(in.Title), maxTitleRunes); title != "" {
+		p.TitleText = title
 		size, lines := fitTitle(title, l)
 		for i, line := range lines {
 			file, err := write(fmt.Sprintf("title%d.txt", i+1), line)
