@@ -27,7 +27,7 @@ import (
 //   - x_realtime: seconds of video per second of wall time for Render, all
 //     of it (probe, static step, decoder, drawing, encoder, faststart);
 //   - peak_pss_MiB: the render's peak memory: the largest sum, sampled
-//     every 20 ms, of the PSS (/proc/PID/smaps_rollup) of this process and
+//     every 100 ms (reading smaps_rollup costs the kernel a walk of each process's pages), of the PSS (/proc/PID/smaps_rollup) of this process and
 //     of its ffmpeg children, so that the shared libraries of the ffmpeg
 //     processes are counted once, split among them; peak_pss_anon_MiB is
 //     the private, anonymous part of the same (the test binary is counted
@@ -108,7 +108,7 @@ func benchRender(b *testing.B, in Input, seconds int) {
 	r := &Renderer{TempDir: b.TempDir(), exited: stats.record}
 	resetPeakRSS(b)
 	sampler := sampleTreeRSS(10 * time.Millisecond)
-	pss := sampleTreePSS(20 * time.Millisecond)
+	pss := sampleTreePSS(100 * time.Millisecond)
 	cpu0 := selfCPU()
 	for b.Loop() {
 		if _, err := r.Render(context.Background(), in); err != nil {

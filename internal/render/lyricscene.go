@@ -225,9 +225,10 @@ func (ls *lyricScene) drawNext(f *frame, line *lyricLine, y, g int) {
 
 // blendMask blends c through the part sub of mask m placed at (x, y), all
 // even, scaling its coverage by gain (0…256), and records the rect as
-// dirty.
+// dirty. A part that would leave the frame is not drawn (the layouts keep
+// it inside: TestLayouts).
 func (f *frame) blendMask(x, y int, m *textMask, sub rect, c yuv, gain int) {
-	if gain <= 0 || sub.empty() {
+	if gain <= 0 || sub.empty() || x+sub.X < 0 || y+sub.Y < 0 || x+sub.X+sub.W > f.w || y+sub.Y+sub.H > f.h {
 		return
 	}
 	g := gain * 257 // coverage 0…255 times g, >>16, is 0…gain

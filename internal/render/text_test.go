@@ -286,7 +286,8 @@ func checkLayout(t *testing.T, a string, l layout) {
 			if ly.X < 0 || ly.Y < 0 || ly.X+ly.W > l.W || ly.Y+ly.H > l.H || ly.X%2 != 0 || ly.Y%2 != 0 || ly.W%2 != 0 {
 				t.Errorf("%s: the lyrics %+v are not on even pixels inside the frame", a, ly)
 			}
-			need := l.LyricLines*lyricLineHeight(l.LyricSize) + lyricLineHeight(l.NextSize)
+			gap := lyricGap * l.LyricSize / 34 &^ 1
+			need := lyricMaskHeight(l.LyricSize, l.LyricLines) + gap + lyricMaskHeight(l.NextSize, 1) + sh
 			if need > l.Lyrics.H {
 				t.Errorf("%s: the lyrics' area is %d high, want %d for %d lines and the next", a, l.Lyrics.H, need, l.LyricLines)
 			}

@@ -48,22 +48,20 @@ func loadFont(path string) *font.Font {
 	if err != nil {
 		return nil
 	}
-	// The parsers read what they need into memory; the file is not kept.
+	// The parser reads what it needs into memory; the file is not kept.
 	defer file.Close()
-	var faces []*font.Face
-	if ext := strings.ToLower(filepath.Ext(path)); ext == ".ttc" || ext == ".otc" {
-		faces, err = font.ParseTTC(file)
-	} else {
-		var f *font.Face
-		if f, err = font.ParseTTF(file); err == nil {
-			faces = []*font.Face{f}
-		}
-	}
-	if err != nil || len(faces) == 0 {
+	// Only the first font of a collection is parsed: parsing all ten of
+	// Noto Sans CJK's would take ten times the memory.
+	loaders, err := opentype.NewLoaders(file)
+	if err != nil || len(loaders) == 0 {
 		return nil
 	}
-	parsedFonts.m[path] = faces[0].Font
-	return faces[0].Font
+	f, err := font.NewFont(loaders[0])
+	if err != nil {
+		return nil
+	}
+	parsedFonts.m[path] = f
+	return f
 }
 
 // fontSet picks, for each character, the first font that has it, among
