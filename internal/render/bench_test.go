@@ -27,11 +27,12 @@ import (
 //   - x_realtime: seconds of video per second of wall time for Render, all
 //     of it (probe, static step, decoder, drawing, encoder, faststart);
 //   - peak_pss_MiB: the render's peak memory: the largest sum, sampled
-//     every 100 ms (reading smaps_rollup costs the kernel a walk of each process's pages), of the PSS (/proc/PID/smaps_rollup) of this process and
-//     of its ffmpeg children, so that the shared libraries of the ffmpeg
-//     processes are counted once, split among them; peak_pss_anon_MiB is
-//     the private, anonymous part of the same (the test binary is counted
-//     in full in both);
+//     every 100 ms (reading smaps_rollup costs the kernel a walk of each
+//     process's pages), of the PSS (/proc/PID/smaps_rollup) of this
+//     process and of its ffmpeg children, so that the shared libraries of
+//     the ffmpeg processes are counted once, split among them;
+//     peak_pss_anon_MiB is the private, anonymous part of the same (the
+//     test binary is counted in full in both);
 //   - peak_rss_MiB: the same with RSS, which counts each process's shared
 //     pages in full;
 //   - rss_bound_MiB: an upper bound of the RSS sum that sampling cannot
