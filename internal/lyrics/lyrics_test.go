@@ -195,3 +195,38 @@ func FuzzParseLRC(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseTimestamped checks ParseTimestamped on any body: an *Error, or
+// lines in order that do not overlap, each with words in its text.
+func FuzzParseTimestamped(f *testing.F) {
+	if body, err := os.ReadFile("testdata/get-timestamped-lyrics.json"); err == nil {
+		f.Add(body)
+	}
+	f.Add([]byte(`{"code":200,"data":{"alignedWords":[{"word":"[Chorus]\nla ","startS":1,"endS":2},{"word":"夜","startS":2,"endS":3}]}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := ParseTimestamped(body)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v is not an *Error", err)
+			}
+			return
+		}
+		for i, l := range got.Lines {
+			if l.Text == "" || l.End < l.Start || len(l.Words) == 0 {
+				t.Fatalf("line %d: %+v", i, l)
+			}
+			if i+1 < len(got.Lines) && (l.End > got.Lines[i+1].Start || got.Lines[i+1].Start < l.Start) {
+				t.Fatalf("line %d (%v–%v) overlaps the next (%v)", i, l.Start, l.End, got.Lines[i+1].Start)
+			}
+			rest := l.Text
+			for _, w := range l.Words {
+				j := strings.Index(rest, w.Text)
+				if j < 0 || strings.Contains(w.Text, "[") && strings.Contains(w.Text, "]") {
+					t.Fatalf("line %q: word %q not in order, or a section marker", l.Text, w.Text)
+				}
+				rest = rest[j+len(w.Text):]
+			}
+		}
+	})
+}
