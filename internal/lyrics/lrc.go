@@ -104,6 +104,10 @@ func firstInvalid(b []byte) int {
 	return len(b)
 }
 
+// maxTagLen is the longest a word tag can be, "<" and ">" included:
+// <mmm:ss.fff>.
+const maxTagLen = 12
+
 // lineParser reads one line of LRC; pos is a byte offset into s.
 type lineParser struct {
 	s    string
@@ -169,8 +173,10 @@ func (p *lineParser) body() (string, []Word, error) {
 		if p.s[i] != '<' || i+1 >= len(p.s) || !isDigit(p.s[i+1]) {
 			continue
 		}
-		end := strings.IndexByte(p.s[i:], '>')
-		if end < 0 || end > 16 {
+		// A tag is short; looking no further keeps a line of "<1<1<1…"
+		// linear.
+		end := strings.IndexByte(p.s[i:min(len(p.s), i+maxTagLen)], '>')
+		if end < 0 {
 			continue // "<3 you": text, not a tag
 		}
 		t, err := parseTime(p.s[i+1 : i+end])

@@ -230,3 +230,18 @@ func FuzzParseTimestamped(f *testing.F) {
 		}
 	})
 }
+
+// TestParseLRCLinear: a line of many "<" that never close a tag is read
+// in linear time (quadratically, this one would take tens of seconds).
+func TestParseLRCLinear(t *testing.T) {
+	t.Parallel()
+	src := "[00:01.00]" + strings.Repeat("<1", MaxBytes/2-10)
+	start := time.Now()
+	_, err := ParseLRC([]byte(src))
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("parsing %d bytes took %v, want well under 2 s", len(src), d)
+	}
+	if err == nil || !strings.Contains(err.Error(), "more than 300 characters") {
+		t.Errorf("got %v, want the line refused as too long", err)
+	}
+}
