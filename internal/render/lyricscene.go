@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,30 +28,48 @@ const (
 // lyricShadow is the offset of the lyrics' drop shadow in l.
 func lyricShadow(l layout) int { return max(2, l.LyricSize/16) &^ 1 }
 
-// lyricLine is one line of lyrics, laid out: shown from frame start to end,
-// in cur while sung and in next before.
+// lyricLine is one line of lyrics: shown from frame start to end, large
+// while sung and small before.
 type lyricLine struct {
 	start, end int
-	cur, next  *textMask
-	// words[i] is the frame word i of cur is sung from; empty for a line
-	// without word times.
+	text       []rune
+	wordOf     []int // the word of each rune of text, -1 for none
+	// words[i] is the frame word i is sung from; empty for a line without
+	// word times.
 	words []int
 }
 
-// lyricScene draws the lyrics. Every line is laid out and rasterised once,
-// before the frames are drawn; a frame only blends the masks of at most two
-// lines.
+// lyricMasks are a line's text laid out and rasterised: cur while it is
+// sung, next before.
+type lyricMasks struct{ cur, next *textMask }
+
+// lyricCache is how many lines' masks a render keeps: the encoders draw
+// their GOPs about in order, so a line is laid out once, when a frame
+// first shows it, and memory does not grow with the number of lines.
+const lyricCache = 12
+
+// lyricScene draws the lyrics. Each line is laid out and rasterised once,
+// when first shown (under the lock: the typesetters are not safe for
+// concurrent use, and that happens once every few seconds of video); a
+// frame only blends the masks of at most two lines.
 type lyricScene struct {
 	box    rect
 	shadow int
 	gap    int
 	lines  []lyricLine
+
+	l          layout
+	mu         sync.Mutex
+	big, small *typesetter
+	cached     map[int]lyricMasks
+	order      []int // the cached lines, least recently laid out first
 }
 
-// newLyricScene lays out ls for layout l, with font (Noto Sans CJK or the
+// newLyricScene prepares ls for layout l, with font (Noto Sans CJK or the
 // configured font) after Noto Sans; nil when there is nothing to show.
 // Lines are cleaned like titles (controls, bidi overrides), cut to
 // maxLyricRune characters, and those that start after frames are dropped.
+// The fonts are loaded and the first line laid out now.
 func newLyricScene(ls []lyrics.Line, l layout, font, boldFont string, frames int) *lyricScene {
 	if len(ls) == 0 || l.Lyrics.empty() {
 		return nil
@@ -58,36 +77,57 @@ func newLyricScene(ls []lyrics.Line, l layout, font, boldFont string, frames int
 	if boldFont == "" {
 		boldFont = font
 	}
-	sc := &lyricScene{box: l.Lyrics, shadow: lyricShadow(l), gap: lyricGap * l.LyricSize / 34 &^ 1}
+	sc := &lyricScene{box: l.Lyrics, shadow: lyricShadow(l), gap: lyricGap * l.LyricSize / 34 &^ 1, l: l,
+		cached: map[int]lyricMasks{}}
 	// The block of the sung line at its tallest and the next line is
 	// centred in the area, so that lines do not jump about.
 	tallest := lyricMaskHeight(l.LyricSize, l.LyricLines) + sc.gap + lyricMaskHeight(l.NextSize, 1)
 	sc.box.Y += max(0, (l.Lyrics.H-tallest)/2) &^ 1
 	sc.box.H = l.Lyrics.Y + l.Lyrics.H - sc.box.Y
-	big, small := newTypesetter(boldFont, lyricsFont), newTypesetter(font, nextFont)
-	centre := l.CenterText
 	for _, line := range ls {
 		start, end := toFrame(line.Start), min(toFrame(line.End), frames)
 		text := truncate(cleanLine(line.Text), maxLyricRune)
 		if text == "" || start >= frames || end <= start {
 			continue
 		}
-		rs := []rune(text)
 		wordOf, starts := wordIndex(text, line.Words)
-		laid, size := big.layout(rs, l.LyricSize, l.LyricMin, l.Lyrics.W, l.LyricLines)
-		nl, nsize := small.layout(rs, l.NextSize, l.NextSize, l.Lyrics.W, 1)
-		if len(laid) == 0 || len(nl) == 0 {
-			continue
-		}
-		sc.lines = append(sc.lines, lyricLine{start: start, end: end,
-			cur:   big.render(rs, laid, size, l.Lyrics.W, centre, wordOf, len(starts)).crop(),
-			next:  small.render(rs, nl, nsize, l.Lyrics.W, centre, nil, 0).crop(),
-			words: starts})
+		sc.lines = append(sc.lines, lyricLine{start: start, end: end, text: []rune(text), wordOf: wordOf, words: starts})
 	}
 	if len(sc.lines) == 0 {
 		return nil
 	}
+	sc.big, sc.small = newTypesetter(boldFont, lyricsFont), newTypesetter(font, nextFont)
+	sc.masks(0)
 	return sc
+}
+
+// masks returns line k's masks, laying it out if it is not cached.
+func (ls *lyricScene) masks(k int) lyricMasks {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if m, ok := ls.cached[k]; ok {
+		return m
+	}
+	l, line := ls.l, &ls.lines[k]
+	laid, size := ls.big.layout(line.text, l.LyricSize, l.LyricMin, l.Lyrics.W, l.LyricLines)
+	nl, nsize := ls.small.layout(line.text, l.NextSize, l.NextSize, l.Lyrics.W, 1)
+	var m lyricMasks
+	if len(laid) == 0 || len(nl) == 0 { // no font at all: nothing to draw
+		empty := &textMask{w: 2, h: 2, a: make([]uint8, 4), ac: make([]uint8, 1), words: make([][]rect, len(line.words))}
+		m = lyricMasks{empty, empty}
+	} else {
+		m = lyricMasks{
+			cur:  ls.big.render(line.text, laid, size, l.Lyrics.W, l.CenterText, line.wordOf, len(line.words)).crop(),
+			next: ls.small.render(line.text, nl, nsize, l.Lyrics.W, l.CenterText, nil, 0).crop(),
+		}
+	}
+	if len(ls.order) >= lyricCache {
+		delete(ls.cached, ls.order[0])
+		ls.order = ls.order[1:]
+	}
+	ls.cached[k] = m
+	ls.order = append(ls.order, k)
+	return m
 }
 
 func toFrame(d time.Duration) int {
@@ -173,24 +213,25 @@ func (ls *lyricScene) draw(f *frame, i int) {
 	y := ls.box.Y
 	if c >= 0 && i < ls.lines[c].end {
 		line := &ls.lines[c]
+		m := ls.masks(c)
 		g := fade(i, line.start, line.end)
-		ls.drawLine(f, line, i, y, g)
-		y += line.cur.h + ls.gap
+		ls.drawLine(f, line, m.cur, i, y, g)
+		y += m.cur.h + ls.gap
 		if n := c + 1; n < len(ls.lines) && ls.lines[n].start-line.end < lyricJoin {
-			ls.drawNext(f, &ls.lines[n], y, g)
+			ls.drawNext(f, ls.masks(n).next, y, g)
 		}
 		return
 	}
 	if n := c + 1; n < len(ls.lines) && ls.lines[n].start-i <= lyricPreroll {
 		next := &ls.lines[n]
-		ls.drawNext(f, next, y+next.cur.h+ls.gap, fade(i, next.start-lyricPreroll, next.start+lyricFade))
+		m := ls.masks(n)
+		ls.drawNext(f, m.next, y+m.cur.h+ls.gap, fade(i, next.start-lyricPreroll, next.start+lyricFade))
 	}
 }
 
-// drawLine draws the sung line at y with gain g: the words sung so far
-// bright, the others dimmer; a line without word times all bright.
-func (ls *lyricScene) drawLine(f *frame, line *lyricLine, i, y, g int) {
-	m := line.cur
+// drawLine draws the sung line's mask m at y with gain g: the words sung
+// so far bright, the others dimmer; a line without word times all bright.
+func (ls *lyricScene) drawLine(f *frame, line *lyricLine, m *textMask, i, y, g int) {
 	x := ls.box.X + m.x
 	all := rect{0, 0, m.w, m.h}
 	f.blendMask(x+ls.shadow, y+ls.shadow, m, all, yuv{16, 128, 128}, shadowAlpha*g>>8)
@@ -211,9 +252,8 @@ func (ls *lyricScene) drawLine(f *frame, line *lyricLine, i, y, g int) {
 	}
 }
 
-// drawNext draws the line to be sung next, dim, at y.
-func (ls *lyricScene) drawNext(f *frame, line *lyricLine, y, g int) {
-	m := line.next
+// drawNext draws the mask m of the line to be sung next, dim, at y.
+func (ls *lyricScene) drawNext(f *frame, m *textMask, y, g int) {
 	if y+m.h+ls.shadow > ls.box.Y+ls.box.H {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/mvgen/mvgen/internal/lyrics"
 )
@@ -42,7 +43,7 @@ func TestLyricsOnScreen(t *testing.T) {
 				t.Fatalf("got %v, want two lines laid out", sc)
 			}
 			frames := grayFrames(t, out, l.W, l.H)
-			first := sc.lines[0]
+			first := sc.masks(0)
 			// bright counts the pixels brighter than 200 in r of the first
 			// line's mask, placed as drawn, in frame i.
 			bright := func(i int, m *textMask, r rect) int {
@@ -74,7 +75,7 @@ func TestLyricsOnScreen(t *testing.T) {
 			if n := bright(frameRate*9/4, first.cur, all); n != 0 {
 				t.Errorf("at 2.25 s, between the lines: %d bright pixels in the lyrics' area, want 0", n)
 			}
-			second := sc.lines[1]
+			second := sc.masks(1)
 			if n := bright(frameRate*7/2, second.cur, rect{0, 0, second.cur.w, second.cur.h}); n < 100 {
 				t.Errorf("at 3.5 s: %d bright pixels on the second line, want 100+", n)
 			}
@@ -91,10 +92,40 @@ func TestLyricsLongLine(t *testing.T) {
 		l := layoutWith(aspect, FullHD, true)
 		long := lyrics.Line{End: 1e9, Text: "a line that goes on and on " + fmt.Sprint(make([]int, 60))}
 		sc := newLyricScene([]lyrics.Line{long}, l, main, bold, 100)
-		m := sc.lines[0].cur
+		m := sc.masks(0).cur
 		if m.x+m.w > l.Lyrics.W || m.h > lyricMaskHeight(l.LyricSize, l.LyricLines) {
 			t.Errorf("%s: the long line's mask is %d×%d at %d, want within %d×%d", aspect, m.w, m.h, m.x,
 				l.Lyrics.W, lyricMaskHeight(l.LyricSize, l.LyricLines))
 		}
+	}
+}
+
+// TestLyricsCache draws every frame of forty lines of lyrics: no more than
+// lyricCache lines are kept laid out, and a line laid out again comes out
+// the same.
+func TestLyricsCache(t *testing.T) {
+	t.Parallel()
+	main, bold := (&Renderer{}).fonts()
+	l := layoutWith(Landscape, HD, true)
+	var ls []lyrics.Line
+	for i := range 40 {
+		ls = append(ls, lyrics.Line{Start: time.Duration(i) * time.Second, End: time.Duration(i+1) * time.Second,
+			Text: fmt.Sprintf("line %d — سطر %d", i, i)})
+	}
+	sc := newLyricScene(ls, l, main, bold, 41*frameRate)
+	first := sc.masks(0).cur
+	base := newFrame(l.W, l.H)
+	f := base.clone()
+	for i := range 41 * frameRate {
+		f.restore(base)
+		sc.draw(f, i)
+		if len(sc.cached) > lyricCache {
+			t.Fatalf("frame %d: %d lines laid out, want at most %d", i, len(sc.cached), lyricCache)
+		}
+	}
+	again := sc.masks(0).cur
+	if again == first || again.w != first.w || again.h != first.h || string(again.a) != string(first.a) {
+		t.Errorf("line 0 laid out again: %d×%d (same mask %v), want a new %d×%d mask with the same pixels",
+			again.w, again.h, again == first, first.w, first.h)
 	}
 }
