@@ -275,9 +275,25 @@ func (t *typesetter) render(text []rune, lines []shaping.Line, size, maxW int, c
 	for i, line := range lines {
 		runs := slices.Clone(line)
 		slices.SortFunc(runs, func(a, b shaping.Output) int { return int(a.VisualIndex - b.VisualIndex) })
+		// The spaces at the line's logical end take no room: the wrapper
+		// leaves them in, and in a right-to-left line with a left-to-right
+		// run they would sit inside the line.
+		lastInk := -1
+		for _, r := range runs {
+			for _, g := range r.Glyphs {
+				if i := g.TextIndex(); i < len(text) && !unicode.IsSpace(text[i]) {
+					lastInk = max(lastInk, i)
+				}
+			}
+		}
+		trailing := func(i int) bool { return i > lastInk && i < len(text) && unicode.IsSpace(text[i]) }
 		var width fixed.Int26_6
 		for _, r := range runs {
-			width += r.Advance
+			for _, g := range r.Glyphs {
+				if !trailing(g.TextIndex()) {
+					width += g.Advance
+				}
+			}
 		}
 		x := 0.0
 		switch {
@@ -289,7 +305,7 @@ func (t *typesetter) render(text []rune, lines []shaping.Line, size, maxW int, c
 		base := float64(ascent + i*lh)
 		top, bottom := int(base)-ascent, int(base)+descent
 		for _, run := range runs {
-			x = t.drawRun(z, &run, x, base, func(idx int, x0, x1 float64) {
+			x = t.drawRun(z, &run, x, base, trailing, func(idx int, x0, x1 float64) {
 				if idx < 0 || idx >= len(wordOf) || wordOf[idx] < 0 {
 					return
 				}
@@ -328,10 +344,15 @@ func (t *typesetter) render(text []rune, lines []shaping.Line, size, maxW int, c
 
 // drawRun adds the outlines of run's glyphs to z, the first at pen
 // position x on baseline base, and returns the pen's position after the
-// run. span is called with each glyph's rune index and horizontal extent.
-func (t *typesetter) drawRun(z *vector.Rasterizer, run *shaping.Output, x, base float64, span func(idx int, x0, x1 float64)) float64 {
+// run. Glyphs of the runes skip reports are left out; span is called with
+// each other glyph's rune index and horizontal extent.
+func (t *typesetter) drawRun(z *vector.Rasterizer, run *shaping.Output, x, base float64, skip func(int) bool,
+	span func(idx int, x0, x1 float64)) float64 {
 	scale := float64(run.Size) / 64 / float64(run.Face.Upem())
 	for _, g := range run.Glyphs {
+		if skip(g.TextIndex()) {
+			continue
+		}
 		adv := float64(g.Advance) / 64
 		gx := x + float64(g.XOffset)/64
 		gy := base - float64(g.YOffset)/64
