@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: the figures the issues ask for, measured on this machine.
-#   1. the renderer on a 180 s track: × real time, peak RSS, video bit rate, and
+#   1. the renderer on a 180 s track with lyrics, at 720p and 1080p: × real time,
+#      peak PSS (and RSS) of its process tree, video bit rate, and
 #      render time over a bare x264 encode of the same frames (one ffmpeg, and the
 #      render's own parallel encoders reading the frames from a file)
 #   2. submit-to-callback time for a 30 s track through the service; callback
@@ -13,8 +14,9 @@ go build -o bin/mvgen ./cmd/mvgen
 work=$(mktemp -d)
 trap 'rm -rf "$work"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true' EXIT
 
-# 1. The renderer on a 180 s track at 720p30: × real time, peak RSS of the whole
-#    render (Go process + its ffmpeg children), video bit rate, and the ratio of
+# 1. The renderer on a 180 s track with lyrics at 720p30 and 1080p30: × real time,
+#    peak PSS of the whole render (Go process + its ffmpeg children, shared pages
+#    split among them; and RSS), video bit rate, and the ratio of
 #    render wall time to a bare x264 encode of the same frames with the same settings
 #    (encode_ratio: one ffmpeg; parallel_ratio: the render's parallel encoders).
 go test ./internal/render -run '^$' -bench Render180s -benchtime 1x | grep Benchmark

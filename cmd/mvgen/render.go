@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/lyrics"
 	"github.com/mvgen/mvgen/internal/render"
 )
 
@@ -22,14 +23,28 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&in.Author, "author", "", "author shown prominently at the start")
 	fs.StringVar(&in.Domain, "domain", "", "domain shown as a watermark")
 	fs.StringVar(&in.Aspect, "aspect", "16:9", "shape: 16:9 (1280×720), 1:1 (1080×1080) or 9:16 (720×1280)")
+	lrc := fs.String("lyrics", "", "synced lyrics to show (an LRC file)")
+	fs.StringVar(&in.Poster, "poster", "", "also write a JPEG poster (the designed still) to this path")
+	fs.StringVar(&in.Resolution, "resolution", "720p", "size: 720p, or 1080p (1920×1080, 1080×1080, 1080×1920)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16]")
+		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16] [--resolution 720p|1080p] [--poster OUT.jpg] [--lyrics FILE.lrc]")
 	}
 	in.Audio, in.Out = pos[0], *out
+	if *lrc != "" {
+		src, err := os.ReadFile(*lrc)
+		if err != nil {
+			return fmt.Errorf("render: %w", err)
+		}
+		l, err := lyrics.ParseLRC(src)
+		if err != nil {
+			return fmt.Errorf("render: %s: %w", *lrc, err)
+		}
+		in.Lyrics = &l
+	}
 	var bar *progressBar
 	if isTerminal(stderr) {
 		bar = &progressBar{w: stderr, start: time.Now()}

@@ -14,11 +14,66 @@ const (
 	Portrait  = Aspect(task.Portrait)  // 720×1280
 )
 
-// Size returns the width and height of a video of aspect a, in pixels; an
-// unknown aspect has the default's.
+// Size returns the width and height of a 720p video of aspect a, in
+// pixels; an unknown aspect has the default's.
 func (a Aspect) Size() (width, height int) {
-	l := layoutFor(a)
+	return a.SizeAt(HD)
+}
+
+// SizeAt returns the width and height of a video of aspect a at resolution
+// r: 1280×720, 1080×1080 or 720×1280 at 720p, 1920×1080, 1080×1080 or
+// 1080×1920 at 1080p.
+func (a Aspect) SizeAt(r Resolution) (width, height int) {
+	l := layoutAt(a, r)
 	return l.W, l.H
+}
+
+// Resolution is a video's size class (the domain's task.Resolution, which
+// parses it): "720p" (the default) or "1080p". The shorter side of 16:9
+// and 9:16 is 720 or 1080 pixels; 1:1 is 1080×1080 at both.
+type Resolution task.Resolution
+
+// The supported resolutions.
+const (
+	HD     = Resolution(task.HD)     // the default
+	FullHD = Resolution(task.FullHD) // 1.5 times 720p's size, but for 1:1
+)
+
+// layoutAt returns the layout of aspect a at resolution r, without lyrics.
+func layoutAt(a Aspect, r Resolution) layout { return layoutWith(a, r, false) }
+
+// layoutWith returns the layout of aspect a at resolution r, with room for
+// lyrics or not: 720p's layout, scaled by 3/2 at 1080p unless it is 1080
+// pixels wide already.
+func layoutWith(a Aspect, r Resolution, lyrics bool) layout {
+	l := layoutFor(a)
+	if lyrics {
+		l = lyricLayout(a)
+	}
+	if r == FullHD && min(l.W, l.H) < 1080 {
+		return l.scaled(3, 2)
+	}
+	return l
+}
+
+// scaled returns l with every length multiplied by num/den and rounded to
+// an even number, so that rects still cover whole chroma samples.
+func (l layout) scaled(num, den int) layout {
+	s := func(v int) int { return (v*num/den + 1) &^ 1 }
+	r := func(v rect) rect { return rect{s(v.X), s(v.Y), s(v.W), s(v.H)} }
+	return layout{
+		W: s(l.W), H: s(l.H), Art: r(l.Art), Halo: s(l.Halo),
+		CenterText: l.CenterText, TextX: s(l.TextX), TextW: s(l.TextW),
+		TitleMax: s(l.TitleMax), TitleMin: s(l.TitleMin), TitleLines: l.TitleLines, TitleBase: s(l.TitleBase),
+		AuthorSize: s(l.AuthorSize), AuthorGap: s(l.AuthorGap), CardMax: s(l.CardMax), CardMin: s(l.CardMin),
+		CardGap: s(l.CardGap),
+		Bars:    r(l.Bars), BarCount: l.BarCount, BarGap: s(l.BarGap), Reflect: s(l.Reflect),
+		Progress: r(l.Progress), TimeSize: s(l.TimeSize), TimeBase: s(l.TimeBase),
+		MarkSize: s(l.MarkSize), MarkBase: s(l.MarkBase),
+		Shadow: s(l.Shadow), Drop: s(l.Drop), Dot: s(l.Dot), MarkPad: s(l.MarkPad),
+		Lyrics: r(l.Lyrics), LyricSize: s(l.LyricSize), LyricMin: s(l.LyricMin), LyricLines: l.LyricLines,
+		NextSize: s(l.NextSize),
+	}
 }
 
 // rect is a rectangle of the frame in luma pixels. Every rect the renderer
@@ -58,6 +113,59 @@ type layout struct {
 
 	MarkSize int // the watermark's font size
 	MarkBase int // its baseline
+	MarkPad  int // the padding of its box
+
+	Shadow int // how far the art's shadow reaches around it
+	Drop   int // how far the shadow sits below the art
+	Dot    int // the diameter of the progress line's head
+
+	// Lyrics is the lyrics' area (empty in a layout without lyrics): the
+	// line being sung at its top, in bold at LyricSize (shrinking to
+	// LyricMin, wrapping onto up to LyricLines lines), and the next line
+	// under it at NextSize.
+	Lyrics               rect
+	LyricSize, LyricMin  int
+	LyricLines, NextSize int
+}
+
+// lyricLayout returns the layout of aspect a (at 720p) with room for
+// lyrics: the cover and the title give up some of their space to an area
+// between the author and the bars (the progress line, in 16:9), which
+// nothing else draws into.
+//
+// 16:9, 1280×720: the title takes two lines, the lyrics the rest of the
+// text column above the progress line.
+//
+//	┌──────────────────────────────────────────────┐
+//	│  ┌────────┐   Title line 1                    │
+//	│  │        │   Author                          │
+//	│  │ cover  │   The line being sung, large      │
+//	│  │        │   the next line, dimmer           │
+//	│  │        │   ━━━━━━━━━━━━━○─────────────────  │
+//	│  └────────┘   1:23                      3:00  │
+//	│  ▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂▅▇  │
+//	│                 [ domain ]                    │
+//	└──────────────────────────────────────────────┘
+//
+// 1:1 and 9:16 shrink the cover and put the lyrics, centred, between the
+// author and the bars.
+func lyricLayout(a Aspect) layout {
+	l := layoutFor(a)
+	switch a {
+	case Square:
+		l.Art, l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = rect{380, 50, 320, 320}, 44, 30, 2, 432
+		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 28, 44, 56, 28, 70
+		l.Lyrics, l.LyricSize, l.LyricMin, l.LyricLines, l.NextSize = rect{60, 596, 960, 180}, 46, 30, 2, 32
+	case Portrait:
+		l.Art, l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = rect{170, 100, 380, 380}, 40, 28, 2, 540
+		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 28, 44, 52, 28, 66
+		l.Lyrics, l.LyricSize, l.LyricMin, l.LyricLines, l.NextSize = rect{40, 700, 640, 300}, 46, 30, 3, 32
+	default:
+		l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = 44, 32, 2, 130
+		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 28, 44, 56, 28, 70
+		l.Lyrics, l.LyricSize, l.LyricMin, l.LyricLines, l.NextSize = rect{540, 292, 660, 126}, 34, 24, 2, 24
+	}
+	return l
 }
 
 // layoutFor returns the layout of aspect a (the default's when a is unknown).
@@ -87,7 +195,8 @@ func layoutFor(a Aspect) layout {
 			AuthorSize: 30, AuthorGap: 48, CardMax: 60, CardMin: 30, CardGap: 74,
 			Bars: rect{140, 792, 800, 108}, BarCount: 40, BarGap: 6, Reflect: 28,
 			Progress: rect{140, 950, 800, 4}, TimeSize: 24, TimeBase: 992,
-			MarkSize: 22, MarkBase: 1052,
+			MarkSize: 22, MarkBase: 1052, MarkPad: 8,
+			Shadow: 40, Drop: 12, Dot: 12,
 		}
 	case Portrait:
 		return layout{
@@ -97,7 +206,8 @@ func layoutFor(a Aspect) layout {
 			AuthorSize: 30, AuthorGap: 48, CardMax: 60, CardMin: 30, CardGap: 74,
 			Bars: rect{80, 1018, 560, 110}, BarCount: 28, BarGap: 6, Reflect: 24,
 			Progress: rect{80, 1170, 560, 4}, TimeSize: 24, TimeBase: 1210,
-			MarkSize: 20, MarkBase: 1254,
+			MarkSize: 20, MarkBase: 1254, MarkPad: 8,
+			Shadow: 40, Drop: 12, Dot: 12,
 		}
 	}
 	return layout{
@@ -107,7 +217,8 @@ func layoutFor(a Aspect) layout {
 		AuthorSize: 30, AuthorGap: 50, CardMax: 64, CardMin: 30, CardGap: 80,
 		Bars: rect{80, 530, 1120, 110}, BarCount: 56, BarGap: 6, Reflect: 30,
 		Progress: rect{540, 430, 660, 4}, TimeSize: 24, TimeBase: 472,
-		MarkSize: 20, MarkBase: 702,
+		MarkSize: 20, MarkBase: 702, MarkPad: 8,
+		Shadow: 40, Drop: 12, Dot: 12,
 	}
 }
 

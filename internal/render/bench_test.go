@@ -3,6 +3,7 @@ package render
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,21 +14,32 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mvgen/mvgen/internal/lyrics"
+	"github.com/mvgen/mvgen/internal/task"
 )
 
 // BenchmarkRender180s renders a 180 s music-like track (kick, bass line,
 // tones and chopped noise; MP3 at 192 kbit/s) with a detailed 1000×1000
-// JPEG cover and all texts at 16:9, 1280×720, 30 fps, and reports:
+// JPEG cover, all texts and synced lyrics (a line every three seconds,
+// its words timed, some lines mixing scripts) at 16:9, 30 fps, at 720p
+// (1280×720) and at 1080p (1920×1080), and reports for each:
 //
 //   - x_realtime: seconds of video per second of wall time for Render, all
 //     of it (probe, static step, decoder, drawing, encoder, faststart);
-//   - peak_rss_MiB: the render's peak memory: the largest sum, sampled
-//     every 10 ms, of the RSS of this process and of its ffmpeg children
-//     (this process is the test binary, whose own RSS is counted in full);
-//   - rss_bound_MiB: an upper bound of the same that sampling cannot miss:
-//     this process's VmHWM during the render (reset just before) plus each
-//     ffmpeg process's peak RSS (rusage maxrss), as if all peaked at once;
-//     go_rss_MiB and encoder_rss_MiB are two of its terms;
+//   - peak_pss_MiB: the render's peak memory: the largest sum, sampled
+//     every 100 ms (reading smaps_rollup costs the kernel a walk of each
+//     process's pages), of the PSS (/proc/PID/smaps_rollup) of this
+//     process and of its ffmpeg children, so that the shared libraries of
+//     the ffmpeg processes are counted once, split among them;
+//     peak_pss_anon_MiB is the private, anonymous part of the same (the
+//     test binary is counted in full in both);
+//   - peak_rss_MiB: the same with RSS, which counts each process's shared
+//     pages in full;
+//   - rss_bound_MiB: an upper bound of the RSS sum that sampling cannot
+//     miss: this process's VmHWM during the render (reset just before)
+//     plus each ffmpeg process's peak RSS (rusage maxrss), as if all
+//     peaked at once; go_rss_MiB and encoder_rss_MiB are two of its terms;
 //   - video_kbps: the video stream's bit rate, from ffprobe;
 //   - encode_ratio: Render's wall time over the wall time of one ffmpeg
 //     encoding the very same frames with the very same x264 settings
@@ -37,7 +49,7 @@ import (
 //   - parallel_ratio: Render's wall time over the render's own parallel
 //     encoding (one encoder a core, GOPs in turn, the same muxing) of those
 //     frames read from the file: what the render costs beyond its encoders
-//     (probe, static step, audio analysis, drawing, pipes);
+//     (probe, static step, audio analysis, lyrics, drawing, pipes);
 //   - render_cpu_s, bare_cpu_s: user+system CPU seconds of the render (Go
 //     and all ffmpeg processes) and of the one-ffmpeg encode.
 //
@@ -56,13 +68,49 @@ func BenchmarkRender180s(b *testing.B) {
 	audio, cover := filepath.Join(dir, "track.mp3"), filepath.Join(dir, "cover.jpg")
 	makeMusic(b, audio, seconds, "-b:a", "192k")
 	ffmpeg(b, "-f", "lavfi", "-i", "mandelbrot=s=1000x1000", "-frames:v", "1", "-q:v", "3", cover)
+	ly := benchLyrics(b, seconds)
+	for _, res := range []Resolution{HD, FullHD} {
+		b.Run(string(res)+"_lyrics", func(b *testing.B) {
+			in := Input{Audio: audio, Cover: cover, Title: "Benchmark — 夜のドライブ", Author: "mvgen 作者",
+				Domain: "mvgen.example.com", Resolution: string(res), Lyrics: &ly,
+				Out: filepath.Join(b.TempDir(), "video.mp4")}
+			benchRender(b, in, seconds)
+		})
+	}
+}
+
+// benchLyrics returns synced lyrics for seconds of music: a line every
+// three seconds, each word timed, every fourth line mixing scripts.
+func benchLyrics(b *testing.B, seconds int) lyrics.Lyrics {
+	var lrc strings.Builder
+	words := []string{"city", "lights", "are", "calling", "me", "home", "tonight", "أغنية", "夜の", "ドライブ"}
+	for t, n := 2, 0; t+3 < seconds; t, n = t+3, n+1 {
+		fmt.Fprintf(&lrc, "[%02d:%02d.00]", t/60, t%60)
+		for w := range 6 {
+			word := words[(n+w)%7]
+			if n%4 == 3 && w%2 == 1 {
+				word = words[7+w%3]
+			}
+			ms := t*1000 + w*400
+			fmt.Fprintf(&lrc, "<%02d:%02d.%02d>%s ", ms/60000, ms/1000%60, ms%1000/10, word)
+		}
+		lrc.WriteString("\n")
+	}
+	ly, err := lyrics.ParseLRC([]byte(lrc.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ly
+}
+
+// benchRender measures the render of in (seconds long); see
+// BenchmarkRender180s.
+func benchRender(b *testing.B, in Input, seconds int) {
 	var stats childStats
 	r := &Renderer{TempDir: b.TempDir(), exited: stats.record}
-	in := Input{Audio: audio, Cover: cover, Title: "Benchmark — 夜のドライブ", Author: "mvgen 作者",
-		Domain: "mvgen.example.com", Out: filepath.Join(dir, "video.mp4")}
-
 	resetPeakRSS(b)
 	sampler := sampleTreeRSS(10 * time.Millisecond)
+	pss := sampleTreePSS(100 * time.Millisecond)
 	cpu0 := selfCPU()
 	for b.Loop() {
 		if _, err := r.Render(context.Background(), in); err != nil {
@@ -74,6 +122,9 @@ func BenchmarkRender180s(b *testing.B) {
 	goRSS := peakRSS(b)
 	b.Logf("CPU seconds by process: Go %.2f, ffmpeg %v", (selfCPU() - cpu0).Seconds(), stats.byStep)
 	b.ReportMetric(float64(sampler())/(1<<20), "peak_rss_MiB")
+	peakPSS, peakAnon := pss()
+	b.ReportMetric(float64(peakPSS)/(1<<20), "peak_pss_MiB")
+	b.ReportMetric(float64(peakAnon)/(1<<20), "peak_pss_anon_MiB")
 	b.ReportMetric(float64(goRSS+stats.rssSum())/(1<<20), "rss_bound_MiB")
 	b.ReportMetric(float64(goRSS)/(1<<20), "go_rss_MiB")
 	b.ReportMetric(float64(stats.rss("encode"))/(1<<20), "encoder_rss_MiB")
@@ -143,7 +194,12 @@ func newBaselines(b *testing.B, r *Renderer, in Input) *baselines {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := r.newPlan(in, info, Landscape)
+	parsedRes, err := task.ParseResolution(in.Resolution)
+	res := Resolution(parsedRes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := r.newPlan(in, info, Landscape, res)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -265,6 +321,48 @@ func sampleTreeRSS(interval time.Duration) func() int64 {
 		close(stop)
 		return <-done
 	}
+}
+
+// sampleTreePSS samples the summed PSS, and its anonymous part, of this
+// process and its children (from /proc/PID/smaps_rollup) every interval
+// until the returned function is called, which returns the largest sums
+// seen, in bytes. The ffmpeg processes share their libraries' pages, which
+// PSS splits among them instead of counting in each.
+func sampleTreePSS(interval time.Duration) func() (pss, anon int64) {
+	stop := make(chan struct{})
+	type peaks struct{ pss, anon int64 }
+	done := make(chan peaks)
+	go func() {
+		var peak peaks
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			var sum peaks
+			for _, pid := range append(childPIDs(), "self") {
+				p, a := smapsPSS("/proc/" + pid + "/smaps_rollup")
+				sum.pss += p
+				sum.anon += a
+			}
+			peak.pss, peak.anon = max(peak.pss, sum.pss), max(peak.anon, sum.anon)
+			select {
+			case <-stop:
+				done <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() (int64, int64) {
+		close(stop)
+		p := <-done
+		return p.pss, p.anon
+	}
+}
+
+// smapsPSS reads Pss and Pss_Anon from a smaps_rollup file, in bytes; 0
+// when it cannot (the process has gone).
+func smapsPSS(path string) (pss, anon int64) {
+	return statusKB(path, "Pss:") << 10, statusKB(path, "Pss_Anon:") << 10
 }
 
 // childPIDs lists the children of this process.

@@ -119,12 +119,7 @@ func covered(path string, rs []rune) int {
 // main has every character of it (or no font has more). The bold face is
 // the regular one's name with "Bold" for "Regular", when that file exists.
 func lineFont(text, main string) (regular, bold string) {
-	var rs []rune
-	for _, r := range text {
-		if !unicode.IsSpace(r) && !slices.Contains(rs, r) {
-			rs = append(rs, r)
-		}
-	}
+	rs := distinctRunes(text)
 	best := covered(main, rs)
 	if main == "" || best == len(rs) {
 		return "", ""
@@ -147,16 +142,43 @@ func lineFont(text, main string) (regular, bold string) {
 	return regular, bold
 }
 
+// distinctRunes returns the characters of text but spaces, once each.
+func distinctRunes(text string) []rune {
+	var rs []rune
+	for _, r := range text {
+		if !unicode.IsSpace(r) && !slices.Contains(rs, r) {
+			rs = append(rs, r)
+		}
+	}
+	return rs
+}
+
 // chooseFonts sets the fonts of each of p's text lines that p's own font
-// cannot draw whole (see lineFont).
+// cannot draw whole (see lineFont), and marks the lines that no one font
+// can draw whole to be drawn in Go, with a font for each run.
 func chooseFonts(p *plan) {
 	set := func(t *textLine) {
-		if t.File != "" {
-			t.Font, t.BoldFont = lineFont(t.Text, p.Font)
+		if t.File == "" {
+			return
+		}
+		t.Font, t.BoldFont = lineFont(t.Text, p.Font)
+		font := p.Font
+		if t.Font != "" {
+			font = t.Font
+		}
+		if font != "" && covered(font, distinctRunes(t.Text)) < len(distinctRunes(t.Text)) {
+			t.Go = true
 		}
 	}
 	for i := range p.Title {
 		set(&p.Title[i])
+	}
+	// A title drawn in Go is laid out whole, its lines broken in the
+	// order the bidi algorithm gives.
+	if slices.ContainsFunc(p.Title, func(t textLine) bool { return t.Go }) {
+		for i := range p.Title {
+			p.Title[i].Go = true
+		}
 	}
 	set(&p.Author)
 	set(&p.Card)

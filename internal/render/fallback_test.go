@@ -101,3 +101,49 @@ func TestRenderOtherScripts(t *testing.T) {
 		}
 	}
 }
+
+// TestMixedTitleDrawnInGo: a title no one font can draw whole (Arabic with
+// "—" and Latin) is left out of the static step and drawn in Go, and shows
+// in the video; a title one font draws stays with the static step.
+func TestMixedTitleDrawnInGo(t *testing.T) {
+	requireFFmpeg(t)
+	main := requireFallbackFonts(t)
+	t.Parallel()
+	dir := t.TempDir()
+	in := Input{Audio: makeAudio(t, dir, "in.wav", 1), Title: "أغنية الليل الطويل — A very long title",
+		Author: "Plain author", Out: filepath.Join(dir, "out.mp4")}
+	p := plan{Layout: layoutFor(Landscape), Work: t.TempDir(), Font: main}
+	if err := writeTexts(&p, in); err != nil {
+		t.Fatal(err)
+	}
+	chooseFonts(&p)
+	graph := staticGraph(p)
+	for i, line := range p.Title {
+		if !line.Go {
+			t.Errorf("title line %d %q: not drawn in Go", i, line.Text)
+		}
+		if strings.Contains(graph, line.File) {
+			t.Errorf("the static step draws title line %d too", i)
+		}
+	}
+	if p.Author.Go || !strings.Contains(graph, p.Author.File) {
+		t.Errorf("the author: Go %v, in the static step %v; want false, true", p.Author.Go, strings.Contains(graph, p.Author.File))
+	}
+	r := &Renderer{TempDir: t.TempDir(), Threads: 1}
+	if _, err := r.Render(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	l := layoutFor(Landscape)
+	last := grayFrames(t, in.Out, l.W, l.H)[frameRate/2]
+	bright := 0
+	for y := p.Title[0].Base - l.TitleMax; y < p.Title[0].Base; y++ {
+		for x := l.TextX; x < l.TextX+l.TextW; x++ {
+			if last[y*l.W+x] > 200 {
+				bright++
+			}
+		}
+	}
+	if bright < 500 {
+		t.Errorf("%d bright pixels in the title's first line, want 500+", bright)
+	}
+}

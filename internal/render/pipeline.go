@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -33,29 +34,51 @@ const errUndecodable = "source audio could not be decoded"
 // the frames are drawn and encoded (see encode) or, with sink set, written
 // to sink in order and not encoded (the benchmark uses this to time the
 // encoder alone).
-func (r *Renderer) run(ctx context.Context, p plan, sink io.Writer, progress func(float64)) error {
+//
+// When p.Poster is set, run also writes the poster (see writePoster) while
+// the frames are encoded, and returns its temporary file, which the caller
+// renames into place or removes.
+func (r *Renderer) run(ctx context.Context, p plan, sink io.Writer, progress func(float64)) (poster string, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	dec := r.command(ctx, "decode", decodeArgs(p))
 	samples, err := dec.cmd.StdoutPipe()
 	if err != nil {
-		return fmt.Errorf("render: %w", err)
+		return "", fmt.Errorf("render: %w", err)
 	}
 	if err := dec.start(); err != nil {
-		return err
+		return "", err
 	}
 	tr := newTrack(p.Frames)
 	go tr.analyse(ctx, p, dec, samples)
 
+	// The lyrics are laid out meanwhile.
+	lyr := make(chan *lyricScene, 1)
+	go func() { lyr <- newLyricScene(p.Lyrics, p.Layout, p.Font, p.BoldFont, p.Frames) }()
 	start := time.Now()
 	sc, err := r.static(ctx, p)
 	if err != nil {
 		cancel()
 		tr.wait(p.Frames)
-		return err
+		<-lyr
+		return "", err
 	}
+	sc.lyrics = <-lyr
 	r.logger().DebugContext(ctx, "static step done", "elapsed", time.Since(start))
+	type written struct {
+		tmp string
+		err error
+	}
+	posterDone := make(chan written, 1)
+	if p.Poster != "" && sink == nil {
+		go func() {
+			tmp, err := writePoster(sc.poster(), p.Poster)
+			posterDone <- written{tmp, err}
+		}()
+	} else {
+		posterDone <- written{}
+	}
 	draw := func(f *frame, i int) error {
 		lv, err := tr.wait(i)
 		if err == nil {
@@ -73,11 +96,19 @@ func (r *Renderer) run(ctx context.Context, p plan, sink io.Writer, progress fun
 		err = r.encode(ctx, p, r.encoders(p.Frames), sc.base.clone, draw, progress)
 		r.logger().DebugContext(ctx, "frames drawn and encoded", "frames", p.Frames, "elapsed", time.Since(start))
 	}
+	pw := <-posterDone
+	if err == nil {
+		err = pw.err
+	}
 	// The analysis's error explains a failure best: the source is bad.
 	if _, aerr := tr.wait(p.Frames); aerr != nil {
-		return aerr
+		err = aerr
 	}
-	return err
+	if err != nil && pw.tmp != "" {
+		os.Remove(pw.tmp)
+		pw.tmp = ""
+	}
+	return pw.tmp, err
 }
 
 // encoders returns how many encoders a render of frames frames runs: one a

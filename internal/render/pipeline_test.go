@@ -41,7 +41,7 @@ func TestPipeDeliversFramesIntact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := r.newPlan(in, info, Landscape)
+	p, err := r.newPlan(in, info, Landscape, HD)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/durable"
+	"github.com/mvgen/mvgen/internal/lyrics"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
@@ -94,10 +95,28 @@ type Input struct {
 	// (1080×1080) or "9:16" (720×1280); see task.ParseAspect. Another value is
 	// an *InputError.
 	Aspect string
+	// Resolution is the video's size class: "720p" (also for "") or
+	// "1080p" (1920×1080, 1080×1080, 1080×1920); see task.ParseResolution.
+	// Another value is an *InputError.
+	Resolution string
 	// Out is the path of the MP4 to write. The video is written to a
 	// temporary file in the same directory and renamed into place on success;
 	// on failure the temporary file is removed and Out is left untouched.
 	Out string
+	// Lyrics, when it has timed lines, are drawn in time with the music
+	// (see lyricLayout for where): the line being sung large, its words
+	// lighting up as they are sung when their times are known, and the
+	// next line dimmer under it; nothing between lines. With lyrics the
+	// layout makes room for them (a smaller cover in 1:1 and 9:16, at
+	// most two title lines). Their text is data: it is laid out and drawn
+	// in Go, never handed to ffmpeg.
+	Lyrics *lyrics.Lyrics
+	// Poster, when set, is the path of a JPEG to write next to the video:
+	// the designed still (background, cover, title and author, as on the
+	// intro card) at the video's size. Like the video, it is written to a
+	// temporary file, synced to the disk, and renamed into place only when
+	// the render succeeds.
+	Poster string
 	// Progress, when set, is called with the completed fraction (0 to 1,
 	// increasing) a few times a second, and with 1 when the render succeeds.
 	// It is called from Render's goroutine and should return quickly.
@@ -206,11 +225,16 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if err != nil {
 		return Info{}, &InputError{Msg: err.Error()}
 	}
+	parsedRes, err := task.ParseResolution(in.Resolution)
+	if err != nil {
+		return Info{}, &InputError{Msg: err.Error()}
+	}
+	res := Resolution(parsedRes)
 	info, err := r.CheckSource(ctx, in.Audio)
 	if err != nil {
 		return Info{}, err
 	}
-	p, err := r.newPlan(in, info, aspect)
+	p, err := r.newPlan(in, info, aspect, res)
 	if err != nil {
 		return Info{}, err
 	}
@@ -226,7 +250,8 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 		return Info{}, fmt.Errorf("render: writing filtergraph: %w", err)
 	}
 	if sink != nil {
-		return info, r.run(ctx, p, sink, nil)
+		_, err := r.run(ctx, p, sink, nil)
+		return info, err
 	}
 	if err := r.renderTo(ctx, p, in.Progress); err != nil {
 		return Info{}, err
@@ -251,8 +276,12 @@ func (r *Renderer) checkSize(path string) error {
 }
 
 // newPlan resolves what the render needs before its work directory exists.
-func (r *Renderer) newPlan(in Input, info Info, aspect Aspect) (plan, error) {
-	p := plan{Aspect: aspect, Layout: layoutFor(aspect), Duration: info.Duration, Threads: r.Threads,
+func (r *Renderer) newPlan(in Input, info Info, aspect Aspect, res Resolution) (plan, error) {
+	var lines []lyrics.Line
+	if in.Lyrics != nil {
+		lines = in.Lyrics.Lines
+	}
+	p := plan{Aspect: aspect, Layout: layoutWith(aspect, res, len(lines) > 0), Lyrics: lines, Duration: info.Duration, Threads: r.Threads,
 		Colors: paletteFor(hueOf(in))}
 	p.Font, p.BoldFont = r.fonts()
 	p.Frames = max(1, int(math.Ceil(info.Duration.Seconds()*frameRate-1e-6)))
@@ -263,6 +292,11 @@ func (r *Renderer) newPlan(in Input, info Info, aspect Aspect) (plan, error) {
 	}
 	if p.Out, err = filepath.Abs(in.Out); err != nil {
 		return plan{}, fmt.Errorf("render: %w", err)
+	}
+	if in.Poster != "" {
+		if p.Poster, err = filepath.Abs(in.Poster); err != nil {
+			return plan{}, fmt.Errorf("render: %w", err)
+		}
 	}
 	if in.Cover != "" {
 		c, err := checkCover(in.Cover)
@@ -293,8 +327,12 @@ func (r *Renderer) renderTo(ctx context.Context, p plan, progress func(float64))
 		}
 	}()
 	start := time.Now()
-	if err := r.run(ctx, p, nil, progress); err != nil {
+	poster, err := r.run(ctx, p, nil, progress)
+	if err != nil {
 		return err
+	}
+	if poster != "" {
+		defer os.Remove(poster) // once renamed, a no-op
 	}
 	if err := os.Chmod(p.Out, 0o644); err != nil {
 		return fmt.Errorf("render: %w", err)
@@ -303,6 +341,12 @@ func (r *Renderer) renderTo(ctx context.Context, p plan, progress func(float64))
 	// as done after this returns never finds it empty after a power loss.
 	if err := durable.Rename(p.Out, final); err != nil {
 		return fmt.Errorf("render: %w", err)
+	}
+	if poster != "" {
+		if err := placeFile(poster, p.Poster); err != nil {
+			os.Remove(final)
+			return err
+		}
 	}
 	if progress != nil {
 		progress(1)

@@ -22,7 +22,6 @@ const (
 	fillAlpha    = 235 // the progress line's elapsed part
 	timeAlpha    = 230 // the elapsed time
 	totalAlpha   = 150 // the total time
-	dotSize      = 12  // the progress line's head
 )
 
 var white = yuv{235, 128, 128}
@@ -51,6 +50,7 @@ type scene struct {
 	glows    [haloLevels + 1][]patch // the halo drawn over the still picture, per level, made when first needed
 	glyphs   map[rune]*sprite
 	dot      *sprite
+	lyrics   *lyricScene // nil without lyrics
 }
 
 // haloLevels is how many steps the pulse's glow has: its pixels are blended
@@ -76,6 +76,7 @@ func newScene(p plan) (*scene, error) {
 			return nil, err
 		}
 	}
+	drawGoLines(p, base, card)
 	glyphs, err := readGlyphs(p.path(digitsFile), l)
 	if err != nil {
 		return nil, err
@@ -109,7 +110,7 @@ func prepareScene(p plan, base, card *frame, glyphs map[rune]*sprite, accent [3]
 		s.bars.fillColumn(l.barX(b), l.Bars.Y, l.barWidth(), s.barRows)
 	}
 	s.halo = haloSprites(l)
-	s.dot = discSprite(dotSize)
+	s.dot = discSprite(l.Dot)
 	total := clock(p.Duration.Seconds())
 	for _, f := range []*frame{s.base, s.card} {
 		if f != nil {
@@ -292,6 +293,9 @@ func (s *scene) draw(f *frame, i int, lv levels) {
 	s.drawGlow(f, lv.Pulse)
 	s.drawBars(f, lv)
 	s.drawProgress(f, i)
+	if s.lyrics != nil {
+		s.lyrics.draw(f, i)
+	}
 }
 
 // glow returns the halo's patches at level (0…haloLevels; 0 is the still
@@ -389,7 +393,8 @@ func (s *scene) drawProgress(f *frame, i int) {
 	p := s.l.Progress
 	w := (p.W * (i + 1) / s.frames) &^ 1
 	f.fillRect(rect{p.X, p.Y, w, p.H}, white, fillAlpha)
-	x := min(max(p.X+w-dotSize/2, p.X), p.X+p.W-dotSize) &^ 1
-	f.blendSprite(x, p.Y+p.H/2-dotSize/2, s.dot, white, 256)
+	d := s.l.Dot
+	x := min(max(p.X+w-d/2, p.X), p.X+p.W-d) &^ 1
+	f.blendSprite(x, (p.Y+p.H/2-d/2)&^1, s.dot, white, 256)
 	s.drawText(f, clock(float64(i)/frameRate), p.X, timeAlpha)
 }

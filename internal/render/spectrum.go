@@ -16,8 +16,21 @@ const (
 	hopSize      = analysisRate / frameRate
 
 	barLowHz, barHighHz = 50, 10000 // the bars span these frequencies, log-spaced
-	floorDB, ceilDB     = -62, -12  // a band's level maps floorDB…ceilDB to an empty…full bar
+	floorDB, ceilDB     = -62, -12  // the pulse maps a band's level floorDB…ceilDB to 0…1
 	silenceDB           = -60       // a window quieter than this (RMS, dBFS) is silence
+
+	// The bars' levels are each band's level against its own recent past
+	// (see measure): its running mean and mean deviation in dB, over about
+	// statsSeconds.
+	statsSeconds = 3.0
+	tiltDB       = 3.0   // dB an octave added above tiltHz (and taken below): music is quieter up high
+	tiltHz       = 500   // the tilt's pivot
+	barCentre    = 0.55  // a band at its running mean is this high
+	contrast     = 4.0   // the span of a full bar, in running mean deviations
+	minDevDB     = 3.0   // the deviation is taken as at least this, so a steady band stays near barCentre
+	quietGapDB   = 24.0  // a band whose mean is this far below the loudest band's starts to shrink
+	quietSpanDB  = 36.0  // and is gone this much further below
+	absFloorDB   = -80.0 // a band quieter than this (before the tilt) shows nothing
 
 	barAttack, barDecay     = 0.6, 0.15 // per-frame smoothing of the bars, rising and falling
 	pulseAttack, pulseDecay = 0.7, 0.2  // and of the pulse
@@ -51,7 +64,13 @@ type analyser struct {
 	bands  []band
 	beat   int       // the pulse follows bands[:beat]
 	target []float64 // this frame's unsmoothed bar levels
+	abs    []float64 // this frame's band levels on the fixed floorDB…ceilDB scale, for the pulse
 	prev   []float64 // the last frame's
+	db     []float64 // this frame's band levels in dB, tilted
+	tilt   []float64 // each band's tilt in dB
+	mean   []float64 // each band's running mean level in dB, tilted
+	dev    []float64 // and its running mean absolute deviation
+	heard  int       // frames with sound so far
 	out    levels
 	flux   float64 // running mean of the spectral flux
 	norm   float64 // 1 / the power sum of a full-scale sine
@@ -70,7 +89,12 @@ func newAnalyser(src io.Reader, bars int) *analyser {
 		bands:  bandBins(bars, barLowHz, barHighHz),
 		beat:   max(1, int(float64(bars)*math.Log(beatHz/barLowHz)/math.Log(barHighHz/barLowHz))),
 		target: make([]float64, bars),
+		abs:    make([]float64, bars),
 		prev:   make([]float64, bars),
+		db:     make([]float64, bars),
+		tilt:   make([]float64, bars),
+		mean:   make([]float64, bars),
+		dev:    make([]float64, bars),
 		out:    levels{Bars: make([]float64, bars)},
 	}
 	var sumSq float64
@@ -81,6 +105,10 @@ func newAnalyser(src io.Reader, bars int) *analyser {
 	// Parseval: a sine of amplitude 1 puts n·Σw²/4 of power in the
 	// positive-frequency bins of its main lobe.
 	a.norm = 4 / (fftSize * sumSq)
+	for i := range a.tilt {
+		centre := barLowHz * math.Pow(barHighHz/barLowHz, (float64(i)+0.5)/float64(bars))
+		a.tilt[i] = tiltDB * math.Max(0, math.Log2(centre/tiltHz))
+	}
 	// The first window is centred on the middle of frame 0, so it starts
 	// before the audio: the samples before 0 are silence.
 	a.skip(fftSize/2 - hopSize/2)
@@ -175,10 +203,19 @@ func (a *analyser) next() (levels, error) {
 	return a.out, nil
 }
 
-// measure sets target to the window's band levels, all 0 in silence, and
-// prev to the last frame's.
+// measure sets target to the window's bar levels and abs to its band
+// levels, all 0 in silence, and prev to the last frame's abs.
+//
+// A bar shows its band's level against the band's own last few seconds:
+// at the running mean it stands barCentre high, and contrast running
+// deviations span the whole bar, so every bar moves over most of its
+// height whatever the loudness, and a steady sound (a tone, loud
+// broadband noise) sits near barCentre instead of at the top. Bands much
+// quieter than the loudest one (the tilt evens out music's usual fall
+// towards the treble first) shrink, so that leakage and hiss are not
+// blown up; and silence is 0 everywhere.
 func (a *analyser) measure() {
-	copy(a.prev, a.target)
+	copy(a.prev, a.abs)
 	var sumSq float64
 	for i, s := range a.window {
 		sumSq += s * s
@@ -186,12 +223,34 @@ func (a *analyser) measure() {
 	}
 	if rms := math.Sqrt(sumSq / fftSize); rms <= 0 || 20*math.Log10(rms) < silenceDB {
 		clear(a.target)
+		clear(a.abs)
 		return
 	}
 	a.fft.power(a.in, a.power)
+	// The running means start as plain means of the frames so far, so
+	// that the first seconds of sound are measured against themselves.
+	a.heard++
+	rate := max(1/float64(a.heard), 1/(statsSeconds*frameRate))
+	loudest := math.Inf(-1)
 	for i, b := range a.bands {
 		db := 10 * math.Log10(b.power(a.power)*a.norm+1e-12)
-		a.target[i] = math.Max(0, math.Min(1, (db-floorDB)/(ceilDB-floorDB)))
+		a.abs[i] = math.Max(0, math.Min(1, (db-floorDB)/(ceilDB-floorDB)))
+		a.db[i] = db + a.tilt[i]
+		if a.heard == 1 {
+			a.mean[i], a.dev[i] = a.db[i], minDevDB
+		}
+		a.mean[i] += (a.db[i] - a.mean[i]) * rate
+		a.dev[i] += (math.Abs(a.db[i]-a.mean[i]) - a.dev[i]) * rate
+		loudest = math.Max(loudest, a.mean[i])
+	}
+	for i, db := range a.db {
+		if db-a.tilt[i] < absFloorDB {
+			a.target[i] = 0
+			continue
+		}
+		v := barCentre + (db-a.mean[i])/(contrast*math.Max(a.dev[i], minDevDB))
+		v -= math.Max(0, loudest-quietGapDB-a.mean[i]) / quietSpanDB
+		a.target[i] = math.Max(0, math.Min(1, v))
 	}
 }
 
@@ -200,7 +259,7 @@ func (a *analyser) measure() {
 // above its running mean.
 func (a *analyser) onset() float64 {
 	var flux float64
-	for i, t := range a.target[:a.beat] {
+	for i, t := range a.abs[:a.beat] {
 		flux += math.Max(0, t-a.prev[i])
 	}
 	flux /= float64(a.beat)

@@ -2,10 +2,13 @@ package render
 
 import (
 	"fmt"
+
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mvgen/mvgen/internal/lyrics"
 )
 
 // The files the static step writes into the work directory.
@@ -21,8 +24,6 @@ const (
 // The design's fixed proportions.
 const (
 	artRadiusDiv  = 24  // the art's corner radius is its side over this
-	shadowPad     = 40  // the art's shadow reaches this far around it
-	shadowDrop    = 12  // and sits this far below it
 	backScale     = 8   // the cover is blurred at 1/backScale of the frame size
 	backBlur      = 5   // gblur sigma at that size
 	backDim       = 0.4 // the blurred cover's brightness
@@ -37,14 +38,17 @@ const (
 type plan struct {
 	Aspect      Aspect
 	Layout      layout
-	Audio       string // absolute path of the source
-	Cover       string // absolute path of the cover, "" for none
-	CoverFormat string // ffmpeg demuxer of the cover, e.g. "png_pipe"
-	Out         string // absolute path the encoder writes
-	Work        string // the private working directory
-	Font        string // font file, "" to let fontconfig choose
-	BoldFont    string // font file for the title and the card, "" for Font
+	Audio       string        // absolute path of the source
+	Cover       string        // absolute path of the cover, "" for none
+	CoverFormat string        // ffmpeg demuxer of the cover, e.g. "png_pipe"
+	Out         string        // absolute path the encoder writes
+	Poster      string        // absolute path of the poster to write, "" for none
+	Lyrics      []lyrics.Line // the timed lines of lyrics to draw; the layout has room for them
+	Work        string        // the private working directory
+	Font        string        // font file, "" to let fontconfig choose
+	BoldFont    string        // font file for the title and the card, "" for Font
 	Title       []textLine
+	TitleText   string   // the whole title, cleaned and cut, before it was wrapped into Title
 	Author      textLine // under the title, once the card has gone
 	Card        textLine // the author on the intro card
 	Domain      textLine
@@ -66,6 +70,10 @@ type textLine struct {
 	Base           int
 	Text           string
 	Font, BoldFont string
+	// Go is set when no one font has every character of the line (a
+	// mixed-script line): it is then drawn in Go (see drawGoLines), not by
+	// the static step.
+	Go bool
 }
 
 // fonts returns the regular and bold fonts to draw t with.
@@ -124,22 +132,24 @@ func staticGraph(p plan) string {
 		l.Art.W, l.Art.H, r)
 	fmt.Fprintf(&g, "[art0][mask]alphamerge[art];\n")
 	fmt.Fprintf(&g, "color=c=black@0.6:s=%dx%d:r=1,trim=end_frame=1,format=rgba,pad=%d:%d:%d:%d:color=black@0,gblur=sigma=%d[shadow];\n",
-		l.Art.W, l.Art.H, l.Art.W+2*shadowPad, l.Art.H+2*shadowPad, shadowPad, shadowPad, shadowPad/3)
+		l.Art.W, l.Art.H, l.Art.W+2*l.Shadow, l.Art.H+2*l.Shadow, l.Shadow, l.Shadow, l.Shadow/3)
 	sh := l.H / shadeFraction
 	fmt.Fprintf(&g, "gradients=s=%dx%d:c0=black@0:c1=black@0.6:x0=0:y0=0:x1=0:y1=%d:r=1,trim=end_frame=1[shade];\n",
 		l.W, sh, sh-1)
 	fmt.Fprintf(&g, "[back][shade]overlay=0:%d[back1];\n", l.H-sh)
-	fmt.Fprintf(&g, "[back1][shadow]overlay=%d:%d[back2];\n", l.Art.X-shadowPad, l.Art.Y-shadowPad+shadowDrop)
+	fmt.Fprintf(&g, "[back1][shadow]overlay=%d:%d[back2];\n", l.Art.X-l.Shadow, l.Art.Y-l.Shadow+l.Drop)
 	fmt.Fprintf(&g, "[back2][art]overlay=%d:%d,format=rgb24", l.Art.X, l.Art.Y)
 	fmt.Fprintf(&g, ",drawbox=x=%d:y=%d:w=%d:h=%d:color=white@0.22:t=fill", l.Progress.X, l.Progress.Y, l.Progress.W, l.Progress.H)
 	for _, t := range p.Title {
-		g.WriteString("," + p.drawLine(t, true, "white", ":shadowcolor=black@0.45:shadowx=0:shadowy=2"))
+		if !t.Go {
+			g.WriteString("," + p.drawLine(t, true, "white", ":shadowcolor=black@0.45:shadowx=0:shadowy=2"))
+		}
 	}
-	if p.Domain.File != "" {
+	if p.Domain.File != "" && !p.Domain.Go {
 		font, _ := p.fonts(p.Domain)
 		g.WriteString("," + drawtext(font, "textfile="+escapeFilterValue(p.Domain.File), p.Domain.Size,
 			"white@0.8", "(w-text_w)/2", strconv.Itoa(p.Domain.Base)+"-ascent",
-			":box=1:boxcolor=black@0.45:boxborderw=8"))
+			fmt.Sprintf(":box=1:boxcolor=black@0.45:boxborderw=%d", l.MarkPad)))
 	}
 	g.WriteString(",split=2[base0][card0];\n")
 	fmt.Fprintf(&g, "[base0]%s%s[base];\n", p.authorFilter(p.Author, false), toYUV)
@@ -154,7 +164,7 @@ const toYUV = "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
 // authorFilter draws the author line t, or passes the picture through when
 // there is no author.
 func (p plan) authorFilter(t textLine, card bool) string {
-	if t.File == "" {
+	if t.File == "" || t.Go {
 		return "null,"
 	}
 	if card {

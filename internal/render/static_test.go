@@ -15,8 +15,13 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 
 // goldenPlan returns a plan as Render builds it, with fixed paths.
 func goldenPlan(a Aspect, cover bool) plan {
+	return goldenPlanAt(a, HD, cover)
+}
+
+// goldenPlanAt is goldenPlan at resolution r.
+func goldenPlanAt(a Aspect, r Resolution, cover bool) plan {
 	const work = "/tmp/mvgen-render-123"
-	l := layoutFor(a)
+	l := layoutAt(a, r)
 	p := plan{
 		Aspect: a, Layout: l, Audio: "/data/in.mp3", Out: "/data/.out.mp4.1.part", Work: work,
 		Font: "/fonts/Noto Sans CJK.ttc", BoldFont: "/fonts/Noto Sans CJK Bold.ttc",
@@ -52,6 +57,8 @@ func TestFFmpegArgsGolden(t *testing.T) {
 		{"square_no_cover_no_text", square},
 		{"portrait_cover", goldenPlan(Portrait, true)},
 		{"portrait_no_cover", goldenPlan(Portrait, false)},
+		{"landscape_1080p_cover", goldenPlanAt(Landscape, FullHD, true)},
+		{"portrait_1080p_no_cover", goldenPlanAt(Portrait, FullHD, false)},
 		{"odd_paths", odd},
 	}
 	for _, tt := range tests {

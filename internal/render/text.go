@@ -15,19 +15,38 @@ const (
 	maxDomainRunes = 50
 )
 
-// cleanLine makes s drawable on one line: invalid UTF-8 is replaced, newlines,
-// tabs and other control or format characters become spaces, runs of spaces
-// collapse and the ends are trimmed. The title's newlines therefore become
+// cleanLine makes s drawable on one line: invalid UTF-8 is replaced, bidi
+// controls are dropped, newlines, tabs and other control characters become
+// spaces, runs of spaces collapse and the ends are trimmed. The title's newlines therefore become
 // spaces; the title is then wrapped by wrapText.
 func cleanLine(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r) {
+		switch {
+		case bidiControl(r):
+			return -1
+		case unicode.IsControl(r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r):
 			return ' '
 		}
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// bidiControl reports whether r is one of the invisible characters that
+// steer the bidi algorithm (marks, embeddings, overrides, isolates). They
+// are dropped from drawn text: the text is ordered by its own characters,
+// and an override could make it read otherwise than it is written.
+func bidiControl(r rune) bool {
+	switch {
+	case r == 0x061C, r == 0x200E, r == 0x200F: // ALM, LRM, RLM
+		return true
+	case r >= 0x202A && r <= 0x202E: // LRE, RLE, PDF, LRO, RLO
+		return true
+	case r >= 0x2066 && r <= 0x2069: // LRI, RLI, FSI, PDI
+		return true
+	}
+	return false
 }
 
 // truncate shortens s to at most n runes, ending with "…" when it cut.
@@ -159,6 +178,7 @@ func writeTexts(p *plan, in Input) error {
 	}
 	last := l.TitleBase - l.AuthorGap // the title's last baseline; without a title, the author takes its place
 	if title := truncate(cleanLine(in.Title), maxTitleRunes); title != "" {
+		p.TitleText = title
 		size, lines := fitTitle(title, l)
 		for i, line := range lines {
 			file, err := write(fmt.Sprintf("title%d.txt", i+1), line)

@@ -17,6 +17,8 @@ func TestCleanLine(t *testing.T) {
 		{"  a\r\n\tb\u2028c  ", "a b c"},
 		{"bad \xff utf8", "bad \uFFFD utf8"},
 		{"\n\n", ""},
+		{"abc\u202Eevil\u202C \u2066x\u2069\u200F", "abcevil x"},
+		{"zero\u200Dwidth joiner stays", "zero\u200Dwidth joiner stays"},
 	}
 	for _, tt := range tests {
 		if got := cleanLine(tt.in); got != tt.want {
@@ -178,14 +180,59 @@ func TestParseAspect(t *testing.T) {
 	}
 }
 
+func TestParseResolution(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in     string
+		want   Resolution
+		wantOK bool
+		sizes  [3][2]int // of 16:9, 1:1 and 9:16
+	}{
+		{"", HD, true, [3][2]int{{1280, 720}, {1080, 1080}, {720, 1280}}},
+		{"720p", HD, true, [3][2]int{{1280, 720}, {1080, 1080}, {720, 1280}}},
+		{"1080p", FullHD, true, [3][2]int{{1920, 1080}, {1080, 1080}, {1080, 1920}}},
+		{"1080", "", false, [3][2]int{}},
+		{"4k", "", false, [3][2]int{}},
+		{"720P", "", false, [3][2]int{}},
+	}
+	for _, tt := range tests {
+		parsed, err := task.ParseResolution(tt.in)
+		got := Resolution(parsed)
+		if (err == nil) != tt.wantOK || got != tt.want {
+			t.Errorf("ParseResolution(%q) = %q, %v, want %q (ok %v)", tt.in, got, err, tt.want, tt.wantOK)
+			continue
+		}
+		if !tt.wantOK {
+			if !strings.Contains(err.Error(), `"720p" or "1080p"`) {
+				t.Errorf("ParseResolution(%q): error %q does not name the allowed values", tt.in, err)
+			}
+			continue
+		}
+		for i, a := range []Aspect{Landscape, Square, Portrait} {
+			if w, h := a.SizeAt(got); w != tt.sizes[i][0] || h != tt.sizes[i][1] {
+				t.Errorf("%s.SizeAt(%s) = %d×%d, want %d×%d", a, got, w, h, tt.sizes[i][0], tt.sizes[i][1])
+			}
+		}
+	}
+}
+
 // TestLayouts checks what the drawing relies on in every layout: even
 // coordinates (whole chroma samples), everything inside the frame, the
 // halo, bars and progress line clear of one another, and a frame larger
 // than the encoder's pipe (see frameWriter).
 func TestLayouts(t *testing.T) {
 	t.Parallel()
-	for _, a := range []Aspect{Landscape, Square, Portrait} {
-		l := layoutFor(a)
+	for _, aspect := range []Aspect{Landscape, Square, Portrait} {
+		for _, res := range []Resolution{HD, FullHD} {
+			checkLayout(t, string(aspect)+"@"+string(res), layoutAt(aspect, res))
+			checkLayout(t, string(aspect)+"@"+string(res)+" with lyrics", layoutWith(aspect, res, true))
+		}
+	}
+}
+
+func checkLayout(t *testing.T, a string, l layout) {
+	t.Helper()
+	{
 		halo := rect{l.Art.X - l.Halo, l.Art.Y - l.Halo, l.Art.W + 2*l.Halo, l.Art.H + 2*l.Halo}
 		bars := rect{l.Bars.X, l.Bars.Y, l.Bars.W, l.Bars.H + l.Reflect}
 		for name, r := range map[string]rect{"art": l.Art, "halo": halo, "bars": bars, "progress": l.Progress} {
@@ -220,10 +267,33 @@ func TestLayouts(t *testing.T) {
 		// So do the times and the progress line's head.
 		_, ch, base := l.digitCell()
 		times := rect{l.Progress.X, l.TimeBase - base, l.Progress.W, ch}
-		head := rect{l.Progress.X - dotSize, l.Progress.Y + l.Progress.H/2 - dotSize/2, l.Progress.W + 2*dotSize, dotSize}
+		head := rect{l.Progress.X - l.Dot, l.Progress.Y + l.Progress.H/2 - l.Dot/2, l.Progress.W + 2*l.Dot, l.Dot}
 		for name, r := range map[string]rect{"times": times, "progress head": head} {
 			if overlaps(r, halo) || overlaps(r, bars) || overlaps(r, card) {
 				t.Errorf("%s: the %s %+v reach the glow, the bars or the card", a, name, r)
+			}
+		}
+		// The lyrics, drawn with a shadow, stay clear of everything else
+		// and inside the frame.
+		if ly := l.Lyrics; !ly.empty() {
+			sh := lyricShadow(l)
+			ly.W, ly.H = ly.W+sh, ly.H+sh
+			markW := l.W / 3
+			mark := rect{(l.W - markW) / 2, l.MarkBase - l.MarkSize*3/2, markW, l.MarkSize * 2}
+			art := rect{l.Art.X - l.Shadow, l.Art.Y - l.Shadow + l.Drop, l.Art.W + 2*l.Shadow, l.Art.H + 2*l.Shadow}
+			for name, r := range map[string]rect{"glow": halo, "bars": bars, "card": card, "times": times,
+				"progress head": head, "watermark": mark, "cover's shadow": art} {
+				if overlaps(ly, r) {
+					t.Errorf("%s: the lyrics %+v reach the %s %+v", a, ly, name, r)
+				}
+			}
+			if ly.X < 0 || ly.Y < 0 || ly.X+ly.W > l.W || ly.Y+ly.H > l.H || ly.X%2 != 0 || ly.Y%2 != 0 || ly.W%2 != 0 {
+				t.Errorf("%s: the lyrics %+v are not on even pixels inside the frame", a, ly)
+			}
+			gap := lyricGap * l.LyricSize / 34 &^ 1
+			need := lyricMaskHeight(l.LyricSize, l.LyricLines) + gap + lyricMaskHeight(l.NextSize, 1) + sh
+			if need > l.Lyrics.H {
+				t.Errorf("%s: the lyrics' area is %d high, want %d for %d lines and the next", a, l.Lyrics.H, need, l.LyricLines)
 			}
 		}
 	}

@@ -22,3 +22,24 @@ func ParseAspect(s string) (Aspect, error) {
 	}
 	return "", fmt.Errorf("aspect %q is not one of %q, %q or %q", s, Landscape, Square, Portrait)
 }
+
+// Resolution is a video's size class (an mvgen extension of generate,
+// contract §6.3): "720p" or "1080p".
+type Resolution string
+
+// Resolutions.
+const (
+	HD     Resolution = "720p"  // 1280×720, 1080×1080, 720×1280; the default
+	FullHD Resolution = "1080p" // 1920×1080, 1080×1080, 1080×1920
+)
+
+// ParseResolution returns the resolution s names; "" is the default, HD.
+func ParseResolution(s string) (Resolution, error) {
+	switch r := Resolution(s); r {
+	case "":
+		return HD, nil
+	case HD, FullHD:
+		return r, nil
+	}
+	return "", fmt.Errorf("resolution %q is not one of %q or %q", s, HD, FullHD)
+}

@@ -1,0 +1,89 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+// TestPoster renders with a poster at two sizes: the poster is a JPEG at
+// the video's size, and its cover area shows the cover (the test cover's
+// colour ramps) while its corner shows the dimmed background.
+func TestPoster(t *testing.T) {
+	requireFFmpeg(t)
+	t.Parallel()
+	dir := t.TempDir()
+	audio := makeAudio(t, dir, "tone.wav", 1)
+	cover := makePNG(t, dir, 400, 400)
+	tests := []struct {
+		aspect, res string
+		w, h        int
+	}{
+		{"16:9", "", 1280, 720},
+		{"9:16", "1080p", 1080, 1920},
+	}
+	for _, tt := range tests {
+		t.Run(tt.aspect+tt.res, func(t *testing.T) {
+			t.Parallel()
+			out := t.TempDir()
+			in := Input{Audio: audio, Cover: cover, Title: "Poster", Author: "Someone", Aspect: tt.aspect,
+				Resolution: tt.res, Out: filepath.Join(out, "v.mp4"), Poster: filepath.Join(out, "v.jpg")}
+			r := Renderer{TempDir: t.TempDir(), Threads: 1}
+			if _, err := r.Render(context.Background(), in); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(in.Poster)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			img, err := jpeg.Decode(f)
+			if err != nil {
+				t.Fatalf("decoding the poster: %v", err)
+			}
+			if b := img.Bounds(); b.Dx() != tt.w || b.Dy() != tt.h {
+				t.Fatalf("poster is %d×%d, want %d×%d", b.Dx(), b.Dy(), tt.w, tt.h)
+			}
+			pa, _ := task.ParseAspect(tt.aspect)
+			pr, _ := task.ParseResolution(tt.res)
+			a, res := Aspect(pa), Resolution(pr)
+			art := layoutAt(a, res).Art
+			// The test cover is red growing to the right, green growing
+			// downwards, blue 160.
+			r0, _, _, _ := img.At(art.X+art.W/10, art.Y+art.H/2).RGBA()
+			r1, _, b1, _ := img.At(art.X+art.W*9/10, art.Y+art.H/2).RGBA()
+			if r1>>8 < r0>>8+120 || b1>>8 < 120 || b1>>8 > 200 {
+				t.Errorf("cover area: red %d → %d across, blue %d; want the cover's ramp (red up by 120+, blue about 160)",
+					r0>>8, r1>>8, b1>>8)
+			}
+			entries, _ := os.ReadDir(out)
+			if len(entries) != 2 {
+				t.Errorf("the output directory holds %d files, want the video and the poster", len(entries))
+			}
+		})
+	}
+}
+
+// TestPosterNotWrittenOnFailure: a render that fails leaves no poster and
+// no temporary file behind.
+func TestPosterNotWrittenOnFailure(t *testing.T) {
+	requireFFmpeg(t)
+	t.Parallel()
+	dir, out := t.TempDir(), t.TempDir()
+	audio := makeAudio(t, dir, "tone.wav", 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	in := Input{Audio: audio, Title: "Cancelled", Out: filepath.Join(out, "v.mp4"), Poster: filepath.Join(out, "v.jpg"),
+		Progress: func(float64) { cancel() }}
+	r := Renderer{TempDir: t.TempDir(), Threads: 1}
+	if _, err := r.Render(ctx, in); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Render: %v, want context.Canceled", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("the output directory holds %v, want nothing", entries)
+	}
+}
