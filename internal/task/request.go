@@ -11,7 +11,7 @@ import (
 
 // RenderVersion changes whenever the renderer's output changes, so identical
 // requests do not share files across renderer versions.
-const RenderVersion = "1"
+const RenderVersion = "2"
 
 // Limits of a generate request's fields (contract §2).
 const (
@@ -30,6 +30,11 @@ type Request struct {
 	DomainName  string `json:"domainName"`
 	// Aspect is mvgen's extension: "16:9" (default), "1:1" or "9:16".
 	Aspect string `json:"aspect"`
+	// Resolution is mvgen's extension: "720p" (default) or "1080p".
+	Resolution string `json:"resolution,omitempty"`
+	// Lyrics is mvgen's extension: false leaves the track's lyrics out of
+	// the video; absent or true shows them when the track has them.
+	Lyrics *bool `json:"lyrics,omitempty"`
 }
 
 // Validate applies every rule of contract §2; the *Error's message names the
@@ -58,11 +63,16 @@ func (r *Request) Validate(checkURL func(string) error) error {
 	if _, err := ParseAspect(r.Aspect); err != nil {
 		return Errorf(EInvalid, "aspect: %v", err)
 	}
+	if _, err := ParseResolution(r.Resolution); err != nil {
+		return Errorf(EInvalid, "resolution: %v", err)
+	}
 	return nil
 }
 
 // Hash identifies a request for Idempotency-Key checks: the parsed fields,
-// so whitespace and key order do not matter.
+// so whitespace and key order do not matter. The extensions added later
+// (resolution, lyrics) are left out when absent, so a request hashes as it
+// did before they existed.
 func (r Request) Hash() string {
 	b, _ := json.Marshal(r)
 	sum := sha256.Sum256(b)
@@ -76,6 +86,7 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 		ID: NewID(), KeyID: keyID,
 		MusicTaskID: r.TaskID, AudioID: r.AudioID, MusicIndex: tr.MusicIndex,
 		CallbackURL: r.CallBackURL, Author: r.Author, DomainName: r.DomainName, Aspect: r.Aspect,
+		Resolution: r.Resolution, NoLyrics: r.Lyrics != nil && !*r.Lyrics,
 		Status:    StatusPending,
 		WebhookID: "msg_" + NewID(),
 		CreatedAt: now.UTC(),
@@ -88,10 +99,18 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 // identical requests share one file (contract §2). It includes the owning
 // API key: keys never share a file, so a tenant cannot learn from a fast
 // render (or from a video that does not match a URL's changed content)
-// that another tenant rendered the same inputs.
+// that another tenant rendered the same inputs. The aspect and resolution
+// count as what they mean ("" and "720p" are one), and the track's lyrics
+// count unless the task leaves them out.
 func RenderKey(tr *Track, t *Task) string {
+	aspect, _ := ParseAspect(t.Aspect)
+	res, _ := ParseResolution(t.Resolution)
+	var lyrics string
+	if !t.NoLyrics && tr.Lyrics != "" {
+		lyrics = tr.LyricsFormat + "\n" + tr.Lyrics
+	}
 	parts := []string{RenderVersion, t.KeyID, tr.AudioKey, tr.AudioURL, tr.CoverKey, tr.ImageURL,
-		tr.Title, t.Author, t.DomainName, t.Aspect}
+		tr.Title, t.Author, t.DomainName, string(aspect), string(res), lyrics}
 	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])

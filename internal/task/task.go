@@ -21,15 +21,19 @@ const (
 
 // Task is one video task: a request to turn a source track into an MP4.
 type Task struct {
-	ID           string // the video task id returned by generate
-	KeyID        string // the API key that owns the task
-	MusicTaskID  string // request taskId: the source music task
-	AudioID      string // request audioId: the track inside it
-	MusicIndex   int    // the track's position in its music task
-	CallbackURL  string // optional
-	Author       string
-	DomainName   string
-	Aspect       string // mvgen extension (see Aspect); "" means the default 16:9
+	ID          string // the video task id returned by generate
+	KeyID       string // the API key that owns the task
+	MusicTaskID string // request taskId: the source music task
+	AudioID     string // request audioId: the track inside it
+	MusicIndex  int    // the track's position in its music task
+	CallbackURL string // optional
+	Author      string
+	DomainName  string
+	Aspect      string // mvgen extension (see Aspect); "" means the default 16:9
+	Resolution  string // mvgen extension (see Resolution); "" means the default 720p
+	// NoLyrics is set when generate asked for "lyrics": false: the video
+	// leaves the track's lyrics out (by default it shows them).
+	NoLyrics     bool
 	Status       Status
 	Progress     int    // 0-100 while pending
 	ErrorCode    int    // set when failed: webhook.CodeBadSource, CodeDownloadFailed or CodeInternal
@@ -81,6 +85,12 @@ type Track struct {
 	ImageURL    string // remote cover, fetched at render time
 	AudioKey    string // blob key of an uploaded audio file
 	CoverKey    string // blob key of an uploaded cover
+	// Lyrics is the track's lyrics as given (contract §6.2), "" when it has
+	// none; LyricsFormat says how it is written: internal/lyrics' FormatLRC
+	// (uploaded LRC) or FormatTimestamped (the upstream's word timings).
+	// Lyrics that are valid but carry no times are kept and never shown.
+	Lyrics       string
+	LyricsFormat string
 	// Upstream marks a track looked up on the upstream API (contract §6.1):
 	// its URLs are the upstream's, and may be looked up again when they
 	// expire.

@@ -1,6 +1,8 @@
 package task
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -41,6 +43,8 @@ func TestRequestValidate(t *testing.T) {
 		{"author runes", Request{TaskID: "m", AudioID: "a", Author: long + "x"}, "author must be at most 50 characters (got 51)"},
 		{"domain runes", Request{TaskID: "m", AudioID: "a", DomainName: long + "x"}, "domainName must be at most 50"},
 		{"aspect", Request{TaskID: "m", AudioID: "a", Aspect: "4:3"}, `aspect: aspect "4:3" is not one of`},
+		{"1080p", Request{TaskID: "m", AudioID: "a", Resolution: "1080p"}, ""},
+		{"resolution", Request{TaskID: "m", AudioID: "a", Resolution: "4k"}, `resolution: resolution "4k" is not one of "720p" or "1080p"`},
 		{"callback", Request{TaskID: "m", AudioID: "a", CallBackURL: "http://10.0.0.1/"}, "callBackUrl: 10.0.0.1 is private"},
 	} {
 		check := ok
@@ -76,6 +80,54 @@ func TestRenderKey(t *testing.T) {
 	}
 	if req.Hash() == (Request{TaskID: "m", AudioID: "a", Author: "A"}).Hash() {
 		t.Errorf("different requests share a hash")
+	}
+}
+
+// TestRenderKeyExtensions: what the video looks like is in the key, what
+// means the same is not.
+func TestRenderKeyExtensions(t *testing.T) {
+	off, on := false, true
+	plain := &Track{AudioKey: "sources/a", Title: "T"}
+	sung := &Track{AudioKey: "sources/a", Title: "T", Lyrics: "[00:01.00]La", LyricsFormat: "lrc"}
+	key := func(tr *Track, r Request) string {
+		r.TaskID, r.AudioID = "m", "a"
+		return r.NewTask("k", tr, time.Now()).RenderKey
+	}
+	base := key(plain, Request{})
+	for _, tt := range []struct {
+		name string
+		tr   *Track
+		req  Request
+		same bool
+	}{
+		{"720p named", plain, Request{Resolution: "720p"}, true},
+		{"16:9 named", plain, Request{Aspect: "16:9"}, true},
+		{"1080p", plain, Request{Resolution: "1080p"}, false},
+		{"9:16", plain, Request{Aspect: "9:16"}, false},
+		{"lyrics:false on a track without", plain, Request{Lyrics: &off}, true},
+		{"track with lyrics", sung, Request{}, false},
+		{"track with lyrics, lyrics:true", sung, Request{Lyrics: &on}, false},
+		{"track with lyrics, lyrics:false", sung, Request{Lyrics: &off}, true},
+	} {
+		if got := key(tt.tr, tt.req); (got == base) != tt.same {
+			t.Errorf("%s: render key equal to the plain request's: got %v, want %v", tt.name, got == base, tt.same)
+		}
+	}
+	if key(sung, Request{}) != key(sung, Request{Lyrics: &on}) {
+		t.Errorf("lyrics absent and lyrics:true give two render keys, want one")
+	}
+	if r := (Request{TaskID: "m", AudioID: "a", Lyrics: &off}); !r.NewTask("k", sung, time.Now()).NoLyrics {
+		t.Errorf("lyrics:false: NoLyrics = false, want true")
+	}
+	// Requests made before the extensions existed keep their hash (an
+	// Idempotency-Key replay across the upgrade).
+	before := `{"taskId":"m","audioId":"a","callBackUrl":"","author":"","domainName":"","aspect":""}`
+	sum := sha256.Sum256([]byte(before))
+	if got, want := (Request{TaskID: "m", AudioID: "a"}).Hash(), hex.EncodeToString(sum[:]); got != want {
+		t.Errorf("Hash without extensions = %s, want %s (the hash before they existed)", got, want)
+	}
+	if (Request{TaskID: "m", AudioID: "a"}).Hash() == (Request{TaskID: "m", AudioID: "a", Lyrics: &on}).Hash() {
+		t.Errorf("lyrics:true does not change the request's hash")
 	}
 }
 

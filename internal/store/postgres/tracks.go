@@ -11,13 +11,14 @@ import (
 )
 
 const trackColumns = `key_id, music_task_id, id, music_index, title, tags, audio_url,
-	image_url, audio_key, cover_key, upstream, created_at`
+	image_url, audio_key, cover_key, upstream, created_at, lyrics, lyrics_format`
 
 func scanTrack(row pgx.Row) (*task.Track, error) {
 	var t task.Track
 	var created pgtype.Timestamptz
 	if err := row.Scan(&t.KeyID, &t.MusicTaskID, &t.ID, &t.MusicIndex, &t.Title, &t.Tags,
-		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &t.Upstream, &created); err != nil {
+		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &t.Upstream, &created,
+		&t.Lyrics, &t.LyricsFormat); err != nil {
 		return nil, err
 	}
 	t.CreatedAt = fromTS(created)
@@ -28,9 +29,9 @@ func scanTrack(row pgx.Row) (*task.Track, error) {
 // error wrapping the unique violation.
 func (d *DB) CreateTrack(ctx context.Context, t *task.Track) error {
 	_, err := d.pool.Exec(ctx, `INSERT INTO mvgen_track (`+trackColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		t.KeyID, t.MusicTaskID, t.ID, t.MusicIndex, t.Title, t.Tags, t.AudioURL,
-		t.ImageURL, t.AudioKey, t.CoverKey, t.Upstream, ts(t.CreatedAt))
+		t.ImageURL, t.AudioKey, t.CoverKey, t.Upstream, ts(t.CreatedAt), t.Lyrics, t.LyricsFormat)
 	if err != nil {
 		return fmt.Errorf("creating track: %w", err)
 	}

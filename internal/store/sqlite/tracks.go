@@ -8,13 +8,14 @@ import (
 )
 
 const trackColumns = `key_id, music_task_id, id, music_index, title, tags, audio_url,
-	image_url, audio_key, cover_key, upstream, created_at`
+	image_url, audio_key, cover_key, upstream, created_at, lyrics, lyrics_format`
 
 func scanTrack(row scanner) (*task.Track, error) {
 	var t task.Track
 	var created int64
 	if err := row.Scan(&t.KeyID, &t.MusicTaskID, &t.ID, &t.MusicIndex, &t.Title, &t.Tags,
-		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &t.Upstream, &created); err != nil {
+		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &t.Upstream, &created,
+		&t.Lyrics, &t.LyricsFormat); err != nil {
 		return nil, err
 	}
 	t.CreatedAt = fromMS(created)
@@ -24,9 +25,9 @@ func scanTrack(row scanner) (*task.Track, error) {
 // CreateTrack implements store.Store.
 func (d *DB) CreateTrack(ctx context.Context, t *task.Track) error {
 	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_track (`+trackColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.KeyID, t.MusicTaskID, t.ID, t.MusicIndex, t.Title, t.Tags, t.AudioURL,
-		t.ImageURL, t.AudioKey, t.CoverKey, t.Upstream, ms(t.CreatedAt))
+		t.ImageURL, t.AudioKey, t.CoverKey, t.Upstream, ms(t.CreatedAt), t.Lyrics, t.LyricsFormat)
 	if err != nil {
 		return fmt.Errorf("creating track: %w", err)
 	}

@@ -128,7 +128,8 @@ func testTracks(t *testing.T, s store.Store, q Queue) {
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
 	for i, id := range []string{"t2", "t1"} {
 		tr := &task.Track{KeyID: a.ID, MusicTaskID: "music", ID: id, MusicIndex: 1 - i,
-			Title: "Título «" + id + "»", AudioKey: "audio/" + id, CreatedAt: now}
+			Title: "Título «" + id + "»", AudioKey: "audio/" + id, CreatedAt: now,
+			Lyrics: "[00:01.00]歌詞 " + id + "\n", LyricsFormat: "lrc"}
 		if err := s.CreateTrack(ctx, tr); err != nil {
 			t.Fatalf("CreateTrack: %v", err)
 		}
@@ -143,7 +144,8 @@ func testTracks(t *testing.T, s store.Store, q Queue) {
 	if len(tracks) != 2 || tracks[0].ID != "t1" || tracks[1].ID != "t2" {
 		t.Fatalf("Tracks = %v, want t1, t2 in musicIndex order", tracks)
 	}
-	if tracks[0].Title != "Título «t1»" || tracks[0].AudioKey != "audio/t1" {
+	if tracks[0].Title != "Título «t1»" || tracks[0].AudioKey != "audio/t1" ||
+		tracks[0].Lyrics != "[00:01.00]歌詞 t1\n" || tracks[0].LyricsFormat != "lrc" {
 		t.Errorf("track fields = %+v", tracks[0])
 	}
 	if _, err := s.Track(ctx, b.ID, "music", "t1"); !errors.Is(err, task.ErrNotFound) {
@@ -158,6 +160,7 @@ func testTaskScopedToKey(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
 	tk := newTask(a)
+	tk.Resolution, tk.NoLyrics = "1080p", true
 	got, err := s.CreateTask(ctx, tk)
 	if err != nil || got.ID != tk.ID {
 		t.Fatalf("CreateTask = %v, %v", got, err)
@@ -175,7 +178,8 @@ func testTaskScopedToKey(t *testing.T, s store.Store, q Queue) {
 		if err != nil {
 			t.Fatalf("Task(%q): %v", key, err)
 		}
-		if got.Author != "周杰倫" || got.Status != task.StatusPending || got.WebhookID != tk.WebhookID || !got.CreatedAt.Equal(now) {
+		if got.Author != "周杰倫" || got.Status != task.StatusPending || got.WebhookID != tk.WebhookID || !got.CreatedAt.Equal(now) ||
+			got.Resolution != "1080p" || !got.NoLyrics {
 			t.Errorf("Task(%q) = %+v, want %+v", key, got, tk)
 		}
 	}
