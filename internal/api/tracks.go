@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mvgen/mvgen/internal/blob"
+	"github.com/mvgen/mvgen/internal/lyrics"
 	"github.com/mvgen/mvgen/internal/task"
 )
 
@@ -25,6 +26,8 @@ type trackRequest struct {
 	ImageURL string `json:"imageUrl"`
 	Title    string `json:"title"`
 	Tags     string `json:"tags"`
+	// Lyrics is LRC text (contract §6.2; lyrics.go).
+	Lyrics string `json:"lyrics"`
 }
 
 // createTrack is POST /api/v1/tracks (contract §9): multipart upload or JSON
@@ -69,13 +72,13 @@ func (h *Handler) readTrackJSON(w http.ResponseWriter, r *http.Request, tr *task
 		}
 	}
 	tr.AudioURL, tr.ImageURL, tr.Title, tr.Tags = req.AudioURL, req.ImageURL, req.Title, req.Tags
-	return nil
+	return setLyrics(tr, req.Lyrics)
 }
 
 // readUpload streams the multipart parts straight to the blob store, each
 // under its own cap, without buffering files in memory.
 func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, tr *task.Track) error {
-	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload()+DefaultMaxCoverBytes+h.maxBody())
+	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload()+DefaultMaxCoverBytes+lyrics.MaxBytes+h.maxBody())
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return task.Errorf(task.EBadRequest, "reading multipart body: %v", err)
@@ -139,6 +142,8 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 		if sp != nil {
 			return sp.check(r.Context(), h.Sources)
 		}
+	case "lyrics":
+		return readLyricsPart(part, tr) // lyrics.go
 	case "title", "tags":
 		b, err := io.ReadAll(io.LimitReader(part, 4<<10))
 		if err != nil {
@@ -159,13 +164,14 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 
 // uploadParts are the multipart fields POST /api/v1/tracks reads; other
 // parts are ignored unless they are a near miss of one of these.
-var uploadParts = []string{"audio", "cover", "title", "tags"}
+var uploadParts = []string{"audio", "cover", "title", "tags", "lyrics"}
 
 // uploadAliases are synonyms a client may guess for the multipart fields.
 var uploadAliases = map[string]string{
 	"image": "cover", "img": "cover", "picture": "cover", "artwork": "cover", "art": "cover", "coverimage": "cover",
 	"file": "audio", "song": "audio", "track": "audio", "music": "audio", "audiofile": "audio",
 	"name": "title", "tag": "tags", "style": "tags",
+	"lyric": "lyrics", "lrc": "lyrics", "lyricsfile": "lyrics",
 }
 
 // fieldAliases implements aliaser: a JSON registration naming the cover or
@@ -174,6 +180,7 @@ func (trackRequest) fieldAliases() map[string]string {
 	return map[string]string{
 		"image": "imageUrl", "cover": "imageUrl", "coverurl": "imageUrl", "artwork": "imageUrl",
 		"audio": "audioUrl", "url": "audioUrl", "song": "audioUrl", "songurl": "audioUrl",
+		"lyric": "lyrics", "lrc": "lyrics",
 	}
 }
 
@@ -245,6 +252,7 @@ func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *task.Key
 			"audioUrl": nilIfEmpty(t.AudioURL), "imageUrl": nilIfEmpty(t.ImageURL),
 			"uploaded": t.AudioKey != "", "hasCover": t.CoverKey != "" || t.ImageURL != "",
 			"upstream": t.Upstream, "createTime": h.timeValue(t.CreatedAt),
+			"hasLyrics": t.Lyrics != "", "syncedLyrics": syncedLyrics(t),
 		})
 	}
 	h.ok(w, map[string]any{"taskId": id, "tracks": list})

@@ -1,0 +1,59 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime/multipart"
+	"strings"
+
+	"github.com/mvgen/mvgen/internal/lyrics"
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+// A track's lyrics (contract §6.2): LRC text given with POST
+// /api/v1/tracks, as the multipart part "lyrics" (a file or a field) or the
+// JSON field "lyrics". The text is checked with the renderer's own parser
+// before the track is stored: malformed LRC is 422 naming the line and
+// column, text over lyrics.MaxBytes is 413. Text without time tags is kept
+// but not shown.
+
+// readLyricsPart reads the multipart part "lyrics" into tr.
+func readLyricsPart(part *multipart.Part, tr *task.Track) error {
+	b, err := io.ReadAll(io.LimitReader(part, lyrics.MaxBytes+1))
+	if err != nil {
+		return uploadError("lyrics", err)
+	}
+	if len(b) > lyrics.MaxBytes {
+		return task.Errorf(task.ETooLarge, "lyrics is over the %s limit", sizeText(lyrics.MaxBytes))
+	}
+	return setLyrics(tr, string(b))
+}
+
+// setLyrics checks LRC text and keeps it with tr; blank text is no lyrics.
+func setLyrics(tr *task.Track, text string) error {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	if len(text) > lyrics.MaxBytes {
+		return task.Errorf(task.ETooLarge, "lyrics is over the %s limit", sizeText(lyrics.MaxBytes))
+	}
+	if _, err := lyrics.ParseLRC([]byte(text)); err != nil {
+		var e *lyrics.Error
+		if errors.As(err, &e) {
+			return task.Errorf(task.EInvalid, "%s (lyrics are LRC: [mm:ss.xx] line tags, optional <mm:ss.xx> word tags)", e.Error())
+		}
+		return err
+	}
+	tr.Lyrics, tr.LyricsFormat = text, lyrics.FormatLRC
+	return nil
+}
+
+// syncedLyrics reports whether a track's lyrics have lines a video can
+// show in time.
+func syncedLyrics(tr *task.Track) bool {
+	if tr.Lyrics == "" {
+		return false
+	}
+	l, err := lyrics.Parse(tr.LyricsFormat, tr.Lyrics)
+	return err == nil && l.Timed()
+}
