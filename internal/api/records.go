@@ -61,6 +61,9 @@ type record struct {
 
 type recordResponse struct {
 	VideoURL *string `json:"videoUrl"`
+	// PosterURL is mvgen's extension (contract §6.3): the signed link to
+	// the video's poster image, given with videoUrl (posters.go).
+	PosterURL *string `json:"posterUrl"`
 }
 
 // deliverySummary is record-info's "callback" field: how delivery went.
@@ -79,8 +82,8 @@ func (h *Handler) record(t *task.Task, attempts []*task.Attempt, now time.Time) 
 		Progress: t.Progress, Author: t.Author, DomainName: t.DomainName, ExpireTime: h.timeValue(t.ExpiresAt),
 	}
 	if t.VideoKey != "" && now.Before(t.ExpiresAt) {
-		u := h.Links.URL(t.ID, t.ExpiresAt)
-		r.Response.VideoURL = &u
+		u, p := h.Links.URL(t.ID, t.ExpiresAt), h.Links.PosterURL(t.ID, t.ExpiresAt)
+		r.Response.VideoURL, r.Response.PosterURL = &u, &p
 	}
 	if t.Failed() {
 		r.ErrorCode, r.ErrorMessage = &t.ErrorCode, &t.ErrorMessage

@@ -33,8 +33,13 @@ var (
 	ErrExpired = errors.New("link: expired")
 )
 
-// macPrefix separates this MAC's domain from any other use of the key.
-const macPrefix = "mvgen-link-v1\n"
+// macPrefix separates this MAC's domain from any other use of the key;
+// posterPrefix separates poster links from video links, so that a poster's
+// link, which may be shown where the video's is not, never opens the video.
+const (
+	macPrefix    = "mvgen-link-v1\n"
+	posterPrefix = "mvgen-poster-v1\n"
+)
 
 // Signer makes and checks links. It is safe for concurrent use; its fields
 // must not change after first use.
@@ -64,7 +69,23 @@ func NewKey() []byte {
 func (s *Signer) URL(taskID string, expires time.Time) string {
 	exp := strconv.FormatInt(expires.Unix(), 10)
 	return strings.TrimRight(s.BaseURL, "/") + "/v1/videos/" + url.PathEscape(taskID) + ".mp4" +
-		"?expires=" + exp + "&sig=" + s.sign(taskID, exp)
+		"?expires=" + exp + "&sig=" + s.sign(macPrefix, taskID, exp)
+}
+
+// PosterURL returns the link to the poster image of task taskID's video
+// (contract §6.3), valid until expires, signed apart from the video's link:
+//
+//	BaseURL + "/v1/posters/" + taskID + ".jpg?expires=<unix seconds>&sig=<signature>"
+func (s *Signer) PosterURL(taskID string, expires time.Time) string {
+	exp := strconv.FormatInt(expires.Unix(), 10)
+	return strings.TrimRight(s.BaseURL, "/") + "/v1/posters/" + url.PathEscape(taskID) + ".jpg" +
+		"?expires=" + exp + "&sig=" + s.sign(posterPrefix, taskID, exp)
+}
+
+// CheckPoster verifies a poster link's parts as Check does a video link's;
+// a video link's signature is ErrInvalid here, and a poster's there.
+func (s *Signer) CheckPoster(taskID, expires, sig string, now time.Time) error {
+	return s.check(posterPrefix, taskID, expires, sig, now)
 }
 
 // Check verifies a link's parts: taskID as unescaped from the path (without
@@ -75,12 +96,16 @@ func (s *Signer) URL(taskID string, expires time.Time) string {
 // the link is genuine but expired. The signature is checked first, so an
 // altered expiry is ErrInvalid, never ErrExpired.
 func (s *Signer) Check(taskID, expires, sig string, now time.Time) error {
+	return s.check(macPrefix, taskID, expires, sig, now)
+}
+
+func (s *Signer) check(prefix, taskID, expires, sig string, now time.Time) error {
 	if len(s.Key) == 0 {
 		return ErrInvalid
 	}
 	// Compare encoded forms: base64 decoding tolerates non-canonical trailing
 	// bits, which would let several sig strings pass for one MAC.
-	if !hmac.Equal([]byte(sig), []byte(s.sign(taskID, expires))) {
+	if !hmac.Equal([]byte(sig), []byte(s.sign(prefix, taskID, expires))) {
 		return ErrInvalid
 	}
 	exp, err := strconv.ParseInt(expires, 10, 64)
@@ -96,9 +121,9 @@ func (s *Signer) Check(taskID, expires, sig string, now time.Time) error {
 }
 
 // sign returns the base64url (unpadded) HMAC-SHA256 of the link's message.
-func (s *Signer) sign(taskID, expires string) string {
+func (s *Signer) sign(prefix, taskID, expires string) string {
 	m := hmac.New(sha256.New, s.Key)
-	m.Write([]byte(macPrefix))
+	m.Write([]byte(prefix))
 	m.Write([]byte(taskID))
 	m.Write([]byte{'\n'})
 	m.Write([]byte(expires))

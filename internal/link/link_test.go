@@ -202,7 +202,7 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("Check: got %v, want nil, ErrInvalid or ErrExpired", err)
 		}
 		// Only the exact signature passes the signature check.
-		if !errors.Is(err, ErrInvalid) && sig != s.sign(taskID, expires) {
+		if !errors.Is(err, ErrInvalid) && sig != s.sign(macPrefix, taskID, expires) {
 			t.Fatalf("Check(%q, %q, %q): got %v for a signature that is not ours", taskID, expires, sig, err)
 		}
 
@@ -223,4 +223,40 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("Check of link %q a second after expiry: got %v, want ErrExpired", link, err)
 		}
 	})
+}
+
+// goldenPosterSig was computed outside Go:
+//
+//	printf 'mvgen-poster-v1\ntask123\n1767225600' |
+//	  openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef -binary |
+//	  basenc --base64url | tr -d =
+const goldenPosterSig = "BdsES5s6phHiw1XXQTxcRUdFvABQNOvsPXatbB1Z3ww"
+
+// TestPosterURL: a poster link is signed apart from its video's, so
+// neither opens the other.
+func TestPosterURL(t *testing.T) {
+	t.Parallel()
+	s := &Signer{Key: testKey, BaseURL: "https://example.com/mvgen/"}
+	exp := time.Unix(1767225600, 0)
+	got := s.PosterURL("task123", exp)
+	if want := "https://example.com/mvgen/v1/posters/task123.jpg?expires=1767225600&sig=" + goldenPosterSig; got != want {
+		t.Errorf("PosterURL: got %q, want %q", got, want)
+	}
+	before, after := exp.Add(-time.Hour), exp.Add(time.Hour)
+	for _, tt := range []struct {
+		name  string
+		check func(taskID, expires, sig string, now time.Time) error
+		sig   string
+		now   time.Time
+		want  error
+	}{
+		{"poster link as a poster", s.CheckPoster, goldenPosterSig, before, nil},
+		{"poster link expired", s.CheckPoster, goldenPosterSig, after, ErrExpired},
+		{"video link as a poster", s.CheckPoster, goldenSig, before, ErrInvalid},
+		{"poster link as a video", s.Check, goldenPosterSig, before, ErrInvalid},
+	} {
+		if err := tt.check("task123", "1767225600", tt.sig, tt.now); !errors.Is(err, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
+		}
+	}
 }
