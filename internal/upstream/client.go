@@ -150,10 +150,7 @@ type recordData struct {
 // holder of apiKey. Its errors are *Error (see the package documentation);
 // apiKey appears in none of them.
 func (c *Client) Record(ctx context.Context, apiKey, taskID string) (*Record, error) {
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
+	timeout := c.timeout()
 	lookupCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	u := strings.TrimRight(c.BaseURL, "/") + "/api/v1/generate/record-info?taskId=" + url.QueryEscape(taskID)
@@ -182,10 +179,7 @@ func (c *Client) Record(ctx context.Context, apiKey, taskID string) (*Record, er
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return nil, unavailable(after, fmt.Errorf("HTTP %s", resp.Status), "the upstream music API is unavailable (HTTP %d)", resp.StatusCode)
 	}
-	limit := c.MaxBodyBytes
-	if limit <= 0 {
-		limit = DefaultMaxBodyBytes
-	}
+	limit := c.maxBody()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		if ctx.Err() != nil {
@@ -279,6 +273,20 @@ func (c *Client) Track(ctx context.Context, apiKey, taskID, audioID string) (*Tr
 func notReady(taskID, status string) *Error {
 	return fail(task.EConflict, nil, "music task %q is not finished upstream (status %s); retry generate when it is %s",
 		taskID, status, StatusSuccess)
+}
+
+func (c *Client) timeout() time.Duration {
+	if c.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return c.Timeout
+}
+
+func (c *Client) maxBody() int64 {
+	if c.MaxBodyBytes <= 0 {
+		return DefaultMaxBodyBytes
+	}
+	return c.MaxBodyBytes
 }
 
 func (c *Client) client() *http.Client {

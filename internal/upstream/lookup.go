@@ -83,6 +83,7 @@ func (l *Lookup) Import(ctx context.Context, k *task.Key, musicTaskID, audioID s
 	tr := &task.Track{KeyID: k.ID, MusicTaskID: musicTaskID, ID: audioID, MusicIndex: up.MusicIndex,
 		Title: cut(up.Title, maxTitleRunes), Tags: cut(up.Tags, maxTagsRunes),
 		AudioURL: up.Audio(), ImageURL: up.Image(), Upstream: true, CreatedAt: time.Now().UTC()}
+	l.addLyrics(ctx, k, tr) // lyrics.go: once, here; a failure leaves the track without
 	if err := l.Store.CreateTrack(ctx, tr); err != nil {
 		// A concurrent generate for the same track stored it first.
 		if stored, lerr := l.Store.Track(ctx, k.ID, musicTaskID, audioID); lerr == nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/task"
 )
 
 // Purger is what the purge reads and writes.
@@ -42,8 +43,11 @@ func (w *Purge) Work(ctx context.Context) error {
 			return fmt.Errorf("purging videos: %w", err)
 		}
 		for _, v := range videos {
-			if err := w.Blobs.Delete(ctx, v.BlobKey); err != nil {
-				return fmt.Errorf("deleting %s: %w", v.BlobKey, err)
+			// The video and its poster (issue 13; none for videos made before).
+			for _, key := range []string{v.BlobKey, task.PosterKey(v.BlobKey)} {
+				if err := w.Blobs.Delete(ctx, key); err != nil {
+					return fmt.Errorf("deleting %s: %w", key, err)
+				}
 			}
 			w.Logger.Info("purged video after retention", "video", v.BlobKey, "linkExpired", v.ExpiresAt)
 		}

@@ -62,8 +62,10 @@ func testPurge(t *testing.T, blobs blob.Store) {
 			t.Fatal(err)
 		}
 		key := "videos/" + name + ".mp4"
-		if _, err := blobs.Put(ctx, key, strings.NewReader("mp4"), 0); err != nil {
-			t.Fatal(err)
+		for _, k := range []string{key, task.PosterKey(key)} { // the video and its poster
+			if _, err := blobs.Put(ctx, k, strings.NewReader("file"), 0); err != nil {
+				t.Fatal(err)
+			}
 		}
 		at := completed
 		if name == "new" {
@@ -79,12 +81,16 @@ func testPurge(t *testing.T, blobs blob.Store) {
 	if err := w.Work(ctx); err != nil {
 		t.Fatalf("Work: %v", err)
 	}
-	if _, err := blobs.Open(ctx, "videos/old.mp4"); !errors.Is(err, blob.ErrNotFound) {
-		t.Errorf("a file past retention is still there: %v", err)
+	for _, key := range []string{"videos/old.mp4", "videos/old.jpg"} {
+		if _, err := blobs.Open(ctx, key); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("%s past retention is still there: %v", key, err)
+		}
 	}
-	if o, err := blobs.Open(ctx, "videos/new.mp4"); err != nil {
-		t.Errorf("a file within retention was deleted: %v", err)
-	} else {
-		o.Close()
+	for _, key := range []string{"videos/new.mp4", "videos/new.jpg"} {
+		if o, err := blobs.Open(ctx, key); err != nil {
+			t.Errorf("%s within retention was deleted: %v", key, err)
+		} else {
+			o.Close()
+		}
 	}
 }

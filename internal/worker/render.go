@@ -138,9 +138,13 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 	progress := newProgressWriter(ctx, w.Store, t.ID, w.Logger)
 	defer progress.close()
 	start := time.Now()
+	// Issue 13: the resolution, the track's lyrics (lyrics.go) and a poster
+	// stored beside the video (task.PosterKey).
+	poster := filepath.Join(dir, "poster.jpg")
 	info, err := w.Renderer.Render(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
 		Author: t.Author, Domain: t.DomainName, Aspect: t.Aspect, Out: out,
+		Resolution: t.Resolution, Lyrics: w.lyricsFor(ctx, t, w.Logger.With("task", t.ID)), Poster: poster,
 		Progress: progress.set,
 	})
 	var inputErr *render.InputError
@@ -153,6 +157,10 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 		w.Observer.Rendered(time.Since(start), info.Duration)
 	}
 	key := "videos/" + t.RenderKey + ".mp4"
+	// The poster goes first: a stored video always has its poster.
+	if err := w.Blobs.PutFile(ctx, task.PosterKey(key), poster); err != nil {
+		return "", fmt.Errorf("storing poster: %w", err)
+	}
 	if err := w.Blobs.PutFile(ctx, key, out); err != nil {
 		return "", fmt.Errorf("storing video: %w", err)
 	}

@@ -3,7 +3,9 @@
 // format (every answer is built from the documented example in
 // ../testdata, only ids, URLs, titles, durations and the status changed),
 // serves real audio (made by ffmpeg) and a real PNG cover for its tracks,
-// counts the lookups it answers, and can fail in each way the contract names.
+// answers POST /api/v1/generate/get-timestamped-lyrics for each of its
+// tracks with the documented example (../../lyrics/testdata), counts the
+// requests it answers, and can fail in each way the contract names.
 package upstreamtest
 
 import (
@@ -54,6 +56,9 @@ type Fake struct {
 	example  map[string]any
 	lookups  atomic.Int64
 	failure  atomic.Int64
+	lyrics   []byte // the documented get-timestamped-lyrics answer
+	lyricsN  atomic.Int64
+	lyricsF  atomic.Int64
 	mu       sync.Mutex
 	tasks    map[string]*musicTask
 	hangDone chan struct{}
@@ -82,8 +87,12 @@ func Start(dir, key string, seconds int) (*Fake, error) {
 	if f.example, err = loadExample(); err != nil {
 		return nil, err
 	}
+	if f.lyrics, err = os.ReadFile(testdata("..", "..", "lyrics", "testdata", "get-timestamped-lyrics.json")); err != nil {
+		return nil, fmt.Errorf("reading the documented lyrics example: %w", err)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/generate/record-info", f.recordInfo)
+	mux.HandleFunc("POST /api/v1/generate/get-timestamped-lyrics", f.timestampedLyrics)
 	mux.HandleFunc("GET /files/{task}/{track}/{file}", f.file)
 	f.srv = httptest.NewServer(mux)
 	f.URL = f.srv.URL
@@ -145,6 +154,18 @@ func (f *Fake) ExpireForGood(taskID, audioID string) {
 // Fail makes every record-info answer fail as mode says until Fail(OK).
 func (f *Fake) Fail(mode Failure) { f.failure.Store(int64(mode)) }
 
+// FailLyrics makes every get-timestamped-lyrics answer fail as mode says
+// until FailLyrics(OK); record-info goes on answering.
+func (f *Fake) FailLyrics(mode Failure) { f.lyricsF.Store(int64(mode)) }
+
+// LyricsRequests is how many get-timestamped-lyrics requests the fake has
+// received.
+func (f *Fake) LyricsRequests() int { return int(f.lyricsN.Load()) }
+
+// Lyrics is the body the fake answers get-timestamped-lyrics with: the
+// documented example, for every track.
+func (f *Fake) Lyrics() []byte { return f.lyrics }
+
 // Lookups is how many record-info requests the fake has received.
 func (f *Fake) Lookups() int { return int(f.lookups.Load()) }
 
@@ -153,29 +174,7 @@ func (f *Fake) Audio() []byte { return f.audio }
 
 func (f *Fake) recordInfo(w http.ResponseWriter, r *http.Request) {
 	f.lookups.Add(1)
-	switch Failure(f.failure.Load()) {
-	case Refuse:
-		writeEnvelope(w, http.StatusUnauthorized, 401, "Unauthorized", nil)
-		return
-	case RefuseInBody:
-		writeEnvelope(w, 200, 401, "Unauthorized", nil)
-		return
-	case Unavailable:
-		w.Header().Set("Retry-After", "7")
-		writeEnvelope(w, http.StatusServiceUnavailable, 500, "Server error", nil)
-		return
-	case Maintenance:
-		writeEnvelope(w, 200, 455, "System maintenance", nil)
-		return
-	case Hang:
-		select {
-		case <-r.Context().Done():
-		case <-f.hangDone:
-		}
-		return
-	case NotEnvelope:
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte("<html><body>Welcome to nginx!</body></html>"))
+	if f.failed(w, r, Failure(f.failure.Load())) {
 		return
 	}
 	if r.Header.Get("Authorization") != "Bearer "+f.Key {
@@ -195,6 +194,65 @@ func (f *Fake) recordInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeEnvelope(w, 200, 200, "success", data)
+}
+
+// timestampedLyrics answers get-timestamped-lyrics ({"taskId",
+// "audioId"}) for a track of the fake with the documented example.
+func (f *Fake) timestampedLyrics(w http.ResponseWriter, r *http.Request) {
+	f.lyricsN.Add(1)
+	if f.failed(w, r, Failure(f.lyricsF.Load())) {
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer "+f.Key {
+		writeEnvelope(w, http.StatusUnauthorized, 401, "Unauthorized", nil)
+		return
+	}
+	var req struct{ TaskID, AudioID string }
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeEnvelope(w, 200, 400, "Invalid parameters", nil)
+		return
+	}
+	f.mu.Lock()
+	found := false
+	if t, ok := f.tasks[req.TaskID]; ok {
+		for _, tr := range t.tracks {
+			found = found || tr.id == req.AudioID
+		}
+	}
+	f.mu.Unlock()
+	if !found {
+		writeEnvelope(w, 200, 400, "audioId not found", nil)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(f.lyrics)
+}
+
+// failed answers r as mode says and reports whether it did (OK answers
+// nothing).
+func (f *Fake) failed(w http.ResponseWriter, r *http.Request, mode Failure) bool {
+	switch mode {
+	case Refuse:
+		writeEnvelope(w, http.StatusUnauthorized, 401, "Unauthorized", nil)
+	case RefuseInBody:
+		writeEnvelope(w, 200, 401, "Unauthorized", nil)
+	case Unavailable:
+		w.Header().Set("Retry-After", "7")
+		writeEnvelope(w, http.StatusServiceUnavailable, 500, "Server error", nil)
+	case Maintenance:
+		writeEnvelope(w, 200, 455, "System maintenance", nil)
+	case Hang:
+		select {
+		case <-r.Context().Done():
+		case <-f.hangDone:
+		}
+	case NotEnvelope:
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<html><body>Welcome to nginx!</body></html>"))
+	default:
+		return false
+	}
+	return true
 }
 
 // record builds data from the documented example: its fields and shape,
@@ -267,13 +325,18 @@ func writeEnvelope(w http.ResponseWriter, status, code int, msg string, data any
 
 // loadExample reads the documented example answer of docs.sunoapi.org.
 func loadExample() (map[string]any, error) {
-	_, file, _, _ := runtime.Caller(0)
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "testdata", "sunoapi-record-info.json"))
+	b, err := os.ReadFile(testdata("..", "testdata", "sunoapi-record-info.json"))
 	if err != nil {
 		return nil, fmt.Errorf("reading the documented example: %w", err)
 	}
 	var v map[string]any
 	return v, json.Unmarshal(b, &v)
+}
+
+// testdata is a path relative to this package's directory.
+func testdata(elem ...string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(append([]string{filepath.Dir(file)}, elem...)...)
 }
 
 func clone(v any) any {
