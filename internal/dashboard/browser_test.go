@@ -258,6 +258,17 @@ func TestBrowser(t *testing.T) {
 	if got := eval[string](b, `document.getElementById("download").getAttribute("href")`); !strings.Contains(got, "/v1/videos/"+taskID+".mp4?") {
 		t.Errorf("download link %q, want the signed link of %s", got, taskID)
 	}
+	// The poster (issue 13): the player's poster and a link to it, an image
+	// the page can load.
+	if got := eval[string](b, `document.getElementById("poster").getAttribute("href")`); !strings.Contains(got, "/v1/posters/"+taskID+".jpg?") ||
+		eval[bool](b, `document.getElementById("poster-line").hidden`) || eval[string](b, `document.getElementById("video").poster`) != got {
+		t.Errorf("poster link %q, want the signed poster link of %s, shown and the player's poster", got, taskID)
+	}
+	b.do("loading the poster", chromedp.Evaluate[chromedp.Void](`(i => { window.posterImg = i; i.src = document.getElementById("poster").href; })(new Image())`))
+	b.waitFor("the poster image", `window.posterImg.complete && window.posterImg.naturalWidth > 0`, 20*time.Second)
+	if w, h := eval[float64](b, `window.posterImg.naturalWidth`), eval[float64](b, `window.posterImg.naturalHeight`); w != 1280 || h != 720 {
+		t.Errorf("poster image %vx%v, want 1280x720", w, h)
+	}
 
 	// The callback log and a redelivery.
 	b.waitFor("the first delivery", `document.querySelector('#attempts tr[data-delivery="1"]') !== null`, 20*time.Second)
