@@ -105,6 +105,7 @@ func endToEnd(t *testing.T, dir string, cfg server.Config) {
 	checkVideo(t, video, audio)
 	checkRange(t, *ev.Data.VideoURL, video)
 	checkLinks(t, srv, id, *ev.Data.VideoURL)
+	checkPoster(t, c, id, 1280, 720) // lyrics_test.go; on S3 through the presigned redirect
 }
 
 func serverConfig(dir string) server.Config {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,13 +71,10 @@ func TestLyricsVideo(t *testing.T) {
 		videoURL, posterURL := links(t, c, id)
 		videos[id] = fetch(t, videoURL, "video/mp4", filepath.Join(dir, id+".mp4"))
 		checkSize(t, videos[id], 1080, 1920)
-		poster := fetch(t, posterURL, "image/jpeg", filepath.Join(dir, id+".jpg"))
-		f, _ := os.Open(poster)
-		conf, format, err := image.DecodeConfig(f)
-		f.Close()
-		if err != nil || format != "jpeg" || conf.Width != 1080 || conf.Height != 1920 {
-			t.Errorf("poster of %s: %s %dx%d (%v), want a 1080x1920 JPEG", id, format, conf.Width, conf.Height, err)
+		if !strings.Contains(posterURL, "/v1/posters/"+id+".jpg?") {
+			t.Errorf("posterUrl %s, want /v1/posters/%s.jpg?…", posterURL, id)
 		}
+		checkPoster(t, c, id, 1080, 1920)
 	}
 	a, _ := os.ReadFile(videos[withLyrics])
 	b, _ := os.ReadFile(videos[without])
@@ -155,6 +153,25 @@ func links(t *testing.T, c *client, id string) (video, poster string) {
 		t.Fatalf("record-info of %s: %d %s, want videoUrl and posterUrl", id, e.Code, e.Data)
 	}
 	return *d.Response.VideoURL, *d.Response.PosterURL
+}
+
+// checkPoster fetches a finished task's posterUrl (following a redirect to
+// object storage) and checks it is a JPEG of w×h.
+func checkPoster(t *testing.T, c *client, id string, w, h int) {
+	t.Helper()
+	_, u := links(t, c, id)
+	resp, err := apitest.Client(t, u).Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET poster: %s", resp.Status)
+	}
+	conf, format, err := image.DecodeConfig(resp.Body)
+	if err != nil || format != "jpeg" || conf.Width != w || conf.Height != h {
+		t.Errorf("poster of %s: %s %dx%d (%v), want a %dx%d JPEG", id, format, conf.Width, conf.Height, err, w, h)
+	}
 }
 
 // fetch downloads a signed link to path, checking its Content-Type.
