@@ -166,13 +166,15 @@ func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.S
 	s.callbacks = &delivery.Worker{Store: s.store, Queue: s.queue, Client: guard.Client(cfg.CallbackTimeout),
 		Links: links, Schedule: cfg.CallbackSchedule, ReceiverTimeout: cfg.CallbackTimeout,
 		PerDestination: cfg.CallbackPerDestination, Logger: cfg.Logger}
-	renders := &worker.Render{Store: s.store, Blobs: blobs, Renderer: renderer,
-		Fetch: guard.Client(5 * time.Minute), MaxSourceBytes: cfg.MaxSourceBytes, TempDir: tempDir,
+	fetches := &worker.Fetch{Store: s.store, Blobs: blobs, Client: guard.Client(0),
+		MaxSourceBytes: cfg.MaxSourceBytes, TempDir: tempDir, Deadline: cfg.FetchDeadline,
+		MinRate: cfg.FetchMinRate, Window: cfg.FetchRateWindow, Finisher: s.callbacks, Logger: cfg.Logger}
+	renders := &worker.Render{Store: s.store, Blobs: blobs, Renderer: renderer, TempDir: tempDir,
 		LinkValidity: cfg.LinkValidity, Finisher: s.callbacks, Logger: cfg.Logger}
 	purge := &worker.Purge{Store: s.store, Blobs: blobs, Retention: cfg.Retention,
-		LinkValidity: cfg.LinkValidity, Logger: cfg.Logger}
+		LinkValidity: cfg.LinkValidity, SourceRetention: max(0, cfg.SourceRetention), Logger: cfg.Logger}
 	if !cfg.APIOnly {
-		s.queue.Handle(queue.Workers{Render: renders.Work, Callback: s.callbacks.Work, Purge: purge.Work})
+		s.queue.Handle(queue.Workers{Fetch: fetches.Work, Render: renders.Work, Callback: s.callbacks.Work, Purge: purge.Work})
 	}
 	s.api = &api.Handler{Store: s.store, Blobs: blobs, Links: links, Callbacks: s.callbacks, Guard: guard,
 		Logger: cfg.Logger, MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes}
@@ -281,6 +283,7 @@ func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
 // the store's transactions at the queue.
 func openStorage(ctx context.Context, cfg Config) (store.Store, jobQueue, error) {
 	qcfg := queue.Config{RenderWorkers: cfg.RenderWorkers, RenderTimeout: cfg.RenderTimeout,
+		FetchWorkers: cfg.FetchWorkers, FetchTimeout: cfg.FetchDeadline + time.Minute,
 		CallbackTimeout: delivery.JobTimeout(cfg.CallbackTimeout), PurgeInterval: cfg.PurgeInterval, Logger: cfg.Logger}
 	if cfg.postgres() {
 		db, err := postgres.Open(ctx, cfg.DB)

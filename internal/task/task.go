@@ -82,6 +82,10 @@ type Track struct {
 	AudioKey    string // blob key of an uploaded audio file
 	CoverKey    string // blob key of an uploaded cover
 	CreatedAt   time.Time
+	// SourcesPurged is set when the uploaded audio and cover were deleted
+	// after their retention (--source-retention): the track can no longer
+	// be rendered.
+	SourcesPurged bool
 }
 
 // Key is an API key. The token itself is never stored, only its hash.
