@@ -143,12 +143,15 @@ func (w *Fetch) fetchFailed(ctx context.Context, run jobs.Run, t *task.Task, log
 	case isFailure(err):
 		return w.fail(ctx, t, err.(*failure))
 	case errors.As(err, &dl) || ctx.Err() != nil:
-		log.Warn("source download failed", "source", what, "err", err)
-		msg := "Source audio file download failed"
-		if dl != nil && dl.reason != "" {
-			msg += ": " + dl.reason
+		// The message is the hosted service's own (clients match on it);
+		// the reason goes to the log.
+		reason := "the job ran out of time"
+		if dl != nil {
+			reason = dl.reason
 		}
-		return w.fail(ctx, t, &failure{status: task.StatusCreateFailed, code: webhook.CodeDownloadFailed, msg: msg, err: err})
+		log.Warn("source download failed", "source", what, "reason", reason, "err", err)
+		return w.fail(ctx, t, &failure{status: task.StatusCreateFailed, code: webhook.CodeDownloadFailed,
+			msg: "Source audio file download failed", err: err})
 	case run.Last():
 		log.Error("storing fetched source failed; no attempts left", "err", err)
 		return w.fail(ctx, t, &failure{status: task.StatusCreateFailed, code: webhook.CodeInternal,
