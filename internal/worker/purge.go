@@ -32,9 +32,9 @@ const purgeBatch = 100
 //
 // A video's file is deleted before its row is marked purged, and the mark
 // only takes a row that still names that file and is still expired: every
-// render writes a file of its own (videos/RENDERKEY-ID.mp4), so a re-render
-// committed meanwhile keeps its new file and its row, and a delete that
-// fails leaves the row unmarked for the next run.
+// task renders to a file of its own (videos/RENDERKEY-TASK.mp4), so a
+// re-render committed meanwhile keeps its new file and its row, and a delete
+// that fails leaves the row unmarked for the next run.
 type Purge struct {
 	Store Purger
 	Blobs blob.Store

@@ -143,9 +143,10 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 	} else if err != nil {
 		return "", err
 	}
-	// Each render writes its own file: a re-render of the same render key
-	// never shares a file the purge may be deleting.
-	key := "videos/" + t.RenderKey + "-" + task.NewID() + ".mp4"
+	// Each task writes its own file: a re-render of the same render key by
+	// another task never shares a file the purge may be deleting, and a
+	// task rendered again after a crash overwrites its own.
+	key := "videos/" + t.RenderKey + "-" + t.ID + ".mp4"
 	if err := w.Blobs.PutFile(ctx, key, out); err != nil {
 		return "", fmt.Errorf("storing video: %w", err)
 	}
