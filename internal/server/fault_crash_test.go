@@ -130,3 +130,55 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// TestCrashLimit: a render whose process is killed under it each time it
+// runs is not run forever: after jobs.MaxCrashes crashes the restart fails
+// its task with a message that says so, and the callback reports it.
+func TestCrashLimit(t *testing.T) {
+	t.Parallel()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	lines := make(chan string, 1000)
+	proc, base := startLogged(t, dataDir, lines)
+	out, err := exec.Command(mvgenBinary(t), "keys", "create", "--name", "crash-limit", "--json", "--data", dataDir).Output()
+	if err != nil {
+		t.Fatalf("keys create: %v", err)
+	}
+	var key struct{ APIKey, WebhookSecret string }
+	json.Unmarshal(out, &key)
+	c := &client{t: t, base: base, token: key.APIKey, secret: key.WebhookSecret}
+	rcv := newReceiver(t)
+	m, a := c.upload(makeAudio(t, t.TempDir(), "long.mp3", 90), "", "crashy")
+	id := c.generate(map[string]any{"taskId": m, "audioId": a, "callBackUrl": rcv.URL})
+	for kill := 1; kill <= 3; kill++ {
+		// Kill once this process has started the render (its log says so).
+		timeout := time.After(time.Minute)
+	wait:
+		for {
+			select {
+			case line := <-lines:
+				if m := renderingLine.FindStringSubmatch(line); m != nil && m[1] == id {
+					break wait
+				}
+			case <-timeout:
+				t.Fatalf("before kill %d: the render did not start", kill)
+			}
+		}
+		time.Sleep(300 * time.Millisecond)
+		proc.Process.Signal(syscall.SIGKILL)
+		proc.Wait()
+		proc, c.base = startLogged(t, dataDir, lines)
+	}
+	r := c.waitDone(id, time.Minute)
+	const want = "Internal error: the render crashed the worker 3 times"
+	if r.SuccessFlag != "GENERATE_MP4_FAILED" || r.ErrorCode == nil || *r.ErrorCode != 500 || deref(r.ErrorMessage) != want {
+		t.Errorf("after 3 crashes: %s %v %q, want GENERATE_MP4_FAILED 500 %q", r.SuccessFlag, r.ErrorCode, deref(r.ErrorMessage), want)
+	}
+	var ev struct {
+		Code int
+		Msg  string
+	}
+	json.Unmarshal(rcv.next(t, 30*time.Second).body, &ev)
+	if ev.Code != 500 || ev.Msg != want {
+		t.Errorf("callback %d %q, want 500 %q", ev.Code, ev.Msg, want)
+	}
+}
