@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -105,10 +106,16 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 		if name == "cover" {
 			key, limit = "sources/"+tr.ID+"/cover", DefaultMaxCoverBytes
 		}
-		n, err := h.Blobs.Put(r.Context(), key, part, limit)
-		if errors.Is(err, blob.ErrTooLarge) {
+		body := &readErr{r: part}
+		n, err := h.Blobs.Put(r.Context(), key, body, limit)
+		switch {
+		case errors.Is(err, blob.ErrTooLarge):
 			return task.Errorf(task.ETooLarge, "%s is over the %d MB limit", name, limit>>20)
-		} else if err != nil {
+		case err != nil && body.err == nil:
+			// The body was fine: the storage failed. A logged 500 (retry
+			// later), never a 400 with the store's text.
+			return fmt.Errorf("storing uploaded %s: %w", name, err)
+		case err != nil:
 			return uploadError(name, err)
 		}
 		if n == 0 {
@@ -187,4 +194,19 @@ func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *task.Key
 		})
 	}
 	h.ok(w, map[string]any{"taskId": id, "tracks": list})
+}
+
+// readErr remembers the error of the reader it wraps, to tell a client's
+// broken body (400) from a storage failure (500).
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
 }
