@@ -133,8 +133,16 @@ func backendFault(t *testing.T, name string, cfg server.Config, fault, recover f
 	if r := c.waitEnded([]string{after}, 2*time.Minute)[after]; r.SuccessFlag != "SUCCESS" {
 		t.Errorf("a task after the fault ended %q (%s), want SUCCESS", r.SuccessFlag, deref(r.ErrorMessage))
 	}
-	t.Logf("fault figures: %s: tasks accepted %d/%d, rendered %d, failed with a code %d, pending 0+%d, callbacks received for %d/%d tasks (%d in all), healthy after: yes",
-		name, len(ids), tasks, rendered, failed, len(ids)-rendered-failed, called, len(ids), callbacks)
+	left := countFiles(t, srv.DataDir()) // every video a whole MP4
+	if cfg.Blob == "" && left.videos != rendered+1 {
+		t.Errorf("%d video files for %d rendered tasks", left.videos, rendered+1)
+	}
+	if left.fetched+left.scratch != 0 {
+		t.Errorf("left behind: %d fetched sources, %d render scratch entries", left.fetched, left.scratch)
+	}
+	t.Logf("fault figures: %s: tasks accepted %d/%d, requests refused and retried %d, rendered %d, failed with a code %d, "+
+		"pending %d, callbacks received for %d/%d tasks (%d in all), video files %d, healthy after: yes",
+		name, len(ids), tasks, c.refused, rendered, failed, len(ids)-rendered-failed, called, len(ids), callbacks, left.videos)
 }
 
 // TestFaultS3Outage: the S3 server stops mid-run and comes back.

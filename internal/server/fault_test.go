@@ -45,10 +45,11 @@ func sizeOfFaults() faultSize {
 // request is retried until it gets an answer that is not a 5xx (or the
 // service's 455 "shutting down"), with the base URL read each time.
 type tolerantClient struct {
-	t     *testing.T
-	token string
-	mu    sync.Mutex
-	base  string
+	t       *testing.T
+	token   string
+	mu      sync.Mutex
+	base    string
+	refused int // requests not answered, or answered 5xx, and tried again
 }
 
 func (c *tolerantClient) setBase(u string) {
@@ -100,6 +101,9 @@ func (c *tolerantClient) must(limit time.Duration, method, path, contentType str
 		if ok {
 			return e
 		}
+		c.mu.Lock()
+		c.refused++
+		c.mu.Unlock()
 		if time.Now().After(deadline) {
 			c.t.Errorf("%s %s: no answer within %v (last: HTTP %d code %d %s)", method, path, limit, e.HTTP, e.Code, e.Msg)
 			return e

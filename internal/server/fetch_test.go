@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -156,5 +157,42 @@ func TestSlowSourceCannotStallRenders(t *testing.T) {
 	t.Logf("3 uploaded renders done %v after submission, while the endless source streamed", lastFast.Sub(submitted).Round(100*time.Millisecond))
 	if entries, _ := filepath.Glob(filepath.Join(srv.DataDir(), "files", "fetched", "*")); len(entries) != 0 {
 		t.Errorf("failed fetches left %v", entries)
+	}
+}
+
+// TestFetchedSourceRenders: a track registered by URL (audio and cover) is
+// fetched by the fetch stage, rendered from the stored copies, and the
+// copies are deleted once the task has ended.
+func TestFetchedSourceRenders(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, serverConfig(t.TempDir()))
+	c := newClient(t, srv.Store(), srv.URL())
+	dir := t.TempDir()
+	audio := makeAudio(t, dir, "remote.mp3", 2)
+	cover := filepath.Join(dir, "cover.png")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", cover).CombinedOutput(); err != nil {
+		t.Fatalf("making cover: %v %s", err, out)
+	}
+	files := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer files.Close()
+	e := c.postJSON("/api/v1/tracks", map[string]any{"audioUrl": files.URL + "/remote.mp3",
+		"imageUrl": files.URL + "/cover.png", "title": "remote"})
+	var tr struct{ TaskID, AudioID string }
+	if e.Code != 200 || json.Unmarshal(e.Data, &tr) != nil {
+		t.Fatalf("register URL track: %d %s", e.Code, e.Msg)
+	}
+	id := c.generate(map[string]any{"taskId": tr.TaskID, "audioId": tr.AudioID})
+	r := c.waitDone(id, time.Minute)
+	if r.SuccessFlag != "SUCCESS" || r.Response.VideoURL == nil {
+		t.Fatalf("URL track: %+v, want SUCCESS", r)
+	}
+	checkVideo(t, download(t, *r.Response.VideoURL, filepath.Join(t.TempDir(), "v.mp4")), audio)
+	// Each task renders to a file of its own (the purge relies on it).
+	if own, _ := filepath.Glob(filepath.Join(srv.DataDir(), "files", "videos", "*-"+id+".mp4")); len(own) != 1 {
+		t.Errorf("video files named for task %s: %v, want one", id, own)
+	}
+	left, _ := filepath.Glob(filepath.Join(srv.DataDir(), "files", "fetched", "*", "*"))
+	if len(left) != 0 {
+		t.Errorf("fetched copies left after the task ended: %v", left)
 	}
 }
