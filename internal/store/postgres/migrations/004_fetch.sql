@@ -1,5 +1,5 @@
 -- The fetch stage and source retention: the PostgreSQL twin of the SQLite
--- driver's 003_fetch.sql.
+-- driver's 004_fetch.sql.
 CREATE TABLE mvgen_fetch (
     task_id    text PRIMARY KEY REFERENCES mvgen_task (id),
     audio_key  text NOT NULL,
