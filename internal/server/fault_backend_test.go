@@ -19,8 +19,12 @@ func TestFaultReceiverOutage(t *testing.T) {
 	t.Parallel()
 	size := sizeOfFaults()
 	cfg := serverConfig(t.TempDir())
+	// The schedule outlasts the outage (about 4 minutes in all): the
+	// receiver returns once every task has failed 3 attempts, which at full
+	// size is after the last of the renders.
 	cfg.CallbackSchedule = []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond,
-		1600 * time.Millisecond, 3 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second}
+		1600 * time.Millisecond, 3 * time.Second, 5 * time.Second, 10 * time.Second, 20 * time.Second,
+		30 * time.Second, 60 * time.Second, 60 * time.Second, 60 * time.Second}
 	srv := startServer(t, cfg)
 	plain := newClient(t, srv.Store(), srv.URL())
 	c := &tolerantClient{t: t, token: plain.token, base: srv.URL()}
@@ -37,7 +41,7 @@ func TestFaultReceiverOutage(t *testing.T) {
 	}
 	ended := c.waitEnded(ids, size.completed)
 	// The first attempts and retries of every task fail while it is down.
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(2 * time.Minute)
 	for _, id := range ids {
 		for {
 			r, _ := c.record(id)
@@ -56,7 +60,7 @@ func TestFaultReceiverOutage(t *testing.T) {
 		failed += r.Callback.Attempts
 	}
 	hooks.up()
-	hooks.waitCallbacks(ids, 30*time.Second)
+	hooks.waitCallbacks(ids, 90*time.Second) // the next scheduled retry: at most 60 s ±20%
 	called, callbacks := hooks.check(t, ids)
 	rendered := 0
 	for _, id := range ids {

@@ -58,9 +58,11 @@ func crashRun(t *testing.T, tasks, kills int, extra ...string) {
 	}
 
 	// Submissions and kills overlap: tasks go in over the first seconds
-	// while the killer waits 2–5 s between kills. The gap is longer than a
-	// render of this track, so the kills do not hit one render
-	// jobs.MaxCrashes times in a row (which fails it, by design).
+	// while the killer strikes at random moments. Before each kill the
+	// restarted service must have delivered one more callback (made
+	// progress), then the killer waits 0.5–3 s more: otherwise, on a loaded
+	// machine, every kill could hit the same render, which after
+	// jobs.MaxCrashes kills is failed by design (TestCrashLimit).
 	var mu sync.Mutex
 	var ids []string
 	var wg sync.WaitGroup
@@ -74,12 +76,17 @@ func crashRun(t *testing.T, tasks, kills int, extra ...string) {
 			}
 		})
 	}
+	seen := hooks.received()
 	for k := range kills {
-		time.Sleep(2*time.Second + rand.N(3*time.Second))
+		if !waitFor(size.completed, func() bool { return hooks.received() > seen }) {
+			t.Fatalf("before kill %d: no callback for %v after the restart", k+1, size.completed)
+		}
+		time.Sleep(500*time.Millisecond + rand.N(2500*time.Millisecond))
 		if err := proc.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
 		proc.Wait()
+		seen = hooks.received()
 		t.Logf("kill %d/%d", k+1, kills)
 		proc, base = startProcess(t, dataDir, args...)
 		c.setBase(base)

@@ -249,6 +249,13 @@ func (l *callbackLog) down() {
 	}
 }
 
+// received is how many callbacks arrived so far.
+func (l *callbackLog) received() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.total
+}
+
 // check reports tasks without a callback or with more than one webhook-id,
 // and returns how many tasks got one and the callbacks received.
 func (l *callbackLog) check(t *testing.T, ids []string) (tasks, callbacks int) {
