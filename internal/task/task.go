@@ -84,8 +84,8 @@ type Track struct {
 	// Upstream marks a track looked up on the upstream API (contract §6.1):
 	// its URLs are the upstream's, and may be looked up again when they
 	// expire.
-	Upstream      bool
-	CreatedAt     time.Time
+	Upstream  bool
+	CreatedAt time.Time
 	// SourcesPurged is set when the uploaded audio and cover were deleted
 	// after their retention (--source-retention): the track can no longer
 	// be rendered.
