@@ -5,7 +5,7 @@ BIN   := bin/mvgen
 DATA  ?= ./mvgen-data
 ADDR  ?= 127.0.0.1:8080
 
-.PHONY: run test deps build lint bench fuzz clean
+.PHONY: run test chaos deps build lint bench fuzz clean
 
 ## run: install what is missing, build, create a demo key on first run, serve on the embedded default
 run: deps build
@@ -29,6 +29,12 @@ fuzz:
 		echo "go test $${t%%:*} -fuzz ^$${t##*:}\$$ -fuzztime $(FUZZTIME)"; \
 		$(GO) test "$${t%%:*}" -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME); \
 	done
+
+## chaos: the fault suite at full size (50 tasks, 5 SIGKILLs on SQLite and on PostgreSQL, 30 s outages)
+chaos: deps
+	@dsn="$${MVGEN_TEST_POSTGRES:-}"; [ -n "$$dsn" ] || dsn=$$(./scripts/postgres.sh) || exit 1; \
+	MVGEN_CHAOS=full MVGEN_TEST_POSTGRES="$$dsn" $(GO) test -count=1 -timeout 90m -v \
+		-run 'TestFault|TestCrashLimit|TestSlowSource' ./internal/server/ | grep -E '^(---|FAIL|ok|PASS)|fault figures'
 
 ## deps: ffmpeg, fonts and Go modules
 deps:

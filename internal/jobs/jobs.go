@@ -17,9 +17,22 @@ type Kind string
 
 // Job kinds.
 const (
+	// KindFetch downloads a task's remote sources into the blob store and
+	// then queues its render; uploaded tracks skip it.
+	KindFetch    Kind = "fetch"
 	KindRender   Kind = "render"
 	KindCallback Kind = "callback"
 )
+
+// FetchMaxAttempts bounds retries of a fetch job that failed for internal
+// reasons (the blob store down); a source that cannot be downloaded within
+// the fetch deadline fails the task at once.
+const FetchMaxAttempts = 3
+
+// MaxCrashes is how many times a job may be found running after its worker
+// died (a restart, a node that stopped heartbeating) before its task is
+// failed instead of run again: a job that kills its process must not loop.
+const MaxCrashes = 3
 
 // RenderMaxAttempts bounds retries of renders that fail for internal reasons
 // (a crash, a full disk); unusable sources fail at once.
@@ -42,6 +55,9 @@ type Job struct {
 	RunAt time.Time
 }
 
+// Fetch is the job that downloads task taskID's remote sources.
+func Fetch(taskID string) Job { return Job{Kind: KindFetch, TaskID: taskID} }
+
 // Render is the job that renders task taskID.
 func Render(taskID string) Job { return Job{Kind: KindRender, TaskID: taskID} }
 
@@ -56,7 +72,14 @@ type Run struct {
 	ID          int64
 	Attempt     int // 1 on the first run
 	MaxAttempts int
+	// Crashes counts the runs of this job whose worker died mid-run (the
+	// process killed, its node silent): each was put back by the queue.
+	Crashes int
 }
+
+// Crashed reports whether the job has crashed its worker MaxCrashes times
+// and must not run again.
+func (r Run) Crashed() bool { return r.Crashes >= MaxCrashes }
 
 // Last reports whether this run is the job's last attempt.
 func (r Run) Last() bool { return r.Attempt >= r.MaxAttempts }
@@ -98,4 +121,5 @@ type Queued struct {
 	State       string
 	Attempt     int
 	MaxAttempts int
+	Crashes     int
 }

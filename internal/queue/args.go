@@ -8,10 +8,22 @@ import (
 
 // Queue names.
 const (
+	queueFetch    = "fetch"
 	queueRender   = "render"
 	queueCallback = "callback"
 	queueMaintain = river.QueueDefault
 )
+
+// fetchArgs is the River form of jobs.KindFetch.
+type fetchArgs struct {
+	TaskID string `json:"taskId"`
+}
+
+func (fetchArgs) Kind() string { return string(jobs.KindFetch) }
+
+func (fetchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueFetch, MaxAttempts: jobs.FetchMaxAttempts}
+}
 
 // renderArgs is the River form of jobs.KindRender.
 type renderArgs struct {
@@ -56,6 +68,8 @@ func (rescueArgs) InsertOpts() river.InsertOpts {
 func params(j jobs.Job) river.InsertManyParams {
 	var p river.InsertManyParams
 	switch j.Kind {
+	case jobs.KindFetch:
+		p.Args = fetchArgs{TaskID: j.TaskID}
 	case jobs.KindRender:
 		p.Args = renderArgs{TaskID: j.TaskID}
 	case jobs.KindCallback:

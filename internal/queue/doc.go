@@ -18,4 +18,15 @@
 // mid-render is noticed sooner: every node records a heartbeat each
 // HeartbeatInterval, and a periodic job makes "running" jobs whose node has
 // been silent for DeadAfter available again.
+//
+// Fetch jobs (remote sources) have a queue and workers of their own
+// (Config.FetchWorkers), so a slow download never holds a render worker.
+//
+// # Crashes
+//
+// Every job put back after its worker died (RequeueRunning, RescueOrphans)
+// has a crash counted in its metadata; workers see it as jobs.Run.Crashes,
+// and a job that has crashed jobs.MaxCrashes times fails its task instead of
+// running again (a callback job is cancelled). River's own stuck-job rescue
+// remains the backstop and does not count.
 package queue

@@ -16,6 +16,10 @@ func NewPostgres(pool *pgxpool.Pool, schema string, cfg Config) (*Queue[pgx.Tx],
 	return newQueue(riverpgxv5.New(pool), pgNodes{pool}, cfg, schema)
 }
 
+// pgCrash counts a crash in a requeued job's metadata.
+const pgCrash = `metadata = jsonb_set(coalesce(metadata, '{}'), '{` + crashKey + `}',
+	to_jsonb(coalesce((metadata->>'` + crashKey + `')::int, 0) + 1))`
+
 // pgNodes keeps heartbeats in mvgen_node (seen_at a timestamptz).
 type pgNodes struct{ pool *pgxpool.Pool }
 
@@ -36,7 +40,7 @@ func (n pgNodes) heartbeat(ctx context.Context, node string, at time.Time) error
 func (n pgNodes) rescue(ctx context.Context, deadBefore time.Time) (int, error) {
 	var c int64
 	err := pgx.BeginFunc(ctx, n.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE river_job SET state = 'available'
+		tag, err := tx.Exec(ctx, `UPDATE river_job SET state = 'available', `+pgCrash+`
 			WHERE state = 'running'
 			AND coalesce(attempted_by[array_length(attempted_by, 1)], '') NOT IN
 				(SELECT id FROM mvgen_node WHERE seen_at >= $1)`, deadBefore.Truncate(time.Millisecond).UTC())
@@ -52,7 +56,7 @@ func (n pgNodes) rescue(ctx context.Context, deadBefore time.Time) (int, error) 
 
 func (n pgNodes) jobsOf(ctx context.Context, taskID string) ([]int64, error) {
 	rows, err := n.pool.Query(ctx, `SELECT id FROM river_job
-		WHERE kind IN ('render', 'callback') AND args->>'taskId' = $1 ORDER BY id`, taskID)
+		WHERE kind IN ('fetch', 'render', 'callback') AND args->>'taskId' = $1 ORDER BY id`, taskID)
 	if err != nil {
 		return nil, err
 	}

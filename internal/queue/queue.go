@@ -33,6 +33,11 @@ type Config struct {
 	Node string
 	// RenderWorkers is how many renders run at once. Default 1.
 	RenderWorkers int
+	// FetchWorkers is how many source downloads run at once. Default 4.
+	FetchWorkers int
+	// FetchTimeout is the longest one fetch job may run (the worker keeps
+	// its own, shorter deadline). Default 10 minutes.
+	FetchTimeout time.Duration
 	// RenderTimeout is the longest one render may run. Default 30 minutes.
 	RenderTimeout time.Duration
 	// CallbackTimeout is the longest one callback job may run. Default 30s.
@@ -56,6 +61,12 @@ func (c Config) withDefaults() Config {
 	if c.RenderWorkers <= 0 {
 		c.RenderWorkers = 1
 	}
+	if c.FetchWorkers <= 0 {
+		c.FetchWorkers = 4
+	}
+	if c.FetchTimeout <= 0 {
+		c.FetchTimeout = 10 * time.Minute
+	}
 	if c.RenderTimeout <= 0 {
 		c.RenderTimeout = 30 * time.Minute
 	}
@@ -75,6 +86,7 @@ func (c Config) withDefaults() Config {
 // nil when the job is done, jobs.Snooze or jobs.Cancel to say so, and any
 // other error to have the job retried with River's backoff.
 type Workers struct {
+	Fetch    func(ctx context.Context, run jobs.Run, taskID string) error
 	Render   func(ctx context.Context, run jobs.Run, taskID string) error
 	Callback func(ctx context.Context, run jobs.Run, taskID string, delivery int) error
 	// Purge runs every Config.PurgeInterval (and at start).
@@ -114,6 +126,7 @@ func newQueue[TTx any](drv riverDriver[TTx], n nodes, cfg Config, schema string)
 		Workers:    q.workers,
 		Middleware: middleware(cfg.Observer),
 		Queues: map[string]river.QueueConfig{
+			queueFetch:    {MaxWorkers: cfg.FetchWorkers, FetchPollInterval: 200 * time.Millisecond},
 			queueRender:   {MaxWorkers: cfg.RenderWorkers, FetchPollInterval: 200 * time.Millisecond},
 			queueCallback: {MaxWorkers: 50, FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 10 * time.Millisecond},
 			queueMaintain: {MaxWorkers: 2},
@@ -153,6 +166,10 @@ func (q *Queue[TTx]) Node() string { return q.cfg.Node }
 // Handle registers the workers. Call it once, before Start; a queue whose
 // process only inserts (an API-only node, a command) needs none.
 func (q *Queue[TTx]) Handle(w Workers) {
+	if w.Fetch != nil {
+		river.AddWorker(q.workers, &worker[fetchArgs]{timeout: q.cfg.FetchTimeout,
+			work: func(ctx context.Context, run jobs.Run, a fetchArgs) error { return w.Fetch(ctx, run, a.TaskID) }})
+	}
 	if w.Render != nil {
 		river.AddWorker(q.workers, &worker[renderArgs]{timeout: q.cfg.RenderTimeout,
 			work: func(ctx context.Context, run jobs.Run, a renderArgs) error { return w.Render(ctx, run, a.TaskID) }})
@@ -160,6 +177,9 @@ func (q *Queue[TTx]) Handle(w Workers) {
 	if w.Callback != nil {
 		river.AddWorker(q.workers, &worker[callbackArgs]{timeout: q.cfg.CallbackTimeout,
 			work: func(ctx context.Context, run jobs.Run, a callbackArgs) error {
+				if run.Crashed() {
+					return jobs.Cancel(fmt.Errorf("the callback job crashed its worker %d times", run.Crashes))
+				}
 				return w.Callback(ctx, run, a.TaskID, a.Delivery)
 			}})
 	}
@@ -279,7 +299,7 @@ func (q *Queue[TTx]) stopHeartbeat() {
 }
 
 // RequeueRunning makes jobs left "running" by a process that died available
-// again, and returns how many. Call it only where this process alone works
+// again, counting a crash on each (jobs.Run.Crashes), and returns how many. Call it only where this process alone works
 // on the database (the embedded default, which holds an exclusive lock on
 // its data directory); on a shared database it does nothing, since a running
 // job may be running on another node (RescueOrphans is for that).
@@ -298,6 +318,8 @@ func (q *Queue[TTx]) Heartbeat(ctx context.Context, at time.Time) error {
 // RescueOrphans makes "running" jobs whose worker (the last client id in the
 // job's attempted_by) has not heartbeated since deadBefore available again,
 // forgets nodes silent since then, and returns how many jobs it rescued.
+// Each rescued job has a crash counted (jobs.Run.Crashes): a job that kills
+// every node that runs it is failed by its worker instead of looping.
 func (q *Queue[TTx]) RescueOrphans(ctx context.Context, deadBefore time.Time) (int, error) {
 	n, err := q.nodes.rescue(ctx, deadBefore)
 	if err != nil {
@@ -316,7 +338,8 @@ type worker[A river.JobArgs] struct {
 func (w *worker[A]) Timeout(*river.Job[A]) time.Duration { return w.timeout }
 
 func (w *worker[A]) Work(ctx context.Context, job *river.Job[A]) error {
-	err := w.work(ctx, jobs.Run{ID: job.ID, Attempt: job.Attempt, MaxAttempts: job.MaxAttempts}, job.Args)
+	run := jobs.Run{ID: job.ID, Attempt: job.Attempt, MaxAttempts: job.MaxAttempts, Crashes: crashes(job.Metadata)}
+	err := w.work(ctx, run, job.Args)
 	var cancel *jobs.CancelError
 	switch d, snooze := jobs.IsSnooze(err); {
 	case snooze:
@@ -325,6 +348,19 @@ func (w *worker[A]) Work(ctx context.Context, job *river.Job[A]) error {
 		return river.JobCancel(cancel.Err)
 	}
 	return err
+}
+
+// crashKey is the job metadata field where requeueing counts crashes.
+const crashKey = "mvgen_crashes"
+
+// crashes reads the crash count from a job's metadata.
+func crashes(metadata []byte) int {
+	var m map[string]any
+	if json.Unmarshal(metadata, &m) != nil {
+		return 0
+	}
+	n, _ := m[crashKey].(float64)
+	return int(n)
 }
 
 // quieter drops River's records below min (River logs every job at info).
@@ -345,7 +381,7 @@ func (q quieter) WithGroup(name string) slog.Handler {
 	return quieter{q.Handler.WithGroup(name), q.min}
 }
 
-// Jobs lists the render and callback jobs of a task, oldest first (for
+// Jobs lists the fetch, render and callback jobs of a task, oldest first (for
 // tests and diagnostics).
 func (q *Queue[TTx]) Jobs(ctx context.Context, taskID string) ([]jobs.Queued, error) {
 	ids, err := q.nodes.jobsOf(ctx, taskID)
@@ -364,7 +400,8 @@ func (q *Queue[TTx]) Jobs(ctx context.Context, taskID string) ([]jobs.Queued, er
 		}
 		out = append(out, jobs.Queued{ID: row.ID,
 			Job:   jobs.Job{Kind: jobs.Kind(row.Kind), TaskID: args.TaskID, Delivery: args.Delivery, RunAt: row.ScheduledAt},
-			State: string(row.State), Attempt: row.Attempt, MaxAttempts: row.MaxAttempts})
+			State: string(row.State), Attempt: row.Attempt, MaxAttempts: row.MaxAttempts,
+			Crashes: crashes(row.Metadata)})
 	}
 	return out, nil
 }

@@ -276,3 +276,62 @@ func stop(t *testing.T, q queued) {
 		t.Errorf("Stop: %v", err)
 	}
 }
+
+// TestCrashCount: every time a job is found running after its worker died
+// (RescueOrphans on any database, RequeueRunning on the embedded one) a
+// crash is counted, and the worker sees the count, so a job that kills its
+// process is failed instead of run forever.
+func TestCrashCount(t *testing.T) {
+	eachDB(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		q := e.open(t, queue.Config{Node: "crash-checker"})
+		if _, err := q.Enqueue(ctx, jobs.Render("crashy")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := q.Enqueue(ctx, jobs.Fetch("crashy-fetch")); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= jobs.MaxCrashes; i++ {
+			e.running(t, "crashy", []string{"dead-node"})
+			requeue := func() (int, error) { return q.RescueOrphans(ctx, time.Now().Add(-time.Second)) }
+			if !e.shared && i%2 == 0 {
+				requeue = func() (int, error) { return q.RequeueRunning(ctx) }
+			}
+			if n, err := requeue(); err != nil || n != 1 {
+				t.Fatalf("crash %d: requeued %d, %v; want 1", i, n, err)
+			}
+			js, err := q.Jobs(ctx, "crashy")
+			if err != nil || len(js) != 1 {
+				t.Fatalf("Jobs = %v, %v", js, err)
+			}
+			if js[0].Crashes != i || js[0].State != "available" {
+				t.Errorf("after crash %d: crashes %d state %s, want %d available", i, js[0].Crashes, js[0].State, i)
+			}
+		}
+		runs := make(chan jobs.Run, 2)
+		w := e.open(t, queue.Config{Node: "crash-worker"})
+		w.Handle(queue.Workers{
+			Render: func(_ context.Context, run jobs.Run, _ string) error { runs <- run; return nil },
+			Fetch:  func(_ context.Context, run jobs.Run, _ string) error { runs <- run; return nil },
+		})
+		if err := w.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer stop(t, w)
+		got := map[int]bool{}
+		for range 2 {
+			select {
+			case run := <-runs:
+				got[run.Crashes] = run.Crashed()
+			case <-time.After(20 * time.Second):
+				t.Fatalf("the jobs did not run; got %v", got)
+			}
+		}
+		if crashed, ok := got[jobs.MaxCrashes]; !ok || !crashed {
+			t.Errorf("the requeued job ran with crashes %v, want %d and Crashed()", got, jobs.MaxCrashes)
+		}
+		if crashed, ok := got[0]; !ok || crashed {
+			t.Errorf("the fetch job that never crashed ran with %v, want 0 and not Crashed()", got)
+		}
+	})
+}

@@ -18,6 +18,10 @@ func NewSQLite(db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
 	return newQueue(riversqlite.New(db), sqliteNodes{db}, cfg, "")
 }
 
+// sqliteCrash counts a crash in a requeued job's metadata.
+const sqliteCrash = `metadata = json_set(coalesce(metadata, '{}'), '$.` + crashKey + `',
+	coalesce(json_extract(metadata, '$.` + crashKey + `'), 0) + 1)`
+
 // sqliteNodes keeps heartbeats in mvgen_node (seen_at in Unix milliseconds).
 type sqliteNodes struct{ db *sql.DB }
 
@@ -26,7 +30,8 @@ type sqliteNodes struct{ db *sql.DB }
 // River's stuck-job rescue (sized for the longest render) would delay it for
 // no reason.
 func (n sqliteNodes) requeueRunning(ctx context.Context) (int, error) {
-	res, err := n.db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+	res, err := n.db.ExecContext(ctx, `UPDATE river_job SET state = 'available', `+sqliteCrash+`
+		WHERE state = 'running'`)
 	if err != nil {
 		return 0, err
 	}
@@ -48,7 +53,7 @@ func (n sqliteNodes) rescue(ctx context.Context, deadBefore time.Time) (int, err
 		return 0, err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE river_job SET state = 'available'
+	res, err := tx.ExecContext(ctx, `UPDATE river_job SET state = 'available', `+sqliteCrash+`
 		WHERE state = 'running'
 		AND coalesce(json_extract(attempted_by, '$[#-1]'), '') NOT IN
 			(SELECT id FROM mvgen_node WHERE seen_at >= ?)`, deadBefore.UnixMilli())
@@ -67,7 +72,7 @@ func (n sqliteNodes) rescue(ctx context.Context, deadBefore time.Time) (int, err
 
 func (n sqliteNodes) jobsOf(ctx context.Context, taskID string) ([]int64, error) {
 	rows, err := n.db.QueryContext(ctx, `SELECT id FROM river_job
-		WHERE kind IN ('render', 'callback') AND json_extract(args, '$.taskId') = ? ORDER BY id`, taskID)
+		WHERE kind IN ('fetch', 'render', 'callback') AND json_extract(args, '$.taskId') = ? ORDER BY id`, taskID)
 	if err != nil {
 		return nil, err
 	}

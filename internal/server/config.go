@@ -12,6 +12,7 @@ import (
 	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/worker"
 )
 
 // Config is everything `mvgen serve` can be told. The zero value is a
@@ -61,6 +62,21 @@ type Config struct {
 	// (a 15-minute track at half real time). River's job timeout is set to
 	// it and its stuck-job rescue to RenderTimeout+5m.
 	RenderTimeout time.Duration
+	// FetchWorkers is how many remote sources download at once, apart from
+	// renders (worker.Fetch). Default 4.
+	FetchWorkers int
+	// FetchDeadline bounds the download of a task's remote audio and cover,
+	// every try included; past it the task fails with 451. Default 5m.
+	FetchDeadline time.Duration
+	// FetchMinRate (bytes/s) and FetchRateWindow: a download receiving less
+	// than FetchMinRate×FetchRateWindow in any window, waiting for the
+	// answer included, is abandoned. Defaults 10 KiB/s over 20s.
+	FetchMinRate    int64
+	FetchRateWindow time.Duration
+	// SourceRetention is how long uploaded sources are kept; the purge
+	// deletes older ones that no pending task needs. Default 30 days; a
+	// negative value keeps them forever.
+	SourceRetention time.Duration
 	// MaxAudioDuration refuses longer sources (400). Default 15 minutes.
 	MaxAudioDuration time.Duration
 	// MaxSourceBytes caps uploaded and downloaded audio. Default 200 MiB.
@@ -102,6 +118,11 @@ func DefaultConfig() Config {
 		Addr:                   "127.0.0.1:8080",
 		RenderWorkers:          1,
 		RenderTimeout:          30 * time.Minute,
+		FetchWorkers:           4,
+		FetchDeadline:          worker.DefaultFetchDeadline,
+		FetchMinRate:           worker.DefaultFetchMinRate,
+		FetchRateWindow:        worker.DefaultFetchWindow,
+		SourceRetention:        30 * 24 * time.Hour,
 		MaxAudioDuration:       task.DefaultMaxAudioDuration,
 		MaxSourceBytes:         task.DefaultMaxSourceBytes,
 		CallbackSchedule:       delivery.DefaultSchedule,
@@ -137,6 +158,13 @@ func (c Config) withDefaults() Config {
 	or(&c.Addr, d.Addr)
 	num(&c.RenderWorkers, d.RenderWorkers)
 	num(&c.CallbackPerDestination, d.CallbackPerDestination)
+	num(&c.FetchWorkers, d.FetchWorkers)
+	dur(&c.FetchDeadline, d.FetchDeadline)
+	dur(&c.FetchRateWindow, d.FetchRateWindow)
+	dur(&c.SourceRetention, d.SourceRetention)
+	if c.FetchMinRate == 0 {
+		c.FetchMinRate = d.FetchMinRate
+	}
 	dur(&c.RenderTimeout, d.RenderTimeout)
 	dur(&c.MaxAudioDuration, d.MaxAudioDuration)
 	dur(&c.CallbackTimeout, d.CallbackTimeout)
@@ -173,6 +201,8 @@ func (c Config) Validate() error {
 		{"--render-workers", int64(c.RenderWorkers)},
 		{"--max-source-bytes", c.MaxSourceBytes},
 		{"--callback-per-destination", int64(c.CallbackPerDestination)},
+		{"--fetch-workers", int64(c.FetchWorkers)},
+		{"--fetch-min-rate", c.FetchMinRate},
 	} {
 		if n.v < 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %d", n.flag, n.v))
@@ -186,6 +216,8 @@ func (c Config) Validate() error {
 		{"--max-audio-duration", c.MaxAudioDuration},
 		{"--callback-timeout", c.CallbackTimeout},
 		{"--shutdown-grace", c.ShutdownGrace},
+		{"--fetch-deadline", c.FetchDeadline},
+		{"--fetch-rate-window", c.FetchRateWindow},
 		{"--retention", c.Retention},
 		{"link validity", c.LinkValidity},
 		{"purge interval", c.PurgeInterval},

@@ -184,7 +184,10 @@ func TestMetricsAfterRender(t *testing.T) {
 		{"mvgen_callback_attempts_total", []string{"outcome=2xx"}, 1},
 		{"mvgen_callback_attempts_total", []string{"outcome=refused"}, 0},
 		{"mvgen_callback_delivery_latency_seconds", nil, 1},
-		{"mvgen_queue_wait_seconds", []string{"kind=render"}, 2},
+		// Both sources are URLs: two fetch jobs; the one that answers 404
+		// fails in the fetch stage, so only one render job.
+		{"mvgen_queue_wait_seconds", []string{"kind=fetch"}, 2},
+		{"mvgen_queue_wait_seconds", []string{"kind=render"}, 1},
 		{"mvgen_queue_jobs", []string{"kind=render", "state=available"}, 0},
 		{"mvgen_queue_jobs", []string{"kind=render", "state=running"}, 0},
 	} {

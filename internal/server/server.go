@@ -177,11 +177,13 @@ func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.S
 		PerDestination: cfg.CallbackPerDestination, Logger: cfg.Logger, Observer: s.metrics}
 	sources := &netguard.Guard{Allow: cfg.SourceAllowNets} // not CallbackAllowNets: see docs/DECISIONS.md
 	s.callbacks.MaxRedeliveries = cfg.MaxRedeliveries
-	renders := &worker.Render{Store: s.store, Blobs: blobs, Renderer: renderer,
-		Fetch: s.withTransport(s.metrics.Fetch, sources.Client(5*time.Minute)), MaxSourceBytes: cfg.MaxSourceBytes, TempDir: tempDir,
+	fetches := &worker.Fetch{Store: s.store, Blobs: blobs, Client: s.withTransport(s.metrics.Fetch, sources.Client(0)),
+		MaxSourceBytes: cfg.MaxSourceBytes, TempDir: tempDir, Deadline: cfg.FetchDeadline,
+		MinRate: cfg.FetchMinRate, Window: cfg.FetchRateWindow, Finisher: s.callbacks, Logger: cfg.Logger}
+	renders := &worker.Render{Store: s.store, Blobs: blobs, Renderer: renderer, TempDir: tempDir,
 		LinkValidity: cfg.LinkValidity, Finisher: s.callbacks, Logger: cfg.Logger, Observer: s.metrics}
 	purge := &worker.Purge{Store: s.store, Blobs: blobs, Retention: cfg.Retention,
-		LinkValidity: cfg.LinkValidity, Logger: cfg.Logger}
+		LinkValidity: cfg.LinkValidity, SourceRetention: max(0, cfg.SourceRetention), Logger: cfg.Logger}
 	s.api = &api.Handler{Store: s.store, Blobs: blobs, Links: links, Callbacks: s.callbacks, Guard: guard,
 		SourceGuard: sources, Limits: cfg.apiLimits(s.metrics),
 		Sources: renderer, TempDir: tempDir, // uploads are probed as the render would
@@ -195,10 +197,10 @@ func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.S
 		if s.metrics != nil {
 			lookup.Observer = s.metrics
 		}
-		s.api.Upstream, renders.Upstream = lookup, lookup
+		s.api.Upstream, fetches.Upstream = lookup, lookup
 	}
 	if !cfg.APIOnly {
-		s.queue.Handle(queue.Workers{Render: renders.Work, Callback: s.callbacks.Work, Purge: purge.Work})
+		s.queue.Handle(queue.Workers{Fetch: fetches.Work, Render: renders.Work, Callback: s.callbacks.Work, Purge: purge.Work})
 	}
 	// The dashboard at / (its assets under /ui/); everything else is the API.
 	mux := http.NewServeMux()
@@ -310,6 +312,7 @@ func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
 // the store's transactions at the queue.
 func openStorage(ctx context.Context, cfg Config, obs queue.Observer) (store.Store, jobQueue, error) {
 	qcfg := queue.Config{RenderWorkers: cfg.RenderWorkers, RenderTimeout: cfg.RenderTimeout,
+		FetchWorkers: cfg.FetchWorkers, FetchTimeout: cfg.FetchDeadline + time.Minute,
 		CallbackTimeout: delivery.JobTimeout(cfg.CallbackTimeout), PurgeInterval: cfg.PurgeInterval, Logger: cfg.Logger,
 		Observer: obs}
 	if cfg.postgres() {

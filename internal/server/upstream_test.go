@@ -130,13 +130,6 @@ func keyOf(t *testing.T, srv *running, name string) *task.Key {
 	return nil
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return "<nil>"
-	}
-	return *s
-}
-
 // syncBuffer is a log destination that goroutines share.
 type syncBuffer struct {
 	mu  sync.Mutex

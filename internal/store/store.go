@@ -87,9 +87,16 @@ type Store interface {
 
 	// Video returns the rendered video recorded under renderKey.
 	Video(ctx context.Context, renderKey string) (*Video, error)
-	// PurgeVideos marks videos whose link expired before cutoff as purged and
-	// returns them, so the caller deletes their files.
-	PurgeVideos(ctx context.Context, cutoff time.Time, limit int) ([]*Video, error)
+	// ExpiredVideos lists videos not yet purged whose link expired before
+	// cutoff, oldest first. The caller deletes each file, then MarkPurged.
+	ExpiredVideos(ctx context.Context, cutoff time.Time, limit int) ([]*Video, error)
+	// MarkPurged marks v purged if its row still names v.BlobKey and still
+	// expired before cutoff (a re-render since then recorded a new file and
+	// a later expiry); it reports whether it did.
+	MarkPurged(ctx context.Context, v *Video, cutoff time.Time) (bool, error)
+
+	// The fetch stage and source retention: see fetch.go.
+	Fetches
 
 	AddAttempt(ctx context.Context, a *task.Attempt) error
 	// Attempts lists a task's callback attempts, oldest first.

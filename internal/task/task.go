@@ -96,6 +96,10 @@ type Track struct {
 	// expire.
 	Upstream  bool
 	CreatedAt time.Time
+	// SourcesPurged is set when the uploaded audio and cover were deleted
+	// after their retention (--source-retention): the track can no longer
+	// be rendered.
+	SourcesPurged bool
 }
 
 // Key is an API key. The token itself is never stored, only its hash.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -24,6 +23,10 @@ type Store interface {
 	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error)
 	SetProgress(ctx context.Context, id string, progress int) error
 	Video(ctx context.Context, renderKey string) (*store.Video, error)
+	// Fetched returns what the task's fetch job stored; ForgetFetch drops
+	// that record once the files are deleted.
+	Fetched(ctx context.Context, taskID string) (*store.Fetched, error)
+	ForgetFetch(ctx context.Context, taskID string) error
 }
 
 // Finisher ends a task and delivers its callback (internal/delivery).
@@ -31,24 +34,17 @@ type Finisher interface {
 	Finish(ctx context.Context, t *task.Task, r store.Result) error
 }
 
-// Render does render jobs: it resolves a task's source, runs the renderer,
-// stores the video and hands the result to Finisher.
+// Render does render jobs: it resolves a task's source (an upload, or the
+// files its fetch job stored), runs the renderer, stores the video and hands
+// the result to Finisher.
 type Render struct {
 	Store    Store
 	Blobs    blob.Store
 	Renderer *render.Renderer
-	// Fetch downloads remote sources; it must be netguard's client so that
-	// source URLs obey the same address rules as callbacks.
-	Fetch *http.Client
-	// MaxSourceBytes caps a downloaded audio or cover file.
-	MaxSourceBytes int64
 	// TempDir holds renders in progress; "" means os.TempDir().
 	TempDir string
 	// LinkValidity is how long a finished video's link is valid.
 	LinkValidity time.Duration
-	// Upstream looks an upstream track up again when its audio link has
-	// expired (contract §6.1); nil means never.
-	Upstream Refresher
 	// Finisher ends the task with the render's result.
 	Finisher Finisher
 	Logger   *slog.Logger
@@ -73,6 +69,12 @@ func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 		return nil // finished by an earlier run that died before the queue heard
 	}
 	log := w.Logger.With("task", t.ID, "attempt", run.Attempt)
+	defer w.dropSources(ctx, t.ID, log)
+	if run.Crashed() {
+		log.Error("the render crashed its worker too often; failing the task", "crashes", run.Crashes)
+		return w.finish(context.WithoutCancel(ctx), t, store.Result{Status: task.StatusRenderFailed,
+			ErrorCode: webhook.CodeInternal, ErrorMessage: fmt.Sprintf("Internal error: the render crashed the worker %d times", run.Crashes)})
+	}
 
 	if videoKey, ok := w.reusable(ctx, t); ok {
 		log.Info("reusing an identical render", "video", videoKey)
@@ -156,7 +158,10 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 	if w.Observer != nil {
 		w.Observer.Rendered(time.Since(start), info.Duration)
 	}
-	key := "videos/" + t.RenderKey + ".mp4"
+	// Each task writes its own file: a re-render of the same render key by
+	// another task never shares a file the purge may be deleting, and a
+	// task rendered again after a crash overwrites its own.
+	key := "videos/" + t.RenderKey + "-" + t.ID + ".mp4"
 	// The poster goes first: a stored video always has its poster.
 	if err := w.Blobs.PutFile(ctx, task.PosterKey(key), poster); err != nil {
 		return "", fmt.Errorf("storing poster: %w", err)
@@ -165,6 +170,21 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 		return "", fmt.Errorf("storing video: %w", err)
 	}
 	return key, nil
+}
+
+// dropSources deletes the sources a fetch job stored for the task once the
+// task has ended (they are no longer needed); the purge retries failures.
+func (w *Render) dropSources(ctx context.Context, taskID string, log *slog.Logger) {
+	ctx = context.WithoutCancel(ctx)
+	t, err := w.Store.Task(ctx, "", taskID)
+	if err != nil || !t.Done() {
+		return
+	}
+	f, err := w.Store.Fetched(ctx, taskID)
+	if err != nil {
+		return
+	}
+	dropFetched(ctx, w.Blobs, w.Store, f, log)
 }
 
 // finish hands the task's end to the Finisher, which commits it with its

@@ -3,7 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
-	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/mvgen/mvgen/internal/task"
@@ -18,12 +18,11 @@ type Refresher interface {
 
 // statusError is a source download answered with a non-2xx status.
 type statusError struct {
-	url    string
 	status string
 	code   int
 }
 
-func (e *statusError) Error() string { return fmt.Sprintf("GET %s: %s", e.url, e.status) }
+func (e *statusError) Error() string { return "GET: " + e.status }
 
 // expired reports whether a download failed the way an expired link of a
 // hosted service does: 403 or 404.
@@ -32,26 +31,24 @@ func expired(err error) bool {
 	return errors.As(err, &s) && (s.code == http.StatusForbidden || s.code == http.StatusNotFound)
 }
 
-// downloadAudio downloads the track's audio URL to dst. When the track came
-// from the upstream and its link has expired (403/404), the track is looked
-// up again once, and its fresh audio URL downloaded; the returned track
-// carries the URLs used.
-func (w *Render) downloadAudio(ctx context.Context, tr *task.Track, dst string) (*task.Track, string, error) {
-	path, err := w.download(ctx, tr.AudioURL, dst)
+// fetchAudio downloads the track's audio URL into the blob store under key.
+// When the track came from the upstream and its link has expired (403/404),
+// the track is looked up again once and its fresh audio URL downloaded.
+func (w *Fetch) fetchAudio(ctx context.Context, tr *task.Track, key string, log *slog.Logger) error {
+	err := w.fetch(ctx, tr.AudioURL, key)
 	if err == nil || !tr.Upstream || w.Upstream == nil || !expired(err) {
-		return tr, path, err
+		return err
 	}
-	w.Logger.Info("upstream audio link expired; looking the track up again",
+	log.Info("upstream audio link expired; looking the track up again",
 		"music_task", tr.MusicTaskID, "audio", tr.ID, "err", err)
 	fresh, rerr := w.Upstream.Refresh(ctx, tr)
 	if rerr != nil {
 		if ctx.Err() != nil {
-			return tr, "", ctx.Err()
+			return ctx.Err()
 		}
-		return tr, "", &failure{status: task.StatusCreateFailed, code: webhook.CodeDownloadFailed,
+		return &failure{status: task.StatusCreateFailed, code: webhook.CodeDownloadFailed,
 			msg: "Source audio link expired and looking it up upstream again failed: " + task.ErrorMessage(rerr),
 			err: errors.Join(err, rerr)}
 	}
-	path, err = w.download(ctx, fresh.AudioURL, dst)
-	return fresh, path, err
+	return w.fetch(ctx, fresh.AudioURL, key)
 }

@@ -70,7 +70,11 @@ func (d *DB) CreateTask(ctx context.Context, t *task.Task) (*task.Task, error) {
 			return fmt.Errorf("creating task: %w", err)
 		}
 		stored = t
-		_, err = d.insertJobs(ctx, tx, jobs.Render(t.ID))
+		first, err := firstJob(ctx, tx, t)
+		if err != nil {
+			return err
+		}
+		_, err = d.insertJobs(ctx, tx, first)
 		return err
 	})
 	if err != nil {
@@ -187,24 +191,6 @@ func scanVideo(row pgx.Row) (*store.Video, error) {
 func (d *DB) Video(ctx context.Context, renderKey string) (*store.Video, error) {
 	v, err := scanVideo(d.pool.QueryRow(ctx, `SELECT `+videoColumns+` FROM mvgen_video WHERE render_key = $1`, renderKey))
 	return v, notFound(err, task.ErrNotFound)
-}
-
-// PurgeVideos implements store.Store. One statement marks and returns the
-// videos; SKIP LOCKED lets purgers on several nodes take disjoint batches.
-func (d *DB) PurgeVideos(ctx context.Context, cutoff time.Time, limit int) ([]*store.Video, error) {
-	rows, err := d.pool.Query(ctx, `UPDATE mvgen_video SET purged_at = $1
-		WHERE render_key IN (SELECT render_key FROM mvgen_video
-			WHERE purged_at IS NULL AND expires_at < $2 ORDER BY expires_at LIMIT $3
-			FOR UPDATE SKIP LOCKED)
-		RETURNING `+videoColumns, ts(time.Now()), ts(cutoff), limit)
-	if err != nil {
-		return nil, fmt.Errorf("purging videos: %w", err)
-	}
-	videos, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.Video, error) { return scanVideo(row) })
-	if err != nil {
-		return nil, fmt.Errorf("purging videos: %w", err)
-	}
-	return videos, nil
 }
 
 // AddAttempt implements store.Store.

@@ -61,7 +61,11 @@ func (d *DB) createTask(ctx context.Context, tx *sql.Tx, t *task.Task) (*task.Ta
 	if err != nil {
 		return nil, fmt.Errorf("creating task: %w", err)
 	}
-	if _, err := d.insertJobs(ctx, tx, jobs.Render(t.ID)); err != nil {
+	first, err := firstJob(ctx, tx, t)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.insertJobs(ctx, tx, first); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -176,30 +180,6 @@ func scanVideo(row scanner) (*store.Video, error) {
 func (d *DB) Video(ctx context.Context, renderKey string) (*store.Video, error) {
 	v, err := scanVideo(d.read.QueryRowContext(ctx, `SELECT `+videoColumns+` FROM mvgen_video WHERE render_key = ?`, renderKey))
 	return v, notFound(err, task.ErrNotFound)
-}
-
-// PurgeVideos implements store.Store.
-func (d *DB) PurgeVideos(ctx context.Context, cutoff time.Time, limit int) ([]*store.Video, error) {
-	var videos []*store.Video
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE mvgen_video SET purged_at = ?
-			WHERE render_key IN (SELECT render_key FROM mvgen_video
-				WHERE purged_at = 0 AND expires_at < ? ORDER BY expires_at LIMIT ?)
-			RETURNING `+videoColumns, time.Now().UnixMilli(), ms(cutoff), limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			v, err := scanVideo(rows)
-			if err != nil {
-				return err
-			}
-			videos = append(videos, v)
-		}
-		return rows.Err()
-	})
-	return videos, err
 }
 
 // AddAttempt implements store.Store.

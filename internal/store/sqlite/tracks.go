@@ -10,15 +10,19 @@ import (
 const trackColumns = `key_id, music_task_id, id, music_index, title, tags, audio_url,
 	image_url, audio_key, cover_key, upstream, created_at, lyrics, lyrics_format`
 
+// trackSelect is what a read of a track selects: its columns and whether
+// its sources were purged.
+const trackSelect = trackColumns + `, sources_purged_at`
+
 func scanTrack(row scanner) (*task.Track, error) {
 	var t task.Track
-	var created int64
+	var created, purged int64
 	if err := row.Scan(&t.KeyID, &t.MusicTaskID, &t.ID, &t.MusicIndex, &t.Title, &t.Tags,
 		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &t.Upstream, &created,
-		&t.Lyrics, &t.LyricsFormat); err != nil {
+		&t.Lyrics, &t.LyricsFormat, &purged); err != nil {
 		return nil, err
 	}
-	t.CreatedAt = fromMS(created)
+	t.CreatedAt, t.SourcesPurged = fromMS(created), purged != 0
 	return &t, nil
 }
 
@@ -36,14 +40,14 @@ func (d *DB) CreateTrack(ctx context.Context, t *task.Track) error {
 
 // Track implements store.Store.
 func (d *DB) Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error) {
-	t, err := scanTrack(d.read.QueryRowContext(ctx, `SELECT `+trackColumns+` FROM mvgen_track
+	t, err := scanTrack(d.read.QueryRowContext(ctx, `SELECT `+trackSelect+` FROM mvgen_track
 		WHERE key_id = ? AND music_task_id = ? AND id = ?`, keyID, musicTaskID, audioID))
 	return t, notFound(err, task.ErrNotFound)
 }
 
 // Tracks implements store.Store.
 func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Track, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+trackColumns+` FROM mvgen_track
+	rows, err := d.read.QueryContext(ctx, `SELECT `+trackSelect+` FROM mvgen_track
 		WHERE key_id = ? AND music_task_id = ? ORDER BY music_index, id`, keyID, musicTaskID)
 	if err != nil {
 		return nil, err

@@ -54,6 +54,8 @@ func Run(t *testing.T, open Opener) {
 		{"CountPending", testCountPending},
 		{"ListTasks", testListTasks}, // list.go
 		{"Upstream", testUpstream},   // upstream.go
+		{"Fetch", testFetch},         // fetch.go
+		{"SourceRetention", testSourceRetention},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,19 +308,45 @@ func testVideos(t *testing.T, s store.Store, q Queue) {
 		t.Errorf("finished task: progress %d video %q", got.Progress, got.VideoKey)
 	}
 
-	purged, err := s.PurgeVideos(ctx, now.Add(15*24*time.Hour), 10)
-	if err != nil || len(purged) != 0 {
-		t.Errorf("PurgeVideos before the latest expiry = %v, %v; want none", purged, err)
+	expired, err := s.ExpiredVideos(ctx, now.Add(15*24*time.Hour), 10)
+	if err != nil || len(expired) != 0 {
+		t.Errorf("ExpiredVideos before the latest expiry = %v, %v; want none", expired, err)
 	}
-	purged, err = s.PurgeVideos(ctx, now.Add(17*24*time.Hour), 10)
-	if err != nil || len(purged) != 1 || purged[0].RenderKey != t1.RenderKey {
-		t.Fatalf("PurgeVideos after expiry = %v, %v; want the shared video", purged, err)
+	cutoff := now.Add(17 * 24 * time.Hour)
+	expired, err = s.ExpiredVideos(ctx, cutoff, 10)
+	if err != nil || len(expired) != 1 || expired[0].RenderKey != t1.RenderKey {
+		t.Fatalf("ExpiredVideos after expiry = %v, %v; want the shared video", expired, err)
+	}
+	// A re-render of the same render key commits a new file between the
+	// listing and the mark: the mark must not take it.
+	t3 := newTask(k)
+	t3.RenderKey = t1.RenderKey
+	if _, err := s.CreateTask(ctx, t3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FinishTask(ctx, t3.ID, store.Result{Status: task.StatusSuccess, VideoKey: "videos/rerendered.mp4",
+		CompletedAt: now.Add(20 * 24 * time.Hour), ExpiresAt: now.Add(34 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.MarkPurged(ctx, expired[0], cutoff); err != nil || ok {
+		t.Errorf("MarkPurged after a re-render = %v, %v; want false", ok, err)
+	}
+	if v, _ := s.Video(ctx, t1.RenderKey); v.Purged || v.BlobKey != "videos/rerendered.mp4" {
+		t.Errorf("the re-render's video after MarkPurged: %+v, want it unpurged", v)
+	}
+	later := now.Add(35 * 24 * time.Hour)
+	expired, err = s.ExpiredVideos(ctx, later, 10)
+	if err != nil || len(expired) != 1 || expired[0].BlobKey != "videos/rerendered.mp4" {
+		t.Fatalf("ExpiredVideos later = %v, %v; want the re-render", expired, err)
+	}
+	if ok, err := s.MarkPurged(ctx, expired[0], later); err != nil || !ok {
+		t.Errorf("MarkPurged = %v, %v; want true", ok, err)
 	}
 	if v, _ := s.Video(ctx, t1.RenderKey); !v.Purged {
 		t.Errorf("Video after purge: Purged = false")
 	}
-	if again, _ := s.PurgeVideos(ctx, now.Add(17*24*time.Hour), 10); len(again) != 0 {
-		t.Errorf("a second PurgeVideos returned %d videos again", len(again))
+	if again, _ := s.ExpiredVideos(ctx, later, 10); len(again) != 0 {
+		t.Errorf("ExpiredVideos after the mark returned %d videos again", len(again))
 	}
 	if _, err := s.Video(ctx, "missing"); !errors.Is(err, task.ErrNotFound) {
 		t.Errorf("Video(missing) = %v, want ErrNotFound", err)
