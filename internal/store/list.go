@@ -19,6 +19,10 @@ type TaskQuery struct {
 	After *TaskCursor
 	// Limit is how many tasks at most; 0 means DefaultListLimit.
 	Limit int
+	// CreatedAfter keeps tasks created after it; zero keeps all.
+	CreatedAfter time.Time
+	// CreatedBefore keeps tasks created before it; zero keeps all.
+	CreatedBefore time.Time
 }
 
 // TaskCursor is a position in a key's task list, which is ordered by

@@ -97,6 +97,8 @@ type Store interface {
 
 	// The fetch stage and source retention: see fetch.go.
 	Fetches
+	// Listing and removing tracks, counting tasks: see catalogue.go.
+	Catalogue
 
 	AddAttempt(ctx context.Context, a *task.Attempt) error
 	// Attempts lists a task's callback attempts, oldest first.

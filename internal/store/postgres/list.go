@@ -33,6 +33,12 @@ func (d *DB) ListTasks(ctx context.Context, keyID string, q store.TaskQuery) ([]
 	if q.Status != "" {
 		query += ` AND status = ` + arg(q.Status)
 	}
+	if !q.CreatedAfter.IsZero() {
+		query += ` AND created_at > ` + arg(ts(q.CreatedAfter))
+	}
+	if !q.CreatedBefore.IsZero() {
+		query += ` AND created_at < ` + arg(ts(q.CreatedBefore))
+	}
 	if q.After != nil {
 		query += ` AND (created_at, id) < (` + arg(ts(q.After.CreatedAt)) + `, ` + arg(q.After.ID) + `)`
 	}

@@ -27,6 +27,14 @@ func (d *DB) ListTasks(ctx context.Context, keyID string, q store.TaskQuery) ([]
 		query += ` AND status = ?`
 		args = append(args, q.Status)
 	}
+	if !q.CreatedAfter.IsZero() {
+		query += ` AND created_at > ?`
+		args = append(args, ms(q.CreatedAfter))
+	}
+	if !q.CreatedBefore.IsZero() {
+		query += ` AND created_at < ?`
+		args = append(args, ms(q.CreatedBefore))
+	}
 	if q.After != nil {
 		query += ` AND (created_at < ? OR (created_at = ? AND id < ?))`
 		at := ms(q.After.CreatedAt)

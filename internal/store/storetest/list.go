@@ -76,6 +76,12 @@ func testListTasks(t *testing.T, s store.Store, _ Queue) {
 		{"after the last", store.TaskQuery{After: store.Cursor(all[0])}, nil, a.ID},
 		{"another key", store.TaskQuery{}, []string{other.ID}, b.ID},
 		{"unknown key", store.TaskQuery{}, nil, "nobody"},
+		{"created after 1 min", store.TaskQuery{CreatedAfter: now.Add(time.Minute)}, []string{all[4].ID, all[3].ID, all[2].ID}, a.ID},
+		{"created before 2 min", store.TaskQuery{CreatedBefore: now.Add(2 * time.Minute)}, []string{all[1].ID, all[0].ID}, a.ID},
+		{"created in (0, 3) min", store.TaskQuery{CreatedAfter: now, CreatedBefore: now.Add(3 * time.Minute)},
+			[]string{all[3].ID, all[2].ID, all[1].ID}, a.ID},
+		{"created window and status", store.TaskQuery{Status: task.StatusPending, CreatedAfter: now,
+			CreatedBefore: now.Add(3 * time.Minute)}, []string{all[3].ID, all[2].ID}, a.ID},
 	}
 	for _, tt := range tests {
 		list, err := s.ListTasks(ctx, tt.keyID, tt.q)

@@ -56,6 +56,9 @@ func Run(t *testing.T, open Opener) {
 		{"Upstream", testUpstream},   // upstream.go
 		{"Fetch", testFetch},         // fetch.go
 		{"SourceRetention", testSourceRetention},
+		{"ListTracks", testListTracks},   // catalogue.go
+		{"DeleteTrack", testDeleteTrack}, // catalogue.go
+		{"TaskCounts", testTaskCounts},   // catalogue.go
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

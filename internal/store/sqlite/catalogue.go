@@ -1,0 +1,87 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+// ListTracks implements store.Store. The track's primary key (key_id
+// first) narrows the rows to the key's; they are sorted per page.
+func (d *DB) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*task.Track, error) {
+	query := `SELECT ` + trackSelect + ` FROM mvgen_track WHERE key_id = ?`
+	args := []any{keyID}
+	if q.After != nil {
+		query += ` AND (created_at, music_task_id, id) < (?, ?, ?)`
+		args = append(args, ms(q.After.CreatedAt), q.After.MusicTaskID, q.After.ID)
+	}
+	query += ` ORDER BY created_at DESC, music_task_id DESC, id DESC LIMIT ?`
+	args = append(args, q.LimitOrDefault())
+	rows, err := d.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing tracks: %w", err)
+	}
+	defer rows.Close()
+	var out []*task.Track
+	for rows.Next() {
+		t, err := scanTrack(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing tracks: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// DeleteTrack implements store.Store.
+func (d *DB) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error) {
+	var tr *task.Track
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		tr, err = scanTrack(tx.QueryRowContext(ctx, `SELECT `+trackSelect+` FROM mvgen_track
+			WHERE key_id = ? AND music_task_id = ? AND id = ?`, keyID, musicTaskID, audioID))
+		if err != nil {
+			return notFound(err, task.ErrNotFound)
+		}
+		var pending string
+		err = tx.QueryRowContext(ctx, `SELECT id FROM mvgen_task WHERE key_id = ? AND music_task_id = ?
+			AND audio_id = ? AND status = ? ORDER BY created_at, id LIMIT 1`,
+			keyID, musicTaskID, audioID, task.StatusPending).Scan(&pending)
+		switch {
+		case err == nil:
+			return &store.TrackInUseError{TaskID: pending}
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM mvgen_track WHERE key_id = ? AND music_task_id = ? AND id = ?`,
+			keyID, musicTaskID, audioID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deleting track %s/%s: %w", musicTaskID, audioID, err)
+	}
+	return tr, nil
+}
+
+// TaskCounts implements store.Store.
+func (d *DB) TaskCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT key_id, count(*) FROM mvgen_task GROUP BY key_id`)
+	if err != nil {
+		return nil, fmt.Errorf("counting tasks: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("counting tasks: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
