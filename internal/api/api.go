@@ -43,6 +43,10 @@ type Store interface {
 	ListTasks(ctx context.Context, keyID string, q store.TaskQuery) ([]*store.ListedTask, error)
 	// CountPending counts a key's PENDING tasks (the cap of Limits).
 	CountPending(ctx context.Context, keyID string) (int, error)
+	// ListTracks and DeleteTrack list and remove the key's tracks
+	// (catalogue.go).
+	ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*task.Track, error)
+	DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error)
 }
 
 // Redeliverer starts a new delivery of a finished task's callback
@@ -74,6 +78,10 @@ type Handler struct {
 	Blobs     blob.Store
 	Links     *link.Signer
 	Callbacks Redeliverer
+	// Finisher ends a task its caller cancels (internal/delivery, the
+	// same worker as Callbacks); nil answers POST /api/v1/mp4/cancel with
+	// 404.
+	Finisher Finisher
 	// Upstream looks up tracks the caller's catalogue lacks (contract
 	// §6.1); nil means none is configured.
 	Upstream Upstream
@@ -153,6 +161,11 @@ func (h *Handler) routes() {
 	m.Handle("GET /api/v1/mp4/tasks", h.auth(h.listTasks))
 	m.Handle("GET /api/v1/mp4/tasks/{taskId}", h.auth(h.oneTask))
 	m.Handle("GET /api/v1/mp4/events", h.auth(h.events))
+	// Removing a track and cancelling a task (catalogue.go).
+	m.Handle("DELETE /api/v1/tracks/{audioId}", h.auth(h.deleteTrack))
+	if h.Finisher != nil {
+		m.Handle("POST /api/v1/mp4/cancel", h.auth(h.cancel))
+	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, task.Errorf(task.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})

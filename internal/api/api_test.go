@@ -50,9 +50,10 @@ func newFixture(t *testing.T) *fixture {
 	links := &link.Signer{Key: link.NewKey()}
 	guard := &netguard.Guard{}
 	files := filepath.Join(dir, "files")
+	callbacks := &delivery.Worker{Store: db, Queue: q, Client: guard.Client(time.Second), Links: links,
+		Logger: slog.New(slog.DiscardHandler)}
 	h := &api.Handler{Store: db, Blobs: &blob.Dir{Root: files}, Links: links, Guard: guard,
-		Callbacks: &delivery.Worker{Store: db, Queue: q, Client: guard.Client(time.Second), Links: links,
-			Logger: slog.New(slog.DiscardHandler)}}
+		Callbacks: callbacks, Finisher: callbacks}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	links.BaseURL = srv.URL

@@ -24,7 +24,7 @@ const (
 var statuses = []task.Status{task.StatusPending, task.StatusSuccess, task.StatusCreateFailed,
 	task.StatusRenderFailed, task.StatusCallbackException}
 
-// listTasks is GET /api/v1/mp4/tasks?status=&limit=&cursor= (mvgen
+// listTasks is GET /api/v1/mp4/tasks?status=&createdAfter=&createdBefore=&limit=&cursor= (mvgen
 // extension, for the dashboard): the key's video tasks newest first, one
 // page at a time; data.nextCursor fetches the next page and is null on the
 // last.
@@ -81,7 +81,34 @@ func parseTaskQuery(v url.Values) (store.TaskQuery, error) {
 		}
 		q.After = c
 	}
+	var err error
+	if q.CreatedAfter, err = parseListTime(v, "createdAfter"); err != nil {
+		return q, err
+	}
+	if q.CreatedBefore, err = parseListTime(v, "createdBefore"); err != nil {
+		return q, err
+	}
 	return q, nil
+}
+
+// parseListTime reads a time parameter of the list: RFC 3339, the API's
+// "yyyy-MM-dd HH:mm:ss" (UTC) or epoch milliseconds; zero when absent.
+func parseListTime(v url.Values, name string) (time.Time, error) {
+	s := v.Get(name)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateTime, s); err == nil {
+		return t, nil
+	}
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil && ms > 0 {
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	return time.Time{}, task.Errorf(task.EInvalid,
+		"%s must be an RFC 3339 time (2026-01-02T15:04:05Z), a UTC \"yyyy-MM-dd HH:mm:ss\" time or epoch milliseconds (got %q)", name, s)
 }
 
 func knownStatus(s task.Status) bool {

@@ -229,11 +229,12 @@ func (h *Handler) deleteSources(r *http.Request, tr *task.Track) {
 	}
 }
 
-// listTracks is GET /api/v1/tracks?taskId=.
+// listTracks is GET /api/v1/tracks?taskId=: one music task's tracks;
+// without taskId, every track of the key (catalogue.go).
 func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *task.Key) {
 	id := r.URL.Query().Get("taskId")
 	if id == "" {
-		h.error(w, r, task.Errorf(task.EInvalid, "taskId query parameter is required"))
+		h.listAllTracks(w, r, k)
 		return
 	}
 	tracks, err := h.Store.Tracks(r.Context(), k.ID, id)
@@ -247,13 +248,7 @@ func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *task.Key
 	}
 	list := make([]map[string]any, 0, len(tracks))
 	for _, t := range tracks {
-		list = append(list, map[string]any{
-			"audioId": t.ID, "musicIndex": t.MusicIndex, "title": t.Title, "tags": t.Tags,
-			"audioUrl": nilIfEmpty(t.AudioURL), "imageUrl": nilIfEmpty(t.ImageURL),
-			"uploaded": t.AudioKey != "", "hasCover": t.CoverKey != "" || t.ImageURL != "",
-			"upstream": t.Upstream, "createTime": h.timeValue(t.CreatedAt),
-			"hasLyrics": t.Lyrics != "", "syncedLyrics": syncedLyrics(t),
-		})
+		list = append(list, h.trackItem(t))
 	}
 	h.ok(w, map[string]any{"taskId": id, "tracks": list})
 }

@@ -8,7 +8,9 @@ import (
 )
 
 // progressWriter stores a render's progress at most once a second and only
-// when the percentage changed, off the renderer's goroutine.
+// when the percentage changed, off the renderer's goroutine. Each second it
+// also reads the task, and calls ended when the task is no longer pending
+// (cancelled by its caller: POST /api/v1/mp4/cancel), so the render stops.
 type progressWriter struct {
 	mu      sync.Mutex
 	pct     int
@@ -17,7 +19,7 @@ type progressWriter struct {
 	stopped chan struct{}
 }
 
-func newProgressWriter(ctx context.Context, s Store, taskID string, log *slog.Logger) *progressWriter {
+func newProgressWriter(ctx context.Context, s Store, taskID string, log *slog.Logger, ended func()) *progressWriter {
 	p := &progressWriter{done: make(chan struct{}), stopped: make(chan struct{})}
 	go func() {
 		defer close(p.stopped)
@@ -37,6 +39,11 @@ func newProgressWriter(ctx context.Context, s Store, taskID string, log *slog.Lo
 				if err := s.SetProgress(ctx, taskID, pct); err != nil && ctx.Err() == nil {
 					log.Warn("storing render progress", "task", taskID, "err", err)
 				}
+			}
+			if t, err := s.Task(ctx, "", taskID); err == nil && t.Done() {
+				log.Info("the task ended while rendering (cancelled); stopping the render", "task", taskID)
+				ended()
+				return
 			}
 		}
 	}()

@@ -86,6 +86,9 @@ func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 	videoKey, err := w.render(ctx, t)
 	var fail *failure
 	switch {
+	case errors.Is(err, errTaskEnded):
+		log.Info("render dropped: the task ended while it ran (cancelled)")
+		return nil
 	case err == nil:
 		log.Info("rendered", "elapsed", time.Since(start).Round(time.Millisecond))
 		return w.finish(ctx, t, store.Result{Status: task.StatusSuccess, VideoKey: videoKey})
@@ -137,7 +140,9 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 		return "", err
 	}
 	out := filepath.Join(dir, "video.mp4")
-	progress := newProgressWriter(ctx, w.Store, t.ID, w.Logger)
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	progress := newProgressWriter(ctx, w.Store, t.ID, w.Logger, func() { stop(errTaskEnded) })
 	defer progress.close()
 	start := time.Now()
 	// Issue 13: the resolution, the track's lyrics (lyrics.go) and a poster
@@ -150,7 +155,9 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 		Progress: progress.set,
 	})
 	var inputErr *render.InputError
-	if errors.As(err, &inputErr) {
+	if errors.Is(context.Cause(ctx), errTaskEnded) || w.ended(ctx, t.ID) {
+		return "", errTaskEnded // no video is stored for a cancelled task
+	} else if errors.As(err, &inputErr) {
 		return "", &failure{status: task.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
 	} else if err != nil {
 		return "", err
@@ -170,6 +177,16 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 		return "", fmt.Errorf("storing video: %w", err)
 	}
 	return key, nil
+}
+
+// errTaskEnded is render's error when the task ended (its caller cancelled
+// it) while the render ran.
+var errTaskEnded = errors.New("the task ended while rendering")
+
+// ended reports whether the task has left PENDING.
+func (w *Render) ended(ctx context.Context, taskID string) bool {
+	t, err := w.Store.Task(context.WithoutCancel(ctx), "", taskID)
+	return err == nil && t.Done()
 }
 
 // dropSources deletes the sources a fetch job stored for the task once the
