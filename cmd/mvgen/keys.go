@@ -138,6 +138,8 @@ type keyStore interface {
 	RevokeKey(ctx context.Context, id string, at time.Time) error
 	RotateSecret(ctx context.Context, id, secret string, prevUntil time.Time) error
 	SetUpstreamKey(ctx context.Context, id, upstreamKey string) error
+	// TaskCounts counts each key's tasks, by key id (keys list).
+	TaskCounts(ctx context.Context) (map[string]int, error)
 }
 
 func createKey(ctx context.Context, s keyStore, name, upstreamKey string, asJSON bool, stdout io.Writer) error {
@@ -167,12 +169,16 @@ func listKeys(ctx context.Context, s keyStore, asJSON bool, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
+	counts, err := s.TaskCounts(ctx)
+	if err != nil {
+		return err
+	}
 	now := time.Now()
 	if asJSON {
 		out := []map[string]any{}
 		for _, k := range ks {
 			m := map[string]any{"id": k.ID, "name": k.Name, "createdAt": k.CreatedAt, "revoked": k.Revoked(),
-				"previousSecretValidUntil": nil, "upstreamKey": k.UpstreamKey != ""}
+				"previousSecretValidUntil": nil, "upstreamKey": k.UpstreamKey != "", "tasks": counts[k.ID]}
 			if rotating(k, now) {
 				m["previousSecretValidUntil"] = k.PrevSecretUntil.UTC()
 			}
@@ -181,7 +187,7 @@ func listKeys(ctx context.Context, s keyStore, asJSON bool, stdout io.Writer) er
 		return json.NewEncoder(stdout).Encode(out)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tSTATUS\tUPSTREAM KEY")
+	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tTASKS\tSTATUS\tUPSTREAM KEY")
 	for _, k := range ks {
 		status := "active"
 		if k.Revoked() {
@@ -189,7 +195,7 @@ func listKeys(ctx context.Context, s keyStore, asJSON bool, stdout io.Writer) er
 		} else if rotating(k, now) {
 			status = "active, secret rotation: the old secret signs until " + k.PrevSecretUntil.UTC().Format(time.DateTime+" UTC")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.Format(time.DateTime), status, upstreamState(k))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.Format(time.DateTime), counts[k.ID], status, upstreamState(k))
 	}
 	return tw.Flush()
 }

@@ -37,6 +37,17 @@ func TestKeys(t *testing.T) {
 		!strings.Contains(out, "active") || strings.Contains(out, created.APIKey) {
 		t.Errorf("keys list = %q: want the id, name and status, never the key", out)
 	}
+	var listed []struct {
+		ID    string
+		Tasks *int
+	}
+	if out, _ := mvgen("keys", "list", "--json"); json.Unmarshal([]byte(out), &listed) != nil || len(listed) != 1 ||
+		listed[0].Tasks == nil || *listed[0].Tasks != 0 {
+		t.Errorf("keys list --json = %q, want the key with \"tasks\": 0", out)
+	}
+	if out, _ := mvgen("keys", "list"); !strings.Contains(out, "TASKS") {
+		t.Errorf("keys list = %q, want a TASKS column", out)
+	}
 	out, err = mvgen("keys", "rotate-secret", created.ID, "--json")
 	if err != nil || !strings.Contains(out, "whsec_") || strings.Contains(out, created.WebhookSecret) {
 		t.Errorf("keys rotate-secret = %q, %v", out, err)

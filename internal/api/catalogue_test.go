@@ -128,7 +128,9 @@ func TestListTasksCreatedWindow(t *testing.T) {
 	}
 }
 
-func itoa(n int64) string { return json.Number(strings.TrimSpace(string(must(json.Marshal(n))))).String() }
+func itoa(n int64) string {
+	return json.Number(strings.TrimSpace(string(must(json.Marshal(n))))).String()
+}
 
 func must(b []byte, err error) []byte {
 	if err != nil {
