@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,16 +129,7 @@ func TestListTasksCreatedWindow(t *testing.T) {
 	}
 }
 
-func itoa(n int64) string {
-	return json.Number(strings.TrimSpace(string(must(json.Marshal(n))))).String()
-}
-
-func must(b []byte, err error) []byte {
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // TestDeleteTrack: a track a pending task needs is kept (409 naming the
 // task); once the task is cancelled the track and its uploaded files go;
