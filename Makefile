@@ -23,7 +23,9 @@ FUZZTIME ?= 10s
 FUZZ_TARGETS := ./webhook:FuzzVerify ./webhook:FuzzParseEvent ./internal/blob/s3:FuzzParseURL \
 	./internal/delivery:FuzzParseRetryAfter ./internal/render:FuzzReadCoverHeader ./internal/render:FuzzParseProbe \
 	./internal/netguard:FuzzControl ./internal/netguard:FuzzCheckURL ./internal/link:FuzzCheck \
-	./internal/receiver:FuzzHandler ./internal/receiver:FuzzContentRange ./internal/receiver:FuzzOrigin
+	./internal/receiver:FuzzHandler ./internal/receiver:FuzzContentRange ./internal/receiver:FuzzOrigin \
+	./internal/api:FuzzRequestDecoding ./internal/lyrics:FuzzParseLRC ./internal/lyrics:FuzzParseTimestamped \
+	./internal/upstream:FuzzParseRecord ./client:FuzzParseTime
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "go test $${t%%:*} -fuzz ^$${t##*:}\$$ -fuzztime $(FUZZTIME)"; \

@@ -26,14 +26,14 @@ import (
 // fixture is the API on a real SQLite store and its queue, over loopback
 // HTTP. Nothing renders: jobs are queued and left there.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	db    *sqlite.DB
 	h     *api.Handler
 	srv   *httptest.Server
 	files string // the blob directory
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -62,7 +62,7 @@ func newFixture(t *testing.T) *fixture {
 
 // client is one API key's view of the fixture.
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }
