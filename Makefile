@@ -11,12 +11,14 @@ ADDR  ?= 127.0.0.1:8080
 run: deps build
 	@DATA="$(DATA)" ADDR="$(ADDR)" BIN="$(BIN)" ./scripts/run.sh
 
-## test: install what is missing (ffmpeg, fonts, PostgreSQL) and run every test on SQLite and PostgreSQL
+## test: install what is missing (ffmpeg, fonts, Chromium, PostgreSQL), run every test on SQLite and
+## PostgreSQL (the fault suite at its small size included), then every fuzz target briefly
 test: deps
 	$(GO) vet ./...
 	@dsn="$${MVGEN_TEST_POSTGRES:-}"; [ -n "$$dsn" ] || dsn=$$(./scripts/postgres.sh) || exit 1; \
 	echo "MVGEN_TEST_POSTGRES=$$dsn go test -count=1 -timeout 30m ./..."; \
 	MVGEN_TEST_POSTGRES="$$dsn" $(GO) test -count=1 -timeout 30m ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$${MVGEN_TEST_FUZZTIME:-3s}
 
 ## fuzz: run every fuzz target for FUZZTIME each (their seed corpora also run in `make test`)
 FUZZTIME ?= 10s
