@@ -224,7 +224,10 @@ func splitGOPs(r io.Reader, emit func([]byte) error) error {
 			}
 			if at > 0 {
 				gop := cur[:at:at]
-				cur = append(make([]byte, 0, len(cur)-at+chunk), cur[at:]...)
+				// The next GOP gets room for as much as this one and a
+				// read more, so that it seldom grows (each growth is a
+				// copy, and garbage).
+				cur = append(make([]byte, 0, max(len(cur), at+at/4)+chunk), cur[at:]...)
 				if err := emit(gop); err != nil {
 					return err
 				}
