@@ -20,6 +20,10 @@ trap 'rm -rf "$work"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true' EXIT
 #    render wall time to a bare x264 encode of the same frames with the same settings
 #    (encode_ratio: one ffmpeg; parallel_ratio: the render's parallel encoders).
 go test ./internal/render -run '^$' -bench Render180s -benchtime 1x | grep Benchmark
+# With MVGEN_BENCH_LONG=1, also the peak PSS of one render of a 15-minute track at 720p (about 2 min).
+if [ -n "${MVGEN_BENCH_LONG:-}" ]; then
+  go test ./internal/render -run '^$' -bench Render15min -benchtime 1x | grep Benchmark
+fi
 
 export MVGEN_TEST_POSTGRES="${MVGEN_TEST_POSTGRES:-$(scripts/postgres.sh)}"
 go test ./internal/server -run '^$' -bench 'SubmitToCallback30s|CallbackLatency|DeliveryThroughput|Generate' -benchtime 1x | grep Benchmark

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -122,7 +123,8 @@ func benchRender(b *testing.B, in Input, seconds int) {
 	goRSS := peakRSS(b)
 	b.Logf("CPU seconds by process: Go %.2f, ffmpeg %v", (selfCPU() - cpu0).Seconds(), stats.byStep)
 	b.ReportMetric(float64(sampler())/(1<<20), "peak_rss_MiB")
-	peakPSS, peakAnon := pss()
+	peakPSS, peakAnon, at := pss()
+	b.Logf("PSS/anonymous MiB at the peak: %s", at)
 	b.ReportMetric(float64(peakPSS)/(1<<20), "peak_pss_MiB")
 	b.ReportMetric(float64(peakAnon)/(1<<20), "peak_pss_anon_MiB")
 	b.ReportMetric(float64(goRSS+stats.rssSum())/(1<<20), "rss_bound_MiB")
@@ -326,11 +328,15 @@ func sampleTreeRSS(interval time.Duration) func() int64 {
 // sampleTreePSS samples the summed PSS, and its anonymous part, of this
 // process and its children (from /proc/PID/smaps_rollup) every interval
 // until the returned function is called, which returns the largest sums
-// seen, in bytes. The ffmpeg processes share their libraries' pages, which
+// seen, in bytes, and the PSS of each process at that moment (see
+// pssBreakdown). The ffmpeg processes share their libraries' pages, which
 // PSS splits among them instead of counting in each.
-func sampleTreePSS(interval time.Duration) func() (pss, anon int64) {
+func sampleTreePSS(interval time.Duration) func() (pss, anon int64, at string) {
 	stop := make(chan struct{})
-	type peaks struct{ pss, anon int64 }
+	type peaks struct {
+		pss, anon int64
+		at        string
+	}
 	done := make(chan peaks)
 	go func() {
 		var peak peaks
@@ -338,12 +344,17 @@ func sampleTreePSS(interval time.Duration) func() (pss, anon int64) {
 		defer tick.Stop()
 		for {
 			var sum peaks
+			var parts []pssPart
 			for _, pid := range append(childPIDs(), "self") {
 				p, a := smapsPSS("/proc/" + pid + "/smaps_rollup")
 				sum.pss += p
 				sum.anon += a
+				parts = append(parts, pssPart{pid, p, a})
 			}
-			peak.pss, peak.anon = max(peak.pss, sum.pss), max(peak.anon, sum.anon)
+			if sum.pss > peak.pss {
+				peak.pss, peak.at = sum.pss, pssBreakdown(parts)
+			}
+			peak.anon = max(peak.anon, sum.anon)
 			select {
 			case <-stop:
 				done <- peak
@@ -352,11 +363,53 @@ func sampleTreePSS(interval time.Duration) func() (pss, anon int64) {
 			}
 		}
 	}()
-	return func() (int64, int64) {
+	return func() (int64, int64, string) {
 		close(stop)
 		p := <-done
-		return p.pss, p.anon
+		return p.pss, p.anon, p.at
 	}
+}
+
+// pssPart is one process's PSS and anonymous PSS, in bytes.
+type pssPart struct {
+	pid       string
+	pss, anon int64
+}
+
+// pssBreakdown describes parts for the log: each process's role (from its
+// command line: Go, decode, static, encode, mux) with its PSS and
+// anonymous PSS in MiB, and the Go heap's live and total bytes.
+func pssBreakdown(parts []pssPart) string {
+	var b strings.Builder
+	for _, p := range parts {
+		fmt.Fprintf(&b, "%s %.0f/%.0f, ", processRole(p.pid), float64(p.pss)/(1<<20), float64(p.anon)/(1<<20))
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(&b, "Go heap in use %.0f MiB, from the OS %.0f MiB", float64(ms.HeapInuse)/(1<<20),
+		float64(ms.Sys-ms.HeapReleased)/(1<<20))
+	return b.String()
+}
+
+// processRole names what the process pid is in a render, from its
+// command line.
+func processRole(pid string) string {
+	if pid == "self" {
+		return "Go"
+	}
+	cmdline, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+	args := string(cmdline)
+	switch {
+	case strings.Contains(args, "f32le"):
+		return "decode"
+	case strings.Contains(args, "libx264"):
+		return "encode"
+	case strings.Contains(args, "+faststart"):
+		return "mux"
+	case strings.Contains(args, "filter_complex_script"), strings.Contains(args, "static.txt"):
+		return "static"
+	}
+	return "ffmpeg"
 }
 
 // smapsPSS reads Pss and Pss_Anon from a smaps_rollup file, in bytes; 0

@@ -34,7 +34,7 @@ func (r *Renderer) encode(ctx context.Context, p plan, n int, newFrame func() *f
 		return err
 	}
 	gops := gopCount(p.Frames)
-	asm := &assembler{w: muxIn, ready: map[int][]byte{}}
+	asm := &assembler{w: muxIn, ready: map[int][]byte{}, spare: &gopBuffers{}}
 	var next, drawn atomic.Int64
 	errs := make(chan error, n)
 	for range n {
@@ -114,7 +114,7 @@ func (r *Renderer) encodeGOPs(parent context.Context, p plan, take func() (int, 
 	taken := make(chan int, gopCount(p.Frames))
 	split := make(chan error, 1)
 	go func() {
-		err := splitGOPs(out, func(gop []byte) error {
+		err := splitGOPs(out, asm.spare, func(gop []byte) error {
 			g, ok := <-taken
 			if !ok {
 				return errors.New("render: the encoder made more GOPs than it was given")
@@ -179,7 +179,45 @@ type assembler struct {
 	mu    sync.Mutex
 	w     io.Writer
 	ready map[int][]byte
-	next  int // the next GOP to write
+	next  int         // the next GOP to write
+	spare *gopBuffers // when set, receives each GOP's buffer once written
+}
+
+// gopBuffers keeps the buffers of GOPs written to the muxer for splitGOPs
+// to read the next GOPs into: without them, each GOP (about 0.8 MB at 720p)
+// would be garbage once written, and the Go heap would grow to its
+// collection goal, twice what it holds, during every render.
+type gopBuffers struct {
+	mu   sync.Mutex
+	bufs [][]byte
+}
+
+// get returns an empty buffer of at least capacity n: a spare one when one
+// is large enough.
+func (g *gopBuffers) get(n int) []byte {
+	if g != nil {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		for i, b := range g.bufs {
+			if cap(b) >= n {
+				g.bufs = slices.Delete(g.bufs, i, i+1)
+				return b[:0]
+			}
+		}
+	}
+	return make([]byte, 0, n)
+}
+
+// put keeps b for get; it keeps at most four buffers.
+func (g *gopBuffers) put(b []byte) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.bufs) < 4 {
+		g.bufs = append(g.bufs, b)
+	}
 }
 
 // put adds GOP g and writes every GOP that is now next in line.
@@ -196,6 +234,7 @@ func (a *assembler) put(g int, data []byte) error {
 		if _, err := a.w.Write(data); err != nil {
 			return fmt.Errorf("render: %w: %w", errMuxWrite, err)
 		}
+		a.spare.put(data)
 		a.next++
 	}
 }
@@ -208,7 +247,8 @@ const nalSPS = 7
 // each GOP in turn: the bytes from one SPS NAL unit, with its start code,
 // up to the next. Start codes cannot occur inside NAL units (emulation
 // prevention), so the split is exact. emit owns the slice it is given.
-func splitGOPs(r io.Reader, emit func([]byte) error) error {
+// GOPs are read into buffers from spare (nil: new ones).
+func splitGOPs(r io.Reader, spare *gopBuffers, emit func([]byte) error) error {
 	const chunk = 256 << 10
 	var cur []byte // the GOP being read
 	scanned := 0   // start codes before this offset of cur have been looked at
@@ -224,7 +264,10 @@ func splitGOPs(r io.Reader, emit func([]byte) error) error {
 			}
 			if at > 0 {
 				gop := cur[:at:at]
-				cur = append(make([]byte, 0, len(cur)-at+chunk), cur[at:]...)
+				// The next GOP gets room for as much as this one and a
+				// read more, so that it seldom grows (each growth is a
+				// copy, and garbage).
+				cur = append(spare.get(max(len(cur), at+at/4)+chunk), cur[at:]...)
 				if err := emit(gop); err != nil {
 					return err
 				}

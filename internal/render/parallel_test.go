@@ -80,7 +80,7 @@ func TestSplitGOPs(t *testing.T) {
 		"half by one": iotest.HalfReader(bytes.NewReader(stream)),
 	} {
 		var got [][]byte
-		err := splitGOPs(r, func(gop []byte) error {
+		err := splitGOPs(r, nil, func(gop []byte) error {
 			got = append(got, gop)
 			return nil
 		})
@@ -104,7 +104,7 @@ func TestSplitGOPsErrors(t *testing.T) {
 	gops := testGOPs(3, rand.New(rand.NewPCG(3, 4)))
 	stop := errors.New("stop")
 	calls := 0
-	err := splitGOPs(bytes.NewReader(bytes.Join(gops, nil)), func([]byte) error {
+	err := splitGOPs(bytes.NewReader(bytes.Join(gops, nil)), nil, func([]byte) error {
 		calls++
 		return stop
 	})
@@ -112,11 +112,11 @@ func TestSplitGOPsErrors(t *testing.T) {
 		t.Errorf("emit failing: got %v after %d calls, want its error after 1", err, calls)
 	}
 	broken := errors.New("broken pipe")
-	err = splitGOPs(iotest.ErrReader(broken), func([]byte) error { return nil })
+	err = splitGOPs(iotest.ErrReader(broken), nil, func([]byte) error { return nil })
 	if !errors.Is(err, broken) {
 		t.Errorf("reader failing: got %v, want its error", err)
 	}
-	if err := splitGOPs(bytes.NewReader(nil), func([]byte) error {
+	if err := splitGOPs(bytes.NewReader(nil), nil, func([]byte) error {
 		t.Error("emit called for an empty stream")
 		return nil
 	}); err != nil {

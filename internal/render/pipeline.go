@@ -50,7 +50,7 @@ func (r *Renderer) run(ctx context.Context, p plan, sink io.Writer, progress fun
 	if err := dec.start(); err != nil {
 		return "", err
 	}
-	tr := newTrack(p.Frames)
+	tr := newTrack(p.Frames, trackWindow(r.encoders(p.Frames)))
 	go tr.analyse(ctx, p, dec, samples)
 
 	// The lyrics are laid out meanwhile.
@@ -60,6 +60,7 @@ func (r *Renderer) run(ctx context.Context, p plan, sink io.Writer, progress fun
 	sc, err := r.static(ctx, p)
 	if err != nil {
 		cancel()
+		tr.drop()
 		tr.wait(p.Frames)
 		<-lyr
 		return "", err
@@ -83,6 +84,7 @@ func (r *Renderer) run(ctx context.Context, p plan, sink io.Writer, progress fun
 		lv, err := tr.wait(i)
 		if err == nil {
 			sc.draw(f, i, lv)
+			tr.drew(i)
 		}
 		return err
 	}
@@ -96,6 +98,7 @@ func (r *Renderer) run(ctx context.Context, p plan, sink io.Writer, progress fun
 		err = r.encode(ctx, p, r.encoders(p.Frames), sc.base.clone, draw, progress)
 		r.logger().DebugContext(ctx, "frames drawn and encoded", "frames", p.Frames, "elapsed", time.Since(start))
 	}
+	tr.drop()
 	pw := <-posterDone
 	if err == nil {
 		err = pw.err
@@ -125,24 +128,39 @@ func (r *Renderer) encoders(frames int) int {
 // while the frames are drawn: analysing a track takes a small fraction of
 // the time encoding it does, so drawing seldom waits, and the encoders
 // start as soon as the static step is done.
+//
+// The levels are kept in a window of frames (see trackWindow), not for the
+// whole track: the analysis runs at most a window ahead of the earliest
+// GOP not yet drawn (see drew), so its memory does not grow with the
+// track's length. The encoders take GOPs in order, so the frames being
+// drawn lie close together.
 type track struct {
-	mu     sync.Mutex
-	cond   sync.Cond
-	levels []levels
-	ready  int   // levels[:ready] are set
-	done   bool  // the analysis has ended; err says how
-	err    error // the analysis's error, when it has failed
+	mu      sync.Mutex
+	cond    sync.Cond
+	frames  int      // the video's frames
+	levels  []levels // frame i's levels are levels[i%len(levels)]
+	ready   int      // frames [0, ready) have been analysed
+	gopDone []bool   // the GOPs whose frames have all been drawn
+	low     int      // the first frame of the first GOP not done: the analysis stays below low+len(levels)
+	dropped bool     // no more frames will be drawn: the window is open
+	done    bool     // the analysis has ended; err says how
+	err     error    // the analysis's error, when it has failed
 }
 
-func newTrack(frames int) *track {
-	t := &track{levels: make([]levels, frames)}
+// trackWindow is how many frames of levels a track keeps for encoders
+// encoders at once: two GOPs each, and at least eight GOPs (40 s; 540 KB
+// for 56 bars).
+func trackWindow(encoders int) int { return max(8, 2*encoders) * gopFrames }
+
+func newTrack(frames, window int) *track {
+	t := &track{frames: frames, levels: make([]levels, min(frames, window)), gopDone: make([]bool, gopCount(frames))}
 	t.cond.L = &t.mu
 	return t
 }
 
-// wait waits until frame i's levels are ready and returns them. It returns
-// the analysis's error instead once it has failed; wait(len(levels)) waits
-// for the analysis to end.
+// wait waits until frame i's levels are ready and returns them; they stay
+// valid until drew(i) is called. It returns the analysis's error instead
+// once it has failed; wait(frames) waits for the analysis to end.
 func (t *track) wait(i int) (levels, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -153,37 +171,86 @@ func (t *track) wait(i int) (levels, error) {
 	case t.err != nil:
 		return levels{}, t.err
 	case i < t.ready:
-		return t.levels[i], nil
+		return t.levels[i%len(t.levels)], nil
 	}
 	return levels{}, nil
+}
+
+// drew tells the track that frame i has been drawn and its levels are no
+// longer needed. Once the last frame of the earliest unfinished GOP is
+// drawn, the analysis may move on.
+func (t *track) drew(i int) {
+	if i%gopFrames != gopFrames-1 && i != t.frames-1 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.gopDone[i/gopFrames] = true
+	g := t.low / gopFrames
+	for g < len(t.gopDone) && t.gopDone[g] {
+		g++
+	}
+	if low := g * gopFrames; low != t.low {
+		t.low = low
+		t.cond.Broadcast()
+	}
+}
+
+// drop tells the track that no more frames will be drawn (the render has
+// ended or failed), so the analysis runs to its end without waiting.
+func (t *track) drop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.dropped = true
+	t.cond.Broadcast()
+}
+
+// publish makes frames [0, n) ready and then, when frame n is to be
+// written and is a window ahead of the earliest GOP not drawn, waits until
+// it is not.
+func (t *track) publish(n int, write bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.ready = n
+	t.cond.Broadcast()
+	for write && n >= t.low+len(t.levels) && !t.dropped {
+		t.cond.Wait()
+	}
 }
 
 // analyse reads the decoder's samples and sets the levels of each frame,
 // then waits for the decoder. A decoder that fails, or decodes to much less
 // audio than the source's stated length, fails the analysis with an
-// *InputError.
+// *InputError. The render must call drop when it stops drawing, or
+// analyse may wait forever.
 func (t *track) analyse(ctx context.Context, p plan, dec *process, samples io.Reader) {
 	bars := p.Layout.BarCount
 	an := newAnalyser(bufio.NewReaderSize(samples, 64<<10), bars)
 	flat := make([]float64, len(t.levels)*bars)
+	for i := range t.levels {
+		t.levels[i].Bars = flat[i*bars : (i+1)*bars : (i+1)*bars]
+	}
 	const batch = frameRate // frames published at once
 	var readErr error
-	for i := range t.levels {
+	for i := range t.frames {
+		if i%batch == 0 || i%len(t.levels) == 0 {
+			// Frames before i are published; levels[i%len] may be written
+			// once the frame a window before i has been drawn.
+			t.publish(i, true)
+		}
 		l, err := an.next()
 		if err != nil {
 			readErr = err
 			break
 		}
-		// levels[i] is read only once ready passes it, which the lock
-		// publishes.
-		t.levels[i] = levels{Bars: flat[i*bars : (i+1)*bars : (i+1)*bars], Pulse: l.Pulse}
-		copy(t.levels[i].Bars, l.Bars)
-		if i%batch == batch-1 || i == len(t.levels)-1 {
-			t.mu.Lock()
-			t.ready = i + 1
-			t.cond.Broadcast()
-			t.mu.Unlock()
-		}
+		// levels[i%len] is read only once ready passes i, which the lock
+		// publishes, and written again only once drew has passed i.
+		lv := &t.levels[i%len(t.levels)]
+		lv.Pulse = l.Pulse
+		copy(lv.Bars, l.Bars)
+	}
+	if readErr == nil {
+		t.publish(t.frames, false)
 	}
 	io.Copy(io.Discard, samples)
 	decErr := dec.wait()

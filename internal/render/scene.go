@@ -48,6 +48,7 @@ type scene struct {
 	halo     []placed
 	glowMu   sync.Mutex              // guards glows: frames are drawn by several goroutines
 	glows    [haloLevels + 1][]patch // the halo drawn over the still picture, per level, made when first needed
+	glowPad  *frame                  // scratch for making glows: one, not one per level
 	glyphs   map[rune]*sprite
 	dot      *sprite
 	lyrics   *lyricScene // nil without lyrics
@@ -306,7 +307,11 @@ func (s *scene) glow(level int) []patch {
 	if s.glows[level] != nil {
 		return s.glows[level]
 	}
-	scratch := s.base.clone()
+	if s.glowPad == nil {
+		s.glowPad = newFrame(s.base.w, s.base.h)
+	}
+	scratch := s.glowPad
+	copy(scratch.buf, s.base.buf)
 	patches := make([]patch, len(s.halo))
 	for i, h := range s.halo {
 		scratch.blendSprite(h.x, h.y, h.s, s.accent, level*haloAlpha/haloLevels)
