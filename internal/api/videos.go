@@ -11,16 +11,45 @@ import (
 	"github.com/mvgen/mvgen/internal/task"
 )
 
-// video serves a signed link (contract §7): GET and HEAD with ranges through
-// http.ServeContent. Altered → 403, expired → 410, deleted → 404.
-func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
-	id, ok := strings.CutSuffix(r.PathValue("file"), ".mp4")
+// signedFile is a kind of file served through signed links: a video
+// (contract §7) or its poster (§6.3).
+type signedFile struct {
+	noun, ext, contentType string
+	// check verifies a link's signature for this kind (poster links are
+	// signed apart, so a poster link cannot be turned into a video's).
+	check func(s *link.Signer, id, expires, sig string, now time.Time) error
+	// key is the file's blob key for a task's video key.
+	key func(videoKey string) string
+	// gone is the 404 message when the file is not stored.
+	gone string
+}
+
+var (
+	videoFile = signedFile{noun: "video", ext: ".mp4", contentType: "video/mp4",
+		check: (*link.Signer).Check, key: func(k string) string { return k },
+		gone: "this video has been deleted"}
+	posterFile = signedFile{noun: "poster", ext: ".jpg", contentType: "image/jpeg",
+		check: (*link.Signer).CheckPoster, key: task.PosterKey,
+		gone: "this video has no poster (it was made before posters existed, or deleted)"}
+)
+
+// video serves a signed video link (contract §7).
+func (h *Handler) video(w http.ResponseWriter, r *http.Request) { h.serveSigned(w, r, videoFile) }
+
+// poster serves a signed poster link (contract §6.3).
+func (h *Handler) poster(w http.ResponseWriter, r *http.Request) { h.serveSigned(w, r, posterFile) }
+
+// serveSigned serves a signed link to a task's file: GET and HEAD with
+// ranges through http.ServeContent, or a GET redirected to a presigned URL
+// of object storage. Altered → 403, expired → 410, deleted → 404.
+func (h *Handler) serveSigned(w http.ResponseWriter, r *http.Request, f signedFile) {
+	id, ok := strings.CutSuffix(r.PathValue("file"), f.ext)
 	q := r.URL.Query()
 	if !ok {
-		h.plain(w, http.StatusNotFound, "no such video")
+		h.plain(w, http.StatusNotFound, "no such "+f.noun)
 		return
 	}
-	switch err := h.Links.Check(id, q.Get("expires"), q.Get("sig"), time.Now()); {
+	switch err := f.check(h.Links, id, q.Get("expires"), q.Get("sig"), time.Now()); {
 	case errors.Is(err, link.ErrExpired):
 		h.plain(w, http.StatusGone, "this link has expired; ask the API for a fresh one (record-info)")
 		return
@@ -30,29 +59,36 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := h.Store.Task(r.Context(), "", id)
 	if errors.Is(err, task.ErrNotFound) || (err == nil && t.VideoKey == "") {
-		h.plain(w, http.StatusNotFound, "no such video")
+		h.plain(w, http.StatusNotFound, "no such "+f.noun)
 		return
 	} else if err != nil {
 		h.error(w, r, err)
 		return
 	}
-	filename := "music_video_" + t.ID + ".mp4"
-	// HEAD is answered here from the object's metadata: a presigned URL is
-	// signed for one method, GET.
-	if p, ok := h.Blobs.(blob.Presigner); ok && r.Method == http.MethodGet {
-		h.redirect(w, r, p, t.VideoKey, filename)
-		return
-	}
-	o, err := h.Blobs.Open(r.Context(), t.VideoKey)
+	key, filename := f.key(t.VideoKey), "music_video_"+t.ID+f.ext
+	o, err := h.Blobs.Open(r.Context(), key)
 	if errors.Is(err, blob.ErrNotFound) {
-		h.plain(w, http.StatusNotFound, "this video has been deleted")
+		h.plain(w, http.StatusNotFound, f.gone)
 		return
 	} else if err != nil {
 		h.error(w, r, err)
 		return
 	}
 	defer o.Close()
-	w.Header().Set("Content-Type", "video/mp4")
+	// HEAD is answered here from the object's metadata: a presigned URL is
+	// signed for one method, GET. 307 keeps the method, and clients resend
+	// Range headers.
+	if p, ok := h.Blobs.(blob.Presigner); ok && r.Method == http.MethodGet {
+		u, err := p.PresignGet(r.Context(), key, presignTTL, filename)
+		if err != nil {
+			h.error(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, u, http.StatusTemporaryRedirect)
+		return
+	}
+	w.Header().Set("Content-Type", f.contentType)
 	w.Header().Set("Content-Disposition", `inline; filename="`+filename+`"`)
 	w.Header().Set("Cache-Control", "private, max-age=3600")
 	http.ServeContent(w, r, "", o.ModTime(), o)
@@ -61,25 +97,6 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 // presignTTL is how long a redirect to object storage stays usable; the
 // link itself stays valid for its 14 days and presigns anew on every request.
 const presignTTL = 15 * time.Minute
-
-// redirect sends a GET to a short-lived presigned URL of the object (HEAD
-// is answered by the caller: a presigned URL is signed for one method).
-// 307 keeps the method, and clients resend Range headers.
-func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, p blob.Presigner, key, filename string) {
-	if o, err := h.Blobs.Open(r.Context(), key); errors.Is(err, blob.ErrNotFound) {
-		h.plain(w, http.StatusNotFound, "this video has been deleted")
-		return
-	} else if err == nil {
-		o.Close()
-	}
-	u, err := p.PresignGet(r.Context(), key, presignTTL, filename)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, u, http.StatusTemporaryRedirect)
-}
 
 func (h *Handler) plain(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
