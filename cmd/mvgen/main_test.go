@@ -197,3 +197,23 @@ func TestKeysByName(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateSaysWhatItDid: the first migrate names what it created, the
+// second says there was nothing to do.
+func TestMigrateSaysWhatItDid(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	migrate := func() string {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), []string{"migrate", "--data", data}, &out, &errOut); err != nil {
+			t.Fatalf("migrate: %v %s", err, errOut.String())
+		}
+		return out.String()
+	}
+	if got := migrate(); !strings.Contains(got, "applied") || !strings.Contains(got, "001_") || !strings.Contains(got, "river ") {
+		t.Errorf("first migrate = %q, want the migrations it applied named", got)
+	}
+	if got := migrate(); !strings.Contains(got, "no migration to apply") {
+		t.Errorf("second migrate = %q, want it to say there was nothing to do", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/mvgen/mvgen/internal/server"
 )
@@ -20,6 +21,15 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "database schema is at the latest version (created or migrated as needed)")
-	return s.Close()
+	defer s.Close()
+	var applied []string
+	if m, ok := s.(interface{ Migrated() []string }); ok {
+		applied = m.Migrated()
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(stdout, "database is up to date: no migration to apply")
+		return nil
+	}
+	fmt.Fprintf(stdout, "applied %d migrations (%s); the database is up to date\n", len(applied), strings.Join(applied, ", "))
+	return nil
 }

@@ -25,17 +25,17 @@ const lockMigrate = `SELECT pg_advisory_xact_lock(hashtext('mvgen migrate'), has
 // migrate applies River's migrations and then mvgen's own, each once, with
 // the migration lock of the schema held throughout. schema "" means the
 // connection's current schema.
-func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, logger *slog.Logger) error {
+func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, logger *slog.Logger) (applied []string, err error) {
 	if err := createSchema(ctx, pool, schema); err != nil {
-		return fmt.Errorf("migrating: creating schema %s: %w", schema, err)
+		return nil, fmt.Errorf("migrating: creating schema %s: %w", schema, err)
 	}
 	lockKey := schema
 	if lockKey == "" {
 		if err := pool.QueryRow(ctx, `SELECT coalesce(current_schema(), '')`).Scan(&lockKey); err != nil {
-			return fmt.Errorf("migrating: %w", err)
+			return nil, fmt.Errorf("migrating: %w", err)
 		}
 		if lockKey == "" {
-			return fmt.Errorf("migrating: the search_path names no existing schema")
+			return nil, fmt.Errorf("migrating: the search_path names no existing schema")
 		}
 	}
 
@@ -43,11 +43,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, logger *slo
 	// migrations run on others, each committing as it goes.
 	lock, err := pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("migrating: %w", err)
+		return nil, fmt.Errorf("migrating: %w", err)
 	}
 	defer lock.Rollback(context.WithoutCancel(ctx))
 	if _, err := lock.Exec(ctx, lockMigrate, lockKey); err != nil {
-		return fmt.Errorf("migrating: taking the migration lock: %w", err)
+		return nil, fmt.Errorf("migrating: taking the migration lock: %w", err)
 	}
 
 	if logger == nil {
@@ -55,27 +55,35 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, logger *slo
 	}
 	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Schema: schema, Logger: logger})
 	if err != nil {
-		return fmt.Errorf("migrating job tables: %w", err)
+		return nil, fmt.Errorf("migrating job tables: %w", err)
 	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("migrating job tables: %w", err)
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, fmt.Errorf("migrating job tables: %w", err)
+	}
+	for _, v := range res.Versions {
+		applied = append(applied, "river "+v.Name)
 	}
 
 	if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS mvgen_migration (
 		version    integer PRIMARY KEY,
 		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("migrating: %w", err)
+		return nil, fmt.Errorf("migrating: %w", err)
 	}
 	ms, err := store.Migrations(migrations)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, m := range ms {
-		if err := applyMigration(ctx, pool, m); err != nil {
-			return fmt.Errorf("migration %s: %w", m.Name, err)
+		done, err := applyMigration(ctx, pool, m)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		if done {
+			applied = append(applied, m.Name)
 		}
 	}
-	return lock.Commit(ctx)
+	return applied, lock.Commit(ctx)
 }
 
 // createSchema creates schema if it does not exist; "" does nothing. It
@@ -101,10 +109,10 @@ func createSchema(ctx context.Context, pool *pgxpool.Pool, schema string) error 
 }
 
 // applyMigration applies one of mvgen's migrations in a transaction unless
-// mvgen_migration records it.
-func applyMigration(ctx context.Context, pool *pgxpool.Pool, m store.Migration) error {
+// mvgen_migration records it, and reports whether it did.
+func applyMigration(ctx context.Context, pool *pgxpool.Pool, m store.Migration) (applied bool, err error) {
 	version, body := m.Version, m.SQL
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var done bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mvgen_migration WHERE version = $1)`,
 			version).Scan(&done); err != nil {
@@ -117,6 +125,8 @@ func applyMigration(ctx context.Context, pool *pgxpool.Pool, m store.Migration) 
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO mvgen_migration (version) VALUES ($1)`, version)
+		applied = err == nil
 		return err
 	})
+	return applied, err
 }

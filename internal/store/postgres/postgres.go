@@ -21,7 +21,13 @@ type DB struct {
 	pool   *pgxpool.Pool
 	schema string
 	jobs   Jobs
+	// migrated names the migrations Open applied.
+	migrated []string
 }
+
+// Migrated names the migrations that Open applied (River's and mvgen's);
+// none when the database was already up to date.
+func (d *DB) Migrated() []string { return d.migrated }
 
 // Jobs queues jobs inside the store's transactions: internal/queue's
 // Queue[pgx.Tx] over Pool.
@@ -51,11 +57,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, pool, schema, nil); err != nil {
+	applied, err := migrate(ctx, pool, schema, nil)
+	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	return &DB{pool: pool, schema: schema}, nil
+	return &DB{pool: pool, schema: schema, migrated: applied}, nil
 }
 
 // Migrate brings the database that dsn names up to date, River's tables and
@@ -67,7 +74,8 @@ func Migrate(ctx context.Context, dsn string) error {
 		return err
 	}
 	defer pool.Close()
-	return migrate(ctx, pool, schema, nil)
+	_, err = migrate(ctx, pool, schema, nil)
+	return err
 }
 
 // Close closes the pool. Stop the queue first.

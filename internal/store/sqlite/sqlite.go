@@ -32,7 +32,13 @@ type DB struct {
 	read    *sql.DB // readers: in WAL mode they never wait for the writer
 	jobs    Jobs
 	commits *committer
+	// migrated names the migrations Open applied.
+	migrated []string
 }
+
+// Migrated names the migrations that Open applied (River's and mvgen's);
+// none when the database was already up to date.
+func (d *DB) Migrated() []string { return d.migrated }
 
 // Jobs queues jobs inside the store's transactions: internal/queue's
 // Queue[*sql.Tx] over SQL().
@@ -81,14 +87,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("opening sqlite %s: %w", path, err)
 	}
-	if err := migrate(ctx, db); err != nil {
+	applied, err := migrate(ctx, db)
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	read := sql.OpenDB(connector{dsn: dsn + "&_pragma=query_only(1)", drv: &msqlite.Driver{}})
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
-	d := &DB{db: db, read: read}
+	d := &DB{db: db, read: read, migrated: applied}
 	d.commits = newCommitter(d)
 	return d, nil
 }
@@ -100,49 +107,57 @@ func (d *DB) Close() error {
 	return errors.Join(d.read.Close(), d.db.Close())
 }
 
-// migrate applies River's migrations and then mvgen's own, each once.
-func migrate(ctx context.Context, db *sql.DB) error {
-	if err := migrateJobTables(ctx, db); err != nil {
-		return err
+// migrate applies River's migrations and then mvgen's own, each once, and
+// returns the names of those it applied.
+func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
+	applied, err := migrateJobTables(ctx, db)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS mvgen_migration (
 		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("migrating: %w", err)
+		return nil, fmt.Errorf("migrating: %w", err)
 	}
 	ms, err := store.Migrations(migrations)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, m := range ms {
-		if err := applyMigration(ctx, db, m); err != nil {
-			return fmt.Errorf("migration %s: %w", m.Name, err)
+		done, err := applyMigration(ctx, db, m)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		if done {
+			applied = append(applied, m.Name)
 		}
 	}
-	return nil
+	return applied, nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, m store.Migration) error {
+// applyMigration applies m unless mvgen_migration records it, and reports
+// whether it did.
+func applyMigration(ctx context.Context, db *sql.DB, m store.Migration) (bool, error) {
 	version, body := m.Version, m.SQL
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer tx.Rollback()
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM mvgen_migration WHERE version = ?`, version).Scan(&n); err != nil {
-		return err
+		return false, err
 	}
 	if n > 0 {
-		return nil
+		return false, nil
 	}
 	if _, err := tx.ExecContext(ctx, body); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO mvgen_migration (version, applied_at) VALUES (?, ?)`,
 		version, time.Now().UnixMilli()); err != nil {
-		return err
+		return false, err
 	}
-	return tx.Commit()
+	return true, tx.Commit()
 }
 
 // inTx runs fn in a transaction.
