@@ -252,18 +252,3 @@ func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *task.Key
 	}
 	h.ok(w, map[string]any{"taskId": id, "tracks": list})
 }
-
-// readErr remembers the error of the reader it wraps, to tell a client's
-// broken body (400) from a storage failure (500).
-type readErr struct {
-	r   io.Reader
-	err error
-}
-
-func (e *readErr) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil && err != io.EOF {
-		e.err = err
-	}
-	return n, err
-}
