@@ -37,6 +37,7 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) 
 		return
 	}
 	t := req.NewTask(k.ID, tr, time.Now())
+	t.RequestID = logctx.RequestID(r.Context())
 	if idemKey != "" {
 		t.IdempotencyKey, t.RequestHash = idemKey, req.Hash()
 	}

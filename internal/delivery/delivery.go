@@ -17,6 +17,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/link"
+	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
@@ -301,7 +302,7 @@ func (w *Worker) attempts(ctx context.Context, taskID string, delivery int) ([]*
 
 // settle records what the last attempt means for the task's status.
 func (w *Worker) settle(ctx context.Context, t *task.Task, p plan, a *task.Attempt) error {
-	log := w.Logger.With("task", t.ID, "attempt", a.Attempt, "status", a.StatusCode)
+	log := logctx.ForTask(w.Logger, t.ID, t.RequestID).With("attempt", a.Attempt, "status", a.StatusCode)
 	switch {
 	case p.delivered:
 		log.Info("callback delivered", "latency", a.Duration.Round(time.Millisecond))

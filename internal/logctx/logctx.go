@@ -23,6 +23,12 @@ const Header = "X-Request-Id"
 // maxIDBytes bounds a client's request id; a longer one is replaced.
 const maxIDBytes = 128
 
+// The attribute keys every line about a request or a task uses.
+const (
+	requestKey = "request"
+	taskKey    = "task"
+)
+
 type ctxKey struct{}
 
 // fields are what a context carries; task may be set later by the handler,
@@ -229,3 +235,13 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// ForTask returns log naming a task and, when known, the request that made
+// it (task.Task.RequestID): the lines a worker writes about a task then
+// carry the same task= and request= as the API's lines about it.
+func ForTask(log *slog.Logger, taskID, requestID string) *slog.Logger {
+	if requestID == "" {
+		return log.With(taskKey, taskID)
+	}
+	return log.With(taskKey, taskID, requestKey, requestID)
+}

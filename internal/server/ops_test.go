@@ -206,12 +206,19 @@ func TestMetricsAfterRender(t *testing.T) {
 	}
 
 	// Log lines: the generate request's access line names its request id
-	// and its task; the render's lines name their task.
+	// and its task; the render's lines name their task; the fetch stage's
+	// line about the failed source names the task and the request that made
+	// it.
 	access := regexp.MustCompile(`msg="http request".*route="POST /api/v1/mp4/generate".*request=req-metrics-404 task=` + gone.TaskID)
-	var sawAccess, sawRender bool
+	fetchLine := regexp.MustCompile(`msg="source download failed".*task=` + gone.TaskID + ` request=req-metrics-404`)
+	var sawAccess, sawRender, sawFetch bool
 	for _, l := range logs.lines() {
 		sawAccess = sawAccess || access.MatchString(l)
 		sawRender = sawRender || strings.Contains(l, "msg=rendering") && strings.Contains(l, "task="+okTask)
+		sawFetch = sawFetch || fetchLine.MatchString(l)
+	}
+	if !sawFetch {
+		t.Errorf("no fetch line matching %s in the log:\n%s", fetchLine, strings.Join(logs.lines(), "\n"))
 	}
 	if !sawAccess {
 		t.Errorf("no access line matching %s in the log:\n%s", access, strings.Join(logs.lines(), "\n"))

@@ -45,6 +45,10 @@ type Task struct {
 	CompletedAt  time.Time // zero while pending
 	ExpiresAt    time.Time // link expiry; zero while pending or failed
 
+	// RequestID is the id of the generate request that made the task
+	// (X-Request-Id), carried by every log line about the task.
+	RequestID string
+
 	// Idempotency: set when generate was called with an Idempotency-Key.
 	IdempotencyKey string
 	RequestHash    string

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
@@ -80,7 +81,7 @@ func (w *Fetch) Work(ctx context.Context, run jobs.Run, taskID string) error {
 	if t.Done() {
 		return nil
 	}
-	log := w.Logger.With("task", t.ID, "attempt", run.Attempt)
+	log := logctx.ForTask(w.Logger, t.ID, t.RequestID).With("attempt", run.Attempt)
 	if run.Crashed() {
 		log.Error("the fetch crashed its worker too often; failing the task", "crashes", run.Crashes)
 		return w.fail(ctx, t, &failure{status: task.StatusCreateFailed, code: webhook.CodeInternal,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/render"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
@@ -68,7 +69,7 @@ func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 	if t.Done() {
 		return nil // finished by an earlier run that died before the queue heard
 	}
-	log := w.Logger.With("task", t.ID, "attempt", run.Attempt)
+	log := logctx.ForTask(w.Logger, t.ID, t.RequestID).With("attempt", run.Attempt)
 	defer w.dropSources(ctx, t.ID, log)
 	if run.Crashed() {
 		log.Error("the render crashed its worker too often; failing the task", "crashes", run.Crashes)
@@ -151,7 +152,7 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 	info, err := w.Renderer.Render(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
 		Author: t.Author, Domain: t.DomainName, Aspect: t.Aspect, Out: out,
-		Resolution: t.Resolution, Lyrics: w.lyricsFor(ctx, t, w.Logger.With("task", t.ID)), Poster: poster,
+		Resolution: t.Resolution, Lyrics: w.lyricsFor(ctx, t, logctx.ForTask(w.Logger, t.ID, t.RequestID)), Poster: poster,
 		Progress: progress.set,
 	})
 	var inputErr *render.InputError

@@ -16,7 +16,7 @@ import (
 
 const taskColumns = `id, key_id, music_task_id, audio_id, music_index, callback_url, author,
 	domain_name, aspect, status, progress, error_code, error_message, render_key, video_key,
-	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash, resolution, no_lyrics`
+	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash, resolution, no_lyrics, request_id`
 
 func scanTask(row pgx.Row) (*task.Task, error) {
 	var t task.Task
@@ -24,7 +24,7 @@ func scanTask(row pgx.Row) (*task.Task, error) {
 	if err := row.Scan(&t.ID, &t.KeyID, &t.MusicTaskID, &t.AudioID, &t.MusicIndex, &t.CallbackURL,
 		&t.Author, &t.DomainName, &t.Aspect, &t.Status, &t.Progress, &t.ErrorCode, &t.ErrorMessage,
 		&t.RenderKey, &t.VideoKey, &t.WebhookID, &created, &completed, &expires,
-		&t.IdempotencyKey, &t.RequestHash, &t.Resolution, &t.NoLyrics); err != nil {
+		&t.IdempotencyKey, &t.RequestHash, &t.Resolution, &t.NoLyrics, &t.RequestID); err != nil {
 		return nil, err
 	}
 	t.CreatedAt, t.CompletedAt, t.ExpiresAt = fromTS(created), fromTS(completed), fromTS(expires)
@@ -61,11 +61,11 @@ func (d *DB) CreateTask(ctx context.Context, t *task.Task) (*task.Task, error) {
 			}
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO mvgen_task (`+taskColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
 			t.ID, t.KeyID, t.MusicTaskID, t.AudioID, t.MusicIndex, t.CallbackURL, t.Author,
 			t.DomainName, t.Aspect, t.Status, t.Progress, t.ErrorCode, t.ErrorMessage, t.RenderKey,
 			t.VideoKey, t.WebhookID, ts(t.CreatedAt), ts(t.CompletedAt), ts(t.ExpiresAt),
-			t.IdempotencyKey, t.RequestHash, t.Resolution, t.NoLyrics)
+			t.IdempotencyKey, t.RequestHash, t.Resolution, t.NoLyrics, t.RequestID)
 		if err != nil {
 			return fmt.Errorf("creating task: %w", err)
 		}

@@ -14,7 +14,7 @@ import (
 
 const taskColumns = `id, key_id, music_task_id, audio_id, music_index, callback_url, author,
 	domain_name, aspect, status, progress, error_code, error_message, render_key, video_key,
-	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash, resolution, no_lyrics`
+	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash, resolution, no_lyrics, request_id`
 
 func scanTask(row scanner) (*task.Task, error) {
 	var t task.Task
@@ -22,7 +22,7 @@ func scanTask(row scanner) (*task.Task, error) {
 	if err := row.Scan(&t.ID, &t.KeyID, &t.MusicTaskID, &t.AudioID, &t.MusicIndex, &t.CallbackURL,
 		&t.Author, &t.DomainName, &t.Aspect, &t.Status, &t.Progress, &t.ErrorCode, &t.ErrorMessage,
 		&t.RenderKey, &t.VideoKey, &t.WebhookID, &created, &completed, &expires,
-		&t.IdempotencyKey, &t.RequestHash, &t.Resolution, &t.NoLyrics); err != nil {
+		&t.IdempotencyKey, &t.RequestHash, &t.Resolution, &t.NoLyrics, &t.RequestID); err != nil {
 		return nil, err
 	}
 	t.CreatedAt, t.CompletedAt, t.ExpiresAt = fromMS(created), fromMS(completed), fromMS(expires)
@@ -53,11 +53,11 @@ func (d *DB) createTask(ctx context.Context, tx *sql.Tx, t *task.Task) (*task.Ta
 		}
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO mvgen_task (`+taskColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.KeyID, t.MusicTaskID, t.AudioID, t.MusicIndex, t.CallbackURL, t.Author,
 		t.DomainName, t.Aspect, t.Status, t.Progress, t.ErrorCode, t.ErrorMessage, t.RenderKey,
 		t.VideoKey, t.WebhookID, ms(t.CreatedAt), ms(t.CompletedAt), ms(t.ExpiresAt),
-		t.IdempotencyKey, t.RequestHash, t.Resolution, t.NoLyrics)
+		t.IdempotencyKey, t.RequestHash, t.Resolution, t.NoLyrics, t.RequestID)
 	if err != nil {
 		return nil, fmt.Errorf("creating task: %w", err)
 	}
