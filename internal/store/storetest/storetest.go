@@ -84,7 +84,7 @@ func newKey(t *testing.T, s store.Store, name string) *task.Key {
 
 func newTask(k *task.Key) *task.Task {
 	return &task.Task{ID: task.NewID(), KeyID: k.ID, MusicTaskID: "m1", AudioID: "a1",
-		CallbackURL: "https://example.com/cb", Author: "周杰倫", DomainName: "example.com",
+		CallbackURL: "https://example.com/cb", Author: "周杰倫", DomainName: "example.com", RequestID: "req-1",
 		Status: task.StatusPending, RenderKey: "rk-" + task.NewID(), WebhookID: "msg_" + task.NewID(),
 		CreatedAt: now}
 }
@@ -184,7 +184,7 @@ func testTaskScopedToKey(t *testing.T, s store.Store, q Queue) {
 			t.Fatalf("Task(%q): %v", key, err)
 		}
 		if got.Author != "周杰倫" || got.Status != task.StatusPending || got.WebhookID != tk.WebhookID || !got.CreatedAt.Equal(now) ||
-			got.Resolution != "1080p" || !got.NoLyrics {
+			got.Resolution != "1080p" || !got.NoLyrics || got.RequestID != "req-1" {
 			t.Errorf("Task(%q) = %+v, want %+v", key, got, tk)
 		}
 	}
