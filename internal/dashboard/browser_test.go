@@ -364,6 +364,13 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the Cancel button is still shown on an ended task")
 	}
 	b.shoot("6-task-cancelled")
+	// A second cancel (the button is hidden now; a second tab could still
+	// press it) shows the 409 in words.
+	b.do("cancelling again", chromedp.Evaluate[chromedp.Void](`document.getElementById("cancel").click()`))
+	b.waitFor("the 409", `document.getElementById("cancel-error").textContent !== ""`, 10*time.Second)
+	if got := eval[string](b, `document.getElementById("cancel-error").textContent`); !strings.HasPrefix(got, "Cancel was refused: ") || !strings.Contains(got, "GENERATE_MP4_FAILED") {
+		t.Errorf("cancelling an ended task: %q, want the 409 naming GENERATE_MP4_FAILED", got)
+	}
 
 	// Now the track can go.
 	deleteTrack()
