@@ -108,7 +108,10 @@ func (b *browser) realValues(where string) {
 // TestBrowser drives the dashboard in headless Chromium against the real
 // service: a wrong key, sign-in, an upload rendered to SUCCESS with the
 // progress pushed by the event stream, the player (duration, playback,
-// seeking over ranges), a redelivered callback, and sign-out.
+// seeking over ranges), a redelivered callback, a 1080p video with lyrics
+// (after the 422 of malformed LRC), a pending task cancelled, a track
+// deleted from the Tracks view (refused while a pending task needs it),
+// and sign-out.
 func TestBrowser(t *testing.T) {
 	chrome := chromium(t)
 	dir := t.TempDir()
@@ -141,7 +144,7 @@ func TestBrowser(t *testing.T) {
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(alloc)
 	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancelTimeout()
 	b := &browser{t: t, ctx: ctx, artifacts: artifacts}
 
@@ -285,6 +288,112 @@ func TestBrowser(t *testing.T) {
 
 	b.realValues("the task page")
 
+	// A 1080p video with lyrics; malformed LRC is refused in words first.
+	short := makeAudio(t, dir, 3)
+	badLRC := filepath.Join(dir, "bad.lrc")
+	goodLRC := filepath.Join(dir, "good.lrc")
+	for path, text := range map[string]string{badLRC: "[00:00.50]Hello\n[00:01.50]sung <00:0x>word\n",
+		goodLRC: "[00:00.50]Hello\n[00:01.50]sung words\n"} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setValue := func(id, v string) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](`(e => { e.value = ` + strconv.Quote(v) + `;
+			e.dispatchEvent(new Event("change")); })(document.getElementById(` + strconv.Quote(id) + `))`)
+	}
+	b.do("going to the task list", chromedp.Click(chromedp.ID("nav-tasks")), chromedp.WaitVisible(chromedp.ID("home-view")))
+	setFilter("")
+	b.do("filling the form for 1080p",
+		chromedp.SetUploadFiles(chromedp.ID("audio"), []string{short}),
+		chromedp.SetUploadFiles(chromedp.ID("lyrics"), []string{badLRC}),
+		setValue("title", "Sine in 1080p"), setValue("resolution", "1080p"),
+		chromedp.Click(chromedp.ID("make-submit")))
+	b.waitFor("the lyrics' 422", `document.getElementById("make-error").textContent !== ""`, 30*time.Second)
+	if got, want := eval[string](b, `document.getElementById("make-error").textContent`), "The upload failed: lyrics: line 2, column "; !strings.HasPrefix(got, want) {
+		t.Errorf("malformed LRC: error %q, want it to start %q", got, want)
+	}
+	b.shoot("5-make-lyrics-error")
+	b.do("sending good lyrics", chromedp.SetUploadFiles(chromedp.ID("lyrics"), []string{goodLRC}),
+		chromedp.Click(chromedp.ID("make-submit")))
+	b.waitFor("the 1080p task to start", `document.querySelector("#make-status a") !== null`, 30*time.Second)
+	hdID := eval[string](b, `document.querySelector("#make-status a").textContent`)
+	b.do("opening the 1080p task", chromedp.Click(chromedp.CSS("#make-status a")))
+	b.waitFor("the 1080p video", `document.getElementById("task-status").dataset.status === "SUCCESS" &&
+		document.getElementById("video").currentSrc.includes("/v1/videos/`+hdID+`.mp4?") &&
+		document.getElementById("video").readyState >= 1`, 90*time.Second)
+	if w, h := eval[int](b, `document.getElementById("video").videoWidth`), eval[int](b, `document.getElementById("video").videoHeight`); w != 1920 || h != 1080 {
+		t.Errorf("1080p task %s: video %dx%d, want 1920x1080", hdID, w, h)
+	}
+
+	// A long source stays pending: the Tracks view refuses to delete its
+	// track, then the task page cancels it.
+	long := makeAudio(t, dir, 600)
+	b.do("going to the task list", chromedp.Click(chromedp.ID("nav-tasks")), chromedp.WaitVisible(chromedp.ID("home-view")))
+	b.do("making a long video", chromedp.SetUploadFiles(chromedp.ID("audio"), []string{long}),
+		setValue("title", "Long sine"), setValue("resolution", "720p"),
+		chromedp.Click(chromedp.ID("make-submit")))
+	b.waitFor("the long task to start", `document.querySelector("#make-status a") !== null`, 60*time.Second)
+	longID := eval[string](b, `document.querySelector("#make-status a").textContent`)
+	longRow := `[...document.querySelectorAll("#tracks > li")].find(r => r.querySelector(".t-title").textContent === "Long sine")`
+	deleteTrack := func() {
+		b.do("asking to delete", chromedp.Click(chromedp.ID("nav-tracks")), chromedp.WaitVisible(chromedp.ID("tracks-view")))
+		b.waitFor("the long track's row", longRow+` !== undefined`, 10*time.Second)
+		b.do("pressing Delete", chromedp.Evaluate[chromedp.Void](longRow+`.querySelector("button").click()`))
+		if got := eval[string](b, `document.activeElement.textContent`); got != "Keep" {
+			t.Errorf("after Delete the focus is on %q, want the Keep button", got)
+		}
+	}
+	deleteTrack()
+	b.do("confirming", chromedp.Evaluate[chromedp.Void](longRow+`.querySelector("button.sure").click()`))
+	b.waitFor("the refusal", longRow+`.querySelector(".error").textContent !== ""`, 10*time.Second)
+	if got, want := eval[string](b, longRow+`.querySelector(".error").textContent`), "is needed by pending video task "+longID; !strings.Contains(got, want) {
+		t.Errorf("deleting a pending task's track: %q, want it to contain %q", got, want)
+	}
+	b.do("opening the long task", chromedp.Navigate(srv.URL()+"/#/task/"+longID))
+	b.waitFor("the Cancel button", `!document.getElementById("cancel-line").hidden`, 20*time.Second)
+	b.do("cancelling", chromedp.Click(chromedp.ID("cancel")))
+	b.waitFor("the cancelled state", `document.getElementById("task-status").dataset.status === "GENERATE_MP4_FAILED"`, 20*time.Second)
+	if got, want := eval[string](b, `document.getElementById("task-status").textContent`), "Render failedError 400: Task cancelled by the caller"; got != want {
+		t.Errorf("cancelled task shows %q, want %q", got, want)
+	}
+	if got, want := eval[string](b, `document.getElementById("cancel-status").textContent`), "Cancelled: the task is now Render failed (Task cancelled by the caller)."; got != want {
+		t.Errorf("cancel status %q, want %q", got, want)
+	}
+	if !eval[bool](b, `document.getElementById("cancel-line").hidden`) {
+		t.Errorf("the Cancel button is still shown on an ended task")
+	}
+	b.shoot("6-task-cancelled")
+	// A second cancel (the button is hidden now; a second tab could still
+	// press it) shows the 409 in words.
+	b.do("cancelling again", chromedp.Evaluate[chromedp.Void](`document.getElementById("cancel").click()`))
+	b.waitFor("the 409", `document.getElementById("cancel-error").textContent !== ""`, 10*time.Second)
+	if got := eval[string](b, `document.getElementById("cancel-error").textContent`); !strings.HasPrefix(got, "Cancel was refused: ") || !strings.Contains(got, "GENERATE_MP4_FAILED") {
+		t.Errorf("cancelling an ended task: %q, want the 409 naming GENERATE_MP4_FAILED", got)
+	}
+
+	// Now the track can go.
+	deleteTrack()
+	if got := eval[string](b, longRow+`.querySelector(".badges").textContent`); got != "No coverNo lyricsUploaded" {
+		t.Errorf("long track's badges %q, want %q", got, "No coverNo lyricsUploaded")
+	}
+	hdBadges := `[...document.querySelectorAll("#tracks > li")].find(r => r.querySelector(".t-title").textContent === "Sine in 1080p").querySelector(".badges").textContent`
+	if got := eval[string](b, hdBadges); got != "No coverSynced lyricsUploaded" {
+		t.Errorf("1080p track's badges %q, want %q", got, "No coverSynced lyricsUploaded")
+	}
+	b.shoot("5-tracks-confirm")
+	b.do("confirming", chromedp.Evaluate[chromedp.Void](longRow+`.querySelector("button.sure").click()`))
+	b.waitFor("the deletion", longRow+` === undefined`, 10*time.Second)
+	if got, want := eval[string](b, `document.getElementById("tracks-status").textContent`), "Deleted Long sine."; got != want {
+		t.Errorf("after deleting: status %q, want %q", got, want)
+	}
+	b.do("reloading the tracks", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("tracks-view")))
+	b.waitFor("the reloaded list", `document.querySelectorAll("#tracks > li").length === 2`, 10*time.Second)
+	if eval[bool](b, longRow+` !== undefined`) {
+		t.Errorf("the deleted track is listed after a reload")
+	}
+	b.realValues("the track list")
+
 	// No secret on any page, in the URL or in a cookie.
 	html := eval[string](b, `location.href + document.cookie + document.documentElement.outerHTML`)
 	for name, s := range map[string]string{"API key": token, "webhook secret": secret} {
@@ -342,7 +451,7 @@ func newKey(t *testing.T, s *server.Server) (token, secret string) {
 // makeAudio writes an MP3 tone of the given length with ffmpeg.
 func makeAudio(t *testing.T, dir string, seconds int) string {
 	t.Helper()
-	path := filepath.Join(dir, "sine.mp3")
+	path := filepath.Join(dir, fmt.Sprintf("sine-%ds.mp3", seconds))
 	out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "lavfi",
 		"-i", "sine=frequency=330:sample_rate=44100:duration="+strconv.Itoa(seconds),
 		"-ac", "2", "-b:a", "192k", path).CombinedOutput()

@@ -1,7 +1,8 @@
 // Package dashboard is mvgen's web page for the people who use it: sign in
-// with an API key, upload a track and make a video, watch the task list
-// update live, play and download a video, and read or redeliver its
-// callback. It is plain HTML, CSS and JavaScript modules embedded in the
+// with an API key, upload a track (with a cover and LRC lyrics) and make a
+// video at 720p or 1080p, watch the task list update live, cancel a pending
+// task, play and download a video, read or redeliver its callback, and
+// list or delete the key's tracks. It is plain HTML, CSS and JavaScript modules embedded in the
 // binary: no build step, nothing fetched from elsewhere.
 //
 // The page speaks only the public JSON API, with the key in an

@@ -1,5 +1,5 @@
-// The dashboard: sign-in, "make a video", the live task list and a task's
-// page. Every answer the server refuses is shown with its envelope's msg.
+// The dashboard: sign-in, "make a video", the live task list, a task's
+// page (with cancel) and the track list (with delete). Every answer the server refuses is shown with its envelope's msg.
 // The DOM is built with textContent only, so nothing the server returns is
 // parsed as HTML.
 
@@ -18,6 +18,8 @@ const statusLabels = {
 
 // list is the task list's state: the cursors of the pages walked so far.
 const list = { cursors: [""], next: null, filter: "" };
+// tracks is the track list's state, paged the same way.
+const tracks = { cursors: [""], next: null };
 let stream = null; // the AbortController of the event stream
 let shownTask = null; // the summary shown on the task page
 
@@ -52,10 +54,15 @@ function announce(text) {
 }
 
 function show(view) {
-  for (const id of ["signin-view", "home-view", "task-view"]) $(id).hidden = id !== view;
+  for (const id of ["signin-view", "home-view", "tracks-view", "task-view"]) $(id).hidden = id !== view;
   const signedIn = view !== "signin-view";
   $("signout").hidden = !signedIn;
   $("who").hidden = !signedIn;
+  $("sections").hidden = !signedIn;
+  for (const [nav, v] of [["nav-tasks", "home-view"], ["nav-tracks", "tracks-view"]]) {
+    if (v === view) $(nav).setAttribute("aria-current", "page");
+    else $(nav).removeAttribute("aria-current");
+  }
 }
 
 /** fail shows err in target; a refused key signs out instead. */
@@ -105,6 +112,8 @@ function signOut(message = "") {
   $("video").removeAttribute("src");
   $("video").load();
   list.cursors = [""];
+  tracks.cursors = [""];
+  $("tracks").replaceChildren();
   if (location.hash !== "#/" && location.hash !== "") history.replaceState(null, "", "#/");
   route();
   $("signin-error").textContent = message;
@@ -123,6 +132,12 @@ function route() {
   const m = location.hash.match(/^#\/task\/([^/]+)$/);
   if (m) {
     showTask(decodeURIComponent(m[1]));
+  } else if (location.hash === "#/tracks") {
+    shownTask = null;
+    show("tracks-view");
+    document.title = "Tracks · mvgen";
+    $("tracks-status").textContent = "";
+    loadTracks();
   } else {
     shownTask = null;
     show("home-view");
@@ -309,6 +324,7 @@ async function makeVideo(ev) {
   form.append("tags", f.tags.value.trim());
   form.append("audio", f.audio.files[0]);
   if (f.cover.files.length) form.append("cover", f.cover.files[0]);
+  if (f.lyrics.files.length) form.append("lyrics", f.lyrics.files[0]);
 
   const bar = $("upload-progress");
   const pct = $("upload-text");
@@ -330,7 +346,7 @@ async function makeVideo(ev) {
       return;
     }
     status.textContent = "Uploaded; starting the video…";
-    const body = { taskId: track.taskId, audioId: track.audioId, aspect: f.aspect.value };
+    const body = { taskId: track.taskId, audioId: track.audioId, aspect: f.aspect.value, resolution: f.resolution.value };
     for (const name of ["author", "domainName", "callBackUrl"]) {
       const v = f[name].value.trim();
       if (v) body[name] = v;
@@ -351,6 +367,7 @@ async function makeVideo(ev) {
     announce("Video task started.");
     f.audio.value = "";
     f.cover.value = "";
+    f.lyrics.value = "";
     $("drop-hint").textContent = "Choose a file or drop one here.";
   } finally {
     $("make-submit").disabled = false;
@@ -370,6 +387,8 @@ async function showTask(id, quiet = false) {
     $("player").hidden = true;
     $("attempts").tBodies[0].replaceChildren();
     $("redeliver-status").textContent = $("redeliver-error").textContent = "";
+    $("cancel-status").textContent = $("cancel-error").textContent = "";
+    $("cancel-line").hidden = true;
     $("task-h").setAttribute("tabindex", "-1");
     $("task-h").focus();
   }
@@ -424,6 +443,8 @@ function renderTaskStatus(s) {
       s.errorMessage ? el("p", { class: "error", textContent: `Error ${s.errorCode}: ${s.errorMessage}` }) : null,
     ].filter(Boolean),
   );
+  $("cancel-line").hidden = s.successFlag !== "PENDING";
+  $("cancel").disabled = false;
   $("task-status").dataset.status = s.successFlag;
   $("task-status").dataset.progress = s.progress;
 }
@@ -516,6 +537,114 @@ async function redeliver() {
   status.textContent = `Delivery ${d.delivery} has not made an attempt yet; reload the page later.`;
 }
 
+/**
+ * cancelTask asks the server to end the shown PENDING task. The page's
+ * status changes when the event stream pushes the task's new state.
+ */
+async function cancelTask() {
+  const s = shownTask;
+  if (!s) return;
+  const status = $("cancel-status");
+  const out = $("cancel-error");
+  status.textContent = out.textContent = "";
+  const btn = $("cancel");
+  btn.disabled = true;
+  let d;
+  try {
+    d = await call("POST", "/api/v1/mp4/cancel", { taskId: s.taskId });
+  } catch (err) {
+    fail(err, out, "Cancel was refused: ");
+    btn.disabled = false;
+    return;
+  }
+  status.textContent = `Cancelled: the task is now ${statusLabels[d.successFlag] || d.successFlag}` +
+    (d.errorMessage ? ` (${d.errorMessage}).` : ".");
+  announce(status.textContent);
+}
+
+// ---- the track list ----
+
+function badge(on, yes, no) {
+  return el("li", { class: on ? "badge on" : "badge", textContent: on ? yes : no });
+}
+
+function trackRow(t) {
+  const title = t.title || "Untitled";
+  const r = el("li", { class: "task", data: { audioId: t.audioId, taskId: t.taskId } });
+  const out = el("p", { class: "error", role: "alert" });
+  const del = el("button", { type: "button", class: "danger", textContent: "Delete", "aria-label": `Delete ${title}` });
+  const actions = el("div", { class: "actions" }, del);
+  del.addEventListener("click", () => confirmDelete(t, r, actions, del, out));
+  r.append(
+    el("div", { class: "task-head" }, el("span", { class: "t-title", textContent: title })),
+    el(
+      "ul",
+      { class: "badges", "aria-label": `About ${title}` },
+      badge(t.hasCover, "Cover", "No cover"),
+      badge(t.hasLyrics, t.syncedLyrics ? "Synced lyrics" : "Lyrics (untimed)", "No lyrics"),
+      badge(t.upstream, "Upstream", t.uploaded ? "Uploaded" : "By URL"),
+    ),
+    el("p", { class: "times" }, "Created ", timeEl(t.createTime)),
+    actions,
+    out,
+  );
+  return r;
+}
+
+/** confirmDelete asks in the row itself, with the focus on "Keep". */
+function confirmDelete(t, row, actions, del, out) {
+  const title = t.title || "Untitled";
+  out.textContent = "";
+  const question = el("p", { textContent: `Delete ${title}? Its audio and cover are removed.` });
+  const yes = el("button", { type: "button", class: "danger sure", textContent: "Yes, delete", "aria-label": `Yes, delete ${title}` });
+  const keep = el("button", { type: "button", class: "quiet", textContent: "Keep" });
+  actions.replaceChildren(question, yes, keep);
+  const back = () => {
+    actions.replaceChildren(del);
+    del.focus();
+  };
+  keep.addEventListener("click", back);
+  yes.addEventListener("click", async () => {
+    yes.disabled = keep.disabled = true;
+    try {
+      await call("DELETE", `/api/v1/tracks/${encodeURIComponent(t.audioId)}?taskId=${encodeURIComponent(t.taskId)}`);
+    } catch (err) {
+      back();
+      fail(err, out, "Not deleted: ");
+      return;
+    }
+    const next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    $("tracks-empty").hidden = $("tracks").children.length > 0;
+    $("tracks-status").textContent = `Deleted ${title}.`;
+    announce(`Deleted ${title}.`);
+    const focus = next && next.querySelector("button");
+    (focus || $("tracks-h")).focus();
+  });
+  keep.focus();
+}
+
+async function loadTracks() {
+  const out = $("tracks-error");
+  out.textContent = "";
+  const q = new URLSearchParams({ limit: pageSize });
+  const cursor = tracks.cursors[tracks.cursors.length - 1];
+  if (cursor) q.set("cursor", cursor);
+  let data;
+  try {
+    data = await call("GET", `/api/v1/tracks?${q}`);
+  } catch (err) {
+    fail(err, out, "Could not load the tracks: ");
+    return;
+  }
+  $("tracks").replaceChildren(...data.tracks.map(trackRow));
+  $("tracks-empty").hidden = data.tracks.length > 0;
+  tracks.next = data.nextCursor;
+  $("tracks-older").disabled = !tracks.next;
+  $("tracks-newer").disabled = tracks.cursors.length === 1;
+  $("tracks-page").textContent = `Page ${tracks.cursors.length}`;
+}
+
 // ---- start ----
 
 function init() {
@@ -523,6 +652,17 @@ function init() {
   $("signout").addEventListener("click", () => signOut());
   $("make-form").addEventListener("submit", makeVideo);
   $("redeliver").addEventListener("click", redeliver);
+  $("cancel").addEventListener("click", cancelTask);
+  $("tracks-h").setAttribute("tabindex", "-1");
+  $("tracks-older").addEventListener("click", () => {
+    if (!tracks.next) return;
+    tracks.cursors.push(tracks.next);
+    loadTracks();
+  });
+  $("tracks-newer").addEventListener("click", () => {
+    if (tracks.cursors.length > 1) tracks.cursors.pop();
+    loadTracks();
+  });
   $("filter").addEventListener("change", (e) => {
     list.filter = e.target.value;
     list.cursors = [""];
