@@ -118,8 +118,11 @@ type Result struct {
 	ErrorCode    int
 	ErrorMessage string
 	VideoKey     string
-	CompletedAt  time.Time
-	ExpiresAt    time.Time
+	// VideoSize is the stored video's size in bytes, recorded so that a
+	// reuse can check the file is whole.
+	VideoSize   int64
+	CompletedAt time.Time
+	ExpiresAt   time.Time
 }
 
 // Progress is the progress a finished task shows: 100 with a video, else 0.
@@ -137,4 +140,7 @@ type Video struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time // the latest link expiry of the tasks sharing it
 	Purged    bool
+	// Size is the file's size in bytes as stored; 0 when recorded before
+	// sizes were (not checked).
+	Size int64
 }

@@ -77,14 +77,14 @@ func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 			ErrorCode: webhook.CodeInternal, ErrorMessage: fmt.Sprintf("Internal error: the render crashed the worker %d times", run.Crashes)})
 	}
 
-	if videoKey, ok := w.reusable(ctx, t); ok {
-		log.Info("reusing an identical render", "video", videoKey)
-		return w.finish(ctx, t, store.Result{Status: task.StatusSuccess, VideoKey: videoKey})
+	if v, ok := w.reusable(ctx, t); ok {
+		log.Info("reusing an identical render", "video", v.BlobKey)
+		return w.finish(ctx, t, store.Result{Status: task.StatusSuccess, VideoKey: v.BlobKey, VideoSize: v.Size})
 	}
 
 	start := time.Now()
 	log.Info("rendering")
-	videoKey, err := w.render(ctx, t)
+	videoKey, size, err := w.render(ctx, t)
 	var fail *failure
 	switch {
 	case errors.Is(err, errTaskEnded):
@@ -92,7 +92,7 @@ func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 		return nil
 	case err == nil:
 		log.Info("rendered", "elapsed", time.Since(start).Round(time.Millisecond))
-		return w.finish(ctx, t, store.Result{Status: task.StatusSuccess, VideoKey: videoKey})
+		return w.finish(ctx, t, store.Result{Status: task.StatusSuccess, VideoKey: videoKey, VideoSize: size})
 	case errors.As(err, &fail):
 		log.Warn("render failed", "code", fail.code, "reason", fail.msg, "err", fail.err)
 		return w.finish(ctx, t, store.Result{Status: fail.status, ErrorCode: fail.code, ErrorMessage: fail.msg})
@@ -111,34 +111,41 @@ func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 }
 
 // reusable returns the video of an identical earlier render that is still
-// available (contract §2: identical requests render once).
-func (w *Render) reusable(ctx context.Context, t *task.Task) (string, bool) {
+// available and whole (contract §2: identical requests render once): its
+// stored size must be the size recorded when its task finished, so a file
+// a power loss cut short is rendered again, not shared for 14 days.
+func (w *Render) reusable(ctx context.Context, t *task.Task) (*store.Video, bool) {
 	v, err := w.Store.Video(ctx, t.RenderKey)
 	// The margin keeps reuse clear of the purge, which only takes videos
 	// whose links expired.
 	if err != nil || v.Purged || v.ExpiresAt.Before(time.Now().Add(time.Hour)) {
-		return "", false
+		return nil, false
 	}
 	o, err := w.Blobs.Open(ctx, v.BlobKey)
 	if err != nil {
-		return "", false
+		return nil, false
 	}
-	o.Close()
-	return v.BlobKey, true
+	defer o.Close()
+	if o.Size() == 0 || (v.Size > 0 && o.Size() != v.Size) {
+		w.Logger.Warn("not reusing a stored video whose size differs from the recorded one",
+			"video", v.BlobKey, "stored", o.Size(), "recorded", v.Size)
+		return nil, false
+	}
+	return v, true
 }
 
 // render produces the video and stores it; a *failure means the task failed
 // for good, any other error may be retried.
-func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
+func (w *Render) render(ctx context.Context, t *task.Task) (key string, size int64, err error) {
 	dir, err := os.MkdirTemp(w.TempDir, "render-"+t.ID+"-")
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	defer os.RemoveAll(dir)
 
 	src, err := w.resolve(ctx, t, dir)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	out := filepath.Join(dir, "video.mp4")
 	ctx, stop := context.WithCancelCause(ctx)
@@ -157,11 +164,11 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 	})
 	var inputErr *render.InputError
 	if errors.Is(context.Cause(ctx), errTaskEnded) || w.ended(ctx, t.ID) {
-		return "", errTaskEnded // no video is stored for a cancelled task
+		return "", 0, errTaskEnded // no video is stored for a cancelled task
 	} else if errors.As(err, &inputErr) {
-		return "", &failure{status: task.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
+		return "", 0, &failure{status: task.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
 	} else if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	if w.Observer != nil {
 		w.Observer.Rendered(time.Since(start), info.Duration)
@@ -169,15 +176,19 @@ func (w *Render) render(ctx context.Context, t *task.Task) (string, error) {
 	// Each task writes its own file: a re-render of the same render key by
 	// another task never shares a file the purge may be deleting, and a
 	// task rendered again after a crash overwrites its own.
-	key := "videos/" + t.RenderKey + "-" + t.ID + ".mp4"
+	key = "videos/" + t.RenderKey + "-" + t.ID + ".mp4"
 	// The poster goes first: a stored video always has its poster.
 	if err := w.Blobs.PutFile(ctx, task.PosterKey(key), poster); err != nil {
-		return "", fmt.Errorf("storing poster: %w", err)
+		return "", 0, fmt.Errorf("storing poster: %w", err)
+	}
+	fi, err := os.Stat(out)
+	if err != nil {
+		return "", 0, err
 	}
 	if err := w.Blobs.PutFile(ctx, key, out); err != nil {
-		return "", fmt.Errorf("storing video: %w", err)
+		return "", 0, fmt.Errorf("storing video: %w", err)
 	}
-	return key, nil
+	return key, fi.Size(), nil
 }
 
 // errTaskEnded is render's error when the task ended (its caller cancelled

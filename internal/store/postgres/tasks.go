@@ -115,11 +115,12 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, follow .
 		if r.VideoKey != "" {
 			// Identical renders share one file: record it, keeping the latest
 			// expiry of every task that links to it.
-			if _, err := tx.Exec(ctx, `INSERT INTO mvgen_video (render_key, blob_key, created_at, expires_at)
-				VALUES ($1, $2, $3, coalesce($4, '-infinity'::timestamptz))
+			if _, err := tx.Exec(ctx, `INSERT INTO mvgen_video (render_key, blob_key, created_at, expires_at, size)
+				VALUES ($1, $2, $3, coalesce($4, '-infinity'::timestamptz), $5)
 				ON CONFLICT (render_key) DO UPDATE SET blob_key = excluded.blob_key,
-					expires_at = greatest(mvgen_video.expires_at, excluded.expires_at), purged_at = NULL`,
-				renderKey, r.VideoKey, ts(r.CompletedAt), ts(r.ExpiresAt)); err != nil {
+					expires_at = greatest(mvgen_video.expires_at, excluded.expires_at), purged_at = NULL,
+					size = excluded.size`,
+				renderKey, r.VideoKey, ts(r.CompletedAt), ts(r.ExpiresAt), r.VideoSize); err != nil {
 				return fmt.Errorf("recording video: %w", err)
 			}
 		}
@@ -175,12 +176,12 @@ func (d *DB) SetStatus(ctx context.Context, id string, from, to task.Status) (bo
 	return tag.RowsAffected() > 0, nil
 }
 
-const videoColumns = `render_key, blob_key, created_at, expires_at, purged_at`
+const videoColumns = `render_key, blob_key, created_at, expires_at, purged_at, size`
 
 func scanVideo(row pgx.Row) (*store.Video, error) {
 	var v store.Video
 	var created, expires, purged pgtype.Timestamptz
-	if err := row.Scan(&v.RenderKey, &v.BlobKey, &created, &expires, &purged); err != nil {
+	if err := row.Scan(&v.RenderKey, &v.BlobKey, &created, &expires, &purged, &v.Size); err != nil {
 		return nil, err
 	}
 	v.CreatedAt, v.ExpiresAt, v.Purged = fromTS(created), fromTS(expires), purged.Valid

@@ -103,11 +103,11 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, follow .
 		if r.VideoKey != "" {
 			// Identical renders share one file: record it, keeping the latest
 			// expiry of every task that links to it.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO mvgen_video (render_key, blob_key, created_at, expires_at)
-				VALUES (?, ?, ?, ?)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO mvgen_video (render_key, blob_key, created_at, expires_at, size)
+				VALUES (?, ?, ?, ?, ?)
 				ON CONFLICT (render_key) DO UPDATE SET blob_key = excluded.blob_key,
-					expires_at = max(mvgen_video.expires_at, excluded.expires_at), purged_at = 0`,
-				renderKey, r.VideoKey, ms(r.CompletedAt), ms(r.ExpiresAt)); err != nil {
+					expires_at = max(mvgen_video.expires_at, excluded.expires_at), purged_at = 0, size = excluded.size`,
+				renderKey, r.VideoKey, ms(r.CompletedAt), ms(r.ExpiresAt), r.VideoSize); err != nil {
 				return fmt.Errorf("recording video: %w", err)
 			}
 		}
@@ -164,12 +164,12 @@ func (d *DB) SetStatus(ctx context.Context, id string, from, to task.Status) (bo
 	return n > 0, err
 }
 
-const videoColumns = `render_key, blob_key, created_at, expires_at, purged_at`
+const videoColumns = `render_key, blob_key, created_at, expires_at, purged_at, size`
 
 func scanVideo(row scanner) (*store.Video, error) {
 	var v store.Video
 	var created, expires, purged int64
-	if err := row.Scan(&v.RenderKey, &v.BlobKey, &created, &expires, &purged); err != nil {
+	if err := row.Scan(&v.RenderKey, &v.BlobKey, &created, &expires, &purged, &v.Size); err != nil {
 		return nil, err
 	}
 	v.CreatedAt, v.ExpiresAt, v.Purged = fromMS(created), fromMS(expires), purged != 0

@@ -293,7 +293,7 @@ func testVideos(t *testing.T, s store.Store, q Queue) {
 	finish := func(id string, completed time.Time) {
 		t.Helper()
 		_, err := s.FinishTask(ctx, id, store.Result{Status: task.StatusSuccess, VideoKey: "videos/" + t1.RenderKey + ".mp4",
-			CompletedAt: completed, ExpiresAt: completed.Add(14 * 24 * time.Hour)})
+			VideoSize: 123456, CompletedAt: completed, ExpiresAt: completed.Add(14 * 24 * time.Hour)})
 		if err != nil {
 			t.Fatalf("FinishTask: %v", err)
 		}
@@ -304,7 +304,8 @@ func testVideos(t *testing.T, s store.Store, q Queue) {
 	if err != nil {
 		t.Fatalf("Video: %v", err)
 	}
-	if want := now.Add(16 * 24 * time.Hour); !v.ExpiresAt.Equal(want) || v.Purged || v.BlobKey != "videos/"+t1.RenderKey+".mp4" {
+	if want := now.Add(16 * 24 * time.Hour); !v.ExpiresAt.Equal(want) || v.Purged || v.BlobKey != "videos/"+t1.RenderKey+".mp4" ||
+		v.Size != 123456 {
 		t.Errorf("shared video = %+v, want expiry %v (the later task's)", v, want)
 	}
 	if got, _ := s.Task(ctx, "", t1.ID); got.Progress != 100 || got.VideoKey != v.BlobKey {

@@ -1,0 +1,78 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/blob"
+	"github.com/mvgen/mvgen/internal/queue"
+	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/store/sqlite"
+	"github.com/mvgen/mvgen/internal/task"
+)
+
+// TestReuseChecksSize: an identical render is reused only while its stored
+// file has the size recorded when its task finished; a file cut short (as
+// a power loss can leave one) or emptied is rendered again.
+func TestReuseChecksSize(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	q, err := queue.NewSQLite(db.SQL(), queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.UseJobs(q)
+	blobs := &blob.Dir{Root: filepath.Join(dir, "files")}
+	if err := db.CreateKey(ctx, &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	first := &task.Task{ID: task.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: task.StatusPending,
+		RenderKey: "rk", WebhookID: "w", CreatedAt: time.Now()}
+	if _, err := db.CreateTask(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	video := bytes.Repeat([]byte("v"), 1000)
+	key := "videos/rk-" + first.ID + ".mp4"
+	if _, err := blobs.Put(ctx, key, bytes.NewReader(video), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if _, err := db.FinishTask(ctx, first.ID, store.Result{Status: task.StatusSuccess, VideoKey: key,
+		VideoSize: int64(len(video)), CompletedAt: now, ExpiresAt: now.Add(14 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	w := &Render{Store: db, Blobs: blobs, Logger: slog.New(slog.DiscardHandler)}
+	again := &task.Task{ID: task.NewID(), RenderKey: "rk"}
+
+	for _, tc := range []struct {
+		name    string
+		content []byte
+		want    bool
+	}{
+		{"whole", video, true},
+		{"cut short", video[:400], false},
+		{"empty", nil, false},
+		{"whole again", video, true},
+	} {
+		if _, err := blobs.Put(ctx, key, bytes.NewReader(tc.content), 1<<20); err != nil {
+			t.Fatal(err)
+		}
+		v, ok := w.reusable(ctx, again)
+		if ok != tc.want {
+			t.Errorf("%s file (%d bytes): reusable = %v, want %v", tc.name, len(tc.content), ok, tc.want)
+		}
+		if ok && v.Size != int64(len(video)) {
+			t.Errorf("%s: reused video records size %d, want %d", tc.name, v.Size, len(video))
+		}
+	}
+}
