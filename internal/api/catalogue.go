@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
@@ -53,12 +52,7 @@ func (h *Handler) listAllTracks(w http.ResponseWriter, r *http.Request, k *task.
 		h.error(w, r, err)
 		return
 	}
-	var next *string
-	if len(list) > limit {
-		list = list[:limit]
-		c := encodeTrackCursor(store.TrackPosition(list[limit-1]))
-		next = &c
-	}
+	list, next := page(list, limit, func(t *task.Track) string { return encodeTrackCursor(store.TrackPosition(t)) })
 	items := make([]map[string]any, 0, len(list))
 	for _, t := range list {
 		item := h.trackItem(t)
@@ -156,21 +150,8 @@ func (h *Handler) deleteTrack(w http.ResponseWriter, r *http.Request, k *task.Ke
 // fetch in progress stops when it next looks at the task. A task that has
 // already ended is 409.
 func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, k *task.Key) {
-	var req struct {
-		TaskID string `json:"taskId"`
-	}
-	if err := h.decode(w, r, &req); err != nil {
-		h.error(w, r, err)
-		return
-	}
-	if req.TaskID == "" {
-		h.error(w, r, task.Errorf(task.EInvalid, "taskId is required"))
-		return
-	}
-	logctx.SetTask(r.Context(), req.TaskID)
-	t, err := h.videoTask(r.Context(), k, req.TaskID)
-	if err != nil {
-		h.error(w, r, err)
+	t, ok := h.bodyTask(w, r, k)
+	if !ok {
 		return
 	}
 	ended := func(t *task.Task) error {
@@ -188,7 +169,8 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, k *task.Key) {
 	}
 	// Finish does nothing to a task that ended meanwhile (its render
 	// finished first): read what it became.
-	if t, err = h.Store.Task(ctx, k.ID, t.ID); err != nil {
+	t, err := h.Store.Task(ctx, k.ID, t.ID)
+	if err != nil {
 		h.error(w, r, err)
 		return
 	}

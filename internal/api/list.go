@@ -41,12 +41,7 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request, k *task.Key)
 		h.error(w, r, err)
 		return
 	}
-	var next *string
-	if len(list) > limit {
-		list = list[:limit]
-		c := encodeCursor(store.Cursor(list[limit-1].Task))
-		next = &c
-	}
+	list, next := page(list, limit, func(l *store.ListedTask) string { return encodeCursor(store.Cursor(l.Task)) })
 	items := make([]taskSummary, 0, len(list))
 	for _, l := range list {
 		items = append(items, h.summary(l, time.Now()))
@@ -193,4 +188,15 @@ func (h *Handler) oneTask(w http.ResponseWriter, r *http.Request, k *task.Key) {
 		return
 	}
 	h.ok(w, h.summary(l, time.Now()))
+}
+
+// page cuts a list read with one item more than limit to limit, and returns
+// the cursor of its last item when there is a next page (nil on the last).
+func page[T any](list []T, limit int, cursor func(T) string) ([]T, *string) {
+	if len(list) <= limit {
+		return list, nil
+	}
+	list = list[:limit]
+	c := cursor(list[limit-1])
+	return list, &c
 }

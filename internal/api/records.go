@@ -124,21 +124,8 @@ func (h *Handler) callbacks(w http.ResponseWriter, r *http.Request, k *task.Key)
 // redeliver is POST /api/v1/mp4/callbacks/redeliver {"taskId": …}: a new
 // delivery of the task's callback, with the same webhook-id.
 func (h *Handler) redeliver(w http.ResponseWriter, r *http.Request, k *task.Key) {
-	var req struct {
-		TaskID string `json:"taskId"`
-	}
-	if err := h.decode(w, r, &req); err != nil {
-		h.error(w, r, err)
-		return
-	}
-	if req.TaskID == "" {
-		h.error(w, r, task.Errorf(task.EInvalid, "taskId is required"))
-		return
-	}
-	logctx.SetTask(r.Context(), req.TaskID)
-	t, err := h.videoTask(r.Context(), k, req.TaskID)
-	if err != nil {
-		h.error(w, r, err)
+	t, ok := h.bodyTask(w, r, k)
+	if !ok {
 		return
 	}
 	switch {
@@ -171,4 +158,27 @@ func nilIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// bodyTask reads a {"taskId": …} body and loads that video task of key k,
+// answering the error itself when it cannot.
+func (h *Handler) bodyTask(w http.ResponseWriter, r *http.Request, k *task.Key) (*task.Task, bool) {
+	var req struct {
+		TaskID string `json:"taskId"`
+	}
+	if err := h.decode(w, r, &req); err != nil {
+		h.error(w, r, err)
+		return nil, false
+	}
+	if req.TaskID == "" {
+		h.error(w, r, task.Errorf(task.EInvalid, "taskId is required"))
+		return nil, false
+	}
+	logctx.SetTask(r.Context(), req.TaskID)
+	t, err := h.videoTask(r.Context(), k, req.TaskID)
+	if err != nil {
+		h.error(w, r, err)
+		return nil, false
+	}
+	return t, true
 }
