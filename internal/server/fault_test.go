@@ -256,6 +256,13 @@ func (l *callbackLog) received() int {
 	return l.total
 }
 
+// calledBack is how many tasks got at least one callback.
+func (l *callbackLog) calledBack() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.byTask)
+}
+
 // check reports tasks without a callback or with more than one webhook-id,
 // and returns how many tasks got one and the callbacks received.
 func (l *callbackLog) check(t *testing.T, ids []string) (tasks, callbacks int) {
