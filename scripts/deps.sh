@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs what mvgen needs and is missing: ffmpeg, a font with CJK coverage,
-# Noto's faces for the scripts it lacks (Arabic, Hebrew, Thai, Indic, …),
-# Chromium (the dashboard's browser test drives it headless) and the Go
-# modules. Safe to run again.
+# Installs what mvgen needs and is missing: ffmpeg, libx264's headers and a
+# C compiler (the renderer encodes with libx264 in process, through cgo), a
+# font with CJK coverage, Noto's faces for the scripts it lacks (Arabic,
+# Hebrew, Thai, Indic, …), Chromium (the dashboard's browser test drives it
+# headless) and the Go modules. Safe to run again.
 set -euo pipefail
 
 need=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+[ -e /usr/include/x264.h ] || need+=(libx264-dev)
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 [ -e /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf ] || need+=(fonts-noto-core)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)

@@ -82,7 +82,7 @@ func BenchmarkRender180s(b *testing.B) {
 
 // benchLyrics returns synced lyrics for seconds of music: a line every
 // three seconds, each word timed, every fourth line mixing scripts.
-func benchLyrics(b *testing.B, seconds int) lyrics.Lyrics {
+func benchLyrics(b testing.TB, seconds int) lyrics.Lyrics {
 	var lrc strings.Builder
 	words := []string{"city", "lights", "are", "calling", "me", "home", "tonight", "أغنية", "夜の", "ドライブ"}
 	for t, n := 2, 0; t+3 < seconds; t, n = t+3, n+1 {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mvgen/mvgen/internal/render/x264"
 )
 
 // encode draws the p.Frames frames of the video with draw and encodes them
@@ -37,12 +39,17 @@ func (r *Renderer) encode(ctx context.Context, p plan, n int, newFrame func() *f
 	asm := &assembler{w: muxIn, ready: map[int][]byte{}, spare: &gopBuffers{}}
 	var next, drawn atomic.Int64
 	errs := make(chan error, n)
+	take := func() (int, bool) {
+		g := int(next.Add(1) - 1)
+		return g, g < gops
+	}
 	for range n {
 		go func() {
-			errs <- r.encodeGOPs(ctx, p, func() (int, bool) {
-				g := int(next.Add(1) - 1)
-				return g, g < gops
-			}, asm, newFrame, draw, &drawn)
+			if r.inProcess() {
+				errs <- r.encodeGOPsInProcess(ctx, p, take, asm, newFrame, draw, &drawn)
+			} else {
+				errs <- r.encodeGOPs(ctx, p, take, asm, newFrame, draw, &drawn)
+			}
 		}()
 	}
 
@@ -76,6 +83,58 @@ func (r *Renderer) encode(ctx context.Context, p plan, n int, newFrame func() *f
 		return fmt.Errorf("render: the encoders made %d GOPs, want %d", asm.next, gops)
 	}
 	return nil
+}
+
+// inProcess reports whether the render's encoders are libx264 in this
+// process (see package x264) rather than ffmpeg processes.
+func (r *Renderer) inProcess() bool { return x264.Available && !r.ffmpegEncoders }
+
+// encodeGOPsInProcess runs one encoder in this process: it takes a GOP
+// with take, draws each of its frames and encodes it with libx264, hands
+// the GOP to asm, and so on until take reports none is left. Each frame is
+// compared with the one before it, so that libx264 skips the macroblocks
+// that did not change (see package x264). Two frame buffers take turns:
+// one is drawn while the other holds the frame before it.
+func (r *Renderer) encodeGOPsInProcess(ctx context.Context, p plan, take func() (int, bool), asm *assembler,
+	newFrame func() *frame, draw func(*frame, int) error, drawn *atomic.Int64) error {
+	l := p.Layout
+	enc, err := x264.Open(l.W, l.H, frameRate, videoQPValue)
+	if err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	defer enc.Close()
+	ring := [2]*frame{newFrame(), newFrame()}
+	n, size := 0, 0 // frames encoded; the last GOP's size, to size the next one's buffer
+	for {
+		g, ok := take()
+		if !ok {
+			return nil
+		}
+		first, end := g*gopFrames, min((g+1)*gopFrames, p.Frames)
+		out := asm.spare.get(size + size/4)
+		for i := first; i < end; i++ {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("render: %w", err)
+			}
+			f, prev := ring[n%2], ring[(n+1)%2]
+			if err := draw(f, i); err != nil {
+				return err
+			}
+			var prevBuf []byte
+			if i > first {
+				prevBuf = prev.buf
+			}
+			if out, err = enc.Encode(out, f.buf, prevBuf, i == first, int64(i)); err != nil {
+				return fmt.Errorf("render: %w", err)
+			}
+			n++
+			drawn.Add(1)
+		}
+		size = len(out)
+		if err := asm.put(g, out); err != nil {
+			return err
+		}
+	}
 }
 
 // encodeGOPs runs one encoder. It takes a GOP with take, draws its frames

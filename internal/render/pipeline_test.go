@@ -4,50 +4,40 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mvgen/mvgen/internal/render/x264"
 )
 
 // TestPipeDeliversFramesIntact checks the zero-copy pipes (see frameWriter)
-// and the parallel encoding (see encode): the video Render encodes with
-// three encoders from its pipes is the video one encoder makes, with the
-// same arguments, from the same frames written to a file first. x264 is
-// deterministic and its GOPs independent, so a frame changed while ffmpeg
-// still had to read it, or a GOP out of place, would change the decoded
-// frames.
+// and the parallel encoding (see encode) of the ffmpeg encoders, which
+// builds without libx264 use: the video Render encodes with three encoders
+// from its pipes is the video one encoder makes, with the same arguments,
+// from the same frames written to a file first. x264 is deterministic and
+// its GOPs independent, so a frame changed while ffmpeg still had to read
+// it, or a GOP out of place, would change the decoded frames.
 func TestPipeDeliversFramesIntact(t *testing.T) {
 	requireFFmpeg(t)
 	t.Parallel()
 	dir := t.TempDir()
 	audio := filepath.Join(dir, "music.mp3")
 	makeMusic(t, audio, 3.5*gopFrames/frameRate)
-	r := &Renderer{TempDir: t.TempDir(), Threads: 3}
+	r := &Renderer{TempDir: t.TempDir(), Threads: 3, ffmpegEncoders: true}
 	in := Input{Audio: audio, Cover: makePNG(t, dir, 300, 300), Title: "Intact", Author: "Pipe",
 		Domain: "example.com", Out: filepath.Join(dir, "piped.mp4")}
 	if _, err := r.Render(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.Create(filepath.Join(dir, "frames.yuv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := r.render(context.Background(), in, raw)
-	if err == nil {
-		err = raw.Close()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := r.newPlan(in, info, Landscape, HD)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := writeFrames(t, r, in, filepath.Join(dir, "frames.yuv"))
+	p := planFor(t, r, in, Landscape, HD)
 	p.Out = filepath.Join(dir, "from-file.mp4")
 	h264 := filepath.Join(dir, "from-file.h264")
-	for _, args := range [][]string{encodeArgs(p, "file:"+raw.Name(), "file:"+h264), muxArgs(p, "file:"+h264)} {
+	for _, args := range [][]string{encodeArgs(p, "file:"+raw, "file:"+h264), muxArgs(p, "file:"+h264)} {
 		if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 			t.Fatalf("encoding the frames from a file: %v\n%s", err, out)
 		}
@@ -56,6 +46,121 @@ func TestPipeDeliversFramesIntact(t *testing.T) {
 	if len(piped) == 0 || !bytes.Equal(piped, fromFile) {
 		t.Errorf("the piped video's frames differ from the same frames encoded from a file:\n%s\n---\n%s", piped, fromFile)
 	}
+}
+
+// TestInProcessVideoIsTheFrames checks the in-process encoders (see
+// encodeGOPsInProcess and package x264), which tell libx264 which
+// macroblocks did not change: a macroblock marked unchanged by mistake
+// would keep the last frame's picture, so every macroblock of every
+// decoded frame is compared with the frame drawn. At each aspect and
+// resolution (1080 is no multiple of 16: its last row of macroblocks
+// sticks out of the picture), with lyrics, three encoders on four GOPs.
+func TestInProcessVideoIsTheFrames(t *testing.T) {
+	requireFFmpeg(t)
+	if !x264.Available {
+		t.Skip("built without libx264")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	audio := filepath.Join(dir, "music.mp3")
+	makeMusic(t, audio, 3.5*gopFrames/frameRate)
+	ly := benchLyrics(t, 20)
+	for _, c := range []struct {
+		aspect Aspect
+		res    Resolution
+	}{{Landscape, HD}, {Square, HD}, {Portrait, FullHD}} {
+		t.Run(string(c.aspect)+"_"+string(c.res), func(t *testing.T) {
+			t.Parallel()
+			r := &Renderer{TempDir: t.TempDir(), Threads: 3}
+			in := Input{Audio: audio, Cover: makePNG(t, t.TempDir(), 300, 300), Title: "In process", Author: "x264",
+				Domain: "example.com", Aspect: string(c.aspect), Resolution: string(c.res), Lyrics: &ly,
+				Out: filepath.Join(t.TempDir(), "video.mp4")}
+			if _, err := r.Render(context.Background(), in); err != nil {
+				t.Fatal(err)
+			}
+			raw := writeFrames(t, r, in, filepath.Join(t.TempDir(), "frames.yuv"))
+			l := planFor(t, r, in, c.aspect, c.res).Layout
+			want, err := os.ReadFile(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := exec.Command("ffmpeg", "-v", "error", "-i", in.Out, "-map", "0:v", "-f", "rawvideo",
+				"-pix_fmt", "yuv420p", "pipe:1").Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("the video decodes to %d bytes of frames, want %d", len(got), len(want))
+			}
+			size := l.W * l.H * 3 / 2
+			worst, at := 0.0, ""
+			for i := 0; i < len(want)/size; i++ {
+				if e, mb := worstMacroblock(got[i*size:(i+1)*size], want[i*size:(i+1)*size], l.W, l.H); e > worst {
+					worst, at = e, fmt.Sprintf("frame %d, macroblock %s", i, mb)
+				}
+			}
+			// QP 14 leaves a mean error of about 1 in the worst macroblock
+			// of a frame; a stale one differs by tens.
+			t.Logf("largest mean error of a macroblock's luma: %.2f (%s)", worst, at)
+			if worst > 4 {
+				t.Errorf("a macroblock's luma differs from the frame drawn by %.2f on average (%s), want at most 4", worst, at)
+			}
+		})
+	}
+}
+
+// worstMacroblock returns the largest mean absolute difference of the luma
+// of a 16×16 macroblock (or the part of it inside the picture) between two
+// yuv420p pictures of w×h, and where it is.
+func worstMacroblock(a, b []byte, w, h int) (float64, string) {
+	worst, at := 0.0, ""
+	for my := 0; my*16 < h; my++ {
+		for mx := 0; mx*16 < w; mx++ {
+			sum, n := 0, 0
+			for y := my * 16; y < min(h, my*16+16); y++ {
+				for x := mx * 16; x < min(w, mx*16+16); x++ {
+					d := int(a[y*w+x]) - int(b[y*w+x])
+					sum += max(d, -d)
+					n++
+				}
+			}
+			if e := float64(sum) / float64(n); e > worst {
+				worst, at = e, fmt.Sprintf("(%d, %d)", mx, my)
+			}
+		}
+	}
+	return worst, at
+}
+
+// writeFrames writes the frames Render draws for in, raw, to path.
+func writeFrames(t *testing.T, r *Renderer, in Input, path string) string {
+	t.Helper()
+	raw, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.render(context.Background(), in, raw)
+	if cerr := raw.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// planFor returns the plan Render makes for in.
+func planFor(t *testing.T, r *Renderer, in Input, a Aspect, res Resolution) plan {
+	t.Helper()
+	info, err := r.CheckSource(context.Background(), in.Audio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.newPlan(in, info, a, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // frameHashes returns ffmpeg's framemd5 of the video stream at path,
@@ -104,7 +209,7 @@ func TestStepFailures(t *testing.T) {
 			if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			r := &Renderer{FFmpeg: wrapper, TempDir: work, Threads: 2}
+			r := &Renderer{FFmpeg: wrapper, TempDir: work, Threads: 2, ffmpegEncoders: tt.step == "encode"}
 			_, err := r.Render(context.Background(), Input{Audio: audio, Title: "fail", Out: filepath.Join(outDir, "out.mp4")})
 			if err == nil {
 				t.Fatal("Render succeeded")

@@ -76,6 +76,10 @@ type Renderer struct {
 	// exited, when set, is called with each ffmpeg process's state when it
 	// has ended (for the benchmark's resource figures).
 	exited func(step string, state *os.ProcessState)
+	// ffmpegEncoders makes the render encode with ffmpeg processes, as
+	// builds without libx264 do, instead of in this process (for tests and
+	// the benchmark's baseline).
+	ffmpegEncoders bool
 }
 
 // Input describes one render.
