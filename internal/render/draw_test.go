@@ -5,15 +5,23 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/mvgen/mvgen/internal/lyrics"
 )
 
 // testScene builds a scene over a grey still picture, without ffmpeg: the
 // glyphs are solid boxes.
 func testScene(tb testing.TB, a Aspect, withCard bool) *scene {
 	tb.Helper()
-	l := layoutFor(a)
+	return testSceneWith(tb, layoutFor(a), withCard)
+}
+
+// testSceneWith is testScene with layout l.
+func testSceneWith(tb testing.TB, l layout, withCard bool) *scene {
+	tb.Helper()
 	p := plan{Layout: l, Frames: 180 * frameRate, Duration: 180 * time.Second}
 	base := newFrame(l.W, l.H)
 	for i := range base.buf {
@@ -56,12 +64,33 @@ func musicLevels(n, bars int) []levels {
 // as pump does, where each buffer is updated only where it changed since
 // its last frame, and checks every frame against the same frame drawn into
 // a fresh copy of the still picture: the bars rising and falling by any
-// amount, the pulse's glow, the card's dissolve and the times must leave
+// amount, the pulse's glow, the card's dissolve, the times and the lyrics
+// (lines fading in and out, words lighting up, the next line) must leave
 // no trace.
 func TestIncrementalDrawMatchesFresh(t *testing.T) {
 	t.Parallel()
+	// A line every 1.6 s, its words 0.3 s apart, with a gap of 3 s after
+	// the fourth (so that the next line shows alone first).
+	var lrc strings.Builder
+	for n, ms := 0, 200; ms < 12_000; n, ms = n+1, ms+1600+map[bool]int{true: 3000}[n == 3] {
+		fmt.Fprintf(&lrc, "[00:%02d.%02d]", ms/1000, ms%1000/10)
+		for w := range 4 {
+			at := ms + 300*w
+			fmt.Fprintf(&lrc, "<00:%02d.%02d>word%d ", at/1000, at%1000/10, w)
+		}
+		lrc.WriteString("\n")
+	}
+	ly, err := lyrics.ParseLRC([]byte(lrc.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	main, bold := (&Renderer{}).fonts()
 	for _, a := range []Aspect{Landscape, Square, Portrait} {
 		s := testScene(t, a, true)
+		if a != Square {
+			s = testSceneWith(t, layoutWith(a, HD, true), true)
+			s.lyrics = newLyricScene(ly.Lines, s.l, main, bold, s.frames)
+		}
 		// A still picture with texture, so that a missed restore shows.
 		for i := range s.base.buf {
 			s.base.buf[i] = byte(i*7 + i/s.l.W)
@@ -105,6 +134,10 @@ func TestIncrementalDrawMatchesFresh(t *testing.T) {
 			s.draw(f, i, lv)
 			fresh := s.base.clone()
 			s.draw(fresh, i, lv)
+			if mb, ok := untouchedChange(f, s.base); !ok {
+				t.Fatalf("%s: frame %d differs from the still picture in macroblock %s, which it does not mark as written",
+					a, i, mb)
+			}
 			if !bytes.Equal(f.buf, fresh.buf) {
 				prev := -1
 				if j >= len(ring) {
@@ -115,6 +148,28 @@ func TestIncrementalDrawMatchesFresh(t *testing.T) {
 			}
 		}
 	}
+}
+
+// untouchedChange checks the invariant of frame.touched for f, a clone of
+// base: every macroblock where f differs from base is marked. It returns
+// the first that is not, and false.
+func untouchedChange(f, base *frame) (string, bool) {
+	mbw := mbCount(f.w)
+	for y := range f.h {
+		for x := range f.w {
+			mx, my := x/16, y/16
+			if f.y[y*f.w+x] != base.y[y*f.w+x] && f.touched[my*mbw+mx] == 0 {
+				return fmt.Sprintf("(%d, %d), luma (%d, %d)", mx, my, x, y), false
+			}
+			if x < f.w/2 && y < f.h/2 {
+				o := y*f.w/2 + x
+				if (f.u[o] != base.u[o] || f.v[o] != base.v[o]) && f.touched[y/8*mbw+x/8] == 0 {
+					return fmt.Sprintf("(%d, %d), chroma (%d, %d)", x/8, y/8, x, y), false
+				}
+			}
+		}
+	}
+	return "", true
 }
 
 // BenchmarkDraw measures drawing one frame of music over the still

@@ -24,8 +24,20 @@ type frame struct {
 	// glow, which are not restored but updated where they changed.
 	bars []barState
 	glow int
+	// lyrics is what the frame shows of the lyrics (the zero value:
+	// nothing), and lyricRects where they were drawn: the lyrics are
+	// drawn again only when they change (see lyricScene.draw).
+	lyrics     lyricState
+	lyricRects []rect
 	// rows is scratch for drawing one bar.
 	rows []paint
+	// touched marks, one byte a 16×16 macroblock (the last row and column
+	// may stick out of the picture), every macroblock written since the
+	// frame was cloned; nil when the frame was not cloned (its pixels came
+	// from elsewhere). Two clones of one frame can differ only where
+	// either is marked, which spares the in-process encoder comparing the
+	// rest (see encodeGOPsInProcess).
+	touched []byte
 }
 
 // barState is what a frame holds of one bar, in rows of the bars' band:
@@ -51,11 +63,30 @@ func frameFrom(data []byte, w, h int) (*frame, error) {
 	return f, nil
 }
 
-// clone returns a copy of f.
+// clone returns a copy of f, which marks the macroblocks written to it
+// from now on (see frame.touched).
 func (f *frame) clone() *frame {
 	c := newFrame(f.w, f.h)
 	copy(c.buf, f.buf)
+	c.touched = make([]byte, mbCount(f.w)*mbCount(f.h))
 	return c
+}
+
+// mbCount is how many macroblocks cover n pixels.
+func mbCount(n int) int { return (n + 15) / 16 }
+
+// touch marks the macroblocks r overlaps as written (see frame.touched).
+func (f *frame) touch(r rect) {
+	if f.touched == nil || r.empty() {
+		return
+	}
+	mbw := mbCount(f.w)
+	for my := r.Y / 16; my <= (r.Y+r.H-1)/16; my++ {
+		row := f.touched[my*mbw:]
+		for mx := r.X / 16; mx <= (r.X+r.W-1)/16; mx++ {
+			row[mx] = 1
+		}
+	}
 }
 
 // yuv is a colour in limited-range BT.709.
@@ -84,6 +115,7 @@ func blend(d, c uint8, a int) uint8 {
 // copyRect copies r from src, which has f's size, and forgets nothing: the
 // caller records r as dirty or clean as it needs.
 func (f *frame) copyRect(src *frame, r rect) {
+	f.touch(r)
 	for y := r.Y; y < r.Y+r.H; y++ {
 		o := y*f.w + r.X
 		copy(f.y[o:o+r.W], src.y[o:o+r.W])
@@ -115,6 +147,7 @@ func (f *frame) cut(r rect) patch {
 // dirty: the caller keeps track of what it pasted.
 func (f *frame) paste(p patch) {
 	r := p.r
+	f.touch(r)
 	for j := range r.H {
 		copy(f.y[(r.Y+j)*f.w+r.X:], p.y[j*r.W:(j+1)*r.W])
 	}
@@ -139,6 +172,7 @@ func (f *frame) fillRect(r rect, c yuv, a int) {
 	if a <= 0 || r.empty() {
 		return
 	}
+	f.touch(r)
 	for y := r.Y; y < r.Y+r.H; y++ {
 		row := f.y[y*f.w+r.X : y*f.w+r.X+r.W]
 		for i := range row {
@@ -167,6 +201,7 @@ type paint struct {
 // y0 and w even, len(rows) even). A chroma row takes the mean alpha of its
 // two luma rows and the colour of the first.
 func (f *frame) fillColumn(x0, y0, w int, rows []paint) {
+	f.touch(rect{x0, y0, w, len(rows)})
 	for i, p := range rows {
 		row := f.y[(y0+i)*f.w+x0 : (y0+i)*f.w+x0+w]
 		switch {
@@ -234,6 +269,7 @@ func (f *frame) blendSprite(x, y int, s *sprite, c yuv, gain int) {
 	if gain <= 0 {
 		return
 	}
+	f.touch(rect{x, y, s.w, s.h})
 	for j := 0; j < s.h; j++ {
 		row := f.y[(y+j)*f.w+x : (y+j)*f.w+x+s.w]
 		as := s.a[j*s.w : (j+1)*s.w]
@@ -261,6 +297,7 @@ func (f *frame) blendSprite(x, y int, s *sprite, c yuv, gain int) {
 
 // mixRect sets r of f to a mix of a and b: b's weight is t/256.
 func (f *frame) mixRect(a, b *frame, r rect, t int) {
+	f.touch(r)
 	mix := func(dst, pa, pb []byte) {
 		for i := range dst {
 			dst[i] = blend(pa[i], pb[i], t)

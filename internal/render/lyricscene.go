@@ -206,32 +206,80 @@ func fade(i, start, end int) int {
 	return max(0, min(256, g))
 }
 
-// draw draws frame i's lyrics into f.
-func (ls *lyricScene) draw(f *frame, i int) {
+// lyricState is what a frame shows of the lyrics: the sung line (its
+// index plus one; 0 for none), its gain and how many of its words have
+// been sung, and the next line (index plus one) and its gain. Frames with
+// the same state show the same pixels in the lyrics' box. The zero value
+// is nothing shown.
+type lyricState struct{ cur, gain, sung, next, nextGain int }
+
+// state returns what frame i shows.
+func (ls *lyricScene) state(i int) lyricState {
 	// c is the last line that has started.
 	c := sort.Search(len(ls.lines), func(k int) bool { return ls.lines[k].start > i }) - 1
-	y := ls.box.Y
 	if c >= 0 && i < ls.lines[c].end {
 		line := &ls.lines[c]
-		m := ls.masks(c)
-		g := fade(i, line.start, line.end)
-		ls.drawLine(f, line, m.cur, i, y, g)
-		y += m.cur.h + ls.gap
-		if n := c + 1; n < len(ls.lines) && ls.lines[n].start-line.end < lyricJoin {
-			ls.drawNext(f, ls.masks(n).next, y, g)
+		s := lyricState{cur: c + 1, gain: fade(i, line.start, line.end)}
+		for _, start := range line.words {
+			if start > i {
+				break
+			}
+			s.sung++
 		}
-		return
+		if n := c + 1; n < len(ls.lines) && ls.lines[n].start-line.end < lyricJoin {
+			s.next, s.nextGain = n+1, s.gain
+		}
+		return s
 	}
 	if n := c + 1; n < len(ls.lines) && ls.lines[n].start-i <= lyricPreroll {
 		next := &ls.lines[n]
-		m := ls.masks(n)
-		ls.drawNext(f, m.next, y+m.cur.h+ls.gap, fade(i, next.start-lyricPreroll, next.start+lyricFade))
+		return lyricState{next: n + 1, nextGain: fade(i, next.start-lyricPreroll, next.start+lyricFade)}
+	}
+	return lyricState{}
+}
+
+// update brings the lyrics f shows to frame i's: when they differ, it
+// restores where f's lyrics were from the still picture base and draws
+// frame i's. Most frames show what the frame before did (a line stays for
+// seconds; its words light up a few times a second), and then nothing is
+// drawn. The lyrics' box overlaps nothing else drawn per frame (the
+// layouts keep it apart: TestLayouts), so its rects are kept apart from
+// f.dirty.
+func (ls *lyricScene) update(f *frame, base *frame, i int) {
+	s := ls.state(i)
+	if s == f.lyrics {
+		return
+	}
+	for _, r := range f.lyricRects {
+		f.copyRect(base, r)
+	}
+	others := f.dirty
+	f.dirty = f.lyricRects[:0]
+	ls.draw(f, s)
+	f.lyricRects, f.dirty, f.lyrics = f.dirty, others, s
+}
+
+// draw draws the lyrics of state s into f.
+func (ls *lyricScene) draw(f *frame, s lyricState) {
+	y := ls.box.Y
+	if s.cur > 0 {
+		line := &ls.lines[s.cur-1]
+		m := ls.masks(s.cur - 1)
+		ls.drawLine(f, line, m.cur, s.sung, y, s.gain)
+		if s.next > 0 {
+			ls.drawNext(f, ls.masks(s.next-1).next, y+m.cur.h+ls.gap, s.nextGain)
+		}
+		return
+	}
+	if s.next > 0 {
+		m := ls.masks(s.next - 1)
+		ls.drawNext(f, m.next, y+m.cur.h+ls.gap, s.nextGain)
 	}
 }
 
-// drawLine draws the sung line's mask m at y with gain g: the words sung
-// so far bright, the others dimmer; a line without word times all bright.
-func (ls *lyricScene) drawLine(f *frame, line *lyricLine, m *textMask, i, y, g int) {
+// drawLine draws the sung line's mask m at y with gain g: its first sung
+// words bright, the others dimmer; a line without word times all bright.
+func (ls *lyricScene) drawLine(f *frame, line *lyricLine, m *textMask, sung, y, g int) {
 	x := ls.box.X + m.x
 	all := rect{0, 0, m.w, m.h}
 	f.blendMask(x+ls.shadow, y+ls.shadow, m, all, yuv{16, 128, 128}, shadowAlpha*g>>8)
@@ -242,10 +290,7 @@ func (ls *lyricScene) drawLine(f *frame, line *lyricLine, m *textMask, i, y, g i
 	f.blendMask(x, y, m, all, white, unsungAlpha*g>>8)
 	// Blending white again over the dim text brightens it to white where
 	// the mask is full.
-	for w, start := range line.words {
-		if start > i {
-			break
-		}
+	for w := range sung {
 		for _, r := range m.words[w] {
 			f.blendMask(x, y, m, r, white, g)
 		}
@@ -271,6 +316,7 @@ func (f *frame) blendMask(x, y int, m *textMask, sub rect, c yuv, gain int) {
 	if gain <= 0 || sub.empty() || x+sub.X < 0 || y+sub.Y < 0 || x+sub.X+sub.W > f.w || y+sub.Y+sub.H > f.h {
 		return
 	}
+	f.touch(rect{x + sub.X, y + sub.Y, sub.W, sub.H})
 	g := gain * 257 // coverage 0…255 times g, >>16, is 0…gain
 	for j := sub.Y; j < sub.Y+sub.H; j++ {
 		row := f.y[(y+j)*f.w+x+sub.X : (y+j)*f.w+x+sub.X+sub.W]

@@ -117,8 +117,7 @@ func TestLyricsCache(t *testing.T) {
 	base := newFrame(l.W, l.H)
 	f := base.clone()
 	for i := range 41 * frameRate {
-		f.restore(base)
-		sc.draw(f, i)
+		sc.update(f, base, i)
 		if len(sc.cached) > lyricCache {
 			t.Fatalf("frame %d: %d lines laid out, want at most %d", i, len(sc.cached), lyricCache)
 		}

@@ -295,7 +295,7 @@ func (s *scene) draw(f *frame, i int, lv levels) {
 	s.drawBars(f, lv)
 	s.drawProgress(f, i)
 	if s.lyrics != nil {
-		s.lyrics.draw(f, i)
+		s.lyrics.update(f, s.base, i)
 	}
 }
 

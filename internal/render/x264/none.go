@@ -17,9 +17,12 @@ func Open(w, h, fps, qp int) (*Encoder, error) {
 }
 
 // Encode fails.
-func (e *Encoder) Encode(out, pic, prev []byte, idr bool, pts int64) ([]byte, error) {
+func (e *Encoder) Encode(out, pic, prev, changed []byte, idr bool, pts int64) ([]byte, error) {
 	return out, errors.New("x264: this build has no libx264")
 }
 
 // Close does nothing.
 func (e *Encoder) Close() {}
+
+// MacroblockCount is how many 16×16 macroblocks cover a w×h picture.
+func MacroblockCount(w, h int) int { return (w + 15) / 16 * ((h + 15) / 16) }

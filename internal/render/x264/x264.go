@@ -79,29 +79,28 @@ static inline int mvgen_same(const uint8_t *a, const uint8_t *b, int n) {
 // whose pixels are the same in cur and prev (w×h yuv420p, w and h even),
 // and to 0 for the others. The macroblocks of the last row and column may
 // stick out of the picture; their pixels inside it are compared (libx264
-// pads the picture by repeating its edges, so the rest follows). A row of
-// macroblocks whose rows of pixels are all equal is settled with one
-// memcmp a row.
-static void mvgen_mb_info(uint8_t *info, const uint8_t *cur, const uint8_t *prev, int w, int h) {
+// pads the picture by repeating its edges, so the rest follows). When
+// changed is not NULL, only the macroblocks it marks (non-zero) are
+// compared: the others are the same.
+static void mvgen_mb_info(uint8_t *info, const uint8_t *cur, const uint8_t *prev, const uint8_t *changed, int w, int h) {
 	int mbw = (w + 15) / 16, mbh = (h + 15) / 16, cw = w / 2, ch = h / 2;
 	const uint8_t *cu = cur + w * h, *pu = prev + w * h;
 	const uint8_t *cv = cu + cw * ch, *pv = pu + cw * ch;
 	for (int my = 0; my < mbh; my++) {
 		int rows = h - my * 16 < 16 ? h - my * 16 : 16;
 		size_t y0 = (size_t)my * 16 * w, c0 = (size_t)my * 8 * cw;
-		int band = memcmp(cur + y0, prev + y0, (size_t)rows * w) == 0 &&
-			memcmp(cu + c0, pu + c0, (size_t)rows / 2 * cw) == 0 &&
-			memcmp(cv + c0, pv + c0, (size_t)rows / 2 * cw) == 0;
 		for (int mx = 0; mx < mbw; mx++) {
 			int cols = w - mx * 16 < 16 ? w - mx * 16 : 16;
 			int same = 1;
-			for (int r = 0; r < rows && same && !band; r++) {
-				size_t o = y0 + (size_t)r * w + mx * 16;
-				same = mvgen_same(cur + o, prev + o, cols);
-			}
-			for (int r = 0; r < rows / 2 && same && !band; r++) {
-				size_t o = c0 + (size_t)r * cw + mx * 8;
-				same = mvgen_same(cu + o, pu + o, cols / 2) && mvgen_same(cv + o, pv + o, cols / 2);
+			if (changed == NULL || changed[my * mbw + mx]) {
+				for (int r = 0; r < rows && same; r++) {
+					size_t o = y0 + (size_t)r * w + mx * 16;
+					same = mvgen_same(cur + o, prev + o, cols);
+				}
+				for (int r = 0; r < rows / 2 && same; r++) {
+					size_t o = c0 + (size_t)r * cw + mx * 8;
+					same = mvgen_same(cu + o, pu + o, cols / 2) && mvgen_same(cv + o, pv + o, cols / 2);
+				}
 			}
 			info[my * mbw + mx] = same ? X264_MBINFO_CONSTANT : 0;
 		}
@@ -166,7 +165,7 @@ func Open(w, h, fps, qp int) (*Encoder, error) {
 	if e == nil {
 		return nil, errors.New("x264: libx264 refused the parameters")
 	}
-	return &Encoder{e: e, w: w, h: h, info: (*C.uint8_t)(C.malloc(C.size_t((w + 15) / 16 * ((h + 15) / 16))))}, nil
+	return &Encoder{e: e, w: w, h: h, info: (*C.uint8_t)(C.malloc(C.size_t(MacroblockCount(w, h))))}, nil
 }
 
 // Encode encodes pic, w×h yuv420p (w·h·3/2 bytes), and appends its H.264
@@ -174,15 +173,26 @@ func Open(w, h, fps, qp int) (*Encoder, error) {
 // with the SPS and PPS and references nothing before it. prev, when not
 // nil, is the picture encoded just before (by this encoder, as a P or IDR
 // picture): the macroblocks equal in both are marked constant, and libx264
-// skips them without analysis. pts is the picture's number.
-func (e *Encoder) Encode(out, pic, prev []byte, idr bool, pts int64) ([]byte, error) {
+// skips them without analysis. changed, when not nil, has a byte for each
+// macroblock (row by row, the last row and column sticking out of the
+// picture when its sides are no multiples of 16), zero where pic is known
+// to equal prev: only the others are compared. pts is the picture's
+// number.
+func (e *Encoder) Encode(out, pic, prev, changed []byte, idr bool, pts int64) ([]byte, error) {
 	size := e.w * e.h * 3 / 2
-	if len(pic) != size || prev != nil && len(prev) != size {
+	switch {
+	case len(pic) != size || prev != nil && len(prev) != size:
 		return out, fmt.Errorf("x264: a picture is %d bytes, want %d", len(pic), size)
+	case changed != nil && len(changed) != MacroblockCount(e.w, e.h):
+		return out, fmt.Errorf("x264: %d macroblocks marked, want %d", len(changed), MacroblockCount(e.w, e.h))
 	}
 	var info *C.uint8_t
 	if prev != nil && !idr {
-		C.mvgen_mb_info(e.info, (*C.uint8_t)(&pic[0]), (*C.uint8_t)(&prev[0]), C.int(e.w), C.int(e.h))
+		var ch *C.uint8_t
+		if changed != nil {
+			ch = (*C.uint8_t)(&changed[0])
+		}
+		C.mvgen_mb_info(e.info, (*C.uint8_t)(&pic[0]), (*C.uint8_t)(&prev[0]), ch, C.int(e.w), C.int(e.h))
 		info = e.info
 	}
 	var nal *C.uint8_t
@@ -195,6 +205,9 @@ func (e *Encoder) Encode(out, pic, prev []byte, idr bool, pts int64) ([]byte, er
 	}
 	return append(out, unsafe.Slice((*byte)(nal), int(n))...), nil
 }
+
+// MacroblockCount is how many 16×16 macroblocks cover a w×h picture.
+func MacroblockCount(w, h int) int { return (w + 15) / 16 * ((h + 15) / 16) }
 
 // Close frees the encoder.
 func (e *Encoder) Close() {

@@ -55,7 +55,7 @@ func TestUnchangedMacroblocks(t *testing.T) {
 				}
 			}
 		}
-		if stream, err = enc.Encode(stream, pic, prev, i == 0, int64(i)); err != nil {
+		if stream, err = enc.Encode(stream, pic, prev, nil, i == 0, int64(i)); err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, bytes.Clone(pic))
@@ -126,7 +126,7 @@ func BenchmarkEncode(b *testing.B) {
 				if name == "without" {
 					prev = nil
 				}
-				out, err = enc.Encode(out[:0], pic, prev, n%150 == 0, int64(n))
+				out, err = enc.Encode(out[:0], pic, prev, nil, n%150 == 0, int64(n))
 				if err != nil {
 					b.Fatal(err)
 				}
