@@ -15,6 +15,7 @@ run: deps build
 ## PostgreSQL (the fault suite at its small size included), then every fuzz target briefly
 test: deps
 	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/mvgen # a build without libx264 (ffmpeg encoders) compiles too
 	@dsn="$${MVGEN_TEST_POSTGRES:-}"; [ -n "$$dsn" ] || dsn=$$(./scripts/postgres.sh) || exit 1; \
 	echo "MVGEN_TEST_POSTGRES=$$dsn go test -count=1 -timeout 30m ./..."; \
 	MVGEN_TEST_POSTGRES="$$dsn" $(GO) test -count=1 -timeout 30m ./...

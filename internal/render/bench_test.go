@@ -27,7 +27,9 @@ import (
 // (1280×720) and at 1080p (1920×1080), and reports for each:
 //
 //   - x_realtime: seconds of video per second of wall time for Render, all
-//     of it (probe, static step, decoder, drawing, encoder, faststart);
+//     of it (probe, static step, decoder, drawing, encoder, faststart),
+//     the median of the rounds (below), which run without the memory
+//     sampling of the first render;
 //   - peak_pss_MiB: the render's peak memory: the largest sum, sampled
 //     every 100 ms (reading smaps_rollup costs the kernel a walk of each
 //     process's pages), of the PSS (/proc/PID/smaps_rollup) of this
@@ -40,7 +42,8 @@ import (
 //   - rss_bound_MiB: an upper bound of the RSS sum that sampling cannot
 //     miss: this process's VmHWM during the render (reset just before)
 //     plus each ffmpeg process's peak RSS (rusage maxrss), as if all
-//     peaked at once; go_rss_MiB and encoder_rss_MiB are two of its terms;
+//     peaked at once; go_rss_MiB (with the in-process encoders) is one of
+//     its terms;
 //   - video_kbps: the video stream's bit rate, from ffprobe;
 //   - encode_ratio: Render's wall time over the wall time of one ffmpeg
 //     encoding the very same frames with the very same x264 settings
@@ -50,7 +53,13 @@ import (
 //   - parallel_ratio: Render's wall time over the render's own parallel
 //     encoding (one encoder a core, GOPs in turn, the same muxing) of those
 //     frames read from the file: what the render costs beyond its encoders
-//     (probe, static step, audio analysis, lyrics, drawing, pipes);
+//     (probe, static step, audio analysis, lyrics, drawing); the frames
+//     read from the file do not say where they changed, so these encoders
+//     compare every macroblock;
+//   - ffmpeg_encoders_ratio: Render's wall time over the same render with
+//     ffmpeg processes as its encoders, fed through pipes, as builds
+//     without libx264 do (and as every render did before the in-process
+//     encoder): x_realtime_ffmpeg_encoders is that render's speed;
 //   - render_cpu_s, bare_cpu_s: user+system CPU seconds of the render (Go
 //     and all ffmpeg processes) and of the one-ffmpeg encode.
 //
@@ -129,26 +138,33 @@ func benchRender(b *testing.B, in Input, seconds int) {
 	b.ReportMetric(float64(peakAnon)/(1<<20), "peak_pss_anon_MiB")
 	b.ReportMetric(float64(goRSS+stats.rssSum())/(1<<20), "rss_bound_MiB")
 	b.ReportMetric(float64(goRSS)/(1<<20), "go_rss_MiB")
-	b.ReportMetric(float64(stats.rss("encode"))/(1<<20), "encoder_rss_MiB")
 	b.ReportMetric(videoKbps(b, in.Out), "video_kbps")
 	b.ReportMetric(renderCPU.Seconds(), "render_cpu_s")
 
-	walls := []time.Duration{wall}
-	var encodeRatios, parallelRatios []float64
+	b.Logf("first render (sampling memory): %.2fs", wall.Seconds())
+	var walls, ffmpegWalls []time.Duration
+	var encodeRatios, parallelRatios, ffmpegRatios []float64
 	bench := newBaselines(b, r, in)
-	for round := range benchRounds {
+	withFFmpeg := &Renderer{TempDir: r.TempDir, ffmpegEncoders: true}
+	timeRender := func(r *Renderer) time.Duration {
 		start := time.Now()
 		if _, err := r.Render(context.Background(), in); err != nil {
 			b.Fatal(err)
 		}
-		render := time.Since(start)
+		return time.Since(start)
+	}
+	for round := range benchRounds {
+		render := timeRender(r)
 		bare, bareCPU := bench.single(b)
 		parallel := bench.parallel(b)
-		b.Logf("round %d: render %.2fs, one ffmpeg %.2fs (%.1f CPU s), parallel encoders %.2fs",
-			round+1, render.Seconds(), bare.Seconds(), bareCPU.Seconds(), parallel.Seconds())
+		ffmpegEncoders := timeRender(withFFmpeg)
+		b.Logf("round %d: render %.2fs, one ffmpeg %.2fs (%.1f CPU s), parallel encoders %.2fs, render with ffmpeg encoders %.2fs",
+			round+1, render.Seconds(), bare.Seconds(), bareCPU.Seconds(), parallel.Seconds(), ffmpegEncoders.Seconds())
 		walls = append(walls, render)
+		ffmpegWalls = append(ffmpegWalls, ffmpegEncoders)
 		encodeRatios = append(encodeRatios, render.Seconds()/bare.Seconds())
 		parallelRatios = append(parallelRatios, render.Seconds()/parallel.Seconds())
+		ffmpegRatios = append(ffmpegRatios, render.Seconds()/ffmpegEncoders.Seconds())
 		if round == 0 {
 			b.ReportMetric(bareCPU.Seconds(), "bare_cpu_s")
 		}
@@ -156,6 +172,8 @@ func benchRender(b *testing.B, in Input, seconds int) {
 	b.ReportMetric(float64(seconds)/median(walls).Seconds(), "x_realtime")
 	b.ReportMetric(median(encodeRatios), "encode_ratio")
 	b.ReportMetric(median(parallelRatios), "parallel_ratio")
+	b.ReportMetric(median(ffmpegRatios), "ffmpeg_encoders_ratio")
+	b.ReportMetric(float64(seconds)/median(ffmpegWalls).Seconds(), "x_realtime_ffmpeg_encoders")
 }
 
 // benchRounds is how many rounds BenchmarkRender180s compares the render

@@ -99,14 +99,20 @@
 //     times are blended from the glyph strip. Colours are converted to YUV
 //     once; no pixel is converted per frame. Drawing takes about 0.1 ms a
 //     frame.
-//  5. Encoders: one ffmpeg/x264 a core (see encode), each running one
-//     thread. The video is cut into GOPs of 150 frames (a keyframe every
-//     5 s); each encoder takes the next GOP nobody has taken, its goroutine
-//     draws the GOP's frames into it through a pipe (three frame buffers
-//     circulate, so Go draws the next frame while the last one is written;
-//     on Linux with vmsplice, without a copy, see frameWriter), and so on.
-//     A goroutine cuts each encoder's H.264 output at the SPS that starts
-//     every GOP.
+//  5. Encoders: one libx264 a core, in this process (see package x264
+//     and encodeGOPsInProcess), each running one thread. The video is cut
+//     into GOPs of 150 frames (a keyframe every 5 s); each encoder's
+//     goroutine takes the next GOP nobody has taken, draws its frames one
+//     by one into one of two buffers and hands each to libx264, telling it
+//     which macroblocks are the same as in the frame before (X264_MBINFO_
+//     CONSTANT: libx264 then skips them without analysis), and so on.
+//     Lyrics are drawn again only when what they show changes (see
+//     lyricState). Builds without libx264 (CGO_ENABLED=0 or the tag
+//     nox264) run one ffmpeg a core instead (see encodeGOPs): its
+//     goroutine draws the GOP's frames into it through a pipe (on Linux
+//     with vmsplice, without a copy, see frameWriter), and a goroutine
+//     cuts each encoder's H.264 output at the SPS that starts every GOP.
+//     "The encoders" below has the figures.
 //  6. Muxer: one ffmpeg receives the GOPs in order on a pipe as they are
 //     done and writes them, with the source's audio, into the MP4 with
 //     +faststart.
@@ -138,6 +144,31 @@
 // about 30 MB over the render). Not yet done: a GC goal for the render's
 // Go part (GOGC or a memory limit; both are process-wide in the service),
 // and the CJK fonts, most of what is live.
+//
+// # The encoders
+//
+// The encoder is nearly all of a render's CPU time, and most of it went on
+// frames that barely change: on the benchmark's 720p frames (lyrics on)
+// about 94 % of the macroblocks are the same as in the frame before, yet
+// one ffmpeg/x264 on two cores spent 12 CPU seconds on 180 s of them, and
+// one single-threaded x264 took 1.5 ms a frame on 1500 copies of one frame
+// (2.2 CPU seconds): x264 analyses every macroblock before it finds it
+// unchanged, and each frame also crossed a pipe (reading 1500 frames from
+// a pipe instead of a file cost ffmpeg another second). Measured with a C
+// program linking libx264 on 1500 of those frames, one core: 1.70 ms a
+// frame through the library as ffmpeg drives it, 1.14 ms with mb_info
+// marking the unchanged macroblocks (the same picture: the decoded frames
+// differ from the drawn ones by 0.25 on average either way), and 1.2 ms
+// each with two running at once. In the render that took the 180 s
+// benchmark from 8.2–8.9 s (ffmpeg encoders) to 5.6–6.1 s, and comparing
+// only the macroblocks ever written (see frame.touched) and drawing the
+// lyrics only when they change took it to about 5.1 s (1080p: 12.9 s to
+// 11.4 s); make bench prints both (ffmpeg_encoders_ratio). The cost: cgo
+// and libx264's headers to build (scripts/deps.sh installs them), and a
+// binary that links libx264, which is GPL (docs/DECISIONS.md).
+// TestInProcessVideoIsTheFrames compares every macroblock of every decoded
+// frame with the frame drawn, so a macroblock marked unchanged by mistake
+// fails it.
 //
 // # Why GOPs in parallel
 //

@@ -253,6 +253,7 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if err := os.WriteFile(p.path(scriptFile), []byte(staticGraph(p)), 0o600); err != nil {
 		return Info{}, fmt.Errorf("render: writing filtergraph: %w", err)
 	}
+	defer lowerGCGoal()()
 	if sink != nil {
 		_, err := r.run(ctx, p, sink, nil)
 		return info, err

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -467,4 +468,32 @@ func processesMentioning(t *testing.T, s string) []string {
 		}
 	}
 	return pids
+}
+
+// TestGCGoalDuringRenders checks that the collector's goal is lowered
+// while renders run, restored when the last ends, and left alone when
+// GOGC is set.
+func TestGCGoalDuringRenders(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	if os.Getenv("GOGC") != "" {
+		t.Skip("GOGC is set")
+	}
+	first, second := lowerGCGoal(), lowerGCGoal()
+	if got := debug.SetGCPercent(renderGCPercent); got != renderGCPercent {
+		t.Errorf("during two renders the goal is %d, want %d", got, renderGCPercent)
+	}
+	first()
+	if got := debug.SetGCPercent(renderGCPercent); got != renderGCPercent {
+		t.Errorf("during one render the goal is %d, want %d", got, renderGCPercent)
+	}
+	second()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("after the renders the goal is %d, want 100 again", got)
+	}
+	t.Setenv("GOGC", "80")
+	lowerGCGoal()()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set the goal became %d, want it left at 100", got)
+	}
 }
