@@ -141,9 +141,13 @@
 // peak did not fall with it: 254–271 MiB over three runs, the Go process
 // 132–146, because the Go heap still grows to its collection goal, twice
 // what it holds, with the garbage that remains (the lyrics' rasteriser,
-// about 30 MB over the render). Not yet done: a GC goal for the render's
-// Go part (GOGC or a memory limit; both are process-wide in the service),
-// and the CJK fonts, most of what is live.
+// about 30 MB over the render). Then the encoders moved into this
+// process (see "The encoders"): two libx264 instances take less than two
+// ffmpeg processes did, and the 15-minute render peaked at 233 MiB. And
+// while renders run, the collector's goal is 25 % over the live heap
+// instead of 100 % (see renderGCPercent; it is process-wide, and GOGC,
+// when set, wins): 188 MiB in the same run's conditions. What is live is
+// now mostly the CJK fonts (36 MiB) and the frames.
 //
 // # The encoders
 //
@@ -160,10 +164,12 @@
 // marking the unchanged macroblocks (the same picture: the decoded frames
 // differ from the drawn ones by 0.25 on average either way), and 1.2 ms
 // each with two running at once. In the render that took the 180 s
-// benchmark from 8.2–8.9 s (ffmpeg encoders) to 5.6–6.1 s, and comparing
-// only the macroblocks ever written (see frame.touched) and drawing the
-// lyrics only when they change took it to about 5.1 s (1080p: 12.9 s to
-// 11.4 s); make bench prints both (ffmpeg_encoders_ratio). The cost: cgo
+// benchmark from 8.2–8.9 s (ffmpeg encoders) to 5.6–6.1 s; comparing only
+// the macroblocks ever written (see frame.touched; at 1080p the comparison
+// had taken a tenth of the CPU) and drawing the lyrics only when they
+// change brought it to 5.5–5.9 s at 720p, against 7.8–8.4 s for the same
+// render with ffmpeg encoders in the same run, and 12.1–13.6 s at 1080p
+// against 16.6–17.4 s (make bench: ffmpeg_encoders_ratio). The cost: cgo
 // and libx264's headers to build (scripts/deps.sh installs them), and a
 // binary that links libx264, which is GPL (docs/DECISIONS.md).
 // TestInProcessVideoIsTheFrames compares every macroblock of every decoded
