@@ -338,6 +338,9 @@ func TestBrowser(t *testing.T) {
 	longRow := `[...document.querySelectorAll("#tracks > li")].find(r => r.querySelector(".t-title").textContent === "Long sine")`
 	deleteTrack := func() {
 		b.do("asking to delete", chromedp.Click(chromedp.ID("nav-tracks")), chromedp.WaitVisible(chromedp.ID("tracks-view")))
+		// The rows of the last visit stay, inert, until the list is loaded
+		// again; pressing Delete in one of them would do nothing.
+		b.waitFor("the track list", `!document.getElementById("tracks").inert`, 10*time.Second)
 		b.waitFor("the long track's row", longRow+` !== undefined`, 10*time.Second)
 		b.do("pressing Delete", chromedp.Evaluate[chromedp.Void](longRow+`.querySelector("button").click()`))
 		if got := eval[string](b, `document.activeElement.textContent`); got != "Keep" {

@@ -630,14 +630,23 @@ async function loadTracks() {
   const q = new URLSearchParams({ limit: pageSize });
   const cursor = tracks.cursors[tracks.cursors.length - 1];
   if (cursor) q.set("cursor", cursor);
+  // The rows shown from the last visit are replaced when the list comes:
+  // until then they are inert, so that a Delete pressed in one is not
+  // lost with it.
+  const list = $("tracks");
+  list.setAttribute("aria-busy", "true");
+  list.inert = true;
   let data;
   try {
     data = await call("GET", `/api/v1/tracks?${q}`);
   } catch (err) {
     fail(err, out, "Could not load the tracks: ");
     return;
+  } finally {
+    list.removeAttribute("aria-busy");
+    list.inert = false;
   }
-  $("tracks").replaceChildren(...data.tracks.map(trackRow));
+  list.replaceChildren(...data.tracks.map(trackRow));
   $("tracks-empty").hidden = data.tracks.length > 0;
   tracks.next = data.nextCursor;
   $("tracks-older").disabled = !tracks.next;
