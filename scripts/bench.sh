@@ -18,7 +18,9 @@ trap 'rm -rf "$work"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true' EXIT
 #    peak PSS of the whole render (Go process + its ffmpeg children, shared pages
 #    split among them; and RSS), video bit rate, and the ratio of
 #    render wall time to a bare x264 encode of the same frames with the same settings
-#    (encode_ratio: one ffmpeg; parallel_ratio: the render's parallel encoders).
+#    (encode_ratio: one ffmpeg; parallel_ratio: the render's parallel encoders),
+#    the same render with ffmpeg processes as encoders (ffmpeg_encoders_ratio), and the
+#    render's wall time over its CPU time spread over the cores (cpu_bound_ratio).
 go test ./internal/render -run '^$' -bench Render180s -benchtime 1x | grep Benchmark
 # With MVGEN_BENCH_LONG=1, also the peak PSS of one render of a 15-minute track at 720p (about 2 min).
 if [ -n "${MVGEN_BENCH_LONG:-}" ]; then
