@@ -22,7 +22,8 @@ trap 'rm -rf "$work"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true' EXIT
 #    the same render with ffmpeg processes as encoders (ffmpeg_encoders_ratio), and the
 #    render's wall time over its CPU time spread over the cores (cpu_bound_ratio).
 go test ./internal/render -run '^$' -bench Render180s -benchtime 1x | grep Benchmark
-# With MVGEN_BENCH_LONG=1, also the peak PSS of one render of a 15-minute track at 720p (about 2 min).
+# With MVGEN_BENCH_LONG=1, also the peak PSS of one render of a 15-minute track at 720p and
+# at 1080p (about 3 min).
 if [ -n "${MVGEN_BENCH_LONG:-}" ]; then
   go test ./internal/render -run '^$' -bench Render15min -benchtime 1x | grep Benchmark
 fi
