@@ -127,7 +127,8 @@
 // # Memory
 //
 // BenchmarkRender15min (MVGEN_BENCH_LONG=1) renders a 15-minute track at
-// 720p with lyrics and logs each process's PSS at the peak. Measured here
+// 720p and at 1080p with lyrics and logs each process's PSS at the peak.
+// Measured at 720p here
 // (one run each; the machine was shared): before this change 269 MiB
 // PSS, 221 anonymous: two encoders 40 each, the muxer 33, the Go process
 // 157 (its heap 97 MiB in use; live at mid-render, by a heap profile: 32
