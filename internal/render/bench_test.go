@@ -294,12 +294,6 @@ func (s *childStats) record(step string, ps *os.ProcessState) {
 	s.byStep[step] += ps.UserTime() + ps.SystemTime()
 }
 
-func (s *childStats) rss(step string) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.maxRSS[step]
-}
-
 func (s *childStats) rssSum() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -130,12 +130,11 @@ func (r *Renderer) encodeGOPsInProcess(ctx context.Context, p plan, take func() 
 			if i > first {
 				prevBuf = prev.buf
 			}
-			if changed != nil {
-				// Both frames are clones of the still picture: they
-				// differ only where either has been written.
-				for m := range changed {
-					changed[m] = f.touched[m] | prev.touched[m]
-				}
+			// Both frames are clones of the still picture: they differ
+			// only where either has been written (changed is nil when
+			// they do not say).
+			for m := range changed {
+				changed[m] = f.touched[m] | prev.touched[m]
 			}
 			if out, err = enc.Encode(out, f.buf, prevBuf, changed, i == first, int64(i)); err != nil {
 				return fmt.Errorf("render: %w", err)
