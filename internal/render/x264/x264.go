@@ -109,11 +109,20 @@ static void mvgen_mb_info(uint8_t *info, const uint8_t *cur, const uint8_t *prev
 
 // mvgen_encode encodes the w×h yuv420p picture pic (copied by libx264
 // before the call returns) with presentation time pts, as an IDR picture
-// when idr is set; info, when not NULL, is its mb_info. It returns the
-// size of the picture's NAL units, which *out points to (valid until the
-// next call), or a negative number on failure, -2 when libx264 held the
+// when idr is set. When prev (the picture encoded before) is not NULL and
+// the picture is no IDR, its macroblocks equal to prev's are marked in
+// info (see mvgen_mb_info, which changed is passed to) and given to
+// libx264 as mb_info: one call into C a picture. It returns the size of
+// the picture's NAL units, which *out points to (valid until the next
+// call), or a negative number on failure, -2 when libx264 held the
 // picture back instead of encoding it.
-static int mvgen_encode(x264_t *e, uint8_t *pic, int w, int h, int64_t pts, int idr, uint8_t *info, uint8_t **out) {
+static int mvgen_encode(x264_t *e, uint8_t *pic, const uint8_t *prev, const uint8_t *changed, uint8_t *info,
+		int w, int h, int64_t pts, int idr, uint8_t **out) {
+	if (prev != NULL && !idr) {
+		mvgen_mb_info(info, pic, prev, changed, w, h);
+	} else {
+		info = NULL;
+	}
 	x264_picture_t in, res;
 	x264_picture_init(&in);
 	in.img.i_csp = X264_CSP_I420;
@@ -186,17 +195,16 @@ func (e *Encoder) Encode(out, pic, prev, changed []byte, idr bool, pts int64) ([
 	case changed != nil && len(changed) != MacroblockCount(e.w, e.h):
 		return out, fmt.Errorf("x264: %d macroblocks marked, want %d", len(changed), MacroblockCount(e.w, e.h))
 	}
-	var info *C.uint8_t
-	if prev != nil && !idr {
-		var ch *C.uint8_t
-		if changed != nil {
-			ch = (*C.uint8_t)(&changed[0])
-		}
-		C.mvgen_mb_info(e.info, (*C.uint8_t)(&pic[0]), (*C.uint8_t)(&prev[0]), ch, C.int(e.w), C.int(e.h))
-		info = e.info
+	var prevp, changedp *C.uint8_t
+	if prev != nil {
+		prevp = (*C.uint8_t)(&prev[0])
+	}
+	if changed != nil {
+		changedp = (*C.uint8_t)(&changed[0])
 	}
 	var nal *C.uint8_t
-	n := C.mvgen_encode(e.e, (*C.uint8_t)(&pic[0]), C.int(e.w), C.int(e.h), C.int64_t(pts), cbool(idr), info, &nal)
+	n := C.mvgen_encode(e.e, (*C.uint8_t)(&pic[0]), prevp, changedp, e.info, C.int(e.w), C.int(e.h), C.int64_t(pts),
+		cbool(idr), &nal)
 	switch {
 	case n == -2:
 		return out, errors.New("x264: libx264 delayed a picture")
