@@ -109,7 +109,12 @@ func muxArgs(p plan, video string) []string {
 	if p.CopyAudio {
 		args = append(args, "-c:a", "copy")
 	} else {
-		args = append(args, "-c:a", "aac", "-b:a", strconv.FormatInt(p.AudioRate, 10))
+		// The fast coder: ffmpeg's default, twoloop, took 1.2 CPU seconds
+		// for 20 s of stereo at 320 kbit/s (a 3-minute WAV source cost
+		// more CPU than its video), fast 0.58 s; at these bit rates it
+		// sounds no worse (it was ffmpeg's default from 2018 for that
+		// reason, commit fcb681ac).
+		args = append(args, "-c:a", "aac", "-aac_coder", "fast", "-b:a", strconv.FormatInt(p.AudioRate, 10))
 	}
 	return append(args, "-movflags", "+faststart", "-f", "mp4", "file:"+p.Out)
 }

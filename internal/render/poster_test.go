@@ -75,7 +75,7 @@ func TestPosterNotWrittenOnFailure(t *testing.T) {
 	requireFFmpeg(t)
 	t.Parallel()
 	dir, out := t.TempDir(), t.TempDir()
-	audio := makeAudio(t, dir, "tone.wav", 60) // long enough for a progress report
+	audio := makeAudio(t, dir, "tone.wav", 180) // long enough for a progress report (see TestRenderCanceled)
 	ctx, cancel := context.WithCancel(context.Background())
 	in := Input{Audio: audio, Title: "Cancelled", Out: filepath.Join(out, "v.mp4"), Poster: filepath.Join(out, "v.jpg"),
 		Progress: func(float64) { cancel() }}

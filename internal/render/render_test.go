@@ -239,10 +239,13 @@ func TestRender(t *testing.T) {
 	}{
 		{"mp3 with png cover and hostile text, 16:9", "in.mp3", "png", "", hostileTitle, "周杰倫", "example.com", "mp3",
 			func(src, got int64) bool { return math.Abs(float64(got-src)) <= 0.01*float64(src) }},
+		// AAC's fast coder spends what the sound needs, up to the rate asked
+		// for (320 kbit/s here, TestFFmpegArgsGolden checks the arguments):
+		// about 140 kbit/s for this sine, 266 for the benchmark's music.
 		{"wav without cover, 1:1", "in.wav", "", "1:1", "Plain", "", "", "aac",
-			func(_, got int64) bool { return got >= 180_000 }},
+			func(_, got int64) bool { return got >= 120_000 && got <= 330_000 }},
 		{"flac with webp cover, 9:16", "in.flac", "webp", "9:16", "", "作者", "mvgen.example", "aac",
-			func(_, got int64) bool { return got >= 180_000 }},
+			func(_, got int64) bool { return got >= 120_000 && got <= 330_000 }},
 		{"mp3 with jpeg cover, 1:1", "in.mp3", "jpeg", "1:1", "Café Ünïcødé 夜", "Zoë", "ex.com", "mp3",
 			func(src, got int64) bool { return math.Abs(float64(got-src)) <= 0.01*float64(src) }},
 	}
@@ -422,11 +425,13 @@ func TestRenderCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// The track is long enough that the render is still running when the
-	// first Progress call cancels it, however fast the machine; the
-	// cancellation keeps the test short.
+	// first Progress call (after 250 ms) cancels it, however fast the
+	// machine: a tone's frames barely change, and the in-process encoders
+	// render 20 s of it in less than that. The cancellation keeps the test
+	// short.
 	var seen float64
 	in := Input{
-		Audio: makeAudio(t, dir, "in.wav", 20), Title: "cancel me", Out: filepath.Join(outDir, "out.mp4"),
+		Audio: makeAudio(t, dir, "in.wav", 180), Title: "cancel me", Out: filepath.Join(outDir, "out.mp4"),
 		Progress: func(f float64) {
 			seen = f
 			cancel()
