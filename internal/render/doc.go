@@ -170,7 +170,9 @@
 // had taken a tenth of the CPU) and drawing the lyrics only when they
 // change brought it to 5.5–5.9 s at 720p, against 7.8–8.4 s for the same
 // render with ffmpeg encoders in the same run, and 12.1–13.6 s at 1080p
-// against 16.6–17.4 s (make bench: ffmpeg_encoders_ratio). The cost: cgo
+// against 16.6–17.4 s (make bench: ffmpeg_encoders_ratio); with one call
+// into C a picture (below), 4.6–5.1 s against 7.1–7.8 s, and 11.3–12.1 s
+// against 16.2–16.3 s. The cost: cgo
 // and libx264's headers to build (scripts/deps.sh installs them), and a
 // binary that links libx264, which is GPL (docs/DECISIONS.md).
 // TestInProcessVideoIsTheFrames compares every macroblock of every decoded
