@@ -47,13 +47,14 @@ func TestVideo(t *testing.T) {
 	}
 	defer cover.Close()
 	var lastSent, lastTotal int64
+	const lrc = "[00:00.50]<00:00.50>Hello <00:01.20>world\n"
 	ref, err := c.UploadTrack(ctx, client.Upload{Audio: audio, AudioName: "song.wav", Cover: cover, CoverName: "cover.png",
-		Title: "Sine", Tags: "test, tone",
+		Lyrics: strings.NewReader(lrc), Title: "Sine", Tags: "test, tone",
 		Progress: func(sent, total int64) { lastSent, lastTotal = sent, total }})
 	if err != nil {
 		t.Fatalf("UploadTrack: %v", err)
 	}
-	want := fileSize(t, mvgen.audio) + fileSize(t, mvgen.cover)
+	want := fileSize(t, mvgen.audio) + fileSize(t, mvgen.cover) + int64(len(lrc))
 	if lastSent != want || lastTotal != want {
 		t.Errorf("last progress = %d of %d, want %d of %d", lastSent, lastTotal, want, want)
 	}
@@ -69,7 +70,7 @@ func TestVideo(t *testing.T) {
 
 	id, err := c.Generate(ctx, client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID,
 		CallBackURL: receiver.URL + "/cb", Author: "Tester", DomainName: "example.com", Aspect: "1:1",
-		IdempotencyKey: "video-" + ref.AudioID})
+		Resolution: "1080p", IdempotencyKey: "video-" + ref.AudioID})
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
@@ -79,7 +80,7 @@ func TestVideo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("WaitForVideo: %v", err)
 	}
-	if rec.SuccessFlag != client.StatusSuccess || rec.VideoURL == "" || rec.TaskID != id || rec.AudioID != ref.AudioID ||
+	if rec.SuccessFlag != client.StatusSuccess || rec.VideoURL == "" || rec.PosterURL == "" || rec.TaskID != id || rec.AudioID != ref.AudioID ||
 		rec.Author != "Tester" || rec.DomainName != "example.com" || rec.CallbackURL != receiver.URL+"/cb" {
 		t.Errorf("record = %+v", rec)
 	}
@@ -294,6 +295,15 @@ func TestErrors(t *testing.T) {
 			_, err := c.Generate(ctx, client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID, Aspect: "4:3"})
 			return err
 		}, client.ErrValidation, 422, 422, "aspect"},
+		{"bad resolution", func() error {
+			_, err := c.Generate(ctx, client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID, Resolution: "4k"})
+			return err
+		}, client.ErrValidation, 422, 422, "resolution"},
+		{"malformed lyrics", func() error {
+			_, err := c.UploadTrack(ctx, client.Upload{Audio: bytes.NewReader(readFile(t, mvgen.audio)),
+				Lyrics: strings.NewReader("[00:01.00]ok\n[00:0x.00]bad\n")})
+			return err
+		}, client.ErrValidation, 422, 422, "lyrics: line 2"},
 		{"idempotency key reused", func() error {
 			_, err := c.Generate(ctx, client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID, Author: "other", IdempotencyKey: "k1"})
 			return err

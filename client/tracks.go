@@ -31,6 +31,13 @@ type Upload struct {
 	Cover io.Reader
 	// CoverName is the file name sent with it. Default "cover".
 	CoverName string
+	// Lyrics are optional synced lyrics (mvgen): LRC with line tags
+	// [mm:ss.xx] and optional word tags <mm:ss.xx>, shown in the video.
+	// Malformed LRC is refused with an *Error (ErrValidation) naming the
+	// line and column.
+	Lyrics io.Reader
+	// LyricsName is the file name sent with it. Default "lyrics.lrc".
+	LyricsName string
 	// Title and Tags are optional; the title is shown in the video.
 	Title, Tags string
 	// Progress, if set, is called as the files are sent with the bytes sent
@@ -55,6 +62,13 @@ func (c *Client) UploadTrack(ctx context.Context, up Upload) (*TrackRef, error) 
 		f := &uploadFile{field: "cover", name: up.CoverName, r: up.Cover}
 		if f.name == "" {
 			f.name = "cover"
+		}
+		files = append(files, f)
+	}
+	if up.Lyrics != nil {
+		f := &uploadFile{field: "lyrics", name: up.LyricsName, r: up.Lyrics}
+		if f.name == "" {
+			f.name = "lyrics.lrc"
 		}
 		files = append(files, f)
 	}

@@ -22,6 +22,11 @@ type GenerateRequest struct {
 	DomainName string `json:"domainName,omitempty"`
 	// Aspect is mvgen's extension: "16:9" (default), "1:1" or "9:16".
 	Aspect string `json:"aspect,omitempty"`
+	// Resolution is mvgen's extension: "720p" (default) or "1080p".
+	Resolution string `json:"resolution,omitempty"`
+	// Lyrics is mvgen's extension: false makes the video without the
+	// track's lyrics; nil shows them when the track has timed ones.
+	Lyrics *bool `json:"lyrics,omitempty"`
 
 	// IdempotencyKey, if set, is sent as the Idempotency-Key header: the
 	// same key and body within 24 hours return the original task, so the
@@ -89,7 +94,10 @@ type Record struct {
 	SuccessFlag Status
 	// VideoURL is response.videoUrl: a fresh signed link, set while the
 	// video exists and its link is valid.
-	VideoURL     string
+	VideoURL string
+	// PosterURL is response.posterUrl (mvgen): a signed link to the
+	// video's poster, a JPEG of its designed still, set when VideoURL is.
+	PosterURL    string
 	CreateTime   time.Time
 	CompleteTime time.Time
 	// ErrorCode and ErrorMessage are set when the task failed.
@@ -125,7 +133,8 @@ type wireRecord struct {
 	CallbackURL *string `json:"callbackUrl"`
 	SuccessFlag Status  `json:"successFlag"`
 	Response    *struct {
-		VideoURL *string `json:"videoUrl"`
+		VideoURL  *string `json:"videoUrl"`
+		PosterURL *string `json:"posterUrl"`
 	} `json:"response"`
 	CreateTime   jsonTime `json:"createTime"`
 	CompleteTime jsonTime `json:"completeTime"`
@@ -154,7 +163,7 @@ func (w *wireRecord) record() *Record {
 		r.AudioID = r.MusicID // the hosted services give musicId only
 	}
 	if w.Response != nil {
-		r.VideoURL = deref(w.Response.VideoURL)
+		r.VideoURL, r.PosterURL = deref(w.Response.VideoURL), deref(w.Response.PosterURL)
 	}
 	if cb := w.Callback; cb != nil {
 		r.Callback = CallbackSummary{Attempts: cb.Attempts, LastStatus: int(cb.LastStatus),

@@ -14,7 +14,7 @@ import (
 	"github.com/mvgen/mvgen/client"
 )
 
-const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16]"
+const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16] [--resolution 720p|1080p]"
 
 // videoCmd makes a video on an mvgen server through the Go SDK: upload,
 // generate, wait, download.
@@ -26,6 +26,8 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	author := fs.String("author", "", "author shown prominently at the start")
 	domain := fs.String("domain", "", "domain shown as a watermark")
 	aspect := fs.String("aspect", "", "shape: 16:9 (default), 1:1 or 9:16")
+	resolution := fs.String("resolution", "", "size: 720p (default) or 1080p")
+	lyricsFile := fs.String("lyrics", "", "synced lyrics to show (an LRC file)")
 	serverURL := fs.String("server", client.DefaultBaseURL, "the mvgen server's URL")
 	key := fs.String("key", "", "API `KEY` (from mvgen keys create; required)")
 	pos, err := parse(fs, args)
@@ -41,12 +43,12 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	c := client.New(*serverURL, *key)
 	terminal := isTerminal(stderr)
 
-	ref, err := uploadSong(ctx, c, pos[0], *cover, *title, terminal, stderr)
+	ref, err := uploadSong(ctx, c, pos[0], *cover, *lyricsFile, *title, terminal, stderr)
 	if err != nil {
 		return fmt.Errorf("video: %w", err)
 	}
 	id, err := c.Generate(ctx, client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID,
-		Author: *author, DomainName: *domain, Aspect: *aspect, IdempotencyKey: newIdempotencyKey()})
+		Author: *author, DomainName: *domain, Aspect: *aspect, Resolution: *resolution, IdempotencyKey: newIdempotencyKey()})
 	if err != nil {
 		return fmt.Errorf("video: %w", err)
 	}
@@ -69,8 +71,10 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// uploadSong sends the song and optional cover, with a bar on a terminal.
-func uploadSong(ctx context.Context, c *client.Client, song, cover, title string, terminal bool, stderr io.Writer) (*client.TrackRef, error) {
+// uploadSong sends the song and optional cover and lyrics, with a bar on a
+// terminal.
+func uploadSong(ctx context.Context, c *client.Client, song, cover, lyricsFile, title string, terminal bool,
+	stderr io.Writer) (*client.TrackRef, error) {
 	audio, err := os.Open(song)
 	if err != nil {
 		return nil, err
@@ -84,6 +88,14 @@ func uploadSong(ctx context.Context, c *client.Client, song, cover, title string
 		}
 		defer img.Close()
 		up.Cover, up.CoverName = img, filepath.Base(cover)
+	}
+	if lyricsFile != "" {
+		lrc, err := os.Open(lyricsFile)
+		if err != nil {
+			return nil, err
+		}
+		defer lrc.Close()
+		up.Lyrics, up.LyricsName = lrc, filepath.Base(lyricsFile)
 	}
 	fmt.Fprintf(stderr, "uploading %s\n", song)
 	bar := newBar(terminal, stderr)

@@ -56,6 +56,9 @@ func TestVideo(t *testing.T) {
 	}
 	notAudio := filepath.Join(dir, "notes.txt")
 	os.WriteFile(notAudio, []byte(strings.Repeat("not a song\n", 500)), 0o600)
+	lrc, badLRC := filepath.Join(dir, "song.lrc"), filepath.Join(dir, "bad.lrc")
+	os.WriteFile(lrc, []byte("[00:00.50]<00:00.50>Sing <00:01.00>along\n"), 0o600)
+	os.WriteFile(badLRC, []byte("[00:00.50]fine\n[0x:00.00]not fine\n"), 0o600)
 
 	mvgen := func(args ...string) (string, string, error) {
 		var out, errOut bytes.Buffer
@@ -64,8 +67,8 @@ func TestVideo(t *testing.T) {
 	}
 
 	out := filepath.Join(dir, "out.mp4")
-	stdout, stderr, err := mvgen(song, "-o", out, "--cover", cover, "--title", "Sine", "--author", "Tester",
-		"--domain", "example.com", "--aspect", "9:16")
+	stdout, stderr, err := mvgen(song, "-o", out, "--cover", cover, "--lyrics", lrc, "--title", "Sine", "--author", "Tester",
+		"--domain", "example.com", "--aspect", "9:16", "--resolution", "1080p")
 	if err != nil {
 		t.Fatalf("mvgen video: %v\n%s", err, stderr)
 	}
@@ -77,9 +80,9 @@ func TestVideo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ffprobe: %v", err)
 	}
-	if p := string(probe); !strings.Contains(p, "codec_name=h264") || !strings.Contains(p, "width=720") ||
-		!strings.Contains(p, "height=1280") || !strings.Contains(p, "duration=3.0") && !strings.Contains(p, "duration=2.9") {
-		t.Errorf("ffprobe: %s, want a 3-second 720×1280 H.264 video", p)
+	if p := string(probe); !strings.Contains(p, "codec_name=h264") || !strings.Contains(p, "width=1080") ||
+		!strings.Contains(p, "height=1920") || !strings.Contains(p, "duration=3.0") && !strings.Contains(p, "duration=2.9") {
+		t.Errorf("ffprobe: %s, want a 3-second 1080×1920 H.264 video", p)
 	}
 
 	for _, tc := range []struct {
@@ -93,6 +96,9 @@ func TestVideo(t *testing.T) {
 		{"not audio", []string{notAudio, "-o", filepath.Join(dir, "d.mp4")}, "upload: 400 audio: source audio is not a decodable audio file"},
 		{"no such song", []string{filepath.Join(dir, "nope.mp3"), "-o", filepath.Join(dir, "e.mp4")}, "no such file"},
 		{"no output", []string{song}, "usage: mvgen video"},
+		{"bad resolution", []string{song, "-o", filepath.Join(dir, "f.mp4"), "--resolution", "4k"}, "422 resolution"},
+		{"malformed lyrics", []string{song, "-o", filepath.Join(dir, "g.mp4"), "--lyrics", badLRC}, "lyrics: line 2"},
+		{"no such lyrics", []string{song, "-o", filepath.Join(dir, "h.mp4"), "--lyrics", filepath.Join(dir, "nope.lrc")}, "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, stderr, err := mvgen(tc.args...)
