@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/mvgen/mvgen/internal/httpstatus"
 )
 
 // Header is the request id's header, read from requests and set on answers.
@@ -203,38 +205,16 @@ func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 		w.Header().Set(Header, id)
 		r = r.WithContext(WithRequestID(r.Context(), id))
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := httpstatus.Record(w)
 		next.ServeHTTP(sw, r)
 		level := slog.LevelInfo
 		if quiet[r.Pattern] {
 			level = slog.LevelDebug
 		}
 		log.Log(r.Context(), level, "http request", "method", r.Method, "route", r.Pattern, "path", r.URL.Path,
-			"status", sw.status, "elapsed", time.Since(start).Round(time.Microsecond))
+			"status", sw.Status, "elapsed", time.Since(start).Round(time.Microsecond))
 	})
 }
-
-// statusWriter remembers an answer's status; Unwrap lets
-// http.ResponseController reach the connection.
-type statusWriter struct {
-	http.ResponseWriter
-	status      int
-	wroteHeader bool
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if !s.wroteHeader {
-		s.status, s.wroteHeader = code, true
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	s.wroteHeader = true
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // ForTask returns log naming a task and, when known, the request that made
 // it (task.Task.RequestID): the lines a worker writes about a task then
