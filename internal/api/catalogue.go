@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/mvgen/mvgen/internal/store"
@@ -63,22 +62,10 @@ func (h *Handler) listAllTracks(w http.ResponseWriter, r *http.Request, k *task.
 }
 
 func parseTrackQuery(v url.Values) (store.TrackQuery, error) {
-	q := store.TrackQuery{Limit: defaultTaskPage}
-	if s := v.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxTaskPage {
-			return q, task.Errorf(task.EInvalid, "limit must be a whole number from 1 to %d (got %q)", maxTaskPage, s)
-		}
-		q.Limit = n
-	}
-	if s := v.Get("cursor"); s != "" {
-		c, err := decodeTrackCursor(s)
-		if err != nil {
-			return q, err
-		}
-		q.After = c
-	}
-	return q, nil
+	var q store.TrackQuery
+	var err error
+	q.Limit, q.After, err = parsePage(v, decodeTrackCursor)
+	return q, err
 }
 
 // trackCursor is the JSON inside a track list's opaque cursor.

@@ -62,21 +62,10 @@ func parseTaskQuery(v url.Values) (store.TaskQuery, error) {
 			return q, task.Errorf(task.EInvalid, "status must be one of %s (got %q)", strings.Join(names, ", "), s)
 		}
 	}
-	if s := v.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxTaskPage {
-			return q, task.Errorf(task.EInvalid, "limit must be a whole number from 1 to %d (got %q)", maxTaskPage, s)
-		}
-		q.Limit = n
-	}
-	if s := v.Get("cursor"); s != "" {
-		c, err := decodeCursor(s)
-		if err != nil {
-			return q, err
-		}
-		q.After = c
-	}
 	var err error
+	if q.Limit, q.After, err = parsePage(v, decodeCursor); err != nil {
+		return q, err
+	}
 	if q.CreatedAfter, err = parseListTime(v, "createdAfter"); err != nil {
 		return q, err
 	}
@@ -188,6 +177,25 @@ func (h *Handler) oneTask(w http.ResponseWriter, r *http.Request, k *task.Key) {
 		return
 	}
 	h.ok(w, h.summary(l, time.Now()))
+}
+
+// parsePage reads a list's limit (defaultTaskPage when absent) and cursor
+// (decoded by decode; the zero C when absent); a message names the bad one.
+func parsePage[C any](v url.Values, decode func(string) (C, error)) (limit int, after C, err error) {
+	limit = defaultTaskPage
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxTaskPage {
+			return 0, after, task.Errorf(task.EInvalid, "limit must be a whole number from 1 to %d (got %q)", maxTaskPage, s)
+		}
+		limit = n
+	}
+	if s := v.Get("cursor"); s != "" {
+		if after, err = decode(s); err != nil {
+			return 0, after, err
+		}
+	}
+	return limit, after, nil
 }
 
 // page cuts a list read with one item more than limit to limit, and returns
