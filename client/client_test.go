@@ -26,7 +26,7 @@ func TestVideo(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c := client.New(mvgen.URL(), newKey(t))
+	c := client.New(live.URL(), newKey(t))
 
 	var callbacks sync.WaitGroup
 	callbacks.Add(2) // the first delivery and the redelivery
@@ -36,12 +36,12 @@ func TestVideo(t *testing.T) {
 	}))
 	defer receiver.Close()
 
-	audio, err := os.Open(mvgen.audio)
+	audio, err := os.Open(live.audio)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer audio.Close()
-	cover, err := os.Open(mvgen.cover)
+	cover, err := os.Open(live.cover)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestVideo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("UploadTrack: %v", err)
 	}
-	want := fileSize(t, mvgen.audio) + fileSize(t, mvgen.cover) + int64(len(lrc))
+	want := fileSize(t, live.audio) + fileSize(t, live.cover) + int64(len(lrc))
 	if lastSent != want || lastTotal != want {
 		t.Errorf("last progress = %d of %d, want %d of %d", lastSent, lastTotal, want, want)
 	}
@@ -161,8 +161,8 @@ func fileSize(t testing.TB, path string) int64 {
 // a total of -1.
 func TestUploadFromPipe(t *testing.T) {
 	t.Parallel()
-	c := client.New(mvgen.URL(), newKey(t))
-	b, err := os.ReadFile(mvgen.audio)
+	c := client.New(live.URL(), newKey(t))
+	b, err := os.ReadFile(live.audio)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func slices(b []byte, n int) func(func([]byte) bool) {
 func TestRegisterTrack(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c := client.New(mvgen.URL(), newKey(t))
+	c := client.New(live.URL(), newKey(t))
 	ref, err := c.RegisterTrack(ctx, client.TrackURLs{AudioURL: "http://127.0.0.1:9/song.mp3",
 		ImageURL: "http://127.0.0.1:9/cover.png", Title: "By URL"})
 	if err != nil {
@@ -223,7 +223,7 @@ func TestVideoFailed(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c := client.New(mvgen.URL(), newKey(t))
+	c := client.New(live.URL(), newKey(t))
 	notAudio := strings.Repeat("not audio ", 1000)
 	_, err := c.UploadTrack(ctx, client.Upload{Audio: strings.NewReader(notAudio)})
 	var ce *client.Error
@@ -255,8 +255,8 @@ func TestVideoFailed(t *testing.T) {
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c := client.New(mvgen.URL(), newKey(t))
-	ref, err := c.UploadTrack(ctx, client.Upload{Audio: bytes.NewReader(readFile(t, mvgen.audio))})
+	c := client.New(live.URL(), newKey(t))
+	ref, err := c.UploadTrack(ctx, client.Upload{Audio: bytes.NewReader(readFile(t, live.audio))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,11 +272,11 @@ func TestErrors(t *testing.T) {
 		msg      string
 	}{
 		{"unknown key", func() error {
-			_, err := client.New(mvgen.URL(), "mvk_nope").Record(ctx, "x")
+			_, err := client.New(live.URL(), "mvk_nope").Record(ctx, "x")
 			return err
 		}, client.ErrUnauthorized, 401, 401, "unknown API key"},
 		{"no key", func() error {
-			_, err := client.New(mvgen.URL(), "").Tracks(ctx, "x")
+			_, err := client.New(live.URL(), "").Tracks(ctx, "x")
 			return err
 		}, client.ErrUnauthorized, 401, 401, "missing API key"},
 		{"unknown task", func() error {
@@ -300,7 +300,7 @@ func TestErrors(t *testing.T) {
 			return err
 		}, client.ErrValidation, 422, 422, "resolution"},
 		{"malformed lyrics", func() error {
-			_, err := c.UploadTrack(ctx, client.Upload{Audio: bytes.NewReader(readFile(t, mvgen.audio)),
+			_, err := c.UploadTrack(ctx, client.Upload{Audio: bytes.NewReader(readFile(t, live.audio)),
 				Lyrics: strings.NewReader("[00:01.00]ok\n[00:0x.00]bad\n")})
 			return err
 		}, client.ErrValidation, 422, 422, "lyrics: line 2"},
@@ -344,8 +344,8 @@ func TestErrors(t *testing.T) {
 func TestIdempotentGenerate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c := client.New(mvgen.URL(), newKey(t))
-	ref, err := c.UploadTrack(ctx, client.Upload{Audio: bytes.NewReader(readFile(t, mvgen.audio))})
+	c := client.New(live.URL(), newKey(t))
+	ref, err := c.UploadTrack(ctx, client.Upload{Audio: bytes.NewReader(readFile(t, live.audio))})
 	if err != nil {
 		t.Fatal(err)
 	}

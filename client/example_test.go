@@ -15,13 +15,13 @@ import (
 )
 
 // The main flow: upload a song, ask for its video, wait for the render and
-// download the MP4. mvgen.URL() and mvgen.key are the test server's address
+// download the MP4. live.URL() and live.key are the test server's address
 // and an API key from `mvgen keys create`.
 func Example() {
 	ctx := context.Background()
-	c := client.New(mvgen.URL(), mvgen.key)
+	c := client.New(live.URL(), live.key)
 
-	song, err := os.Open(mvgen.audio)
+	song, err := os.Open(live.audio)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func Example() {
 // Errors are *client.Error; errors.Is matches the common cases and
 // errors.As gives the code and the server's message.
 func ExampleError() {
-	c := client.New(mvgen.URL(), mvgen.key)
+	c := client.New(live.URL(), live.key)
 	_, err := c.Generate(context.Background(), client.GenerateRequest{TaskID: "t", AudioID: "a", Aspect: "4:3"})
 
 	var apiErr *client.Error
@@ -97,8 +97,8 @@ func ExampleClient_Record() {
 // WaitForVideo reports each record it reads, for a progress display.
 func ExampleClient_WaitForVideo() {
 	ctx := context.Background()
-	c := client.New(mvgen.URL(), mvgen.key)
-	track, err := c.UploadTrack(ctx, client.Upload{Audio: bytes.NewReader(mustRead(mvgen.audio))})
+	c := client.New(live.URL(), live.key)
+	track, err := c.UploadTrack(ctx, client.Upload{Audio: bytes.NewReader(mustRead(live.audio))})
 	if err != nil {
 		log.Fatal(err)
 	}

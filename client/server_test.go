@@ -12,14 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/server"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
 )
 
 // mvgen is the real service every test and example of this package talks
 // to: started once by TestMain on 127.0.0.1:0 over a temporary directory.
-var mvgen struct {
+var live struct {
 	*server.Server
 	dir   string
 	audio string // a 3-second test track made with ffmpeg
@@ -42,13 +42,13 @@ func runWithServer(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	mvgen.dir = dir
-	if mvgen.audio, err = makeAudio(dir, "song.wav", 3); err != nil {
+	live.dir = dir
+	if live.audio, err = makeAudio(dir, "song.wav", 3); err != nil {
 		return 0, err
 	}
-	mvgen.cover = filepath.Join(dir, "cover.png")
+	live.cover = filepath.Join(dir, "cover.png")
 	if out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x320:duration=1",
-		"-frames:v", "1", mvgen.cover).CombinedOutput(); err != nil {
+		"-frames:v", "1", live.cover).CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("making the test cover: %v\n%s", err, out)
 	}
 	s, err := server.Open(context.Background(), server.Config{
@@ -61,7 +61,7 @@ func runWithServer(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("server.Open: %w", err)
 	}
-	mvgen.Server = s
+	live.Server = s
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -70,7 +70,7 @@ func runWithServer(m *testing.M) (int, error) {
 		<-done
 		s.Close()
 	}()
-	if mvgen.key, err = createKey("examples"); err != nil {
+	if live.key, err = createKey("examples"); err != nil {
 		return 0, err
 	}
 	return m.Run(), nil
@@ -83,8 +83,8 @@ func createKey(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	k, token := task.NewKey(name, secret, time.Now())
-	if err := mvgen.Store().CreateKey(context.Background(), k); err != nil {
+	k, token := mvgen.NewKey(name, secret, time.Now())
+	if err := live.Store().CreateKey(context.Background(), k); err != nil {
 		return "", fmt.Errorf("creating an API key: %w", err)
 	}
 	return token, nil

@@ -12,8 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/server"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
 )
 
@@ -93,12 +93,12 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // findKey finds a key by its id, or else by its name; a name several keys
 // share must be given as an id.
-func findKey(ctx context.Context, s keyStore, idOrName string) (*task.Key, error) {
+func findKey(ctx context.Context, s keyStore, idOrName string) (*mvgen.Key, error) {
 	ks, err := s.Keys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var named []*task.Key
+	var named []*mvgen.Key
 	for _, k := range ks {
 		if k.ID == idOrName {
 			return k, nil
@@ -120,7 +120,7 @@ func findKey(ctx context.Context, s keyStore, idOrName string) (*task.Key, error
 	return nil, fmt.Errorf("%d keys are named %s: give one of their ids (%s)", len(named), idOrName, strings.Join(ids, ", "))
 }
 
-func revokeKey(ctx context.Context, s keyStore, k *task.Key, stdout io.Writer) error {
+func revokeKey(ctx context.Context, s keyStore, k *mvgen.Key, stdout io.Writer) error {
 	if k.Revoked() {
 		return fmt.Errorf("keys revoke: key %s (%s) was already revoked on %s", k.ID, k.Name, k.RevokedAt.UTC().Format(time.DateTime+" UTC"))
 	}
@@ -133,8 +133,8 @@ func revokeKey(ctx context.Context, s keyStore, k *task.Key, stdout io.Writer) e
 
 // keyStore is what the keys commands read and write.
 type keyStore interface {
-	CreateKey(ctx context.Context, k *task.Key) error
-	Keys(ctx context.Context) ([]*task.Key, error)
+	CreateKey(ctx context.Context, k *mvgen.Key) error
+	Keys(ctx context.Context) ([]*mvgen.Key, error)
 	RevokeKey(ctx context.Context, id string, at time.Time) error
 	RotateSecret(ctx context.Context, id, secret string, prevUntil time.Time) error
 	SetUpstreamKey(ctx context.Context, id, upstreamKey string) error
@@ -147,7 +147,7 @@ func createKey(ctx context.Context, s keyStore, name, upstreamKey string, asJSON
 	if err != nil {
 		return err
 	}
-	k, token := task.NewKey(name, secret, time.Now())
+	k, token := mvgen.NewKey(name, secret, time.Now())
 	k.UpstreamKey = strings.TrimSpace(upstreamKey)
 	if err := s.CreateKey(ctx, k); err != nil {
 		return err
@@ -201,11 +201,11 @@ func listKeys(ctx context.Context, s keyStore, asJSON bool, stdout io.Writer) er
 }
 
 // rotating reports whether k's previous webhook secret still signs.
-func rotating(k *task.Key, now time.Time) bool {
+func rotating(k *mvgen.Key, now time.Time) bool {
 	return !k.Revoked() && k.PrevWebhookSecret != "" && now.Before(k.PrevSecretUntil)
 }
 
-func rotateSecret(ctx context.Context, s keyStore, k *task.Key, dataDir string, asJSON bool, stdout io.Writer) error {
+func rotateSecret(ctx context.Context, s keyStore, k *mvgen.Key, dataDir string, asJSON bool, stdout io.Writer) error {
 	if k.Revoked() {
 		return fmt.Errorf("keys rotate-secret: key %s (%s) was revoked on %s", k.ID, k.Name, k.RevokedAt.UTC().Format(time.DateTime+" UTC"))
 	}

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // setUpstream is `mvgen keys set-upstream ID --upstream-key K` and
@@ -37,7 +37,7 @@ func setUpstream(ctx context.Context, s keyStore, pos []string, upstreamKey stri
 
 // upstreamState is what `keys list` shows of a key's upstream key: whether
 // there is one, never the key.
-func upstreamState(k *task.Key) string {
+func upstreamState(k *mvgen.Key) string {
 	if k.UpstreamKey == "" {
 		return "-"
 	}

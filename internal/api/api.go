@@ -16,28 +16,28 @@ import (
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/logctx"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // Defaults of Handler's limits.
 const (
-	DefaultMaxBodyBytes   = 64 << 10                   // JSON request bodies
-	DefaultMaxUploadBytes = task.DefaultMaxSourceBytes // an uploaded audio file
-	DefaultMaxCoverBytes  = 20 << 20                   // an uploaded cover image
+	DefaultMaxBodyBytes   = 64 << 10                    // JSON request bodies
+	DefaultMaxUploadBytes = mvgen.DefaultMaxSourceBytes // an uploaded audio file
+	DefaultMaxCoverBytes  = 20 << 20                    // an uploaded cover image
 )
 
 // Store is what the API reads and writes.
 type Store interface {
-	KeyByTokenHash(ctx context.Context, hash []byte) (*task.Key, error)
-	CreateTrack(ctx context.Context, t *task.Track) error
-	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error)
-	Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Track, error)
+	KeyByTokenHash(ctx context.Context, hash []byte) (*mvgen.Key, error)
+	CreateTrack(ctx context.Context, t *mvgen.Track) error
+	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error)
+	Tracks(ctx context.Context, keyID, musicTaskID string) ([]*mvgen.Track, error)
 	// CreateTask stores a task and queues its render (store.Store).
-	CreateTask(ctx context.Context, t *task.Task) (*task.Task, error)
-	Task(ctx context.Context, keyID, id string) (*task.Task, error)
-	Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error)
+	CreateTask(ctx context.Context, t *mvgen.Task) (*mvgen.Task, error)
+	Task(ctx context.Context, keyID, id string) (*mvgen.Task, error)
+	Attempts(ctx context.Context, taskID string) ([]*mvgen.Attempt, error)
 	// ListTasks lists a key's tasks newest first (the dashboard's list and
 	// event stream).
 	ListTasks(ctx context.Context, keyID string, q store.TaskQuery) ([]*store.ListedTask, error)
@@ -45,14 +45,14 @@ type Store interface {
 	CountPending(ctx context.Context, keyID string) (int, error)
 	// ListTracks and DeleteTrack list and remove the key's tracks
 	// (catalogue.go).
-	ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*task.Track, error)
-	DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error)
+	ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*mvgen.Track, error)
+	DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error)
 }
 
 // Redeliverer starts a new delivery of a finished task's callback
 // (internal/delivery).
 type Redeliverer interface {
-	Redeliver(ctx context.Context, t *task.Task) (delivery int, err error)
+	Redeliver(ctx context.Context, t *mvgen.Task) (delivery int, err error)
 }
 
 // Observer is told what the API does (internal/metrics implements it).
@@ -167,7 +167,7 @@ func (h *Handler) routes() {
 		m.Handle("POST /api/v1/mp4/cancel", h.auth(h.cancel))
 	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		h.error(w, r, task.Errorf(task.ENotFound, "no route %s %s", r.Method, r.URL.Path))
+		h.error(w, r, mvgen.Errorf(mvgen.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
 	h.mux = m
 }
@@ -190,18 +190,18 @@ type envelope struct {
 }
 
 // codes is the one table from domain error codes to the envelope's code.
-var codes = map[task.Code]int{
-	task.EBadRequest:   400,
-	task.EUnauthorized: 401,
-	task.EForbidden:    403,
-	task.ENotFound:     404,
-	task.EConflict:     409,
-	task.ETooLarge:     413,
-	task.ETimeout:      408,
-	task.ETooMany:      429,
-	task.EInvalid:      422,
-	task.EUnavailable:  455,
-	task.EInternal:     500,
+var codes = map[mvgen.Code]int{
+	mvgen.EBadRequest:   400,
+	mvgen.EUnauthorized: 401,
+	mvgen.EForbidden:    403,
+	mvgen.ENotFound:     404,
+	mvgen.EConflict:     409,
+	mvgen.ETooLarge:     413,
+	mvgen.ETimeout:      408,
+	mvgen.ETooMany:      429,
+	mvgen.EInvalid:      422,
+	mvgen.EUnavailable:  455,
+	mvgen.EInternal:     500,
 }
 
 // httpStatus is the HTTP status for an envelope code: the code itself where
@@ -218,7 +218,7 @@ func (h *Handler) ok(w http.ResponseWriter, data any) {
 }
 
 func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
-	code, msg := codes[task.ErrorCode(err)], task.ErrorMessage(err)
+	code, msg := codes[mvgen.ErrorCode(err)], mvgen.ErrorMessage(err)
 	if code == 0 || code == 500 {
 		ctx, id := logctx.EnsureRequestID(r.Context())
 		h.Logger.ErrorContext(ctx, "internal error", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -17,10 +17,10 @@ import (
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/link"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // fixture is the API on a real SQLite store and its queue, over loopback
@@ -69,7 +69,7 @@ type client struct {
 
 func (f *fixture) client(name string) *client {
 	f.t.Helper()
-	k, token := task.NewKey(name, "whsec_dGVzdA==", time.Now())
+	k, token := mvgen.NewKey(name, "whsec_dGVzdA==", time.Now())
 	if err := f.db.CreateKey(context.Background(), k); err != nil {
 		f.t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestValidation(t *testing.T) {
 		if fresh.Code != 200 || string(fresh.Data) == string(first.Data) {
 			t.Errorf("without a key a repeat makes a new task: got %s", fresh.Data)
 		}
-		long := strings.Repeat("k", task.MaxIdempotencyKeyBytes+1)
+		long := strings.Repeat("k", mvgen.MaxIdempotencyKeyBytes+1)
 		if e := c.postJSON("/api/v1/mp4/generate", body, "Idempotency-Key", long); e.Code != 422 {
 			t.Errorf("Idempotency-Key of %d bytes: %d, want 422", len(long), e.Code)
 		}

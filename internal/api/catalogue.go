@@ -9,15 +9,15 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
 )
 
 // Finisher ends a PENDING task and delivers its callback
 // (internal/delivery); cancelling a task goes through it.
 type Finisher interface {
-	Finish(ctx context.Context, t *task.Task, r store.Result) error
+	Finish(ctx context.Context, t *mvgen.Task, r store.Result) error
 }
 
 // CancelMessage is the errorMessage (and callback msg) of a task its caller
@@ -25,7 +25,7 @@ type Finisher interface {
 const CancelMessage = "Task cancelled by the caller"
 
 // trackItem is one track as GET /api/v1/tracks lists it.
-func (h *Handler) trackItem(t *task.Track) map[string]any {
+func (h *Handler) trackItem(t *mvgen.Track) map[string]any {
 	return map[string]any{
 		"audioId": t.ID, "musicIndex": t.MusicIndex, "title": t.Title, "tags": t.Tags,
 		"audioUrl": nilIfEmpty(t.AudioURL), "imageUrl": nilIfEmpty(t.ImageURL),
@@ -38,7 +38,7 @@ func (h *Handler) trackItem(t *task.Track) map[string]any {
 // listAllTracks is GET /api/v1/tracks without taskId (mvgen extension): the
 // key's tracks newest first, a page at a time, each with its music task's
 // taskId; data.nextCursor fetches the next page and is null on the last.
-func (h *Handler) listAllTracks(w http.ResponseWriter, r *http.Request, k *task.Key) {
+func (h *Handler) listAllTracks(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 	q, err := parseTrackQuery(r.URL.Query())
 	if err != nil {
 		h.error(w, r, err)
@@ -51,7 +51,7 @@ func (h *Handler) listAllTracks(w http.ResponseWriter, r *http.Request, k *task.
 		h.error(w, r, err)
 		return
 	}
-	list, next := page(list, limit, func(t *task.Track) string { return encodeTrackCursor(store.TrackPosition(t)) })
+	list, next := page(list, limit, func(t *mvgen.Track) string { return encodeTrackCursor(store.TrackPosition(t)) })
 	items := make([]map[string]any, 0, len(list))
 	for _, t := range list {
 		item := h.trackItem(t)
@@ -81,14 +81,14 @@ func encodeTrackCursor(c *store.TrackCursor) string {
 }
 
 func decodeTrackCursor(s string) (*store.TrackCursor, error) {
-	bad := task.Errorf(task.EInvalid, "cursor is not a nextCursor this API returned (got %q)", s)
+	bad := mvgen.Errorf(mvgen.EInvalid, "cursor is not a nextCursor this API returned (got %q)", s)
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return nil, bad
 	}
 	var c trackCursor
 	if err := json.Unmarshal(raw, &c); err != nil || c.Music == "" || c.Audio == "" ||
-		len(c.Music) > task.MaxIDBytes || len(c.Audio) > task.MaxIDBytes {
+		len(c.Music) > mvgen.MaxIDBytes || len(c.Audio) > mvgen.MaxIDBytes {
 		return nil, bad
 	}
 	return &store.TrackCursor{CreatedAt: time.UnixMilli(c.At).UTC(), MusicTaskID: c.Music, ID: c.Audio}, nil
@@ -97,21 +97,21 @@ func decodeTrackCursor(s string) (*store.TrackCursor, error) {
 // deleteTrack is DELETE /api/v1/tracks/{audioId}?taskId= (mvgen
 // extension): removes the track from the key's catalogue and deletes its
 // uploaded files. A track a PENDING video task needs is refused with 409.
-func (h *Handler) deleteTrack(w http.ResponseWriter, r *http.Request, k *task.Key) {
+func (h *Handler) deleteTrack(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 	audioID, musicID := r.PathValue("audioId"), r.URL.Query().Get("taskId")
 	if musicID == "" {
-		h.error(w, r, task.Errorf(task.EInvalid, "taskId query parameter is required: the music task (track upload) the audioId belongs to"))
+		h.error(w, r, mvgen.Errorf(mvgen.EInvalid, "taskId query parameter is required: the music task (track upload) the audioId belongs to"))
 		return
 	}
 	tr, err := h.Store.DeleteTrack(r.Context(), k.ID, musicID, audioID)
 	var inUse *store.TrackInUseError
 	switch {
 	case errors.As(err, &inUse):
-		h.error(w, r, task.Errorf(task.EConflict, "track %s of music task %s is needed by pending video task %s: "+
+		h.error(w, r, mvgen.Errorf(mvgen.EConflict, "track %s of music task %s is needed by pending video task %s: "+
 			"cancel it (POST /api/v1/mp4/cancel) or wait until it ends", audioID, musicID, inUse.TaskID))
 		return
-	case errors.Is(err, task.ErrNotFound):
-		h.error(w, r, task.Errorf(task.ENotFound, "no track with taskId %q and audioId %q for this API key", musicID, audioID))
+	case errors.Is(err, mvgen.ErrNotFound):
+		h.error(w, r, mvgen.Errorf(mvgen.ENotFound, "no track with taskId %q and audioId %q for this API key", musicID, audioID))
 		return
 	case err != nil:
 		h.error(w, r, err)
@@ -136,20 +136,20 @@ func (h *Handler) deleteTrack(w http.ResponseWriter, r *http.Request, k *task.Ke
 // CancelMessage, through Finisher, so its callback reports it; a render or
 // fetch in progress stops when it next looks at the task. A task that has
 // already ended is 409.
-func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, k *task.Key) {
+func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 	t, ok := h.bodyTask(w, r, k)
 	if !ok {
 		return
 	}
-	ended := func(t *task.Task) error {
-		return task.Errorf(task.EConflict, "task %s has already ended (%s); only a PENDING task can be cancelled", t.ID, t.Status)
+	ended := func(t *mvgen.Task) error {
+		return mvgen.Errorf(mvgen.EConflict, "task %s has already ended (%s); only a PENDING task can be cancelled", t.ID, t.Status)
 	}
 	if t.Done() {
 		h.error(w, r, ended(t))
 		return
 	}
 	ctx := context.WithoutCancel(r.Context()) // the task ends even if the caller goes away
-	if err := h.Finisher.Finish(ctx, t, store.Result{Status: task.StatusRenderFailed, ErrorCode: webhook.CodeBadSource,
+	if err := h.Finisher.Finish(ctx, t, store.Result{Status: mvgen.StatusRenderFailed, ErrorCode: webhook.CodeBadSource,
 		ErrorMessage: CancelMessage, CompletedAt: time.Now().UTC()}); err != nil {
 		h.error(w, r, err)
 		return

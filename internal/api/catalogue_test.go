@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // trackListAnswer is GET /api/v1/tracks without taskId.
@@ -210,7 +210,7 @@ func TestCancel(t *testing.T) {
 		t.Errorf("cancelled task = %+v, want GENERATE_MP4_FAILED, 400, the cancel message", s)
 	}
 	got, err := f.db.Task(context.Background(), "", id)
-	if err != nil || got.Status != task.StatusRenderFailed || got.CompletedAt.IsZero() {
+	if err != nil || got.Status != mvgen.StatusRenderFailed || got.CompletedAt.IsZero() {
 		t.Errorf("stored task = %+v, %v; want GENERATE_MP4_FAILED with a completion time", got, err)
 	}
 	for _, tt := range []struct {

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // decode reads a JSON object from the capped body into v. Unknown fields are
@@ -34,13 +34,13 @@ func jsonError(err error) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return task.Errorf(task.EBadRequest, "%s must be a JSON %s, not %s", typeErr.Field, jsonType(typeErr.Type.Kind().String()), typeErr.Value)
+		return mvgen.Errorf(mvgen.EBadRequest, "%s must be a JSON %s, not %s", typeErr.Field, jsonType(typeErr.Type.Kind().String()), typeErr.Value)
 	case errors.As(err, &typeErr):
-		return task.Errorf(task.EBadRequest, "request body must be a JSON object, not %s", typeErr.Value)
+		return mvgen.Errorf(mvgen.EBadRequest, "request body must be a JSON object, not %s", typeErr.Value)
 	case errors.As(err, &syntaxErr):
-		return task.Errorf(task.EBadRequest, "request body is not valid JSON: %v (at byte %d)", err, syntaxErr.Offset)
+		return mvgen.Errorf(mvgen.EBadRequest, "request body is not valid JSON: %v (at byte %d)", err, syntaxErr.Offset)
 	default:
-		return task.Errorf(task.EBadRequest, "request body is not valid JSON: %v", err)
+		return mvgen.Errorf(mvgen.EBadRequest, "request body is not valid JSON: %v", err)
 	}
 }
 
@@ -55,11 +55,11 @@ func withJSONHint(r *http.Request, err error) error {
 	if got == "" {
 		got = "none"
 	}
-	var e *task.Error
+	var e *mvgen.Error
 	if !errors.As(err, &e) {
 		return err
 	}
-	return task.Errorf(e.Code, "%s; send Content-Type: application/json (got %s) with a JSON object", e.Msg, got)
+	return mvgen.Errorf(e.Code, "%s; send Content-Type: application/json (got %s) with a JSON object", e.Msg, got)
 }
 
 func jsonType(kind string) string {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/logctx"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // How the event stream watches the store: each connection polls it every
@@ -33,7 +33,7 @@ const (
 // each task it watches, then sends one whenever a task's successFlag or
 // progress changes; data is the task as GET /api/v1/mp4/tasks lists it.
 // The stream ends when the client goes away or the server drains.
-func (h *Handler) events(w http.ResponseWriter, r *http.Request, k *task.Key) {
+func (h *Handler) events(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
@@ -94,14 +94,14 @@ type taskWatch struct {
 }
 
 type seenTask struct {
-	status   task.Status
+	status   mvgen.Status
 	progress int
 	title    string
 }
 
 // poll returns the summaries of the tasks that changed since the last poll.
 func (w *taskWatch) poll(ctx context.Context) ([]taskSummary, error) {
-	pending, err := w.h.Store.ListTasks(ctx, w.keyID, store.TaskQuery{Status: task.StatusPending, Limit: eventPending})
+	pending, err := w.h.Store.ListTasks(ctx, w.keyID, store.TaskQuery{Status: mvgen.StatusPending, Limit: eventPending})
 	if err != nil {
 		return nil, err
 	}

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/api"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // sse is one thing read from an event stream: an event or a comment.
@@ -90,7 +90,7 @@ func TestEvents(t *testing.T) {
 	old := f.addTask("alice", "Old", base)
 	for i := range 20 { // newer tasks that push "Old" out of the recent ones
 		tk := f.addTask("alice", "Filler", base.Add(time.Duration(i+1)*time.Second))
-		if _, err := f.db.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, VideoKey: "v",
+		if _, err := f.db.FinishTask(ctx, tk.ID, store.Result{Status: mvgen.StatusSuccess, VideoKey: "v",
 			CompletedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
@@ -123,12 +123,12 @@ func TestEvents(t *testing.T) {
 			summary{TaskID: a.ID, Title: "Song", SuccessFlag: "PENDING", Progress: 40}},
 		{"finished", func() error {
 			f.db.SetProgress(ctx, bob.ID, 50) // not alice's: never sent to her
-			_, err := f.db.FinishTask(ctx, a.ID, store.Result{Status: task.StatusSuccess, VideoKey: "v",
+			_, err := f.db.FinishTask(ctx, a.ID, store.Result{Status: mvgen.StatusSuccess, VideoKey: "v",
 				CompletedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)})
 			return err
 		}, summary{TaskID: a.ID, Title: "Song", SuccessFlag: "SUCCESS", Progress: 100}},
 		{"an old task fails", func() error {
-			_, err := f.db.FinishTask(ctx, old.ID, store.Result{Status: task.StatusRenderFailed, ErrorCode: 500,
+			_, err := f.db.FinishTask(ctx, old.ID, store.Result{Status: mvgen.StatusRenderFailed, ErrorCode: 500,
 				ErrorMessage: "encoder died", CompletedAt: time.Now()})
 			return err
 		}, summary{TaskID: old.ID, Title: "Old", SuccessFlag: "GENERATE_MP4_FAILED"}},

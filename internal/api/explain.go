@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/netguard"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // There are two kinds of taskId: a music task's (POST /api/v1/tracks, which
@@ -17,9 +17,9 @@ import (
 // bare "not found". These lookups run only on the error path.
 
 // videoTask is Store.Task with an explained miss.
-func (h *Handler) videoTask(ctx context.Context, k *task.Key, id string) (*task.Task, error) {
+func (h *Handler) videoTask(ctx context.Context, k *mvgen.Key, id string) (*mvgen.Task, error) {
 	t, err := h.Store.Task(ctx, k.ID, id)
-	if !errors.Is(err, task.ErrNotFound) {
+	if !errors.Is(err, mvgen.ErrNotFound) {
 		return t, err
 	}
 	tracks, terr := h.Store.Tracks(ctx, k.ID, id)
@@ -27,35 +27,35 @@ func (h *Handler) videoTask(ctx context.Context, k *task.Key, id string) (*task.
 		return nil, terr
 	}
 	if len(tracks) > 0 {
-		return nil, task.Errorf(task.ENotFound, "taskId %s is a music task (a track upload), not a video task: "+
+		return nil, mvgen.Errorf(mvgen.ENotFound, "taskId %s is a music task (a track upload), not a video task: "+
 			"use the taskId that /api/v1/mp4/generate returned", id)
 	}
-	return nil, task.Errorf(task.ENotFound, "no video task with taskId %q for this API key", id)
+	return nil, mvgen.Errorf(mvgen.ENotFound, "no video task with taskId %q for this API key", id)
 }
 
 // sourceTrack is Store.Track for a generate request, with an explained
 // miss: taskId and audioId swapped, or a video task's id given as taskId.
-func (h *Handler) sourceTrack(ctx context.Context, k *task.Key, req *task.Request) (*task.Track, error) {
+func (h *Handler) sourceTrack(ctx context.Context, k *mvgen.Key, req *mvgen.Request) (*mvgen.Track, error) {
 	tr, err := h.Store.Track(ctx, k.ID, req.TaskID, req.AudioID)
-	if !errors.Is(err, task.ErrNotFound) {
+	if !errors.Is(err, mvgen.ErrNotFound) {
 		return tr, err
 	}
 	if h.Upstream != nil && k.UpstreamKey != "" {
 		return h.Upstream.Import(ctx, k, req.TaskID, req.AudioID) // upstream.go
 	}
 	if _, err := h.Store.Track(ctx, k.ID, req.AudioID, req.TaskID); err == nil {
-		return nil, task.Errorf(task.ENotFound, "taskId and audioId are swapped: send taskId %q (the music task) "+
+		return nil, mvgen.Errorf(mvgen.ENotFound, "taskId and audioId are swapped: send taskId %q (the music task) "+
 			"and audioId %q (its track), as POST /api/v1/tracks returned them", req.AudioID, req.TaskID)
-	} else if !errors.Is(err, task.ErrNotFound) {
+	} else if !errors.Is(err, mvgen.ErrNotFound) {
 		return nil, err
 	}
 	if _, err := h.Store.Task(ctx, k.ID, req.TaskID); err == nil {
-		return nil, task.Errorf(task.ENotFound, "taskId %s is a video task: generate takes the music task's taskId "+
+		return nil, mvgen.Errorf(mvgen.ENotFound, "taskId %s is a video task: generate takes the music task's taskId "+
 			"and audioId that POST /api/v1/tracks returned", req.TaskID)
-	} else if !errors.Is(err, task.ErrNotFound) {
+	} else if !errors.Is(err, mvgen.ErrNotFound) {
 		return nil, err
 	}
-	return nil, task.Errorf(task.ENotFound, "no track with audioId %q in taskId %q (register it with POST /api/v1/tracks)",
+	return nil, mvgen.Errorf(mvgen.ENotFound, "no track with audioId %q in taskId %q (register it with POST /api/v1/tracks)",
 		req.AudioID, req.TaskID)
 }
 

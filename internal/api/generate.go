@@ -5,15 +5,15 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/logctx"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
-func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) {
+func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 	if h.draining.Load() {
-		h.error(w, r, task.Errorf(task.EUnavailable, "server is restarting for maintenance; retry in a few seconds"))
+		h.error(w, r, mvgen.Errorf(mvgen.EUnavailable, "server is restarting for maintenance; retry in a few seconds"))
 		return
 	}
-	var req task.Request
+	var req mvgen.Request
 	if err := h.decode(w, r, &req); err != nil {
 		h.error(w, r, err)
 		return
@@ -23,8 +23,8 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *task.Key) 
 		return
 	}
 	idemKey := r.Header.Get("Idempotency-Key")
-	if len(idemKey) > task.MaxIdempotencyKeyBytes {
-		h.error(w, r, task.Errorf(task.EInvalid, "Idempotency-Key must be at most %d bytes", task.MaxIdempotencyKeyBytes))
+	if len(idemKey) > mvgen.MaxIdempotencyKeyBytes {
+		h.error(w, r, mvgen.Errorf(mvgen.EInvalid, "Idempotency-Key must be at most %d bytes", mvgen.MaxIdempotencyKeyBytes))
 		return
 	}
 	tr, err := h.sourceTrack(r.Context(), k, &req) // explain.go, upstream.go

@@ -8,8 +8,8 @@ import (
 
 	"github.com/mvgen/mvgen/internal/api"
 	"github.com/mvgen/mvgen/internal/limit"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // hostile is one request a hostile or broken client may send, and the
@@ -48,7 +48,7 @@ func TestHostileInputs(t *testing.T) {
 	limited := lf.client("limited")
 	lm, la := limited.track() // request 1 of the bucket
 	done := limited.generate(map[string]any{"taskId": lm, "audioId": la, "callBackUrl": "https://example.invalid/h"})
-	if _, err := lf.db.FinishTask(context.Background(), done, store.Result{Status: task.StatusRenderFailed,
+	if _, err := lf.db.FinishTask(context.Background(), done, store.Result{Status: mvgen.StatusRenderFailed,
 		ErrorCode: 400, ErrorMessage: "x", CompletedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

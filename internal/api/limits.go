@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/limit"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // Limits are the per-key limits of contract §6.4. The zero value limits
@@ -39,11 +39,11 @@ const pendingRetryAfter = 30 * time.Second
 // tooMany answers 429 with a Retry-After header and msg.
 func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, msg string) {
 	w.Header().Set("Retry-After", strconv.FormatInt(limit.RetryAfterSeconds(wait), 10))
-	h.error(w, r, task.Errorf(task.ETooMany, "%s", msg))
+	h.error(w, r, mvgen.Errorf(mvgen.ETooMany, "%s", msg))
 }
 
 // allowRequest applies key k's request rate; false means it answered 429.
-func (h *Handler) allowRequest(w http.ResponseWriter, r *http.Request, k *task.Key) bool {
+func (h *Handler) allowRequest(w http.ResponseWriter, r *http.Request, k *mvgen.Key) bool {
 	ok, wait := h.Limits.Requests.Allow(k.ID, r.Pattern, time.Now())
 	if !ok {
 		l := h.Limits.Requests
@@ -55,7 +55,7 @@ func (h *Handler) allowRequest(w http.ResponseWriter, r *http.Request, k *task.K
 
 // allowRedelivery applies key k's redelivery rate; false means it answered
 // 429.
-func (h *Handler) allowRedelivery(w http.ResponseWriter, r *http.Request, k *task.Key) bool {
+func (h *Handler) allowRedelivery(w http.ResponseWriter, r *http.Request, k *mvgen.Key) bool {
 	ok, wait := h.Limits.Redeliveries.Allow(k.ID, r.Pattern, time.Now())
 	if !ok {
 		l := h.Limits.Redeliveries
@@ -67,7 +67,7 @@ func (h *Handler) allowRedelivery(w http.ResponseWriter, r *http.Request, k *tas
 
 // allowTask applies key k's cap on unfinished tasks; false means it
 // answered (429 at the cap, 500 when the count failed).
-func (h *Handler) allowTask(w http.ResponseWriter, r *http.Request, k *task.Key) bool {
+func (h *Handler) allowTask(w http.ResponseWriter, r *http.Request, k *mvgen.Key) bool {
 	if h.Limits.MaxPendingTasks <= 0 {
 		return true
 	}
@@ -96,12 +96,12 @@ func bodyError(what string, err error) error {
 	var stalled *limit.StalledError
 	switch {
 	case errors.As(err, &tooBig):
-		return task.Errorf(task.ETooLarge, "%s is over the %s limit", what, sizeText(tooBig.Limit))
+		return mvgen.Errorf(mvgen.ETooLarge, "%s is over the %s limit", what, sizeText(tooBig.Limit))
 	case errors.As(err, &stalled):
-		return task.Errorf(task.ETimeout, "%s stalled: %d bytes arrived in the last %v, the minimum is %d (%d bytes/s); the upload was ended",
+		return mvgen.Errorf(mvgen.ETimeout, "%s stalled: %d bytes arrived in the last %v, the minimum is %d (%d bytes/s); the upload was ended",
 			what, stalled.Got, stalled.Window, stalled.Want, int64(float64(stalled.Want)/stalled.Window.Seconds()))
 	}
-	return task.Errorf(task.EBadRequest, "reading %s: %v", what, err)
+	return mvgen.Errorf(mvgen.EBadRequest, "reading %s: %v", what, err)
 }
 
 // sizeText writes a byte count as "64 KiB" or "200 MiB".

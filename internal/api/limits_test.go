@@ -23,9 +23,9 @@ import (
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/limit"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // raw sends a request as c and returns the answer's status, Retry-After
@@ -105,7 +105,7 @@ func TestPendingTaskCap(t *testing.T) {
 	}
 	bm, ba := b.track()
 	b.generate(map[string]any{"taskId": bm, "audioId": ba})
-	if _, err := f.db.FinishTask(context.Background(), first, store.Result{Status: task.StatusRenderFailed, CompletedAt: time.Now()}); err != nil {
+	if _, err := f.db.FinishTask(context.Background(), first, store.Result{Status: mvgen.StatusRenderFailed, CompletedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if status, _, e := a.raw(http.MethodPost, "/api/v1/mp4/generate", body); status != 200 {
@@ -124,7 +124,7 @@ func TestRedeliveryBounded(t *testing.T) {
 	finished := func() string {
 		m, a := c.track()
 		id := c.generate(map[string]any{"taskId": m, "audioId": a, "callBackUrl": "https://example.invalid/hook"})
-		if _, err := f.db.FinishTask(context.Background(), id, store.Result{Status: task.StatusRenderFailed,
+		if _, err := f.db.FinishTask(context.Background(), id, store.Result{Status: mvgen.StatusRenderFailed,
 			ErrorCode: 400, ErrorMessage: "bad", CompletedAt: time.Now()}); err != nil {
 			t.Fatal(err)
 		}

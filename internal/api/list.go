@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/logctx"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // Limits of GET /api/v1/mp4/tasks.
@@ -21,14 +21,14 @@ const (
 )
 
 // statuses are the successFlag values a task list may be filtered by.
-var statuses = []task.Status{task.StatusPending, task.StatusSuccess, task.StatusCreateFailed,
-	task.StatusRenderFailed, task.StatusCallbackException}
+var statuses = []mvgen.Status{mvgen.StatusPending, mvgen.StatusSuccess, mvgen.StatusCreateFailed,
+	mvgen.StatusRenderFailed, mvgen.StatusCallbackException}
 
 // listTasks is GET /api/v1/mp4/tasks?status=&createdAfter=&createdBefore=&limit=&cursor= (mvgen
 // extension, for the dashboard): the key's video tasks newest first, one
 // page at a time; data.nextCursor fetches the next page and is null on the
 // last.
-func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request, k *task.Key) {
+func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 	q, err := parseTaskQuery(r.URL.Query())
 	if err != nil {
 		h.error(w, r, err)
@@ -53,13 +53,13 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request, k *task.Key)
 func parseTaskQuery(v url.Values) (store.TaskQuery, error) {
 	q := store.TaskQuery{Limit: defaultTaskPage}
 	if s := v.Get("status"); s != "" {
-		q.Status = task.Status(s)
+		q.Status = mvgen.Status(s)
 		if !knownStatus(q.Status) {
 			names := make([]string, len(statuses))
 			for i, st := range statuses {
 				names[i] = string(st)
 			}
-			return q, task.Errorf(task.EInvalid, "status must be one of %s (got %q)", strings.Join(names, ", "), s)
+			return q, mvgen.Errorf(mvgen.EInvalid, "status must be one of %s (got %q)", strings.Join(names, ", "), s)
 		}
 	}
 	var err error
@@ -91,11 +91,11 @@ func parseListTime(v url.Values, name string) (time.Time, error) {
 	if ms, err := strconv.ParseInt(s, 10, 64); err == nil && ms > 0 {
 		return time.UnixMilli(ms).UTC(), nil
 	}
-	return time.Time{}, task.Errorf(task.EInvalid,
+	return time.Time{}, mvgen.Errorf(mvgen.EInvalid,
 		"%s must be an RFC 3339 time (2026-01-02T15:04:05Z), a UTC \"yyyy-MM-dd HH:mm:ss\" time or epoch milliseconds (got %q)", name, s)
 }
 
-func knownStatus(s task.Status) bool {
+func knownStatus(s mvgen.Status) bool {
 	for _, st := range statuses {
 		if st == s {
 			return true
@@ -110,14 +110,14 @@ func encodeCursor(c *store.TaskCursor) string {
 }
 
 func decodeCursor(s string) (*store.TaskCursor, error) {
-	bad := task.Errorf(task.EInvalid, "cursor is not a nextCursor this API returned (got %q)", s)
+	bad := mvgen.Errorf(mvgen.EInvalid, "cursor is not a nextCursor this API returned (got %q)", s)
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return nil, bad
 	}
 	at, id, ok := strings.Cut(string(raw), ".")
 	ms, err := strconv.ParseInt(at, 10, 64)
-	if !ok || err != nil || id == "" || len(id) > task.MaxIDBytes {
+	if !ok || err != nil || id == "" || len(id) > mvgen.MaxIDBytes {
 		return nil, bad
 	}
 	return &store.TaskCursor{CreatedAt: time.UnixMilli(ms).UTC(), ID: id}, nil
@@ -126,21 +126,21 @@ func decodeCursor(s string) (*store.TaskCursor, error) {
 // taskSummary is one task of the list and of the event stream: what the
 // dashboard shows in a row. Times follow record-info's format.
 type taskSummary struct {
-	TaskID       string      `json:"taskId"`
-	MusicTaskID  string      `json:"musicTaskId"`
-	AudioID      string      `json:"audioId"`
-	Title        string      `json:"title"`
-	SuccessFlag  task.Status `json:"successFlag"`
-	Progress     int         `json:"progress"`
-	Author       string      `json:"author"`
-	DomainName   string      `json:"domainName"`
-	Aspect       string      `json:"aspect"`
-	CreateTime   any         `json:"createTime"`
-	CompleteTime any         `json:"completeTime"`
-	ExpireTime   any         `json:"expireTime"`
-	ErrorCode    *int        `json:"errorCode"`
-	ErrorMessage *string     `json:"errorMessage"`
-	Expired      bool        `json:"expired"`
+	TaskID       string       `json:"taskId"`
+	MusicTaskID  string       `json:"musicTaskId"`
+	AudioID      string       `json:"audioId"`
+	Title        string       `json:"title"`
+	SuccessFlag  mvgen.Status `json:"successFlag"`
+	Progress     int          `json:"progress"`
+	Author       string       `json:"author"`
+	DomainName   string       `json:"domainName"`
+	Aspect       string       `json:"aspect"`
+	CreateTime   any          `json:"createTime"`
+	CompleteTime any          `json:"completeTime"`
+	ExpireTime   any          `json:"expireTime"`
+	ErrorCode    *int         `json:"errorCode"`
+	ErrorMessage *string      `json:"errorMessage"`
+	Expired      bool         `json:"expired"`
 }
 
 func (h *Handler) summary(l *store.ListedTask, now time.Time) taskSummary {
@@ -162,7 +162,7 @@ func (h *Handler) summary(l *store.ListedTask, now time.Time) taskSummary {
 
 // oneTask is GET /api/v1/mp4/tasks/{taskId} (mvgen extension, for the
 // dashboard): one task as the list shows it.
-func (h *Handler) oneTask(w http.ResponseWriter, r *http.Request, k *task.Key) {
+func (h *Handler) oneTask(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 	logctx.SetTask(r.Context(), r.PathValue("taskId"))
 	t, err := h.videoTask(r.Context(), k, r.PathValue("taskId"))
 	if err != nil {
@@ -172,7 +172,7 @@ func (h *Handler) oneTask(w http.ResponseWriter, r *http.Request, k *task.Key) {
 	l := &store.ListedTask{Task: t}
 	if tr, err := h.Store.Track(r.Context(), k.ID, t.MusicTaskID, t.AudioID); err == nil {
 		l.Title = tr.Title
-	} else if !errors.Is(err, task.ErrNotFound) {
+	} else if !errors.Is(err, mvgen.ErrNotFound) {
 		h.error(w, r, err)
 		return
 	}
@@ -186,7 +186,7 @@ func parsePage[C any](v url.Values, decode func(string) (C, error)) (limit int, 
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxTaskPage {
-			return 0, after, task.Errorf(task.EInvalid, "limit must be a whole number from 1 to %d (got %q)", maxTaskPage, s)
+			return 0, after, mvgen.Errorf(mvgen.EInvalid, "limit must be a whole number from 1 to %d (got %q)", maxTaskPage, s)
 		}
 		limit = n
 	}

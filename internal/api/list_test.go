@@ -11,9 +11,9 @@ import (
 
 	"github.com/mvgen/mvgen/internal/api"
 	"github.com/mvgen/mvgen/internal/apitest"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // listFixture is an API on SQLite with two keys, "alice" and "bob".
@@ -30,7 +30,7 @@ func newListFixture(t *testing.T) *listFixture {
 	base := newFixture(t)
 	db := base.db
 	for _, name := range []string{"alice", "bob"} {
-		if err := db.CreateKey(ctx, &task.Key{ID: name, Name: name, TokenHash: task.HashToken("tok-" + name),
+		if err := db.CreateKey(ctx, &mvgen.Key{ID: name, Name: name, TokenHash: mvgen.HashToken("tok-" + name),
 			WebhookSecret: "whsec_" + name, CreatedAt: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
@@ -39,16 +39,16 @@ func newListFixture(t *testing.T) *listFixture {
 }
 
 // addTask stores a pending task of key, created at, with a titled track.
-func (f *listFixture) addTask(key, title string, at time.Time) *task.Task {
+func (f *listFixture) addTask(key, title string, at time.Time) *mvgen.Task {
 	f.t.Helper()
 	ctx := context.Background()
-	tr := &task.Track{KeyID: key, MusicTaskID: task.NewID(), ID: task.NewID(), Title: title, Tags: "t",
+	tr := &mvgen.Track{KeyID: key, MusicTaskID: mvgen.NewID(), ID: mvgen.NewID(), Title: title, Tags: "t",
 		AudioKey: "a", CreatedAt: at}
 	if err := f.db.CreateTrack(ctx, tr); err != nil {
 		f.t.Fatal(err)
 	}
-	tk := &task.Task{ID: task.NewID(), KeyID: key, MusicTaskID: tr.MusicTaskID, AudioID: tr.ID,
-		Author: "Ada", Status: task.StatusPending, RenderKey: task.NewID(), WebhookID: "msg_" + task.NewID(),
+	tk := &mvgen.Task{ID: mvgen.NewID(), KeyID: key, MusicTaskID: tr.MusicTaskID, AudioID: tr.ID,
+		Author: "Ada", Status: mvgen.StatusPending, RenderKey: mvgen.NewID(), WebhookID: "msg_" + mvgen.NewID(),
 		CreatedAt: at}
 	if _, err := f.db.CreateTask(ctx, tk); err != nil {
 		f.t.Fatal(err)
@@ -105,7 +105,7 @@ func TestListTasks(t *testing.T) {
 		ids = append([]string{tk.ID}, ids...)
 	}
 	f.addTask("bob", "Bob's", base.Add(time.Hour))
-	if _, err := f.db.FinishTask(context.Background(), ids[0], store.Result{Status: task.StatusRenderFailed,
+	if _, err := f.db.FinishTask(context.Background(), ids[0], store.Result{Status: mvgen.StatusRenderFailed,
 		ErrorCode: 400, ErrorMessage: "audio is not audio", CompletedAt: base.Add(2 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}

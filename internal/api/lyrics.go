@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/mvgen/mvgen/internal/lyrics"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // A track's lyrics (contract §6.2): LRC text given with POST
@@ -18,29 +18,29 @@ import (
 // but not shown.
 
 // readLyricsPart reads the multipart part "lyrics" into tr.
-func readLyricsPart(part *multipart.Part, tr *task.Track) error {
+func readLyricsPart(part *multipart.Part, tr *mvgen.Track) error {
 	b, err := io.ReadAll(io.LimitReader(part, lyrics.MaxBytes+1))
 	if err != nil {
 		return uploadError("lyrics", err)
 	}
 	if len(b) > lyrics.MaxBytes {
-		return task.Errorf(task.ETooLarge, "lyrics is over the %s limit", sizeText(lyrics.MaxBytes))
+		return mvgen.Errorf(mvgen.ETooLarge, "lyrics is over the %s limit", sizeText(lyrics.MaxBytes))
 	}
 	return setLyrics(tr, string(b))
 }
 
 // setLyrics checks LRC text and keeps it with tr; blank text is no lyrics.
-func setLyrics(tr *task.Track, text string) error {
+func setLyrics(tr *mvgen.Track, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
 	if len(text) > lyrics.MaxBytes {
-		return task.Errorf(task.ETooLarge, "lyrics is over the %s limit", sizeText(lyrics.MaxBytes))
+		return mvgen.Errorf(mvgen.ETooLarge, "lyrics is over the %s limit", sizeText(lyrics.MaxBytes))
 	}
 	if _, err := lyrics.ParseLRC([]byte(text)); err != nil {
 		var e *lyrics.Error
 		if errors.As(err, &e) {
-			return task.Errorf(task.EInvalid, "%s (lyrics are LRC: [mm:ss.xx] line tags, optional <mm:ss.xx> word tags)", e.Error())
+			return mvgen.Errorf(mvgen.EInvalid, "%s (lyrics are LRC: [mm:ss.xx] line tags, optional <mm:ss.xx> word tags)", e.Error())
 		}
 		return err
 	}
@@ -50,7 +50,7 @@ func setLyrics(tr *task.Track, text string) error {
 
 // syncedLyrics reports whether a track's lyrics have lines a video can
 // show in time.
-func syncedLyrics(tr *task.Track) bool {
+func syncedLyrics(tr *mvgen.Track) bool {
 	if tr.Lyrics == "" {
 		return false
 	}

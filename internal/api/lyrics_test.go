@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/mvgen/mvgen/internal/lyrics"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // TestTrackLyrics: lyrics given with a track (contract §6.2) are checked
@@ -132,7 +132,7 @@ func TestGenerateExtensions(t *testing.T) {
 // keyID is the id of c's API key.
 func keyID(t *testing.T, f *fixture, c *client) string {
 	t.Helper()
-	k, err := f.db.KeyByTokenHash(context.Background(), task.HashToken(c.token))
+	k, err := f.db.KeyByTokenHash(context.Background(), mvgen.HashToken(c.token))
 	if err != nil {
 		t.Fatal(err)
 	}

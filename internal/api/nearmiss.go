@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // Unknown request fields are ignored for forward compatibility (contract §2),
@@ -175,5 +175,5 @@ func unknownField(name, want string) error {
 			break
 		}
 	}
-	return task.Errorf(task.EInvalid, "unknown field %s; did you mean %s?", name, want)
+	return mvgen.Errorf(mvgen.EInvalid, "unknown field %s; did you mean %s?", name, want)
 }

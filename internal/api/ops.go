@@ -3,7 +3,7 @@ package api
 import (
 	"net/http"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // readyz is GET /readyz (contract §10): 503 "draining" once a shutdown
@@ -25,7 +25,7 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 // this listener serves metrics, else the envelope's 404.
 func (h *Handler) metrics(w http.ResponseWriter, r *http.Request) {
 	if h.Metrics == nil {
-		h.error(w, r, task.Errorf(task.ENotFound, "no route %s %s: metrics are served on --metrics-addr", r.Method, r.URL.Path))
+		h.error(w, r, mvgen.Errorf(mvgen.ENotFound, "no route %s %s: metrics are served on --metrics-addr", r.Method, r.URL.Path))
 		return
 	}
 	h.Metrics.ServeHTTP(w, r)

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // TestPosterLink: record-info gives a signed poster link beside the video's
@@ -25,7 +25,7 @@ func TestPosterLink(t *testing.T) {
 	finish := func(videoKey string) string {
 		id := c.generate(map[string]any{"taskId": musicID, "audioId": audioID, "author": videoKey})
 		now := time.Now()
-		if _, err := f.db.FinishTask(ctx, id, store.Result{Status: task.StatusSuccess, VideoKey: videoKey,
+		if _, err := f.db.FinishTask(ctx, id, store.Result{Status: mvgen.StatusSuccess, VideoKey: videoKey,
 			CompletedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
@@ -33,7 +33,7 @@ func TestPosterLink(t *testing.T) {
 	}
 	jpeg := []byte("\xff\xd8\xff\xe0 a poster")
 	withPoster := finish("videos/with.mp4")
-	if _, err := f.h.Blobs.Put(ctx, task.PosterKey("videos/with.mp4"), bytes.NewReader(jpeg), 0); err != nil {
+	if _, err := f.h.Blobs.Put(ctx, mvgen.PosterKey("videos/with.mp4"), bytes.NewReader(jpeg), 0); err != nil {
 		t.Fatal(err)
 	}
 	without := finish("videos/without.mp4") // rendered before posters existed

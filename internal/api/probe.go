@@ -7,8 +7,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/render"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // SourceChecker vets an uploaded audio file before the upload is accepted:
@@ -56,7 +56,7 @@ func (s *spool) check(ctx context.Context, c SourceChecker) error {
 	if _, err := c.CheckSource(ctx, s.f.Name()); err != nil {
 		var ie *render.InputError
 		if errors.As(err, &ie) {
-			return task.Errorf(task.EBadRequest, "audio: %s (upload an audio file: MP3, AAC/M4A, WAV, FLAC, Ogg, AIFF, …)", ie.Msg)
+			return mvgen.Errorf(mvgen.EBadRequest, "audio: %s (upload an audio file: MP3, AAC/M4A, WAV, FLAC, Ogg, AIFF, …)", ie.Msg)
 		}
 		return fmt.Errorf("checking uploaded audio: %w", err)
 	}

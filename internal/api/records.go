@@ -5,11 +5,11 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/logctx"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // recordInfo is GET /api/v1/mp4/record-info (contract §3).
-func (h *Handler) recordInfo(w http.ResponseWriter, r *http.Request, k *task.Key) {
+func (h *Handler) recordInfo(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 	if t, attempts, ok := h.taskWithAttempts(w, r, k); ok {
 		h.ok(w, h.record(t, attempts, time.Now()))
 	}
@@ -17,11 +17,11 @@ func (h *Handler) recordInfo(w http.ResponseWriter, r *http.Request, k *task.Key
 
 // taskWithAttempts loads the ?taskId= task of key k and its callback
 // attempts, answering the error itself when it cannot.
-func (h *Handler) taskWithAttempts(w http.ResponseWriter, r *http.Request, k *task.Key) (*task.Task, []*task.Attempt, bool) {
+func (h *Handler) taskWithAttempts(w http.ResponseWriter, r *http.Request, k *mvgen.Key) (*mvgen.Task, []*mvgen.Attempt, bool) {
 	id := r.URL.Query().Get("taskId")
 	logctx.SetTask(r.Context(), id)
 	if id == "" {
-		h.error(w, r, task.Errorf(task.EInvalid, "taskId query parameter is required"))
+		h.error(w, r, mvgen.Errorf(mvgen.EInvalid, "taskId query parameter is required"))
 		return nil, nil, false
 	}
 	t, err := h.videoTask(r.Context(), k, id)
@@ -45,7 +45,7 @@ type record struct {
 	AudioID      string         `json:"audioId"`
 	MusicIndex   int            `json:"musicIndex"`
 	CallbackURL  *string        `json:"callbackUrl"`
-	SuccessFlag  task.Status    `json:"successFlag"`
+	SuccessFlag  mvgen.Status   `json:"successFlag"`
 	Response     recordResponse `json:"response"`
 	CreateTime   any            `json:"createTime"`
 	CompleteTime any            `json:"completeTime"`
@@ -75,7 +75,7 @@ type deliverySummary struct {
 }
 
 // record builds record-info's data object.
-func (h *Handler) record(t *task.Task, attempts []*task.Attempt, now time.Time) record {
+func (h *Handler) record(t *mvgen.Task, attempts []*mvgen.Attempt, now time.Time) record {
 	r := record{
 		TaskID: t.ID, MusicID: t.AudioID, AudioID: t.AudioID, MusicIndex: t.MusicIndex,
 		SuccessFlag: t.Status, CreateTime: h.timeValue(t.CreatedAt), CompleteTime: h.timeValue(t.CompletedAt),
@@ -106,7 +106,7 @@ func (h *Handler) record(t *task.Task, attempts []*task.Attempt, now time.Time) 
 }
 
 // callbacks is GET /api/v1/mp4/callbacks?taskId=: the attempt log.
-func (h *Handler) callbacks(w http.ResponseWriter, r *http.Request, k *task.Key) {
+func (h *Handler) callbacks(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 	t, attempts, ok := h.taskWithAttempts(w, r, k)
 	if !ok {
 		return
@@ -123,17 +123,17 @@ func (h *Handler) callbacks(w http.ResponseWriter, r *http.Request, k *task.Key)
 
 // redeliver is POST /api/v1/mp4/callbacks/redeliver {"taskId": …}: a new
 // delivery of the task's callback, with the same webhook-id.
-func (h *Handler) redeliver(w http.ResponseWriter, r *http.Request, k *task.Key) {
+func (h *Handler) redeliver(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 	t, ok := h.bodyTask(w, r, k)
 	if !ok {
 		return
 	}
 	switch {
 	case t.CallbackURL == "":
-		h.error(w, r, task.Errorf(task.EInvalid, "taskId: task %s has no callBackUrl to deliver to", t.ID))
+		h.error(w, r, mvgen.Errorf(mvgen.EInvalid, "taskId: task %s has no callBackUrl to deliver to", t.ID))
 		return
 	case !t.Done():
-		h.error(w, r, task.Errorf(task.EConflict, "task %s is still rendering; its callback goes out when it finishes", t.ID))
+		h.error(w, r, mvgen.Errorf(mvgen.EConflict, "task %s is still rendering; its callback goes out when it finishes", t.ID))
 		return
 	case !h.allowRedelivery(w, r, k):
 		return
@@ -162,7 +162,7 @@ func nilIfEmpty(s string) any {
 
 // bodyTask reads a {"taskId": …} body and loads that video task of key k,
 // answering the error itself when it cannot.
-func (h *Handler) bodyTask(w http.ResponseWriter, r *http.Request, k *task.Key) (*task.Task, bool) {
+func (h *Handler) bodyTask(w http.ResponseWriter, r *http.Request, k *mvgen.Key) (*mvgen.Task, bool) {
 	var req struct {
 		TaskID string `json:"taskId"`
 	}
@@ -171,7 +171,7 @@ func (h *Handler) bodyTask(w http.ResponseWriter, r *http.Request, k *task.Key) 
 		return nil, false
 	}
 	if req.TaskID == "" {
-		h.error(w, r, task.Errorf(task.EInvalid, "taskId is required"))
+		h.error(w, r, mvgen.Errorf(mvgen.EInvalid, "taskId is required"))
 		return nil, false
 	}
 	logctx.SetTask(r.Context(), req.TaskID)

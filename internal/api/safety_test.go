@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/api"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // newTestAPI serves the API over loopback on SQLite and a Dir under a
@@ -21,7 +21,7 @@ import (
 func newTestAPI(t *testing.T) (srv *httptest.Server, files string) {
 	t.Helper()
 	f := newFixture(t)
-	if err := f.db.CreateKey(context.Background(), &task.Key{ID: "k", Name: "k", TokenHash: task.HashToken("tok"),
+	if err := f.db.CreateKey(context.Background(), &mvgen.Key{ID: "k", Name: "k", TokenHash: mvgen.HashToken("tok"),
 		WebhookSecret: "whsec_x", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/lyrics"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 const (
@@ -32,8 +32,8 @@ type trackRequest struct {
 
 // createTrack is POST /api/v1/tracks (contract §9): multipart upload or JSON
 // URLs. Each call creates a music task holding one track.
-func (h *Handler) createTrack(w http.ResponseWriter, r *http.Request, k *task.Key) {
-	tr := &task.Track{KeyID: k.ID, MusicTaskID: task.NewID(), ID: task.NewID(), CreatedAt: time.Now().UTC()}
+func (h *Handler) createTrack(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
+	tr := &mvgen.Track{KeyID: k.ID, MusicTaskID: mvgen.NewID(), ID: mvgen.NewID(), CreatedAt: time.Now().UTC()}
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var err error
 	if mediaType == "multipart/form-data" {
@@ -55,20 +55,20 @@ func (h *Handler) createTrack(w http.ResponseWriter, r *http.Request, k *task.Ke
 	h.ok(w, map[string]any{"taskId": tr.MusicTaskID, "audioId": tr.ID, "musicIndex": tr.MusicIndex})
 }
 
-func (h *Handler) readTrackJSON(w http.ResponseWriter, r *http.Request, tr *task.Track) error {
+func (h *Handler) readTrackJSON(w http.ResponseWriter, r *http.Request, tr *mvgen.Track) error {
 	var req trackRequest
 	if err := h.decode(w, r, &req); err != nil {
 		return err
 	}
 	if req.AudioURL == "" {
-		return task.Errorf(task.EInvalid, "audioUrl is required (or upload the file as multipart/form-data field \"audio\")")
+		return mvgen.Errorf(mvgen.EInvalid, "audioUrl is required (or upload the file as multipart/form-data field \"audio\")")
 	}
 	for _, f := range []struct{ name, value string }{{"audioUrl", req.AudioURL}, {"imageUrl", req.ImageURL}} {
 		if f.value == "" {
 			continue
 		}
 		if err := h.checkURL(r, h.SourceGuard, "--source-allow-net")(f.value); err != nil {
-			return task.Errorf(task.EInvalid, "%s: %v", f.name, err)
+			return mvgen.Errorf(mvgen.EInvalid, "%s: %v", f.name, err)
 		}
 	}
 	tr.AudioURL, tr.ImageURL, tr.Title, tr.Tags = req.AudioURL, req.ImageURL, req.Title, req.Tags
@@ -77,11 +77,11 @@ func (h *Handler) readTrackJSON(w http.ResponseWriter, r *http.Request, tr *task
 
 // readUpload streams the multipart parts straight to the blob store, each
 // under its own cap, without buffering files in memory.
-func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, tr *task.Track) error {
+func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, tr *mvgen.Track) error {
 	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload()+DefaultMaxCoverBytes+lyrics.MaxBytes+h.maxBody())
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return task.Errorf(task.EBadRequest, "reading multipart body: %v", err)
+		return mvgen.Errorf(mvgen.EBadRequest, "reading multipart body: %v", err)
 	}
 	for {
 		part, err := mr.NextPart()
@@ -97,12 +97,12 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, tr *task.Tr
 		}
 	}
 	if tr.AudioKey == "" {
-		return task.Errorf(task.EInvalid, "audio is required: send the file as multipart field \"audio\"")
+		return mvgen.Errorf(mvgen.EInvalid, "audio is required: send the file as multipart field \"audio\"")
 	}
 	return nil
 }
 
-func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track) error {
+func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *mvgen.Track) error {
 	switch name := part.FormName(); name {
 	case "audio", "cover":
 		key, limit := "sources/"+tr.ID+"/audio", h.maxUpload()
@@ -122,7 +122,7 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 		n, err := h.Blobs.Put(r.Context(), key, body, limit)
 		switch {
 		case errors.Is(err, blob.ErrTooLarge):
-			return task.Errorf(task.ETooLarge, "%s is over the %s limit", name, sizeText(limit))
+			return mvgen.Errorf(mvgen.ETooLarge, "%s is over the %s limit", name, sizeText(limit))
 		case err != nil && src.err != nil:
 			return uploadError(name, src.err) // the client's side
 		case err != nil:
@@ -137,7 +137,7 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *task.Track
 			tr.CoverKey = key
 		}
 		if n == 0 {
-			return task.Errorf(task.EInvalid, "%s is empty", name)
+			return mvgen.Errorf(mvgen.EInvalid, "%s is empty", name)
 		}
 		if sp != nil {
 			return sp.check(r.Context(), h.Sources)
@@ -187,7 +187,7 @@ func (trackRequest) fieldAliases() map[string]string {
 func uploadError(what string, err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return task.Errorf(task.ETooLarge, "upload is over the %s limit", sizeText(tooBig.Limit))
+		return mvgen.Errorf(mvgen.ETooLarge, "upload is over the %s limit", sizeText(tooBig.Limit))
 	}
 	return bodyError(what, err)
 }
@@ -208,18 +208,18 @@ func (c *clientReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func validateTrackText(tr *task.Track) error {
+func validateTrackText(tr *mvgen.Track) error {
 	if !utf8.ValidString(tr.Title) || utf8.RuneCountInString(tr.Title) > maxTitleRunes {
-		return task.Errorf(task.EInvalid, "title must be valid UTF-8 of at most %d characters", maxTitleRunes)
+		return mvgen.Errorf(mvgen.EInvalid, "title must be valid UTF-8 of at most %d characters", maxTitleRunes)
 	}
 	if !utf8.ValidString(tr.Tags) || utf8.RuneCountInString(tr.Tags) > maxTagsRunes {
-		return task.Errorf(task.EInvalid, "tags must be valid UTF-8 of at most %d characters", maxTagsRunes)
+		return mvgen.Errorf(mvgen.EInvalid, "tags must be valid UTF-8 of at most %d characters", maxTagsRunes)
 	}
 	return nil
 }
 
 // deleteSources removes files of a track that was not stored.
-func (h *Handler) deleteSources(r *http.Request, tr *task.Track) {
+func (h *Handler) deleteSources(r *http.Request, tr *mvgen.Track) {
 	for _, key := range []string{tr.AudioKey, tr.CoverKey} {
 		if key != "" {
 			if err := h.Blobs.Delete(r.Context(), key); err != nil {
@@ -231,7 +231,7 @@ func (h *Handler) deleteSources(r *http.Request, tr *task.Track) {
 
 // listTracks is GET /api/v1/tracks?taskId=: one music task's tracks;
 // without taskId, every track of the key (catalogue.go).
-func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *task.Key) {
+func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 	id := r.URL.Query().Get("taskId")
 	if id == "" {
 		h.listAllTracks(w, r, k)
@@ -243,7 +243,7 @@ func (h *Handler) listTracks(w http.ResponseWriter, r *http.Request, k *task.Key
 		return
 	}
 	if len(tracks) == 0 {
-		h.error(w, r, task.Errorf(task.ENotFound, "no music task %q", id))
+		h.error(w, r, mvgen.Errorf(mvgen.ENotFound, "no music task %q", id))
 		return
 	}
 	list := make([]map[string]any, 0, len(tracks))

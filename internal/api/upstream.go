@@ -7,14 +7,14 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // Upstream looks tracks up on the upstream Suno-compatible API (contract
 // §6.1) and stores them in the caller's catalogue (internal/upstream's
 // Lookup).
 type Upstream interface {
-	Import(ctx context.Context, k *task.Key, musicTaskID, audioID string) (*task.Track, error)
+	Import(ctx context.Context, k *mvgen.Key, musicTaskID, audioID string) (*mvgen.Track, error)
 }
 
 // retryable is an error that says when to try again (internal/upstream's

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/apitest"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/netguard"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/internal/upstream"
 	"github.com/mvgen/mvgen/internal/upstream/upstreamtest"
 )
@@ -100,7 +100,7 @@ func TestGenerateUpstream(t *testing.T) {
 // upstreamClient is a client whose key carries upstreamKey.
 func (f *fixture) upstreamClient(name, upstreamKey string) *client {
 	f.t.Helper()
-	k, token := task.NewKey(name, "whsec_dGVzdA==", time.Now())
+	k, token := mvgen.NewKey(name, "whsec_dGVzdA==", time.Now())
 	k.UpstreamKey = upstreamKey
 	if err := f.db.CreateKey(context.Background(), k); err != nil {
 		f.t.Fatal(err)

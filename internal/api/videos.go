@@ -8,7 +8,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/link"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // signedFile is a kind of file served through signed links: a video
@@ -29,7 +29,7 @@ var (
 		check: (*link.Signer).Check, key: func(k string) string { return k },
 		gone: "this video has been deleted"}
 	posterFile = signedFile{noun: "poster", ext: ".jpg", contentType: "image/jpeg",
-		check: (*link.Signer).CheckPoster, key: task.PosterKey,
+		check: (*link.Signer).CheckPoster, key: mvgen.PosterKey,
 		gone: "this video has no poster (it was made before posters existed, or deleted)"}
 )
 
@@ -58,7 +58,7 @@ func (h *Handler) serveSigned(w http.ResponseWriter, r *http.Request, f signedFi
 		return
 	}
 	t, err := h.Store.Task(r.Context(), "", id)
-	if errors.Is(err, task.ErrNotFound) || (err == nil && t.VideoKey == "") {
+	if errors.Is(err, mvgen.ErrNotFound) || (err == nil && t.VideoKey == "") {
 		h.plain(w, http.StatusNotFound, "no such "+f.noun)
 		return
 	} else if err != nil {

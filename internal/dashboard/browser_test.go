@@ -21,8 +21,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/server"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
 )
 
@@ -444,7 +444,7 @@ func newKey(t *testing.T, s *server.Server) (token, secret string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, token := task.NewKey(t.Name(), secret, time.Now())
+	k, token := mvgen.NewKey(t.Name(), secret, time.Now())
 	if err := s.Store().CreateKey(context.Background(), k); err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/logctx"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
 )
 
@@ -44,11 +44,11 @@ const responseCap = 1024
 
 // Store is what delivery reads and writes.
 type Store interface {
-	Task(ctx context.Context, keyID, id string) (*task.Task, error)
-	Key(ctx context.Context, id string) (*task.Key, error)
-	Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error)
-	AddAttempt(ctx context.Context, a *task.Attempt) error
-	SetStatus(ctx context.Context, id string, from, to task.Status) (bool, error)
+	Task(ctx context.Context, keyID, id string) (*mvgen.Task, error)
+	Key(ctx context.Context, id string) (*mvgen.Key, error)
+	Attempts(ctx context.Context, taskID string) ([]*mvgen.Attempt, error)
+	AddAttempt(ctx context.Context, a *mvgen.Attempt) error
+	SetStatus(ctx context.Context, id string, from, to mvgen.Status) (bool, error)
 	FinishTask(ctx context.Context, id string, r store.Result, follow ...jobs.Job) ([]int64, error)
 	Redeliver(ctx context.Context, id string, maxDeliveries int, job func(delivery int) jobs.Job) (int, int64, error)
 }
@@ -56,7 +56,7 @@ type Store interface {
 // Observer is told what delivery does (internal/metrics implements it).
 type Observer interface {
 	// TaskFinished: a task ended with status.
-	TaskFinished(status task.Status)
+	TaskFinished(status mvgen.Status)
 	// CallbackDelivered: a task's first delivery got its 2xx this long
 	// after the task completed.
 	CallbackDelivered(sinceCompletion time.Duration)
@@ -143,7 +143,7 @@ func (w *Worker) firstAttemptDelay() time.Duration {
 // queues its callback in the same transaction and makes the first attempt
 // at once. A task already finished (by an earlier run of its render that
 // died before the queue heard) needs nothing more: nil.
-func (w *Worker) Finish(ctx context.Context, t *task.Task, r store.Result) error {
+func (w *Worker) Finish(ctx context.Context, t *mvgen.Task, r store.Result) error {
 	if t.CallbackURL == "" {
 		_, err := w.Store.FinishTask(ctx, t.ID, r)
 		if err == nil {
@@ -162,7 +162,7 @@ func (w *Worker) Finish(ctx context.Context, t *task.Task, r store.Result) error
 
 // Redeliver starts a new delivery of the finished task t's callback (same
 // webhook-id), queued durably and attempted at once, and returns its number.
-func (w *Worker) Redeliver(ctx context.Context, t *task.Task) (int, error) {
+func (w *Worker) Redeliver(ctx context.Context, t *mvgen.Task) (int, error) {
 	maxDeliveries := 0
 	if w.MaxRedeliveries >= 0 {
 		maxDeliveries = 1 + cmpOr(w.MaxRedeliveries, DefaultMaxRedeliveries)
@@ -171,7 +171,7 @@ func (w *Worker) Redeliver(ctx context.Context, t *task.Task) (int, error) {
 		return jobs.Callback(t.ID, d, time.Now().Add(w.firstAttemptDelay()))
 	})
 	if errors.Is(err, store.ErrDeliveryLimit) {
-		return 0, task.Errorf(task.EInvalid, "taskId: the callback of task %s was already redelivered %d times, the most allowed (mvgen serve --max-redeliveries)",
+		return 0, mvgen.Errorf(mvgen.EInvalid, "taskId: the callback of task %s was already redelivered %d times, the most allowed (mvgen serve --max-redeliveries)",
 			t.ID, maxDeliveries-1)
 	} else if err != nil {
 		return 0, fmt.Errorf("redelivering the callback of %s: %w", t.ID, err)
@@ -180,7 +180,7 @@ func (w *Worker) Redeliver(ctx context.Context, t *task.Task) (int, error) {
 	return d, nil
 }
 
-func (w *Worker) finished(s task.Status) {
+func (w *Worker) finished(s mvgen.Status) {
 	if w.Observer != nil {
 		w.Observer.TaskFinished(s)
 	}
@@ -250,12 +250,12 @@ func (w *Worker) Close() {
 // when the delivery is over.
 func (w *Worker) step(ctx context.Context, taskID string, delivery int) (time.Duration, error) {
 	t, err := w.Store.Task(ctx, "", taskID)
-	if errors.Is(err, task.ErrNotFound) {
+	if errors.Is(err, mvgen.ErrNotFound) {
 		return -1, nil
 	} else if err != nil {
 		return 0, err
 	}
-	if t.CallbackURL == "" || t.Status == task.StatusPending {
+	if t.CallbackURL == "" || t.Status == mvgen.StatusPending {
 		return -1, nil
 	}
 	attempts, err := w.attempts(ctx, taskID, delivery)
@@ -286,12 +286,12 @@ func (w *Worker) step(ctx context.Context, taskID string, delivery int) (time.Du
 }
 
 // attempts returns the attempts of one delivery.
-func (w *Worker) attempts(ctx context.Context, taskID string, delivery int) ([]*task.Attempt, error) {
+func (w *Worker) attempts(ctx context.Context, taskID string, delivery int) ([]*mvgen.Attempt, error) {
 	all, err := w.Store.Attempts(ctx, taskID)
 	if err != nil {
 		return nil, err
 	}
-	var mine []*task.Attempt
+	var mine []*mvgen.Attempt
 	for _, a := range all {
 		if a.Delivery == delivery {
 			mine = append(mine, a)
@@ -301,7 +301,7 @@ func (w *Worker) attempts(ctx context.Context, taskID string, delivery int) ([]*
 }
 
 // settle records what the last attempt means for the task's status.
-func (w *Worker) settle(ctx context.Context, t *task.Task, p plan, a *task.Attempt) error {
+func (w *Worker) settle(ctx context.Context, t *mvgen.Task, p plan, a *mvgen.Attempt) error {
 	log := logctx.ForTask(w.Logger, t.ID, t.RequestID).With("attempt", a.Attempt, "status", a.StatusCode)
 	switch {
 	case p.delivered:
@@ -323,7 +323,7 @@ func (w *Worker) settle(ctx context.Context, t *task.Task, p plan, a *task.Attem
 }
 
 // body returns the callback body of a finished task (contract §4).
-func body(t *task.Task, links *link.Signer) ([]byte, error) {
+func body(t *mvgen.Task, links *link.Signer) ([]byte, error) {
 	ev := webhook.Event{Data: webhook.EventData{TaskID: t.ID}}
 	if t.Failed() {
 		ev.Code, ev.Msg = t.ErrorCode, t.ErrorMessage
@@ -341,9 +341,9 @@ func body(t *task.Task, links *link.Signer) ([]byte, error) {
 }
 
 // attempt makes one POST and logs it.
-func (w *Worker) attempt(ctx context.Context, t *task.Task, k *task.Key, delivery, n int) *task.Attempt {
+func (w *Worker) attempt(ctx context.Context, t *mvgen.Task, k *mvgen.Key, delivery, n int) *mvgen.Attempt {
 	now := time.Now()
-	a := &task.Attempt{TaskID: t.ID, Delivery: delivery, Attempt: n, At: now}
+	a := &mvgen.Attempt{TaskID: t.ID, Delivery: delivery, Attempt: n, At: now}
 	err := w.post(ctx, t, k, now, a)
 	a.Duration = time.Since(now)
 	if err != nil {
@@ -358,7 +358,7 @@ func (w *Worker) attempt(ctx context.Context, t *task.Task, k *task.Key, deliver
 	return a
 }
 
-func (w *Worker) post(ctx context.Context, t *task.Task, k *task.Key, now time.Time, a *task.Attempt) error {
+func (w *Worker) post(ctx context.Context, t *mvgen.Task, k *mvgen.Key, now time.Time, a *mvgen.Attempt) error {
 	b, err := body(t, w.Links)
 	if err != nil {
 		return err

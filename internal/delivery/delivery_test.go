@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/link"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
 )
 
@@ -26,7 +26,7 @@ import (
 type fixture struct {
 	t   *testing.T
 	db  *sqlite.DB
-	key *task.Key
+	key *mvgen.Key
 	w   *Worker
 }
 
@@ -43,7 +43,7 @@ func newFixture(t *testing.T, allowLoopback bool) *fixture {
 	}
 	db.UseJobs(q)
 	secret, _ := webhook.NewSecret()
-	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: secret, CreatedAt: time.Now()}
+	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: secret, CreatedAt: time.Now()}
 	if err := db.CreateKey(context.Background(), k); err != nil {
 		t.Fatal(err)
 	}
@@ -61,13 +61,13 @@ func newFixture(t *testing.T, allowLoopback bool) *fixture {
 func (f *fixture) finished(callbackURL string) string {
 	f.t.Helper()
 	ctx := context.Background()
-	tk := &task.Task{ID: task.NewID(), KeyID: f.key.ID, MusicTaskID: "m", AudioID: "a", CallbackURL: callbackURL,
-		Status: task.StatusPending, RenderKey: task.NewID(), WebhookID: "msg_" + task.NewID(), CreatedAt: time.Now()}
+	tk := &mvgen.Task{ID: mvgen.NewID(), KeyID: f.key.ID, MusicTaskID: "m", AudioID: "a", CallbackURL: callbackURL,
+		Status: mvgen.StatusPending, RenderKey: mvgen.NewID(), WebhookID: "msg_" + mvgen.NewID(), CreatedAt: time.Now()}
 	if _, err := f.db.CreateTask(ctx, tk); err != nil {
 		f.t.Fatal(err)
 	}
 	now := time.Now()
-	if _, err := f.db.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, VideoKey: "v",
+	if _, err := f.db.FinishTask(ctx, tk.ID, store.Result{Status: mvgen.StatusSuccess, VideoKey: "v",
 		CompletedAt: now, ExpiresAt: now.Add(link.Validity)}); err != nil {
 		f.t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func (f *fixture) step(id string) time.Duration {
 	return next
 }
 
-func (f *fixture) attempts(id string) []*task.Attempt {
+func (f *fixture) attempts(id string) []*mvgen.Attempt {
 	f.t.Helper()
 	a, err := f.db.Attempts(context.Background(), id)
 	if err != nil {
@@ -92,7 +92,7 @@ func (f *fixture) attempts(id string) []*task.Attempt {
 	return a
 }
 
-func (f *fixture) status(id string) task.Status {
+func (f *fixture) status(id string) mvgen.Status {
 	tk, err := f.db.Task(context.Background(), "", id)
 	if err != nil {
 		f.t.Fatal(err)
@@ -156,7 +156,7 @@ func TestGoneAndScheduleSpent(t *testing.T) {
 	if next := f.step(id); next >= 0 {
 		t.Errorf("after 410: next %v, want the delivery over", next)
 	}
-	if got := f.status(id); got != task.StatusCallbackException {
+	if got := f.status(id); got != mvgen.StatusCallbackException {
 		t.Errorf("after 410: status %s, want CALLBACK_EXCEPTION", got)
 	}
 
@@ -171,7 +171,7 @@ func TestGoneAndScheduleSpent(t *testing.T) {
 	if next := f.step(id); next >= 0 {
 		t.Errorf("after the last attempt: next %v, want over", next)
 	}
-	if n, got := len(f.attempts(id)), f.status(id); n != 2 || got != task.StatusCallbackException {
+	if n, got := len(f.attempts(id)), f.status(id); n != 2 || got != mvgen.StatusCallbackException {
 		t.Errorf("%d attempts, status %s; want 2 and CALLBACK_EXCEPTION", n, got)
 	}
 }
@@ -297,7 +297,7 @@ func TestPerDestinationCap(t *testing.T) {
 		t.Errorf("second callback to a busy receiver: wait %v, %d attempts; want it to wait without an attempt", wait, len(f.attempts(second)))
 	}
 	other := f.finished(fast.URL)
-	if next := f.step(other); next >= 0 || f.status(other) != task.StatusSuccess {
+	if next := f.step(other); next >= 0 || f.status(other) != mvgen.StatusSuccess {
 		t.Errorf("callback to another receiver was held up: next %v", next)
 	}
 	close(release)

@@ -10,9 +10,9 @@ import (
 
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/link"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // TestFinishAndRedeliver: Finish ends the task with its callback job queued
@@ -36,16 +36,16 @@ func TestFinishAndRedeliver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pending := func(callbackURL string) *task.Task {
-		tk := &task.Task{ID: task.NewID(), KeyID: f.key.ID, MusicTaskID: "m", AudioID: "a", CallbackURL: callbackURL,
-			Status: task.StatusPending, RenderKey: task.NewID(), WebhookID: "msg_" + task.NewID(), CreatedAt: time.Now()}
+	pending := func(callbackURL string) *mvgen.Task {
+		tk := &mvgen.Task{ID: mvgen.NewID(), KeyID: f.key.ID, MusicTaskID: "m", AudioID: "a", CallbackURL: callbackURL,
+			Status: mvgen.StatusPending, RenderKey: mvgen.NewID(), WebhookID: "msg_" + mvgen.NewID(), CreatedAt: time.Now()}
 		if _, err := f.db.CreateTask(ctx, tk); err != nil {
 			t.Fatal(err)
 		}
 		return tk
 	}
-	done := store.Result{Status: task.StatusSuccess, VideoKey: "v", CompletedAt: time.Now(), ExpiresAt: time.Now().Add(link.Validity)}
-	waitAttempts := func(id string, n int) []*task.Attempt {
+	done := store.Result{Status: mvgen.StatusSuccess, VideoKey: "v", CompletedAt: time.Now(), ExpiresAt: time.Now().Add(link.Validity)}
+	waitAttempts := func(id string, n int) []*mvgen.Attempt {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
 		for time.Now().Before(deadline) {
@@ -113,7 +113,7 @@ func TestFinishAndRedeliver(t *testing.T) {
 	if cbs := callbackJobs(plain.ID); len(cbs) != 0 {
 		t.Errorf("a task without callBackUrl queued %d callback jobs", len(cbs))
 	}
-	if got := f.status(plain.ID); got != task.StatusSuccess {
+	if got := f.status(plain.ID); got != mvgen.StatusSuccess {
 		t.Errorf("status = %s, want SUCCESS", got)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // plan is what to do next in a delivery.
@@ -24,7 +24,7 @@ func (p plan) waitOrOver() time.Duration {
 }
 
 // plan reads a delivery's attempts (oldest first) and decides.
-func (w *Worker) plan(t *task.Task, delivery int, attempts []*task.Attempt, now time.Time) plan {
+func (w *Worker) plan(t *mvgen.Task, delivery int, attempts []*mvgen.Attempt, now time.Time) plan {
 	n := len(attempts)
 	if n == 0 {
 		return plan{}

@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // Metrics is one server's registry and every metric in it. Its methods are
@@ -126,7 +126,7 @@ func New() *Metrics {
 	for _, o := range []string{Outcome2xx, Outcome3xx, Outcome4xx, Outcome5xx, OutcomeTimeout, OutcomeRefused, OutcomeError} {
 		m.callbackAttempts.WithLabelValues(o)
 	}
-	for _, s := range []task.Status{task.StatusSuccess, task.StatusCreateFailed, task.StatusRenderFailed} {
+	for _, s := range []mvgen.Status{mvgen.StatusSuccess, mvgen.StatusCreateFailed, mvgen.StatusRenderFailed} {
 		m.tasksFinished.WithLabelValues(string(s))
 	}
 	return m
@@ -170,7 +170,7 @@ func (m *Metrics) TaskCreated() {
 }
 
 // TaskFinished counts a task that ended with status (internal/delivery).
-func (m *Metrics) TaskFinished(status task.Status) {
+func (m *Metrics) TaskFinished(status mvgen.Status) {
 	if m != nil {
 		m.tasksFinished.WithLabelValues(string(status)).Inc()
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/mvgen/mvgen/internal/metrics"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/netguard"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // exposition is what m's handler serves.
@@ -169,8 +169,8 @@ func TestHooks(t *testing.T) {
 	t.Parallel()
 	m := metrics.New()
 	m.TaskCreated()
-	m.TaskFinished(task.StatusSuccess)
-	m.TaskFinished(task.StatusSuccess)
+	m.TaskFinished(mvgen.StatusSuccess)
+	m.TaskFinished(mvgen.StatusSuccess)
 	m.UpstreamLookup("found", 20*time.Millisecond)
 	m.UpstreamLookup("error", time.Second)
 	m.RateLimited("requests")

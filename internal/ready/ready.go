@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/blob"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // DefaultTimeout bounds one readiness probe, all checks together.
@@ -43,7 +43,7 @@ func Database(db Pinger) Check {
 // again (under "readyz/", a new key each time).
 func Storage(b blob.Store) Check {
 	return Check{Name: "storage", Run: func(ctx context.Context) error {
-		key := "readyz/" + task.NewID()
+		key := "readyz/" + mvgen.NewID()
 		if _, err := b.Put(ctx, key, strings.NewReader("ok"), 16); err != nil {
 			return fmt.Errorf("writing %s: %w", key, err)
 		}

@@ -1,17 +1,17 @@
 package render
 
-import "github.com/mvgen/mvgen/internal/task"
+import "github.com/mvgen/mvgen/internal/mvgen"
 
-// Aspect is the shape of a video (the domain's task.Aspect, which parses
+// Aspect is the shape of a video (the domain's mvgen.Aspect, which parses
 // it): "16:9" (1280×720), "1:1" (1080×1080) or "9:16" (720×1280). Each has
 // its own layout, not a crop of another.
-type Aspect task.Aspect
+type Aspect mvgen.Aspect
 
 // The supported aspects.
 const (
-	Landscape = Aspect(task.Landscape) // 1280×720, the default
-	Square    = Aspect(task.Square)    // 1080×1080
-	Portrait  = Aspect(task.Portrait)  // 720×1280
+	Landscape = Aspect(mvgen.Landscape) // 1280×720, the default
+	Square    = Aspect(mvgen.Square)    // 1080×1080
+	Portrait  = Aspect(mvgen.Portrait)  // 720×1280
 )
 
 // Size returns the width and height of a 720p video of aspect a, in
@@ -28,15 +28,15 @@ func (a Aspect) SizeAt(r Resolution) (width, height int) {
 	return l.W, l.H
 }
 
-// Resolution is a video's size class (the domain's task.Resolution, which
+// Resolution is a video's size class (the domain's mvgen.Resolution, which
 // parses it): "720p" (the default) or "1080p". The shorter side of 16:9
 // and 9:16 is 720 or 1080 pixels; 1:1 is 1080×1080 at both.
-type Resolution task.Resolution
+type Resolution mvgen.Resolution
 
 // The supported resolutions.
 const (
-	HD     = Resolution(task.HD)     // the default
-	FullHD = Resolution(task.FullHD) // 1.5 times 720p's size, but for 1:1
+	HD     = Resolution(mvgen.HD)     // the default
+	FullHD = Resolution(mvgen.FullHD) // 1.5 times 720p's size, but for 1:1
 )
 
 // layoutAt returns the layout of aspect a at resolution r, without lyrics.

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/lyrics"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // BenchmarkRender180s renders a 180 s music-like track (kick, bass line,
@@ -222,7 +222,7 @@ func newBaselines(b *testing.B, r *Renderer, in Input) *baselines {
 	if err != nil {
 		b.Fatal(err)
 	}
-	parsedRes, err := task.ParseResolution(in.Resolution)
+	parsedRes, err := mvgen.ParseResolution(in.Resolution)
 	res := Resolution(parsedRes)
 	if err != nil {
 		b.Fatal(err)

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/render"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // The zero Renderer finds ffmpeg, ffprobe and a font by itself. An
@@ -42,7 +42,7 @@ func ExampleRenderer_Render() {
 // aspect has its own size.
 func ExampleAspect_Size() {
 	for _, s := range []string{"", "1:1", "4:3"} {
-		parsed, err := task.ParseAspect(s)
+		parsed, err := mvgen.ParseAspect(s)
 		if err != nil {
 			fmt.Println(err)
 			continue

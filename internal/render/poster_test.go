@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // TestPoster renders with a poster at two sizes: the poster is a JPEG at
@@ -49,8 +49,8 @@ func TestPoster(t *testing.T) {
 			if b := img.Bounds(); b.Dx() != tt.w || b.Dy() != tt.h {
 				t.Fatalf("poster is %d×%d, want %d×%d", b.Dx(), b.Dy(), tt.w, tt.h)
 			}
-			pa, _ := task.ParseAspect(tt.aspect)
-			pr, _ := task.ParseResolution(tt.res)
+			pa, _ := mvgen.ParseAspect(tt.aspect)
+			pr, _ := mvgen.ParseResolution(tt.res)
 			a, res := Aspect(pa), Resolution(pr)
 			art := layoutAt(a, res).Art
 			// The test cover is red growing to the right, green growing

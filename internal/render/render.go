@@ -15,16 +15,16 @@ import (
 
 	"github.com/mvgen/mvgen/internal/durable"
 	"github.com/mvgen/mvgen/internal/lyrics"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // DefaultMaxDuration is the longest source a Renderer accepts when its
 // MaxDuration is zero.
-const DefaultMaxDuration = task.DefaultMaxAudioDuration
+const DefaultMaxDuration = mvgen.DefaultMaxAudioDuration
 
 // DefaultMaxBytes is the largest source file a Renderer accepts when its
 // MaxBytes is zero: 200 MiB.
-const DefaultMaxBytes = task.DefaultMaxSourceBytes
+const DefaultMaxBytes = mvgen.DefaultMaxSourceBytes
 
 // fontCandidates are tried in order when Renderer.FontFile is empty. The Noto
 // CJK fonts come first because they also cover Latin, Greek, Cyrillic and
@@ -96,11 +96,11 @@ type Input struct {
 	// Empty strings are not drawn.
 	Title, Author, Domain string
 	// Aspect is the video's shape: "16:9" (1280×720, also for ""), "1:1"
-	// (1080×1080) or "9:16" (720×1280); see task.ParseAspect. Another value is
+	// (1080×1080) or "9:16" (720×1280); see mvgen.ParseAspect. Another value is
 	// an *InputError.
 	Aspect string
 	// Resolution is the video's size class: "720p" (also for "") or
-	// "1080p" (1920×1080, 1080×1080, 1080×1920); see task.ParseResolution.
+	// "1080p" (1920×1080, 1080×1080, 1080×1920); see mvgen.ParseResolution.
 	// Another value is an *InputError.
 	Resolution string
 	// Out is the path of the MP4 to write. The video is written to a
@@ -224,12 +224,12 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if in.Audio == "" || in.Out == "" {
 		return Info{}, errors.New("render: Input.Audio and Input.Out are required")
 	}
-	parsed, err := task.ParseAspect(in.Aspect)
+	parsed, err := mvgen.ParseAspect(in.Aspect)
 	aspect := Aspect(parsed)
 	if err != nil {
 		return Info{}, &InputError{Msg: err.Error()}
 	}
-	parsedRes, err := task.ParseResolution(in.Resolution)
+	parsedRes, err := mvgen.ParseResolution(in.Resolution)
 	if err != nil {
 		return Info{}, &InputError{Msg: err.Error()}
 	}

@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 const hostileTitle = "It's \"50%\" off: C:\\path\n%{pts} [x];y,z"
@@ -280,7 +280,7 @@ func TestRender(t *testing.T) {
 			if got, want := out.duration(t), src.duration(t); math.Abs(got-want) > 1.0/30 {
 				t.Errorf("output duration %v s, want %v s within 1/30 s", got, want)
 			}
-			parsed, _ := task.ParseAspect(tt.aspect)
+			parsed, _ := mvgen.ParseAspect(tt.aspect)
 			aspect := Aspect(parsed)
 			checkVideoStreams(t, out, aspect, tt.wantCodec, info.BitRate, tt.wantBitRate)
 			boxes := topLevelBoxes(t, in.Out)

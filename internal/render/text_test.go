@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 func TestCleanLine(t *testing.T) {
@@ -168,7 +168,7 @@ func TestParseAspect(t *testing.T) {
 		{"16x9", "", 0, 0, false},
 	}
 	for _, tt := range tests {
-		parsed, err := task.ParseAspect(tt.in)
+		parsed, err := mvgen.ParseAspect(tt.in)
 		got := Aspect(parsed)
 		if (err == nil) != tt.wantOK || got != tt.want {
 			t.Errorf("ParseAspect(%q) = %q, %v, want %q (ok %v)", tt.in, got, err, tt.want, tt.wantOK)
@@ -196,7 +196,7 @@ func TestParseResolution(t *testing.T) {
 		{"720P", "", false, [3][2]int{}},
 	}
 	for _, tt := range tests {
-		parsed, err := task.ParseResolution(tt.in)
+		parsed, err := mvgen.ParseResolution(tt.in)
 		got := Resolution(parsed)
 		if (err == nil) != tt.wantOK || got != tt.want {
 			t.Errorf("ParseResolution(%q) = %q, %v, want %q (ok %v)", tt.in, got, err, tt.want, tt.wantOK)

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/server"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // BenchmarkSubmitToCallback30s measures, on the embedded default, the time
@@ -130,13 +130,13 @@ func deliveryThroughput(b *testing.B, backend string) {
 func queueFinished(b *testing.B, s store.Store, keyID, url string, n int) {
 	ctx := context.Background()
 	for i := range n {
-		tk := &task.Task{ID: task.NewID(), KeyID: keyID, MusicTaskID: "m", AudioID: "a", CallbackURL: url,
-			Status: task.StatusPending, RenderKey: "r", WebhookID: "msg_" + task.NewID(), CreatedAt: time.Now()}
+		tk := &mvgen.Task{ID: mvgen.NewID(), KeyID: keyID, MusicTaskID: "m", AudioID: "a", CallbackURL: url,
+			Status: mvgen.StatusPending, RenderKey: "r", WebhookID: "msg_" + mvgen.NewID(), CreatedAt: time.Now()}
 		if _, err := s.CreateTask(ctx, tk); err != nil {
 			b.Fatal(err)
 		}
 		now := time.Now()
-		_, err := s.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, VideoKey: "videos/r.mp4",
+		_, err := s.FinishTask(ctx, tk.ID, store.Result{Status: mvgen.StatusSuccess, VideoKey: "videos/r.mp4",
 			CompletedAt: now, ExpiresAt: now.Add(time.Hour)}, jobs.Callback(tk.ID, 1, time.Time{}))
 		if err != nil {
 			b.Fatalf("task %d: %v", i, err)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/link"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/worker"
 )
 
@@ -123,8 +123,8 @@ func DefaultConfig() Config {
 		FetchMinRate:           worker.DefaultFetchMinRate,
 		FetchRateWindow:        worker.DefaultFetchWindow,
 		SourceRetention:        30 * 24 * time.Hour,
-		MaxAudioDuration:       task.DefaultMaxAudioDuration,
-		MaxSourceBytes:         task.DefaultMaxSourceBytes,
+		MaxAudioDuration:       mvgen.DefaultMaxAudioDuration,
+		MaxSourceBytes:         mvgen.DefaultMaxSourceBytes,
 		CallbackSchedule:       delivery.DefaultSchedule,
 		CallbackTimeout:        delivery.DefaultTimeout,
 		CallbackPerDestination: delivery.DefaultPerDestination,

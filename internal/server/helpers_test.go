@@ -21,9 +21,9 @@ import (
 
 	"github.com/mvgen/mvgen/internal/apitest"
 	"github.com/mvgen/mvgen/internal/limit"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/server"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
 )
 
@@ -94,7 +94,7 @@ func newClient(t testing.TB, s store.Store, base string) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, token := task.NewKey(t.Name(), secret, time.Now())
+	k, token := mvgen.NewKey(t.Name(), secret, time.Now())
 	if err := s.CreateKey(context.Background(), k); err != nil {
 		t.Fatal(err)
 	}

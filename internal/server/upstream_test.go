@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/upstream"
 	"github.com/mvgen/mvgen/internal/upstream/upstreamtest"
 )
@@ -115,7 +115,7 @@ func TestUpstreamSong(t *testing.T) {
 }
 
 // keyOf finds a client's key by name (newClient names keys after the test).
-func keyOf(t *testing.T, srv *running, name string) *task.Key {
+func keyOf(t *testing.T, srv *running, name string) *mvgen.Key {
 	t.Helper()
 	keys, err := srv.Store().Keys(context.Background())
 	if err != nil {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // Catalogue is the part of Store behind listing and removing a key's
@@ -12,12 +12,12 @@ import (
 type Catalogue interface {
 	// ListTracks lists key keyID's tracks newest first (ties broken by
 	// music task id, then audio id, both descending), as q selects.
-	ListTracks(ctx context.Context, keyID string, q TrackQuery) ([]*task.Track, error)
+	ListTracks(ctx context.Context, keyID string, q TrackQuery) ([]*mvgen.Track, error)
 	// DeleteTrack removes a track from the catalogue and returns it, so
 	// that the caller can delete its uploaded files. A track that a PENDING
 	// task needs stays: the error is a *TrackInUseError. Another key's
-	// track, or none, is task.ErrNotFound.
-	DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error)
+	// track, or none, is mvgen.ErrNotFound.
+	DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error)
 	// TaskCounts counts each key's tasks (every status), by key id; a key
 	// without tasks is absent.
 	TaskCounts(ctx context.Context) (map[string]int, error)
@@ -49,7 +49,7 @@ type TrackCursor struct {
 }
 
 // TrackPosition is the position of t in its key's track list.
-func TrackPosition(t *task.Track) *TrackCursor {
+func TrackPosition(t *mvgen.Track) *TrackCursor {
 	return &TrackCursor{CreatedAt: t.CreatedAt, MusicTaskID: t.MusicTaskID, ID: t.ID}
 }
 

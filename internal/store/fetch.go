@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // Fetched is what a task's fetch job downloaded into the blob store: the
@@ -28,7 +28,7 @@ type Fetches interface {
 	// transaction; ErrNotPending if the task has already ended.
 	RecordFetch(ctx context.Context, f *Fetched) error
 	// Fetched returns what the task's fetch job downloaded;
-	// task.ErrNotFound if it has not (yet).
+	// mvgen.ErrNotFound if it has not (yet).
 	Fetched(ctx context.Context, taskID string) (*Fetched, error)
 	// DoneFetches lists downloaded sources of tasks that have ended, whose
 	// files the purge deletes before ForgetFetch.
@@ -40,7 +40,7 @@ type Fetches interface {
 	// sources no pending task needs, and returns every marked track whose
 	// files are not deleted yet (including those of an earlier run whose
 	// deletion failed). A marked track is never rendered again.
-	PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*task.Track, error)
+	PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*mvgen.Track, error)
 	// SourcesDeleted records that a marked track's files are gone.
-	SourcesDeleted(ctx context.Context, t *task.Track) error
+	SourcesDeleted(ctx context.Context, t *mvgen.Track) error
 }

@@ -3,7 +3,7 @@ package store
 import (
 	"time"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // DefaultListLimit is how many tasks ListTasks returns when the query sets no
@@ -13,7 +13,7 @@ const DefaultListLimit = 20
 // TaskQuery selects some of one key's tasks for ListTasks, newest first.
 type TaskQuery struct {
 	// Status keeps only tasks in this status; "" keeps every status.
-	Status task.Status
+	Status mvgen.Status
 	// After starts the list after this position (the last task of the
 	// previous page); nil starts at the newest task.
 	After *TaskCursor
@@ -33,7 +33,7 @@ type TaskCursor struct {
 }
 
 // Cursor is the position of t in its key's task list.
-func Cursor(t *task.Task) *TaskCursor { return &TaskCursor{CreatedAt: t.CreatedAt, ID: t.ID} }
+func Cursor(t *mvgen.Task) *TaskCursor { return &TaskCursor{CreatedAt: t.CreatedAt, ID: t.ID} }
 
 // LimitOrDefault is q's limit with the defaults applied.
 func (q TaskQuery) LimitOrDefault() int {
@@ -46,6 +46,6 @@ func (q TaskQuery) LimitOrDefault() int {
 // ListedTask is a task as lists show it: with its source track's title
 // ("" when the track is not in the catalogue).
 type ListedTask struct {
-	*task.Task
+	*mvgen.Task
 	Title string
 }

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/jobs"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // ErrNotPending is returned by FinishTask when the task has already left
@@ -25,7 +25,7 @@ var ErrNotPending = errors.New("store: task is no longer pending")
 
 // ErrIdempotencyConflict is returned by CreateTask when the idempotency key was
 // used within its window for a request with another body.
-var ErrIdempotencyConflict = &task.Error{Code: task.EConflict, Msg: "Idempotency-Key was already used with a different request body"}
+var ErrIdempotencyConflict = &mvgen.Error{Code: mvgen.EConflict, Msg: "Idempotency-Key was already used with a different request body"}
 
 // ErrDeliveryLimit is returned by Redeliver when the task's callback has had
 // the most deliveries allowed.
@@ -37,10 +37,10 @@ const IdempotencyWindow = 24 * time.Hour
 // Store is everything mvgen keeps in its database. Methods taking a keyID
 // scope the lookup to that API key; an object of another key is ErrNotFound.
 type Store interface {
-	CreateKey(ctx context.Context, k *task.Key) error
-	Key(ctx context.Context, id string) (*task.Key, error)
-	KeyByTokenHash(ctx context.Context, hash []byte) (*task.Key, error)
-	Keys(ctx context.Context) ([]*task.Key, error)
+	CreateKey(ctx context.Context, k *mvgen.Key) error
+	Key(ctx context.Context, id string) (*mvgen.Key, error)
+	KeyByTokenHash(ctx context.Context, hash []byte) (*mvgen.Key, error)
+	Keys(ctx context.Context) ([]*mvgen.Key, error)
 	RevokeKey(ctx context.Context, id string, at time.Time) error
 	// RotateSecret makes secret the key's webhook secret; the old one keeps
 	// signing until prevUntil.
@@ -49,10 +49,10 @@ type Store interface {
 	// clears it.
 	SetUpstreamKey(ctx context.Context, id, upstreamKey string) error
 
-	CreateTrack(ctx context.Context, t *task.Track) error
-	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error)
+	CreateTrack(ctx context.Context, t *mvgen.Track) error
+	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error)
 	// Tracks lists a music task's tracks in musicIndex order.
-	Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Track, error)
+	Tracks(ctx context.Context, keyID, musicTaskID string) ([]*mvgen.Track, error)
 	// SetTrackURLs replaces a track's audio and image URLs (an upstream
 	// track's fresh links after the old ones expired).
 	SetTrackURLs(ctx context.Context, keyID, musicTaskID, audioID, audioURL, imageURL string) error
@@ -62,9 +62,9 @@ type Store interface {
 	// IdempotencyWindow, nothing is inserted: it returns the original task if
 	// the RequestHash matches and ErrIdempotencyConflict if not. Otherwise it
 	// returns t.
-	CreateTask(ctx context.Context, t *task.Task) (*task.Task, error)
+	CreateTask(ctx context.Context, t *mvgen.Task) (*mvgen.Task, error)
 	// Task returns a task; keyID "" matches any key (for workers).
-	Task(ctx context.Context, keyID, id string) (*task.Task, error)
+	Task(ctx context.Context, keyID, id string) (*mvgen.Task, error)
 	SetProgress(ctx context.Context, id string, progress int) error
 	// ListTasks lists key keyID's tasks newest first, as q selects (the
 	// dashboard's task list and its event stream; see list.go).
@@ -76,7 +76,7 @@ type Store interface {
 	FinishTask(ctx context.Context, id string, r Result, follow ...jobs.Job) ([]int64, error)
 	// SetStatus moves a task from one status to another and reports whether
 	// it was in status from.
-	SetStatus(ctx context.Context, id string, from, to task.Status) (ok bool, err error)
+	SetStatus(ctx context.Context, id string, from, to mvgen.Status) (ok bool, err error)
 	// Redeliver numbers a new delivery of the task's callback (2, 3, ...) and
 	// queues the job that job(delivery) returns, in one transaction. When
 	// maxDeliveries > 0 and the task already had that many deliveries,
@@ -100,9 +100,9 @@ type Store interface {
 	// Listing and removing tracks, counting tasks: see catalogue.go.
 	Catalogue
 
-	AddAttempt(ctx context.Context, a *task.Attempt) error
+	AddAttempt(ctx context.Context, a *mvgen.Attempt) error
 	// Attempts lists a task's callback attempts, oldest first.
-	Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error)
+	Attempts(ctx context.Context, taskID string) ([]*mvgen.Attempt, error)
 
 	// Secret returns the secret stored under name, storing init() first if
 	// there is none; nodes sharing a database get the same value (the key
@@ -114,7 +114,7 @@ type Store interface {
 
 // Result is how a render ended.
 type Result struct {
-	Status       task.Status
+	Status       mvgen.Status
 	ErrorCode    int
 	ErrorMessage string
 	VideoKey     string
@@ -127,7 +127,7 @@ type Result struct {
 
 // Progress is the progress a finished task shows: 100 with a video, else 0.
 func (r Result) Progress() int {
-	if r.Status == task.StatusSuccess {
+	if r.Status == mvgen.StatusSuccess {
 		return 100
 	}
 	return 0

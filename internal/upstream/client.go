@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // Defaults of Client.
@@ -89,10 +89,10 @@ func firstOf(a, b string) string {
 	return b
 }
 
-// Error is a lookup that failed. It unwraps to its *task.Error, which is
+// Error is a lookup that failed. It unwraps to its *mvgen.Error, which is
 // what the API caller sees, and to its cause, which is for the operator.
 type Error struct {
-	Domain *task.Error
+	Domain *mvgen.Error
 	// RetryAfter is set when the upstream was unavailable: when to try
 	// again.
 	RetryAfter time.Duration
@@ -114,8 +114,8 @@ func (e *Error) Unwrap() []error {
 	return []error{e.Domain, e.Err}
 }
 
-func fail(code task.Code, cause error, format string, args ...any) *Error {
-	return &Error{Domain: task.Errorf(code, format, args...), Err: cause}
+func fail(code mvgen.Code, cause error, format string, args ...any) *Error {
+	return &Error{Domain: mvgen.Errorf(code, format, args...), Err: cause}
 }
 
 // unavailable is a retryable failure; after is the upstream's Retry-After,
@@ -124,7 +124,7 @@ func unavailable(after time.Duration, cause error, format string, args ...any) *
 	if after <= 0 {
 		after = DefaultRetryAfter
 	}
-	e := fail(task.EUnavailable, cause, format, args...)
+	e := fail(mvgen.EUnavailable, cause, format, args...)
 	e.Domain.Msg += fmt.Sprintf("; retry in %d seconds", int(after.Seconds()))
 	e.RetryAfter = min(after, maxRetryAfter)
 	return e
@@ -156,7 +156,7 @@ func (c *Client) Record(ctx context.Context, apiKey, taskID string) (*Record, er
 	u := strings.TrimRight(c.BaseURL, "/") + "/api/v1/generate/record-info?taskId=" + url.QueryEscape(taskID)
 	req, err := http.NewRequestWithContext(lookupCtx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fail(task.EInternal, err, "building the upstream request")
+		return nil, fail(mvgen.EInternal, err, "building the upstream request")
 	}
 	req.Header.Set("Authorization", "Bearer "+apiKey)
 	req.Header.Set("Accept", "application/json")
@@ -210,7 +210,7 @@ func parseRecord(taskID, status string, body []byte, after time.Duration) (*Reco
 	case code == 401 || code == 403:
 		return nil, refused(cause)
 	case code == 400 || code == 404:
-		return nil, fail(task.ENotFound, cause, "the upstream music API has no music task %q for this key's upstream key", taskID)
+		return nil, fail(mvgen.ENotFound, cause, "the upstream music API has no music task %q for this key's upstream key", taskID)
 	default: // 405, 429, 430, 455, 5xx and anything undocumented
 		return nil, unavailable(after, cause, "the upstream music API is unavailable (code %d)", code)
 	}
@@ -221,7 +221,7 @@ func parseRecord(taskID, status string, body []byte, after time.Duration) (*Reco
 		}
 	}
 	if d.TaskID == "" && d.Status == "" {
-		return nil, fail(task.ENotFound, cause, "the upstream music API has no music task %q for this key's upstream key", taskID)
+		return nil, fail(mvgen.ENotFound, cause, "the upstream music API has no music task %q for this key's upstream key", taskID)
 	}
 	rec := &Record{TaskID: d.TaskID, Status: d.Status}
 	if d.Response != nil {
@@ -234,7 +234,7 @@ func parseRecord(taskID, status string, body []byte, after time.Duration) (*Reco
 }
 
 func refused(cause error) *Error {
-	return fail(task.EForbidden, cause, "the upstream music API refused this API key's upstream key; "+
+	return fail(mvgen.EForbidden, cause, "the upstream music API refused this API key's upstream key; "+
 		"ask the operator to set a valid one (mvgen keys set-upstream)")
 }
 
@@ -244,14 +244,14 @@ func refused(cause error) *Error {
 func (c *Client) Track(ctx context.Context, apiKey, taskID, audioID string) (*Track, error) {
 	rec, err := c.Record(ctx, apiKey, taskID)
 	var e *Error
-	if errors.As(err, &e) && e.Domain.Code == task.ENotFound {
+	if errors.As(err, &e) && e.Domain.Code == mvgen.ENotFound {
 		e.Domain.Msg = fmt.Sprintf("no track with audioId %q in taskId %q: %s", audioID, taskID, e.Domain.Msg)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if failed[rec.Status] {
-		return nil, fail(task.EInvalid, nil, "music task %q failed upstream (%s): it has no audio to make a video of", taskID, rec.Status)
+		return nil, fail(mvgen.EInvalid, nil, "music task %q failed upstream (%s): it has no audio to make a video of", taskID, rec.Status)
 	}
 	done := rec.Status == StatusSuccess || rec.Status == StatusCallbackException
 	for i := range rec.Tracks {
@@ -267,11 +267,11 @@ func (c *Client) Track(ctx context.Context, apiKey, taskID, audioID string) (*Tr
 	if !done {
 		return nil, notReady(taskID, rec.Status)
 	}
-	return nil, fail(task.ENotFound, nil, "no track with audioId %q in taskId %q upstream (it has %d tracks)", audioID, taskID, len(rec.Tracks))
+	return nil, fail(mvgen.ENotFound, nil, "no track with audioId %q in taskId %q upstream (it has %d tracks)", audioID, taskID, len(rec.Tracks))
 }
 
 func notReady(taskID, status string) *Error {
-	return fail(task.EConflict, nil, "music task %q is not finished upstream (status %s); retry generate when it is %s",
+	return fail(mvgen.EConflict, nil, "music task %q is not finished upstream (status %s); retry generate when it is %s",
 		taskID, status, StatusSuccess)
 }
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // TestDocumentedExamples parses the hosted services' documented answers as
@@ -69,35 +69,35 @@ func TestAnswers(t *testing.T) {
 		status     int
 		header     string
 		body       string
-		want       task.Code // "" means found
+		want       mvgen.Code // "" means found
 		msg        string
 		retryAfter time.Duration
 	}{
 		{"found", 200, "", track("SUCCESS", "https://cdn.example/1.mp3"), "", "", 0},
 		{"callback exception upstream is finished", 200, "", track("CALLBACK_EXCEPTION", "https://cdn.example/1.mp3"), "", "", 0},
 		{"source audio only", 200, "", strings.Replace(track("SUCCESS", ""), `"sourceAudioUrl":""`, `"sourceAudioUrl":"https://cdn.example/s.mp3"`, 1), "", "", 0},
-		{"pending", 200, "", track("PENDING", ""), task.EConflict, `music task "T" is not finished upstream (status PENDING); retry generate when it is SUCCESS`, 0},
-		{"first success, this track not yet", 200, "", track("FIRST_SUCCESS", ""), task.EConflict, "status FIRST_SUCCESS", 0},
-		{"success without audio", 200, "", track("SUCCESS", ""), task.EConflict, "retry generate", 0},
-		{"failed upstream", 200, "", track("GENERATE_AUDIO_FAILED", ""), task.EInvalid, "failed upstream (GENERATE_AUDIO_FAILED)", 0},
-		{"sensitive words", 200, "", track("SENSITIVE_WORD_ERROR", ""), task.EInvalid, "no audio", 0},
-		{"no such track", 200, "", strings.Replace(track("SUCCESS", "x"), `"A1"`, `"B1"`, 1), task.ENotFound, `no track with audioId "A1" in taskId "T"`, 0},
-		{"no such task, code 400", 200, "", `{"code":400,"msg":"taskId is invalid","data":null}`, task.ENotFound, `no music task "T"`, 0},
-		{"no such task, code 404", 200, "", `{"code":404,"msg":"not found","data":null}`, task.ENotFound, `no music task "T"`, 0},
-		{"no such task, null data", 200, "", `{` + ok + `,"data":null}`, task.ENotFound, `no music task "T"`, 0},
-		{"refused, HTTP 401", 401, "", `{"code":401,"msg":"Unauthorized","data":null}`, task.EForbidden, "refused this API key's upstream key", 0},
-		{"refused, HTTP 403 bare", 403, "", `forbidden`, task.EForbidden, "mvgen keys set-upstream", 0},
-		{"refused, code 401", 200, "", `{"code":401,"msg":"Unauthorized","data":null}`, task.EForbidden, "refused", 0},
-		{"HTTP 503 with Retry-After", 503, "7", `{"code":500}`, task.EUnavailable, "unavailable (HTTP 503); retry in 7 seconds", 7 * time.Second},
-		{"HTTP 500", 500, "", `oops`, task.EUnavailable, "retry in 15 seconds", DefaultRetryAfter},
-		{"HTTP 429", 429, "30", `{}`, task.EUnavailable, "retry in 30 seconds", 30 * time.Second},
-		{"maintenance, code 455", 200, "", `{"code":455,"msg":"System maintenance","data":null}`, task.EUnavailable, "(code 455)", DefaultRetryAfter},
-		{"call frequency, code 430", 200, "", `{"code":430,"msg":"too frequent","data":null}`, task.EUnavailable, "(code 430)", DefaultRetryAfter},
-		{"not the envelope", 200, "", `<html>nginx</html>`, task.EUnavailable, "something other than record-info", DefaultRetryAfter},
-		{"wrong URL answers 404 page", 404, "", `404 page not found`, task.EUnavailable, "something other than record-info", DefaultRetryAfter},
-		{"unreadable data", 200, "", `{` + ok + `,"data":{"taskId":5}}`, task.EUnavailable, "unreadable", DefaultRetryAfter},
-		{"redirect is not followed", 302, "", ``, task.EUnavailable, "something other than record-info", DefaultRetryAfter},
-		{"too large", 200, "", `{` + ok + `,"data":{"taskId":"` + strings.Repeat("x", 2000) + `"}}`, task.EUnavailable, "too large", DefaultRetryAfter},
+		{"pending", 200, "", track("PENDING", ""), mvgen.EConflict, `music task "T" is not finished upstream (status PENDING); retry generate when it is SUCCESS`, 0},
+		{"first success, this track not yet", 200, "", track("FIRST_SUCCESS", ""), mvgen.EConflict, "status FIRST_SUCCESS", 0},
+		{"success without audio", 200, "", track("SUCCESS", ""), mvgen.EConflict, "retry generate", 0},
+		{"failed upstream", 200, "", track("GENERATE_AUDIO_FAILED", ""), mvgen.EInvalid, "failed upstream (GENERATE_AUDIO_FAILED)", 0},
+		{"sensitive words", 200, "", track("SENSITIVE_WORD_ERROR", ""), mvgen.EInvalid, "no audio", 0},
+		{"no such track", 200, "", strings.Replace(track("SUCCESS", "x"), `"A1"`, `"B1"`, 1), mvgen.ENotFound, `no track with audioId "A1" in taskId "T"`, 0},
+		{"no such task, code 400", 200, "", `{"code":400,"msg":"taskId is invalid","data":null}`, mvgen.ENotFound, `no music task "T"`, 0},
+		{"no such task, code 404", 200, "", `{"code":404,"msg":"not found","data":null}`, mvgen.ENotFound, `no music task "T"`, 0},
+		{"no such task, null data", 200, "", `{` + ok + `,"data":null}`, mvgen.ENotFound, `no music task "T"`, 0},
+		{"refused, HTTP 401", 401, "", `{"code":401,"msg":"Unauthorized","data":null}`, mvgen.EForbidden, "refused this API key's upstream key", 0},
+		{"refused, HTTP 403 bare", 403, "", `forbidden`, mvgen.EForbidden, "mvgen keys set-upstream", 0},
+		{"refused, code 401", 200, "", `{"code":401,"msg":"Unauthorized","data":null}`, mvgen.EForbidden, "refused", 0},
+		{"HTTP 503 with Retry-After", 503, "7", `{"code":500}`, mvgen.EUnavailable, "unavailable (HTTP 503); retry in 7 seconds", 7 * time.Second},
+		{"HTTP 500", 500, "", `oops`, mvgen.EUnavailable, "retry in 15 seconds", DefaultRetryAfter},
+		{"HTTP 429", 429, "30", `{}`, mvgen.EUnavailable, "retry in 30 seconds", 30 * time.Second},
+		{"maintenance, code 455", 200, "", `{"code":455,"msg":"System maintenance","data":null}`, mvgen.EUnavailable, "(code 455)", DefaultRetryAfter},
+		{"call frequency, code 430", 200, "", `{"code":430,"msg":"too frequent","data":null}`, mvgen.EUnavailable, "(code 430)", DefaultRetryAfter},
+		{"not the envelope", 200, "", `<html>nginx</html>`, mvgen.EUnavailable, "something other than record-info", DefaultRetryAfter},
+		{"wrong URL answers 404 page", 404, "", `404 page not found`, mvgen.EUnavailable, "something other than record-info", DefaultRetryAfter},
+		{"unreadable data", 200, "", `{` + ok + `,"data":{"taskId":5}}`, mvgen.EUnavailable, "unreadable", DefaultRetryAfter},
+		{"redirect is not followed", 302, "", ``, mvgen.EUnavailable, "something other than record-info", DefaultRetryAfter},
+		{"too large", 200, "", `{` + ok + `,"data":{"taskId":"` + strings.Repeat("x", 2000) + `"}}`, mvgen.EUnavailable, "too large", DefaultRetryAfter},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -125,16 +125,16 @@ func TestAnswers(t *testing.T) {
 	}
 }
 
-func assertError(t *testing.T, err error, code task.Code, msg string, retryAfter time.Duration) {
+func assertError(t *testing.T, err error, code mvgen.Code, msg string, retryAfter time.Duration) {
 	t.Helper()
 	var e *Error
 	if !errors.As(err, &e) {
 		t.Fatalf("error = %v (%T), want *upstream.Error", err, err)
 	}
-	if got := task.ErrorCode(err); got != code {
+	if got := mvgen.ErrorCode(err); got != code {
 		t.Errorf("code = %s, want %s (error %v)", got, code, err)
 	}
-	if got := task.ErrorMessage(err); !strings.Contains(got, msg) {
+	if got := mvgen.ErrorMessage(err); !strings.Contains(got, msg) {
 		t.Errorf("message = %q, want it to contain %q", got, msg)
 	}
 	if e.RetryAfter != retryAfter {
@@ -164,7 +164,7 @@ func TestTimeout(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > 2*time.Second {
 		t.Errorf("lookup took %v, want about the 200ms timeout", elapsed)
 	}
-	assertError(t, err, task.EUnavailable, "did not answer within 200ms", DefaultRetryAfter)
+	assertError(t, err, mvgen.EUnavailable, "did not answer within 200ms", DefaultRetryAfter)
 }
 
 // TestUnreachable: nothing listening is a retryable error.
@@ -174,7 +174,7 @@ func TestUnreachable(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	_, err := (&Client{BaseURL: url}).Track(context.Background(), "sk-secret-upstream", "T", "A")
-	assertError(t, err, task.EUnavailable, "cannot be reached", DefaultRetryAfter)
+	assertError(t, err, mvgen.EUnavailable, "cannot be reached", DefaultRetryAfter)
 }
 
 // TestCallerGone: a caller that went away gets its context's error, not an

@@ -13,7 +13,7 @@
 //
 // # What each answer becomes
 //
-// Every outcome is a domain error (internal/task) whose message says what to
+// Every outcome is a domain error (internal/mvgen) whose message says what to
 // do, and never contains the upstream key:
 //
 //   - no such music task (envelope code 400 or 404, or no data), or no track

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // Limits of the text an upstream track brings into the catalogue (the
@@ -21,9 +21,9 @@ const (
 
 // Store is what Lookup reads and writes.
 type Store interface {
-	Key(ctx context.Context, id string) (*task.Key, error)
-	CreateTrack(ctx context.Context, t *task.Track) error
-	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error)
+	Key(ctx context.Context, id string) (*mvgen.Key, error)
+	CreateTrack(ctx context.Context, t *mvgen.Track) error
+	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error)
 	SetTrackURLs(ctx context.Context, keyID, musicTaskID, audioID, audioURL, imageURL string) error
 }
 
@@ -59,13 +59,13 @@ func outcome(err error) string {
 		return "error"
 	}
 	switch e.Domain.Code {
-	case task.ENotFound:
+	case mvgen.ENotFound:
 		return "not_found"
-	case task.EConflict:
+	case mvgen.EConflict:
 		return "not_ready"
-	case task.EForbidden:
+	case mvgen.EForbidden:
 		return "refused"
-	case task.EUnavailable:
+	case mvgen.EUnavailable:
 		return "unavailable"
 	}
 	return "error"
@@ -75,12 +75,12 @@ func outcome(err error) string {
 // upstream key and stores it as a catalogue entry of k, which it returns.
 // k must have an upstream key. The errors are *Error (see the package
 // documentation).
-func (l *Lookup) Import(ctx context.Context, k *task.Key, musicTaskID, audioID string) (*task.Track, error) {
+func (l *Lookup) Import(ctx context.Context, k *mvgen.Key, musicTaskID, audioID string) (*mvgen.Track, error) {
 	up, err := l.find(ctx, k, musicTaskID, audioID)
 	if err != nil {
 		return nil, err
 	}
-	tr := &task.Track{KeyID: k.ID, MusicTaskID: musicTaskID, ID: audioID, MusicIndex: up.MusicIndex,
+	tr := &mvgen.Track{KeyID: k.ID, MusicTaskID: musicTaskID, ID: audioID, MusicIndex: up.MusicIndex,
 		Title: cut(up.Title, maxTitleRunes), Tags: cut(up.Tags, maxTagsRunes),
 		AudioURL: up.Audio(), ImageURL: up.Image(), Upstream: true, CreatedAt: time.Now().UTC()}
 	l.addLyrics(ctx, k, tr) // lyrics.go: once, here; a failure leaves the track without
@@ -98,7 +98,7 @@ func (l *Lookup) Import(ctx context.Context, k *task.Key, musicTaskID, audioID s
 // Refresh looks a stored upstream track up again and stores the fresh audio
 // and image URLs the upstream answers now (its links expire), returning the
 // updated track.
-func (l *Lookup) Refresh(ctx context.Context, tr *task.Track) (*task.Track, error) {
+func (l *Lookup) Refresh(ctx context.Context, tr *mvgen.Track) (*mvgen.Track, error) {
 	if !tr.Upstream {
 		return nil, fmt.Errorf("track %s/%s did not come from the upstream", tr.MusicTaskID, tr.ID)
 	}
@@ -120,9 +120,9 @@ func (l *Lookup) Refresh(ctx context.Context, tr *task.Track) (*task.Track, erro
 }
 
 // find asks the upstream for the track and checks its URLs.
-func (l *Lookup) find(ctx context.Context, k *task.Key, musicTaskID, audioID string) (*Track, error) {
+func (l *Lookup) find(ctx context.Context, k *mvgen.Key, musicTaskID, audioID string) (*Track, error) {
 	if k.UpstreamKey == "" {
-		return nil, fail(task.ENotFound, nil, "no track with audioId %q in taskId %q, and this API key has no upstream key "+
+		return nil, fail(mvgen.ENotFound, nil, "no track with audioId %q in taskId %q, and this API key has no upstream key "+
 			"to look it up with (register the track with POST /api/v1/tracks, or ask the operator: mvgen keys set-upstream)", audioID, musicTaskID)
 	}
 	start := time.Now()
@@ -139,7 +139,7 @@ func (l *Lookup) find(ctx context.Context, k *task.Key, musicTaskID, audioID str
 			continue
 		}
 		if err := l.CheckURL(f.value); err != nil {
-			return nil, fail(task.EInvalid, err, "the upstream's %s of track %q cannot be used as a source: %v", f.name, audioID, err)
+			return nil, fail(mvgen.EInvalid, err, "the upstream's %s of track %q cannot be used as a source: %v", f.name, audioID, err)
 		}
 	}
 	return up, nil
@@ -147,9 +147,9 @@ func (l *Lookup) find(ctx context.Context, k *task.Key, musicTaskID, audioID str
 
 // report logs the failures the operator can act on, with the upstream key
 // cut out of the cause in case the upstream echoed it.
-func (l *Lookup) report(k *task.Key, musicTaskID, audioID string, err error) {
+func (l *Lookup) report(k *mvgen.Key, musicTaskID, audioID string, err error) {
 	var e *Error
-	if !errors.As(err, &e) || (e.Domain.Code != task.EUnavailable && e.Domain.Code != task.EForbidden) {
+	if !errors.As(err, &e) || (e.Domain.Code != mvgen.EUnavailable && e.Domain.Code != mvgen.EForbidden) {
 		return
 	}
 	msg := err.Error()

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/internal/upstream"
 	"github.com/mvgen/mvgen/internal/upstream/upstreamtest"
 )
@@ -40,9 +40,9 @@ func setup(t *testing.T) (*upstreamtest.Fake, *upstream.Lookup, *sqlite.DB, *byt
 
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 
-func newKey(t *testing.T, db *sqlite.DB, upstreamKey string) *task.Key {
+func newKey(t *testing.T, db *sqlite.DB, upstreamKey string) *mvgen.Key {
 	t.Helper()
-	k, _ := task.NewKey("alice", "whsec_x", time.Now())
+	k, _ := mvgen.NewKey("alice", "whsec_x", time.Now())
 	k.UpstreamKey = upstreamKey
 	if err := db.CreateKey(context.Background(), k); err != nil {
 		t.Fatal(err)
@@ -101,36 +101,36 @@ func TestImportFailures(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		lookup *upstream.Lookup
-		key    *task.Key
+		key    *mvgen.Key
 		fail   upstreamtest.Failure
 		music  string
 		audio  string
-		code   task.Code
+		code   mvgen.Code
 		msg    string
 	}{
-		{"no upstream key", l, none, upstreamtest.OK, musicID, audioIDs[0], task.ENotFound, "no upstream key"},
-		{"unknown task", l, k, upstreamtest.OK, "nope", "x", task.ENotFound, `no track with audioId "x" in taskId "nope": the upstream music API has no music task "nope"`},
-		{"unknown track", l, k, upstreamtest.OK, musicID, "x", task.ENotFound, `no track with audioId "x" in taskId "` + musicID + `"`},
-		{"not finished", l, k, upstreamtest.OK, pendingID, pendingAudio[0], task.EConflict, "retry generate when it is SUCCESS"},
-		{"key refused", l, k, upstreamtest.Refuse, musicID, audioIDs[0], task.EForbidden, "refused this API key's upstream key"},
-		{"key refused in body", l, k, upstreamtest.RefuseInBody, musicID, audioIDs[0], task.EForbidden, "refused"},
-		{"unavailable", l, k, upstreamtest.Unavailable, musicID, audioIDs[0], task.EUnavailable, "retry in 7 seconds"},
-		{"maintenance", l, k, upstreamtest.Maintenance, musicID, audioIDs[0], task.EUnavailable, "retry in 15 seconds"},
-		{"hangs", l, k, upstreamtest.Hang, musicID, audioIDs[0], task.EUnavailable, "did not answer within 1s"},
-		{"not record-info", l, k, upstreamtest.NotEnvelope, musicID, audioIDs[0], task.EUnavailable, "something other than record-info"},
-		{"audio on a blocked address", &guarded, k, upstreamtest.OK, musicID, audioIDs[0], task.EInvalid, "cannot be used as a source"},
+		{"no upstream key", l, none, upstreamtest.OK, musicID, audioIDs[0], mvgen.ENotFound, "no upstream key"},
+		{"unknown task", l, k, upstreamtest.OK, "nope", "x", mvgen.ENotFound, `no track with audioId "x" in taskId "nope": the upstream music API has no music task "nope"`},
+		{"unknown track", l, k, upstreamtest.OK, musicID, "x", mvgen.ENotFound, `no track with audioId "x" in taskId "` + musicID + `"`},
+		{"not finished", l, k, upstreamtest.OK, pendingID, pendingAudio[0], mvgen.EConflict, "retry generate when it is SUCCESS"},
+		{"key refused", l, k, upstreamtest.Refuse, musicID, audioIDs[0], mvgen.EForbidden, "refused this API key's upstream key"},
+		{"key refused in body", l, k, upstreamtest.RefuseInBody, musicID, audioIDs[0], mvgen.EForbidden, "refused"},
+		{"unavailable", l, k, upstreamtest.Unavailable, musicID, audioIDs[0], mvgen.EUnavailable, "retry in 7 seconds"},
+		{"maintenance", l, k, upstreamtest.Maintenance, musicID, audioIDs[0], mvgen.EUnavailable, "retry in 15 seconds"},
+		{"hangs", l, k, upstreamtest.Hang, musicID, audioIDs[0], mvgen.EUnavailable, "did not answer within 1s"},
+		{"not record-info", l, k, upstreamtest.NotEnvelope, musicID, audioIDs[0], mvgen.EUnavailable, "something other than record-info"},
+		{"audio on a blocked address", &guarded, k, upstreamtest.OK, musicID, audioIDs[0], mvgen.EInvalid, "cannot be used as a source"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake.Fail(tc.fail)
 			defer fake.Fail(upstreamtest.OK)
 			_, err := tc.lookup.Import(ctx, tc.key, tc.music, tc.audio)
-			if got := task.ErrorCode(err); got != tc.code {
+			if got := mvgen.ErrorCode(err); got != tc.code {
 				t.Fatalf("code = %s, want %s (error %v)", got, tc.code, err)
 			}
-			if msg := task.ErrorMessage(err); !strings.Contains(msg, tc.msg) || strings.Contains(msg, upstreamKey) {
+			if msg := mvgen.ErrorMessage(err); !strings.Contains(msg, tc.msg) || strings.Contains(msg, upstreamKey) {
 				t.Errorf("message = %q, want it to contain %q and not the upstream key", msg, tc.msg)
 			}
-			if _, err := db.Track(ctx, tc.key.ID, tc.music, tc.audio); !errors.Is(err, task.ErrNotFound) {
+			if _, err := db.Track(ctx, tc.key.ID, tc.music, tc.audio); !errors.Is(err, mvgen.ErrNotFound) {
 				t.Errorf("a failed import stored a track (%v)", err)
 			}
 		})

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/lyrics"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // LyricsTimeout bounds one get-timestamped-lyrics request: it runs inside
@@ -62,7 +62,7 @@ func (c *Client) TimestampedLyrics(ctx context.Context, apiKey, taskID, audioID 
 // with tr (lyrics.FormatTimestamped) when they have timed lines. A failure
 // is logged and otherwise ignored: the video is made without lyrics rather
 // than not at all.
-func (l *Lookup) addLyrics(ctx context.Context, k *task.Key, tr *task.Track) {
+func (l *Lookup) addLyrics(ctx context.Context, k *mvgen.Key, tr *mvgen.Track) {
 	log := l.logger().With("key", k.ID, "music_task", tr.MusicTaskID, "audio", tr.ID)
 	body, err := l.Client.TimestampedLyrics(ctx, k.UpstreamKey, tr.MusicTaskID, tr.ID)
 	var kept string

@@ -15,8 +15,8 @@ import (
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/logctx"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
 )
 
@@ -30,8 +30,8 @@ const (
 
 // FetchStore is what a fetch reads and writes.
 type FetchStore interface {
-	Task(ctx context.Context, keyID, id string) (*task.Task, error)
-	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error)
+	Task(ctx context.Context, keyID, id string) (*mvgen.Task, error)
+	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error)
 	// RecordFetch records the downloaded files and queues the render in one
 	// transaction.
 	RecordFetch(ctx context.Context, f *store.Fetched) error
@@ -73,7 +73,7 @@ type Fetch struct {
 // Work is the queue's worker for fetch jobs.
 func (w *Fetch) Work(ctx context.Context, run jobs.Run, taskID string) error {
 	t, err := w.Store.Task(ctx, "", taskID)
-	if errors.Is(err, task.ErrNotFound) {
+	if errors.Is(err, mvgen.ErrNotFound) {
 		return jobs.Cancel(fmt.Errorf("task %s does not exist", taskID))
 	} else if err != nil {
 		return err
@@ -84,12 +84,12 @@ func (w *Fetch) Work(ctx context.Context, run jobs.Run, taskID string) error {
 	log := logctx.ForTask(w.Logger, t.ID, t.RequestID).With("attempt", run.Attempt)
 	if run.Crashed() {
 		log.Error("the fetch crashed its worker too often; failing the task", "crashes", run.Crashes)
-		return w.fail(ctx, t, &failure{status: task.StatusCreateFailed, code: webhook.CodeInternal,
+		return w.fail(ctx, t, &failure{status: mvgen.StatusCreateFailed, code: webhook.CodeInternal,
 			msg: fmt.Sprintf("Internal error: downloading the source crashed the worker %d times", run.Crashes)})
 	}
 	tr, err := w.Store.Track(ctx, t.KeyID, t.MusicTaskID, t.AudioID)
-	if errors.Is(err, task.ErrNotFound) {
-		return w.fail(ctx, t, &failure{status: task.StatusCreateFailed, code: webhook.CodeBadSource,
+	if errors.Is(err, mvgen.ErrNotFound) {
+		return w.fail(ctx, t, &failure{status: mvgen.StatusCreateFailed, code: webhook.CodeBadSource,
 			msg: fmt.Sprintf("Source track %s/%s no longer exists", t.MusicTaskID, t.AudioID)})
 	} else if err != nil {
 		return err
@@ -138,7 +138,7 @@ func (w *Fetch) Work(ctx context.Context, run jobs.Run, taskID string) error {
 // the job; a download that failed, stalled or ran out of time fails the
 // task with 451 (a cover too large, 400); a storage error is retried until
 // the last attempt. A timeout is never retried silently.
-func (w *Fetch) fetchFailed(ctx context.Context, run jobs.Run, t *task.Task, log *slog.Logger, what string, err error) error {
+func (w *Fetch) fetchFailed(ctx context.Context, run jobs.Run, t *mvgen.Task, log *slog.Logger, what string, err error) error {
 	var dl *downloadError
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
@@ -154,11 +154,11 @@ func (w *Fetch) fetchFailed(ctx context.Context, run jobs.Run, t *task.Task, log
 			reason = dl.reason
 		}
 		log.Warn("source download failed", "source", what, "reason", reason, "err", err)
-		return w.fail(ctx, t, &failure{status: task.StatusCreateFailed, code: webhook.CodeDownloadFailed,
+		return w.fail(ctx, t, &failure{status: mvgen.StatusCreateFailed, code: webhook.CodeDownloadFailed,
 			msg: "Source audio file download failed", err: err})
 	case run.Last():
 		log.Error("storing fetched source failed; no attempts left", "err", err)
-		return w.fail(ctx, t, &failure{status: task.StatusCreateFailed, code: webhook.CodeInternal,
+		return w.fail(ctx, t, &failure{status: mvgen.StatusCreateFailed, code: webhook.CodeInternal,
 			msg: "Internal error while storing the source"})
 	default:
 		return fmt.Errorf("fetching %s of task %s: %w", what, t.ID, err)
@@ -166,7 +166,7 @@ func (w *Fetch) fetchFailed(ctx context.Context, run jobs.Run, t *task.Task, log
 }
 
 // fail ends the task with f through the Finisher.
-func (w *Fetch) fail(ctx context.Context, t *task.Task, f *failure) error {
+func (w *Fetch) fail(ctx context.Context, t *mvgen.Task, f *failure) error {
 	return w.Finisher.Finish(context.WithoutCancel(ctx), t, store.Result{Status: f.status,
 		ErrorCode: f.code, ErrorMessage: f.msg, CompletedAt: time.Now().UTC()})
 }
@@ -312,14 +312,14 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 func tooLarge(limit int64) error {
-	return &failure{status: task.StatusRenderFailed, code: webhook.CodeBadSource,
+	return &failure{status: mvgen.StatusRenderFailed, code: webhook.CodeBadSource,
 		msg: fmt.Sprintf("Source file is larger than the %d MB limit", limit>>20)}
 }
 
 // sourcesPurged is the failure of a task whose track's uploaded files were
 // deleted after their retention.
-func sourcesPurged(tr *task.Track) *failure {
-	return &failure{status: task.StatusCreateFailed, code: webhook.CodeBadSource,
+func sourcesPurged(tr *mvgen.Track) *failure {
+	return &failure{status: mvgen.StatusCreateFailed, code: webhook.CodeBadSource,
 		msg: fmt.Sprintf("Source track %s/%s was deleted after its retention period; upload it again", tr.MusicTaskID, tr.ID)}
 }
 

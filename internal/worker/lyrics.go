@@ -5,7 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/mvgen/mvgen/internal/lyrics"
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // lyricsFor returns the lyrics the video of t shows (contract §6.2): its
@@ -13,7 +13,7 @@ import (
 // none with timed lines. Lyrics never fail a video: a track that cannot be
 // read again or lyrics that no longer parse are logged, and the video is
 // made without them.
-func (w *Render) lyricsFor(ctx context.Context, t *task.Task, log *slog.Logger) *lyrics.Lyrics {
+func (w *Render) lyricsFor(ctx context.Context, t *mvgen.Task, log *slog.Logger) *lyrics.Lyrics {
 	if t.NoLyrics {
 		return nil
 	}

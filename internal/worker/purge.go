@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/blob"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // Purger is what the purge reads and writes.
@@ -18,8 +18,8 @@ type Purger interface {
 	MarkPurged(ctx context.Context, v *store.Video, cutoff time.Time) (bool, error)
 	DoneFetches(ctx context.Context, limit int) ([]*store.Fetched, error)
 	ForgetFetch(ctx context.Context, taskID string) error
-	PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*task.Track, error)
-	SourcesDeleted(ctx context.Context, t *task.Track) error
+	PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*mvgen.Track, error)
+	SourcesDeleted(ctx context.Context, t *mvgen.Track) error
 }
 
 // purgeBatch is how many rows the purge takes at a time.
@@ -73,7 +73,7 @@ func (w *Purge) videos(ctx context.Context, cutoff time.Time) error {
 		for _, v := range videos {
 			// The video, then its poster (issue 13; none for videos made
 			// before): written first, deleted last.
-			if err := deleteAll(ctx, w.Blobs, v.BlobKey, task.PosterKey(v.BlobKey)); err != nil {
+			if err := deleteAll(ctx, w.Blobs, v.BlobKey, mvgen.PosterKey(v.BlobKey)); err != nil {
 				errs = append(errs, err)
 				continue // the row stays unmarked: the next run tries again
 			}

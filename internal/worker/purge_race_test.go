@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/blob"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/internal/worker"
 )
 
@@ -35,7 +35,7 @@ func newPurgeEnv(t *testing.T) *purgeEnv {
 		t.Fatal(err)
 	}
 	db.UseJobs(q)
-	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
+	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
 	if err := db.CreateKey(ctx, k); err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func newPurgeEnv(t *testing.T) *purgeEnv {
 // own file, as the render worker names it.
 func (e *purgeEnv) rendered(t *testing.T, id, rk string, completed time.Time) string {
 	ctx := context.Background()
-	tk := &task.Task{ID: id, KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: task.StatusPending,
+	tk := &mvgen.Task{ID: id, KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: mvgen.StatusPending,
 		RenderKey: rk, WebhookID: "w-" + id, CreatedAt: completed}
 	if _, err := e.db.CreateTask(ctx, tk); err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func (e *purgeEnv) rendered(t *testing.T, id, rk string, completed time.Time) st
 	if _, err := e.blobs.Put(ctx, key, strings.NewReader("mp4 of "+id), 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.db.FinishTask(ctx, id, store.Result{Status: task.StatusSuccess, VideoKey: key,
+	if _, err := e.db.FinishTask(ctx, id, store.Result{Status: mvgen.StatusSuccess, VideoKey: key,
 		CompletedAt: completed, ExpiresAt: completed.Add(14 * 24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -170,14 +170,14 @@ func TestPurgeSources(t *testing.T) {
 		if _, err := e.blobs.Put(ctx, key, strings.NewReader("audio"), 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.db.CreateTrack(ctx, &task.Track{KeyID: "k", MusicTaskID: "m-" + id, ID: id, AudioKey: key, CreatedAt: created}); err != nil {
+		if err := e.db.CreateTrack(ctx, &mvgen.Track{KeyID: "k", MusicTaskID: "m-" + id, ID: id, AudioKey: key, CreatedAt: created}); err != nil {
 			t.Fatal(err)
 		}
 		return key
 	}
 	old, busy, recent := upload("old", completed), upload("busy", completed), upload("recent", completed.Add(20*24*time.Hour))
-	if _, err := e.db.CreateTask(ctx, &task.Task{ID: "pending", KeyID: "k", MusicTaskID: "m-busy", AudioID: "busy",
-		Status: task.StatusPending, RenderKey: "rk", WebhookID: "w", CreatedAt: completed}); err != nil {
+	if _, err := e.db.CreateTask(ctx, &mvgen.Task{ID: "pending", KeyID: "k", MusicTaskID: "m-busy", AudioID: "busy",
+		Status: mvgen.StatusPending, RenderKey: "rk", WebhookID: "w", CreatedAt: completed}); err != nil {
 		t.Fatal(err)
 	}
 	now := completed.Add(31 * 24 * time.Hour)

@@ -12,10 +12,10 @@ import (
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/blob/s3"
 	"github.com/mvgen/mvgen/internal/blob/s3/s3test"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/internal/worker"
 )
 
@@ -50,19 +50,19 @@ func testPurge(t *testing.T, blobs blob.Store) {
 	}
 	db.UseJobs(q)
 	defer db.Close()
-	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
+	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
 	if err := db.CreateKey(ctx, k); err != nil {
 		t.Fatal(err)
 	}
 	completed := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, name := range []string{"old", "new"} {
-		tk := &task.Task{ID: name, KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: task.StatusPending,
+		tk := &mvgen.Task{ID: name, KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: mvgen.StatusPending,
 			RenderKey: "rk-" + name, WebhookID: "w", CreatedAt: completed}
 		if _, err := db.CreateTask(ctx, tk); err != nil {
 			t.Fatal(err)
 		}
 		key := "videos/" + name + ".mp4"
-		for _, k := range []string{key, task.PosterKey(key)} { // the video and its poster
+		for _, k := range []string{key, mvgen.PosterKey(key)} { // the video and its poster
 			if _, err := blobs.Put(ctx, k, strings.NewReader("file"), 0); err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +71,7 @@ func testPurge(t *testing.T, blobs blob.Store) {
 		if name == "new" {
 			at = completed.Add(10 * 24 * time.Hour)
 		}
-		if _, err := db.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, VideoKey: key,
+		if _, err := db.FinishTask(ctx, tk.ID, store.Result{Status: mvgen.StatusSuccess, VideoKey: key,
 			CompletedAt: at, ExpiresAt: at.Add(14 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}

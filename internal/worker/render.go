@@ -12,16 +12,16 @@ import (
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/logctx"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/render"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
 )
 
 // Store is what a render reads and writes.
 type Store interface {
-	Task(ctx context.Context, keyID, id string) (*task.Task, error)
-	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error)
+	Task(ctx context.Context, keyID, id string) (*mvgen.Task, error)
+	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error)
 	SetProgress(ctx context.Context, id string, progress int) error
 	Video(ctx context.Context, renderKey string) (*store.Video, error)
 	// Fetched returns what the task's fetch job stored; ForgetFetch drops
@@ -32,7 +32,7 @@ type Store interface {
 
 // Finisher ends a task and delivers its callback (internal/delivery).
 type Finisher interface {
-	Finish(ctx context.Context, t *task.Task, r store.Result) error
+	Finish(ctx context.Context, t *mvgen.Task, r store.Result) error
 }
 
 // Render does render jobs: it resolves a task's source (an upload, or the
@@ -61,7 +61,7 @@ type Observer interface {
 // Work is the queue's worker for render jobs.
 func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 	t, err := w.Store.Task(ctx, "", taskID)
-	if errors.Is(err, task.ErrNotFound) {
+	if errors.Is(err, mvgen.ErrNotFound) {
 		return jobs.Cancel(fmt.Errorf("task %s does not exist", taskID))
 	} else if err != nil {
 		return err
@@ -73,13 +73,13 @@ func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 	defer w.dropSources(ctx, t.ID, log)
 	if run.Crashed() {
 		log.Error("the render crashed its worker too often; failing the task", "crashes", run.Crashes)
-		return w.finish(context.WithoutCancel(ctx), t, store.Result{Status: task.StatusRenderFailed,
+		return w.finish(context.WithoutCancel(ctx), t, store.Result{Status: mvgen.StatusRenderFailed,
 			ErrorCode: webhook.CodeInternal, ErrorMessage: fmt.Sprintf("Internal error: the render crashed the worker %d times", run.Crashes)})
 	}
 
 	if v, ok := w.reusable(ctx, t); ok {
 		log.Info("reusing an identical render", "video", v.BlobKey)
-		return w.finish(ctx, t, store.Result{Status: task.StatusSuccess, VideoKey: v.BlobKey, VideoSize: v.Size})
+		return w.finish(ctx, t, store.Result{Status: mvgen.StatusSuccess, VideoKey: v.BlobKey, VideoSize: v.Size})
 	}
 
 	start := time.Now()
@@ -92,7 +92,7 @@ func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 		return nil
 	case err == nil:
 		log.Info("rendered", "elapsed", time.Since(start).Round(time.Millisecond))
-		return w.finish(ctx, t, store.Result{Status: task.StatusSuccess, VideoKey: videoKey, VideoSize: size})
+		return w.finish(ctx, t, store.Result{Status: mvgen.StatusSuccess, VideoKey: videoKey, VideoSize: size})
 	case errors.As(err, &fail):
 		log.Warn("render failed", "code", fail.code, "reason", fail.msg, "err", fail.err)
 		return w.finish(ctx, t, store.Result{Status: fail.status, ErrorCode: fail.code, ErrorMessage: fail.msg})
@@ -103,7 +103,7 @@ func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 		return jobs.Snooze(time.Second)
 	case run.Last():
 		log.Error("render failed; no attempts left", "err", err)
-		return w.finish(context.WithoutCancel(ctx), t, store.Result{Status: task.StatusRenderFailed,
+		return w.finish(context.WithoutCancel(ctx), t, store.Result{Status: mvgen.StatusRenderFailed,
 			ErrorCode: webhook.CodeInternal, ErrorMessage: "Internal error while rendering the video"})
 	default:
 		return fmt.Errorf("rendering task %s: %w", t.ID, err)
@@ -114,7 +114,7 @@ func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 // available and whole (contract §2: identical requests render once): its
 // stored size must be the size recorded when its task finished, so a file
 // a power loss cut short is rendered again, not shared for 14 days.
-func (w *Render) reusable(ctx context.Context, t *task.Task) (*store.Video, bool) {
+func (w *Render) reusable(ctx context.Context, t *mvgen.Task) (*store.Video, bool) {
 	v, err := w.Store.Video(ctx, t.RenderKey)
 	// The margin keeps reuse clear of the purge, which only takes videos
 	// whose links expired.
@@ -136,7 +136,7 @@ func (w *Render) reusable(ctx context.Context, t *task.Task) (*store.Video, bool
 
 // render produces the video and stores it; a *failure means the task failed
 // for good, any other error may be retried.
-func (w *Render) render(ctx context.Context, t *task.Task) (key string, size int64, err error) {
+func (w *Render) render(ctx context.Context, t *mvgen.Task) (key string, size int64, err error) {
 	dir, err := os.MkdirTemp(w.TempDir, "render-"+t.ID+"-")
 	if err != nil {
 		return "", 0, err
@@ -154,7 +154,7 @@ func (w *Render) render(ctx context.Context, t *task.Task) (key string, size int
 	defer progress.close()
 	start := time.Now()
 	// Issue 13: the resolution, the track's lyrics (lyrics.go) and a poster
-	// stored beside the video (task.PosterKey).
+	// stored beside the video (mvgen.PosterKey).
 	poster := filepath.Join(dir, "poster.jpg")
 	info, err := w.Renderer.Render(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
@@ -166,7 +166,7 @@ func (w *Render) render(ctx context.Context, t *task.Task) (key string, size int
 	if errors.Is(context.Cause(ctx), errTaskEnded) || w.ended(ctx, t.ID) {
 		return "", 0, errTaskEnded // no video is stored for a cancelled task
 	} else if errors.As(err, &inputErr) {
-		return "", 0, &failure{status: task.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
+		return "", 0, &failure{status: mvgen.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
 	} else if err != nil {
 		return "", 0, err
 	}
@@ -178,7 +178,7 @@ func (w *Render) render(ctx context.Context, t *task.Task) (key string, size int
 	// task rendered again after a crash overwrites its own.
 	key = "videos/" + t.RenderKey + "-" + t.ID + ".mp4"
 	// The poster goes first: a stored video always has its poster.
-	if err := w.Blobs.PutFile(ctx, task.PosterKey(key), poster); err != nil {
+	if err := w.Blobs.PutFile(ctx, mvgen.PosterKey(key), poster); err != nil {
 		return "", 0, fmt.Errorf("storing poster: %w", err)
 	}
 	fi, err := os.Stat(out)
@@ -218,9 +218,9 @@ func (w *Render) dropSources(ctx context.Context, taskID string, log *slog.Logge
 
 // finish hands the task's end to the Finisher, which commits it with its
 // callback.
-func (w *Render) finish(ctx context.Context, t *task.Task, r store.Result) error {
+func (w *Render) finish(ctx context.Context, t *mvgen.Task, r store.Result) error {
 	r.CompletedAt = time.Now().UTC()
-	if r.Status == task.StatusSuccess {
+	if r.Status == mvgen.StatusSuccess {
 		r.ExpiresAt = r.CompletedAt.Add(w.LinkValidity)
 	}
 	return w.Finisher.Finish(ctx, t, r)
@@ -228,7 +228,7 @@ func (w *Render) finish(ctx context.Context, t *task.Task, r store.Result) error
 
 // failure is a final task failure with the contract's callback code.
 type failure struct {
-	status task.Status
+	status mvgen.Status
 	code   int
 	msg    string
 	err    error

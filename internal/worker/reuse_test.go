@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/blob"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // TestReuseChecksSize: an identical render is reused only while its stored
@@ -33,10 +33,10 @@ func TestReuseChecksSize(t *testing.T) {
 	}
 	db.UseJobs(q)
 	blobs := &blob.Dir{Root: filepath.Join(dir, "files")}
-	if err := db.CreateKey(ctx, &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}); err != nil {
+	if err := db.CreateKey(ctx, &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	first := &task.Task{ID: task.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: task.StatusPending,
+	first := &mvgen.Task{ID: mvgen.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: mvgen.StatusPending,
 		RenderKey: "rk", WebhookID: "w", CreatedAt: time.Now()}
 	if _, err := db.CreateTask(ctx, first); err != nil {
 		t.Fatal(err)
@@ -47,12 +47,12 @@ func TestReuseChecksSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	if _, err := db.FinishTask(ctx, first.ID, store.Result{Status: task.StatusSuccess, VideoKey: key,
+	if _, err := db.FinishTask(ctx, first.ID, store.Result{Status: mvgen.StatusSuccess, VideoKey: key,
 		VideoSize: int64(len(video)), CompletedAt: now, ExpiresAt: now.Add(14 * 24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	w := &Render{Store: db, Blobs: blobs, Logger: slog.New(slog.DiscardHandler)}
-	again := &task.Task{ID: task.NewID(), RenderKey: "rk"}
+	again := &mvgen.Task{ID: mvgen.NewID(), RenderKey: "rk"}
 
 	for _, tc := range []struct {
 		name    string

@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 	"github.com/mvgen/mvgen/webhook"
 )
 
@@ -26,10 +26,10 @@ type source struct {
 // under dir: uploaded files, or the files its fetch job stored. A render
 // never downloads: remote sources were fetched by the fetch stage (fetch.go)
 // before the render was queued.
-func (w *Render) resolve(ctx context.Context, t *task.Task, dir string) (*source, error) {
+func (w *Render) resolve(ctx context.Context, t *mvgen.Task, dir string) (*source, error) {
 	tr, err := w.Store.Track(ctx, t.KeyID, t.MusicTaskID, t.AudioID)
-	if errors.Is(err, task.ErrNotFound) {
-		return nil, &failure{status: task.StatusCreateFailed, code: webhook.CodeBadSource,
+	if errors.Is(err, mvgen.ErrNotFound) {
+		return nil, &failure{status: mvgen.StatusCreateFailed, code: webhook.CodeBadSource,
 			msg: fmt.Sprintf("Source track %s/%s no longer exists", t.MusicTaskID, t.AudioID), err: err}
 	} else if err != nil {
 		return nil, err
@@ -41,10 +41,10 @@ func (w *Render) resolve(ctx context.Context, t *task.Task, dir string) (*source
 	audioKey, coverKey := tr.AudioKey, tr.CoverKey
 	if audioKey == "" || (coverKey == "" && tr.ImageURL != "") {
 		f, err := w.Store.Fetched(ctx, t.ID)
-		if errors.Is(err, task.ErrNotFound) {
+		if errors.Is(err, mvgen.ErrNotFound) {
 			// Queued by a version without the fetch stage: its sources were
 			// never downloaded.
-			return nil, &failure{status: task.StatusCreateFailed, code: webhook.CodeDownloadFailed,
+			return nil, &failure{status: mvgen.StatusCreateFailed, code: webhook.CodeDownloadFailed,
 				msg: "Source audio file download failed: it was not fetched before the render", err: err}
 		} else if err != nil {
 			return nil, fmt.Errorf("reading fetched sources: %w", err)

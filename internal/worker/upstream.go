@@ -6,14 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/webhook"
 )
 
 // Refresher looks an upstream track up again and stores the fresh URLs it
 // answers (internal/upstream's Lookup; contract §6.1).
 type Refresher interface {
-	Refresh(ctx context.Context, tr *task.Track) (*task.Track, error)
+	Refresh(ctx context.Context, tr *mvgen.Track) (*mvgen.Track, error)
 }
 
 // statusError is a source download answered with a non-2xx status.
@@ -34,7 +34,7 @@ func expired(err error) bool {
 // fetchAudio downloads the track's audio URL into the blob store under key.
 // When the track came from the upstream and its link has expired (403/404),
 // the track is looked up again once and its fresh audio URL downloaded.
-func (w *Fetch) fetchAudio(ctx context.Context, tr *task.Track, key string, log *slog.Logger) error {
+func (w *Fetch) fetchAudio(ctx context.Context, tr *mvgen.Track, key string, log *slog.Logger) error {
 	err := w.fetch(ctx, tr.AudioURL, key)
 	if err == nil || !tr.Upstream || w.Upstream == nil || !expired(err) {
 		return err
@@ -46,8 +46,8 @@ func (w *Fetch) fetchAudio(ctx context.Context, tr *task.Track, key string, log 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &failure{status: task.StatusCreateFailed, code: webhook.CodeDownloadFailed,
-			msg: "Source audio link expired and looking it up upstream again failed: " + task.ErrorMessage(rerr),
+		return &failure{status: mvgen.StatusCreateFailed, code: webhook.CodeDownloadFailed,
+			msg: "Source audio link expired and looking it up upstream again failed: " + mvgen.ErrorMessage(rerr),
 			err: errors.Join(err, rerr)}
 	}
 	return w.fetch(ctx, fresh.AudioURL, key)

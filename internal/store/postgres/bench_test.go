@@ -5,16 +5,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store/postgres"
 	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // benchDB opens a store on a fresh schema with one key, "k".
 func benchDB(b *testing.B) *postgres.DB {
 	ctx := context.Background()
 	db := open(b, pgtest.DSN(b))
-	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
+	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
 	if err := db.CreateKey(ctx, k); err != nil {
 		b.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func benchDB(b *testing.B) *postgres.DB {
 }
 
 func createTask(db *postgres.DB) error {
-	t := &task.Task{ID: task.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: task.StatusPending,
+	t := &mvgen.Task{ID: mvgen.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: mvgen.StatusPending,
 		RenderKey: "r", WebhookID: "w", CreatedAt: time.Now()}
 	_, err := db.CreateTask(context.Background(), t)
 	return err

@@ -9,13 +9,13 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // firstJob is the job a new task starts with: a fetch when its track has
 // remote sources, else the render (which also reports a missing track).
-func firstJob(ctx context.Context, tx pgx.Tx, t *task.Task) (jobs.Job, error) {
+func firstJob(ctx context.Context, tx pgx.Tx, t *mvgen.Task) (jobs.Job, error) {
 	var remote bool
 	err := tx.QueryRow(ctx, `SELECT audio_key = '' OR (cover_key = '' AND image_url <> '')
 		FROM mvgen_track WHERE key_id = $1 AND music_task_id = $2 AND id = $3`,
@@ -32,12 +32,12 @@ func firstJob(ctx context.Context, tx pgx.Tx, t *task.Task) (jobs.Job, error) {
 // RecordFetch implements store.Store.
 func (d *DB) RecordFetch(ctx context.Context, f *store.Fetched) error {
 	return d.inTx(ctx, func(tx pgx.Tx) error {
-		var status task.Status
+		var status mvgen.Status
 		err := tx.QueryRow(ctx, `SELECT status FROM mvgen_task WHERE id = $1 FOR UPDATE`, f.TaskID).Scan(&status)
 		if err != nil {
-			return notFound(err, task.ErrNotFound)
+			return notFound(err, mvgen.ErrNotFound)
 		}
-		if status != task.StatusPending {
+		if status != mvgen.StatusPending {
 			return store.ErrNotPending
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO mvgen_fetch (task_id, audio_key, cover_key, fetched_at)
@@ -65,14 +65,14 @@ func scanFetched(row pgx.Row) (*store.Fetched, error) {
 func (d *DB) Fetched(ctx context.Context, taskID string) (*store.Fetched, error) {
 	f, err := scanFetched(d.pool.QueryRow(ctx, `SELECT task_id, audio_key, cover_key, fetched_at
 		FROM mvgen_fetch WHERE task_id = $1`, taskID))
-	return f, notFound(err, task.ErrNotFound)
+	return f, notFound(err, mvgen.ErrNotFound)
 }
 
 // DoneFetches implements store.Store.
 func (d *DB) DoneFetches(ctx context.Context, limit int) ([]*store.Fetched, error) {
 	rows, err := d.pool.Query(ctx, `SELECT f.task_id, f.audio_key, f.cover_key, f.fetched_at
 		FROM mvgen_fetch f JOIN mvgen_task t ON t.id = f.task_id
-		WHERE t.status <> $1 ORDER BY f.fetched_at LIMIT $2`, task.StatusPending, limit)
+		WHERE t.status <> $1 ORDER BY f.fetched_at LIMIT $2`, mvgen.StatusPending, limit)
 	if err != nil {
 		return nil, fmt.Errorf("listing fetched sources: %w", err)
 	}
@@ -88,8 +88,8 @@ func (d *DB) ForgetFetch(ctx context.Context, taskID string) error {
 // PurgeSources implements store.Store. A task created for a track while
 // it is being marked finds it marked and fails with the retention message;
 // it never renders from a deleted file.
-func (d *DB) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*task.Track, error) {
-	var out []*task.Track
+func (d *DB) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*mvgen.Track, error) {
+	var out []*mvgen.Track
 	err := d.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE mvgen_track SET sources_purged_at = $1
 			WHERE (key_id, music_task_id, id) IN (SELECT tr.key_id, tr.music_task_id, tr.id FROM mvgen_track tr
@@ -97,7 +97,7 @@ func (d *DB) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*
 				AND NOT EXISTS (SELECT 1 FROM mvgen_task t WHERE t.key_id = tr.key_id
 					AND t.music_task_id = tr.music_task_id AND t.audio_id = tr.id AND t.status = $3)
 				ORDER BY tr.created_at LIMIT $4 FOR UPDATE SKIP LOCKED)`,
-			ts(time.Now()), ts(cutoff), task.StatusPending, limit); err != nil {
+			ts(time.Now()), ts(cutoff), mvgen.StatusPending, limit); err != nil {
 			return fmt.Errorf("marking expired sources: %w", err)
 		}
 		rows, err := tx.Query(ctx, `SELECT `+trackSelect+` FROM mvgen_track
@@ -105,14 +105,14 @@ func (d *DB) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*task.Track, error) { return scanTrack(row) })
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*mvgen.Track, error) { return scanTrack(row) })
 		return err
 	})
 	return out, err
 }
 
 // SourcesDeleted implements store.Store.
-func (d *DB) SourcesDeleted(ctx context.Context, t *task.Track) error {
+func (d *DB) SourcesDeleted(ctx context.Context, t *mvgen.Track) error {
 	_, err := d.pool.Exec(ctx, `UPDATE mvgen_track SET sources_deleted = true
 		WHERE key_id = $1 AND music_task_id = $2 AND id = $3`, t.KeyID, t.MusicTaskID, t.ID)
 	return err

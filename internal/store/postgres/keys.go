@@ -9,14 +9,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 const keyColumns = `id, name, token_hash, webhook_secret, prev_webhook_secret,
 	prev_secret_until, created_at, revoked_at, upstream_key`
 
-func scanKey(row pgx.Row) (*task.Key, error) {
-	var k task.Key
+func scanKey(row pgx.Row) (*mvgen.Key, error) {
+	var k mvgen.Key
 	var prevUntil, created, revoked pgtype.Timestamptz
 	if err := row.Scan(&k.ID, &k.Name, &k.TokenHash, &k.WebhookSecret, &k.PrevWebhookSecret,
 		&prevUntil, &created, &revoked, &k.UpstreamKey); err != nil {
@@ -28,7 +28,7 @@ func scanKey(row pgx.Row) (*task.Key, error) {
 
 // CreateKey implements store.Store. A duplicate id or token hash is an error
 // wrapping the unique violation.
-func (d *DB) CreateKey(ctx context.Context, k *task.Key) error {
+func (d *DB) CreateKey(ctx context.Context, k *mvgen.Key) error {
 	_, err := d.pool.Exec(ctx, `INSERT INTO mvgen_key (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		k.ID, k.Name, k.TokenHash, k.WebhookSecret, k.PrevWebhookSecret,
 		ts(k.PrevSecretUntil), ts(k.CreatedAt), ts(k.RevokedAt), k.UpstreamKey)
@@ -39,24 +39,24 @@ func (d *DB) CreateKey(ctx context.Context, k *task.Key) error {
 }
 
 // Key implements store.Store.
-func (d *DB) Key(ctx context.Context, id string) (*task.Key, error) {
+func (d *DB) Key(ctx context.Context, id string) (*mvgen.Key, error) {
 	k, err := scanKey(d.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM mvgen_key WHERE id = $1`, id))
-	return k, notFound(err, task.ErrNotFound)
+	return k, notFound(err, mvgen.ErrNotFound)
 }
 
 // KeyByTokenHash implements store.Store.
-func (d *DB) KeyByTokenHash(ctx context.Context, hash []byte) (*task.Key, error) {
+func (d *DB) KeyByTokenHash(ctx context.Context, hash []byte) (*mvgen.Key, error) {
 	k, err := scanKey(d.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM mvgen_key WHERE token_hash = $1`, hash))
-	return k, notFound(err, task.ErrNotFound)
+	return k, notFound(err, mvgen.ErrNotFound)
 }
 
 // Keys implements store.Store.
-func (d *DB) Keys(ctx context.Context) ([]*task.Key, error) {
+func (d *DB) Keys(ctx context.Context) ([]*mvgen.Key, error) {
 	rows, err := d.pool.Query(ctx, `SELECT `+keyColumns+` FROM mvgen_key ORDER BY created_at, id`)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*task.Key, error) { return scanKey(row) })
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*mvgen.Key, error) { return scanKey(row) })
 }
 
 // RevokeKey implements store.Store.
@@ -82,7 +82,7 @@ func (d *DB) updateKey(ctx context.Context, query string, args ...any) error {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return task.ErrNotFound
+		return mvgen.ErrNotFound
 	}
 	return nil
 }

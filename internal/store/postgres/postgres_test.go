@@ -11,11 +11,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store/postgres"
 	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 	"github.com/mvgen/mvgen/internal/store/storetest"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // open opens a store with its job queue on dsn and closes it when the test
@@ -69,9 +69,9 @@ func TestStore(t *testing.T) {
 	})
 }
 
-func newKey(t *testing.T, s *postgres.DB) *task.Key {
+func newKey(t *testing.T, s *postgres.DB) *mvgen.Key {
 	t.Helper()
-	k := &task.Key{ID: task.NewID(), Name: "k", TokenHash: []byte(task.NewID()), WebhookSecret: "s",
+	k := &mvgen.Key{ID: mvgen.NewID(), Name: "k", TokenHash: []byte(mvgen.NewID()), WebhookSecret: "s",
 		CreatedAt: time.Now()}
 	if err := s.CreateKey(context.Background(), k); err != nil {
 		t.Fatalf("CreateKey: %v", err)
@@ -95,8 +95,8 @@ func TestCreateTaskConcurrentIdempotent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			tk := &task.Task{ID: task.NewID(), KeyID: k.ID, MusicTaskID: "m", AudioID: "a",
-				Status: task.StatusPending, RenderKey: "r", WebhookID: "w", CreatedAt: time.Now(),
+			tk := &mvgen.Task{ID: mvgen.NewID(), KeyID: k.ID, MusicTaskID: "m", AudioID: "a",
+				Status: mvgen.StatusPending, RenderKey: "r", WebhookID: "w", CreatedAt: time.Now(),
 				IdempotencyKey: "same", RequestHash: "hash"}
 			<-start
 			got, err := db.CreateTask(ctx, tk)
@@ -192,7 +192,7 @@ func TestSecretRace(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			v, err := db.Secret(context.Background(), "link-key", func() []byte { return []byte(task.NewID()) })
+			v, err := db.Secret(context.Background(), "link-key", func() []byte { return []byte(mvgen.NewID()) })
 			if err != nil {
 				t.Errorf("Secret: %v", err)
 			}
@@ -217,7 +217,7 @@ func TestNotFound(t *testing.T) {
 		"Track":        second(db.Track(ctx, "k", "m", "missing")),
 		"Task":         second(db.Task(ctx, "", "missing")),
 	} {
-		if !errors.Is(err, task.ErrNotFound) {
+		if !errors.Is(err, mvgen.ErrNotFound) {
 			t.Errorf("%s(missing) = %v, want ErrNotFound", name, err)
 		}
 	}

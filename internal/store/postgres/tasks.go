@@ -10,16 +10,16 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 const taskColumns = `id, key_id, music_task_id, audio_id, music_index, callback_url, author,
 	domain_name, aspect, status, progress, error_code, error_message, render_key, video_key,
 	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash, resolution, no_lyrics, request_id`
 
-func scanTask(row pgx.Row) (*task.Task, error) {
-	var t task.Task
+func scanTask(row pgx.Row) (*mvgen.Task, error) {
+	var t mvgen.Task
 	var created, completed, expires pgtype.Timestamptz
 	if err := row.Scan(&t.ID, &t.KeyID, &t.MusicTaskID, &t.AudioID, &t.MusicIndex, &t.CallbackURL,
 		&t.Author, &t.DomainName, &t.Aspect, &t.Status, &t.Progress, &t.ErrorCode, &t.ErrorMessage,
@@ -37,8 +37,8 @@ func scanTask(row pgx.Row) (*task.Task, error) {
 const lockIdempotencyKey = `SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`
 
 // CreateTask implements store.Store.
-func (d *DB) CreateTask(ctx context.Context, t *task.Task) (*task.Task, error) {
-	var stored *task.Task
+func (d *DB) CreateTask(ctx context.Context, t *mvgen.Task) (*mvgen.Task, error) {
+	var stored *mvgen.Task
 	err := d.inTx(ctx, func(tx pgx.Tx) error {
 		if t.IdempotencyKey != "" {
 			if _, err := tx.Exec(ctx, lockIdempotencyKey, t.KeyID, t.IdempotencyKey); err != nil {
@@ -84,16 +84,16 @@ func (d *DB) CreateTask(ctx context.Context, t *task.Task) (*task.Task, error) {
 }
 
 // Task implements store.Store.
-func (d *DB) Task(ctx context.Context, keyID, id string) (*task.Task, error) {
+func (d *DB) Task(ctx context.Context, keyID, id string) (*mvgen.Task, error) {
 	t, err := scanTask(d.pool.QueryRow(ctx, `SELECT `+taskColumns+` FROM mvgen_task
 		WHERE id = $1 AND ($2 = '' OR key_id = $2)`, id, keyID))
-	return t, notFound(err, task.ErrNotFound)
+	return t, notFound(err, mvgen.ErrNotFound)
 }
 
 // SetProgress implements store.Store.
 func (d *DB) SetProgress(ctx context.Context, id string, progress int) error {
 	_, err := d.pool.Exec(ctx, `UPDATE mvgen_task SET progress = $1 WHERE id = $2 AND status = $3`,
-		progress, id, task.StatusPending)
+		progress, id, mvgen.StatusPending)
 	return err
 }
 
@@ -106,7 +106,7 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, follow .
 			error_message = $4, video_key = $5, completed_at = $6, expires_at = $7
 			WHERE id = $8 AND status = $9 RETURNING render_key`,
 			r.Status, r.Progress(), r.ErrorCode, r.ErrorMessage, r.VideoKey, ts(r.CompletedAt),
-			ts(r.ExpiresAt), id, task.StatusPending).Scan(&renderKey)
+			ts(r.ExpiresAt), id, mvgen.StatusPending).Scan(&renderKey)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return store.ErrNotPending
 		} else if err != nil {
@@ -140,7 +140,7 @@ func (d *DB) Redeliver(ctx context.Context, id string, maxDeliveries int, job fu
 		if errors.Is(err, pgx.ErrNoRows) {
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT deliveries FROM mvgen_task WHERE id = $1`, id).Scan(&n); err != nil {
-				return notFound(err, task.ErrNotFound)
+				return notFound(err, mvgen.ErrNotFound)
 			}
 			return store.ErrDeliveryLimit
 		} else if err != nil {
@@ -160,7 +160,7 @@ func (d *DB) Redeliver(ctx context.Context, id string, maxDeliveries int, job fu
 func (d *DB) CountPending(ctx context.Context, keyID string) (int, error) {
 	var n int
 	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM mvgen_task WHERE key_id = $1 AND status = $2`,
-		keyID, task.StatusPending).Scan(&n)
+		keyID, mvgen.StatusPending).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("counting pending tasks: %w", err)
 	}
@@ -168,7 +168,7 @@ func (d *DB) CountPending(ctx context.Context, keyID string) (int, error) {
 }
 
 // SetStatus implements store.Store.
-func (d *DB) SetStatus(ctx context.Context, id string, from, to task.Status) (bool, error) {
+func (d *DB) SetStatus(ctx context.Context, id string, from, to mvgen.Status) (bool, error) {
 	tag, err := d.pool.Exec(ctx, `UPDATE mvgen_task SET status = $1 WHERE id = $2 AND status = $3`, to, id, from)
 	if err != nil {
 		return false, err
@@ -191,11 +191,11 @@ func scanVideo(row pgx.Row) (*store.Video, error) {
 // Video implements store.Store.
 func (d *DB) Video(ctx context.Context, renderKey string) (*store.Video, error) {
 	v, err := scanVideo(d.pool.QueryRow(ctx, `SELECT `+videoColumns+` FROM mvgen_video WHERE render_key = $1`, renderKey))
-	return v, notFound(err, task.ErrNotFound)
+	return v, notFound(err, mvgen.ErrNotFound)
 }
 
 // AddAttempt implements store.Store.
-func (d *DB) AddAttempt(ctx context.Context, a *task.Attempt) error {
+func (d *DB) AddAttempt(ctx context.Context, a *mvgen.Attempt) error {
 	_, err := d.pool.Exec(ctx, `INSERT INTO mvgen_callback_attempt
 		(task_id, delivery, attempt, at, duration_us, status_code, error, response, retry_after_ms)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -205,15 +205,15 @@ func (d *DB) AddAttempt(ctx context.Context, a *task.Attempt) error {
 }
 
 // Attempts implements store.Store.
-func (d *DB) Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error) {
+func (d *DB) Attempts(ctx context.Context, taskID string) ([]*mvgen.Attempt, error) {
 	rows, err := d.pool.Query(ctx, `SELECT task_id, delivery, attempt, at, duration_us, status_code,
 		error, response, retry_after_ms
 		FROM mvgen_callback_attempt WHERE task_id = $1 ORDER BY at, id`, taskID)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*task.Attempt, error) {
-		var a task.Attempt
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*mvgen.Attempt, error) {
+		var a mvgen.Attempt
 		var at pgtype.Timestamptz
 		var dur, retryAfter int64
 		if err := row.Scan(&a.TaskID, &a.Delivery, &a.Attempt, &at, &dur, &a.StatusCode, &a.Error, &a.Response,

@@ -7,7 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 const trackColumns = `key_id, music_task_id, id, music_index, title, tags, audio_url,
@@ -17,8 +17,8 @@ const trackColumns = `key_id, music_task_id, id, music_index, title, tags, audio
 // its sources were purged.
 const trackSelect = trackColumns + `, sources_purged_at`
 
-func scanTrack(row pgx.Row) (*task.Track, error) {
-	var t task.Track
+func scanTrack(row pgx.Row) (*mvgen.Track, error) {
+	var t mvgen.Track
 	var created, purged pgtype.Timestamptz
 	if err := row.Scan(&t.KeyID, &t.MusicTaskID, &t.ID, &t.MusicIndex, &t.Title, &t.Tags,
 		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &t.Upstream, &created,
@@ -31,7 +31,7 @@ func scanTrack(row pgx.Row) (*task.Track, error) {
 
 // CreateTrack implements store.Store. A duplicate (key, music task, id) is an
 // error wrapping the unique violation.
-func (d *DB) CreateTrack(ctx context.Context, t *task.Track) error {
+func (d *DB) CreateTrack(ctx context.Context, t *mvgen.Track) error {
 	_, err := d.pool.Exec(ctx, `INSERT INTO mvgen_track (`+trackColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		t.KeyID, t.MusicTaskID, t.ID, t.MusicIndex, t.Title, t.Tags, t.AudioURL,
@@ -43,20 +43,20 @@ func (d *DB) CreateTrack(ctx context.Context, t *task.Track) error {
 }
 
 // Track implements store.Store.
-func (d *DB) Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error) {
+func (d *DB) Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
 	t, err := scanTrack(d.pool.QueryRow(ctx, `SELECT `+trackSelect+` FROM mvgen_track
 		WHERE key_id = $1 AND music_task_id = $2 AND id = $3`, keyID, musicTaskID, audioID))
-	return t, notFound(err, task.ErrNotFound)
+	return t, notFound(err, mvgen.ErrNotFound)
 }
 
 // Tracks implements store.Store.
-func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Track, error) {
+func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*mvgen.Track, error) {
 	rows, err := d.pool.Query(ctx, `SELECT `+trackSelect+` FROM mvgen_track
 		WHERE key_id = $1 AND music_task_id = $2 ORDER BY music_index, id`, keyID, musicTaskID)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*task.Track, error) { return scanTrack(row) })
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*mvgen.Track, error) { return scanTrack(row) })
 }
 
 // SetTrackURLs implements store.Store.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // BenchmarkCreateTask: one accepted task (row + render job, one durable
@@ -15,13 +15,13 @@ func BenchmarkCreateTask(b *testing.B) {
 	ctx := context.Background()
 	db, _ := open(b, filepath.Join(b.TempDir(), "db"))
 	defer db.Close()
-	k := &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
+	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
 	if err := db.CreateKey(ctx, k); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for range b.N {
-		t := &task.Task{ID: task.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: task.StatusPending,
+		t := &mvgen.Task{ID: mvgen.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: mvgen.StatusPending,
 			RenderKey: "r", WebhookID: "w", CreatedAt: time.Now()}
 		if _, err := db.CreateTask(ctx, t); err != nil {
 			b.Fatal(err)

@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // ListTracks implements store.Store. The track's primary key (key_id
 // first) narrows the rows to the key's; they are sorted per page.
-func (d *DB) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*task.Track, error) {
+func (d *DB) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*mvgen.Track, error) {
 	query := `SELECT ` + trackSelect + ` FROM mvgen_track WHERE key_id = ?`
 	args := []any{keyID}
 	if q.After != nil {
@@ -26,7 +26,7 @@ func (d *DB) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) (
 		return nil, fmt.Errorf("listing tracks: %w", err)
 	}
 	defer rows.Close()
-	var out []*task.Track
+	var out []*mvgen.Track
 	for rows.Next() {
 		t, err := scanTrack(rows)
 		if err != nil {
@@ -38,19 +38,19 @@ func (d *DB) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) (
 }
 
 // DeleteTrack implements store.Store.
-func (d *DB) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error) {
-	var tr *task.Track
+func (d *DB) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
+	var tr *mvgen.Track
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		tr, err = scanTrack(tx.QueryRowContext(ctx, `SELECT `+trackSelect+` FROM mvgen_track
 			WHERE key_id = ? AND music_task_id = ? AND id = ?`, keyID, musicTaskID, audioID))
 		if err != nil {
-			return notFound(err, task.ErrNotFound)
+			return notFound(err, mvgen.ErrNotFound)
 		}
 		var pending string
 		err = tx.QueryRowContext(ctx, `SELECT id FROM mvgen_task WHERE key_id = ? AND music_task_id = ?
 			AND audio_id = ? AND status = ? ORDER BY created_at, id LIMIT 1`,
-			keyID, musicTaskID, audioID, task.StatusPending).Scan(&pending)
+			keyID, musicTaskID, audioID, mvgen.StatusPending).Scan(&pending)
 		switch {
 		case err == nil:
 			return &store.TrackInUseError{TaskID: pending}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // maxBatch bounds how many task creations share one commit.
@@ -27,12 +27,12 @@ type committer struct {
 
 type createReq struct {
 	ctx context.Context
-	t   *task.Task
+	t   *mvgen.Task
 	res chan createRes
 }
 
 type createRes struct {
-	t   *task.Task
+	t   *mvgen.Task
 	err error
 }
 
@@ -43,7 +43,7 @@ func newCommitter(d *DB) *committer {
 }
 
 // create hands t to the committer and waits for its batch to commit.
-func (c *committer) create(ctx context.Context, t *task.Task) (*task.Task, error) {
+func (c *committer) create(ctx context.Context, t *mvgen.Task) (*mvgen.Task, error) {
 	req := &createReq{ctx: context.WithoutCancel(ctx), t: t, res: make(chan createRes, 1)}
 	select {
 	case c.reqs <- req:

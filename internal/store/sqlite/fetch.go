@@ -8,13 +8,13 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // firstJob is the job a new task starts with: a fetch when its track has
 // remote sources, else the render (which also reports a missing track).
-func firstJob(ctx context.Context, tx *sql.Tx, t *task.Task) (jobs.Job, error) {
+func firstJob(ctx context.Context, tx *sql.Tx, t *mvgen.Task) (jobs.Job, error) {
 	var remote bool
 	err := tx.QueryRowContext(ctx, `SELECT audio_key = '' OR (cover_key = '' AND image_url <> '')
 		FROM mvgen_track WHERE key_id = ? AND music_task_id = ? AND id = ?`,
@@ -31,12 +31,12 @@ func firstJob(ctx context.Context, tx *sql.Tx, t *task.Task) (jobs.Job, error) {
 // RecordFetch implements store.Store.
 func (d *DB) RecordFetch(ctx context.Context, f *store.Fetched) error {
 	return d.durableTx(ctx, func(tx *sql.Tx) error {
-		var status task.Status
+		var status mvgen.Status
 		err := tx.QueryRowContext(ctx, `SELECT status FROM mvgen_task WHERE id = ?`, f.TaskID).Scan(&status)
 		if err != nil {
-			return notFound(err, task.ErrNotFound)
+			return notFound(err, mvgen.ErrNotFound)
 		}
-		if status != task.StatusPending {
+		if status != mvgen.StatusPending {
 			return store.ErrNotPending
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO mvgen_fetch (task_id, audio_key, cover_key, fetched_at)
@@ -64,14 +64,14 @@ func scanFetched(row scanner) (*store.Fetched, error) {
 func (d *DB) Fetched(ctx context.Context, taskID string) (*store.Fetched, error) {
 	f, err := scanFetched(d.read.QueryRowContext(ctx, `SELECT task_id, audio_key, cover_key, fetched_at
 		FROM mvgen_fetch WHERE task_id = ?`, taskID))
-	return f, notFound(err, task.ErrNotFound)
+	return f, notFound(err, mvgen.ErrNotFound)
 }
 
 // DoneFetches implements store.Store.
 func (d *DB) DoneFetches(ctx context.Context, limit int) ([]*store.Fetched, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT f.task_id, f.audio_key, f.cover_key, f.fetched_at
 		FROM mvgen_fetch f JOIN mvgen_task t ON t.id = f.task_id
-		WHERE t.status <> ? ORDER BY f.fetched_at LIMIT ?`, task.StatusPending, limit)
+		WHERE t.status <> ? ORDER BY f.fetched_at LIMIT ?`, mvgen.StatusPending, limit)
 	if err != nil {
 		return nil, fmt.Errorf("listing fetched sources: %w", err)
 	}
@@ -94,8 +94,8 @@ func (d *DB) ForgetFetch(ctx context.Context, taskID string) error {
 }
 
 // PurgeSources implements store.Store.
-func (d *DB) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*task.Track, error) {
-	var out []*task.Track
+func (d *DB) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*mvgen.Track, error) {
+	var out []*mvgen.Track
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE mvgen_track SET sources_purged_at = ?
 			WHERE rowid IN (SELECT tr.rowid FROM mvgen_track tr
@@ -103,7 +103,7 @@ func (d *DB) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*
 				AND NOT EXISTS (SELECT 1 FROM mvgen_task t WHERE t.key_id = tr.key_id
 					AND t.music_task_id = tr.music_task_id AND t.audio_id = tr.id AND t.status = ?)
 				ORDER BY tr.created_at LIMIT ?)`,
-			time.Now().UnixMilli(), ms(cutoff), task.StatusPending, limit); err != nil {
+			time.Now().UnixMilli(), ms(cutoff), mvgen.StatusPending, limit); err != nil {
 			return fmt.Errorf("marking expired sources: %w", err)
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+trackSelect+` FROM mvgen_track
@@ -125,7 +125,7 @@ func (d *DB) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*
 }
 
 // SourcesDeleted implements store.Store.
-func (d *DB) SourcesDeleted(ctx context.Context, t *task.Track) error {
+func (d *DB) SourcesDeleted(ctx context.Context, t *mvgen.Track) error {
 	_, err := d.db.ExecContext(ctx, `UPDATE mvgen_track SET sources_deleted = 1
 		WHERE key_id = ? AND music_task_id = ? AND id = ?`, t.KeyID, t.MusicTaskID, t.ID)
 	return err

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 const keyColumns = `id, name, token_hash, webhook_secret, prev_webhook_secret,
@@ -15,8 +15,8 @@ const keyColumns = `id, name, token_hash, webhook_secret, prev_webhook_secret,
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanKey(row scanner) (*task.Key, error) {
-	var k task.Key
+func scanKey(row scanner) (*mvgen.Key, error) {
+	var k mvgen.Key
 	var prevUntil, created, revoked int64
 	if err := row.Scan(&k.ID, &k.Name, &k.TokenHash, &k.WebhookSecret, &k.PrevWebhookSecret,
 		&prevUntil, &created, &revoked, &k.UpstreamKey); err != nil {
@@ -27,7 +27,7 @@ func scanKey(row scanner) (*task.Key, error) {
 }
 
 // CreateKey implements store.Store.
-func (d *DB) CreateKey(ctx context.Context, k *task.Key) error {
+func (d *DB) CreateKey(ctx context.Context, k *mvgen.Key) error {
 	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_key (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Name, k.TokenHash, k.WebhookSecret, k.PrevWebhookSecret,
 		ms(k.PrevSecretUntil), ms(k.CreatedAt), ms(k.RevokedAt), k.UpstreamKey)
@@ -38,25 +38,25 @@ func (d *DB) CreateKey(ctx context.Context, k *task.Key) error {
 }
 
 // Key implements store.Store.
-func (d *DB) Key(ctx context.Context, id string) (*task.Key, error) {
+func (d *DB) Key(ctx context.Context, id string) (*mvgen.Key, error) {
 	k, err := scanKey(d.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key WHERE id = ?`, id))
-	return k, notFound(err, task.ErrNotFound)
+	return k, notFound(err, mvgen.ErrNotFound)
 }
 
 // KeyByTokenHash implements store.Store.
-func (d *DB) KeyByTokenHash(ctx context.Context, hash []byte) (*task.Key, error) {
+func (d *DB) KeyByTokenHash(ctx context.Context, hash []byte) (*mvgen.Key, error) {
 	k, err := scanKey(d.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key WHERE token_hash = ?`, hash))
-	return k, notFound(err, task.ErrNotFound)
+	return k, notFound(err, mvgen.ErrNotFound)
 }
 
 // Keys implements store.Store.
-func (d *DB) Keys(ctx context.Context) ([]*task.Key, error) {
+func (d *DB) Keys(ctx context.Context) ([]*mvgen.Key, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key ORDER BY created_at, id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var keys []*task.Key
+	var keys []*mvgen.Key
 	for rows.Next() {
 		k, err := scanKey(rows)
 		if err != nil {
@@ -91,7 +91,7 @@ func (d *DB) updateKey(ctx context.Context, query string, args ...any) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		return task.ErrNotFound
+		return mvgen.ErrNotFound
 	}
 	return nil
 }

@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
 	"github.com/mvgen/mvgen/internal/store/storetest"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // open opens a store with its job queue at path.
@@ -61,7 +61,7 @@ func TestGroupCommit(t *testing.T) {
 	ctx := context.Background()
 	db, _ := open(t, filepath.Join(t.TempDir(), "db"))
 	defer db.Close()
-	if err := db.CreateKey(ctx, &task.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}); err != nil {
+	if err := db.CreateKey(ctx, &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	const n = 60
@@ -75,7 +75,7 @@ func TestGroupCommit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tk := &task.Task{ID: task.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: task.StatusPending,
+			tk := &mvgen.Task{ID: mvgen.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: mvgen.StatusPending,
 				RenderKey: "r", WebhookID: "w", CreatedAt: time.Now()}
 			switch i % 3 {
 			case 0: // the same request retried
@@ -107,7 +107,7 @@ func TestGroupCommit(t *testing.T) {
 			}
 		}
 	}
-	conflict := &task.Task{ID: task.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: task.StatusPending,
+	conflict := &mvgen.Task{ID: mvgen.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: mvgen.StatusPending,
 		RenderKey: "r", WebhookID: "w", CreatedAt: time.Now(), IdempotencyKey: "same", RequestHash: "body-2"}
 	if _, err := db.CreateTask(ctx, conflict); !errors.Is(err, store.ErrIdempotencyConflict) {
 		t.Errorf("conflicting body: %v, want ErrIdempotencyConflict", err)

@@ -8,16 +8,16 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 const taskColumns = `id, key_id, music_task_id, audio_id, music_index, callback_url, author,
 	domain_name, aspect, status, progress, error_code, error_message, render_key, video_key,
 	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash, resolution, no_lyrics, request_id`
 
-func scanTask(row scanner) (*task.Task, error) {
-	var t task.Task
+func scanTask(row scanner) (*mvgen.Task, error) {
+	var t mvgen.Task
 	var created, completed, expires int64
 	if err := row.Scan(&t.ID, &t.KeyID, &t.MusicTaskID, &t.AudioID, &t.MusicIndex, &t.CallbackURL,
 		&t.Author, &t.DomainName, &t.Aspect, &t.Status, &t.Progress, &t.ErrorCode, &t.ErrorMessage,
@@ -32,12 +32,12 @@ func scanTask(row scanner) (*task.Task, error) {
 // CreateTask implements store.Store. Concurrent calls are committed
 // together (group commit, see committer): one fsync for a batch instead of
 // one for each task, each task still in its own savepoint.
-func (d *DB) CreateTask(ctx context.Context, t *task.Task) (*task.Task, error) {
+func (d *DB) CreateTask(ctx context.Context, t *mvgen.Task) (*mvgen.Task, error) {
 	return d.commits.create(ctx, t)
 }
 
 // createTask stores t and its jobs inside tx.
-func (d *DB) createTask(ctx context.Context, tx *sql.Tx, t *task.Task) (*task.Task, error) {
+func (d *DB) createTask(ctx context.Context, tx *sql.Tx, t *mvgen.Task) (*mvgen.Task, error) {
 	if t.IdempotencyKey != "" {
 		prev, err := scanTask(tx.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM mvgen_task
 			WHERE key_id = ? AND idempotency_key = ? AND created_at > ?
@@ -72,16 +72,16 @@ func (d *DB) createTask(ctx context.Context, tx *sql.Tx, t *task.Task) (*task.Ta
 }
 
 // Task implements store.Store.
-func (d *DB) Task(ctx context.Context, keyID, id string) (*task.Task, error) {
+func (d *DB) Task(ctx context.Context, keyID, id string) (*mvgen.Task, error) {
 	t, err := scanTask(d.read.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM mvgen_task
 		WHERE id = ? AND (? = '' OR key_id = ?)`, id, keyID, keyID))
-	return t, notFound(err, task.ErrNotFound)
+	return t, notFound(err, mvgen.ErrNotFound)
 }
 
 // SetProgress implements store.Store.
 func (d *DB) SetProgress(ctx context.Context, id string, progress int) error {
 	_, err := d.db.ExecContext(ctx, `UPDATE mvgen_task SET progress = ? WHERE id = ? AND status = ?`,
-		progress, id, task.StatusPending)
+		progress, id, mvgen.StatusPending)
 	return err
 }
 
@@ -94,7 +94,7 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, follow .
 			error_message = ?, video_key = ?, completed_at = ?, expires_at = ?
 			WHERE id = ? AND status = ? RETURNING render_key`,
 			r.Status, r.Progress(), r.ErrorCode, r.ErrorMessage, r.VideoKey, ms(r.CompletedAt),
-			ms(r.ExpiresAt), id, task.StatusPending).Scan(&renderKey)
+			ms(r.ExpiresAt), id, mvgen.StatusPending).Scan(&renderKey)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotPending
 		} else if err != nil {
@@ -127,7 +127,7 @@ func (d *DB) Redeliver(ctx context.Context, id string, maxDeliveries int, job fu
 		if errors.Is(err, sql.ErrNoRows) {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT deliveries FROM mvgen_task WHERE id = ?`, id).Scan(&n); err != nil {
-				return notFound(err, task.ErrNotFound)
+				return notFound(err, mvgen.ErrNotFound)
 			}
 			return store.ErrDeliveryLimit
 		} else if err != nil {
@@ -147,7 +147,7 @@ func (d *DB) Redeliver(ctx context.Context, id string, maxDeliveries int, job fu
 func (d *DB) CountPending(ctx context.Context, keyID string) (int, error) {
 	var n int
 	err := d.read.QueryRowContext(ctx, `SELECT count(*) FROM mvgen_task WHERE key_id = ? AND status = ?`,
-		keyID, task.StatusPending).Scan(&n)
+		keyID, mvgen.StatusPending).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("counting pending tasks: %w", err)
 	}
@@ -155,7 +155,7 @@ func (d *DB) CountPending(ctx context.Context, keyID string) (int, error) {
 }
 
 // SetStatus implements store.Store.
-func (d *DB) SetStatus(ctx context.Context, id string, from, to task.Status) (bool, error) {
+func (d *DB) SetStatus(ctx context.Context, id string, from, to mvgen.Status) (bool, error) {
 	res, err := d.db.ExecContext(ctx, `UPDATE mvgen_task SET status = ? WHERE id = ? AND status = ?`, to, id, from)
 	if err != nil {
 		return false, err
@@ -179,11 +179,11 @@ func scanVideo(row scanner) (*store.Video, error) {
 // Video implements store.Store.
 func (d *DB) Video(ctx context.Context, renderKey string) (*store.Video, error) {
 	v, err := scanVideo(d.read.QueryRowContext(ctx, `SELECT `+videoColumns+` FROM mvgen_video WHERE render_key = ?`, renderKey))
-	return v, notFound(err, task.ErrNotFound)
+	return v, notFound(err, mvgen.ErrNotFound)
 }
 
 // AddAttempt implements store.Store.
-func (d *DB) AddAttempt(ctx context.Context, a *task.Attempt) error {
+func (d *DB) AddAttempt(ctx context.Context, a *mvgen.Attempt) error {
 	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_callback_attempt
 		(task_id, delivery, attempt, at, duration_us, status_code, error, response, retry_after_ms)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -193,7 +193,7 @@ func (d *DB) AddAttempt(ctx context.Context, a *task.Attempt) error {
 }
 
 // Attempts implements store.Store.
-func (d *DB) Attempts(ctx context.Context, taskID string) ([]*task.Attempt, error) {
+func (d *DB) Attempts(ctx context.Context, taskID string) ([]*mvgen.Attempt, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT task_id, delivery, attempt, at, duration_us, status_code,
 		error, response, retry_after_ms
 		FROM mvgen_callback_attempt WHERE task_id = ? ORDER BY at, rowid`, taskID)
@@ -201,9 +201,9 @@ func (d *DB) Attempts(ctx context.Context, taskID string) ([]*task.Attempt, erro
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*task.Attempt
+	var out []*mvgen.Attempt
 	for rows.Next() {
-		var a task.Attempt
+		var a mvgen.Attempt
 		var at, dur, retryAfter int64
 		if err := rows.Scan(&a.TaskID, &a.Delivery, &a.Attempt, &at, &dur, &a.StatusCode, &a.Error, &a.Response,
 			&retryAfter); err != nil {

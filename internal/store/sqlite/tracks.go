@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/mvgen/mvgen/internal/task"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 const trackColumns = `key_id, music_task_id, id, music_index, title, tags, audio_url,
@@ -14,8 +14,8 @@ const trackColumns = `key_id, music_task_id, id, music_index, title, tags, audio
 // its sources were purged.
 const trackSelect = trackColumns + `, sources_purged_at`
 
-func scanTrack(row scanner) (*task.Track, error) {
-	var t task.Track
+func scanTrack(row scanner) (*mvgen.Track, error) {
+	var t mvgen.Track
 	var created, purged int64
 	if err := row.Scan(&t.KeyID, &t.MusicTaskID, &t.ID, &t.MusicIndex, &t.Title, &t.Tags,
 		&t.AudioURL, &t.ImageURL, &t.AudioKey, &t.CoverKey, &t.Upstream, &created,
@@ -27,7 +27,7 @@ func scanTrack(row scanner) (*task.Track, error) {
 }
 
 // CreateTrack implements store.Store.
-func (d *DB) CreateTrack(ctx context.Context, t *task.Track) error {
+func (d *DB) CreateTrack(ctx context.Context, t *mvgen.Track) error {
 	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_track (`+trackColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.KeyID, t.MusicTaskID, t.ID, t.MusicIndex, t.Title, t.Tags, t.AudioURL,
@@ -39,21 +39,21 @@ func (d *DB) CreateTrack(ctx context.Context, t *task.Track) error {
 }
 
 // Track implements store.Store.
-func (d *DB) Track(ctx context.Context, keyID, musicTaskID, audioID string) (*task.Track, error) {
+func (d *DB) Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
 	t, err := scanTrack(d.read.QueryRowContext(ctx, `SELECT `+trackSelect+` FROM mvgen_track
 		WHERE key_id = ? AND music_task_id = ? AND id = ?`, keyID, musicTaskID, audioID))
-	return t, notFound(err, task.ErrNotFound)
+	return t, notFound(err, mvgen.ErrNotFound)
 }
 
 // Tracks implements store.Store.
-func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*task.Track, error) {
+func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*mvgen.Track, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT `+trackSelect+` FROM mvgen_track
 		WHERE key_id = ? AND music_task_id = ? ORDER BY music_index, id`, keyID, musicTaskID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var tracks []*task.Track
+	var tracks []*mvgen.Track
 	for rows.Next() {
 		t, err := scanTrack(rows)
 		if err != nil {

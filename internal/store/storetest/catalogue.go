@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // testListTracks: a key sees its own tracks newest first (ties broken by
@@ -17,9 +17,9 @@ import (
 func testListTracks(t *testing.T, s store.Store, _ Queue) {
 	ctx := context.Background()
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
-	add := func(k *task.Key, music, id string, minute int) string {
+	add := func(k *mvgen.Key, music, id string, minute int) string {
 		t.Helper()
-		if err := s.CreateTrack(ctx, &task.Track{KeyID: k.ID, MusicTaskID: music, ID: id, Title: "«" + id + "»",
+		if err := s.CreateTrack(ctx, &mvgen.Track{KeyID: k.ID, MusicTaskID: music, ID: id, Title: "«" + id + "»",
 			AudioKey: "sources/" + id + "/audio", CreatedAt: now.Add(time.Duration(minute) * time.Minute)}); err != nil {
 			t.Fatalf("CreateTrack: %v", err)
 		}
@@ -33,7 +33,7 @@ func testListTracks(t *testing.T, s store.Store, _ Queue) {
 	add(b, "m9", "z", 5)
 	want := []string{m2, m1b, m1a, m0}
 
-	ids := func(list []*task.Track) []string {
+	ids := func(list []*mvgen.Track) []string {
 		var out []string
 		for _, tr := range list {
 			out = append(out, tr.MusicTaskID+"/"+tr.ID)
@@ -80,7 +80,7 @@ func testListTracks(t *testing.T, s store.Store, _ Queue) {
 func testDeleteTrack(t *testing.T, s store.Store, _ Queue) {
 	ctx := context.Background()
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
-	if err := s.CreateTrack(ctx, &task.Track{KeyID: a.ID, MusicTaskID: "m1", ID: "a1", AudioKey: "sources/a1/audio",
+	if err := s.CreateTrack(ctx, &mvgen.Track{KeyID: a.ID, MusicTaskID: "m1", ID: "a1", AudioKey: "sources/a1/audio",
 		CoverKey: "sources/a1/cover", CreatedAt: now}); err != nil {
 		t.Fatalf("CreateTrack: %v", err)
 	}
@@ -89,7 +89,7 @@ func testDeleteTrack(t *testing.T, s store.Store, _ Queue) {
 		t.Fatalf("CreateTask: %v", err)
 	}
 
-	if _, err := s.DeleteTrack(ctx, b.ID, "m1", "a1"); !errors.Is(err, task.ErrNotFound) {
+	if _, err := s.DeleteTrack(ctx, b.ID, "m1", "a1"); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("another key's track: got %v, want ErrNotFound", err)
 	}
 	var inUse *store.TrackInUseError
@@ -100,7 +100,7 @@ func testDeleteTrack(t *testing.T, s store.Store, _ Queue) {
 		t.Fatalf("after the refusal: Track = %v, want the track still there", err)
 	}
 
-	if _, err := s.FinishTask(ctx, pending.ID, store.Result{Status: task.StatusRenderFailed, ErrorCode: 500,
+	if _, err := s.FinishTask(ctx, pending.ID, store.Result{Status: mvgen.StatusRenderFailed, ErrorCode: 500,
 		ErrorMessage: "boom", CompletedAt: now}); err != nil {
 		t.Fatalf("FinishTask: %v", err)
 	}
@@ -111,13 +111,13 @@ func testDeleteTrack(t *testing.T, s store.Store, _ Queue) {
 	if tr.AudioKey != "sources/a1/audio" || tr.CoverKey != "sources/a1/cover" {
 		t.Errorf("deleted track keys = %q, %q; want its audio and cover keys", tr.AudioKey, tr.CoverKey)
 	}
-	if _, err := s.Track(ctx, a.ID, "m1", "a1"); !errors.Is(err, task.ErrNotFound) {
+	if _, err := s.Track(ctx, a.ID, "m1", "a1"); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("after DeleteTrack: Track = %v, want ErrNotFound", err)
 	}
-	if _, err := s.DeleteTrack(ctx, a.ID, "m1", "a1"); !errors.Is(err, task.ErrNotFound) {
+	if _, err := s.DeleteTrack(ctx, a.ID, "m1", "a1"); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("second DeleteTrack: got %v, want ErrNotFound", err)
 	}
-	if got, err := s.Task(ctx, a.ID, pending.ID); err != nil || got.Status != task.StatusRenderFailed {
+	if got, err := s.Task(ctx, a.ID, pending.ID); err != nil || got.Status != mvgen.StatusRenderFailed {
 		t.Errorf("the ended task after its track's removal: %v, %v; want it kept, GENERATE_MP4_FAILED", got, err)
 	}
 }
@@ -127,7 +127,7 @@ func testTaskCounts(t *testing.T, s store.Store, _ Queue) {
 	ctx := context.Background()
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
 	newKey(t, s, "carol")
-	for _, k := range []*task.Key{a, a, a, b} {
+	for _, k := range []*mvgen.Key{a, a, a, b} {
 		if _, err := s.CreateTask(ctx, newTask(k)); err != nil {
 			t.Fatalf("CreateTask: %v", err)
 		}
@@ -136,7 +136,7 @@ func testTaskCounts(t *testing.T, s store.Store, _ Queue) {
 	if _, err := s.CreateTask(ctx, done); err != nil {
 		t.Fatalf("CreateTask: %v", err)
 	}
-	if _, err := s.FinishTask(ctx, done.ID, store.Result{Status: task.StatusRenderFailed, ErrorCode: 500,
+	if _, err := s.FinishTask(ctx, done.ID, store.Result{Status: mvgen.StatusRenderFailed, ErrorCode: 500,
 		ErrorMessage: "boom", CompletedAt: now}); err != nil {
 		t.Fatalf("FinishTask: %v", err)
 	}

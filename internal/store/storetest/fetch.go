@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // testFetch: a task whose track has remote sources starts with a fetch job;
@@ -18,16 +18,16 @@ func testFetch(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	k := newKey(t, s, "alice")
 	tracks := []struct {
-		track *task.Track
+		track *mvgen.Track
 		want  jobs.Kind
 	}{
-		{&task.Track{ID: "url", AudioURL: "https://example.com/a.mp3"}, jobs.KindFetch},
-		{&task.Track{ID: "url-cover", AudioKey: "sources/x/audio", ImageURL: "https://example.com/c.jpg"}, jobs.KindFetch},
-		{&task.Track{ID: "uploaded", AudioKey: "sources/y/audio", ImageURL: "https://example.com/c.jpg", CoverKey: "sources/y/cover"}, jobs.KindRender},
-		{&task.Track{ID: "plain", AudioKey: "sources/z/audio"}, jobs.KindRender},
+		{&mvgen.Track{ID: "url", AudioURL: "https://example.com/a.mp3"}, jobs.KindFetch},
+		{&mvgen.Track{ID: "url-cover", AudioKey: "sources/x/audio", ImageURL: "https://example.com/c.jpg"}, jobs.KindFetch},
+		{&mvgen.Track{ID: "uploaded", AudioKey: "sources/y/audio", ImageURL: "https://example.com/c.jpg", CoverKey: "sources/y/cover"}, jobs.KindRender},
+		{&mvgen.Track{ID: "plain", AudioKey: "sources/z/audio"}, jobs.KindRender},
 		{nil, jobs.KindRender}, // no track at all: the render reports it
 	}
-	var fetchTask *task.Task
+	var fetchTask *mvgen.Task
 	for _, tt := range tracks {
 		tk := newTask(k)
 		tk.MusicTaskID = "m-fetch"
@@ -51,7 +51,7 @@ func testFetch(t *testing.T, s store.Store, q Queue) {
 			fetchTask = tk
 		}
 	}
-	if _, err := s.Fetched(ctx, fetchTask.ID); !errors.Is(err, task.ErrNotFound) {
+	if _, err := s.Fetched(ctx, fetchTask.ID); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("Fetched before RecordFetch = %v, want ErrNotFound", err)
 	}
 	f := &store.Fetched{TaskID: fetchTask.ID, AudioKey: "fetched/" + fetchTask.ID + "/audio", FetchedAt: now}
@@ -69,7 +69,7 @@ func testFetch(t *testing.T, s store.Store, q Queue) {
 	if done, err := s.DoneFetches(ctx, 10); err != nil || len(done) != 0 {
 		t.Errorf("DoneFetches while the task is pending = %v, %v; want none", done, err)
 	}
-	if _, err := s.FinishTask(ctx, fetchTask.ID, store.Result{Status: task.StatusCreateFailed, ErrorCode: 451,
+	if _, err := s.FinishTask(ctx, fetchTask.ID, store.Result{Status: mvgen.StatusCreateFailed, ErrorCode: 451,
 		CompletedAt: now}); err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +93,8 @@ func testFetch(t *testing.T, s store.Store, q Queue) {
 func testSourceRetention(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	k := newKey(t, s, "alice")
-	add := func(id string, created time.Time, audioKey, audioURL string) *task.Track {
-		tr := &task.Track{KeyID: k.ID, MusicTaskID: "m-ret", ID: id, AudioKey: audioKey, AudioURL: audioURL, CreatedAt: created}
+	add := func(id string, created time.Time, audioKey, audioURL string) *mvgen.Track {
+		tr := &mvgen.Track{KeyID: k.ID, MusicTaskID: "m-ret", ID: id, AudioKey: audioKey, AudioURL: audioURL, CreatedAt: created}
 		if err := s.CreateTrack(ctx, tr); err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func testSourceRetention(t *testing.T, s store.Store, q Queue) {
 		t.Fatal(err)
 	}
 	cutoff := now.Add(5 * 24 * time.Hour)
-	ids := func(trs []*task.Track) []string {
+	ids := func(trs []*mvgen.Track) []string {
 		var out []string
 		for _, tr := range trs {
 			out = append(out, tr.ID)
@@ -134,7 +134,7 @@ func testSourceRetention(t *testing.T, s store.Store, q Queue) {
 	if err := s.SourcesDeleted(ctx, marked[0]); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.FinishTask(ctx, busy.ID, store.Result{Status: task.StatusRenderFailed, CompletedAt: now}); err != nil {
+	if _, err := s.FinishTask(ctx, busy.ID, store.Result{Status: mvgen.StatusRenderFailed, CompletedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	marked, err = s.PurgeSources(ctx, cutoff, 10)

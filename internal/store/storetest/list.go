@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // testListTasks: a key sees its own tasks newest first (ties broken by id),
@@ -16,16 +16,16 @@ import (
 func testListTasks(t *testing.T, s store.Store, _ Queue) {
 	ctx := context.Background()
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
-	if err := s.CreateTrack(ctx, &task.Track{KeyID: a.ID, MusicTaskID: "m1", ID: "a1", Title: "Canción «uno»",
+	if err := s.CreateTrack(ctx, &mvgen.Track{KeyID: a.ID, MusicTaskID: "m1", ID: "a1", Title: "Canción «uno»",
 		AudioKey: "audio/a1", CreatedAt: now}); err != nil {
 		t.Fatalf("CreateTrack: %v", err)
 	}
 	// Created 0, 1, 2, 2, 3 minutes after now; ids fix the order of the tie.
 	offsets := []int{0, 1, 2, 2, 3}
-	var all []*task.Task
+	var all []*mvgen.Task
 	for i, min := range offsets {
 		tk := newTask(a)
-		tk.ID = string(rune('a'+i)) + task.NewID()[:8]
+		tk.ID = string(rune('a'+i)) + mvgen.NewID()[:8]
 		tk.CreatedAt = now.Add(time.Duration(min) * time.Minute)
 		if _, err := s.CreateTask(ctx, tk); err != nil {
 			t.Fatalf("CreateTask: %v", err)
@@ -37,7 +37,7 @@ func testListTasks(t *testing.T, s store.Store, _ Queue) {
 	if _, err := s.CreateTask(ctx, other); err != nil {
 		t.Fatalf("CreateTask: %v", err)
 	}
-	if _, err := s.FinishTask(ctx, all[1].ID, store.Result{Status: task.StatusRenderFailed, ErrorCode: 500,
+	if _, err := s.FinishTask(ctx, all[1].ID, store.Result{Status: mvgen.StatusRenderFailed, ErrorCode: 500,
 		ErrorMessage: "boom", CompletedAt: now.Add(time.Hour)}); err != nil {
 		t.Fatalf("FinishTask: %v", err)
 	}
@@ -69,9 +69,9 @@ func testListTasks(t *testing.T, s store.Store, _ Queue) {
 		want  []string
 		keyID string
 	}{
-		{"failed only", store.TaskQuery{Status: task.StatusRenderFailed}, []string{all[1].ID}, a.ID},
-		{"pending only", store.TaskQuery{Status: task.StatusPending}, []string{all[4].ID, all[3].ID, all[2].ID, all[0].ID}, a.ID},
-		{"no such status", store.TaskQuery{Status: task.StatusSuccess}, nil, a.ID},
+		{"failed only", store.TaskQuery{Status: mvgen.StatusRenderFailed}, []string{all[1].ID}, a.ID},
+		{"pending only", store.TaskQuery{Status: mvgen.StatusPending}, []string{all[4].ID, all[3].ID, all[2].ID, all[0].ID}, a.ID},
+		{"no such status", store.TaskQuery{Status: mvgen.StatusSuccess}, nil, a.ID},
 		{"after the tie's first", store.TaskQuery{After: store.Cursor(all[3]), Limit: 2}, []string{all[2].ID, all[1].ID}, a.ID},
 		{"after the last", store.TaskQuery{After: store.Cursor(all[0])}, nil, a.ID},
 		{"another key", store.TaskQuery{}, []string{other.ID}, b.ID},
@@ -80,7 +80,7 @@ func testListTasks(t *testing.T, s store.Store, _ Queue) {
 		{"created before 2 min", store.TaskQuery{CreatedBefore: now.Add(2 * time.Minute)}, []string{all[1].ID, all[0].ID}, a.ID},
 		{"created in (0, 3) min", store.TaskQuery{CreatedAfter: now, CreatedBefore: now.Add(3 * time.Minute)},
 			[]string{all[3].ID, all[2].ID, all[1].ID}, a.ID},
-		{"created window and status", store.TaskQuery{Status: task.StatusPending, CreatedAfter: now,
+		{"created window and status", store.TaskQuery{Status: mvgen.StatusPending, CreatedAfter: now,
 			CreatedBefore: now.Add(3 * time.Minute)}, []string{all[3].ID, all[2].ID}, a.ID},
 	}
 	for _, tt := range tests {

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // Queue is what the suite reads of the queue the store inserts into
@@ -72,9 +72,9 @@ func Run(t *testing.T, open Opener) {
 // now is a fixed instant, truncated to what every driver stores.
 var now = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
-func newKey(t *testing.T, s store.Store, name string) *task.Key {
+func newKey(t *testing.T, s store.Store, name string) *mvgen.Key {
 	t.Helper()
-	k := &task.Key{ID: task.NewID(), Name: name, TokenHash: []byte(task.NewID()),
+	k := &mvgen.Key{ID: mvgen.NewID(), Name: name, TokenHash: []byte(mvgen.NewID()),
 		WebhookSecret: "whsec_" + name, CreatedAt: now}
 	if err := s.CreateKey(context.Background(), k); err != nil {
 		t.Fatalf("CreateKey: %v", err)
@@ -82,10 +82,10 @@ func newKey(t *testing.T, s store.Store, name string) *task.Key {
 	return k
 }
 
-func newTask(k *task.Key) *task.Task {
-	return &task.Task{ID: task.NewID(), KeyID: k.ID, MusicTaskID: "m1", AudioID: "a1",
+func newTask(k *mvgen.Key) *mvgen.Task {
+	return &mvgen.Task{ID: mvgen.NewID(), KeyID: k.ID, MusicTaskID: "m1", AudioID: "a1",
 		CallbackURL: "https://example.com/cb", Author: "周杰倫", DomainName: "example.com", RequestID: "req-1",
-		Status: task.StatusPending, RenderKey: "rk-" + task.NewID(), WebhookID: "msg_" + task.NewID(),
+		Status: mvgen.StatusPending, RenderKey: "rk-" + mvgen.NewID(), WebhookID: "msg_" + mvgen.NewID(),
 		CreatedAt: now}
 }
 
@@ -101,7 +101,7 @@ func testKeys(t *testing.T, s store.Store, q Queue) {
 	if got.ID != a.ID || got.Name != "alice" || got.WebhookSecret != a.WebhookSecret || !got.CreatedAt.Equal(now) {
 		t.Errorf("KeyByTokenHash = %+v, want %+v", got, a)
 	}
-	if _, err := s.KeyByTokenHash(ctx, []byte("nope")); !errors.Is(err, task.ErrNotFound) {
+	if _, err := s.KeyByTokenHash(ctx, []byte("nope")); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("unknown token: got %v, want ErrNotFound", err)
 	}
 	keys, err := s.Keys(ctx)
@@ -114,7 +114,7 @@ func testKeys(t *testing.T, s store.Store, q Queue) {
 	if got, _ := s.Key(ctx, a.ID); !got.Revoked() {
 		t.Errorf("after RevokeKey: Revoked() = false, want true")
 	}
-	if err := s.RevokeKey(ctx, "missing", now); !errors.Is(err, task.ErrNotFound) {
+	if err := s.RevokeKey(ctx, "missing", now); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("RevokeKey(missing) = %v, want ErrNotFound", err)
 	}
 
@@ -132,14 +132,14 @@ func testTracks(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
 	for i, id := range []string{"t2", "t1"} {
-		tr := &task.Track{KeyID: a.ID, MusicTaskID: "music", ID: id, MusicIndex: 1 - i,
+		tr := &mvgen.Track{KeyID: a.ID, MusicTaskID: "music", ID: id, MusicIndex: 1 - i,
 			Title: "Título «" + id + "»", AudioKey: "audio/" + id, CreatedAt: now,
 			Lyrics: "[00:01.00]歌詞 " + id + "\n", LyricsFormat: "lrc"}
 		if err := s.CreateTrack(ctx, tr); err != nil {
 			t.Fatalf("CreateTrack: %v", err)
 		}
 	}
-	if err := s.CreateTrack(ctx, &task.Track{KeyID: a.ID, MusicTaskID: "music", ID: "t1", CreatedAt: now}); err == nil {
+	if err := s.CreateTrack(ctx, &mvgen.Track{KeyID: a.ID, MusicTaskID: "music", ID: "t1", CreatedAt: now}); err == nil {
 		t.Errorf("CreateTrack with a duplicate id: got nil error, want one")
 	}
 	tracks, err := s.Tracks(ctx, a.ID, "music")
@@ -153,7 +153,7 @@ func testTracks(t *testing.T, s store.Store, q Queue) {
 		tracks[0].Lyrics != "[00:01.00]歌詞 t1\n" || tracks[0].LyricsFormat != "lrc" {
 		t.Errorf("track fields = %+v", tracks[0])
 	}
-	if _, err := s.Track(ctx, b.ID, "music", "t1"); !errors.Is(err, task.ErrNotFound) {
+	if _, err := s.Track(ctx, b.ID, "music", "t1"); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("another key's track: got %v, want ErrNotFound", err)
 	}
 	if got, _ := s.Tracks(ctx, b.ID, "music"); len(got) != 0 {
@@ -175,7 +175,7 @@ func testTaskScopedToKey(t *testing.T, s store.Store, q Queue) {
 		queued[0].MaxAttempts != jobs.RenderMaxAttempts {
 		t.Errorf("jobs after CreateTask = %+v, want one available render job", queued)
 	}
-	if _, err := s.Task(ctx, b.ID, tk.ID); !errors.Is(err, task.ErrNotFound) {
+	if _, err := s.Task(ctx, b.ID, tk.ID); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("another key's task: got %v, want ErrNotFound", err)
 	}
 	for _, key := range []string{a.ID, ""} {
@@ -183,7 +183,7 @@ func testTaskScopedToKey(t *testing.T, s store.Store, q Queue) {
 		if err != nil {
 			t.Fatalf("Task(%q): %v", key, err)
 		}
-		if got.Author != "周杰倫" || got.Status != task.StatusPending || got.WebhookID != tk.WebhookID || !got.CreatedAt.Equal(now) ||
+		if got.Author != "周杰倫" || got.Status != mvgen.StatusPending || got.WebhookID != tk.WebhookID || !got.CreatedAt.Equal(now) ||
 			got.Resolution != "1080p" || !got.NoLyrics || got.RequestID != "req-1" {
 			t.Errorf("Task(%q) = %+v, want %+v", key, got, tk)
 		}
@@ -212,7 +212,7 @@ func testIdempotency(t *testing.T, s store.Store, q Queue) {
 	if err != nil || got.ID != first.ID {
 		t.Errorf("same key and body: got %v, %v; want the original task %s", got, err, first.ID)
 	}
-	if _, err := s.Task(ctx, "", again.ID); !errors.Is(err, task.ErrNotFound) {
+	if _, err := s.Task(ctx, "", again.ID); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("a replay stored a second task: Task = %v", err)
 	}
 	if n := len(jobsOf(t, q, first.ID)) + len(jobsOf(t, q, again.ID)); n != 1 {
@@ -246,7 +246,7 @@ func testFinishTaskOnce(t *testing.T, s store.Store, q Queue) {
 	if _, err := s.CreateTask(ctx, tk); err != nil {
 		t.Fatal(err)
 	}
-	r := store.Result{Status: task.StatusCreateFailed, ErrorCode: 451, ErrorMessage: "Source audio file download failed",
+	r := store.Result{Status: mvgen.StatusCreateFailed, ErrorCode: 451, ErrorMessage: "Source audio file download failed",
 		CompletedAt: now.Add(time.Minute)}
 	runAt := time.Now().Add(time.Hour).Truncate(time.Millisecond)
 	ids, err := s.FinishTask(ctx, tk.ID, r, jobs.Callback(tk.ID, 1, runAt))
@@ -267,11 +267,11 @@ func testFinishTaskOnce(t *testing.T, s store.Store, q Queue) {
 		t.Errorf("after RetryNow: state %s, want available", cb.State)
 	}
 	got, _ := s.Task(ctx, "", tk.ID)
-	if got.Status != task.StatusCreateFailed || got.ErrorCode != 451 || got.ErrorMessage != r.ErrorMessage ||
+	if got.Status != mvgen.StatusCreateFailed || got.ErrorCode != 451 || got.ErrorMessage != r.ErrorMessage ||
 		!got.CompletedAt.Equal(r.CompletedAt) || got.VideoKey != "" {
 		t.Errorf("after FinishTask: %+v", got)
 	}
-	r.Status = task.StatusSuccess
+	r.Status = mvgen.StatusSuccess
 	if _, err := s.FinishTask(ctx, tk.ID, r); !errors.Is(err, store.ErrNotPending) {
 		t.Errorf("second FinishTask: got %v, want ErrNotPending", err)
 	}
@@ -285,14 +285,14 @@ func testVideos(t *testing.T, s store.Store, q Queue) {
 	k := newKey(t, s, "alice")
 	t1, t2 := newTask(k), newTask(k)
 	t2.RenderKey = t1.RenderKey
-	for _, tk := range []*task.Task{t1, t2} {
+	for _, tk := range []*mvgen.Task{t1, t2} {
 		if _, err := s.CreateTask(ctx, tk); err != nil {
 			t.Fatal(err)
 		}
 	}
 	finish := func(id string, completed time.Time) {
 		t.Helper()
-		_, err := s.FinishTask(ctx, id, store.Result{Status: task.StatusSuccess, VideoKey: "videos/" + t1.RenderKey + ".mp4",
+		_, err := s.FinishTask(ctx, id, store.Result{Status: mvgen.StatusSuccess, VideoKey: "videos/" + t1.RenderKey + ".mp4",
 			VideoSize: 123456, CompletedAt: completed, ExpiresAt: completed.Add(14 * 24 * time.Hour)})
 		if err != nil {
 			t.Fatalf("FinishTask: %v", err)
@@ -328,7 +328,7 @@ func testVideos(t *testing.T, s store.Store, q Queue) {
 	if _, err := s.CreateTask(ctx, t3); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.FinishTask(ctx, t3.ID, store.Result{Status: task.StatusSuccess, VideoKey: "videos/rerendered.mp4",
+	if _, err := s.FinishTask(ctx, t3.ID, store.Result{Status: mvgen.StatusSuccess, VideoKey: "videos/rerendered.mp4",
 		CompletedAt: now.Add(20 * 24 * time.Hour), ExpiresAt: now.Add(34 * 24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +352,7 @@ func testVideos(t *testing.T, s store.Store, q Queue) {
 	if again, _ := s.ExpiredVideos(ctx, later, 10); len(again) != 0 {
 		t.Errorf("ExpiredVideos after the mark returned %d videos again", len(again))
 	}
-	if _, err := s.Video(ctx, "missing"); !errors.Is(err, task.ErrNotFound) {
+	if _, err := s.Video(ctx, "missing"); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("Video(missing) = %v, want ErrNotFound", err)
 	}
 }
@@ -364,10 +364,10 @@ func testSetStatus(t *testing.T, s store.Store, q Queue) {
 	if _, err := s.CreateTask(ctx, tk); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := s.SetStatus(ctx, tk.ID, task.StatusSuccess, task.StatusCallbackException); err != nil || ok {
+	if ok, err := s.SetStatus(ctx, tk.ID, mvgen.StatusSuccess, mvgen.StatusCallbackException); err != nil || ok {
 		t.Errorf("SetStatus from the wrong status = %v, %v; want false", ok, err)
 	}
-	if _, err := s.FinishTask(ctx, tk.ID, store.Result{Status: task.StatusSuccess, CompletedAt: now}); err != nil {
+	if _, err := s.FinishTask(ctx, tk.ID, store.Result{Status: mvgen.StatusSuccess, CompletedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	for want := 2; want <= 3; want++ {
@@ -390,13 +390,13 @@ func testSetStatus(t *testing.T, s store.Store, q Queue) {
 	if got, _, err := s.Redeliver(ctx, tk.ID, 0, func(d int) jobs.Job { return jobs.Callback(tk.ID, d, time.Time{}) }); err != nil || got != 4 {
 		t.Errorf("Redeliver without a cap = %d, %v; want delivery 4", got, err)
 	}
-	if _, _, err := s.Redeliver(ctx, "missing", 3, nil); !errors.Is(err, task.ErrNotFound) {
+	if _, _, err := s.Redeliver(ctx, "missing", 3, nil); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("Redeliver(missing) = %v, want ErrNotFound", err)
 	}
-	if ok, err := s.SetStatus(ctx, tk.ID, task.StatusSuccess, task.StatusCallbackException); err != nil || !ok {
+	if ok, err := s.SetStatus(ctx, tk.ID, mvgen.StatusSuccess, mvgen.StatusCallbackException); err != nil || !ok {
 		t.Errorf("SetStatus = %v, %v; want true", ok, err)
 	}
-	if got, _ := s.Task(ctx, "", tk.ID); got.Status != task.StatusCallbackException {
+	if got, _ := s.Task(ctx, "", tk.ID); got.Status != mvgen.StatusCallbackException {
 		t.Errorf("status = %s, want CALLBACK_EXCEPTION", got.Status)
 	}
 }
@@ -409,7 +409,7 @@ func testAttempts(t *testing.T, s store.Store, q Queue) {
 		t.Fatal(err)
 	}
 	for i, status := range []int{503, 0, 200} {
-		a := &task.Attempt{TaskID: tk.ID, Delivery: 1, Attempt: i + 1, At: now.Add(time.Duration(i) * time.Minute),
+		a := &mvgen.Attempt{TaskID: tk.ID, Delivery: 1, Attempt: i + 1, At: now.Add(time.Duration(i) * time.Minute),
 			Duration: 1500 * time.Microsecond, StatusCode: status, Response: "ok"}
 		if status == 503 {
 			a.RetryAfter = 90 * time.Second
@@ -530,11 +530,11 @@ func testCountPending(t *testing.T, s store.Store, q Queue) {
 	if _, err := s.CreateTask(ctx, newTask(bob)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.FinishTask(ctx, ids[0], store.Result{Status: task.StatusRenderFailed, CompletedAt: now}); err != nil {
+	if _, err := s.FinishTask(ctx, ids[0], store.Result{Status: mvgen.StatusRenderFailed, CompletedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
-		key  *task.Key
+		key  *mvgen.Key
 		want int
 	}{{alice, 2}, {bob, 1}} {
 		if got, err := s.CountPending(ctx, tt.key.ID); err != nil || got != tt.want {

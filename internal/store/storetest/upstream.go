@@ -5,8 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
-	"github.com/mvgen/mvgen/internal/task"
 )
 
 // testUpstream covers what upstream track lookup stores (contract §6.1): a
@@ -19,7 +19,7 @@ func testUpstream(t *testing.T, s store.Store, _ Queue) {
 	if got, _ := s.Key(ctx, a.ID); got.UpstreamKey != "" {
 		t.Errorf("new key's UpstreamKey = %q, want empty", got.UpstreamKey)
 	}
-	withKey := &task.Key{ID: task.NewID(), Name: "carol", TokenHash: []byte(task.NewID()),
+	withKey := &mvgen.Key{ID: mvgen.NewID(), Name: "carol", TokenHash: []byte(mvgen.NewID()),
 		WebhookSecret: "whsec_carol", UpstreamKey: "sk-created", CreatedAt: now}
 	if err := s.CreateKey(ctx, withKey); err != nil {
 		t.Fatalf("CreateKey with an upstream key: %v", err)
@@ -44,17 +44,17 @@ func testUpstream(t *testing.T, s store.Store, _ Queue) {
 	if got, _ := s.Key(ctx, b.ID); got.UpstreamKey != "" {
 		t.Errorf("another key's UpstreamKey = %q, want empty", got.UpstreamKey)
 	}
-	if err := s.SetUpstreamKey(ctx, "missing", "x"); !errors.Is(err, task.ErrNotFound) {
+	if err := s.SetUpstreamKey(ctx, "missing", "x"); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("SetUpstreamKey(missing) = %v, want ErrNotFound", err)
 	}
 
-	up := &task.Track{KeyID: a.ID, MusicTaskID: "5c79be8e", ID: "8551662c", MusicIndex: 1,
+	up := &mvgen.Track{KeyID: a.ID, MusicTaskID: "5c79be8e", ID: "8551662c", MusicIndex: 1,
 		Title: "钢铁侠", Tags: "electrifying, rock", AudioURL: "https://cdn.example/a.mp3",
 		ImageURL: "https://cdn.example/a.jpeg", Upstream: true, CreatedAt: now}
 	if err := s.CreateTrack(ctx, up); err != nil {
 		t.Fatalf("CreateTrack: %v", err)
 	}
-	if err := s.CreateTrack(ctx, &task.Track{KeyID: a.ID, MusicTaskID: "own", ID: "t", AudioKey: "k", CreatedAt: now}); err != nil {
+	if err := s.CreateTrack(ctx, &mvgen.Track{KeyID: a.ID, MusicTaskID: "own", ID: "t", AudioKey: "k", CreatedAt: now}); err != nil {
 		t.Fatalf("CreateTrack: %v", err)
 	}
 	got, err := s.Track(ctx, a.ID, up.MusicTaskID, up.ID)
@@ -75,7 +75,7 @@ func testUpstream(t *testing.T, s store.Store, _ Queue) {
 	if got.AudioURL != "https://cdn.example/fresh.mp3" || got.ImageURL != "https://cdn.example/fresh.jpeg" || !got.Upstream {
 		t.Errorf("after SetTrackURLs: audio %q image %q upstream %v", got.AudioURL, got.ImageURL, got.Upstream)
 	}
-	if err := s.SetTrackURLs(ctx, b.ID, up.MusicTaskID, up.ID, "https://evil.example/x", ""); !errors.Is(err, task.ErrNotFound) {
+	if err := s.SetTrackURLs(ctx, b.ID, up.MusicTaskID, up.ID, "https://evil.example/x", ""); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("SetTrackURLs on another key's track = %v, want ErrNotFound", err)
 	}
 }
