@@ -31,7 +31,7 @@ FUZZ_TARGETS := ./webhook:FuzzVerify ./webhook:FuzzParseEvent ./internal/blob/s3
 	./internal/netguard:FuzzControl ./internal/netguard:FuzzCheckURL ./internal/link:FuzzCheck \
 	./internal/receiver:FuzzHandler ./internal/receiver:FuzzContentRange ./internal/receiver:FuzzOrigin \
 	./internal/api:FuzzRequestDecoding ./internal/lyrics:FuzzParseLRC ./internal/lyrics:FuzzParseTimestamped \
-	./internal/upstream:FuzzParseRecord ./client:FuzzParseTime
+	./internal/upstream:FuzzParseRecord ./client:FuzzParseTime ./client:FuzzParseContentRange
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "go test $${t%%:*} -fuzz ^$${t##*:}\$$ -fuzztime $(FUZZTIME)"; \

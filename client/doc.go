@@ -36,6 +36,16 @@
 // upload only when its readers are io.Seekers and can be sent again.
 // [Client.Download] resumes a broken transfer with a Range request.
 //
+// # Downloads
+//
+// [Client.Download] writes a video to any io.Writer. Its [DownloadOptions]
+// continue a partial file that an earlier call left (Offset, with IfRange
+// from [Validator] so that a changed video is not spliced, and Restart to
+// start again when it is), cap the video's size (MaxBytes, a
+// [*TooLargeError] beyond it), and send the requests through another
+// *http.Client than the API's: a link that comes from a callback may call
+// for one that refuses internal addresses or foreign redirects.
+//
 // # Hosted services
 //
 // Generate and Record also work against the hosted "Suno API" services

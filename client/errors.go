@@ -103,3 +103,21 @@ func (e *VideoError) Error() string {
 
 // Is makes errors.Is(err, ErrVideoFailed) true.
 func (e *VideoError) Is(target error) bool { return target == ErrVideoFailed }
+
+// TooLargeError is Download's error for a video larger than
+// DownloadOptions.MaxBytes.
+type TooLargeError struct {
+	// Size is the video's size as the server stated it; -1 when it did not
+	// and the body ran past Limit.
+	Size int64
+	// Limit is DownloadOptions.MaxBytes.
+	Limit int64
+}
+
+// Error implements error.
+func (e *TooLargeError) Error() string {
+	if e.Size < 0 {
+		return fmt.Sprintf("the video is over the %d-byte limit", e.Limit)
+	}
+	return fmt.Sprintf("the video is %d bytes, over the %d-byte limit", e.Size, e.Limit)
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
@@ -119,6 +120,63 @@ func ExampleClient_WaitForVideo() {
 	fmt.Println(rec.SuccessFlag, last)
 	// Output:
 	// SUCCESS 100
+}
+
+// A download that stopped partway (here the disk filled up) is continued
+// by a later call, from this process or another: keep the partial file and
+// the answer's validator, and pass the file's size as Offset.
+func ExampleClient_Download_resume() {
+	video := bytes.Repeat([]byte("MP4."), 25_000)
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeContent(w, r, "video.mp4", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), bytes.NewReader(video))
+	}))
+	defer host.Close()
+	ctx, c, link := context.Background(), client.New(host.URL, ""), host.URL+"/video.mp4"
+
+	part, err := os.CreateTemp("", "video-*.mp4.part")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.Remove(part.Name())
+	defer part.Close()
+	var validator string // kept beside the partial file
+	keep := func(h http.Header) { validator = client.Validator(h) }
+	_, err = c.Download(ctx, link, &fullDisk{w: part, room: 40_000}, &client.DownloadOptions{Header: keep})
+	fmt.Println("first:", err)
+
+	have, err := part.Seek(0, io.SeekEnd)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n, err := c.Download(ctx, link, part, &client.DownloadOptions{
+		Offset: have, IfRange: validator, Header: keep,
+		Restart: func() error { // the video changed meanwhile: start again
+			if err := part.Truncate(0); err != nil {
+				return err
+			}
+			_, err := part.Seek(0, io.SeekStart)
+			return err
+		},
+	})
+	fmt.Println("resumed at", have, "and got", n, "bytes, error:", err)
+	// Output:
+	// first: download: writing the video: disk full
+	// resumed at 40000 and got 100000 bytes, error: <nil>
+}
+
+// fullDisk takes room bytes, then fails as a full disk does.
+type fullDisk struct {
+	w    io.Writer
+	room int
+}
+
+func (d *fullDisk) Write(b []byte) (int, error) {
+	n, err := d.w.Write(b[:min(len(b), d.room)])
+	d.room -= n
+	if err == nil && n < len(b) {
+		err = errors.New("disk full")
+	}
+	return n, err
 }
 
 func mustRead(path string) []byte {
