@@ -15,10 +15,12 @@
 //	.music_video_T.mp4.part  the download in progress (renamed when complete)
 //	.mvgen-receive.json  the webhook-ids already handled (StateFile)
 //
-// Downloads are retried with exponential backoff. A partial file is resumed
-// with a Range request, and started again from the beginning when the server
-// answers with the whole file instead. The finished file is fsynced and then
-// renamed into place, so a music_video_T.mp4 is always complete.
+// Downloads go through the Go SDK's [client.Client.Download] and are
+// retried with exponential backoff. A partial file is resumed with a Range
+// request (If-Range once an answer has given a validator), and started again
+// from the beginning when the server answers with the whole file instead or
+// cannot continue it. The finished file is fsynced and then renamed into
+// place, so a music_video_T.mp4 is always complete.
 //
 // Delivery is at-least-once, so the same callback may arrive several times.
 // A receiver recognises it by its webhook-id: a callback whose webhook-id was

@@ -12,9 +12,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mvgen/mvgen/client"
 )
 
 // maxBackoff bounds the doubling retry delay.
@@ -120,84 +121,33 @@ func backoff(first time.Duration, n int) time.Duration {
 	return min(d, maxBackoff)
 }
 
-// attempt makes one request for the video and appends what it gets to the
-// partial file, resuming with a Range request when the file is not empty.
+// attempt downloads the video into the partial file through the SDK's
+// Download, continuing from the file's size when it is not empty (a Range
+// request, with If-Range once an answer has given a validator) and
+// starting again from the beginning when the server cannot continue it.
 func (r *Receiver) attempt(ctx context.Context, dl *download) error {
-	f, err := os.OpenFile(dl.part, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(dl.part, os.O_WRONLY|os.O_CREATE, 0o644)
 	if err != nil {
 		return &permanentError{fmt.Errorf("opening the partial file: %w", err)}
 	}
 	defer f.Close()
-	fi, err := f.Stat()
+	have, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return fmt.Errorf("opening the partial file: %w", err)
 	}
-	have := fi.Size()
-
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, dl.link.String(), nil)
+	// The SDK resumes a transfer that breaks after progress; every other
+	// failure comes back here, where Retries counts the attempts.
+	sdk := client.Client{MaxRetries: -1}
+	_, err = sdk.Download(ctx, dl.link.String(), f, &client.DownloadOptions{
+		Offset:     have,
+		IfRange:    dl.ifRange,
+		Restart:    func() error { return truncate(f) },
+		MaxBytes:   r.maxBytes,
+		Header:     func(h http.Header) { r.answered(dl, h) },
+		HTTPClient: r.client,
+	})
 	if err != nil {
-		return &permanentError{err}
-	}
-	if have > 0 {
-		req.Header.Set("Range", "bytes="+strconv.FormatInt(have, 10)+"-")
-		if dl.ifRange != "" {
-			req.Header.Set("If-Range", dl.ifRange)
-		}
-	}
-	resp, err := r.client.Do(req)
-	if errors.Is(err, errRedirect) {
-		return &permanentError{hideURL(err)}
-	} else if err != nil {
-		return hideURL(err)
-	}
-	defer resp.Body.Close()
-
-	var start, total int64
-	switch resp.StatusCode {
-	case http.StatusOK:
-		start, total = 0, resp.ContentLength
-		dl.ifRange = validator(resp.Header)
-	case http.StatusPartialContent:
-		var ok bool
-		start, total, ok = contentRange(resp.Header.Get("Content-Range"))
-		if !ok || start != have {
-			f.Truncate(0)
-			return fmt.Errorf("the server resumed at the wrong place (Content-Range %q); starting again from the beginning",
-				resp.Header.Get("Content-Range"))
-		}
-	case http.StatusRequestedRangeNotSatisfiable:
-		f.Truncate(0)
-		return errors.New("the server cannot resume the partial download; starting again from the beginning")
-	default:
-		err := fmt.Errorf("the server answered %s", resp.Status)
-		if c := resp.StatusCode; c >= 400 && c < 500 && c != http.StatusRequestTimeout && c != http.StatusTooManyRequests {
-			return &permanentError{err}
-		}
-		return err
-	}
-	if total > r.maxBytes {
-		return &permanentError{fmt.Errorf("the video is %s, over the %s limit", humanBytes(total), humanBytes(r.maxBytes))}
-	}
-	r.checkType(dl, resp.Header.Get("Content-Type"))
-
-	if start == 0 {
-		if err := f.Truncate(0); err != nil {
-			return &permanentError{fmt.Errorf("writing the partial file: %w", err)}
-		}
-	}
-	if _, err := f.Seek(start, io.SeekStart); err != nil {
-		return &permanentError{fmt.Errorf("writing the partial file: %w", err)}
-	}
-	n, err := io.Copy(f, io.LimitReader(resp.Body, r.maxBytes-start+1))
-	if start+n > r.maxBytes {
-		f.Truncate(0)
-		return &permanentError{fmt.Errorf("the video is over the %s limit", humanBytes(r.maxBytes))}
-	}
-	if err != nil {
-		return fmt.Errorf("transfer broke off after %s: %w", humanBytes(start+n), hideURL(err))
-	}
-	if total >= 0 && start+n != total {
-		return fmt.Errorf("transfer ended after %d bytes, want %d", start+n, total)
+		return failure(f, err)
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("writing the partial file: %w", err)
@@ -205,56 +155,58 @@ func (r *Receiver) attempt(ctx context.Context, dl *download) error {
 	return nil
 }
 
-// checkType warns, once per download, when the video does not come as
-// video/* or application/octet-stream.
-func (r *Receiver) checkType(dl *download, ct string) {
+// truncate empties the partial file for a download from the beginning.
+func truncate(f *os.File) error {
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	_, err := f.Seek(0, io.SeekStart)
+	return err
+}
+
+// failure words a failed attempt's error for the log and the record, keeps
+// the link out of it, and marks what another attempt cannot fix as
+// permanent: an answer such as 403, 404 or 410, a refused redirect, a
+// video over MaxBytes (whose partial file is emptied).
+func failure(f *os.File, err error) error {
+	if big, ok := errors.AsType[*client.TooLargeError](err); ok {
+		truncate(f)
+		if big.Size < 0 {
+			return &permanentError{fmt.Errorf("the video is over the %s limit", humanBytes(big.Limit))}
+		}
+		return &permanentError{fmt.Errorf("the video is %s, over the %s limit", humanBytes(big.Size), humanBytes(big.Limit))}
+	}
+	if answer, ok := errors.AsType[*client.Error](err); ok {
+		c := answer.StatusCode
+		err := fmt.Errorf("the server answered %d %s", c, http.StatusText(c))
+		if c >= 400 && c < 500 && c != http.StatusRequestTimeout && c != http.StatusTooManyRequests {
+			return &permanentError{err}
+		}
+		return err
+	}
+	if errors.Is(err, errRedirect) {
+		return &permanentError{hideURL(err)}
+	}
+	return hideURL(err)
+}
+
+// answered keeps an answer's validator for the next attempt's If-Range and
+// warns, once per download, when the video does not come as video/* or
+// application/octet-stream.
+func (r *Receiver) answered(dl *download, h http.Header) {
+	if v := client.Validator(h); v != "" {
+		dl.ifRange = v
+	}
 	if dl.typeSeen {
 		return
 	}
 	dl.typeSeen = true
+	ct := h.Get("Content-Type")
 	mt, _, _ := mime.ParseMediaType(ct)
 	if strings.HasPrefix(mt, "video/") || mt == "application/octet-stream" {
 		return
 	}
 	r.log.Warn(fmt.Sprintf("the video of task %s comes as %s, not video/*; saving it anyway", dl.taskID, quoteShort(ct)))
-}
-
-// validator returns the value for If-Range from a full response: a strong
-// ETag, else Last-Modified, else "".
-func validator(h http.Header) string {
-	if etag := h.Get("ETag"); etag != "" && !strings.HasPrefix(etag, "W/") {
-		return etag
-	}
-	return h.Get("Last-Modified")
-}
-
-// contentRange parses "bytes first-last/total" (total may be "*", returned
-// as -1).
-func contentRange(s string) (start, total int64, ok bool) {
-	rest, found := strings.CutPrefix(s, "bytes ")
-	if !found {
-		return 0, 0, false
-	}
-	rng, size, found := strings.Cut(rest, "/")
-	if !found {
-		return 0, 0, false
-	}
-	first, _, found := strings.Cut(rng, "-")
-	if !found {
-		return 0, 0, false
-	}
-	start, err := strconv.ParseInt(first, 10, 64)
-	if err != nil || start < 0 {
-		return 0, 0, false
-	}
-	if size == "*" {
-		return start, -1, true
-	}
-	total, err = strconv.ParseInt(size, 10, 64)
-	if err != nil || total <= start {
-		return 0, 0, false
-	}
-	return start, total, true
 }
 
 // commit hashes the complete partial file and renames it to final.
