@@ -13,8 +13,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/server"
 )
 
 const usage = `mvgen turns tracks into music videos and calls you back when they are ready.
@@ -120,5 +124,58 @@ func (m *multiFlag) Set(v string) error {
 			*m = append(*m, s)
 		}
 	}
+	return nil
+}
+
+// offFlag is the flag of a server.Config setting that can be turned off.
+// It reads a positive value, or "off", 0 or a negative value, which all
+// store server.Off: on the command line, as usual for flags, 0 is off,
+// since a flag's default is shown and never needs spelling; in Config, 0
+// is the default (the zero Config works), so off is Off there, and the
+// flag writes it as Config reads it. It prints "off" for server.Off.
+type offFlag[T int | int64 | time.Duration] struct {
+	v     *T
+	parse func(string) (T, error)
+	what  string // what parse reads, for the error
+}
+
+func offInt(v *int) *offFlag[int] {
+	return &offFlag[int]{v: v, parse: strconv.Atoi, what: "a whole number"}
+}
+
+func offInt64(v *int64) *offFlag[int64] {
+	parse := func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
+	return &offFlag[int64]{v: v, parse: parse, what: "a whole number"}
+}
+
+func offDuration(v *time.Duration) *offFlag[time.Duration] {
+	return &offFlag[time.Duration]{v: v, parse: time.ParseDuration, what: "a duration such as 720h"}
+}
+
+func (f *offFlag[T]) String() string {
+	switch {
+	case f.v == nil: // the zero value flag.PrintDefaults compares with
+		return ""
+	case *f.v < 0:
+		return "off"
+	}
+	return fmt.Sprint(*f.v)
+}
+
+// Set implements flag.Value.
+func (f *offFlag[T]) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "off" {
+		*f.v = server.Off
+		return nil
+	}
+	v, err := f.parse(s)
+	if err != nil {
+		return fmt.Errorf("want %s, or off", f.what)
+	}
+	if v <= 0 {
+		v = server.Off
+	}
+	*f.v = v
 	return nil
 }

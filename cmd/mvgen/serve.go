@@ -42,7 +42,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&cfg.FetchDeadline, "fetch-deadline", d.FetchDeadline, "longest the download of a task's sources may take; then it fails with 451")
 	fs.Int64Var(&cfg.FetchMinRate, "fetch-min-rate", d.FetchMinRate, "a source download slower than this (bytes/s) over --fetch-rate-window is abandoned")
 	fs.DurationVar(&cfg.FetchRateWindow, "fetch-rate-window", d.FetchRateWindow, "window over which --fetch-min-rate is measured")
-	fs.DurationVar(&cfg.SourceRetention, "source-retention", d.SourceRetention, "how long uploaded sources are kept (negative: forever)")
+	cfg.SourceRetention = d.SourceRetention
+	fs.Var(offDuration(&cfg.SourceRetention), "source-retention", "how long uploaded sources are kept: a `DURATION`, or 0 or off to keep them forever")
 	fs.BoolVar(&cfg.APIOnly, "api-only", false, "serve the API only: no render, callback or maintenance workers on this node")
 	fs.DurationVar(&cfg.RenderTimeout, "render-timeout", d.RenderTimeout, "longest a render may run")
 	fs.DurationVar(&cfg.MaxAudioDuration, "max-audio-duration", d.MaxAudioDuration, "longest source audio accepted")

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/api"
-	"github.com/mvgen/mvgen/internal/apitest"
+	"github.com/mvgen/mvgen/internal/api/apitest"
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/link"

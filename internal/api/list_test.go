@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/api"
-	"github.com/mvgen/mvgen/internal/apitest"
+	"github.com/mvgen/mvgen/internal/api/apitest"
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"

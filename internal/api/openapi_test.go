@@ -15,7 +15,7 @@ import (
 
 	"github.com/mvgen/mvgen/docs"
 	"github.com/mvgen/mvgen/internal/api"
-	"github.com/mvgen/mvgen/internal/apitest"
+	"github.com/mvgen/mvgen/internal/api/apitest"
 )
 
 // TestRoutesDocumented: every route the handler registers is an operation

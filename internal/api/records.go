@@ -62,7 +62,7 @@ type record struct {
 type recordResponse struct {
 	VideoURL *string `json:"videoUrl"`
 	// PosterURL is mvgen's extension (contract §6.3): the signed link to
-	// the video's poster image, given with videoUrl (posters.go).
+	// the video's poster image, given with videoUrl and served by videos.go.
 	PosterURL *string `json:"posterUrl"`
 }
 

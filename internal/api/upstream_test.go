@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/apitest"
+	"github.com/mvgen/mvgen/internal/api/apitest"
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/upstream"

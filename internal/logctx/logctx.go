@@ -1,10 +1,9 @@
 // Package logctx carries a request's id and the task it is about in its
 // context, so that every log line written with that context names them
-// (request=…, task=…). [Middleware] gives every HTTP request an id (the
-// client's X-Request-Id when it sends a usable one) and echoes it in the
-// answer; handlers name the task they work on with [SetTask]; [NewHandler]
-// wraps a slog.Handler so that records logged with a context (InfoContext,
-// ErrorContext, …) carry both.
+// (request=…, task=…). The server's middleware gives every HTTP request an
+// id ([WithRequestID]); handlers name the task they work on with
+// [SetTask]; [NewHandler] wraps a slog.Handler so that records logged with
+// a context (InfoContext, ErrorContext, …) carry both.
 package logctx
 
 import (
@@ -12,18 +11,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"net/http"
 	"sync"
-	"time"
-
-	"github.com/mvgen/mvgen/internal/httpstatus"
 )
-
-// Header is the request id's header, read from requests and set on answers.
-const Header = "X-Request-Id"
-
-// maxIDBytes bounds a client's request id; a longer one is replaced.
-const maxIDBytes = 128
 
 // The attribute keys every line about a request or a task uses.
 const (
@@ -64,7 +53,7 @@ func RequestID(ctx context.Context) string {
 }
 
 // EnsureRequestID returns ctx's request id, giving ctx a new one first
-// when it has none (a handler used without Middleware).
+// when it has none (a handler used without the server's middleware).
 func EnsureRequestID(ctx context.Context) (context.Context, string) {
 	if id := RequestID(ctx); id != "" {
 		return ctx, id
@@ -83,8 +72,8 @@ func WithTask(ctx context.Context, id string) context.Context {
 }
 
 // SetTask names the task a request is about, for the rest of its lines and
-// its access log line. It does nothing on a context Middleware did not
-// make (use WithTask there).
+// its access log line. It does nothing on a context WithRequestID or
+// WithTask did not make (use WithTask there).
 func SetTask(ctx context.Context, id string) {
 	if f := from(ctx); f != nil {
 		f.mu.Lock()
@@ -112,23 +101,6 @@ func NewID() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// usable reports whether a client's request id may be kept: 1 to 128
-// bytes of letters, digits and "-_.:" (nothing that could forge a log
-// field).
-func usable(id string) bool {
-	if id == "" || len(id) > maxIDBytes {
-		return false
-	}
-	for _, c := range []byte(id) {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == ':'
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // Handler is a slog.Handler that adds the request and task ids of the
@@ -184,36 +156,6 @@ func (h *Handler) WithAttrs(as []slog.Attr) slog.Handler {
 // WithGroup implements slog.Handler.
 func (h *Handler) WithGroup(name string) slog.Handler {
 	return &Handler{inner: h.inner.WithGroup(name), named: h.named}
-}
-
-// quiet are routes probed often whose access lines are logged at debug.
-var quiet = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true}
-
-// Middleware gives every request an id (its X-Request-Id when usable,
-// otherwise a new one), sets X-Request-Id on the answer, puts the id in
-// the request's context and, when the request is answered, logs one line
-// to log: method, route pattern, path, status and duration, with request=
-// and task= (when a handler named one with SetTask). Probes (/healthz,
-// /readyz, /metrics) are logged at debug level.
-func Middleware(log *slog.Logger, next http.Handler) http.Handler {
-	log = slog.New(NewHandler(log.Handler()))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(Header)
-		if !usable(id) {
-			id = NewID()
-		}
-		w.Header().Set(Header, id)
-		r = r.WithContext(WithRequestID(r.Context(), id))
-		start := time.Now()
-		sw := httpstatus.Record(w)
-		next.ServeHTTP(sw, r)
-		level := slog.LevelInfo
-		if quiet[r.Pattern] {
-			level = slog.LevelDebug
-		}
-		log.Log(r.Context(), level, "http request", "method", r.Method, "route", r.Pattern, "path", r.URL.Path,
-			"status", sw.Status, "elapsed", time.Since(start).Round(time.Microsecond))
-	})
 }
 
 // ForTask returns log naming a task and, when known, the request that made

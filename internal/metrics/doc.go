@@ -3,9 +3,10 @@
 // that none of them imports Prometheus.
 //
 // What counts what:
-//   - [Metrics.Middleware] wraps the HTTP handler: requests by the ServeMux
-//     pattern that served them (r.Pattern, so the label set is bounded) and
-//     status code, and a latency histogram by pattern.
+//   - internal/server's middleware calls [Metrics.RequestServed] for every
+//     HTTP request: requests by the ServeMux pattern that served them
+//     (r.Pattern, so the label set is bounded) and status code, and a
+//     latency histogram by pattern.
 //   - [Metrics.Fetch] and [Metrics.Callbacks] wrap the transports of the
 //     source-download and callback clients: bytes fetched and failed
 //     fetches; callback attempts by outcome (2xx, 3xx, 4xx, 5xx, timeout,

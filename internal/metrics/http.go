@@ -6,30 +6,22 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
-
-	"github.com/mvgen/mvgen/internal/httpstatus"
 )
 
-// Middleware counts and times every request next serves, labelled with the
-// ServeMux pattern that matched it (Request.Pattern, set by the mux on the
-// request it is given, so next must be or reach a ServeMux without copying
-// the request first) and the status code. A request no pattern matched is
-// labelled "unmatched".
-func (m *Metrics) Middleware(next http.Handler) http.Handler {
+// RequestServed counts and times one HTTP request answered with status
+// code, labelled with route, the ServeMux pattern that matched it
+// (Request.Pattern, so the label set is bounded): "" (no pattern matched)
+// is labelled "unmatched". elapsed runs from the request's arrival to the
+// end of its answer (internal/server's middleware).
+func (m *Metrics) RequestServed(route string, code int, elapsed time.Duration) {
 	if m == nil {
-		return next
+		return
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := httpstatus.Record(w)
-		next.ServeHTTP(sw, r)
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
-		}
-		m.httpRequests.WithLabelValues(route, strconv.Itoa(sw.Status)).Inc()
-		m.httpDuration.WithLabelValues(route).Observe(time.Since(start).Seconds())
-	})
+	if route == "" {
+		route = "unmatched"
+	}
+	m.httpRequests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+	m.httpDuration.WithLabelValues(route).Observe(elapsed.Seconds())
 }
 
 // LocalOnly serves h to requests from a loopback address that carry no

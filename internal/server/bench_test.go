@@ -152,7 +152,7 @@ func BenchmarkGenerate(b *testing.B) {
 		b.Run(backend, func(b *testing.B) {
 			cfg := serverConfig(b.TempDir())
 			cfg.APIOnly = true
-			cfg.MaxPendingTasks = -1 // thousands of tasks from one key
+			cfg.MaxPendingTasks = server.Off // thousands of tasks from one key
 			if backend == "postgres" {
 				cfg.DB = pgtest.DSN(b)
 			}

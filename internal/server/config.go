@@ -17,6 +17,8 @@ import (
 
 // Config is everything `mvgen serve` can be told. The zero value is a
 // working single-machine service; each field documents its default.
+// A field's 0 is its default, so a setting that can be turned off is
+// turned off with [Off].
 type Config struct {
 	// DataDir holds the SQLite database, stored files and render scratch.
 	// Default "./mvgen-data".
@@ -74,8 +76,8 @@ type Config struct {
 	FetchMinRate    int64
 	FetchRateWindow time.Duration
 	// SourceRetention is how long uploaded sources are kept; the purge
-	// deletes older ones that no pending task needs. Default 30 days; a
-	// negative value keeps them forever.
+	// deletes older ones that no pending task needs. Default 30 days; Off
+	// (any negative value) keeps them forever.
 	SourceRetention time.Duration
 	// MaxAudioDuration refuses longer sources (400). Default 15 minutes.
 	MaxAudioDuration time.Duration
@@ -109,6 +111,13 @@ type Config struct {
 	// Logger receives the service's logs; nil means discard.
 	Logger *slog.Logger
 }
+
+// Off turns off a setting of Config (or LimitConfig) whose comment says
+// so: no cap, no minimum rate, sources kept forever. Any negative value
+// means the same. It is not 0 because 0 is every field's default (the
+// zero Config works); mvgen serve's flags write Off for "off", 0 and
+// negative values alike. Rates have their own off, limit.Off.
+const Off = -1
 
 // DefaultConfig is the configuration the zero value stands for: every
 // default in one place (mvgen serve's flags show these).

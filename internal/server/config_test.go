@@ -43,8 +43,10 @@ func TestConfigValidate(t *testing.T) {
 		{"redeliver rate without period", server.Config{LimitConfig: server.LimitConfig{RedeliverRate: limit.Rate{Events: 5}}}, "--redeliver-rate"},
 		{"negative burst", server.Config{LimitConfig: server.LimitConfig{RateBurst: -1}}, "--rate-burst must be positive"},
 		{"negative upload window", server.Config{LimitConfig: server.LimitConfig{UploadWindow: -time.Second}}, "--upload-window"},
-		{"limits off", server.Config{LimitConfig: server.LimitConfig{RateLimit: limit.Off, RedeliverRate: limit.Off,
-			MaxPendingTasks: -1, MaxRedeliveries: -1, MinUploadRate: -1}}, ""},
+		{"limits off", server.Config{SourceRetention: server.Off, LimitConfig: server.LimitConfig{RateLimit: limit.Off,
+			RedeliverRate: limit.Off, MaxPendingTasks: server.Off, MaxRedeliveries: server.Off, MinUploadRate: server.Off}}, ""},
+		{"any negative is off", server.Config{SourceRetention: -time.Hour, LimitConfig: server.LimitConfig{
+			MaxPendingTasks: -7, MaxRedeliveries: -7, MinUploadRate: -7}}, ""},
 	} {
 		err := tt.cfg.Validate()
 		switch {

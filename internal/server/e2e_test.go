@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/apitest"
+	"github.com/mvgen/mvgen/internal/api/apitest"
 	"github.com/mvgen/mvgen/internal/blob/s3/s3test"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/server"

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/apitest"
+	"github.com/mvgen/mvgen/internal/api/apitest"
 	"github.com/mvgen/mvgen/internal/limit"
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/server"

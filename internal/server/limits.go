@@ -28,7 +28,7 @@ const (
 
 // LimitConfig is the part of Config that limits what one API key can make
 // the service do (contract §6.4). Each field's zero value is its default;
-// the documented "off" value turns a limit off.
+// Off (limit.Off for a rate) turns off the limits that say so.
 type LimitConfig struct {
 	// SourceAllowNets opens blocked address classes to source downloads
 	// (a track's audioUrl and imageUrl, fetched at render time) for every
@@ -41,10 +41,11 @@ type LimitConfig struct {
 	// RateBurst is how many requests a key may make at once. Default 20.
 	RateBurst int
 	// MaxPendingTasks caps a key's unfinished (PENDING) tasks: generate
-	// answers 429 at the cap. Default 100; negative for no cap.
+	// answers 429 at the cap. Default 100; Off (any negative value) for
+	// no cap.
 	MaxPendingTasks int
 	// MaxRedeliveries caps the redeliveries of one task's callback (422
-	// past it). Default 5; negative for no cap.
+	// past it). Default 5; Off (any negative value) for no cap.
 	MaxRedeliveries int
 	// RedeliverRate and RedeliverBurst are each key's token bucket for
 	// redelivery requests (429 over it). Default 60/h with bursts of 20;
@@ -55,7 +56,7 @@ type LimitConfig struct {
 	// than MinUploadRate×UploadWindow bytes within a window (408), so a
 	// client that stops sending mid-upload holds its connection and storage
 	// buffer for at most UploadWindow. Default 16 KiB/s over 30 s;
-	// negative MinUploadRate turns it off.
+	// MinUploadRate Off (any negative value) turns it off.
 	MinUploadRate int64
 	UploadWindow  time.Duration
 	// OnRateLimited, when set, is called with the route pattern (e.g.

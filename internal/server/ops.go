@@ -10,7 +10,6 @@ import (
 
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/jobs"
-	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/metrics"
 	"github.com/mvgen/mvgen/internal/ready"
 	"github.com/mvgen/mvgen/internal/render"
@@ -85,12 +84,6 @@ func orDefault(v, d string) string {
 		return d
 	}
 	return v
-}
-
-// instrument wraps the node's handler: request ids and access lines
-// (logctx), then HTTP metrics by route pattern.
-func (s *Server) instrument(h http.Handler) http.Handler {
-	return logctx.Middleware(s.cfg.Logger, s.metrics.Middleware(h))
 }
 
 // serveMetrics serves --metrics-addr, when set, in the background.

@@ -21,7 +21,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/mvgen/mvgen/internal/apitest"
+	"github.com/mvgen/mvgen/internal/api/apitest"
 )
 
 // logBuffer collects a server's log lines; safe for concurrent use.

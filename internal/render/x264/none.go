@@ -23,6 +23,3 @@ func (e *Encoder) Encode(out, pic, prev, changed []byte, idr bool, pts int64) ([
 
 // Close does nothing.
 func (e *Encoder) Close() {}
-
-// MacroblockCount is how many 16×16 macroblocks cover a w×h picture.
-func MacroblockCount(w, h int) int { return (w + 15) / 16 * ((h + 15) / 16) }

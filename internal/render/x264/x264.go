@@ -214,9 +214,6 @@ func (e *Encoder) Encode(out, pic, prev, changed []byte, idr bool, pts int64) ([
 	return append(out, unsafe.Slice((*byte)(nal), int(n))...), nil
 }
 
-// MacroblockCount is how many 16×16 macroblocks cover a w×h picture.
-func MacroblockCount(w, h int) int { return (w + 15) / 16 * ((h + 15) / 16) }
-
 // Close frees the encoder.
 func (e *Encoder) Close() {
 	if e.e != nil {

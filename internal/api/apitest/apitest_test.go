@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/apitest"
+	"github.com/mvgen/mvgen/internal/api/apitest"
 	"github.com/mvgen/mvgen/webhook"
 )
 

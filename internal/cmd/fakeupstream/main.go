@@ -1,9 +1,9 @@
 // Command fakeupstream runs the tests' fake upstream Suno-compatible API
-// (package upstreamtest) for a while, to try `mvgen serve --upstream-url`
+// (internal/upstream/upstreamtest) for a while, to try `mvgen serve --upstream-url`
 // locally without an account on a hosted service. It adds one finished
 // music task of two tracks and prints shell assignments to paste:
 //
-//	go run ./internal/upstream/upstreamtest/fakeupstream -for 10m
+//	go run ./internal/cmd/fakeupstream -for 10m
 //
 // It is a development aid of the repository, not part of the mvgen binary.
 package main

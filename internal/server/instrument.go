@@ -1,0 +1,106 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/logctx"
+	"github.com/mvgen/mvgen/internal/metrics"
+)
+
+// requestIDHeader is the request id's header, read from requests and set
+// on answers.
+const requestIDHeader = "X-Request-Id"
+
+// maxRequestIDBytes bounds a client's request id; a longer one is replaced.
+const maxRequestIDBytes = 128
+
+// quiet are routes probed often whose access lines are logged at debug.
+var quiet = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true}
+
+// instrument wraps the node's handler h in its one instrumenting
+// middleware (instrumented).
+func (s *Server) instrument(h http.Handler) http.Handler {
+	return &instrumented{next: h, log: slog.New(logctx.NewHandler(s.cfg.Logger.Handler())), metrics: s.metrics}
+}
+
+// instrumented gives every request an id (its X-Request-Id when usable,
+// otherwise a new one), sets X-Request-Id on the answer and puts the id in
+// the request's context (logctx). When the request is answered, the one
+// recorder's status goes to both reports:
+//   - one access line to log: method, route pattern, path, status and
+//     duration, with request= and task= (when a handler named one with
+//     logctx.SetTask); probes (/healthz, /readyz, /metrics) at debug level;
+//   - the HTTP metrics, by the ServeMux pattern that served the request
+//     (Request.Pattern, set by the mux on the request it is given, so next
+//     must be or reach a ServeMux without copying the request first) and
+//     status code.
+type instrumented struct {
+	next    http.Handler
+	log     *slog.Logger     // wrapped by logctx.NewHandler
+	metrics *metrics.Metrics // nil records nothing
+}
+
+func (h *instrumented) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get(requestIDHeader)
+	if !usableRequestID(id) {
+		id = logctx.NewID()
+	}
+	w.Header().Set(requestIDHeader, id)
+	r = r.WithContext(logctx.WithRequestID(r.Context(), id))
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	h.next.ServeHTTP(rec, r)
+	elapsed := time.Since(start)
+	h.metrics.RequestServed(r.Pattern, rec.status, elapsed)
+	level := slog.LevelInfo
+	if quiet[r.Pattern] {
+		level = slog.LevelDebug
+	}
+	h.log.Log(r.Context(), level, "http request", "method", r.Method, "route", r.Pattern, "path", r.URL.Path,
+		"status", rec.status, "elapsed", elapsed.Round(time.Microsecond))
+}
+
+// usableRequestID reports whether a client's request id may be kept: 1 to
+// 128 bytes of letters, digits and "-_.:" (nothing that could forge a log
+// field).
+func usableRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDBytes {
+		return false
+	}
+	for _, c := range []byte(id) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == ':'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// recorder is a ResponseWriter that remembers the status of its answer.
+// Unwrap lets http.ResponseController reach the connection (the event
+// stream flushes through it).
+type recorder struct {
+	http.ResponseWriter
+	status      int // 200 until WriteHeader says otherwise
+	wroteHeader bool
+}
+
+// WriteHeader records the first status and passes it on.
+func (r *recorder) WriteHeader(code int) {
+	if !r.wroteHeader {
+		r.status, r.wroteHeader = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Write writes the body; the status is then fixed.
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wroteHeader = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap returns the ResponseWriter underneath.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
