@@ -23,6 +23,8 @@ func limitFlags(fs *flag.FlagSet, l *server.LimitConfig) (finish func() error) {
 	fs.IntVar(&l.RedeliverBurst, "redeliver-burst", l.RedeliverBurst, "redeliveries an API key may request at once")
 	fs.Var(offInt64(&l.MinUploadRate), "min-upload-rate", "slowest request body accepted, in `BYTES` per second over --upload-window, or 0 or off for no minimum")
 	fs.DurationVar(&l.UploadWindow, "upload-window", l.UploadWindow, "window of --min-upload-rate: a body that stops sending is ended after this")
+	fs.Var(offInt(&l.MaxConns), "max-conns", "open HTTP connections in all (more are answered 503 and closed): `N`, or 0 or off for no cap; default 4096 or 3/4 of ulimit -n")
+	fs.Var(offInt(&l.MaxConnsPerAddr), "max-conns-per-addr", "open HTTP connections from one client IP: `N`, or 0 or off for no cap (behind a proxy, allow its pool)")
 	return func() error {
 		for _, cidr := range sources {
 			p, err := netip.ParsePrefix(cidr)

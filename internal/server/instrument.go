@@ -1,6 +1,7 @@
 package server
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -51,7 +52,20 @@ func (h *instrumented) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(requestIDHeader, id)
 	r = r.WithContext(logctx.WithRequestID(r.Context(), id))
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		rec.body = &trackedBody{ReadCloser: r.Body, want: r.ContentLength}
+		r.Body = rec.body
+	}
 	h.next.ServeHTTP(rec, r)
+	if !rec.wroteHeader {
+		rec.WriteHeader(http.StatusOK) // what net/http would send, through closeUnread
+	}
+	if rec.body != nil && !rec.body.done() {
+		// After answering, net/http closes the request body, which reads
+		// what is left of it (up to 256 KiB) with no deadline; the
+		// connection is closing anyway, so that read must not wait.
+		http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
 	elapsed := time.Since(start)
 	h.metrics.RequestServed(r.Pattern, rec.status, elapsed)
 	level := slog.LevelInfo
@@ -82,25 +96,66 @@ func usableRequestID(id string) bool {
 // recorder is a ResponseWriter that remembers the status of its answer.
 // Unwrap lets http.ResponseController reach the connection (the event
 // stream flushes through it).
+//
+// It also keeps a request body that the handler left unread from holding
+// the connection: before answering, net/http reads up to 256 KiB of such a
+// body so the connection can serve another request, with no deadline, so a
+// client that announces a body and never sends it (GET /healthz with
+// Content-Length: 100) was never answered and held its socket for good. An
+// answer to a request whose body was not read to its end says
+// "Connection: close" instead, which skips that read; the client gets its
+// answer and the connection ends.
 type recorder struct {
 	http.ResponseWriter
 	status      int // 200 until WriteHeader says otherwise
 	wroteHeader bool
+	body        *trackedBody // nil when the request has no body
 }
 
 // WriteHeader records the first status and passes it on.
 func (r *recorder) WriteHeader(code int) {
 	if !r.wroteHeader {
 		r.status, r.wroteHeader = code, true
+		r.closeUnread()
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
 
 // Write writes the body; the status is then fixed.
 func (r *recorder) Write(b []byte) (int, error) {
-	r.wroteHeader = true
+	if !r.wroteHeader {
+		r.wroteHeader = true
+		r.closeUnread()
+	}
 	return r.ResponseWriter.Write(b)
 }
+
+// closeUnread asks for the connection to close after this answer when the
+// request's body was not read to its end (recorder).
+func (r *recorder) closeUnread() {
+	if r.body != nil && !r.body.done() {
+		r.ResponseWriter.Header().Set("Connection", "close")
+	}
+}
+
+// trackedBody knows whether its request body was read to the end: all of
+// its Content-Length, or io.EOF for a chunked one (want < 0).
+type trackedBody struct {
+	io.ReadCloser
+	want, got int64
+	eof       bool
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.got += int64(n)
+	if err == io.EOF {
+		b.eof = true
+	}
+	return n, err
+}
+
+func (b *trackedBody) done() bool { return b.eof || (b.want > 0 && b.got >= b.want) }
 
 // Unwrap returns the ResponseWriter underneath.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -24,6 +24,11 @@ const (
 	DefaultMaxPendingTasks = 100
 	DefaultMinUploadRate   = 16 << 10 // bytes per second
 	DefaultUploadWindow    = 30 * time.Second
+	// DefaultMaxConns caps open client connections in all; it is lowered to
+	// three quarters of the process's open-file limit when that is smaller
+	// (renders, the database and callbacks need descriptors too).
+	DefaultMaxConns        = 4096
+	DefaultMaxConnsPerAddr = 256
 )
 
 // LimitConfig is the part of Config that limits what one API key can make
@@ -59,6 +64,16 @@ type LimitConfig struct {
 	// MinUploadRate Off (any negative value) turns it off.
 	MinUploadRate int64
 	UploadWindow  time.Duration
+	// MaxConns caps the open connections of the HTTP listener, and
+	// MaxConnsPerAddr those from one client IP: a connection over a cap is
+	// answered 503 with Retry-After: 1 and closed, so one client's flood
+	// cannot take the descriptors everyone else needs. Defaults
+	// DefaultMaxConns (or 3/4 of the open-file limit if lower) and
+	// DefaultMaxConnsPerAddr; Off (any negative value) for no cap. Behind a
+	// reverse proxy every connection has the proxy's address: allow its
+	// pool.
+	MaxConns        int
+	MaxConnsPerAddr int
 	// OnRateLimited, when set, is called with the route pattern (e.g.
 	// "POST /api/v1/mp4/generate") of every request refused by a rate
 	// limit: the hook for a metric. It must not block.
@@ -77,7 +92,8 @@ func (c LimitConfig) withLimitDefaults() LimitConfig {
 		v   *int
 		def int
 	}{{&c.RateBurst, DefaultRateBurst}, {&c.RedeliverBurst, DefaultRedeliverBurst},
-		{&c.MaxPendingTasks, DefaultMaxPendingTasks}, {&c.MaxRedeliveries, delivery.DefaultMaxRedeliveries}} {
+		{&c.MaxPendingTasks, DefaultMaxPendingTasks}, {&c.MaxRedeliveries, delivery.DefaultMaxRedeliveries},
+		{&c.MaxConns, defaultMaxConns()}, {&c.MaxConnsPerAddr, DefaultMaxConnsPerAddr}} {
 		if *n.v == 0 {
 			*n.v = n.def
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/mvgen/mvgen/internal/blob/s3"
 	"github.com/mvgen/mvgen/internal/dashboard"
 	"github.com/mvgen/mvgen/internal/delivery"
+	"github.com/mvgen/mvgen/internal/limit"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/netguard"
@@ -147,7 +148,11 @@ func (s *Server) listen() error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w (is another mvgen running? choose another with --addr)", s.cfg.Addr, err)
 	}
-	s.listener = l
+	conns := &limit.Conns{Listener: l, Max: max(0, s.cfg.MaxConns), PerAddr: max(0, s.cfg.MaxConnsPerAddr)}
+	if s.metrics != nil {
+		conns.OnRefused = func() { s.metrics.RateLimited("connections") }
+	}
+	s.listener = conns
 	s.url = s.cfg.PublicURL
 	if s.url == "" {
 		s.url = "http://" + l.Addr().String()
