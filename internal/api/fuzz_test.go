@@ -27,6 +27,7 @@ func FuzzRequestDecoding(f *testing.F) {
 		{2, "--b\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"a.mp3\"\r\n\r\nID3\r\n--b--\r\n"},
 		{2, "--b\r\nContent-Disposition: form-data; name=\"image\"\r\n\r\nx\r\n--b\r\n"},
 		{2, "--b\r\nContent-Disposition: form-data; name=\"lyrics\"\r\n\r\n[00:0x]bad\r\n--b--\r\n"},
+		{2, "--b\r\nContent-Disposition: form-data; name=\"audio\"\r\n\r\nID3\r\n--b\r\nContent-Disposition: form-data; name=\"audio\"\r\n\r\nID3\r\n--b--\r\n"},
 		{3, `{"taskId":"nope"}`},
 	} {
 		f.Add(seed.kind, []byte(seed.body))

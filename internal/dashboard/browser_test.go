@@ -288,6 +288,24 @@ func TestBrowser(t *testing.T) {
 
 	b.realValues("the task page")
 
+	// A task page that fails to load keeps nothing of the task shown
+	// before (issue 19 item 10): no callback URL, no attempts, and no
+	// Redeliver button to press for the other task.
+	b.do("opening a task that does not exist", chromedp.Evaluate[chromedp.Void](`location.hash = "#/task/no-such-task"`))
+	b.waitFor("the unknown task's error", `document.getElementById("task-error").textContent !== ""`, 10*time.Second)
+	if got := eval[string](b, `document.getElementById("task-error").textContent`); !strings.HasPrefix(got, "Could not load the task: ") {
+		t.Errorf("unknown task: error %q, want it to start %q", got, "Could not load the task: ")
+	}
+	if got := eval[string](b, `document.getElementById("callback-url").textContent`); got != "" {
+		t.Errorf("unknown task: the page still shows the last task's callback URL: %q", got)
+	}
+	if !eval[bool](b, `document.getElementById("redeliver").disabled`) {
+		t.Errorf("unknown task: the Redeliver button is enabled (it would redeliver the last task's callback)")
+	}
+	if n := eval[int](b, `document.querySelectorAll("#attempts tbody tr").length`); n != 0 {
+		t.Errorf("unknown task: %d callback attempts of the last task shown, want none", n)
+	}
+
 	// A 1080p video with lyrics; malformed LRC is refused in words first.
 	short := makeAudio(t, dir, 3)
 	badLRC := filepath.Join(dir, "bad.lrc")

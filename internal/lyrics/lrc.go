@@ -24,8 +24,10 @@ import (
 // a line that begins with a digit but is not a time, a word tag that is
 // not a time, invalid UTF-8 and input over the limits (MaxBytes, MaxLines,
 // MaxLineRunes, MaxWords, MaxTime) are an *Error naming the line and
-// column. Lines end when the next line (or an empty timed line) starts,
-// or when held long enough (see HoldLine and HoldAfterWords).
+// column. A newline after the last line starts no other, and a line with
+// several time tags counts against MaxLines once per tag, as it is shown.
+// Lines end when the next line (or an empty timed line) starts, or when
+// held long enough (see HoldLine and HoldAfterWords).
 func ParseLRC(src []byte) (Lyrics, error) {
 	if len(src) > MaxBytes {
 		return Lyrics{}, &Error{Msg: fmt.Sprintf("%d bytes; the limit is %d", len(src), MaxBytes)}
@@ -34,9 +36,12 @@ func ParseLRC(src []byte) (Lyrics, error) {
 	var out Lyrics
 	var stops []time.Duration // times of empty timed lines
 	words := 0
-	for n, raw := range bytes.Split(src, []byte("\n")) {
-		ln := n + 1
-		if ln > MaxLines {
+	lines := 0 // lines as they are shown: a line with n time tags is n
+	// A newline ends a line; it starts one only when something follows.
+	for ln, rest := 1, src; len(rest) > 0; ln++ {
+		var raw []byte
+		raw, rest, _ = bytes.Cut(rest, []byte("\n"))
+		if lines++; lines > MaxLines {
 			return Lyrics{}, &Error{Line: ln, Msg: fmt.Sprintf("more than %d lines", MaxLines)}
 		}
 		raw = bytes.TrimSuffix(raw, []byte("\r"))
@@ -48,6 +53,9 @@ func ParseLRC(src []byte) (Lyrics, error) {
 		times, err := p.lineTags()
 		if err != nil {
 			return Lyrics{}, err
+		}
+		if lines += max(0, len(times)-1); lines > MaxLines {
+			return Lyrics{}, &Error{Line: ln, Msg: fmt.Sprintf("more than %d lines (a line counts once per time tag)", MaxLines)}
 		}
 		text, ws, err := p.body()
 		if err != nil {

@@ -14,7 +14,7 @@ import (
 // Limits on what the parsers accept. Larger input is an *Error.
 const (
 	MaxBytes     = 256 << 10 // the whole LRC text or alignedWords body
-	MaxLines     = 2000      // lines of text, timed or not
+	MaxLines     = 2000      // lines of text, timed or not; a line with several time tags counts once per tag
 	MaxLineRunes = 300       // characters of one line's text
 	MaxWords     = 20000     // words in all, from word tags or alignedWords
 	MaxTime      = 24 * time.Hour

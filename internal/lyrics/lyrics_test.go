@@ -66,6 +66,23 @@ func TestParseLRC(t *testing.T) {
 	}
 }
 
+// TestParseLRCLineLimit (issue 19 item 8): MaxLines lines are accepted,
+// with or without a newline after the last, and a line's time tags count
+// one line each.
+func TestParseLRCLineLimit(t *testing.T) {
+	t.Parallel()
+	for name, src := range map[string]string{
+		"2000 lines and a newline":    strings.Repeat("[00:01.00]x\n", MaxLines),
+		"2000 lines, no last newline": strings.TrimSuffix(strings.Repeat("[00:01.00]x\n", MaxLines), "\n"),
+		"2000 lines in CRLF":          strings.Repeat("x\r\n", MaxLines),
+		"one line of 2000 tags":       strings.Repeat("[0:01]", MaxLines) + "la\n",
+	} {
+		if _, err := ParseLRC([]byte(src)); err != nil {
+			t.Errorf("%s: %v, want accepted", name, err)
+		}
+	}
+}
+
 func TestParseLRCErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -81,6 +98,11 @@ func TestParseLRCErrors(t *testing.T) {
 		{"invalid UTF-8", "[00:01.00]ab\xffc", 1, 13, "invalid UTF-8"},
 		{"line too long", "[00:01.00]" + strings.Repeat("é", MaxLineRunes+1), 1, 0, "more than 300 characters"},
 		{"too many lines", strings.Repeat("x\n", MaxLines+1), MaxLines + 1, 0, "more than 2000 lines"},
+		{"too many lines without a last newline", strings.Repeat("x\n", MaxLines) + "x", MaxLines + 1, 0, "more than 2000 lines"},
+		// Issue 19 item 8: each time tag makes a line.
+		{"one line of 24000 time tags", strings.Repeat("[0:01]", 24000) + "la", 1, 0, "more than 2000 lines"},
+		{"2000 tags after a line", "[0:00]a\n" + strings.Repeat("[0:01]", MaxLines) + "b", 2, 0, "more than 2000 lines"},
+		{"2001 empty timed lines", strings.Repeat("[0:01]", MaxLines+1), 1, 0, "more than 2000 lines"},
 		{"too large", strings.Repeat("x", MaxBytes+1), 0, 0, "the limit is"},
 	}
 	for _, tt := range tests {

@@ -3,23 +3,38 @@
 // takes a write, ffmpeg is there when the node renders). /healthz is the
 // liveness check and stays apart: a node that is alive but not ready is
 // taken out of rotation, not restarted.
+//
+// A probe needs no credentials, so it must cost little and tell a stranger
+// little: a result answers the probes of the next CacheFor (2 s), probes
+// that come while the checks run wait for that run, and the errors behind
+// a 503 (paths, hosts) are shown only to this machine.
 package ready
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
-// DefaultTimeout bounds one readiness probe, all checks together.
-const DefaultTimeout = 5 * time.Second
+// Defaults of Checker.
+const (
+	// DefaultTimeout bounds one run of the checks, all together.
+	DefaultTimeout = 5 * time.Second
+	// DefaultCacheFor is how long a run's result answers the probes after
+	// it: a load balancer probing every second from three places costs
+	// one storage write every 2 s, however many probe.
+	DefaultCacheFor = 2 * time.Second
+)
 
 // Check is one condition of readiness.
 type Check struct {
@@ -68,16 +83,52 @@ func Tools(name string, programs ...string) Check {
 }
 
 // Checker answers readiness probes by running its checks, in parallel.
+// The zero value with Checks set is ready to use; a Checker must not be
+// copied after first use.
 type Checker struct {
 	Checks []Check
-	// Timeout bounds a probe; 0 means DefaultTimeout. A check still
-	// running then fails.
+	// Timeout bounds a run of the checks; 0 means DefaultTimeout. A check
+	// still running then fails.
 	Timeout time.Duration
+	// CacheFor is how long a run's result answers later probes; 0 means
+	// DefaultCacheFor, a negative value none. Either way, probes that
+	// arrive while the checks run share that run.
+	CacheFor time.Duration
+	// Details reports whether a probe's 503 may show the failing checks'
+	// errors; nil means a loopback peer that came through no proxy (no
+	// Forwarded, X-Forwarded-For or X-Real-Ip header), as for /metrics.
+	// Other probes see the failing checks' names only.
+	Details func(*http.Request) bool
+
+	mu   sync.Mutex
+	last *run // the latest run, finished or not
+}
+
+// run is one run of the checks; fails and at are set before done closes.
+type run struct {
+	done  chan struct{}
+	fails []failure
+	at    time.Time
+}
+
+// failure is a check that failed.
+type failure struct {
+	name string
+	err  error
 }
 
 // Check runs every check and returns the failures, each naming its check,
-// joined; nil when ready.
+// joined; nil when ready. It does not use the cache.
 func (c *Checker) Check(ctx context.Context) error {
+	fails := c.runChecks(ctx)
+	errs := make([]error, len(fails))
+	for i, f := range fails {
+		errs[i] = fmt.Errorf("%s: %w", f.name, f.err)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Checker) runChecks(ctx context.Context) []failure {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -89,7 +140,7 @@ func (c *Checker) Check(ctx context.Context) error {
 		results[i] = make(chan error, 1)
 		go func() { results[i] <- ch.Run(ctx) }()
 	}
-	var errs []error
+	var fails []failure
 	for i, ch := range c.Checks {
 		var err error
 		select {
@@ -98,21 +149,96 @@ func (c *Checker) Check(ctx context.Context) error {
 			err = fmt.Errorf("no answer within %v", timeout)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", ch.Name, err))
+			fails = append(fails, failure{ch.Name, err})
 		}
 	}
-	return errors.Join(errs...)
+	return fails
+}
+
+// result returns the failures of a run of the checks that finished less
+// than CacheFor ago, or of the run under way, or of a new one. A run is not
+// tied to the probe that started it: a probe that goes away stops waiting,
+// the run goes on for the others.
+func (c *Checker) result(ctx context.Context) ([]failure, error) {
+	c.mu.Lock()
+	r := c.last
+	if r == nil || r.expired(c.cacheFor()) {
+		r = &run{done: make(chan struct{})}
+		c.last = r
+		go func() {
+			r.fails = c.runChecks(context.WithoutCancel(ctx))
+			r.at = time.Now()
+			close(r.done)
+		}()
+	}
+	c.mu.Unlock()
+	select {
+	case <-r.done:
+		return r.fails, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// expired reports whether r finished more than d ago.
+func (r *run) expired(d time.Duration) bool {
+	select {
+	case <-r.done:
+		return time.Since(r.at) >= d
+	default:
+		return false
+	}
+}
+
+func (c *Checker) cacheFor() time.Duration {
+	if c.CacheFor == 0 {
+		return DefaultCacheFor
+	}
+	return c.CacheFor
 }
 
 // ServeHTTP answers 200 "ready" when every check passes, otherwise 503
-// "not ready" and one line per failing check: "<name>: <error>".
+// "not ready" and one line per failing check: "<name>: <error>" to a probe
+// Details allows, "<name>" to others.
 func (c *Checker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if err := c.Check(r.Context()); err != nil {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "not ready\n%s\n", err)
+	fails, err := c.result(r.Context())
+	if err == nil && len(fails) == 0 {
+		fmt.Fprint(w, "ready\n")
 		return
 	}
-	fmt.Fprint(w, "ready\n")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	details := c.Details
+	if details == nil {
+		details = local
+	}
+	var b strings.Builder
+	b.WriteString("not ready\n")
+	show := details(r)
+	for _, f := range fails {
+		if show {
+			fmt.Fprintf(&b, "%s: %v\n", f.name, f.err)
+		} else {
+			fmt.Fprintf(&b, "%s\n", f.name)
+		}
+	}
+	w.Write([]byte(b.String()))
+}
+
+// local reports whether r came straight from this machine: a loopback peer
+// address and no proxy header (a reverse proxy on the same machine
+// connects from loopback on behalf of anyone).
+func local(r *http.Request) bool {
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }

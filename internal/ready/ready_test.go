@@ -2,11 +2,14 @@ package ready_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,7 +56,9 @@ func TestChecker(t *testing.T) {
 			c.Timeout = 100 * time.Millisecond
 		}
 		rec := httptest.NewRecorder()
-		c.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		req := httptest.NewRequest(http.MethodGet, "/readyz", nil)
+		req.RemoteAddr = "127.0.0.1:40000" // details are for this machine
+		c.ServeHTTP(rec, req)
 		body := rec.Body.String()
 		switch {
 		case tc.want == "" && (rec.Code != 200 || body != "ready\n"):
@@ -68,5 +73,96 @@ func TestChecker(t *testing.T) {
 	// The storage check leaves nothing behind.
 	if left, _ := os.ReadDir(filepath.Join(dir, "files", "readyz")); len(left) != 0 {
 		t.Errorf("storage check left %d objects: %v", len(left), left)
+	}
+}
+
+// slowBlobs is a file storage whose writes take a while and are counted.
+type slowBlobs struct {
+	blob.Store
+	puts atomic.Int64
+	wait time.Duration
+}
+
+func (s *slowBlobs) Put(ctx context.Context, key string, r io.Reader, limit int64) (int64, error) {
+	s.puts.Add(1)
+	time.Sleep(s.wait)
+	return s.Store.Put(ctx, key, r, limit)
+}
+
+// TestCheckerShared (issue 19 item 7): 50 probes at once, while the
+// storage write takes 200 ms, cost one write and all get its answer; the
+// result answers the probes of the next CacheFor, then the checks run
+// again.
+func TestCheckerShared(t *testing.T) {
+	t.Parallel()
+	files := &slowBlobs{Store: &blob.Dir{Root: t.TempDir()}, wait: 200 * time.Millisecond}
+	c := &ready.Checker{Checks: []ready.Check{ready.Storage(files)}, CacheFor: time.Second}
+	probe := func() (int, string) {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		return rec.Code, rec.Body.String()
+	}
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			if code, body := probe(); code != 200 || body != "ready\n" {
+				t.Errorf("concurrent probe: got %d %q, want 200 ready", code, body)
+			}
+		})
+	}
+	wg.Wait()
+	if n := files.puts.Load(); n != 1 {
+		t.Errorf("50 concurrent probes wrote %d objects, want 1", n)
+	}
+	probe()
+	if n := files.puts.Load(); n != 1 {
+		t.Errorf("a probe within CacheFor wrote again (%d objects)", n)
+	}
+	time.Sleep(time.Second)
+	probe()
+	if n := files.puts.Load(); n != 2 {
+		t.Errorf("a probe after CacheFor: %d objects written, want 2", n)
+	}
+}
+
+// TestCheckerDetails (issue 19 item 7): the failing checks' errors (here
+// an absolute path) go only to a loopback peer without a proxy header;
+// anyone else sees "not ready" and the failing checks' names.
+func TestCheckerDetails(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "file")
+	os.WriteFile(notDir, []byte("x"), 0o600)
+	c := &ready.Checker{Checks: []ready.Check{ready.Storage(&blob.Dir{Root: notDir}),
+		ready.Tools("ffmpeg", filepath.Join(dir, "no-ffmpeg"))}}
+	for _, tc := range []struct {
+		name, remote string
+		header       []string
+		details      bool
+	}{
+		{"loopback", "127.0.0.1:40000", nil, true},
+		{"IPv6 loopback", "[::1]:40000", nil, true},
+		{"another host", "203.0.113.7:40000", nil, false},
+		{"a private address", "10.0.0.2:40000", nil, false},
+		{"loopback through a proxy", "127.0.0.1:40000", []string{"X-Forwarded-For", "203.0.113.7"}, false},
+		{"loopback through a Forwarded proxy", "127.0.0.1:40000", []string{"Forwarded", "for=203.0.113.7"}, false},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/readyz", nil)
+		req.RemoteAddr = tc.remote
+		if tc.header != nil {
+			req.Header.Set(tc.header[0], tc.header[1])
+		}
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		body := rec.Body.String()
+		if rec.Code != 503 {
+			t.Errorf("%s: got %d, want 503", tc.name, rec.Code)
+		}
+		switch {
+		case tc.details && (!strings.HasPrefix(body, "not ready\nstorage: writing readyz/") || !strings.Contains(body, dir)):
+			t.Errorf("%s: got %q, want the errors", tc.name, body)
+		case !tc.details && body != "not ready\nstorage\nffmpeg\n":
+			t.Errorf("%s: got %q, want %q", tc.name, body, "not ready\nstorage\nffmpeg\n")
+		}
 	}
 }

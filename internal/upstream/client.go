@@ -119,14 +119,16 @@ func fail(code mvgen.Code, cause error, format string, args ...any) *Error {
 }
 
 // unavailable is a retryable failure; after is the upstream's Retry-After,
-// if any.
+// if any. The message says the RetryAfter the caller's Retry-After header
+// will: capped at maxRetryAfter, in whole seconds rounded up.
 func unavailable(after time.Duration, cause error, format string, args ...any) *Error {
 	if after <= 0 {
 		after = DefaultRetryAfter
 	}
+	after = (min(after, maxRetryAfter) + time.Second - 1).Truncate(time.Second)
 	e := fail(mvgen.EUnavailable, cause, format, args...)
-	e.Domain.Msg += fmt.Sprintf("; retry in %d seconds", int(after.Seconds()))
-	e.RetryAfter = min(after, maxRetryAfter)
+	e.Domain.Msg += fmt.Sprintf("; retry in %d seconds", int64(after/time.Second))
+	e.RetryAfter = after
 	return e
 }
 

@@ -3,6 +3,7 @@ package upstream
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -218,4 +219,32 @@ func FuzzParseRecord(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRetryAfterAgrees (issue 19 item 10): the message's "retry in N
+// seconds" is the Retry-After the API sends (RetryAfter rounded up to a
+// second): capped at 10 minutes, and a date's fraction of a second counted
+// the same way in both.
+func TestRetryAfterAgrees(t *testing.T) {
+	t.Parallel()
+	for _, header := range []string{"7", "600", "601", "99999999",
+		time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", header)
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}))
+		_, err := (&Client{BaseURL: srv.URL}).Record(context.Background(), "sk-secret-upstream", "T")
+		srv.Close()
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Fatalf("Retry-After %s: error %v, want *upstream.Error", header, err)
+		}
+		seconds := int((e.RetryAfter + time.Second - 1) / time.Second) // as the API's Retry-After
+		if want := fmt.Sprintf("retry in %d seconds", seconds); !strings.Contains(e.Domain.Msg, want) {
+			t.Errorf("Retry-After %s: message %q, want it to say %q (RetryAfter %v)", header, e.Domain.Msg, want, e.RetryAfter)
+		}
+		if e.RetryAfter <= 0 || e.RetryAfter > 10*time.Minute {
+			t.Errorf("Retry-After %s: RetryAfter %v, want 0 < it ≤ 10m", header, e.RetryAfter)
+		}
+	}
 }

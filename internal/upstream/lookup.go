@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -152,11 +153,35 @@ func (l *Lookup) report(k *mvgen.Key, musicTaskID, audioID string, err error) {
 	if !errors.As(err, &e) || (e.Domain.Code != mvgen.EUnavailable && e.Domain.Code != mvgen.EForbidden) {
 		return
 	}
-	msg := err.Error()
-	if k.UpstreamKey != "" {
-		msg = strings.ReplaceAll(msg, k.UpstreamKey, "[upstream key]")
+	l.logger().Warn("upstream lookup failed", "key", k.ID, "music_task", musicTaskID, "audio", audioID,
+		"err", redactKey(err.Error(), k.UpstreamKey))
+}
+
+// redactKey returns s with every copy of key replaced by "[upstream key]",
+// as written and as Go's %q escapes it (the errors quote the upstream's
+// msg): an upstream may echo the Authorization header back.
+func redactKey(s, key string) string {
+	if key == "" {
+		return s
 	}
-	l.logger().Warn("upstream lookup failed", "key", k.ID, "music_task", musicTaskID, "audio", audioID, "err", msg)
+	s = strings.ReplaceAll(s, key, "[upstream key]")
+	if q := strconv.Quote(key); q[1:len(q)-1] != key {
+		s = strings.ReplaceAll(s, q[1:len(q)-1], "[upstream key]")
+	}
+	return s
+}
+
+// hideKey returns err, or when its message holds key, an error of the same
+// message with the key cut out (redactKey). That error does not unwrap to
+// err, whose message still holds the key.
+func hideKey(err error, key string) error {
+	if err == nil {
+		return nil
+	}
+	if msg := redactKey(err.Error(), key); msg != err.Error() {
+		return errors.New(msg)
+	}
+	return err
 }
 
 func (l *Lookup) logger() *slog.Logger {

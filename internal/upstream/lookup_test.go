@@ -114,6 +114,7 @@ func TestImportFailures(t *testing.T) {
 		{"not finished", l, k, upstreamtest.OK, pendingID, pendingAudio[0], mvgen.EConflict, "retry generate when it is SUCCESS"},
 		{"key refused", l, k, upstreamtest.Refuse, musicID, audioIDs[0], mvgen.EForbidden, "refused this API key's upstream key"},
 		{"key refused in body", l, k, upstreamtest.RefuseInBody, musicID, audioIDs[0], mvgen.EForbidden, "refused"},
+		{"key refused and echoed", l, k, upstreamtest.EchoKey, musicID, audioIDs[0], mvgen.EForbidden, "refused"},
 		{"unavailable", l, k, upstreamtest.Unavailable, musicID, audioIDs[0], mvgen.EUnavailable, "retry in 7 seconds"},
 		{"maintenance", l, k, upstreamtest.Maintenance, musicID, audioIDs[0], mvgen.EUnavailable, "retry in 15 seconds"},
 		{"hangs", l, k, upstreamtest.Hang, musicID, audioIDs[0], mvgen.EUnavailable, "did not answer within 1s"},

@@ -45,7 +45,8 @@ func (c *Client) TimestampedLyrics(ctx context.Context, apiKey, taskID, audioID 
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("the upstream answered get-timestamped-lyrics with HTTP %s", resp.Status)
+		// The status line is the upstream's text too.
+		return nil, hideKey(fmt.Errorf("the upstream answered get-timestamped-lyrics with HTTP %s", resp.Status), apiKey)
 	}
 	limit := c.maxBody()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
@@ -58,18 +59,28 @@ func (c *Client) TimestampedLyrics(ctx context.Context, apiKey, taskID, audioID 
 	return b, nil
 }
 
+// Lyrics asks the upstream for the timestamped lyrics of the track audioID
+// of the music task taskID (TimestampedLyrics) and reads the answer
+// (lyrics.Timestamped): what to store and the lyrics. Its errors never
+// contain apiKey, even when the upstream echoes it back in its msg.
+func (c *Client) Lyrics(ctx context.Context, apiKey, taskID, audioID string) (kept string, l lyrics.Lyrics, err error) {
+	body, err := c.TimestampedLyrics(ctx, apiKey, taskID, audioID)
+	if err == nil {
+		kept, l, err = lyrics.Timestamped(body)
+	}
+	if err != nil {
+		return "", lyrics.Lyrics{}, hideKey(err, apiKey)
+	}
+	return kept, l, nil
+}
+
 // addLyrics asks the upstream for tr's timestamped lyrics and keeps them
 // with tr (lyrics.FormatTimestamped) when they have timed lines. A failure
 // is logged and otherwise ignored: the video is made without lyrics rather
 // than not at all.
 func (l *Lookup) addLyrics(ctx context.Context, k *mvgen.Key, tr *mvgen.Track) {
 	log := l.logger().With("key", k.ID, "music_task", tr.MusicTaskID, "audio", tr.ID)
-	body, err := l.Client.TimestampedLyrics(ctx, k.UpstreamKey, tr.MusicTaskID, tr.ID)
-	var kept string
-	var ly lyrics.Lyrics
-	if err == nil {
-		kept, ly, err = lyrics.Timestamped(body)
-	}
+	kept, ly, err := l.Client.Lyrics(ctx, k.UpstreamKey, tr.MusicTaskID, tr.ID)
 	switch {
 	case err != nil:
 		log.Warn("upstream lyrics unavailable; the track's videos are made without lyrics", "err", err)

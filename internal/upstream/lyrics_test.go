@@ -25,6 +25,7 @@ func TestImportLyrics(t *testing.T) {
 		{"maintenance", upstreamtest.Maintenance, false},
 		{"not the envelope", upstreamtest.NotEnvelope, false},
 		{"no answer", upstreamtest.Hang, false},
+		{"key echoed in the answer", upstreamtest.EchoKey, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -79,5 +80,29 @@ func TestTimestampedLyricsClient(t *testing.T) {
 	if _, err := l.Client.TimestampedLyrics(context.Background(), "sk-wrong", musicID, audioIDs[0]); err == nil ||
 		strings.Contains(err.Error(), "sk-wrong") {
 		t.Errorf("a refused key: got %v, want an error without the key", err)
+	}
+}
+
+// TestLyricsHideEchoedKey (issue 19 item 5): an upstream whose lyrics
+// answer echoes the Authorization header in its msg gives an error without
+// the key, and the import's log line has none either.
+func TestLyricsHideEchoedKey(t *testing.T) {
+	t.Parallel()
+	fake, l, db, logs := setup(t)
+	musicID, audioIDs := fake.AddTask("SUCCESS", "Song")
+	fake.FailLyrics(upstreamtest.EchoKey)
+	_, _, err := l.Client.Lyrics(context.Background(), upstreamKey, musicID, audioIDs[0])
+	if err == nil || strings.Contains(err.Error(), upstreamKey) || !strings.Contains(err.Error(), "code 401") {
+		t.Errorf("lyrics of an upstream echoing the key: got %v, want the envelope's code 401 without the key", err)
+	}
+	if !strings.Contains(err.Error(), "[upstream key]") {
+		t.Errorf("error %v does not say where the key was cut out", err)
+	}
+	k := newKey(t, db, upstreamKey)
+	if _, err := l.Import(context.Background(), k, musicID, audioIDs[0]); err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	if !strings.Contains(logs.String(), "upstream lyrics unavailable") || strings.Contains(logs.String(), upstreamKey) {
+		t.Errorf("log = %s, want the lyrics failure without the upstream key", logs)
 	}
 }

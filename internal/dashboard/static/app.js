@@ -381,11 +381,12 @@ async function showTask(id, quiet = false) {
   const out = $("task-error");
   out.textContent = "";
   if (!quiet) {
+    shownTask = null;
     $("task-h").textContent = "Task";
     $("fields").replaceChildren();
     $("task-status").replaceChildren();
     $("player").hidden = true;
-    $("attempts").tBodies[0].replaceChildren();
+    clearCallbacks();
     $("redeliver-status").textContent = $("redeliver-error").textContent = "";
     $("cancel-status").textContent = $("cancel-error").textContent = "";
     $("cancel-line").hidden = true;
@@ -400,6 +401,10 @@ async function showTask(id, quiet = false) {
       call("GET", `/api/v1/mp4/record-info?${q}`),
     ]);
   } catch (err) {
+    // Nothing of another task (or of this one, stale) may stay usable:
+    // Redeliver would act on whatever shownTask was.
+    shownTask = null;
+    clearCallbacks();
     fail(err, out, "Could not load the task: ");
     return;
   }
@@ -474,6 +479,15 @@ function renderPlayer(s, rec) {
   }
 }
 
+/** clearCallbacks empties the task page's callback section and disables Redeliver. */
+function clearCallbacks() {
+  $("callback-url").textContent = "";
+  $("attempts").tBodies[0].replaceChildren();
+  $("attempts-empty").hidden = true;
+  $("redeliver").disabled = true;
+  $("redeliver").title = "";
+}
+
 async function loadAttempts(id, highlight = 0) {
   let data;
   try {
@@ -508,6 +522,7 @@ async function loadAttempts(id, highlight = 0) {
 
 async function redeliver() {
   const s = shownTask;
+  if (!s) return;
   const status = $("redeliver-status");
   const out = $("redeliver-error");
   status.textContent = out.textContent = "";

@@ -41,6 +41,7 @@ const (
 	Maintenance                 // HTTP 200 with envelope code 455
 	Hang                        // answer nothing until the client gives up
 	NotEnvelope                 // HTTP 200 with an HTML page
+	EchoKey                     // HTTP 200 with envelope code 401 whose msg echoes the Authorization header, as some gateways do
 )
 
 // Fake is a running fake upstream. Its methods are safe for concurrent use.
@@ -249,6 +250,8 @@ func (f *Fake) failed(w http.ResponseWriter, r *http.Request, mode Failure) bool
 	case NotEnvelope:
 		w.Header().Set("Content-Type", "text/html")
 		w.Write([]byte("<html><body>Welcome to nginx!</body></html>"))
+	case EchoKey:
+		writeEnvelope(w, 200, 401, "Invalid API key: "+r.Header.Get("Authorization"), nil)
 	default:
 		return false
 	}
