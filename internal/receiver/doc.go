@@ -31,6 +31,9 @@
 //
 // A task's saved video is never replaced by a later callback (one replayed
 // with a new webhook-id, say) unless [Receiver.Replace] is set. video_url
+// must be a link to the video of the callback's task (mvgen's links end in
+// /v1/videos/<task_id>.mp4), so that a legacy callback, whose signature
+// does not cover it, cannot be replayed with another task's link; and it
 // must point at one of [Receiver.VideoOrigins], or, when none is set, at
 // the first success callback's origin, kept in StateFile. The download
 // follows at most 5 redirects, to those origins and

@@ -45,7 +45,8 @@ type Receiver struct {
 	// X-Webhook-Signature, which do not cover the body) instead of Standard
 	// Webhooks. Prefer the default. Legacy needs VideoOrigins: whoever
 	// captured one legacy callback can replay its signature for five minutes
-	// with any body.
+	// with any body. (Whatever the scheme, video_url must be a link to the
+	// callback's task's video, so a replay cannot swap in another task's.)
 	Legacy bool
 
 	// VideoOrigins lists the origins video_url may point at, as
@@ -158,7 +159,8 @@ func (r *Receiver) Validate() error {
 //   - 401 or 413 when [webhook.Verifier.Handler] rejects the callback
 //     (500 when the secrets are unusable: see [Receiver.Validate]);
 //   - 400 when the task id cannot name a file, or a success callback has no
-//     usable http(s) video_url;
+//     usable http(s) video_url or one that is not a link to its task's video
+//     (…/v1/videos/<task_id>.mp4);
 //   - 500 when the record cannot be written (mvgen will deliver again);
 //   - 503 after Close;
 //   - otherwise 200 {"ok":true}, at once, duplicates included. A new success
@@ -262,6 +264,14 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if ev.Code == webhook.CodeSuccess {
 		var err error
 		if link, err = videoURL(ev.Data.VideoURL); err == nil {
+			if err = checkLinkTask(link, taskID); err != nil {
+				r.log.Warn(fmt.Sprintf("callback for task %s refused with 400, nothing downloaded: %v; %s",
+					taskID, err, r.wrongLinkHint(taskID)))
+				reply(w, http.StatusBadRequest, err.Error())
+				return
+			}
+			// After the task check, so that a refused link never pins
+			// its origin.
 			err = r.checkOrigin(link)
 		}
 		if err != nil {
@@ -399,6 +409,19 @@ func validTaskID(id string) bool {
 		}
 	}
 	return true
+}
+
+// wrongLinkHint says what a video_url that names another task may mean and
+// what to do about it.
+func (r *Receiver) wrongLinkHint(taskID string) string {
+	get := "GET /api/v1/mp4/record-info?taskId=" + taskID
+	if r.Legacy {
+		return "the legacy signature does not cover video_url, so this may be a captured callback replayed " +
+			"with another task's link; if the task is yours, take its link from record-info (" + get + ") and download it by hand, " +
+			"and prefer Standard Webhooks (run without --legacy)"
+	}
+	return "the body is signed with your secret, so check that the sender is an mvgen server and its --public-url; " +
+		"record-info (" + get + ") gives the task's link"
 }
 
 // videoURL checks a success callback's video_url.
