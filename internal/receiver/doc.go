@@ -15,6 +15,10 @@
 //	.music_video_T.mp4.part  the download in progress (renamed when complete)
 //	.mvgen-receive.json  the webhook-ids already handled (StateFile)
 //
+// Every file is 0600, and Dir, when the receiver creates it, 0700: the
+// videos and records of a private service are its user's alone. An existing
+// Dir keeps its mode.
+//
 // Downloads go through the Go SDK's [client.Client.Download] and are
 // retried with exponential backoff. A partial file is resumed with a Range
 // request (If-Range once an answer has given a validator), and started again

@@ -126,11 +126,16 @@ func backoff(first time.Duration, n int) time.Duration {
 // request, with If-Range once an answer has given a validator) and
 // starting again from the beginning when the server cannot continue it.
 func (r *Receiver) attempt(ctx context.Context, dl *download) error {
-	f, err := os.OpenFile(dl.part, os.O_WRONLY|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(dl.part, os.O_WRONLY|os.O_CREATE, fileMode)
 	if err != nil {
 		return &permanentError{fmt.Errorf("opening the partial file: %w", err)}
 	}
 	defer f.Close()
+	// A partial file left by an older receiver may be 0644; it becomes the
+	// video, so it is made private like every file written here.
+	if err := f.Chmod(fileMode); err != nil {
+		return &permanentError{fmt.Errorf("making the partial file private: %w", err)}
+	}
 	have, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return fmt.Errorf("opening the partial file: %w", err)

@@ -18,6 +18,15 @@ const StateFile = ".mvgen-receive.json"
 // stateTTL is how long StateFile remembers a webhook-id.
 const stateTTL = 30 * 24 * time.Hour
 
+// The receiver's files are private: a video link is a credential until it
+// expires, and the videos and records belong to one user. Dir, when the
+// receiver creates it, is dirMode; every file it writes is fileMode. An
+// existing Dir keeps its mode (see Receiver.Dir).
+const (
+	dirMode  = 0o700
+	fileMode = 0o600
+)
+
 // humanTime formats times in log lines.
 const humanTime = "2006-01-02 15:04 UTC"
 
@@ -138,7 +147,7 @@ func saveState(dir string, seen map[string]seenEntry, origin string) error {
 			delete(seen, k)
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return err
 	}
 	data, err := json.MarshalIndent(state{Seen: seen, Origin: origin}, "", "  ")
@@ -170,7 +179,7 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	if err = f.Close(); err != nil {
 		return err
 	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
+	if err = os.Chmod(f.Name(), fileMode); err != nil { // CreateTemp's 0600 today; said here
 		return err
 	}
 	if err = os.Rename(f.Name(), path); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -79,7 +80,10 @@ type Receiver struct {
 	Guard *netguard.Guard
 
 	// Dir is the folder the videos and their records go to; it is created
-	// when needed. Empty means the current directory.
+	// when needed, 0700 (readable by its owner only). Empty means the
+	// current directory. An existing Dir keeps its mode; when other users
+	// may enter it, a line is logged at start. Every file the receiver
+	// writes in it is 0600.
 	Dir string
 
 	// Client downloads the videos. Nil means a client with a
@@ -237,7 +241,21 @@ func (r *Receiver) setup() {
 			r.log.Warn(fmt.Sprintf("cannot read the list of handled callbacks (%v); starting a new one", err))
 		}
 		r.seen, r.pinned = seen, pinned
+		r.noteDirMode()
 	})
+}
+
+// noteDirMode logs, for an existing Dir that other users may enter, that
+// it is left so: the receiver's files in it are 0600, but their names (the
+// task ids) can be listed. The receiver does not change the mode of a
+// folder it did not create (it may be shared on purpose).
+func (r *Receiver) noteDirMode() {
+	fi, err := os.Stat(r.dir)
+	if err != nil || !fi.IsDir() || runtime.GOOS == "windows" || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	r.log.Info(fmt.Sprintf("%s is open to other users (mode %04o) and stays so; the files saved in it are 0600, "+
+		"but others can list their names: chmod 700 %s to keep them private", r.dir, fi.Mode().Perm(), r.dir))
 }
 
 // serve handles a verified callback.
@@ -313,7 +331,7 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		rec.VideoURL = link.String()
 		rec.LinkExpiresAt = linkExpiry(link, now)
 	}
-	err := os.MkdirAll(r.dir, 0o755)
+	err := os.MkdirAll(r.dir, dirMode)
 	if err == nil {
 		err = writeRecord(r.dir, &rec)
 	}
