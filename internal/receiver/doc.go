@@ -13,6 +13,7 @@
 //	music_video_T.json   a Record: link, link expiry, times, size, SHA-256,
 //	                     or the failure code and message
 //	.music_video_T.mp4.part  the download in progress (renamed when complete)
+//	.music_video_T.mp4.part.validator  the ETag or Last-Modified its bytes came with
 //	.mvgen-receive.json  the webhook-ids already handled (StateFile)
 //
 // Every file is 0600, and Dir, when the receiver creates it, 0700: the
@@ -21,10 +22,13 @@
 //
 // Downloads go through the Go SDK's [client.Client.Download] and are
 // retried with exponential backoff. A partial file is resumed with a Range
-// request (If-Range once an answer has given a validator), and started again
-// from the beginning when the server answers with the whole file instead or
-// cannot continue it. The finished file is fsynced and then renamed into
-// place, so a music_video_T.mp4 is always complete.
+// request and If-Range, the validator of the answer its bytes came from,
+// kept beside it so that a resume after a restart sends it too: a video
+// that changed meanwhile comes whole instead of being spliced onto the old
+// bytes. A partial file without a validator is started again from the
+// beginning, as is one the server cannot continue (a changed video, a
+// 416). The finished file is fsynced and then renamed into place, so
+// a music_video_T.mp4 is always complete.
 //
 // Delivery is at-least-once, so the same callback may arrive several times.
 // A receiver recognises it by its webhook-id: a callback whose webhook-id was

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -78,6 +79,21 @@ func (rec *Record) done(dir string) bool {
 func videoName(taskID string) string  { return "music_video_" + taskID + ".mp4" }
 func recordName(taskID string) string { return "music_video_" + taskID + ".json" }
 func partName(taskID string) string   { return ".music_video_" + taskID + ".mp4.part" }
+
+// validatorName is the partial file's sidecar: the validator (ETag or
+// Last-Modified) of the answer its bytes came from, sent as If-Range when
+// the download resumes, also after a restart.
+func validatorName(taskID string) string { return ".music_video_" + taskID + ".mp4.part.validator" }
+
+// readValidator returns the validator kept in path, or "" when there is
+// none.
+func readValidator(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(string(data), "\r\n")
+}
 
 // writeRecord replaces the task's record atomically.
 func writeRecord(dir string, rec *Record) error {
