@@ -23,7 +23,9 @@ func receive(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	rcv.Logger = log
-	if err := os.MkdirAll(rcv.Dir, 0o755); err != nil {
+	// Private, like every file the receiver writes in it; an existing
+	// directory keeps its mode (the receiver logs it if others may enter).
+	if err := os.MkdirAll(rcv.Dir, 0o700); err != nil {
 		return fmt.Errorf("receive: %w", err)
 	}
 	ln, err := net.Listen("tcp", addr)
@@ -56,7 +58,7 @@ func receiveConfig(args []string, stderr io.Writer) (*receiver.Receiver, string,
 	fs.Var(&secrets, "secret", "webhook secret `whsec_…` (the webhookSecret of mvgen keys create); repeat it during a rotation "+
 		"to accept the new and the old secret. Visible in ps: prefer MVGEN_SECRET (NEW,OLD) or --secret-file")
 	secretFile := fs.String("secret-file", "", "file holding the webhook secret(s), one a line")
-	out := fs.String("out", ".", "directory to save videos in")
+	out := fs.String("out", ".", "directory to save videos in; created 0700 when missing (files in it are 0600)")
 	legacy := fs.Bool("legacy", false, "verify the legacy X-Webhook-Signature scheme instead of Standard Webhooks (needs --video-origin)")
 	fs.Var(&origins, "video-origin", "origin video_url must point at, e.g. https://mvgen.example.com (mvgen's --public-url); "+
 		"repeatable. Default: the first callback's origin, kept in "+receiver.StateFile)

@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mvgen/mvgen/webhook"
 )
@@ -67,5 +71,36 @@ func TestReceiveConfig(t *testing.T) {
 		!slices.Equal(rcv.VideoOrigins, []string{"https://mvgen.example.com"}) ||
 		!slices.Equal(rcv.RedirectOrigins, []string{"https://s3.example.com"}) {
 		t.Errorf("flags not passed on: %+v", rcv)
+	}
+}
+
+// TestReceiveCreatesPrivateDir: `mvgen receive` creates a missing --out
+// 0700, for files that are 0600 (the receiver's own tests cover those).
+func TestReceiveCreatesPrivateDir(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix modes")
+	}
+	secret, _ := webhook.NewSecret()
+	t.Setenv("MVGEN_SECRET", secret)
+	out := filepath.Join(t.TempDir(), "videos")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- receive(ctx, []string{"--addr", "127.0.0.1:0", "--out", out}, io.Discard) }()
+	var fi os.FileInfo
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var err error
+		if fi, err = os.Stat(out); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("receive: %v", err)
+	}
+	if fi == nil {
+		t.Fatalf("%s was not created", out)
+	}
+	if got := fi.Mode().Perm(); got != 0o700 {
+		t.Errorf("--out created with mode %04o, want 0700", got)
 	}
 }

@@ -33,7 +33,8 @@ type download struct {
 	taskID   string
 	link     *url.URL
 	part     string // the partial file's path
-	ifRange  string // validator of the full response, sent with Range requests
+	sidecar  string // the path of the file that keeps ifRange across restarts
+	ifRange  string // validator of the answer the partial file's bytes came from, sent with Range requests
 	typeSeen bool   // whether the Content-Type was checked
 }
 
@@ -50,7 +51,9 @@ func (r *Receiver) fetch(key string, rec Record, link *url.URL) {
 		}
 	}()
 
-	dl := &download{taskID: rec.TaskID, link: link, part: filepath.Join(r.dir, partName(rec.TaskID))}
+	dl := &download{taskID: rec.TaskID, link: link, part: filepath.Join(r.dir, partName(rec.TaskID)),
+		sidecar: filepath.Join(r.dir, validatorName(rec.TaskID))}
+	dl.ifRange = readValidator(dl.sidecar)
 	for attempt := 1; ; attempt++ {
 		err := r.attempt(ctx, dl)
 		if err == nil {
@@ -94,6 +97,7 @@ func (r *Receiver) fetch(key string, rec Record, link *url.URL) {
 		r.release(key, rec.TaskID, false)
 		return
 	}
+	dl.forget()
 	rec.SavedAt = time.Now().UTC().Truncate(time.Second)
 	rec.Bytes = size
 	rec.SHA256 = sum
@@ -123,17 +127,36 @@ func backoff(first time.Duration, n int) time.Duration {
 
 // attempt downloads the video into the partial file through the SDK's
 // Download, continuing from the file's size when it is not empty (a Range
-// request, with If-Range once an answer has given a validator) and
-// starting again from the beginning when the server cannot continue it.
+// request with If-Range, the validator of the answer those bytes came
+// from, kept beside the file so that it outlives a restart) and starting
+// again from the beginning when the server cannot continue it. Bytes
+// without a validator are not continued: nothing could show that the video
+// the server has now is the one they came from.
 func (r *Receiver) attempt(ctx context.Context, dl *download) error {
-	f, err := os.OpenFile(dl.part, os.O_WRONLY|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(dl.part, os.O_WRONLY|os.O_CREATE, fileMode)
 	if err != nil {
 		return &permanentError{fmt.Errorf("opening the partial file: %w", err)}
 	}
 	defer f.Close()
+	// A partial file left by an older receiver may be 0644; it becomes the
+	// video, so it is made private like every file written here.
+	if err := f.Chmod(fileMode); err != nil {
+		return &permanentError{fmt.Errorf("making the partial file private: %w", err)}
+	}
 	have, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return fmt.Errorf("opening the partial file: %w", err)
+	}
+	switch {
+	case have == 0:
+		dl.forget() // a validator of no bytes
+	case dl.ifRange == "":
+		r.log.Info(fmt.Sprintf("the partial download of %s (%s) has no validator to resume it with If-Range; downloading it from the start",
+			dl.taskID, humanBytes(have)))
+		if err := truncate(f); err != nil {
+			return fmt.Errorf("emptying the partial file: %w", err)
+		}
+		have = 0
 	}
 	// The SDK resumes a transfer that breaks after progress; every other
 	// failure comes back here, where Retries counts the attempts.
@@ -141,16 +164,42 @@ func (r *Receiver) attempt(ctx context.Context, dl *download) error {
 	_, err = sdk.Download(ctx, dl.link.String(), f, &client.DownloadOptions{
 		Offset:     have,
 		IfRange:    dl.ifRange,
-		Restart:    func() error { return truncate(f) },
+		Restart:    func() error { return dl.restart(f) },
 		MaxBytes:   r.maxBytes,
 		Header:     func(h http.Header) { r.answered(dl, h) },
 		HTTPClient: r.client,
 	})
 	if err != nil {
-		return failure(f, err)
+		return failure(dl, f, err)
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("writing the partial file: %w", err)
+	}
+	return nil
+}
+
+// restart empties the partial file for a download from the beginning and
+// forgets its validator.
+func (dl *download) restart(f *os.File) error {
+	dl.forget()
+	return truncate(f)
+}
+
+// forget drops the validator, in memory and beside the partial file. A
+// sidecar that cannot be removed is harmless: a stale validator only makes
+// the server send the whole video instead of the rest.
+func (dl *download) forget() {
+	dl.ifRange = ""
+	os.Remove(dl.sidecar)
+}
+
+// keep makes v the partial file's validator, on disk before the answer's
+// bytes reach the file, so that a resume after a restart sends If-Range.
+func (dl *download) keep(v string) error {
+	dl.ifRange = v
+	if err := writeFileAtomic(dl.sidecar, []byte(v+"\n")); err != nil {
+		os.Remove(dl.sidecar)
+		return err
 	}
 	return nil
 }
@@ -168,9 +217,9 @@ func truncate(f *os.File) error {
 // the link out of it, and marks what another attempt cannot fix as
 // permanent: an answer such as 403, 404 or 410, a refused redirect, a
 // video over MaxBytes (whose partial file is emptied).
-func failure(f *os.File, err error) error {
+func failure(dl *download, f *os.File, err error) error {
 	if big, ok := errors.AsType[*client.TooLargeError](err); ok {
-		truncate(f)
+		dl.restart(f)
 		if big.Size < 0 {
 			return &permanentError{fmt.Errorf("the video is over the %s limit", humanBytes(big.Limit))}
 		}
@@ -190,12 +239,16 @@ func failure(f *os.File, err error) error {
 	return hideURL(err)
 }
 
-// answered keeps an answer's validator for the next attempt's If-Range and
-// warns, once per download, when the video does not come as video/* or
-// application/octet-stream.
+// answered keeps an answer's validator for the If-Range of a later
+// attempt, also after a restart, and warns, once per download, when the
+// video does not come as video/* or application/octet-stream. It runs
+// before the answer's body is written.
 func (r *Receiver) answered(dl *download, h http.Header) {
-	if v := client.Validator(h); v != "" {
-		dl.ifRange = v
+	if v := client.Validator(h); v != "" && v != dl.ifRange {
+		if err := dl.keep(v); err != nil {
+			r.log.Warn(fmt.Sprintf("cannot keep the validator of the download of %s (%v); if the receiver restarts, it downloads the video from the start",
+				dl.taskID, err))
+		}
 	}
 	if dl.typeSeen {
 		return

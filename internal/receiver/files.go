@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -17,6 +18,15 @@ const StateFile = ".mvgen-receive.json"
 
 // stateTTL is how long StateFile remembers a webhook-id.
 const stateTTL = 30 * 24 * time.Hour
+
+// The receiver's files are private: a video link is a credential until it
+// expires, and the videos and records belong to one user. Dir, when the
+// receiver creates it, is dirMode; every file it writes is fileMode. An
+// existing Dir keeps its mode (see Receiver.Dir).
+const (
+	dirMode  = 0o700
+	fileMode = 0o600
+)
 
 // humanTime formats times in log lines.
 const humanTime = "2006-01-02 15:04 UTC"
@@ -69,6 +79,21 @@ func (rec *Record) done(dir string) bool {
 func videoName(taskID string) string  { return "music_video_" + taskID + ".mp4" }
 func recordName(taskID string) string { return "music_video_" + taskID + ".json" }
 func partName(taskID string) string   { return ".music_video_" + taskID + ".mp4.part" }
+
+// validatorName is the partial file's sidecar: the validator (ETag or
+// Last-Modified) of the answer its bytes came from, sent as If-Range when
+// the download resumes, also after a restart.
+func validatorName(taskID string) string { return ".music_video_" + taskID + ".mp4.part.validator" }
+
+// readValidator returns the validator kept in path, or "" when there is
+// none.
+func readValidator(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(string(data), "\r\n")
+}
 
 // writeRecord replaces the task's record atomically.
 func writeRecord(dir string, rec *Record) error {
@@ -138,7 +163,7 @@ func saveState(dir string, seen map[string]seenEntry, origin string) error {
 			delete(seen, k)
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return err
 	}
 	data, err := json.MarshalIndent(state{Seen: seen, Origin: origin}, "", "  ")
@@ -170,7 +195,7 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	if err = f.Close(); err != nil {
 		return err
 	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
+	if err = os.Chmod(f.Name(), fileMode); err != nil { // CreateTemp's 0600 today; said here
 		return err
 	}
 	if err = os.Rename(f.Name(), path); err != nil {

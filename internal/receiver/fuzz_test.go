@@ -46,7 +46,7 @@ func FuzzHandler(f *testing.F) {
 	h := rcv.Handler()
 	f.Cleanup(func() { rcv.Close() })
 	var n atomic.Int64
-	own := regexp.MustCompile(`^(\.?music_video_[A-Za-z0-9_-]+\.(mp4|json|mp4\.part)|\.mvgen-receive\.json|\..*\.tmp)$`)
+	own := regexp.MustCompile(`^(\.?music_video_[A-Za-z0-9_-]+\.(mp4|json|mp4\.part|mp4\.part\.validator)|\.mvgen-receive\.json|\..*\.tmp)$`)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 		if err := webhook.SetHeaders(req.Header, "msg_"+strconv.FormatInt(n.Add(1), 10), "t", time.Now(), body, secret); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -45,7 +46,8 @@ type Receiver struct {
 	// X-Webhook-Signature, which do not cover the body) instead of Standard
 	// Webhooks. Prefer the default. Legacy needs VideoOrigins: whoever
 	// captured one legacy callback can replay its signature for five minutes
-	// with any body.
+	// with any body. (Whatever the scheme, video_url must be a link to the
+	// callback's task's video, so a replay cannot swap in another task's.)
 	Legacy bool
 
 	// VideoOrigins lists the origins video_url may point at, as
@@ -78,7 +80,10 @@ type Receiver struct {
 	Guard *netguard.Guard
 
 	// Dir is the folder the videos and their records go to; it is created
-	// when needed. Empty means the current directory.
+	// when needed, 0700 (readable by its owner only). Empty means the
+	// current directory. An existing Dir keeps its mode; when other users
+	// may enter it, a line is logged at start. Every file the receiver
+	// writes in it is 0600.
 	Dir string
 
 	// Client downloads the videos. Nil means a client with a
@@ -158,7 +163,8 @@ func (r *Receiver) Validate() error {
 //   - 401 or 413 when [webhook.Verifier.Handler] rejects the callback
 //     (500 when the secrets are unusable: see [Receiver.Validate]);
 //   - 400 when the task id cannot name a file, or a success callback has no
-//     usable http(s) video_url;
+//     usable http(s) video_url or one that is not a link to its task's video
+//     (…/v1/videos/<task_id>.mp4);
 //   - 500 when the record cannot be written (mvgen will deliver again);
 //   - 503 after Close;
 //   - otherwise 200 {"ok":true}, at once, duplicates included. A new success
@@ -235,7 +241,21 @@ func (r *Receiver) setup() {
 			r.log.Warn(fmt.Sprintf("cannot read the list of handled callbacks (%v); starting a new one", err))
 		}
 		r.seen, r.pinned = seen, pinned
+		r.noteDirMode()
 	})
+}
+
+// noteDirMode logs, for an existing Dir that other users may enter, that
+// it is left so: the receiver's files in it are 0600, but their names (the
+// task ids) can be listed. The receiver does not change the mode of a
+// folder it did not create (it may be shared on purpose).
+func (r *Receiver) noteDirMode() {
+	fi, err := os.Stat(r.dir)
+	if err != nil || !fi.IsDir() || runtime.GOOS == "windows" || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	r.log.Info(fmt.Sprintf("%s is open to other users (mode %04o) and stays so; the files saved in it are 0600, "+
+		"but others can list their names: chmod 700 %s to keep them private", r.dir, fi.Mode().Perm(), r.dir))
 }
 
 // serve handles a verified callback.
@@ -262,6 +282,14 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if ev.Code == webhook.CodeSuccess {
 		var err error
 		if link, err = videoURL(ev.Data.VideoURL); err == nil {
+			if err = checkLinkTask(link, taskID); err != nil {
+				r.log.Warn(fmt.Sprintf("callback for task %s refused with 400, nothing downloaded: %v; %s",
+					taskID, err, r.wrongLinkHint(taskID)))
+				reply(w, http.StatusBadRequest, err.Error())
+				return
+			}
+			// After the task check, so that a refused link never pins
+			// its origin.
 			err = r.checkOrigin(link)
 		}
 		if err != nil {
@@ -303,7 +331,7 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		rec.VideoURL = link.String()
 		rec.LinkExpiresAt = linkExpiry(link, now)
 	}
-	err := os.MkdirAll(r.dir, 0o755)
+	err := os.MkdirAll(r.dir, dirMode)
 	if err == nil {
 		err = writeRecord(r.dir, &rec)
 	}
@@ -399,6 +427,19 @@ func validTaskID(id string) bool {
 		}
 	}
 	return true
+}
+
+// wrongLinkHint says what a video_url that names another task may mean and
+// what to do about it.
+func (r *Receiver) wrongLinkHint(taskID string) string {
+	get := "GET /api/v1/mp4/record-info?taskId=" + taskID
+	if r.Legacy {
+		return "the legacy signature does not cover video_url, so this may be a captured callback replayed " +
+			"with another task's link; if the task is yours, take its link from record-info (" + get + ") and download it by hand, " +
+			"and prefer Standard Webhooks (run without --legacy)"
+	}
+	return "the body is signed with your secret, so check that the sender is an mvgen server and its --public-url; " +
+		"record-info (" + get + ") gives the task's link"
 }
 
 // videoURL checks a success callback's video_url.

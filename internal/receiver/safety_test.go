@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/receiver"
 	"github.com/mvgen/mvgen/webhook"
@@ -60,7 +62,7 @@ func TestReplayDoesNotReplace(t *testing.T) {
 		s.rcv.Wait()
 		saved := s.checkSaved(t, "t1", genuine)
 
-		replayed := success("t1", vs.URL+"/evil/t1.mp4")
+		replayed := success("t1", vs.URL+"/evil/v1/videos/t1.mp4") // names t1: see TestLinkNamesTask
 		if status := s.postReplay(t, captured, "msg_2", replayed); status != http.StatusOK {
 			t.Fatalf("replace=%v: replay: status %d, want 200", replace, status)
 		}
@@ -81,6 +83,94 @@ func TestReplayDoesNotReplace(t *testing.T) {
 		}
 		if !strings.Contains(s.logs.String(), "a later callback does not replace it") {
 			t.Errorf("no log line about the ignored callback; logs:\n%s", s.logs)
+		}
+	}
+}
+
+// TestLinkNamesTask: video_url must be a link to the video of the
+// callback's task, as mvgen's links are (internal/link), with or without
+// --legacy. Otherwise the callback is refused with 400 and logged with
+// what to do, and nothing is downloaded or written. Under --legacy, whose
+// signature covers the task id and not the body, a captured callback
+// replayed with another task's genuine link would otherwise save that
+// task's video as this one's.
+func TestLinkNamesTask(t *testing.T) {
+	t.Parallel()
+	vs := newVideoServer(t, fakeVideo(3_000), nil)
+	signer := &link.Signer{Key: link.NewKey(), BaseURL: vs.URL + "/mvgen/"} // --public-url with a path
+	tests := []struct {
+		name string
+		task string
+		url  string
+		ok   bool
+	}{
+		{"mvgen link", "t1", signer.URL("t1", time.Unix(1797000000, 0)), true},
+		{"mvgen link, every allowed character", "aZ_09-x", signer.URL("aZ_09-x", time.Unix(1797000000, 0)), true},
+		{"link without a prefix", "t1", vs.link("t1", 0), true},
+		{"another task's link", "t1", signer.URL("t2", time.Unix(1797000000, 0)), false},
+		{"another task's, case", "t1", vs.link("T1", 0), false},
+		{"not a video link", "t1", vs.URL + "/v1/posters/t1.jpg", false},
+		{"task id elsewhere", "t1", vs.URL + "/t1/v1/videos/t2.mp4?task=t1", false},
+		{"task id as a prefix", "t1", vs.link("t1x", 0), false},
+		{"trailing slash", "t1", vs.URL + "/v1/videos/t1.mp4/", false},
+		{"dot segments", "t1", vs.URL + "/v1/videos/t2.mp4/../../videos/t1.mp4", false},
+		{"escaped dot segments", "t1", vs.URL + "/v1/videos/t2.mp4/%2e%2E/t1.mp4", false},
+		{"escaped slash", "t1", vs.URL + "/v1%2Fvideos/t1.mp4", false},
+		{"escaped task id", "t1", vs.URL + "/v1/videos/%74%31.mp4", false},
+		{"no path", "t1", vs.URL + "?v1/videos/t1.mp4", false},
+	}
+	for _, legacy := range []bool{false, true} {
+		for _, tt := range tests {
+			name := tt.name + ", legacy=" + strconv.FormatBool(legacy)
+			before := vs.requests.Load()
+			s := newSetup(t, func(r *receiver.Receiver) {
+				r.Legacy = legacy
+				if legacy {
+					r.VideoOrigins = []string{vs.URL}
+				}
+			})
+			body := success(tt.task, tt.url)
+			var status int
+			if legacy { // a replay: the headers captured from the genuine callback, any body
+				captured := http.Header{}
+				if err := webhook.SetHeaders(captured, "msg_1", tt.task, time.Now(), success(tt.task, vs.link(tt.task, 0)), s.secret); err != nil {
+					t.Fatal(err)
+				}
+				status = s.postReplay(t, captured, "msg_1", body)
+			} else {
+				status, _ = s.post(t, s.secret, "msg_1", tt.task, body)
+			}
+			s.rcv.Wait()
+			if tt.ok {
+				if status != http.StatusOK {
+					t.Errorf("%s: status %d, want 200; logs:\n%s", name, status, s.logs)
+					continue
+				}
+				s.checkSaved(t, tt.task, vs.video)
+				continue
+			}
+			if status != http.StatusBadRequest {
+				t.Errorf("%s: status %d, want 400", name, status)
+			}
+			if got := vs.requests.Load() - before; got != 0 {
+				t.Errorf("%s: %d video requests, want none", name, got)
+			}
+			if got := files(t, s.dir); len(got) != 0 {
+				t.Errorf("%s: files %q, want none (nor the origin pinned)", name, got)
+			}
+			logs := s.logs.String()
+			hint := "check that the sender is an mvgen server"
+			if legacy {
+				hint = "replayed with another task's link"
+			}
+			for _, want := range []string{"callback for task " + tt.task + " refused with 400, nothing downloaded", "record-info", hint} {
+				if !strings.Contains(logs, want) {
+					t.Errorf("%s: logs lack %q:\n%s", name, want, logs)
+				}
+			}
+			if strings.Contains(logs, "sig=") {
+				t.Errorf("%s: logs show the link's signature:\n%s", name, logs)
+			}
 		}
 	}
 }
