@@ -29,7 +29,7 @@ FUZZTIME ?= 200000x
 FUZZ_TARGETS := ./webhook:FuzzVerify ./webhook:FuzzParseEvent ./internal/blob/s3:FuzzParseURL \
 	./internal/delivery:FuzzParseRetryAfter ./internal/render:FuzzReadCoverHeader ./internal/render:FuzzParseProbe \
 	./internal/netguard:FuzzControl ./internal/netguard:FuzzCheckURL ./internal/link:FuzzCheck \
-	./internal/receiver:FuzzHandler ./internal/receiver:FuzzOrigin \
+	./internal/receiver:FuzzHandler ./internal/receiver:FuzzOrigin ./internal/receiver:FuzzLinkTask \
 	./internal/api:FuzzRequestDecoding ./internal/lyrics:FuzzParseLRC ./internal/lyrics:FuzzParseTimestamped \
 	./internal/upstream:FuzzParseRecord ./client:FuzzParseTime ./client:FuzzParseContentRange
 fuzz:
