@@ -78,10 +78,10 @@ type Handler struct {
 	Blobs     blob.Store
 	Links     *link.Signer
 	Callbacks Redeliverer
-	// Finisher ends a task its caller cancels (internal/delivery, the
+	// Canceller ends a task its caller cancels (internal/delivery, the
 	// same worker as Callbacks); nil answers POST /api/v1/mp4/cancel with
 	// 404.
-	Finisher Finisher
+	Canceller Canceller
 	// Upstream looks up tracks the caller's catalogue lacks (contract
 	// §6.1); nil means none is configured.
 	Upstream Upstream
@@ -163,7 +163,7 @@ func (h *Handler) routes() {
 	m.Handle("GET /api/v1/mp4/events", h.auth(h.events))
 	// Removing a track and cancelling a task (catalogue.go).
 	m.Handle("DELETE /api/v1/tracks/{audioId}", h.auth(h.deleteTrack))
-	if h.Finisher != nil {
+	if h.Canceller != nil {
 		m.Handle("POST /api/v1/mp4/cancel", h.auth(h.cancel))
 	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

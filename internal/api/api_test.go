@@ -53,7 +53,7 @@ func newFixture(t testing.TB) *fixture {
 	callbacks := &delivery.Worker{Store: db, Queue: q, Client: guard.Client(time.Second), Links: links,
 		Logger: slog.New(slog.DiscardHandler)}
 	h := &api.Handler{Store: db, Blobs: &blob.Dir{Root: files}, Links: links, Guard: guard,
-		Callbacks: callbacks, Finisher: callbacks}
+		Callbacks: callbacks, Canceller: callbacks}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	links.BaseURL = srv.URL

@@ -14,10 +14,10 @@ import (
 	"github.com/mvgen/mvgen/webhook"
 )
 
-// Finisher ends a PENDING task and delivers its callback
-// (internal/delivery); cancelling a task goes through it.
-type Finisher interface {
-	Finish(ctx context.Context, t *mvgen.Task, r store.Result) error
+// Canceller ends a PENDING task on its caller's behalf, delivers its
+// callback and stops its running fetch or render (internal/delivery).
+type Canceller interface {
+	Cancel(ctx context.Context, t *mvgen.Task, r store.Result) error
 }
 
 // CancelMessage is the errorMessage (and callback msg) of a task its caller
@@ -133,9 +133,8 @@ func (h *Handler) deleteTrack(w http.ResponseWriter, r *http.Request, k *mvgen.K
 
 // cancel is POST /api/v1/mp4/cancel {"taskId"} (mvgen extension): a
 // PENDING video task ends as GENERATE_MP4_FAILED with code 400 and
-// CancelMessage, through Finisher, so its callback reports it; a render or
-// fetch in progress stops when it next looks at the task. A task that has
-// already ended is 409.
+// CancelMessage, through Canceller, so its callback reports it and a render
+// or fetch in progress is stopped. A task that has already ended is 409.
 func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 	t, ok := h.bodyTask(w, r, k)
 	if !ok {
@@ -149,12 +148,12 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
 		return
 	}
 	ctx := context.WithoutCancel(r.Context()) // the task ends even if the caller goes away
-	if err := h.Finisher.Finish(ctx, t, store.Result{Status: mvgen.StatusRenderFailed, ErrorCode: webhook.CodeBadSource,
+	if err := h.Canceller.Cancel(ctx, t, store.Result{Status: mvgen.StatusRenderFailed, ErrorCode: webhook.CodeBadSource,
 		ErrorMessage: CancelMessage, CompletedAt: time.Now().UTC()}); err != nil {
 		h.error(w, r, err)
 		return
 	}
-	// Finish does nothing to a task that ended meanwhile (its render
+	// Cancel does nothing to a task that ended meanwhile (its render
 	// finished first): read what it became.
 	t, err := h.Store.Task(ctx, k.ID, t.ID)
 	if err != nil {

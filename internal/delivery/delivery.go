@@ -62,9 +62,13 @@ type Observer interface {
 	CallbackDelivered(sinceCompletion time.Duration)
 }
 
-// Queue brings a queued callback job forward (internal/queue's RetryNow).
+// Queue is what delivery asks of the job queue (internal/queue).
 type Queue interface {
+	// RetryNow brings a queued callback job forward.
 	RetryNow(ctx context.Context, id int64) error
+	// CancelWork stops the running fetch and render jobs of an ended task,
+	// wherever they run, and returns how many it reached.
+	CancelWork(ctx context.Context, taskID string) (int, error)
 }
 
 // Worker delivers callbacks: it ends tasks and queues their callbacks
@@ -157,6 +161,26 @@ func (w *Worker) Finish(ctx context.Context, t *mvgen.Task, r store.Result) erro
 	}
 	w.finished(r.Status)
 	w.dispatch(t.ID, 1, ids[0])
+	return nil
+}
+
+// Cancel ends the PENDING task t with r on its caller's behalf, as Finish
+// does, then has the queue stop the task's running fetch or render,
+// wherever it runs: a running job does not read its task again, so this is
+// how it learns to stop (and store nothing); a queued one finds the task
+// ended when it starts. A failure to reach the running job is logged, not
+// returned: the task has ended either way, and the job runs to its end
+// with nobody to use what it makes.
+func (w *Worker) Cancel(ctx context.Context, t *mvgen.Task, r store.Result) error {
+	if err := w.Finish(ctx, t, r); err != nil {
+		return err
+	}
+	if w.Queue == nil {
+		return nil
+	}
+	if _, err := w.Queue.CancelWork(ctx, t.ID); err != nil {
+		logctx.ForTask(w.Logger, t.ID, t.RequestID).Error("stopping the work of a cancelled task; it runs on, unused", "err", err)
+	}
 	return nil
 }
 

@@ -20,7 +20,10 @@
 // same process (the fast path); the API's redelivery calls Redeliver, which
 // does the same for a new delivery. If that attempt fails, the queued job is brought forward and takes
 // over the schedule; if the process dies first, the job sends the attempt
-// itself. Either way delivery is at-least-once.
+// itself. Either way delivery is at-least-once. The API's cancel calls
+// Cancel: Finish, then the queue stops the task's running fetch or render
+// wherever it runs (those jobs do not read their task again while they
+// work).
 //
 // A per-destination cap (host:port) keeps one slow receiver from holding the
 // workers that callbacks to everyone else need.

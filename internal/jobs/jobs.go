@@ -103,6 +103,14 @@ func (e *CancelError) Unwrap() error { return e.Err }
 // Cancel returns an error that ends the job without further attempts.
 func Cancel(err error) error { return &CancelError{Err: err} }
 
+// ErrCancelled is the cause (context.Cause) of a job's context when the
+// queue cancelled the running job because its task ended elsewhere (its
+// caller cancelled it, on this node or another): the worker stops, stores
+// nothing and leaves the task as it is. A shutdown cancels the context with
+// another cause (the job is put back and runs again), a job's timeout with
+// context.DeadlineExceeded.
+var ErrCancelled = errors.New("jobs: the job was cancelled: its task ended")
+
 // IsSnooze reports whether err asks for a snooze, and for how long.
 func IsSnooze(err error) (time.Duration, bool) {
 	var s *SnoozeError

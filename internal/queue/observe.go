@@ -29,10 +29,11 @@ func (m *observing) Work(ctx context.Context, job *rivertype.JobRow, doInner fun
 }
 
 func middleware(o Observer) []rivertype.Middleware {
-	if o == nil {
-		return nil
+	ms := []rivertype.Middleware{&cancelling{}} // cancel.go
+	if o != nil {
+		ms = append(ms, &observing{o: o})
 	}
-	return []rivertype.Middleware{&observing{o: o}}
+	return ms
 }
 
 // Counts returns how many jobs wait or run, by kind and state ("available",

@@ -58,6 +58,7 @@ type jobQueue interface {
 	StopAndCancel(ctx context.Context) error
 	RequeueRunning(ctx context.Context) (int, error)
 	RetryNow(ctx context.Context, id int64) error
+	CancelWork(ctx context.Context, taskID string) (int, error)
 	Counts(ctx context.Context) (map[string]map[string]int, error)
 }
 
@@ -189,7 +190,7 @@ func (s *Server) wire(blobs blob.Store, renderer *render.Renderer, links *link.S
 		LinkValidity: cfg.LinkValidity, Finisher: s.callbacks, Logger: cfg.Logger, Observer: s.metrics}
 	purge := &worker.Purge{Store: s.store, Blobs: blobs, Retention: cfg.Retention,
 		LinkValidity: cfg.LinkValidity, SourceRetention: max(0, cfg.SourceRetention), Logger: cfg.Logger}
-	s.api = &api.Handler{Store: s.store, Blobs: blobs, Links: links, Callbacks: s.callbacks, Finisher: s.callbacks, Guard: guard,
+	s.api = &api.Handler{Store: s.store, Blobs: blobs, Links: links, Callbacks: s.callbacks, Canceller: s.callbacks, Guard: guard,
 		SourceGuard: sources, Limits: cfg.apiLimits(s.metrics),
 		Sources: renderer, TempDir: tempDir, // uploads are probed as the render would
 		Logger: cfg.Logger, MaxUploadBytes: cfg.MaxSourceBytes, EpochTimes: cfg.EpochTimes, Observer: s.metrics}

@@ -12,6 +12,13 @@
 // fetched copies are deleted. A render or fetch that has crashed its worker
 // jobs.MaxCrashes times fails its task instead of running again.
 //
+// Each job reads its task and its track once. A task cancelled by its
+// caller (internal/delivery's Cancel) has its running fetch or render
+// cancelled through the queue, on whichever node runs it: the job's
+// context ends with the cause jobs.ErrCancelled, and the worker stops,
+// keeps nothing it made (no video, no fetched copies) and ends the job; a
+// shutdown (any other cause) puts the job back instead.
+//
 // The periodic purge (Purge.Work) deletes video files after their
 // retention (the file first, then the row, and only while the row still
 // names that file), fetched copies that a crash left behind, and uploaded

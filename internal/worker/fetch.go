@@ -70,7 +70,9 @@ type Fetch struct {
 	Logger   *slog.Logger
 }
 
-// Work is the queue's worker for fetch jobs.
+// Work is the queue's worker for fetch jobs. It reads its task and track
+// once; a cancel reaches it through its context (jobs.ErrCancelled), and
+// it then stops downloading and keeps nothing.
 func (w *Fetch) Work(ctx context.Context, run jobs.Run, taskID string) error {
 	t, err := w.Store.Task(ctx, "", taskID)
 	if errors.Is(err, mvgen.ErrNotFound) {
@@ -104,14 +106,14 @@ func (w *Fetch) Work(ctx context.Context, run jobs.Run, taskID string) error {
 	f := &store.Fetched{TaskID: t.ID}
 	if tr.AudioKey == "" {
 		log.Info("fetching source audio")
-		key := "fetched/" + t.ID + "/audio"
+		key := fetchedKey(t.ID, "audio")
 		if err := w.fetchAudio(dctx, tr, key, log); err != nil { // upstream.go
 			return w.fetchFailed(ctx, run, t, log, "audio", err)
 		}
 		f.AudioKey = key
 	}
 	if tr.CoverKey == "" && tr.ImageURL != "" {
-		key := "fetched/" + t.ID + "/cover"
+		key := fetchedKey(t.ID, "cover")
 		switch err := w.fetch(dctx, tr.ImageURL, key); {
 		case err == nil:
 			f.CoverKey = key
@@ -124,7 +126,9 @@ func (w *Fetch) Work(ctx context.Context, run jobs.Run, taskID string) error {
 		}
 	}
 	f.FetchedAt = time.Now().UTC()
-	if err := w.Store.RecordFetch(ctx, f); errors.Is(err, store.ErrNotPending) {
+	// Not cancelled with the job: a cancel has ended the task before it
+	// stops the job, so the record is refused and the files dropped.
+	if err := w.Store.RecordFetch(context.WithoutCancel(ctx), f); errors.Is(err, store.ErrNotPending) {
 		dropFetched(context.WithoutCancel(ctx), w.Blobs, nil, f, log)
 		return nil
 	} else if err != nil {
@@ -134,13 +138,24 @@ func (w *Fetch) Work(ctx context.Context, run jobs.Run, taskID string) error {
 	return nil
 }
 
-// fetchFailed decides what a failed download means: a shutdown requeues
+// fetchedKey is where a fetch stores the task's source (audio or cover).
+func fetchedKey(taskID, what string) string { return "fetched/" + taskID + "/" + what }
+
+// fetchFailed decides what a failed download means: a cancel drops what
+// was stored and ends the job (the task has ended); a shutdown requeues
 // the job; a download that failed, stalled or ran out of time fails the
 // task with 451 (a cover too large, 400); a storage error is retried until
 // the last attempt. A timeout is never retried silently.
 func (w *Fetch) fetchFailed(ctx context.Context, run jobs.Run, t *mvgen.Task, log *slog.Logger, what string, err error) error {
 	var dl *downloadError
 	switch {
+	case cancelled(ctx):
+		// Whatever was stored of the task's sources goes (a missing
+		// object is no error).
+		log.Info("fetch stopped: the task was cancelled while it ran; nothing kept")
+		dropFetched(context.WithoutCancel(ctx), w.Blobs, nil, &store.Fetched{TaskID: t.ID,
+			AudioKey: fetchedKey(t.ID, "audio"), CoverKey: fetchedKey(t.ID, "cover")}, log)
+		return nil
 	case errors.Is(ctx.Err(), context.Canceled):
 		log.Info("fetch interrupted by shutdown; requeued")
 		return jobs.Snooze(time.Second)

@@ -8,9 +8,8 @@ import (
 )
 
 // progressWriter stores a render's progress at most once a second and only
-// when the percentage changed, off the renderer's goroutine. Each second it
-// also reads the task, and calls ended when the task is no longer pending
-// (cancelled by its caller: POST /api/v1/mp4/cancel), so the render stops.
+// when the percentage changed, off the renderer's goroutine. It only
+// writes: a cancel reaches the render through its context (Render.Work).
 type progressWriter struct {
 	mu      sync.Mutex
 	pct     int
@@ -19,7 +18,12 @@ type progressWriter struct {
 	stopped chan struct{}
 }
 
-func newProgressWriter(ctx context.Context, s Store, taskID string, log *slog.Logger, ended func()) *progressWriter {
+// progressStore is where a progressWriter writes.
+type progressStore interface {
+	SetProgress(ctx context.Context, id string, progress int) error
+}
+
+func newProgressWriter(ctx context.Context, s progressStore, taskID string, log *slog.Logger) *progressWriter {
 	p := &progressWriter{done: make(chan struct{}), stopped: make(chan struct{})}
 	go func() {
 		defer close(p.stopped)
@@ -28,6 +32,8 @@ func newProgressWriter(ctx context.Context, s Store, taskID string, log *slog.Lo
 		for {
 			select {
 			case <-p.done:
+				return
+			case <-ctx.Done():
 				return
 			case <-tick.C:
 			}
@@ -39,11 +45,6 @@ func newProgressWriter(ctx context.Context, s Store, taskID string, log *slog.Lo
 				if err := s.SetProgress(ctx, taskID, pct); err != nil && ctx.Err() == nil {
 					log.Warn("storing render progress", "task", taskID, "err", err)
 				}
-			}
-			if t, err := s.Task(ctx, "", taskID); err == nil && t.Done() {
-				log.Info("the task ended while rendering (cancelled); stopping the render", "task", taskID)
-				ended()
-				return
 			}
 		}
 	}()

@@ -58,7 +58,10 @@ type Observer interface {
 	Rendered(elapsed, audio time.Duration)
 }
 
-// Work is the queue's worker for render jobs.
+// Work is the queue's worker for render jobs. It reads its task and the
+// task's track once; a cancel reaches it through its context (the cause
+// jobs.ErrCancelled: delivery's Cancel has the queue cancel the job), so
+// it never polls the task while it renders.
 func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 	t, err := w.Store.Task(ctx, "", taskID)
 	if errors.Is(err, mvgen.ErrNotFound) {
@@ -70,44 +73,66 @@ func (w *Render) Work(ctx context.Context, run jobs.Run, taskID string) error {
 		return nil // finished by an earlier run that died before the queue heard
 	}
 	log := logctx.ForTask(w.Logger, t.ID, t.RequestID).With("attempt", run.Attempt)
-	defer w.dropSources(ctx, t.ID, log)
+	ended, err := w.work(ctx, run, t, log)
+	if ended {
+		w.dropSources(ctx, t.ID, log)
+	}
+	return err
+}
+
+// work renders the pending task t (or reuses an identical render) and
+// hands the result to the Finisher; ended reports that the task has ended,
+// by this run or by a cancel.
+func (w *Render) work(ctx context.Context, run jobs.Run, t *mvgen.Task, log *slog.Logger) (ended bool, err error) {
+	finish := func(ctx context.Context, r store.Result) (bool, error) {
+		err := w.finish(ctx, t, r)
+		return err == nil, err
+	}
 	if run.Crashed() {
 		log.Error("the render crashed its worker too often; failing the task", "crashes", run.Crashes)
-		return w.finish(context.WithoutCancel(ctx), t, store.Result{Status: mvgen.StatusRenderFailed,
+		return finish(context.WithoutCancel(ctx), store.Result{Status: mvgen.StatusRenderFailed,
 			ErrorCode: webhook.CodeInternal, ErrorMessage: fmt.Sprintf("Internal error: the render crashed the worker %d times", run.Crashes)})
 	}
 
 	if v, ok := w.reusable(ctx, t); ok {
 		log.Info("reusing an identical render", "video", v.BlobKey)
-		return w.finish(ctx, t, store.Result{Status: mvgen.StatusSuccess, VideoKey: v.BlobKey, VideoSize: v.Size})
+		return finish(ctx, store.Result{Status: mvgen.StatusSuccess, VideoKey: v.BlobKey, VideoSize: v.Size})
 	}
 
 	start := time.Now()
 	log.Info("rendering")
-	videoKey, size, err := w.render(ctx, t)
+	videoKey, size, err := w.render(ctx, t, log)
 	var fail *failure
 	switch {
 	case errors.Is(err, errTaskEnded):
-		log.Info("render dropped: the task ended while it ran (cancelled)")
-		return nil
+		log.Info("render stopped: the task was cancelled while it ran; no video stored")
+		return true, nil
 	case err == nil:
 		log.Info("rendered", "elapsed", time.Since(start).Round(time.Millisecond))
-		return w.finish(ctx, t, store.Result{Status: mvgen.StatusSuccess, VideoKey: videoKey, VideoSize: size})
+		// The video is stored: its task ends with it even if the job is
+		// being stopped meanwhile.
+		return finish(context.WithoutCancel(ctx), store.Result{Status: mvgen.StatusSuccess, VideoKey: videoKey, VideoSize: size})
 	case errors.As(err, &fail):
 		log.Warn("render failed", "code", fail.code, "reason", fail.msg, "err", fail.err)
-		return w.finish(ctx, t, store.Result{Status: fail.status, ErrorCode: fail.code, ErrorMessage: fail.msg})
+		return finish(ctx, store.Result{Status: fail.status, ErrorCode: fail.code, ErrorMessage: fail.msg})
 	case errors.Is(ctx.Err(), context.Canceled):
 		// The process is shutting down: put the job back without spending an
 		// attempt; it runs again at the next start (or on another node).
 		log.Info("render interrupted by shutdown; requeued")
-		return jobs.Snooze(time.Second)
+		return false, jobs.Snooze(time.Second)
 	case run.Last():
 		log.Error("render failed; no attempts left", "err", err)
-		return w.finish(context.WithoutCancel(ctx), t, store.Result{Status: mvgen.StatusRenderFailed,
+		return finish(context.WithoutCancel(ctx), store.Result{Status: mvgen.StatusRenderFailed,
 			ErrorCode: webhook.CodeInternal, ErrorMessage: "Internal error while rendering the video"})
 	default:
-		return fmt.Errorf("rendering task %s: %w", t.ID, err)
+		return false, fmt.Errorf("rendering task %s: %w", t.ID, err)
 	}
+}
+
+// cancelled reports whether ctx ended because the job was cancelled (its
+// task ended while it ran), not by a shutdown or a timeout.
+func cancelled(ctx context.Context) bool {
+	return errors.Is(context.Cause(ctx), jobs.ErrCancelled)
 }
 
 // reusable returns the video of an identical earlier render that is still
@@ -135,22 +160,26 @@ func (w *Render) reusable(ctx context.Context, t *mvgen.Task) (*store.Video, boo
 }
 
 // render produces the video and stores it; a *failure means the task failed
-// for good, any other error may be retried.
-func (w *Render) render(ctx context.Context, t *mvgen.Task) (key string, size int64, err error) {
+// for good, errTaskEnded that it was cancelled meanwhile, any other error
+// may be retried.
+func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (key string, size int64, err error) {
+	defer func() {
+		if err != nil && cancelled(ctx) {
+			err = errTaskEnded
+		}
+	}()
 	dir, err := os.MkdirTemp(w.TempDir, "render-"+t.ID+"-")
 	if err != nil {
 		return "", 0, err
 	}
 	defer os.RemoveAll(dir)
 
-	src, err := w.resolve(ctx, t, dir)
+	src, err := w.resolve(ctx, t, dir, log)
 	if err != nil {
 		return "", 0, err
 	}
 	out := filepath.Join(dir, "video.mp4")
-	ctx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	progress := newProgressWriter(ctx, w.Store, t.ID, w.Logger, func() { stop(errTaskEnded) })
+	progress := newProgressWriter(ctx, w.Store, t.ID, w.Logger)
 	defer progress.close()
 	start := time.Now()
 	// Issue 13: the resolution, the track's lyrics (lyrics.go) and a poster
@@ -159,11 +188,11 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task) (key string, size in
 	info, err := w.Renderer.Render(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
 		Author: t.Author, Domain: t.DomainName, Aspect: t.Aspect, Out: out,
-		Resolution: t.Resolution, Lyrics: w.lyricsFor(ctx, t, logctx.ForTask(w.Logger, t.ID, t.RequestID)), Poster: poster,
+		Resolution: t.Resolution, Lyrics: src.lyrics, Poster: poster,
 		Progress: progress.set,
 	})
 	var inputErr *render.InputError
-	if errors.Is(context.Cause(ctx), errTaskEnded) || w.ended(ctx, t.ID) {
+	if cancelled(ctx) {
 		return "", 0, errTaskEnded // no video is stored for a cancelled task
 	} else if errors.As(err, &inputErr) {
 		return "", 0, &failure{status: mvgen.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
@@ -177,16 +206,26 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task) (key string, size in
 	// another task never shares a file the purge may be deleting, and a
 	// task rendered again after a crash overwrites its own.
 	key = "videos/" + t.RenderKey + "-" + t.ID + ".mp4"
-	// The poster goes first: a stored video always has its poster.
-	if err := w.Blobs.PutFile(ctx, mvgen.PosterKey(key), poster); err != nil {
-		return "", 0, fmt.Errorf("storing poster: %w", err)
-	}
 	fi, err := os.Stat(out)
 	if err != nil {
 		return "", 0, err
 	}
-	if err := w.Blobs.PutFile(ctx, key, out); err != nil {
-		return "", 0, fmt.Errorf("storing video: %w", err)
+	// The poster goes first: a stored video always has its poster.
+	err = w.Blobs.PutFile(ctx, mvgen.PosterKey(key), poster)
+	if err != nil {
+		err = fmt.Errorf("storing poster: %w", err)
+	} else if err = w.Blobs.PutFile(ctx, key, out); err != nil {
+		err = fmt.Errorf("storing video: %w", err)
+	}
+	if cancelled(ctx) {
+		// Cancelled while storing: nothing of it is kept.
+		if err := deleteAll(context.WithoutCancel(ctx), w.Blobs, key, mvgen.PosterKey(key)); err != nil {
+			log.Warn("deleting the video of a cancelled render", "err", err)
+		}
+		return "", 0, errTaskEnded
+	}
+	if err != nil {
+		return "", 0, err
 	}
 	return key, fi.Size(), nil
 }
@@ -195,20 +234,10 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task) (key string, size in
 // it) while the render ran.
 var errTaskEnded = errors.New("the task ended while rendering")
 
-// ended reports whether the task has left PENDING.
-func (w *Render) ended(ctx context.Context, taskID string) bool {
-	t, err := w.Store.Task(context.WithoutCancel(ctx), "", taskID)
-	return err == nil && t.Done()
-}
-
-// dropSources deletes the sources a fetch job stored for the task once the
-// task has ended (they are no longer needed); the purge retries failures.
+// dropSources deletes the sources a fetch job stored for the ended task
+// (they are no longer needed); the purge retries failures.
 func (w *Render) dropSources(ctx context.Context, taskID string, log *slog.Logger) {
 	ctx = context.WithoutCancel(ctx)
-	t, err := w.Store.Task(ctx, "", taskID)
-	if err != nil || !t.Done() {
-		return
-	}
 	f, err := w.Store.Fetched(ctx, taskID)
 	if err != nil {
 		return

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 
+	"github.com/mvgen/mvgen/internal/lyrics"
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/webhook"
@@ -17,16 +19,19 @@ import (
 // source is a task's resolved inputs on local disk.
 type source struct {
 	audio, cover, title string
+	// lyrics are the timed lines the video shows, nil for none.
+	lyrics *lyrics.Lyrics
 	// fetched is what the task's fetch job downloaded, nil for an uploaded
 	// track; its files are deleted once the task ends.
 	fetched *store.Fetched
 }
 
-// resolve finds the task's track and makes its audio and cover local files
-// under dir: uploaded files, or the files its fetch job stored. A render
-// never downloads: remote sources were fetched by the fetch stage (fetch.go)
+// resolve reads the task's track (the one read of it in a render) and
+// makes its audio and cover local files under dir: uploaded files, or the
+// files its fetch job stored; it takes the lyrics too. A render never
+// downloads: remote sources were fetched by the fetch stage (fetch.go)
 // before the render was queued.
-func (w *Render) resolve(ctx context.Context, t *mvgen.Task, dir string) (*source, error) {
+func (w *Render) resolve(ctx context.Context, t *mvgen.Task, dir string, log *slog.Logger) (*source, error) {
 	tr, err := w.Store.Track(ctx, t.KeyID, t.MusicTaskID, t.AudioID)
 	if errors.Is(err, mvgen.ErrNotFound) {
 		return nil, &failure{status: mvgen.StatusCreateFailed, code: webhook.CodeBadSource,
@@ -37,7 +42,7 @@ func (w *Render) resolve(ctx context.Context, t *mvgen.Task, dir string) (*sourc
 	if tr.SourcesPurged {
 		return nil, sourcesPurged(tr)
 	}
-	src := &source{title: tr.Title}
+	src := &source{title: tr.Title, lyrics: lyricsFor(t, tr, log)}
 	audioKey, coverKey := tr.AudioKey, tr.CoverKey
 	if audioKey == "" || (coverKey == "" && tr.ImageURL != "") {
 		f, err := w.Store.Fetched(ctx, t.ID)
