@@ -51,6 +51,12 @@ downloads it.
 
 Creates or updates the database schema (serve also does this at start).
 `,
+	"version": `Usage: mvgen version
+
+Prints the version (set at build time: make build VERSION=1.4.0; "dev"
+otherwise), the commit the binary was built from, "modified" when the tree
+had uncommitted changes, and the Go version.
+`,
 	"keys create": `Usage: mvgen keys create --name NAME [--json] [flags]
 
 Creates an API key and its webhook secret; both are shown only now.
