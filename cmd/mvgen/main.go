@@ -63,6 +63,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, args, stdout, stderr)
 	case "video":
 		return videoCmd(ctx, args, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args, os.Stdin, stdout, stderr)
 	case "version", "--version":
 		return versionCmd(args, stdout, stderr)
 	case "help", "-h", "--help":
