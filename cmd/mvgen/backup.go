@@ -56,8 +56,12 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("backup: %w", err)
 	}
 	n, size := m.Files()
+	dest := *out
+	if dest == "-" {
+		dest = "stdout"
+	}
 	fmt.Fprintf(stdout, "backed up %s: the database (%s) and %d files (%s) into %s in %v\n",
-		sf.data, byteSize(m.Entries[0].Size), n, byteSize(size), *out, time.Since(start).Round(time.Millisecond))
+		sf.data, byteSize(m.Entries[0].Size), n, byteSize(size), dest, time.Since(start).Round(time.Millisecond))
 	if len(m.Missing) > 0 {
 		fmt.Fprintf(stdout, "%d files the database names were not on disk (purged or deleted since), e.g. %s\n",
 			len(m.Missing), m.Missing[0])

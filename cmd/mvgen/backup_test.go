@@ -48,6 +48,19 @@ func TestBackupRestoreCommands(t *testing.T) {
 			t.Errorf("restore --force: %v\n%s", err, out)
 		}
 	}
+	// - is stdout for backup (the summary goes to stderr) and stdin for
+	// restore: mvgen backup -o - | ssh host mvgen restore - --data DIR.
+	var archive, summary, out bytes.Buffer
+	if err := backupCmd(ctx, []string{"--data", src, "-o", "-"}, &archive, &summary); err != nil ||
+		!strings.Contains(summary.String(), "into stdout") {
+		t.Fatalf("backup -o -: %v, summary %q", err, summary.String())
+	}
+	if err := restoreCmd(ctx, []string{"-", "--data", dst + "-stdin"}, &archive, &out, &out); err != nil {
+		t.Fatalf("restore -: %v\n%s", err, out.String())
+	}
+	if out, _ := mvgen("keys", "list", "--data", dst+"-stdin"); !strings.Contains(out, "kept") {
+		t.Errorf("keys list after restore from stdin = %q, want the key named kept", out)
+	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if strings.HasSuffix(e.Name(), ".partial") {
