@@ -165,8 +165,8 @@ func TestUnit(t *testing.T) {
 	}
 	exposure, _ := strconv.ParseFloat(string(m[1]), 64)
 	t.Logf("systemd-analyze security: exposure %.1f (0 is best, 10 is none)", exposure)
-	// 1.2 when written: what is left is the network and the host's root
-	// directory, both needed. More means a directive was lost.
+	// 1.4 when written: what is left is the network, @resources and the root
+	// directory, all needed. More means a directive was lost.
 	if exposure > 2 {
 		t.Errorf("systemd-analyze security rates mvgen.service's exposure %.1f, want at most 2.0:\n%s", exposure, out)
 	}
