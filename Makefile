@@ -48,8 +48,13 @@ chaos: deps
 deps:
 	@./scripts/deps.sh
 
+## build: bin/mvgen; VERSION names the release `mvgen version` prints (make build VERSION=1.4.0), and the
+## commit comes from git (go build stamps it itself, except in a git worktree, where .git is a file)
+VERSION ?= dev
+LDFLAGS = -X main.version=$(VERSION) -X main.commit=$(shell git rev-parse HEAD 2>/dev/null) \
+	-X main.modified=$(shell git status --porcelain 2>/dev/null | grep -q . && echo true || echo false)
 build:
-	$(GO) build -o $(BIN) ./cmd/mvgen
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/mvgen
 
 ## lint: gofmt, go vet, staticcheck
 lint:

@@ -51,6 +51,31 @@ downloads it.
 
 Creates or updates the database schema (serve also does this at start).
 `,
+	"backup": `Usage: mvgen backup --data DIR -o FILE.tar.gz [flags]
+
+Copies the embedded default (the SQLite database and the file directory)
+into one archive while mvgen serve runs: a snapshot of the database
+(SQLite's VACUUM INTO), then the files it names, then a manifest with
+every file's SHA-256. FILE.tar.gz is compressed, FILE.tar is not (videos
+barely compress), - writes tar.gz to stdout. The archive holds every key's
+webhook secret and the link key: it is written readable by its owner only.
+PostgreSQL (--db postgres://) and S3 (--blob s3://) are refused: back them
+up with pg_dump and the bucket's versioning.
+`,
+	"restore": `Usage: mvgen restore FILE --data DIR [--force]
+
+Puts an archive made by mvgen backup into DIR (DIR/mvgen.db, DIR/files),
+after checking every file against the archive's manifest. It refuses a DIR
+that holds anything unless --force (which replaces it), and a DIR a
+running mvgen serve holds. Then start the server on DIR: tasks that were
+pending at the backup finish and their callbacks are delivered.
+`,
+	"version": `Usage: mvgen version
+
+Prints the version (set at build time: make build VERSION=1.4.0; "dev"
+otherwise), the commit the binary was built from, "modified" when the tree
+had uncommitted changes, and the Go version.
+`,
 	"keys create": `Usage: mvgen keys create --name NAME [--json] [flags]
 
 Creates an API key and its webhook secret; both are shown only now.

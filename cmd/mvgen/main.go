@@ -31,6 +31,9 @@ Usage:
   mvgen receive [--addr HOST:PORT] [--out DIR] [--video-origin URL]  (secret: MVGEN_SECRET or --secret-file)
   mvgen video   SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--title T] [--author A] [--domain D] [--aspect A]
   mvgen migrate [--data DIR]
+  mvgen backup  --data DIR -o FILE.tar.gz   (the embedded default: SQLite and files, while serve runs)
+  mvgen restore FILE.tar.gz --data DIR [--force]
+  mvgen version
 
 Run 'mvgen COMMAND -h' for a command's flags.
 `
@@ -64,6 +67,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, args, stdout, stderr)
 	case "video":
 		return videoCmd(ctx, args, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args, os.Stdin, stdout, stderr)
+	case "version", "--version":
+		return versionCmd(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
