@@ -13,7 +13,7 @@ import (
 
 // ListTracks implements store.Store. The track's primary key (key_id
 // first) narrows the rows to the key's; they are sorted per page.
-func (d *DB) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*mvgen.Track, error) {
+func (d *Store) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*mvgen.Track, error) {
 	query := `SELECT ` + trackSelect + ` FROM mvgen_track WHERE key_id = $1`
 	args := []any{keyID}
 	if q.After != nil {
@@ -40,7 +40,7 @@ func (d *DB) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) (
 
 // DeleteTrack implements store.Store. The track's row is locked first, so
 // two removals of one track do not both return it.
-func (d *DB) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
+func (d *Store) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
 	var tr *mvgen.Track
 	err := d.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -70,7 +70,7 @@ func (d *DB) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string
 }
 
 // TaskCounts implements store.Store.
-func (d *DB) TaskCounts(ctx context.Context) (map[string]int, error) {
+func (d *Store) TaskCounts(ctx context.Context) (map[string]int, error) {
 	rows, err := d.pool.Query(ctx, `SELECT key_id, count(*) FROM mvgen_task GROUP BY key_id`)
 	if err != nil {
 		return nil, fmt.Errorf("counting tasks: %w", err)

@@ -1,9 +1,12 @@
 // Package postgres is mvgen's store for several nodes sharing one database:
-// PostgreSQL through pgx/v5 (a pgxpool), with embedded migrations and mvgen's
-// job queue (internal/queue) on the same pool (Pool), so a task and its job
-// commit together (UseJobs). River appears here only to migrate its tables
-// under the same lock as mvgen's (migrate.go): one step makes a database
-// ready, for Open and for `mvgen migrate` alike.
+// PostgreSQL through pgx/v5 (a pgxpool), with embedded migrations.
+//
+// The package owns the database. Open connects and migrates it (River's
+// tables and mvgen's, under one lock: migrate.go), so one step makes a
+// database ready, for Open and for `mvgen migrate` alike; DB.QueueDriver is
+// the job queue's driver on it (internal/queue: River's pgx driver on the
+// pool and the queue's statements, queue.go); NewStore builds the store on
+// the database and the queue, so that a task and its job commit together.
 //
 // # Connection string
 //

@@ -30,7 +30,7 @@ func firstJob(ctx context.Context, tx pgx.Tx, t *mvgen.Task) (jobs.Job, error) {
 }
 
 // RecordFetch implements store.Store.
-func (d *DB) RecordFetch(ctx context.Context, f *store.Fetched) error {
+func (d *Store) RecordFetch(ctx context.Context, f *store.Fetched) error {
 	return d.inTx(ctx, func(tx pgx.Tx) error {
 		var status mvgen.Status
 		err := tx.QueryRow(ctx, `SELECT status FROM mvgen_task WHERE id = $1 FOR UPDATE`, f.TaskID).Scan(&status)
@@ -62,14 +62,14 @@ func scanFetched(row pgx.Row) (*store.Fetched, error) {
 }
 
 // Fetched implements store.Store.
-func (d *DB) Fetched(ctx context.Context, taskID string) (*store.Fetched, error) {
+func (d *Store) Fetched(ctx context.Context, taskID string) (*store.Fetched, error) {
 	f, err := scanFetched(d.pool.QueryRow(ctx, `SELECT task_id, audio_key, cover_key, fetched_at
 		FROM mvgen_fetch WHERE task_id = $1`, taskID))
 	return f, notFound(err, mvgen.ErrNotFound)
 }
 
 // DoneFetches implements store.Store.
-func (d *DB) DoneFetches(ctx context.Context, limit int) ([]*store.Fetched, error) {
+func (d *Store) DoneFetches(ctx context.Context, limit int) ([]*store.Fetched, error) {
 	rows, err := d.pool.Query(ctx, `SELECT f.task_id, f.audio_key, f.cover_key, f.fetched_at
 		FROM mvgen_fetch f JOIN mvgen_task t ON t.id = f.task_id
 		WHERE t.status <> $1 ORDER BY f.fetched_at LIMIT $2`, mvgen.StatusPending, limit)
@@ -80,7 +80,7 @@ func (d *DB) DoneFetches(ctx context.Context, limit int) ([]*store.Fetched, erro
 }
 
 // ForgetFetch implements store.Store.
-func (d *DB) ForgetFetch(ctx context.Context, taskID string) error {
+func (d *Store) ForgetFetch(ctx context.Context, taskID string) error {
 	_, err := d.pool.Exec(ctx, `DELETE FROM mvgen_fetch WHERE task_id = $1`, taskID)
 	return err
 }
@@ -88,7 +88,7 @@ func (d *DB) ForgetFetch(ctx context.Context, taskID string) error {
 // PurgeSources implements store.Store. A task created for a track while
 // it is being marked finds it marked and fails with the retention message;
 // it never renders from a deleted file.
-func (d *DB) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*mvgen.Track, error) {
+func (d *Store) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*mvgen.Track, error) {
 	var out []*mvgen.Track
 	err := d.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE mvgen_track SET sources_purged_at = $1
@@ -112,14 +112,14 @@ func (d *DB) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*
 }
 
 // SourcesDeleted implements store.Store.
-func (d *DB) SourcesDeleted(ctx context.Context, t *mvgen.Track) error {
+func (d *Store) SourcesDeleted(ctx context.Context, t *mvgen.Track) error {
 	_, err := d.pool.Exec(ctx, `UPDATE mvgen_track SET sources_deleted = true
 		WHERE key_id = $1 AND music_task_id = $2 AND id = $3`, t.KeyID, t.MusicTaskID, t.ID)
 	return err
 }
 
 // ExpiredVideos implements store.Store.
-func (d *DB) ExpiredVideos(ctx context.Context, cutoff time.Time, limit int) ([]*store.Video, error) {
+func (d *Store) ExpiredVideos(ctx context.Context, cutoff time.Time, limit int) ([]*store.Video, error) {
 	rows, err := d.pool.Query(ctx, `SELECT `+videoColumns+` FROM mvgen_video
 		WHERE purged_at IS NULL AND expires_at < $1 ORDER BY expires_at LIMIT $2`, ts(cutoff), limit)
 	if err != nil {
@@ -129,7 +129,7 @@ func (d *DB) ExpiredVideos(ctx context.Context, cutoff time.Time, limit int) ([]
 }
 
 // MarkPurged implements store.Store.
-func (d *DB) MarkPurged(ctx context.Context, v *store.Video, cutoff time.Time) (bool, error) {
+func (d *Store) MarkPurged(ctx context.Context, v *store.Video, cutoff time.Time) (bool, error) {
 	tag, err := d.pool.Exec(ctx, `UPDATE mvgen_video SET purged_at = $1
 		WHERE render_key = $2 AND blob_key = $3 AND purged_at IS NULL AND expires_at < $4`,
 		ts(time.Now()), v.RenderKey, v.BlobKey, ts(cutoff))

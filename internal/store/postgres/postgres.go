@@ -16,11 +16,11 @@ import (
 	"github.com/mvgen/mvgen/internal/store"
 )
 
-// DB is a store.Store on a PostgreSQL database that several nodes may share.
+// DB is a PostgreSQL database that several nodes may share, connected and
+// migrated.
 type DB struct {
 	pool   *pgxpool.Pool
-	schema string
-	jobs   Jobs
+	schema string // that holds the tables, "" for the connection's current one
 	// migrated names the migrations Open applied.
 	migrated []string
 }
@@ -29,25 +29,25 @@ type DB struct {
 // none when the database was already up to date.
 func (d *DB) Migrated() []string { return d.migrated }
 
+// Store is a store.Store on a DB.
+type Store struct {
+	*DB
+	jobs Jobs
+}
+
+var _ store.Store = (*Store)(nil)
+
 // Jobs queues jobs inside the store's transactions: internal/queue's
-// Queue[pgx.Tx] over Pool.
+// Queue[pgx.Tx] on the same DB.
 type Jobs interface {
 	InsertTx(ctx context.Context, tx pgx.Tx, js ...jobs.Job) ([]int64, error)
 }
 
-// UseJobs gives the store the queue its transactions insert jobs into. Call
-// it once, before the first write that queues a job; a store without one
-// (a command that only manages keys) refuses such writes.
-func (d *DB) UseJobs(j Jobs) { d.jobs = j }
-
-// Pool is the store's connection pool, for the job queue.
-func (d *DB) Pool() *pgxpool.Pool { return d.pool }
-
-// Schema is the schema that holds the tables ("" for the connection's
-// current one), for the job queue.
-func (d *DB) Schema() string { return d.schema }
-
-var _ store.Store = (*DB)(nil)
+// NewStore returns the store on db whose transactions queue jobs through q
+// (the queue on db.QueueDriver()). A store without a queue (nil, for a
+// command that only manages keys) refuses the writes that queue a job.
+// Closing the store closes db.
+func NewStore(db *DB, q Jobs) *Store { return &Store{DB: db, jobs: q} }
 
 // Open connects to the database that dsn names (see the package
 // documentation for its search_path and pool_max_conns parameters) and
@@ -78,7 +78,8 @@ func Migrate(ctx context.Context, dsn string) error {
 	return err
 }
 
-// Close closes the pool. Stop the queue first.
+// Close closes the pool; closing it again does nothing. Stop the queue
+// first.
 func (d *DB) Close() error {
 	d.pool.Close()
 	return nil
@@ -137,7 +138,7 @@ func (d *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 }
 
 // insertJobs queues js in tx and returns their ids.
-func (d *DB) insertJobs(ctx context.Context, tx pgx.Tx, js ...jobs.Job) ([]int64, error) {
+func (d *Store) insertJobs(ctx context.Context, tx pgx.Tx, js ...jobs.Job) ([]int64, error) {
 	if len(js) == 0 {
 		return []int64{}, nil
 	}

@@ -37,7 +37,7 @@ func scanTask(row pgx.Row) (*mvgen.Task, error) {
 const lockIdempotencyKey = `SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`
 
 // CreateTask implements store.Store.
-func (d *DB) CreateTask(ctx context.Context, t *mvgen.Task) (*mvgen.Task, error) {
+func (d *Store) CreateTask(ctx context.Context, t *mvgen.Task) (*mvgen.Task, error) {
 	var stored *mvgen.Task
 	err := d.inTx(ctx, func(tx pgx.Tx) error {
 		if t.IdempotencyKey != "" {
@@ -84,21 +84,21 @@ func (d *DB) CreateTask(ctx context.Context, t *mvgen.Task) (*mvgen.Task, error)
 }
 
 // Task implements store.Store.
-func (d *DB) Task(ctx context.Context, keyID, id string) (*mvgen.Task, error) {
+func (d *Store) Task(ctx context.Context, keyID, id string) (*mvgen.Task, error) {
 	t, err := scanTask(d.pool.QueryRow(ctx, `SELECT `+taskColumns+` FROM mvgen_task
 		WHERE id = $1 AND ($2 = '' OR key_id = $2)`, id, keyID))
 	return t, notFound(err, mvgen.ErrNotFound)
 }
 
 // SetProgress implements store.Store.
-func (d *DB) SetProgress(ctx context.Context, id string, progress int) error {
+func (d *Store) SetProgress(ctx context.Context, id string, progress int) error {
 	_, err := d.pool.Exec(ctx, `UPDATE mvgen_task SET progress = $1 WHERE id = $2 AND status = $3`,
 		progress, id, mvgen.StatusPending)
 	return err
 }
 
 // FinishTask implements store.Store.
-func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, follow ...jobs.Job) ([]int64, error) {
+func (d *Store) FinishTask(ctx context.Context, id string, r store.Result, follow ...jobs.Job) ([]int64, error) {
 	var ids []int64
 	err := d.inTx(ctx, func(tx pgx.Tx) error {
 		var renderKey string
@@ -131,7 +131,7 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, follow .
 }
 
 // Redeliver implements store.Store.
-func (d *DB) Redeliver(ctx context.Context, id string, maxDeliveries int, job func(delivery int) jobs.Job) (int, int64, error) {
+func (d *Store) Redeliver(ctx context.Context, id string, maxDeliveries int, job func(delivery int) jobs.Job) (int, int64, error) {
 	var delivery int
 	var jobID int64
 	err := d.inTx(ctx, func(tx pgx.Tx) error {
@@ -157,7 +157,7 @@ func (d *DB) Redeliver(ctx context.Context, id string, maxDeliveries int, job fu
 }
 
 // CountPending implements store.Store.
-func (d *DB) CountPending(ctx context.Context, keyID string) (int, error) {
+func (d *Store) CountPending(ctx context.Context, keyID string) (int, error) {
 	var n int
 	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM mvgen_task WHERE key_id = $1 AND status = $2`,
 		keyID, mvgen.StatusPending).Scan(&n)
@@ -168,7 +168,7 @@ func (d *DB) CountPending(ctx context.Context, keyID string) (int, error) {
 }
 
 // SetStatus implements store.Store.
-func (d *DB) SetStatus(ctx context.Context, id string, from, to mvgen.Status) (bool, error) {
+func (d *Store) SetStatus(ctx context.Context, id string, from, to mvgen.Status) (bool, error) {
 	tag, err := d.pool.Exec(ctx, `UPDATE mvgen_task SET status = $1 WHERE id = $2 AND status = $3`, to, id, from)
 	if err != nil {
 		return false, err
@@ -189,13 +189,13 @@ func scanVideo(row pgx.Row) (*store.Video, error) {
 }
 
 // Video implements store.Store.
-func (d *DB) Video(ctx context.Context, renderKey string) (*store.Video, error) {
+func (d *Store) Video(ctx context.Context, renderKey string) (*store.Video, error) {
 	v, err := scanVideo(d.pool.QueryRow(ctx, `SELECT `+videoColumns+` FROM mvgen_video WHERE render_key = $1`, renderKey))
 	return v, notFound(err, mvgen.ErrNotFound)
 }
 
 // AddAttempt implements store.Store.
-func (d *DB) AddAttempt(ctx context.Context, a *mvgen.Attempt) error {
+func (d *Store) AddAttempt(ctx context.Context, a *mvgen.Attempt) error {
 	_, err := d.pool.Exec(ctx, `INSERT INTO mvgen_callback_attempt
 		(task_id, delivery, attempt, at, duration_us, status_code, error, response, retry_after_ms)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -205,7 +205,7 @@ func (d *DB) AddAttempt(ctx context.Context, a *mvgen.Attempt) error {
 }
 
 // Attempts implements store.Store.
-func (d *DB) Attempts(ctx context.Context, taskID string) ([]*mvgen.Attempt, error) {
+func (d *Store) Attempts(ctx context.Context, taskID string) ([]*mvgen.Attempt, error) {
 	rows, err := d.pool.Query(ctx, `SELECT task_id, delivery, attempt, at, duration_us, status_code,
 		error, response, retry_after_ms
 		FROM mvgen_callback_attempt WHERE task_id = $1 ORDER BY at, id`, taskID)

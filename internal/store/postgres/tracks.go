@@ -31,7 +31,7 @@ func scanTrack(row pgx.Row) (*mvgen.Track, error) {
 
 // CreateTrack implements store.Store. A duplicate (key, music task, id) is an
 // error wrapping the unique violation.
-func (d *DB) CreateTrack(ctx context.Context, t *mvgen.Track) error {
+func (d *Store) CreateTrack(ctx context.Context, t *mvgen.Track) error {
 	_, err := d.pool.Exec(ctx, `INSERT INTO mvgen_track (`+trackColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		t.KeyID, t.MusicTaskID, t.ID, t.MusicIndex, t.Title, t.Tags, t.AudioURL,
@@ -43,14 +43,14 @@ func (d *DB) CreateTrack(ctx context.Context, t *mvgen.Track) error {
 }
 
 // Track implements store.Store.
-func (d *DB) Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
+func (d *Store) Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
 	t, err := scanTrack(d.pool.QueryRow(ctx, `SELECT `+trackSelect+` FROM mvgen_track
 		WHERE key_id = $1 AND music_task_id = $2 AND id = $3`, keyID, musicTaskID, audioID))
 	return t, notFound(err, mvgen.ErrNotFound)
 }
 
 // Tracks implements store.Store.
-func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*mvgen.Track, error) {
+func (d *Store) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*mvgen.Track, error) {
 	rows, err := d.pool.Query(ctx, `SELECT `+trackSelect+` FROM mvgen_track
 		WHERE key_id = $1 AND music_task_id = $2 ORDER BY music_index, id`, keyID, musicTaskID)
 	if err != nil {
@@ -60,7 +60,7 @@ func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*mvgen.Tr
 }
 
 // SetTrackURLs implements store.Store.
-func (d *DB) SetTrackURLs(ctx context.Context, keyID, musicTaskID, audioID, audioURL, imageURL string) error {
+func (d *Store) SetTrackURLs(ctx context.Context, keyID, musicTaskID, audioID, audioURL, imageURL string) error {
 	return d.updateKey(ctx, `UPDATE mvgen_track SET audio_url = $1, image_url = $2
 		WHERE key_id = $3 AND music_task_id = $4 AND id = $5`, audioURL, imageURL, keyID, musicTaskID, audioID)
 }

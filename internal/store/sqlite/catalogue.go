@@ -12,7 +12,7 @@ import (
 
 // ListTracks implements store.Store. The track's primary key (key_id
 // first) narrows the rows to the key's; they are sorted per page.
-func (d *DB) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*mvgen.Track, error) {
+func (d *Store) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*mvgen.Track, error) {
 	query := `SELECT ` + trackSelect + ` FROM mvgen_track WHERE key_id = ?`
 	args := []any{keyID}
 	if q.After != nil {
@@ -38,7 +38,7 @@ func (d *DB) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) (
 }
 
 // DeleteTrack implements store.Store.
-func (d *DB) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
+func (d *Store) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
 	var tr *mvgen.Track
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -68,7 +68,7 @@ func (d *DB) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string
 }
 
 // TaskCounts implements store.Store.
-func (d *DB) TaskCounts(ctx context.Context) (map[string]int, error) {
+func (d *Store) TaskCounts(ctx context.Context) (map[string]int, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT key_id, count(*) FROM mvgen_task GROUP BY key_id`)
 	if err != nil {
 		return nil, fmt.Errorf("counting tasks: %w", err)

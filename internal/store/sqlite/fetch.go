@@ -29,7 +29,7 @@ func firstJob(ctx context.Context, tx *sql.Tx, t *mvgen.Task) (jobs.Job, error) 
 }
 
 // RecordFetch implements store.Store.
-func (d *DB) RecordFetch(ctx context.Context, f *store.Fetched) error {
+func (d *Store) RecordFetch(ctx context.Context, f *store.Fetched) error {
 	return d.durableTx(ctx, func(tx *sql.Tx) error {
 		var status mvgen.Status
 		err := tx.QueryRowContext(ctx, `SELECT status FROM mvgen_task WHERE id = ?`, f.TaskID).Scan(&status)
@@ -61,14 +61,14 @@ func scanFetched(row scanner) (*store.Fetched, error) {
 }
 
 // Fetched implements store.Store.
-func (d *DB) Fetched(ctx context.Context, taskID string) (*store.Fetched, error) {
+func (d *Store) Fetched(ctx context.Context, taskID string) (*store.Fetched, error) {
 	f, err := scanFetched(d.read.QueryRowContext(ctx, `SELECT task_id, audio_key, cover_key, fetched_at
 		FROM mvgen_fetch WHERE task_id = ?`, taskID))
 	return f, notFound(err, mvgen.ErrNotFound)
 }
 
 // DoneFetches implements store.Store.
-func (d *DB) DoneFetches(ctx context.Context, limit int) ([]*store.Fetched, error) {
+func (d *Store) DoneFetches(ctx context.Context, limit int) ([]*store.Fetched, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT f.task_id, f.audio_key, f.cover_key, f.fetched_at
 		FROM mvgen_fetch f JOIN mvgen_task t ON t.id = f.task_id
 		WHERE t.status <> ? ORDER BY f.fetched_at LIMIT ?`, mvgen.StatusPending, limit)
@@ -88,13 +88,13 @@ func (d *DB) DoneFetches(ctx context.Context, limit int) ([]*store.Fetched, erro
 }
 
 // ForgetFetch implements store.Store.
-func (d *DB) ForgetFetch(ctx context.Context, taskID string) error {
+func (d *Store) ForgetFetch(ctx context.Context, taskID string) error {
 	_, err := d.db.ExecContext(ctx, `DELETE FROM mvgen_fetch WHERE task_id = ?`, taskID)
 	return err
 }
 
 // PurgeSources implements store.Store.
-func (d *DB) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*mvgen.Track, error) {
+func (d *Store) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*mvgen.Track, error) {
 	var out []*mvgen.Track
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE mvgen_track SET sources_purged_at = ?
@@ -125,14 +125,14 @@ func (d *DB) PurgeSources(ctx context.Context, cutoff time.Time, limit int) ([]*
 }
 
 // SourcesDeleted implements store.Store.
-func (d *DB) SourcesDeleted(ctx context.Context, t *mvgen.Track) error {
+func (d *Store) SourcesDeleted(ctx context.Context, t *mvgen.Track) error {
 	_, err := d.db.ExecContext(ctx, `UPDATE mvgen_track SET sources_deleted = 1
 		WHERE key_id = ? AND music_task_id = ? AND id = ?`, t.KeyID, t.MusicTaskID, t.ID)
 	return err
 }
 
 // ExpiredVideos implements store.Store.
-func (d *DB) ExpiredVideos(ctx context.Context, cutoff time.Time, limit int) ([]*store.Video, error) {
+func (d *Store) ExpiredVideos(ctx context.Context, cutoff time.Time, limit int) ([]*store.Video, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT `+videoColumns+` FROM mvgen_video
 		WHERE purged_at = 0 AND expires_at < ? ORDER BY expires_at LIMIT ?`, ms(cutoff), limit)
 	if err != nil {
@@ -151,7 +151,7 @@ func (d *DB) ExpiredVideos(ctx context.Context, cutoff time.Time, limit int) ([]
 }
 
 // MarkPurged implements store.Store.
-func (d *DB) MarkPurged(ctx context.Context, v *store.Video, cutoff time.Time) (bool, error) {
+func (d *Store) MarkPurged(ctx context.Context, v *store.Video, cutoff time.Time) (bool, error) {
 	res, err := d.db.ExecContext(ctx, `UPDATE mvgen_video SET purged_at = ?
 		WHERE render_key = ? AND blob_key = ? AND purged_at = 0 AND expires_at < ?`,
 		time.Now().UnixMilli(), v.RenderKey, v.BlobKey, ms(cutoff))

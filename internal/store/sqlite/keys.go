@@ -27,7 +27,7 @@ func scanKey(row scanner) (*mvgen.Key, error) {
 }
 
 // CreateKey implements store.Store.
-func (d *DB) CreateKey(ctx context.Context, k *mvgen.Key) error {
+func (d *Store) CreateKey(ctx context.Context, k *mvgen.Key) error {
 	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_key (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Name, k.TokenHash, k.WebhookSecret, k.PrevWebhookSecret,
 		ms(k.PrevSecretUntil), ms(k.CreatedAt), ms(k.RevokedAt), k.UpstreamKey)
@@ -38,19 +38,19 @@ func (d *DB) CreateKey(ctx context.Context, k *mvgen.Key) error {
 }
 
 // Key implements store.Store.
-func (d *DB) Key(ctx context.Context, id string) (*mvgen.Key, error) {
+func (d *Store) Key(ctx context.Context, id string) (*mvgen.Key, error) {
 	k, err := scanKey(d.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key WHERE id = ?`, id))
 	return k, notFound(err, mvgen.ErrNotFound)
 }
 
 // KeyByTokenHash implements store.Store.
-func (d *DB) KeyByTokenHash(ctx context.Context, hash []byte) (*mvgen.Key, error) {
+func (d *Store) KeyByTokenHash(ctx context.Context, hash []byte) (*mvgen.Key, error) {
 	k, err := scanKey(d.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key WHERE token_hash = ?`, hash))
 	return k, notFound(err, mvgen.ErrNotFound)
 }
 
 // Keys implements store.Store.
-func (d *DB) Keys(ctx context.Context) ([]*mvgen.Key, error) {
+func (d *Store) Keys(ctx context.Context) ([]*mvgen.Key, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT `+keyColumns+` FROM mvgen_key ORDER BY created_at, id`)
 	if err != nil {
 		return nil, err
@@ -68,22 +68,22 @@ func (d *DB) Keys(ctx context.Context) ([]*mvgen.Key, error) {
 }
 
 // RevokeKey implements store.Store.
-func (d *DB) RevokeKey(ctx context.Context, id string, at time.Time) error {
+func (d *Store) RevokeKey(ctx context.Context, id string, at time.Time) error {
 	return d.updateKey(ctx, `UPDATE mvgen_key SET revoked_at = ? WHERE id = ? AND revoked_at = 0`, ms(at), id)
 }
 
 // RotateSecret implements store.Store.
-func (d *DB) RotateSecret(ctx context.Context, id, secret string, prevUntil time.Time) error {
+func (d *Store) RotateSecret(ctx context.Context, id, secret string, prevUntil time.Time) error {
 	return d.updateKey(ctx, `UPDATE mvgen_key SET prev_webhook_secret = webhook_secret,
 		prev_secret_until = ?, webhook_secret = ? WHERE id = ?`, ms(prevUntil), secret, id)
 }
 
 // SetUpstreamKey implements store.Store.
-func (d *DB) SetUpstreamKey(ctx context.Context, id, upstreamKey string) error {
+func (d *Store) SetUpstreamKey(ctx context.Context, id, upstreamKey string) error {
 	return d.updateKey(ctx, `UPDATE mvgen_key SET upstream_key = ? WHERE id = ?`, upstreamKey, id)
 }
 
-func (d *DB) updateKey(ctx context.Context, query string, args ...any) error {
+func (d *Store) updateKey(ctx context.Context, query string, args ...any) error {
 	res, err := d.db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -97,7 +97,7 @@ func (d *DB) updateKey(ctx context.Context, query string, args ...any) error {
 }
 
 // Secret implements store.Store.
-func (d *DB) Secret(ctx context.Context, name string, init func() []byte) ([]byte, error) {
+func (d *Store) Secret(ctx context.Context, name string, init func() []byte) ([]byte, error) {
 	var v []byte
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT value FROM mvgen_secret WHERE name = ?`, name).Scan(&v)

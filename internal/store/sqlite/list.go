@@ -17,7 +17,7 @@ func (t titled) Scan(dest ...any) error { return t.row.Scan(append(dest, t.title
 
 // ListTasks implements store.Store. The indexes of migration 002 serve both
 // the whole list and one status's.
-func (d *DB) ListTasks(ctx context.Context, keyID string, q store.TaskQuery) ([]*store.ListedTask, error) {
+func (d *Store) ListTasks(ctx context.Context, keyID string, q store.TaskQuery) ([]*store.ListedTask, error) {
 	query := `SELECT ` + taskColumns + `, coalesce((SELECT title FROM mvgen_track tr
 			WHERE tr.key_id = mvgen_task.key_id AND tr.music_task_id = mvgen_task.music_task_id
 				AND tr.id = mvgen_task.audio_id), '')

@@ -1,11 +1,12 @@
 // Package sqlite is mvgen's embedded store: SQLite through modernc.org/sqlite
-// (no cgo) in WAL mode, with embedded migrations. The job queue
-// (internal/queue) runs on the same database handle (SQL), so a task and its
-// job commit together (UseJobs).
+// (no cgo) in WAL mode, with embedded migrations.
 //
-// River appears here only to migrate its tables (riverschema.go): the
-// store's migrations are the one step that makes a database ready, so that
-// `mvgen migrate` and Open leave every table the process needs.
+// The package owns the database. Open opens and migrates it (River's
+// tables and mvgen's: `mvgen migrate` and Open leave every table the
+// process needs); DB.QueueDriver is the job queue's driver on it
+// (internal/queue: River's SQLite driver on the writer connection and the
+// queue's statements, queue.go); NewStore builds the store on the database
+// and the queue, so that a task and its job commit together.
 package sqlite
 
 import (
@@ -26,12 +27,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// DB is a store.Store on one SQLite file.
+// DB is one SQLite file, open and migrated.
 type DB struct {
-	db      *sql.DB // the one writer connection, shared with River
-	read    *sql.DB // readers: in WAL mode they never wait for the writer
-	jobs    Jobs
-	commits *committer
+	db   *sql.DB // the one writer connection, shared with River
+	read *sql.DB // readers: in WAL mode they never wait for the writer
 	// migrated names the migrations Open applied.
 	migrated []string
 }
@@ -40,21 +39,30 @@ type DB struct {
 // none when the database was already up to date.
 func (d *DB) Migrated() []string { return d.migrated }
 
+// Store is a store.Store on a DB.
+type Store struct {
+	*DB
+	jobs    Jobs
+	commits *committer
+}
+
+var _ store.Store = (*Store)(nil)
+
 // Jobs queues jobs inside the store's transactions: internal/queue's
-// Queue[*sql.Tx] over SQL().
+// Queue[*sql.Tx] on the same DB.
 type Jobs interface {
 	InsertTx(ctx context.Context, tx *sql.Tx, js ...jobs.Job) ([]int64, error)
 }
 
-// UseJobs gives the store the queue its transactions insert jobs into. Call
-// it once, before the first write that queues a job; a store without one
-// (a command that only manages keys) refuses such writes.
-func (d *DB) UseJobs(j Jobs) { d.jobs = j }
-
-// SQL is the database's one writer connection, for the job queue.
-func (d *DB) SQL() *sql.DB { return d.db }
-
-var _ store.Store = (*DB)(nil)
+// NewStore returns the store on db whose transactions queue jobs through q
+// (the queue on db.QueueDriver()). A store without a queue (nil, for a
+// command that only manages keys) refuses the writes that queue a job.
+// Closing the store closes db.
+func NewStore(db *DB, q Jobs) *Store {
+	s := &Store{DB: db, jobs: q}
+	s.commits = newCommitter(s)
+	return s
+}
 
 // Open opens (creating if needed, readable by its owner only) the database
 // at path and migrates it.
@@ -95,16 +103,19 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	read := sql.OpenDB(connector{dsn: dsn + "&_pragma=query_only(1)", drv: &msqlite.Driver{}})
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
-	d := &DB{db: db, read: read, migrated: applied}
-	d.commits = newCommitter(d)
-	return d, nil
+	return &DB{db: db, read: read, migrated: applied}, nil
 }
 
 // Close closes the database; closing it again does nothing. Stop the queue
 // first.
 func (d *DB) Close() error {
-	d.commits.close()
 	return errors.Join(d.read.Close(), d.db.Close())
+}
+
+// Close closes the store and its database. Stop the queue first.
+func (s *Store) Close() error {
+	s.commits.close()
+	return s.DB.Close()
 }
 
 // migrate applies River's migrations and then mvgen's own, each once, and
@@ -198,7 +209,7 @@ func (d *DB) durableTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-func (d *DB) insertJobs(ctx context.Context, tx *sql.Tx, js ...jobs.Job) ([]int64, error) {
+func (d *Store) insertJobs(ctx context.Context, tx *sql.Tx, js ...jobs.Job) ([]int64, error) {
 	if len(js) == 0 {
 		return []int64{}, nil
 	}

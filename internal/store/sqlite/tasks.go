@@ -32,12 +32,12 @@ func scanTask(row scanner) (*mvgen.Task, error) {
 // CreateTask implements store.Store. Concurrent calls are committed
 // together (group commit, see committer): one fsync for a batch instead of
 // one for each task, each task still in its own savepoint.
-func (d *DB) CreateTask(ctx context.Context, t *mvgen.Task) (*mvgen.Task, error) {
+func (d *Store) CreateTask(ctx context.Context, t *mvgen.Task) (*mvgen.Task, error) {
 	return d.commits.create(ctx, t)
 }
 
 // createTask stores t and its jobs inside tx.
-func (d *DB) createTask(ctx context.Context, tx *sql.Tx, t *mvgen.Task) (*mvgen.Task, error) {
+func (d *Store) createTask(ctx context.Context, tx *sql.Tx, t *mvgen.Task) (*mvgen.Task, error) {
 	if t.IdempotencyKey != "" {
 		prev, err := scanTask(tx.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM mvgen_task
 			WHERE key_id = ? AND idempotency_key = ? AND created_at > ?
@@ -72,21 +72,21 @@ func (d *DB) createTask(ctx context.Context, tx *sql.Tx, t *mvgen.Task) (*mvgen.
 }
 
 // Task implements store.Store.
-func (d *DB) Task(ctx context.Context, keyID, id string) (*mvgen.Task, error) {
+func (d *Store) Task(ctx context.Context, keyID, id string) (*mvgen.Task, error) {
 	t, err := scanTask(d.read.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM mvgen_task
 		WHERE id = ? AND (? = '' OR key_id = ?)`, id, keyID, keyID))
 	return t, notFound(err, mvgen.ErrNotFound)
 }
 
 // SetProgress implements store.Store.
-func (d *DB) SetProgress(ctx context.Context, id string, progress int) error {
+func (d *Store) SetProgress(ctx context.Context, id string, progress int) error {
 	_, err := d.db.ExecContext(ctx, `UPDATE mvgen_task SET progress = ? WHERE id = ? AND status = ?`,
 		progress, id, mvgen.StatusPending)
 	return err
 }
 
 // FinishTask implements store.Store.
-func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, follow ...jobs.Job) ([]int64, error) {
+func (d *Store) FinishTask(ctx context.Context, id string, r store.Result, follow ...jobs.Job) ([]int64, error) {
 	var ids []int64
 	err := d.durableTx(ctx, func(tx *sql.Tx) error {
 		var renderKey string
@@ -118,7 +118,7 @@ func (d *DB) FinishTask(ctx context.Context, id string, r store.Result, follow .
 }
 
 // Redeliver implements store.Store.
-func (d *DB) Redeliver(ctx context.Context, id string, maxDeliveries int, job func(delivery int) jobs.Job) (int, int64, error) {
+func (d *Store) Redeliver(ctx context.Context, id string, maxDeliveries int, job func(delivery int) jobs.Job) (int, int64, error) {
 	var delivery int
 	var jobID int64
 	err := d.durableTx(ctx, func(tx *sql.Tx) error {
@@ -144,7 +144,7 @@ func (d *DB) Redeliver(ctx context.Context, id string, maxDeliveries int, job fu
 }
 
 // CountPending implements store.Store.
-func (d *DB) CountPending(ctx context.Context, keyID string) (int, error) {
+func (d *Store) CountPending(ctx context.Context, keyID string) (int, error) {
 	var n int
 	err := d.read.QueryRowContext(ctx, `SELECT count(*) FROM mvgen_task WHERE key_id = ? AND status = ?`,
 		keyID, mvgen.StatusPending).Scan(&n)
@@ -155,7 +155,7 @@ func (d *DB) CountPending(ctx context.Context, keyID string) (int, error) {
 }
 
 // SetStatus implements store.Store.
-func (d *DB) SetStatus(ctx context.Context, id string, from, to mvgen.Status) (bool, error) {
+func (d *Store) SetStatus(ctx context.Context, id string, from, to mvgen.Status) (bool, error) {
 	res, err := d.db.ExecContext(ctx, `UPDATE mvgen_task SET status = ? WHERE id = ? AND status = ?`, to, id, from)
 	if err != nil {
 		return false, err
@@ -177,13 +177,13 @@ func scanVideo(row scanner) (*store.Video, error) {
 }
 
 // Video implements store.Store.
-func (d *DB) Video(ctx context.Context, renderKey string) (*store.Video, error) {
+func (d *Store) Video(ctx context.Context, renderKey string) (*store.Video, error) {
 	v, err := scanVideo(d.read.QueryRowContext(ctx, `SELECT `+videoColumns+` FROM mvgen_video WHERE render_key = ?`, renderKey))
 	return v, notFound(err, mvgen.ErrNotFound)
 }
 
 // AddAttempt implements store.Store.
-func (d *DB) AddAttempt(ctx context.Context, a *mvgen.Attempt) error {
+func (d *Store) AddAttempt(ctx context.Context, a *mvgen.Attempt) error {
 	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_callback_attempt
 		(task_id, delivery, attempt, at, duration_us, status_code, error, response, retry_after_ms)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -193,7 +193,7 @@ func (d *DB) AddAttempt(ctx context.Context, a *mvgen.Attempt) error {
 }
 
 // Attempts implements store.Store.
-func (d *DB) Attempts(ctx context.Context, taskID string) ([]*mvgen.Attempt, error) {
+func (d *Store) Attempts(ctx context.Context, taskID string) ([]*mvgen.Attempt, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT task_id, delivery, attempt, at, duration_us, status_code,
 		error, response, retry_after_ms
 		FROM mvgen_callback_attempt WHERE task_id = ? ORDER BY at, rowid`, taskID)

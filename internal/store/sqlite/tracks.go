@@ -27,7 +27,7 @@ func scanTrack(row scanner) (*mvgen.Track, error) {
 }
 
 // CreateTrack implements store.Store.
-func (d *DB) CreateTrack(ctx context.Context, t *mvgen.Track) error {
+func (d *Store) CreateTrack(ctx context.Context, t *mvgen.Track) error {
 	_, err := d.db.ExecContext(ctx, `INSERT INTO mvgen_track (`+trackColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.KeyID, t.MusicTaskID, t.ID, t.MusicIndex, t.Title, t.Tags, t.AudioURL,
@@ -39,14 +39,14 @@ func (d *DB) CreateTrack(ctx context.Context, t *mvgen.Track) error {
 }
 
 // Track implements store.Store.
-func (d *DB) Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
+func (d *Store) Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
 	t, err := scanTrack(d.read.QueryRowContext(ctx, `SELECT `+trackSelect+` FROM mvgen_track
 		WHERE key_id = ? AND music_task_id = ? AND id = ?`, keyID, musicTaskID, audioID))
 	return t, notFound(err, mvgen.ErrNotFound)
 }
 
 // Tracks implements store.Store.
-func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*mvgen.Track, error) {
+func (d *Store) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*mvgen.Track, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT `+trackSelect+` FROM mvgen_track
 		WHERE key_id = ? AND music_task_id = ? ORDER BY music_index, id`, keyID, musicTaskID)
 	if err != nil {
@@ -65,7 +65,7 @@ func (d *DB) Tracks(ctx context.Context, keyID, musicTaskID string) ([]*mvgen.Tr
 }
 
 // SetTrackURLs implements store.Store.
-func (d *DB) SetTrackURLs(ctx context.Context, keyID, musicTaskID, audioID, audioURL, imageURL string) error {
+func (d *Store) SetTrackURLs(ctx context.Context, keyID, musicTaskID, audioID, audioURL, imageURL string) error {
 	return d.updateKey(ctx, `UPDATE mvgen_track SET audio_url = ?, image_url = ?
 		WHERE key_id = ? AND music_task_id = ? AND id = ?`, audioURL, imageURL, keyID, musicTaskID, audioID)
 }
