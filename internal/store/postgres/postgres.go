@@ -7,13 +7,8 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/mvgen/mvgen/internal/jobs"
-	"github.com/mvgen/mvgen/internal/store"
 )
 
 // DB is a PostgreSQL database that several nodes may share, connected and
@@ -28,26 +23,6 @@ type DB struct {
 // Migrated names the migrations that Open applied (River's and mvgen's);
 // none when the database was already up to date.
 func (d *DB) Migrated() []string { return d.migrated }
-
-// Store is a store.Store on a DB.
-type Store struct {
-	*DB
-	jobs Jobs
-}
-
-var _ store.Store = (*Store)(nil)
-
-// Jobs queues jobs inside the store's transactions: internal/queue's
-// Queue[pgx.Tx] on the same DB.
-type Jobs interface {
-	InsertTx(ctx context.Context, tx pgx.Tx, js ...jobs.Job) ([]int64, error)
-}
-
-// NewStore returns the store on db whose transactions queue jobs through q
-// (the queue on db.QueueDriver()). A store without a queue (nil, for a
-// command that only manages keys) refuses the writes that queue a job.
-// Closing the store closes db.
-func NewStore(db *DB, q Jobs) *Store { return &Store{DB: db, jobs: q} }
 
 // Open connects to the database that dsn names (see the package
 // documentation for its search_path and pool_max_conns parameters) and
@@ -129,48 +104,6 @@ func firstSchema(searchPath string) string {
 		return ""
 	}
 	return name
-}
-
-// inTx runs fn in a transaction. PostgreSQL's commits are durable by
-// default (synchronous_commit = on), so every write survives power loss.
-func (d *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, d.pool, fn)
-}
-
-// insertJobs queues js in tx and returns their ids.
-func (d *Store) insertJobs(ctx context.Context, tx pgx.Tx, js ...jobs.Job) ([]int64, error) {
-	if len(js) == 0 {
-		return []int64{}, nil
-	}
-	if d.jobs == nil {
-		return nil, errors.New("queueing jobs: store opened without a job queue")
-	}
-	return d.jobs.InsertTx(ctx, tx, js...)
-}
-
-// ts is the value written for t: NULL for the zero time, else t at
-// millisecond precision (what the SQLite driver keeps too).
-func ts(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.Truncate(time.Millisecond).UTC()
-}
-
-// fromTS is the inverse of ts; ±infinity reads as the zero time.
-func fromTS(v pgtype.Timestamptz) time.Time {
-	if !v.Valid || v.InfinityModifier != pgtype.Finite {
-		return time.Time{}
-	}
-	return v.Time.UTC()
-}
-
-// notFound maps "no rows" to what, the store's not-found error.
-func notFound(err error, what error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return what
-	}
-	return err
 }
 
 // discardLogger is the migrator's logger when the caller gives none.

@@ -2,11 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sync"
 
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/store/sqlstore"
 )
 
 // maxBatch bounds how many task creations share one commit.
@@ -83,18 +83,18 @@ func (c *committer) loop() {
 // commit stores a batch in one durable transaction.
 func (c *committer) commit(batch []*createReq) {
 	results := make([]createRes, len(batch))
-	err := c.s.durableTx(batch[0].ctx, func(tx *sql.Tx) error {
+	err := c.s.exec.InTx(batch[0].ctx, true, func(tx sqlstore.Tx) error {
 		for i, req := range batch {
-			if _, err := tx.ExecContext(req.ctx, "SAVEPOINT create_task"); err != nil {
+			if _, err := tx.Exec(req.ctx, "SAVEPOINT create_task"); err != nil {
 				return err
 			}
-			t, err := c.s.createTask(req.ctx, tx, req.t)
+			t, err := c.s.InsertTask(req.ctx, tx, req.t)
 			results[i] = createRes{t, err}
 			undo := "RELEASE create_task"
 			if err != nil {
 				undo = "ROLLBACK TO create_task; RELEASE create_task"
 			}
-			if _, err := tx.ExecContext(req.ctx, undo); err != nil {
+			if _, err := tx.Exec(req.ctx, undo); err != nil {
 				return err
 			}
 		}

@@ -1,12 +1,3 @@
-// Package sqlite is mvgen's embedded store: SQLite through modernc.org/sqlite
-// (no cgo) in WAL mode, with embedded migrations.
-//
-// The package owns the database. Open opens and migrates it (River's
-// tables and mvgen's: `mvgen migrate` and Open leave every table the
-// process needs); DB.QueueDriver is the job queue's driver on it
-// (internal/queue: River's SQLite driver on the writer connection and the
-// queue's statements, queue.go); NewStore builds the store on the database
-// and the queue, so that a task and its job commit together.
 package sqlite
 
 import (
@@ -20,7 +11,6 @@ import (
 
 	msqlite "modernc.org/sqlite"
 
-	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store"
 )
 
@@ -38,31 +28,6 @@ type DB struct {
 // Migrated names the migrations that Open applied (River's and mvgen's);
 // none when the database was already up to date.
 func (d *DB) Migrated() []string { return d.migrated }
-
-// Store is a store.Store on a DB.
-type Store struct {
-	*DB
-	jobs    Jobs
-	commits *committer
-}
-
-var _ store.Store = (*Store)(nil)
-
-// Jobs queues jobs inside the store's transactions: internal/queue's
-// Queue[*sql.Tx] on the same DB.
-type Jobs interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, js ...jobs.Job) ([]int64, error)
-}
-
-// NewStore returns the store on db whose transactions queue jobs through q
-// (the queue on db.QueueDriver()). A store without a queue (nil, for a
-// command that only manages keys) refuses the writes that queue a job.
-// Closing the store closes db.
-func NewStore(db *DB, q Jobs) *Store {
-	s := &Store{DB: db, jobs: q}
-	s.commits = newCommitter(s)
-	return s
-}
 
 // Open opens (creating if needed, readable by its owner only) the database
 // at path and migrates it.
@@ -110,12 +75,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // first.
 func (d *DB) Close() error {
 	return errors.Join(d.read.Close(), d.db.Close())
-}
-
-// Close closes the store and its database. Stop the queue first.
-func (s *Store) Close() error {
-	s.commits.close()
-	return s.DB.Close()
 }
 
 // migrate applies River's migrations and then mvgen's own, each once, and
@@ -207,37 +166,4 @@ func (d *DB) durableTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
-}
-
-func (d *Store) insertJobs(ctx context.Context, tx *sql.Tx, js ...jobs.Job) ([]int64, error) {
-	if len(js) == 0 {
-		return []int64{}, nil
-	}
-	if d.jobs == nil {
-		return nil, errors.New("queueing jobs: store opened without a job queue")
-	}
-	return d.jobs.InsertTx(ctx, tx, js...)
-}
-
-// ms converts a time to the schema's Unix milliseconds (0 for the zero time).
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-// fromMS is the inverse of ms.
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
-}
-
-func notFound(err error, what error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return what
-	}
-	return err
 }
