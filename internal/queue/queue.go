@@ -51,7 +51,24 @@ type Config struct {
 	Observer Observer
 }
 
+// DefaultConfig is the configuration the zero value stands for: every
+// default in one place (internal/server's DefaultConfig takes its own from
+// here). Node is left "": New names the node after the host, the process
+// and a random part.
+func DefaultConfig() Config {
+	return Config{
+		RenderWorkers:   1,
+		FetchWorkers:    4,
+		FetchTimeout:    10 * time.Minute,
+		RenderTimeout:   30 * time.Minute,
+		CallbackTimeout: 30 * time.Second,
+		PurgeInterval:   time.Hour,
+	}
+}
+
+// withDefaults returns a copy with every unset field set to its default.
 func (c Config) withDefaults() Config {
+	d := DefaultConfig()
 	if c.Node == "" {
 		host, _ := os.Hostname()
 		var b [4]byte
@@ -59,22 +76,22 @@ func (c Config) withDefaults() Config {
 		c.Node = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 	}
 	if c.RenderWorkers <= 0 {
-		c.RenderWorkers = 1
+		c.RenderWorkers = d.RenderWorkers
 	}
 	if c.FetchWorkers <= 0 {
-		c.FetchWorkers = 4
+		c.FetchWorkers = d.FetchWorkers
 	}
 	if c.FetchTimeout <= 0 {
-		c.FetchTimeout = 10 * time.Minute
+		c.FetchTimeout = d.FetchTimeout
 	}
 	if c.RenderTimeout <= 0 {
-		c.RenderTimeout = 30 * time.Minute
+		c.RenderTimeout = d.RenderTimeout
 	}
 	if c.CallbackTimeout <= 0 {
-		c.CallbackTimeout = 30 * time.Second
+		c.CallbackTimeout = d.CallbackTimeout
 	}
 	if c.PurgeInterval <= 0 {
-		c.PurgeInterval = time.Hour
+		c.PurgeInterval = d.PurgeInterval
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
