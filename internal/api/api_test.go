@@ -27,7 +27,7 @@ import (
 // HTTP. Nothing renders: jobs are queued and left there.
 type fixture struct {
 	t     testing.TB
-	db    *sqlite.DB
+	db    *sqlite.Store
 	h     *api.Handler
 	srv   *httptest.Server
 	files string // the blob directory
@@ -37,16 +37,16 @@ func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
+	opened, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	q, err := queue.New(opened.QueueDriver(), queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlite.NewStore(opened, q)
 	t.Cleanup(func() { db.Close() })
-	q, err := queue.NewSQLite(db.SQL(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.UseJobs(q)
 	links := &link.Signer{Key: link.NewKey()}
 	guard := &netguard.Guard{}
 	files := filepath.Join(dir, "files")

@@ -19,7 +19,7 @@ import (
 // listFixture is an API on SQLite with two keys, "alice" and "bob".
 type listFixture struct {
 	t   *testing.T
-	db  *sqlite.DB
+	db  *sqlite.Store
 	h   *api.Handler
 	srv *httptest.Server
 }

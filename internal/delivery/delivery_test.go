@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,23 +26,24 @@ import (
 // fixture is a real SQLite store with one key and a worker over it.
 type fixture struct {
 	t   *testing.T
-	db  *sqlite.DB
+	db  *sqlite.Store
+	q   *queue.Queue[*sql.Tx]
 	key *mvgen.Key
 	w   *Worker
 }
 
 func newFixture(t *testing.T, allowLoopback bool) *fixture {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
+	opened, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	q, err := queue.New(opened.QueueDriver(), queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlite.NewStore(opened, q)
 	t.Cleanup(func() { db.Close() })
-	q, err := queue.NewSQLite(db.SQL(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.UseJobs(q)
 	secret, _ := webhook.NewSecret()
 	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: secret, CreatedAt: time.Now()}
 	if err := db.CreateKey(context.Background(), k); err != nil {
@@ -54,7 +56,7 @@ func newFixture(t *testing.T, allowLoopback bool) *fixture {
 	w := &Worker{Store: db, Queue: q, Client: g.Client(2 * time.Second), Links: &link.Signer{Key: link.NewKey(), BaseURL: "http://v"},
 		Schedule: []time.Duration{time.Second, time.Second}, Logger: slog.New(slog.DiscardHandler)}
 	w.init()
-	return &fixture{t: t, db: db, key: k, w: w}
+	return &fixture{t: t, db: db, q: q, key: k, w: w}
 }
 
 // finished stores a successfully finished task with a callback URL.

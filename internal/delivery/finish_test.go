@@ -11,7 +11,6 @@ import (
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/mvgen"
-	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store"
 )
 
@@ -32,10 +31,7 @@ func TestFinishAndRedeliver(t *testing.T) {
 	}))
 	defer rcv.Close()
 	ctx := context.Background()
-	q, err := queue.NewSQLite(f.db.SQL(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := f.q
 	pending := func(callbackURL string) *mvgen.Task {
 		tk := &mvgen.Task{ID: mvgen.NewID(), KeyID: f.key.ID, MusicTaskID: "m", AudioID: "a", CallbackURL: callbackURL,
 			Status: mvgen.StatusPending, RenderKey: mvgen.NewID(), WebhookID: "msg_" + mvgen.NewID(), CreatedAt: time.Now()}

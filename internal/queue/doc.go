@@ -1,13 +1,25 @@
-// Package queue is mvgen's job queue: the one package that knows River.
+// Package queue is mvgen's job queue: River's client, and operations shaped
+// for mvgen on it.
 //
-// It creates and runs a River client over the store's own database handle
-// (SQLite's *sql.DB or PostgreSQL's pgx pool), so that a store driver can
-// insert a job in the same transaction that makes it due (InsertTx), and
-// offers mvgen-shaped operations to everyone else: register the workers
+// The queue holds no SQL and names no table. It runs on a Driver
+// (driver.go) that a store driver gives for its database (DB.QueueDriver
+// of internal/store/sqlite and internal/store/postgres): River's driver on
+// the database's handle, and mvgen's statements about nodes and running
+// jobs in the database's dialect. As with River's riverdriver, the client
+// is on one side of the interface and each database's SQL on the other.
+// The store is built last, given the queue, so that it inserts a job in
+// the same transaction that makes it due (InsertTx):
+//
+//	db, _ := sqlite.Open(ctx, path)          // the database, migrated
+//	q, _ := queue.New(db.QueueDriver(), cfg) // the queue on it
+//	s := sqlite.NewStore(db, q)              // the store on both
+//
+// Everyone else gets mvgen-shaped operations: register the workers
 // (Handle), enqueue and retry a job now, start and stop, requeue the work a
 // killed process left running, and record heartbeats and rescue the jobs of
-// a node that died. Workers and drivers speak internal/jobs; nothing outside
-// this package, the drivers' migration glue and internal/server imports River.
+// a node that died. Workers and stores speak internal/jobs; nothing outside
+// this package and the store drivers imports River. internal/queue/queuetest
+// is the suite every driver runs against its database.
 //
 // # Settings
 //
@@ -25,8 +37,8 @@
 // # Crashes
 //
 // Every job put back after its worker died (RequeueRunning, RescueOrphans)
-// has a crash counted in its metadata; workers see it as jobs.Run.Crashes,
-// and a job that has crashed jobs.MaxCrashes times fails its task instead of
-// running again (a callback job is cancelled). River's own stuck-job rescue
-// remains the backstop and does not count.
+// has a crash counted in its metadata (CrashKey); workers see it as
+// jobs.Run.Crashes, and a job that has crashed jobs.MaxCrashes times fails
+// its task instead of running again (a callback job is cancelled). River's
+// own stuck-job rescue remains the backstop and does not count.
 package queue

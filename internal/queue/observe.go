@@ -40,49 +40,5 @@ func middleware(o Observer) []rivertype.Middleware {
 // "scheduled", "retryable", "running"), over the whole database: every node
 // sharing it sees the same numbers.
 func (q *Queue[TTx]) Counts(ctx context.Context) (map[string]map[string]int, error) {
-	return q.nodes.counts(ctx)
-}
-
-// countsSQL is the same in both dialects.
-const countsSQL = `SELECT kind, state, count(*) FROM river_job
-	WHERE state IN ('available', 'scheduled', 'retryable', 'running') GROUP BY kind, state`
-
-type rowScanner interface {
-	Next() bool
-	Scan(dest ...any) error
-	Err() error
-}
-
-func scanCounts(rows rowScanner) (map[string]map[string]int, error) {
-	out := map[string]map[string]int{}
-	for rows.Next() {
-		var kind, state string
-		var n int
-		if err := rows.Scan(&kind, &state, &n); err != nil {
-			return nil, err
-		}
-		if out[kind] == nil {
-			out[kind] = map[string]int{}
-		}
-		out[kind][state] = n
-	}
-	return out, rows.Err()
-}
-
-func (n sqliteNodes) counts(ctx context.Context) (map[string]map[string]int, error) {
-	rows, err := n.db.QueryContext(ctx, countsSQL)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return scanCounts(rows)
-}
-
-func (n pgNodes) counts(ctx context.Context) (map[string]map[string]int, error) {
-	rows, err := n.pool.Query(ctx, countsSQL)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return scanCounts(rows)
+	return q.drv.Counts(ctx)
 }

@@ -51,7 +51,24 @@ type Config struct {
 	Observer Observer
 }
 
+// DefaultConfig is the configuration the zero value stands for: every
+// default in one place (internal/server's DefaultConfig takes its own from
+// here). Node is left "": New names the node after the host, the process
+// and a random part.
+func DefaultConfig() Config {
+	return Config{
+		RenderWorkers:   1,
+		FetchWorkers:    4,
+		FetchTimeout:    10 * time.Minute,
+		RenderTimeout:   30 * time.Minute,
+		CallbackTimeout: 30 * time.Second,
+		PurgeInterval:   time.Hour,
+	}
+}
+
+// withDefaults returns a copy with every unset field set to its default.
 func (c Config) withDefaults() Config {
+	d := DefaultConfig()
 	if c.Node == "" {
 		host, _ := os.Hostname()
 		var b [4]byte
@@ -59,22 +76,22 @@ func (c Config) withDefaults() Config {
 		c.Node = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 	}
 	if c.RenderWorkers <= 0 {
-		c.RenderWorkers = 1
+		c.RenderWorkers = d.RenderWorkers
 	}
 	if c.FetchWorkers <= 0 {
-		c.FetchWorkers = 4
+		c.FetchWorkers = d.FetchWorkers
 	}
 	if c.FetchTimeout <= 0 {
-		c.FetchTimeout = 10 * time.Minute
+		c.FetchTimeout = d.FetchTimeout
 	}
 	if c.RenderTimeout <= 0 {
-		c.RenderTimeout = 30 * time.Minute
+		c.RenderTimeout = d.RenderTimeout
 	}
 	if c.CallbackTimeout <= 0 {
-		c.CallbackTimeout = 30 * time.Second
+		c.CallbackTimeout = d.CallbackTimeout
 	}
 	if c.PurgeInterval <= 0 {
-		c.PurgeInterval = time.Hour
+		c.PurgeInterval = d.PurgeInterval
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -99,29 +116,23 @@ type Queue[TTx any] struct {
 	cfg     Config
 	client  *river.Client[TTx]
 	workers *river.Workers
-	nodes   nodes
+	drv     Driver[TTx]
 
 	mu       sync.Mutex
 	stopBeat context.CancelFunc
 	beatDone chan struct{}
 }
 
-// nodes is the part of the queue's work that is plain SQL in each dialect.
-type nodes interface {
-	requeueRunning(ctx context.Context) (int, error)
-	heartbeat(ctx context.Context, node string, at time.Time) error
-	rescue(ctx context.Context, deadBefore time.Time) (int, error)
-	jobsOf(ctx context.Context, taskID string) ([]int64, error)
-	counts(ctx context.Context) (map[string]map[string]int, error)
-}
-
-// newQueue builds the River client on drv.
-func newQueue[TTx any](drv riverDriver[TTx], n nodes, cfg Config, schema string) (*Queue[TTx], error) {
+// New returns the queue on the database that drv drives (a store driver's
+// DB.QueueDriver), whose migrations created River's tables. Build the
+// store on the same database with the queue, so that its transactions
+// insert jobs through it (InsertTx).
+func New[TTx any](drv Driver[TTx], cfg Config) (*Queue[TTx], error) {
 	cfg = cfg.withDefaults()
-	q := &Queue[TTx]{cfg: cfg, workers: river.NewWorkers(), nodes: n}
+	q := &Queue[TTx]{cfg: cfg, workers: river.NewWorkers(), drv: drv}
 	rc := &river.Config{
 		ID:         cfg.Node,
-		Schema:     schema,
+		Schema:     drv.Schema(),
 		Logger:     slog.New(quieter{cfg.Logger.Handler(), slog.LevelWarn}),
 		Workers:    q.workers,
 		Middleware: middleware(cfg.Observer),
@@ -145,7 +156,7 @@ func newQueue[TTx any](drv riverDriver[TTx], n nodes, cfg Config, schema string)
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	}
-	client, err := river.NewClient(drv, rc)
+	client, err := river.NewClient(drv.River(), rc)
 	if err != nil {
 		return nil, fmt.Errorf("creating job queue: %w", err)
 	}
@@ -299,17 +310,18 @@ func (q *Queue[TTx]) stopHeartbeat() {
 }
 
 // RequeueRunning makes jobs left "running" by a process that died available
-// again, counting a crash on each (jobs.Run.Crashes), and returns how many. Call it only where this process alone works
-// on the database (the embedded default, which holds an exclusive lock on
-// its data directory); on a shared database it does nothing, since a running
-// job may be running on another node (RescueOrphans is for that).
+// again, counting a crash on each (jobs.Run.Crashes), and returns how many.
+// Call it only where this process alone works on the database (the
+// embedded default, which holds an exclusive lock on its data directory);
+// on a shared database it does nothing, since a running job may be running
+// on another node (RescueOrphans is for that).
 func (q *Queue[TTx]) RequeueRunning(ctx context.Context) (int, error) {
-	return q.nodes.requeueRunning(ctx)
+	return q.drv.RequeueRunning(ctx)
 }
 
 // Heartbeat records that this node is alive at at.
 func (q *Queue[TTx]) Heartbeat(ctx context.Context, at time.Time) error {
-	if err := q.nodes.heartbeat(ctx, q.cfg.Node, at); err != nil {
+	if err := q.drv.Heartbeat(ctx, q.cfg.Node, at); err != nil {
 		return fmt.Errorf("recording heartbeat: %w", err)
 	}
 	return nil
@@ -321,7 +333,7 @@ func (q *Queue[TTx]) Heartbeat(ctx context.Context, at time.Time) error {
 // Each rescued job has a crash counted (jobs.Run.Crashes): a job that kills
 // every node that runs it is failed by its worker instead of looping.
 func (q *Queue[TTx]) RescueOrphans(ctx context.Context, deadBefore time.Time) (int, error) {
-	n, err := q.nodes.rescue(ctx, deadBefore)
+	n, err := q.drv.Rescue(ctx, deadBefore)
 	if err != nil {
 		return 0, fmt.Errorf("rescuing jobs of dead nodes: %w", err)
 	}
@@ -350,16 +362,13 @@ func (w *worker[A]) Work(ctx context.Context, job *river.Job[A]) error {
 	return err
 }
 
-// crashKey is the job metadata field where requeueing counts crashes.
-const crashKey = "mvgen_crashes"
-
 // crashes reads the crash count from a job's metadata.
 func crashes(metadata []byte) int {
 	var m map[string]any
 	if json.Unmarshal(metadata, &m) != nil {
 		return 0
 	}
-	n, _ := m[crashKey].(float64)
+	n, _ := m[CrashKey].(float64)
 	return int(n)
 }
 
@@ -384,7 +393,7 @@ func (q quieter) WithGroup(name string) slog.Handler {
 // Jobs lists the fetch, render and callback jobs of a task, oldest first (for
 // tests and diagnostics).
 func (q *Queue[TTx]) Jobs(ctx context.Context, taskID string) ([]jobs.Queued, error) {
-	ids, err := q.nodes.jobsOf(ctx, taskID)
+	ids, err := q.drv.JobIDs(ctx, taskID)
 	if err != nil {
 		return nil, fmt.Errorf("listing jobs of task %s: %w", taskID, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/worker"
 )
 
@@ -122,12 +123,13 @@ const Off = -1
 // DefaultConfig is the configuration the zero value stands for: every
 // default in one place (mvgen serve's flags show these).
 func DefaultConfig() Config {
+	q := queue.DefaultConfig()
 	return Config{
 		DataDir:                "./mvgen-data",
 		Addr:                   "127.0.0.1:8080",
-		RenderWorkers:          1,
-		RenderTimeout:          30 * time.Minute,
-		FetchWorkers:           4,
+		RenderWorkers:          q.RenderWorkers,
+		RenderTimeout:          q.RenderTimeout,
+		FetchWorkers:           q.FetchWorkers,
 		FetchDeadline:          worker.DefaultFetchDeadline,
 		FetchMinRate:           worker.DefaultFetchMinRate,
 		FetchRateWindow:        worker.DefaultFetchWindow,
@@ -139,7 +141,7 @@ func DefaultConfig() Config {
 		CallbackPerDestination: delivery.DefaultPerDestination,
 		LinkValidity:           link.Validity,
 		Retention:              link.Retention,
-		PurgeInterval:          time.Hour,
+		PurgeInterval:          q.PurgeInterval,
 		ShutdownGrace:          60 * time.Second,
 		LimitConfig:            LimitConfig{}.withLimitDefaults(),
 	}

@@ -305,17 +305,25 @@ func (s *Server) Close() error {
 func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
 	cfg = cfg.withDefaults()
 	if cfg.postgres() {
-		return postgres.Open(ctx, cfg.DB)
+		db, err := postgres.Open(ctx, cfg.DB)
+		if err != nil {
+			return nil, err
+		}
+		return postgres.NewStore(db, nil), nil
 	}
 	path, err := sqlitePath(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return sqlite.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return sqlite.NewStore(db, nil), nil
 }
 
-// openStorage opens the configured database and its job queue, and points
-// the store's transactions at the queue.
+// openStorage opens the configured database, then the job queue on it, then
+// the store on both, whose transactions insert jobs through the queue.
 func openStorage(ctx context.Context, cfg Config, obs queue.Observer) (store.Store, jobQueue, error) {
 	qcfg := queue.Config{RenderWorkers: cfg.RenderWorkers, RenderTimeout: cfg.RenderTimeout,
 		FetchWorkers: cfg.FetchWorkers, FetchTimeout: cfg.FetchDeadline + time.Minute,
@@ -326,13 +334,12 @@ func openStorage(ctx context.Context, cfg Config, obs queue.Observer) (store.Sto
 		if err != nil {
 			return nil, nil, err
 		}
-		q, err := queue.NewPostgres(db.Pool(), db.Schema(), qcfg)
+		q, err := queue.New(db.QueueDriver(), qcfg)
 		if err != nil {
 			db.Close()
 			return nil, nil, err
 		}
-		db.UseJobs(q)
-		return db, q, nil
+		return postgres.NewStore(db, q), q, nil
 	}
 	path, err := sqlitePath(cfg)
 	if err != nil {
@@ -342,13 +349,12 @@ func openStorage(ctx context.Context, cfg Config, obs queue.Observer) (store.Sto
 	if err != nil {
 		return nil, nil, err
 	}
-	q, err := queue.NewSQLite(db.SQL(), qcfg)
+	q, err := queue.New(db.QueueDriver(), qcfg)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
-	db.UseJobs(q)
-	return db, q, nil
+	return sqlite.NewStore(db, q), q, nil
 }
 
 func sqlitePath(cfg Config) (string, error) {

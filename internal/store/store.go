@@ -1,10 +1,15 @@
 // Package store defines the storage contract of mvgen: API keys, the track
-// catalogue, video tasks, rendered videos and the callback attempt log. The
-// jobs that a change makes due (a task's render, a finished task's callback)
-// are queued in the same transaction, through the queue the driver is given
-// (internal/queue); the contract speaks internal/jobs, never the queue's
-// technology. Each database is its own driver package (store/sqlite,
-// store/postgres); store/storetest is the one suite every driver passes.
+// catalogue, video tasks, rendered videos and the callback attempt log.
+//
+// Storage owns the database. Each database is its own driver package
+// (store/sqlite, store/postgres) that opens and migrates it (mvgen's tables
+// and River's), holds every SQL statement mvgen runs on it, and gives the
+// job queue its driver (internal/queue's Driver: River's driver and the
+// queue's statements). The store is built on the database and the queue:
+// the jobs that a change makes due (a task's render, a finished task's
+// callback) are queued in the same transaction, through the queue it is
+// given; the contract speaks internal/jobs, never the queue's technology.
+// store/storetest is the one suite every driver passes.
 //
 // Store is the drivers' whole contract. Callers do not take it: each
 // defines the small interface it uses, beside its code.

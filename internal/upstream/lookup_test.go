@@ -20,17 +20,18 @@ import (
 
 const upstreamKey = "sk-upstream-9f2c1e"
 
-func setup(t *testing.T) (*upstreamtest.Fake, *upstream.Lookup, *sqlite.DB, *bytes.Buffer) {
+func setup(t *testing.T) (*upstreamtest.Fake, *upstream.Lookup, *sqlite.Store, *bytes.Buffer) {
 	t.Helper()
 	fake, err := upstreamtest.Start(t.TempDir(), upstreamKey, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Close)
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "mvgen.db"))
+	opened, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "mvgen.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	db := sqlite.NewStore(opened, nil) // nothing it does queues a job
 	t.Cleanup(func() { db.Close() })
 	var logs bytes.Buffer
 	l := &upstream.Lookup{Client: &upstream.Client{BaseURL: fake.URL, Timeout: time.Second}, Store: db,
@@ -40,7 +41,7 @@ func setup(t *testing.T) (*upstreamtest.Fake, *upstream.Lookup, *sqlite.DB, *byt
 
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 
-func newKey(t *testing.T, db *sqlite.DB, upstreamKey string) *mvgen.Key {
+func newKey(t *testing.T, db *sqlite.Store, upstreamKey string) *mvgen.Key {
 	t.Helper()
 	k, _ := mvgen.NewKey("alice", "whsec_x", time.Now())
 	k.UpstreamKey = upstreamKey

@@ -19,22 +19,22 @@ import (
 
 // purgeEnv is a SQLite store with one key and a directory of files.
 type purgeEnv struct {
-	db    *sqlite.DB
+	db    *sqlite.Store
 	blobs *blob.Dir
 }
 
 func newPurgeEnv(t *testing.T) *purgeEnv {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	opened, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	q, err := queue.New(opened.QueueDriver(), queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlite.NewStore(opened, q)
 	t.Cleanup(func() { db.Close() })
-	q, err := queue.NewSQLite(db.SQL(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.UseJobs(q)
 	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
 	if err := db.CreateKey(ctx, k); err != nil {
 		t.Fatal(err)
@@ -73,12 +73,12 @@ func (e *purgeEnv) exists(key string) bool {
 // hooked runs before each ExpiredVideos answer returns: the moment between
 // the purge's listing and its deletes.
 type hooked struct {
-	*sqlite.DB
+	*sqlite.Store
 	afterList func()
 }
 
 func (h hooked) ExpiredVideos(ctx context.Context, cutoff time.Time, limit int) ([]*store.Video, error) {
-	vs, err := h.DB.ExpiredVideos(ctx, cutoff, limit)
+	vs, err := h.Store.ExpiredVideos(ctx, cutoff, limit)
 	if h.afterList != nil && len(vs) > 0 {
 		h.afterList()
 	}
@@ -113,7 +113,7 @@ func TestPurgeRacesReRender(t *testing.T) {
 	oldKey := e.rendered(t, "old", "rk", completed)
 	now := completed.Add(15*24*time.Hour + time.Minute)
 	var newKey string
-	s := hooked{DB: e.db, afterList: func() {
+	s := hooked{Store: e.db, afterList: func() {
 		if newKey == "" {
 			newKey = e.rendered(t, "again", "rk", now)
 		}

@@ -40,15 +40,15 @@ func TestPurge(t *testing.T) {
 func testPurge(t *testing.T, blobs blob.Store) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
+	opened, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := queue.NewSQLite(db.SQL(), queue.Config{})
+	q, err := queue.New(opened.QueueDriver(), queue.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.UseJobs(q)
+	db := sqlite.NewStore(opened, q)
 	defer db.Close()
 	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
 	if err := db.CreateKey(ctx, k); err != nil {

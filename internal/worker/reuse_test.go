@@ -22,16 +22,16 @@ func TestReuseChecksSize(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
+	opened, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	q, err := queue.New(opened.QueueDriver(), queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlite.NewStore(opened, q)
 	defer db.Close()
-	q, err := queue.NewSQLite(db.SQL(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.UseJobs(q)
 	blobs := &blob.Dir{Root: filepath.Join(dir, "files")}
 	if err := db.CreateKey(ctx, &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 )
 
 // benchDB opens a store on a fresh schema with one key, "k".
-func benchDB(b *testing.B) *postgres.DB {
+func benchDB(b *testing.B) *postgres.Store {
 	ctx := context.Background()
 	db := open(b, pgtest.DSN(b))
 	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
@@ -21,7 +21,7 @@ func benchDB(b *testing.B) *postgres.DB {
 	return db
 }
 
-func createTask(db *postgres.DB) error {
+func createTask(db *postgres.Store) error {
 	t := &mvgen.Task{ID: mvgen.NewID(), KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: mvgen.StatusPending,
 		RenderKey: "r", WebhookID: "w", CreatedAt: time.Now()}
 	_, err := db.CreateTask(context.Background(), t)

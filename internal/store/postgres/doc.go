@@ -1,9 +1,25 @@
 // Package postgres is mvgen's store for several nodes sharing one database:
-// PostgreSQL through pgx/v5 (a pgxpool), with embedded migrations and mvgen's
-// job queue (internal/queue) on the same pool (Pool), so a task and its job
-// commit together (UseJobs). River appears here only to migrate its tables
-// under the same lock as mvgen's (migrate.go): one step makes a database
-// ready, for Open and for `mvgen migrate` alike.
+// PostgreSQL through pgx/v5 (a pgxpool), with embedded migrations.
+//
+// The package owns the database, in three steps that are also the order of
+// construction:
+//
+//	db, err := postgres.Open(ctx, dsn)       // the database, migrated
+//	q, err := queue.New(db.QueueDriver(), …) // the job queue on it
+//	s := postgres.NewStore(db, q)            // the store on both
+//
+// Open connects and migrates the database (River's tables and mvgen's,
+// under one lock: migrate.go), so one step makes a database ready, for Open
+// and for `mvgen migrate` alike. DB.QueueDriver is internal/queue's driver
+// on it: River's pgx driver on the pool and the queue's statements
+// (queue.go). NewStore builds the store, whose transactions insert the jobs
+// they make due through the queue, so that a task and its job commit
+// together.
+//
+// The statements are internal/store/sqlstore's, shared with the SQLite
+// driver; this package gives them PostgreSQL's dialect (dialect.go: row
+// locks and an advisory lock where nodes write concurrently) and numbers
+// their placeholders (exec.go).
 //
 // # Connection string
 //

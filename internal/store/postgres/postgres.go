@@ -7,20 +7,15 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/mvgen/mvgen/internal/jobs"
-	"github.com/mvgen/mvgen/internal/store"
 )
 
-// DB is a store.Store on a PostgreSQL database that several nodes may share.
+// DB is a PostgreSQL database that several nodes may share, connected and
+// migrated.
 type DB struct {
 	pool   *pgxpool.Pool
-	schema string
-	jobs   Jobs
+	schema string // that holds the tables, "" for the connection's current one
 	// migrated names the migrations Open applied.
 	migrated []string
 }
@@ -28,26 +23,6 @@ type DB struct {
 // Migrated names the migrations that Open applied (River's and mvgen's);
 // none when the database was already up to date.
 func (d *DB) Migrated() []string { return d.migrated }
-
-// Jobs queues jobs inside the store's transactions: internal/queue's
-// Queue[pgx.Tx] over Pool.
-type Jobs interface {
-	InsertTx(ctx context.Context, tx pgx.Tx, js ...jobs.Job) ([]int64, error)
-}
-
-// UseJobs gives the store the queue its transactions insert jobs into. Call
-// it once, before the first write that queues a job; a store without one
-// (a command that only manages keys) refuses such writes.
-func (d *DB) UseJobs(j Jobs) { d.jobs = j }
-
-// Pool is the store's connection pool, for the job queue.
-func (d *DB) Pool() *pgxpool.Pool { return d.pool }
-
-// Schema is the schema that holds the tables ("" for the connection's
-// current one), for the job queue.
-func (d *DB) Schema() string { return d.schema }
-
-var _ store.Store = (*DB)(nil)
 
 // Open connects to the database that dsn names (see the package
 // documentation for its search_path and pool_max_conns parameters) and
@@ -78,7 +53,8 @@ func Migrate(ctx context.Context, dsn string) error {
 	return err
 }
 
-// Close closes the pool. Stop the queue first.
+// Close closes the pool; closing it again does nothing. Stop the queue
+// first.
 func (d *DB) Close() error {
 	d.pool.Close()
 	return nil
@@ -128,48 +104,6 @@ func firstSchema(searchPath string) string {
 		return ""
 	}
 	return name
-}
-
-// inTx runs fn in a transaction. PostgreSQL's commits are durable by
-// default (synchronous_commit = on), so every write survives power loss.
-func (d *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, d.pool, fn)
-}
-
-// insertJobs queues js in tx and returns their ids.
-func (d *DB) insertJobs(ctx context.Context, tx pgx.Tx, js ...jobs.Job) ([]int64, error) {
-	if len(js) == 0 {
-		return []int64{}, nil
-	}
-	if d.jobs == nil {
-		return nil, errors.New("queueing jobs: store opened without a job queue")
-	}
-	return d.jobs.InsertTx(ctx, tx, js...)
-}
-
-// ts is the value written for t: NULL for the zero time, else t at
-// millisecond precision (what the SQLite driver keeps too).
-func ts(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.Truncate(time.Millisecond).UTC()
-}
-
-// fromTS is the inverse of ts; ±infinity reads as the zero time.
-func fromTS(v pgtype.Timestamptz) time.Time {
-	if !v.Valid || v.InfinityModifier != pgtype.Finite {
-		return time.Time{}
-	}
-	return v.Time.UTC()
-}
-
-// notFound maps "no rows" to what, the store's not-found error.
-func notFound(err error, what error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return what
-	}
-	return err
 }
 
 // discardLogger is the migrator's logger when the caller gives none.

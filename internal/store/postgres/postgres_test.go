@@ -20,26 +20,25 @@ import (
 
 // open opens a store with its job queue on dsn and closes it when the test
 // ends.
-func open(tb testing.TB, dsn string) *postgres.DB {
+func open(tb testing.TB, dsn string) *postgres.Store {
 	tb.Helper()
 	db, _ := openQueue(tb, dsn)
 	tb.Cleanup(func() { db.Close() })
 	return db
 }
 
-func openQueue(tb testing.TB, dsn string) (*postgres.DB, *queue.Queue[pgx.Tx]) {
+func openQueue(tb testing.TB, dsn string) (*postgres.Store, *queue.Queue[pgx.Tx]) {
 	tb.Helper()
 	db, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
-	q, err := queue.NewPostgres(db.Pool(), db.Schema(), queue.Config{})
+	q, err := queue.New(db.QueueDriver(), queue.Config{})
 	if err != nil {
 		db.Close()
 		tb.Fatalf("queue: %v", err)
 	}
-	db.UseJobs(q)
-	return db, q
+	return postgres.NewStore(db, q), q
 }
 
 // connect opens a plain connection on dsn (its schema) for checks in SQL.
@@ -69,7 +68,7 @@ func TestStore(t *testing.T) {
 	})
 }
 
-func newKey(t *testing.T, s *postgres.DB) *mvgen.Key {
+func newKey(t *testing.T, s *postgres.Store) *mvgen.Key {
 	t.Helper()
 	k := &mvgen.Key{ID: mvgen.NewID(), Name: "k", TokenHash: []byte(mvgen.NewID()), WebhookSecret: "s",
 		CreatedAt: time.Now()}

@@ -2,11 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sync"
 
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/store/sqlstore"
 )
 
 // maxBatch bounds how many task creations share one commit.
@@ -19,7 +19,7 @@ const maxBatch = 128
 // conflict) does not undo the others. Nothing waits on purpose: a lone
 // request commits at once, and batches grow only under load.
 type committer struct {
-	d    *DB
+	s    *Store
 	reqs chan *createReq
 	done chan struct{}
 	once sync.Once
@@ -36,8 +36,8 @@ type createRes struct {
 	err error
 }
 
-func newCommitter(d *DB) *committer {
-	c := &committer{d: d, reqs: make(chan *createReq), done: make(chan struct{})}
+func newCommitter(s *Store) *committer {
+	c := &committer{s: s, reqs: make(chan *createReq), done: make(chan struct{})}
 	go c.loop()
 	return c
 }
@@ -83,18 +83,18 @@ func (c *committer) loop() {
 // commit stores a batch in one durable transaction.
 func (c *committer) commit(batch []*createReq) {
 	results := make([]createRes, len(batch))
-	err := c.d.durableTx(batch[0].ctx, func(tx *sql.Tx) error {
+	err := c.s.exec.InTx(batch[0].ctx, true, func(tx sqlstore.Tx) error {
 		for i, req := range batch {
-			if _, err := tx.ExecContext(req.ctx, "SAVEPOINT create_task"); err != nil {
+			if _, err := tx.Exec(req.ctx, "SAVEPOINT create_task"); err != nil {
 				return err
 			}
-			t, err := c.d.createTask(req.ctx, tx, req.t)
+			t, err := c.s.InsertTask(req.ctx, tx, req.t)
 			results[i] = createRes{t, err}
 			undo := "RELEASE create_task"
 			if err != nil {
 				undo = "ROLLBACK TO create_task; RELEASE create_task"
 			}
-			if _, err := tx.ExecContext(req.ctx, undo); err != nil {
+			if _, err := tx.Exec(req.ctx, undo); err != nil {
 				return err
 			}
 		}

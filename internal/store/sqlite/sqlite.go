@@ -1,11 +1,3 @@
-// Package sqlite is mvgen's embedded store: SQLite through modernc.org/sqlite
-// (no cgo) in WAL mode, with embedded migrations. The job queue
-// (internal/queue) runs on the same database handle (SQL), so a task and its
-// job commit together (UseJobs).
-//
-// River appears here only to migrate its tables (riverschema.go): the
-// store's migrations are the one step that makes a database ready, so that
-// `mvgen migrate` and Open leave every table the process needs.
 package sqlite
 
 import (
@@ -19,19 +11,16 @@ import (
 
 	msqlite "modernc.org/sqlite"
 
-	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/store"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// DB is a store.Store on one SQLite file.
+// DB is one SQLite file, open and migrated.
 type DB struct {
-	db      *sql.DB // the one writer connection, shared with River
-	read    *sql.DB // readers: in WAL mode they never wait for the writer
-	jobs    Jobs
-	commits *committer
+	db   *sql.DB // the one writer connection, shared with River
+	read *sql.DB // readers: in WAL mode they never wait for the writer
 	// migrated names the migrations Open applied.
 	migrated []string
 }
@@ -39,22 +28,6 @@ type DB struct {
 // Migrated names the migrations that Open applied (River's and mvgen's);
 // none when the database was already up to date.
 func (d *DB) Migrated() []string { return d.migrated }
-
-// Jobs queues jobs inside the store's transactions: internal/queue's
-// Queue[*sql.Tx] over SQL().
-type Jobs interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, js ...jobs.Job) ([]int64, error)
-}
-
-// UseJobs gives the store the queue its transactions insert jobs into. Call
-// it once, before the first write that queues a job; a store without one
-// (a command that only manages keys) refuses such writes.
-func (d *DB) UseJobs(j Jobs) { d.jobs = j }
-
-// SQL is the database's one writer connection, for the job queue.
-func (d *DB) SQL() *sql.DB { return d.db }
-
-var _ store.Store = (*DB)(nil)
 
 // Open opens (creating if needed, readable by its owner only) the database
 // at path and migrates it.
@@ -95,15 +68,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	read := sql.OpenDB(connector{dsn: dsn + "&_pragma=query_only(1)", drv: &msqlite.Driver{}})
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
-	d := &DB{db: db, read: read, migrated: applied}
-	d.commits = newCommitter(d)
-	return d, nil
+	return &DB{db: db, read: read, migrated: applied}, nil
 }
 
 // Close closes the database; closing it again does nothing. Stop the queue
 // first.
 func (d *DB) Close() error {
-	d.commits.close()
 	return errors.Join(d.read.Close(), d.db.Close())
 }
 
@@ -196,37 +166,4 @@ func (d *DB) durableTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
-}
-
-func (d *DB) insertJobs(ctx context.Context, tx *sql.Tx, js ...jobs.Job) ([]int64, error) {
-	if len(js) == 0 {
-		return []int64{}, nil
-	}
-	if d.jobs == nil {
-		return nil, errors.New("queueing jobs: store opened without a job queue")
-	}
-	return d.jobs.InsertTx(ctx, tx, js...)
-}
-
-// ms converts a time to the schema's Unix milliseconds (0 for the zero time).
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-// fromMS is the inverse of ms.
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
-}
-
-func notFound(err error, what error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return what
-	}
-	return err
 }

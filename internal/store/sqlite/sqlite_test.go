@@ -18,18 +18,18 @@ import (
 )
 
 // open opens a store with its job queue at path.
-func open(tb testing.TB, path string) (*sqlite.DB, *queue.Queue[*sql.Tx]) {
+func open(tb testing.TB, path string) (*sqlite.Store, *queue.Queue[*sql.Tx]) {
 	tb.Helper()
 	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
-	q, err := queue.NewSQLite(db.SQL(), queue.Config{})
+	q, err := queue.New(db.QueueDriver(), queue.Config{})
 	if err != nil {
+		db.Close()
 		tb.Fatalf("queue: %v", err)
 	}
-	db.UseJobs(q)
-	return db, q
+	return sqlite.NewStore(db, q), q
 }
 
 func TestStore(t *testing.T) {

@@ -1,8 +1,8 @@
 // Package storetest is the one test suite every store driver passes, on a
 // real database: call Run from the driver's own tests. It checks that the
 // jobs a write makes due are queued in the same transaction through the
-// queue the driver is given; the queue's own operations are tested in
-// internal/queue, on both databases.
+// queue the driver is given; the queue's own operations are the suite
+// internal/queue/queuetest, which every driver runs too.
 package storetest
 
 import (

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -12,43 +12,40 @@ import (
 
 // ListTracks implements store.Store. The track's primary key (key_id
 // first) narrows the rows to the key's; they are sorted per page.
-func (d *DB) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*mvgen.Track, error) {
+func (s *Store) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*mvgen.Track, error) {
 	query := `SELECT ` + trackSelect + ` FROM mvgen_track WHERE key_id = ?`
 	args := []any{keyID}
 	if q.After != nil {
 		query += ` AND (created_at, music_task_id, id) < (?, ?, ?)`
-		args = append(args, ms(q.After.CreatedAt), q.After.MusicTaskID, q.After.ID)
+		args = append(args, s.d.Time(q.After.CreatedAt), q.After.MusicTaskID, q.After.ID)
 	}
 	query += ` ORDER BY created_at DESC, music_task_id DESC, id DESC LIMIT ?`
 	args = append(args, q.LimitOrDefault())
-	rows, err := d.read.QueryContext(ctx, query, args...)
+	rows, err := s.db.Read().Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing tracks: %w", err)
 	}
-	defer rows.Close()
-	var out []*mvgen.Track
-	for rows.Next() {
-		t, err := scanTrack(rows)
-		if err != nil {
-			return nil, fmt.Errorf("listing tracks: %w", err)
-		}
-		out = append(out, t)
+	out, err := collect(rows, nil, scanTrack)
+	if err != nil {
+		return nil, fmt.Errorf("listing tracks: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
-// DeleteTrack implements store.Store.
-func (d *DB) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
+// DeleteTrack implements store.Store. Where writers run concurrently the
+// track's row is locked first, so two removals of one track do not both
+// return it.
+func (s *Store) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error) {
 	var tr *mvgen.Track
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InTx(ctx, false, func(tx Tx) error {
 		var err error
-		tr, err = scanTrack(tx.QueryRowContext(ctx, `SELECT `+trackSelect+` FROM mvgen_track
-			WHERE key_id = ? AND music_task_id = ? AND id = ?`, keyID, musicTaskID, audioID))
+		tr, err = scanTrack(tx.QueryRow(ctx, `SELECT `+trackSelect+` FROM mvgen_track
+			WHERE key_id = ? AND music_task_id = ? AND id = ?`+s.d.ForUpdate, keyID, musicTaskID, audioID))
 		if err != nil {
 			return notFound(err, mvgen.ErrNotFound)
 		}
 		var pending string
-		err = tx.QueryRowContext(ctx, `SELECT id FROM mvgen_task WHERE key_id = ? AND music_task_id = ?
+		err = tx.QueryRow(ctx, `SELECT id FROM mvgen_task WHERE key_id = ? AND music_task_id = ?
 			AND audio_id = ? AND status = ? ORDER BY created_at, id LIMIT 1`,
 			keyID, musicTaskID, audioID, mvgen.StatusPending).Scan(&pending)
 		switch {
@@ -57,7 +54,7 @@ func (d *DB) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM mvgen_track WHERE key_id = ? AND music_task_id = ? AND id = ?`,
+		_, err = tx.Exec(ctx, `DELETE FROM mvgen_track WHERE key_id = ? AND music_task_id = ? AND id = ?`,
 			keyID, musicTaskID, audioID)
 		return err
 	})
@@ -68,8 +65,8 @@ func (d *DB) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string
 }
 
 // TaskCounts implements store.Store.
-func (d *DB) TaskCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT key_id, count(*) FROM mvgen_task GROUP BY key_id`)
+func (s *Store) TaskCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.Read().Query(ctx, `SELECT key_id, count(*) FROM mvgen_task GROUP BY key_id`)
 	if err != nil {
 		return nil, fmt.Errorf("counting tasks: %w", err)
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -9,15 +9,16 @@ import (
 
 // titled scans a task row followed by its track's title.
 type titled struct {
-	row   scanner
+	row   Row
 	title *string
 }
 
 func (t titled) Scan(dest ...any) error { return t.row.Scan(append(dest, t.title)...) }
 
 // ListTasks implements store.Store. The indexes of migration 002 serve both
-// the whole list and one status's.
-func (d *DB) ListTasks(ctx context.Context, keyID string, q store.TaskQuery) ([]*store.ListedTask, error) {
+// the whole list and one status's, and the cursor's row comparison is a
+// range of them on both databases.
+func (s *Store) ListTasks(ctx context.Context, keyID string, q store.TaskQuery) ([]*store.ListedTask, error) {
 	query := `SELECT ` + taskColumns + `, coalesce((SELECT title FROM mvgen_track tr
 			WHERE tr.key_id = mvgen_task.key_id AND tr.music_task_id = mvgen_task.music_task_id
 				AND tr.id = mvgen_task.audio_id), '')
@@ -29,31 +30,30 @@ func (d *DB) ListTasks(ctx context.Context, keyID string, q store.TaskQuery) ([]
 	}
 	if !q.CreatedAfter.IsZero() {
 		query += ` AND created_at > ?`
-		args = append(args, ms(q.CreatedAfter))
+		args = append(args, s.d.Time(q.CreatedAfter))
 	}
 	if !q.CreatedBefore.IsZero() {
 		query += ` AND created_at < ?`
-		args = append(args, ms(q.CreatedBefore))
+		args = append(args, s.d.Time(q.CreatedBefore))
 	}
 	if q.After != nil {
-		query += ` AND (created_at < ? OR (created_at = ? AND id < ?))`
-		at := ms(q.After.CreatedAt)
-		args = append(args, at, at, q.After.ID)
+		query += ` AND (created_at, id) < (?, ?)`
+		args = append(args, s.d.Time(q.After.CreatedAt), q.After.ID)
 	}
 	query += ` ORDER BY created_at DESC, id DESC LIMIT ?`
 	args = append(args, q.LimitOrDefault())
-	rows, err := d.read.QueryContext(ctx, query, args...)
+	rows, err := s.db.Read().Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing tasks: %w", err)
 	}
-	defer rows.Close()
-	var out []*store.ListedTask
-	for rows.Next() {
+	out, err := collect(rows, nil, func(row Row) (*store.ListedTask, error) {
 		var l store.ListedTask
-		if l.Task, err = scanTask(titled{rows, &l.Title}); err != nil {
-			return nil, fmt.Errorf("listing tasks: %w", err)
-		}
-		out = append(out, &l)
+		var err error
+		l.Task, err = scanTask(titled{row, &l.Title})
+		return &l, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing tasks: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
