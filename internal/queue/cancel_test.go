@@ -16,7 +16,11 @@ import (
 
 // canceller is the part of *queue.Queue[TTx] TestCancelWork uses.
 type canceller interface {
-	queued
+	Enqueue(ctx context.Context, j jobs.Job) (int64, error)
+	Jobs(ctx context.Context, taskID string) ([]jobs.Queued, error)
+	Handle(w queue.Workers)
+	Start(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
 	CancelWork(ctx context.Context, taskID string) (int, error)
 }
 
@@ -34,7 +38,7 @@ func TestCancelWork(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		q, err := queue.NewSQLite(db.SQL(), queue.Config{RenderWorkers: 2})
+		q, err := queue.New(db.QueueDriver(), queue.Config{RenderWorkers: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +53,7 @@ func TestCancelWork(t *testing.T) {
 		t.Cleanup(func() { db.Close() })
 		var qs [2]canceller
 		for i, node := range []string{"api", "work"} {
-			q, err := queue.NewPostgres(db.Pool(), db.Schema(), queue.Config{Node: node, RenderWorkers: 2})
+			q, err := queue.New(db.QueueDriver(), queue.Config{Node: node, RenderWorkers: 2})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -112,12 +112,12 @@ func openSQLiteNode(t *testing.T) cancelNodes {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	q, err := queue.NewSQLite(db.SQL(), queue.Config{})
+	q, err := queue.New(db.QueueDriver(), queue.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.UseJobs(q)
-	return cancelNodes{api: db, apiQueue: q, work: db, workQueue: q}
+	s := sqlite.NewStore(db, q)
+	return cancelNodes{api: s, apiQueue: q, work: s, workQueue: q}
 }
 
 func openPostgresNodes(t *testing.T) cancelNodes {
@@ -129,15 +129,15 @@ func openPostgresNodes(t *testing.T) cancelNodes {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		q, err := queue.NewPostgres(db.Pool(), db.Schema(), queue.Config{Node: node})
+		q, err := queue.New(db.QueueDriver(), queue.Config{Node: node})
 		if err != nil {
 			t.Fatal(err)
 		}
-		db.UseJobs(q)
+		s := postgres.NewStore(db, q)
 		if i == 0 {
-			n.api, n.apiQueue = db, q
+			n.api, n.apiQueue = s, q
 		} else {
-			n.work, n.workQueue = db, q
+			n.work, n.workQueue = s, q
 		}
 	}
 	return n
