@@ -324,3 +324,17 @@ func encodeRFC5987(s string) string {
 	}
 	return b.String()
 }
+
+// List returns the keys under prefix (of blob keys, without the store's own
+// prefix), in the server's order: for operators' checks and the fault
+// suite's search for orphan files.
+func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + prefix, Recursive: true}) {
+		if o.Err != nil {
+			return nil, fmt.Errorf("listing %s: %w", prefix, o.Err)
+		}
+		keys = append(keys, strings.TrimPrefix(o.Key, s.prefix))
+	}
+	return keys, nil
+}

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -586,5 +587,25 @@ func TestOpenNoCredentials(t *testing.T) {
 	_, err := Open(t.Context(), "s3://bucket?endpoint=127.0.0.1:1")
 	if err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
 		t.Errorf("got %v, want an error naming AWS_ACCESS_KEY_ID", err)
+	}
+}
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := testStore(t)
+	dir := testKey(t, "")
+	for _, k := range []string{"videos/a.mp4", "videos/b.mp4", "sources/x/audio"} {
+		if _, err := s.Put(ctx, dir+k, strings.NewReader("x"), 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, err := s.List(ctx, dir+"videos/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	if want := []string{dir + "videos/a.mp4", dir + "videos/b.mp4"}; !slices.Equal(keys, want) {
+		t.Errorf("List(videos/): got %q, want %q", keys, want)
 	}
 }
