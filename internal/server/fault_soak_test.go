@@ -1,0 +1,266 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// soakSample is one sample of a process's resources.
+type soakSample struct {
+	at         time.Duration
+	rssKiB     int
+	fds        int
+	goroutines int
+}
+
+// sampleProcess reads pid's RSS and open descriptors from /proc and its
+// goroutines from its /metrics.
+func sampleProcess(t *testing.T, pid int, metricsURL string) soakSample {
+	var s soakSample
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	for line := range strings.Lines(string(status)) {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			s.rssKiB, _ = strconv.Atoi(f[1])
+		}
+	}
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	s.fds = len(fds)
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			s.goroutines = int(f)
+		}
+	}
+	return s
+}
+
+// highest is the most of each resource over ss (at: the first sample's).
+func highest(ss []soakSample) soakSample {
+	h := soakSample{at: ss[0].at}
+	for _, s := range ss {
+		h.rssKiB, h.goroutines, h.fds = max(h.rssKiB, s.rssKiB), max(h.goroutines, s.goroutines), max(h.fds, s.fds)
+	}
+	return h
+}
+
+// within reports whether end is within 10% of base, or within slack of it
+// (small counts move by a few without leaking).
+func within(end, base, slack int) bool {
+	d := end - base
+	return d <= max(base/10, slack)
+}
+
+// TestFaultSoak (issue 19) runs `mvgen serve` on SQLite under a mixed load
+// (a render every 2 s, 8 pollers, 4 event streams, a receiver that refuses
+// 10% of deliveries) and samples its RSS, goroutines and descriptors: each
+// ends within 10% of its value a sixth of the way in (the 5-minute mark of
+// `make chaos`'s 30 minutes), and every task ends in SUCCESS with its
+// callback delivered.
+func TestFaultSoak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault suite")
+	}
+	t.Parallel()
+	span, every := 2*time.Minute, 10*time.Second
+	if os.Getenv("MVGEN_CHAOS") == "full" {
+		span, every = 30*time.Minute, time.Minute
+	}
+	dataDir := filepath.Join(t.TempDir(), "data")
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	proc, base := startProcess(t, dataDir, "--metrics-addr", metricsAddr,
+		"--callback-schedule", "200ms,500ms,1s,1s,1s,1s,1s,1s")
+	out, err := exec.Command(mvgenBinary(t), "keys", "create", "--name", "soak", "--json", "--data", dataDir).Output()
+	if err != nil {
+		t.Fatalf("keys create: %v", err)
+	}
+	var key struct{ APIKey string }
+	if err := json.Unmarshal(out, &key); err != nil || key.APIKey == "" {
+		t.Fatalf("keys create --json printed %q", out)
+	}
+	c := &tolerantClient{t: t, token: key.APIKey, base: base}
+
+	// The receiver refuses one delivery in ten.
+	var mu sync.Mutex
+	delivered := map[string]bool{}
+	var refused atomic.Int64
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if rand.N(10) == 0 {
+			refused.Add(1)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		var ev struct {
+			Data struct {
+				TaskID string `json:"task_id"`
+			} `json:"data"`
+		}
+		json.Unmarshal(body, &ev)
+		mu.Lock()
+		delivered[ev.Data.TaskID] = true
+		mu.Unlock()
+	}))
+	defer rcv.Close()
+	audio, err := os.ReadFile(makeAudio(t, t.TempDir(), "soak.mp3", 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var ids []string
+	var idsMu sync.Mutex
+	lastID := func() string {
+		idsMu.Lock()
+		defer idsMu.Unlock()
+		if len(ids) == 0 {
+			return ""
+		}
+		return ids[rand.N(len(ids))]
+	}
+	// Renders every 2 s.
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Second):
+			}
+			if id := c.submit(audio, fmt.Sprintf("soak-%04d", i), rcv.URL, time.Minute); id != "" {
+				idsMu.Lock()
+				ids = append(ids, id)
+				idsMu.Unlock()
+			}
+		}
+	})
+	// 8 pollers.
+	var polls atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(250 * time.Millisecond):
+				}
+				if id := lastID(); id != "" {
+					c.record(id)
+					polls.Add(1)
+				}
+			}
+		})
+	}
+	// 4 event streams, reopened when they end.
+	var events atomic.Int64
+	for range 4 {
+		wg.Go(func() {
+			for {
+				req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/mp4/events", nil)
+				req.Header.Set("Authorization", "Bearer "+key.APIKey)
+				req.Cancel = stop
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					sc := bufio.NewScanner(resp.Body)
+					for sc.Scan() {
+						if bytes.HasPrefix(sc.Bytes(), []byte("event: task")) {
+							events.Add(1)
+						}
+					}
+					resp.Body.Close()
+				}
+				select {
+				case <-stop:
+					return
+				case <-time.After(time.Second):
+				}
+			}
+		})
+	}
+
+	var samples []soakSample
+	start := time.Now()
+	for time.Since(start) < span {
+		time.Sleep(every)
+		s := sampleProcess(t, proc.Process.Pid, "http://"+metricsAddr+"/metrics")
+		s.at = time.Since(start).Round(time.Second)
+		samples = append(samples, s)
+		t.Logf("soak sample at %v: RSS %d KiB, goroutines %d, fds %d", s.at, s.rssKiB, s.goroutines, s.fds)
+	}
+	close(stop)
+	wg.Wait()
+
+	ended := c.waitEnded(ids, 3*time.Minute)
+	lost := 0
+	for _, id := range ids {
+		if r, ok := ended[id]; !ok || r.SuccessFlag != "SUCCESS" {
+			t.Errorf("task %s: %+v, want SUCCESS", id, r)
+			lost++
+		}
+	}
+	waitFor(time.Minute, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range ids {
+			if !delivered[id] {
+				return false
+			}
+		}
+		return true
+	})
+	mu.Lock()
+	undelivered := 0
+	for _, id := range ids {
+		if !delivered[id] {
+			undelivered++
+		}
+	}
+	mu.Unlock()
+	if undelivered > 0 {
+		t.Errorf("%d of %d tasks' callbacks never delivered", undelivered, len(ids))
+	}
+	if len(samples) < 3 {
+		t.Fatalf("only %d samples", len(samples))
+	}
+	// A render in flight at a sample adds its frame buffers to RSS, so each
+	// side is the highest of a window: the samples from the sixth to the
+	// third of the run, against those of its last third.
+	base5 := highest(samples[len(samples)/6 : len(samples)/3+1])
+	end := highest(samples[len(samples)*2/3:])
+	if !within(end.rssKiB, base5.rssKiB, 16<<10) {
+		t.Errorf("RSS grew from %d KiB at %v to %d KiB at the end", base5.rssKiB, base5.at, end.rssKiB)
+	}
+	if !within(end.goroutines, base5.goroutines, 10) {
+		t.Errorf("goroutines grew from %d at %v to %d at the end", base5.goroutines, base5.at, end.goroutines)
+	}
+	if !within(end.fds, base5.fds, 5) {
+		t.Errorf("descriptors grew from %d at %v to %d at the end", base5.fds, base5.at, end.fds)
+	}
+	t.Logf("fault figures: soak on sqlite for %v: %d tasks (a render every 2 s), %d record-info polls by 8 pollers, %d task events on 4 streams, "+
+		"%d deliveries refused by the receiver, lost %d, undelivered %d; highest from %v to a third: RSS %d KiB, goroutines %d, fds %d; highest in the last third: RSS %d KiB, goroutines %d, fds %d",
+		span, len(ids), polls.Load(), events.Load(), refused.Load(), lost, undelivered,
+		base5.at, base5.rssKiB, base5.goroutines, base5.fds, end.rssKiB, end.goroutines, end.fds)
+}
