@@ -16,8 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/lyrics"
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/render/encode"
+	"github.com/mvgen/mvgen/internal/render/rendertest"
+	"github.com/mvgen/mvgen/internal/render/scene"
+	"github.com/mvgen/mvgen/internal/render/yuv"
 )
 
 // BenchmarkRender180s renders a 180 s music-like track (kick, bass line,
@@ -53,7 +56,7 @@ import (
 //   - parallel_ratio: Render's wall time over the render's own parallel
 //     encoding (one encoder a core, GOPs in turn, the same muxing) of those
 //     frames read from the file: what the render costs beyond its encoders
-//     (probe, static step, audio analysis, lyrics, drawing); the frames
+//     (probe, still step, audio analysis, lyrics, drawing); the frames
 //     read from the file do not say where they changed, so these encoders
 //     compare every macroblock;
 //   - ffmpeg_encoders_ratio: Render's wall time over the same render with
@@ -75,45 +78,21 @@ import (
 //
 // Run it with: go test -run '^$' -bench Render180s -benchtime 1x ./internal/render/
 func BenchmarkRender180s(b *testing.B) {
-	requireFFmpeg(b)
+	rendertest.RequireFFmpeg(b)
 	const seconds = 180
 	dir := b.TempDir()
 	audio, cover := filepath.Join(dir, "track.mp3"), filepath.Join(dir, "cover.jpg")
-	makeMusic(b, audio, seconds, "-b:a", "192k")
-	ffmpeg(b, "-f", "lavfi", "-i", "mandelbrot=s=1000x1000", "-frames:v", "1", "-q:v", "3", cover)
-	ly := benchLyrics(b, seconds)
-	for _, res := range []Resolution{HD, FullHD} {
+	rendertest.MakeMusic(b, audio, seconds, "-b:a", "192k")
+	rendertest.FFmpeg(b, "-f", "lavfi", "-i", "mandelbrot=s=1000x1000", "-frames:v", "1", "-q:v", "3", cover)
+	ly := rendertest.Lyrics(b, seconds)
+	for _, res := range []mvgen.Resolution{mvgen.HD, mvgen.FullHD} {
 		b.Run(string(res)+"_lyrics", func(b *testing.B) {
 			in := Input{Audio: audio, Cover: cover, Title: "Benchmark — 夜のドライブ", Author: "mvgen 作者",
-				Domain: "mvgen.example.com", Resolution: string(res), Lyrics: &ly,
+				Domain: "mvgen.example.com", Resolution: res, Lyrics: &ly,
 				Out: filepath.Join(b.TempDir(), "video.mp4")}
 			benchRender(b, in, seconds)
 		})
 	}
-}
-
-// benchLyrics returns synced lyrics for seconds of music: a line every
-// three seconds, each word timed, every fourth line mixing scripts.
-func benchLyrics(b testing.TB, seconds int) lyrics.Lyrics {
-	var lrc strings.Builder
-	words := []string{"city", "lights", "are", "calling", "me", "home", "tonight", "أغنية", "夜の", "ドライブ"}
-	for t, n := 2, 0; t+3 < seconds; t, n = t+3, n+1 {
-		fmt.Fprintf(&lrc, "[%02d:%02d.00]", t/60, t%60)
-		for w := range 6 {
-			word := words[(n+w)%7]
-			if n%4 == 3 && w%2 == 1 {
-				word = words[7+w%3]
-			}
-			ms := t*1000 + w*400
-			fmt.Fprintf(&lrc, "<%02d:%02d.%02d>%s ", ms/60000, ms/1000%60, ms%1000/10, word)
-		}
-		lrc.WriteString("\n")
-	}
-	ly, err := lyrics.ParseLRC([]byte(lrc.String()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return ly
 }
 
 // benchRender measures the render of in (seconds long); see
@@ -199,7 +178,8 @@ func median[T int | float64 | time.Duration](v []T) T {
 // benchmark compares the render with.
 type baselines struct {
 	r      *Renderer
-	p      plan
+	j      job
+	video  encode.Video
 	frames *os.File // the raw frames
 	out    string   // a directory for the videos
 }
@@ -218,31 +198,24 @@ func newBaselines(b *testing.B, r *Renderer, in Input) *baselines {
 		frames.Close()
 		os.Remove(frames.Name())
 	})
-	info, err := r.render(context.Background(), in, frames)
-	if err != nil {
+	if _, err := r.render(context.Background(), in, frames); err != nil {
 		b.Fatal(err)
 	}
-	parsedRes, err := mvgen.ParseResolution(in.Resolution)
-	res := Resolution(parsedRes)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := r.newPlan(in, info, Landscape, res)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return &baselines{r: r, p: p, frames: frames, out: b.TempDir()}
+	j := jobFor(b, r, in)
+	w, h := scene.Size(j.aspect, j.resolution)
+	return &baselines{r: r, j: j, video: encode.Video{W: w, H: h, FPS: frameRate, Frames: j.frames}, frames: frames,
+		out: b.TempDir()}
 }
 
 // single times one ffmpeg encoding the frames with the render's x264
 // settings, letting x264 thread as it likes, and the audio into an MP4.
 func (bl *baselines) single(b *testing.B) (wall, cpu time.Duration) {
-	l := bl.p.Layout
+	v := bl.video
 	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
-		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", strconv.Itoa(l.W)+"x"+strconv.Itoa(l.H),
-		"-framerate", strconv.Itoa(frameRate), "-i", "file:"+bl.frames.Name(), "-i", "file:"+bl.p.Audio,
-		"-map", "0:v:0", "-map", "1:a:0", "-c:v", "libx264", "-preset", videoPreset, "-qp", videoQP,
-		"-x264-params", x264Params+":keyint="+strconv.Itoa(gopFrames), "-c:a", "copy",
+		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", strconv.Itoa(v.W)+"x"+strconv.Itoa(v.H),
+		"-framerate", strconv.Itoa(v.FPS), "-i", "file:"+bl.frames.Name(), "-i", "file:"+bl.j.audio,
+		"-map", "0:v:0", "-map", "1:a:0", "-c:v", "libx264", "-preset", encode.Preset, "-qp", encode.QP,
+		"-x264-params", encode.X264Params+":keyint="+strconv.Itoa(v.GOP()), "-c:a", "copy",
 		"-movflags", "+faststart", "-f", "mp4", "file:"+filepath.Join(bl.out, "single.mp4"))
 	start := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -254,16 +227,18 @@ func (bl *baselines) single(b *testing.B) (wall, cpu time.Duration) {
 // parallel times the render's own encoding of the frames, read from the
 // file instead of drawn.
 func (bl *baselines) parallel(b *testing.B) time.Duration {
-	p := bl.p
-	p.Out = filepath.Join(bl.out, "parallel.mp4")
-	size := int64(p.Layout.W * p.Layout.H * 3 / 2)
-	read := func(f *frame, i int) error {
-		_, err := bl.frames.ReadAt(f.buf, int64(i)*size)
+	v, j := bl.video, bl.j
+	size := int64(v.W * v.H * 3 / 2)
+	read := func(f *yuv.Frame, i int) error {
+		_, err := bl.frames.ReadAt(f.Pix, int64(i)*size)
 		return err
 	}
+	out := encode.Output{Path: filepath.Join(bl.out, "parallel.mp4"), Audio: j.audio, Duration: j.info.Duration,
+		CopyAudio: j.copyAudio, AudioRate: j.audioRate}
+	ff := bl.r.runner()
 	start := time.Now()
-	err := bl.r.encode(context.Background(), p, bl.r.encoders(p.Frames),
-		func() *frame { return newFrame(p.Layout.W, p.Layout.H) }, read, nil)
+	err := encode.Run(context.Background(), bl.r.encoder(ff), ff, encode.Job{Video: v, Output: out,
+		Frames: encode.Frames{New: func() *yuv.Frame { return yuv.New(v.W, v.H) }, Draw: read}, Encoders: bl.r.encoders(v)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -158,8 +158,8 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task) (key string, size in
 	poster := filepath.Join(dir, "poster.jpg")
 	info, err := w.Renderer.Render(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
-		Author: t.Author, Domain: t.DomainName, Aspect: t.Aspect, Out: out,
-		Resolution: t.Resolution, Lyrics: w.lyricsFor(ctx, t, logctx.ForTask(w.Logger, t.ID, t.RequestID)), Poster: poster,
+		Author: t.Author, Domain: t.DomainName, Aspect: mvgen.Aspect(t.Aspect), Out: out,
+		Resolution: mvgen.Resolution(t.Resolution), Lyrics: w.lyricsFor(ctx, t, logctx.ForTask(w.Logger, t.ID, t.RequestID)), Poster: poster,
 		Progress: progress.set,
 	})
 	var inputErr *render.InputError

@@ -2,46 +2,63 @@ package render
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"image"
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/durable"
 )
 
 // posterQuality is the poster's JPEG quality.
 const posterQuality = 88
 
-// poster returns the video's poster picture: the still picture with the
-// intro card (the title, the author large, the cover) when there is an
-// author, else the still picture, as RGB.
-func (s *scene) poster() *image.RGBA {
-	f := s.base
-	if s.card != nil {
-		f = s.card
+// renderTo renders j into a temporary file next to j.out and renames it
+// into place (and the poster into j.poster), removing them on any failure.
+func (r *Renderer) renderTo(ctx context.Context, j job, progress func(float64)) (err error) {
+	final := j.out
+	tmp, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".*.part")
+	if err != nil {
+		return fmt.Errorf("render: creating output: %w", err)
 	}
-	return f.rgba()
-}
-
-// rgba converts f from limited-range BT.709 yuv420p to RGB, each chroma
-// sample serving its 2×2 pixels.
-func (f *frame) rgba() *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, f.w, f.h))
-	cw := f.w / 2
-	for y := range f.h {
-		row := img.Pix[y*img.Stride:]
-		for x := range f.w {
-			yy := (float64(f.y[y*f.w+x]) - 16) / 219
-			cb := (float64(f.u[y/2*cw+x/2]) - 128) / 224
-			cr := (float64(f.v[y/2*cw+x/2]) - 128) / 224
-			// The inverse of rgbToYUV's BT.709 matrix.
-			r := yy + 1.5748*cr
-			g := yy - 0.1873*cb - 0.4681*cr
-			b := yy + 1.8556*cb
-			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = clamp8(255*r), clamp8(255*g), clamp8(255*b), 255
+	j.out = tmp.Name()
+	tmp.Close()
+	defer func() {
+		if err != nil {
+			os.Remove(j.out)
+		}
+	}()
+	start := time.Now()
+	poster, err := r.run(ctx, j, nil, progress)
+	if err != nil {
+		return err
+	}
+	if poster != "" {
+		defer os.Remove(poster) // once renamed, a no-op
+	}
+	if err := os.Chmod(j.out, 0o644); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	// Flushed before and after the rename: a caller that records the video
+	// as done after this returns never finds it empty after a power loss.
+	if err := durable.Rename(j.out, final); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	if poster != "" {
+		if err := placeFile(poster, j.poster); err != nil {
+			os.Remove(final)
+			return err
 		}
 	}
-	return img
+	if progress != nil {
+		progress(1)
+	}
+	r.logger().DebugContext(ctx, "rendered video", "out", final, "aspect", j.aspect,
+		"duration", j.info.Duration, "elapsed", time.Since(start))
+	return nil
 }
 
 // writePoster writes img as a JPEG to a new temporary file next to path
