@@ -1,9 +1,11 @@
 package render
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -175,5 +177,52 @@ func TestScratchFileRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(live); err != nil {
 		t.Errorf("a live process's scratch file (PID 1) was removed: %v", err)
+	}
+}
+
+// TestScratchFileRemovedOnInterrupt runs this test binary again to make a
+// scratch file and wait, interrupts it (SIGINT, as Ctrl-C does), and
+// checks that the file is gone and the process ended of the signal.
+func TestScratchFileRemovedOnInterrupt(t *testing.T) {
+	if os.Getenv("MVGEN_SCRATCH_HELPER") != "" {
+		f, err := scratchFile(t, 1<<20)
+		if err != nil {
+			fmt.Println("skip:", err)
+			return
+		}
+		fmt.Println(f.Name())
+		time.Sleep(time.Minute)
+		t.Fatal("not interrupted")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestScratchFileRemovedOnInterrupt$")
+	cmd.Env = append(os.Environ(), "MVGEN_SCRATCH_HELPER=1", "MVGEN_BENCH_DIR="+t.TempDir())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		t.Fatalf("reading the helper's scratch file: %v", err)
+	}
+	name := strings.TrimSpace(line)
+	if strings.HasPrefix(name, "skip:") {
+		cmd.Wait()
+		t.Skip(name)
+	}
+	if _, err := os.Stat(name); err != nil {
+		t.Fatalf("the helper's scratch file: %v", err)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT {
+		t.Errorf("the helper ended with %v, want killed by SIGINT", err)
+	}
+	if _, err := os.Stat(name); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("scratch file %s is still there after SIGINT (stat: %v)", name, err)
 	}
 }
