@@ -56,7 +56,7 @@ import (
 //   - parallel_ratio: Render's wall time over the render's own parallel
 //     encoding (one encoder a core, GOPs in turn, the same muxing) of those
 //     frames read from the file: what the render costs beyond its encoders
-//     (probe, still step, audio analysis, lyrics, drawing); the frames
+//     (probe, static step, audio analysis, lyrics, drawing); the frames
 //     read from the file do not say where they changed, so these encoders
 //     compare every macroblock;
 //   - ffmpeg_encoders_ratio: Render's wall time over the same render with

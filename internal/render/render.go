@@ -56,11 +56,10 @@ type Renderer struct {
 	// most of them (see text.LineFont).
 	FontFile string
 	// MaxDuration is the longest source accepted; 0 means
-	// DefaultMaxDuration (15 minutes). Longer audio is a
-	// *InputError.
+	// DefaultMaxDuration (15 minutes). Longer audio is an *InputError.
 	MaxDuration time.Duration
 	// MaxBytes is the largest source file accepted; 0 means
-	// DefaultMaxBytes (200 MiB). A larger file is a *InputError.
+	// DefaultMaxBytes (200 MiB). A larger file is an *InputError.
 	MaxBytes int64
 	// Threads is how many encoders a render runs at once, each on its own
 	// GOPs with one x264 thread (see doc.go), and caps the static step's
@@ -68,7 +67,7 @@ type Renderer struct {
 	// lets ffmpeg choose its filter threads.
 	Threads int
 	// TempDir is where each render's private working directory (the
-	// theme's files: text files, the still step's filtergraph script and
+	// theme's files: text files, the static step's filtergraph script and
 	// raw pictures, 3 to 4 MB) is created and removed again; "" means
 	// os.TempDir(). The video itself is written next to Input.Out.
 	TempDir string
@@ -99,12 +98,12 @@ type Input struct {
 	Title, Author, Domain string
 	// Aspect is the video's shape: mvgen.Landscape (1280×720, also for ""),
 	// mvgen.Square (1080×1080) or mvgen.Portrait (720×1280); each has its
-	// own layout, not a crop of another. Another value is a
+	// own layout, not a crop of another. Another value is an
 	// *InputError.
 	Aspect mvgen.Aspect
 	// Resolution is the video's size class: mvgen.HD (720p, also for "")
 	// or mvgen.FullHD (1080p: 1920×1080, 1080×1080, 1080×1920; see
-	// scene.Size). Another value is a *InputError.
+	// scene.Size). Another value is an *InputError.
 	Resolution mvgen.Resolution
 	// Out is the path of the MP4 to write. The video is written to a
 	// temporary file in the same directory and renamed into place on success;
@@ -221,8 +220,8 @@ func orDefault(s, def string) string {
 }
 
 // Render writes the music video for in to in.Out and returns the Info of
-// the source audio. An unusable source or cover is a *InputError;
-// any other error (ffmpeg failing, ctx ending, the disk) is not. When ctx
+// the source audio. An unusable source or cover is an *InputError; any
+// other error (ffmpeg failing, ctx ending, the disk) is not. When ctx
 // ends, ffmpeg is killed and nothing is left behind.
 func (r *Renderer) Render(ctx context.Context, in Input) (Info, error) {
 	return r.render(ctx, in, nil)
@@ -232,7 +231,7 @@ func (r *Renderer) Render(ctx context.Context, in Input) (Info, error) {
 // before it draws anything: the size limit (MaxBytes), ffprobe under the
 // format allowlist, a usable audio stream and the length limit
 // (MaxDuration); see source.Check. It costs one ffprobe run, so an API can
-// vet an upload before accepting it. An unusable source is a
+// vet an upload before accepting it. An unusable source is an
 // *InputError naming the problem.
 func (r *Renderer) CheckSource(ctx context.Context, path string) (Info, error) {
 	return source.Check(ctx, r.ffprobe(), path, source.Limits{MaxBytes: r.maxBytes(), MaxDuration: r.maxDuration()})
@@ -240,7 +239,7 @@ func (r *Renderer) CheckSource(ctx context.Context, path string) (Info, error) {
 
 // Probe describes the audio of the file at path (see source.Probe). It
 // applies no limit; Render and CheckSource do. A file that is not readable
-// audio is a *InputError.
+// audio is an *InputError.
 func (r *Renderer) Probe(ctx context.Context, path string) (Info, error) {
 	return source.Probe(ctx, r.ffprobe(), path)
 }

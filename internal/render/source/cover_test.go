@@ -253,7 +253,7 @@ func TestWebpBomb(t *testing.T) {
 	}
 
 	// The backstop: the cover input every step reads covers with (the
-	// still step's), decoded into nothing.
+	// static step's), decoded into nothing.
 	args := append([]string{"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y"},
 		Cover{Format: "webp"}.InputArgs(bomb)...)
 	args = append(args, "-frames:v", "1", "-f", "null", "-")

@@ -100,9 +100,9 @@ func (t *Theme) Poster() *yuv.Frame {
 	return t.base
 }
 
-// Still runs the still step (see still.go) and loads its pictures, and
-// lays out the lyrics meanwhile. A failure of the still step with a cover
-// is the cover's (an *source.InputError): the cover is the step's only
+// Still runs the static step (see still.go) and loads its pictures, and
+// lays out the lyrics meanwhile. A failure of the static step with a cover
+// is the cover's (a *source.InputError): the cover is the step's only
 // input besides the text files it wrote.
 func (t *Theme) Still(ctx context.Context) (*yuv.Frame, error) {
 	sp := t.spec
@@ -133,7 +133,7 @@ func (t *Theme) Still(ctx context.Context) (*yuv.Frame, error) {
 	return t.base, nil
 }
 
-// load loads the still step's output for p and prepares the drawing.
+// load loads the static step's output for p and prepares the drawing.
 func (t *Theme) load(p plan) error {
 	l := p.Layout
 	base, err := readFrame(p.path(baseFile), l.W, l.H)

@@ -83,7 +83,7 @@ func barStats(l layout, still []byte, frames [][]byte) (mean, spread, full float
 }
 
 // drawVideo draws the video of the track at audio with the theme as a
-// render does (the decoder and the analysis, the still step, then every
+// render does (the decoder and the analysis, the static step, then every
 // frame in order), without encoding it, and returns the theme and each
 // frame's luma plane.
 func drawVideo(t *testing.T, spec scene.Spec, audio string) (*Theme, [][]byte) {

@@ -35,7 +35,7 @@
 // in bidi order: see golines.go). It costs about 0.4 s once; the decoder
 // and the analysis run meanwhile. (Starting the encoders and the muxer
 // meanwhile too saved 0.07 s and added 60–90 MB to the peak memory, the
-// still step's 136 MB being resident with them: not kept.)
+// static step's 136 MB being resident with them: not kept.)
 //
 // Each frame is drawn in Go, in yuv420p, over the still picture, in about
 // 0.1 ms: only the rects drawn into last time are restored; the bars,
@@ -43,7 +43,7 @@
 // and only the rows that changed are written; the glow is pasted from a
 // cache of its pixels at 64 levels; the card dissolves by mixing the two
 // still pictures in its band; the times are blended from a strip of
-// glyphs the still step drew. Colours are converted to YUV once; no pixel
+// glyphs the static step drew. Colours are converted to YUV once; no pixel
 // is converted per frame. What a frame shows of the moving parts is kept
 // with it (yuv.Frame.State), and every write is marked (TestMarks).
 package bars

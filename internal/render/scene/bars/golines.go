@@ -6,7 +6,7 @@ import (
 )
 
 // Alphas of the text drawn in Go over the still pictures, out of 256,
-// matching the still step's drawtext colours.
+// matching the static step's drawtext colours.
 const (
 	authorAlpha    = 200 // white@0.78
 	markAlpha      = 205 // white@0.8
@@ -16,9 +16,9 @@ const (
 	authorShadowGo = 102 // black@0.4
 )
 
-// drawGoLines draws the text lines the still step left out (see
+// drawGoLines draws the text lines the static step left out (see
 // textLine.Go) into the still pictures base and card (nil without an
-// author), as the still step would have: the title in bold on both (see
+// author), as the static step would have: the title in bold on both (see
 // drawGoTitle), the author small on base and large on card, the domain on
 // its box on both.
 func drawGoLines(p plan, base, card *yuv.Frame) {
@@ -79,7 +79,7 @@ func drawGoLines(p plan, base, card *yuv.Frame) {
 }
 
 // drawGoTitle draws the whole title in Go into base and card, wrapped onto
-// the lines the still step would have used (shrinking to the layout's
+// the lines the static step would have used (shrinking to the layout's
 // smallest title size, then cut), its first baseline where the still
 // step's would be.
 func drawGoTitle(p plan, font string, base, card *yuv.Frame) {

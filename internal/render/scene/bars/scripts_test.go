@@ -48,8 +48,8 @@ func TestOtherScripts(t *testing.T) {
 }
 
 // TestMixedTitleDrawnInGo: a title no one font can draw whole (Arabic with
-// "—" and Latin) is left out of the still step and drawn in Go, and shows
-// in the still picture; a title one font draws stays with the still step.
+// "—" and Latin) is left out of the static step and drawn in Go, and shows
+// in the still picture; a title one font draws stays with the static step.
 func TestMixedTitleDrawnInGo(t *testing.T) {
 	rendertest.RequireFFmpeg(t)
 	main := requireFallbackFonts(t)

@@ -13,7 +13,7 @@ import (
 	"github.com/mvgen/mvgen/internal/render/text"
 )
 
-// The still step: one ffmpeg run draws everything that does not move (the
+// The static step: one ffmpeg run draws everything that does not move (the
 // background, the cover, the title, the watermark, the progress line's
 // track) with its filters, and writes raw pictures to the work directory:
 // the still picture, the same with the intro card, a strip of the glyphs
@@ -45,7 +45,7 @@ const (
 	glyphs        = "0123456789:"
 )
 
-// plan is what the still step draws, resolved: the layout, the cover's
+// plan is what the static step draws, resolved: the layout, the cover's
 // input, the text files and their sizes. Still builds it; pure functions
 // turn it into ffmpeg's argument list and filtergraph, which the golden
 // tests pin down.
@@ -76,7 +76,7 @@ type textLine struct {
 	Font, BoldFont string
 	// Go is set when no one font has every character of the line (a
 	// mixed-script line): it is then drawn in Go (see drawGoLines), not by
-	// the still step.
+	// the static step.
 	Go bool
 }
 

@@ -32,7 +32,7 @@ type goldenRender struct {
 	audioRate int64
 }
 
-// args returns each step's arguments and the still step's filtergraph, as
+// args returns each step's arguments and the static step's filtergraph, as
 // the golden files hold them.
 func (g goldenRender) args() string {
 	l := g.p.Layout
@@ -81,7 +81,7 @@ func goldenPlanAt(a mvgen.Aspect, r mvgen.Resolution, cover bool) goldenRender {
 }
 
 // TestFFmpegArgsGolden pins down the arguments of every ffmpeg a render
-// runs and the still step's filtergraph.
+// runs and the static step's filtergraph.
 func TestFFmpegArgsGolden(t *testing.T) {
 	t.Parallel()
 	square := goldenPlan(mvgen.Square, false)
