@@ -27,7 +27,7 @@ test: deps
 ## 1.27 (golang/go#75804), which flaked CI once; a count has no deadline.
 FUZZTIME ?= 200000x
 FUZZ_TARGETS := ./webhook:FuzzVerify ./webhook:FuzzParseEvent ./internal/blob/s3:FuzzParseURL \
-	./internal/delivery:FuzzParseRetryAfter ./internal/render:FuzzReadCoverHeader ./internal/render:FuzzParseProbe \
+	./internal/delivery:FuzzParseRetryAfter ./internal/render/source:FuzzReadCoverHeader ./internal/render/source:FuzzParseProbe \
 	./internal/netguard:FuzzControl ./internal/netguard:FuzzCheckURL ./internal/link:FuzzCheck \
 	./internal/receiver:FuzzHandler ./internal/receiver:FuzzOrigin ./internal/receiver:FuzzLinkTask \
 	./internal/api:FuzzRequestDecoding ./internal/lyrics:FuzzParseLRC ./internal/lyrics:FuzzParseTimestamped \

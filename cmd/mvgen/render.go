@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/lyrics"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/render"
 )
 
@@ -22,10 +23,10 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&in.Title, "title", "", "title shown in the video")
 	fs.StringVar(&in.Author, "author", "", "author shown prominently at the start")
 	fs.StringVar(&in.Domain, "domain", "", "domain shown as a watermark")
-	fs.StringVar(&in.Aspect, "aspect", "16:9", "shape: 16:9 (1280×720), 1:1 (1080×1080) or 9:16 (720×1280)")
+	aspect := fs.String("aspect", "16:9", "shape: 16:9 (1280×720), 1:1 (1080×1080) or 9:16 (720×1280)")
 	lrc := fs.String("lyrics", "", "synced lyrics to show (an LRC file)")
 	fs.StringVar(&in.Poster, "poster", "", "also write a JPEG poster (the designed still) to this path")
-	fs.StringVar(&in.Resolution, "resolution", "720p", "size: 720p, or 1080p (1920×1080, 1080×1080, 1080×1920)")
+	resolution := fs.String("resolution", "720p", "size: 720p, or 1080p (1920×1080, 1080×1080, 1080×1920)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -34,6 +35,7 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16] [--resolution 720p|1080p] [--poster OUT.jpg] [--lyrics FILE.lrc]")
 	}
 	in.Audio, in.Out = pos[0], *out
+	in.Aspect, in.Resolution = mvgen.Aspect(*aspect), mvgen.Resolution(*resolution)
 	if *lrc != "" {
 		src, err := os.ReadFile(*lrc)
 		if err != nil {

@@ -16,8 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/lyrics"
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/render/encode"
+	"github.com/mvgen/mvgen/internal/render/rendertest"
+	"github.com/mvgen/mvgen/internal/render/scene"
+	"github.com/mvgen/mvgen/internal/render/yuv"
 )
 
 // BenchmarkRender180s renders a 180 s music-like track (kick, bass line,
@@ -48,8 +51,8 @@ import (
 //   - encode_ratio: Render's wall time over the wall time of one ffmpeg
 //     encoding the very same frames with the very same x264 settings
 //     (letting x264 thread as it likes) and the same audio into an MP4
-//     with +faststart, reading the frames from a file in /dev/shm instead
-//     of a pipe: the renderer issue's baseline;
+//     with +faststart, reading the frames from a file instead of a pipe:
+//     the renderer issue's baseline;
 //   - parallel_ratio: Render's wall time over the render's own parallel
 //     encoding (one encoder a core, GOPs in turn, the same muxing) of those
 //     frames read from the file: what the render costs beyond its encoders
@@ -67,53 +70,33 @@ import (
 //     rounds: 1 when no core ever idles (the renderer issue's ≤ 1.05 aim).
 //
 // The frames for the two baselines are produced by rerunning the render's
-// frame generator into the file, untimed. The machine is shared and its
-// speed drifts, so the ratios are measured in benchRounds rounds of a
-// render and the two baselines back to back, and each ratio is the median
-// of its rounds' ratios; x_realtime is the median of all renders. Each
-// round is logged (-v).
+// frame generator into a file, untimed: 7.5 GB at 720p and 16.8 GB at
+// 1080p, so the file goes on a disk (see scratchFile), never into memory
+// or a tmpfs such as /dev/shm, and is removed however the benchmark ends
+// (a SIGKILL's leftover by the next run). Without such a disk (or the room
+// on it), the baselines' figures are left out and the log says why. The
+// machine is shared and its speed drifts, so the ratios are measured in
+// benchRounds rounds of a render and the two baselines back to back, and
+// each ratio is the median of its rounds' ratios; x_realtime is the median
+// of all renders. Each round is logged (-v).
 //
 // Run it with: go test -run '^$' -bench Render180s -benchtime 1x ./internal/render/
 func BenchmarkRender180s(b *testing.B) {
-	requireFFmpeg(b)
+	rendertest.RequireFFmpeg(b)
 	const seconds = 180
 	dir := b.TempDir()
 	audio, cover := filepath.Join(dir, "track.mp3"), filepath.Join(dir, "cover.jpg")
-	makeMusic(b, audio, seconds, "-b:a", "192k")
-	ffmpeg(b, "-f", "lavfi", "-i", "mandelbrot=s=1000x1000", "-frames:v", "1", "-q:v", "3", cover)
-	ly := benchLyrics(b, seconds)
-	for _, res := range []Resolution{HD, FullHD} {
+	rendertest.MakeMusic(b, audio, seconds, "-b:a", "192k")
+	rendertest.FFmpeg(b, "-f", "lavfi", "-i", "mandelbrot=s=1000x1000", "-frames:v", "1", "-q:v", "3", cover)
+	ly := rendertest.Lyrics(b, seconds)
+	for _, res := range []mvgen.Resolution{mvgen.HD, mvgen.FullHD} {
 		b.Run(string(res)+"_lyrics", func(b *testing.B) {
 			in := Input{Audio: audio, Cover: cover, Title: "Benchmark — 夜のドライブ", Author: "mvgen 作者",
-				Domain: "mvgen.example.com", Resolution: string(res), Lyrics: &ly,
+				Domain: "mvgen.example.com", Resolution: res, Lyrics: &ly,
 				Out: filepath.Join(b.TempDir(), "video.mp4")}
 			benchRender(b, in, seconds)
 		})
 	}
-}
-
-// benchLyrics returns synced lyrics for seconds of music: a line every
-// three seconds, each word timed, every fourth line mixing scripts.
-func benchLyrics(b testing.TB, seconds int) lyrics.Lyrics {
-	var lrc strings.Builder
-	words := []string{"city", "lights", "are", "calling", "me", "home", "tonight", "أغنية", "夜の", "ドライブ"}
-	for t, n := 2, 0; t+3 < seconds; t, n = t+3, n+1 {
-		fmt.Fprintf(&lrc, "[%02d:%02d.00]", t/60, t%60)
-		for w := range 6 {
-			word := words[(n+w)%7]
-			if n%4 == 3 && w%2 == 1 {
-				word = words[7+w%3]
-			}
-			ms := t*1000 + w*400
-			fmt.Fprintf(&lrc, "<%02d:%02d.%02d>%s ", ms/60000, ms/1000%60, ms%1000/10, word)
-		}
-		lrc.WriteString("\n")
-	}
-	ly, err := lyrics.ParseLRC([]byte(lrc.String()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return ly
 }
 
 // benchRender measures the render of in (seconds long); see
@@ -147,7 +130,7 @@ func benchRender(b *testing.B, in Input, seconds int) {
 	b.Logf("first render (sampling memory): %.2fs", wall.Seconds())
 	var walls, ffmpegWalls []time.Duration
 	var encodeRatios, parallelRatios, ffmpegRatios []float64
-	bench := newBaselines(b, r, in)
+	bench := newBaselines(b, r, in) // nil when there is no disk for the frames
 	withFFmpeg := &Renderer{TempDir: r.TempDir, ffmpegEncoders: true}
 	timeRender := func(r *Renderer) time.Duration {
 		start := time.Now()
@@ -162,23 +145,28 @@ func benchRender(b *testing.B, in Input, seconds int) {
 		render := timeRender(r)
 		cpu := selfCPU() - cpu0 + stats.cpu() - children0
 		boundRatios = append(boundRatios, render.Seconds()/(cpu.Seconds()/float64(runtime.NumCPU())))
-		bare, bareCPU := bench.single(b)
-		parallel := bench.parallel(b)
-		ffmpegEncoders := timeRender(withFFmpeg)
-		b.Logf("round %d: render %.2fs, one ffmpeg %.2fs (%.1f CPU s), parallel encoders %.2fs, render with ffmpeg encoders %.2fs",
-			round+1, render.Seconds(), bare.Seconds(), bareCPU.Seconds(), parallel.Seconds(), ffmpegEncoders.Seconds())
 		walls = append(walls, render)
-		ffmpegWalls = append(ffmpegWalls, ffmpegEncoders)
-		encodeRatios = append(encodeRatios, render.Seconds()/bare.Seconds())
-		parallelRatios = append(parallelRatios, render.Seconds()/parallel.Seconds())
-		ffmpegRatios = append(ffmpegRatios, render.Seconds()/ffmpegEncoders.Seconds())
-		if round == 0 {
-			b.ReportMetric(bareCPU.Seconds(), "bare_cpu_s")
+		if bench != nil {
+			bare, bareCPU := bench.single(b)
+			parallel := bench.parallel(b)
+			b.Logf("round %d: render %.2fs, one ffmpeg %.2fs (%.1f CPU s), parallel encoders %.2fs",
+				round+1, render.Seconds(), bare.Seconds(), bareCPU.Seconds(), parallel.Seconds())
+			encodeRatios = append(encodeRatios, render.Seconds()/bare.Seconds())
+			parallelRatios = append(parallelRatios, render.Seconds()/parallel.Seconds())
+			if round == 0 {
+				b.ReportMetric(bareCPU.Seconds(), "bare_cpu_s")
+			}
 		}
+		ffmpegEncoders := timeRender(withFFmpeg)
+		b.Logf("round %d: render %.2fs, render with ffmpeg encoders %.2fs", round+1, render.Seconds(), ffmpegEncoders.Seconds())
+		ffmpegWalls = append(ffmpegWalls, ffmpegEncoders)
+		ffmpegRatios = append(ffmpegRatios, render.Seconds()/ffmpegEncoders.Seconds())
 	}
 	b.ReportMetric(float64(seconds)/median(walls).Seconds(), "x_realtime")
-	b.ReportMetric(median(encodeRatios), "encode_ratio")
-	b.ReportMetric(median(parallelRatios), "parallel_ratio")
+	if bench != nil {
+		b.ReportMetric(median(encodeRatios), "encode_ratio")
+		b.ReportMetric(median(parallelRatios), "parallel_ratio")
+	}
 	b.ReportMetric(median(ffmpegRatios), "ffmpeg_encoders_ratio")
 	b.ReportMetric(median(boundRatios), "cpu_bound_ratio")
 	b.ReportMetric(float64(seconds)/median(ffmpegWalls).Seconds(), "x_realtime_ffmpeg_encoders")
@@ -199,50 +187,46 @@ func median[T int | float64 | time.Duration](v []T) T {
 // benchmark compares the render with.
 type baselines struct {
 	r      *Renderer
-	p      plan
-	frames *os.File // the raw frames
+	j      job
+	video  encode.Video
+	frames *os.File // the raw frames, in a scratch file on a disk
 	out    string   // a directory for the videos
 }
 
-// newBaselines writes the render's frames for in to a file in /dev/shm.
+// newBaselines writes the render's frames for in to a scratch file on a
+// disk (see scratchFile), which is removed when the benchmark ends; nil,
+// with the reason logged, when no disk has room for them.
 func newBaselines(b *testing.B, r *Renderer, in Input) *baselines {
-	shm := "/dev/shm"
-	if _, err := os.Stat(shm); err != nil {
-		shm = b.TempDir()
-	}
-	frames, err := os.CreateTemp(shm, "mvgen-bench-*.yuv")
+	j := jobFor(b, r, in)
+	w, h := scene.Size(j.aspect, j.resolution)
+	video := encode.Video{W: w, H: h, FPS: frameRate, Frames: j.frames}
+	size := int64(w*h*3/2) * int64(j.frames)
+	frames, err := scratchFile(b, size)
 	if err != nil {
+		b.Logf("encode_ratio and parallel_ratio left out: %v", err)
+		return nil
+	}
+	if _, err := r.render(context.Background(), in, frames); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() {
-		frames.Close()
-		os.Remove(frames.Name())
-	})
-	info, err := r.render(context.Background(), in, frames)
-	if err != nil {
+	// The frames go to the disk now, untimed: what stays in memory is page
+	// cache the kernel can drop, not dirty pages.
+	if err := frames.Sync(); err != nil {
 		b.Fatal(err)
 	}
-	parsedRes, err := mvgen.ParseResolution(in.Resolution)
-	res := Resolution(parsedRes)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := r.newPlan(in, info, Landscape, res)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return &baselines{r: r, p: p, frames: frames, out: b.TempDir()}
+	b.Logf("the baselines read %.1f GB of frames from %s", float64(size)/1e9, frames.Name())
+	return &baselines{r: r, j: j, video: video, frames: frames, out: b.TempDir()}
 }
 
 // single times one ffmpeg encoding the frames with the render's x264
 // settings, letting x264 thread as it likes, and the audio into an MP4.
 func (bl *baselines) single(b *testing.B) (wall, cpu time.Duration) {
-	l := bl.p.Layout
+	v := bl.video
 	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
-		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", strconv.Itoa(l.W)+"x"+strconv.Itoa(l.H),
-		"-framerate", strconv.Itoa(frameRate), "-i", "file:"+bl.frames.Name(), "-i", "file:"+bl.p.Audio,
-		"-map", "0:v:0", "-map", "1:a:0", "-c:v", "libx264", "-preset", videoPreset, "-qp", videoQP,
-		"-x264-params", x264Params+":keyint="+strconv.Itoa(gopFrames), "-c:a", "copy",
+		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", strconv.Itoa(v.W)+"x"+strconv.Itoa(v.H),
+		"-framerate", strconv.Itoa(v.FPS), "-i", "file:"+bl.frames.Name(), "-i", "file:"+bl.j.audio,
+		"-map", "0:v:0", "-map", "1:a:0", "-c:v", "libx264", "-preset", encode.Preset, "-qp", encode.QP,
+		"-x264-params", encode.X264Params+":keyint="+strconv.Itoa(v.GOP()), "-c:a", "copy",
 		"-movflags", "+faststart", "-f", "mp4", "file:"+filepath.Join(bl.out, "single.mp4"))
 	start := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -254,16 +238,18 @@ func (bl *baselines) single(b *testing.B) (wall, cpu time.Duration) {
 // parallel times the render's own encoding of the frames, read from the
 // file instead of drawn.
 func (bl *baselines) parallel(b *testing.B) time.Duration {
-	p := bl.p
-	p.Out = filepath.Join(bl.out, "parallel.mp4")
-	size := int64(p.Layout.W * p.Layout.H * 3 / 2)
-	read := func(f *frame, i int) error {
-		_, err := bl.frames.ReadAt(f.buf, int64(i)*size)
+	v, j := bl.video, bl.j
+	size := int64(v.W * v.H * 3 / 2)
+	read := func(f *yuv.Frame, i int) error {
+		_, err := bl.frames.ReadAt(f.Pix, int64(i)*size)
 		return err
 	}
+	out := encode.Output{Path: filepath.Join(bl.out, "parallel.mp4"), Audio: j.audio, Duration: j.info.Duration,
+		CopyAudio: j.copyAudio, AudioRate: j.audioRate}
+	ff := bl.r.runner()
 	start := time.Now()
-	err := bl.r.encode(context.Background(), p, bl.r.encoders(p.Frames),
-		func() *frame { return newFrame(p.Layout.W, p.Layout.H) }, read, nil)
+	err := encode.Run(context.Background(), bl.r.encoder(ff), ff, encode.Job{Video: v, Output: out,
+		Frames: encode.Frames{New: func() *yuv.Frame { return yuv.New(v.W, v.H) }, Draw: read}, Encoders: bl.r.encoders(v)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/render/rendertest"
 )
 
 // BenchmarkRender15min renders a 15-minute track (the longest a Renderer
@@ -21,17 +24,17 @@ func BenchmarkRender15min(b *testing.B) {
 	if os.Getenv("MVGEN_BENCH_LONG") == "" {
 		b.Skip("set MVGEN_BENCH_LONG=1 to render a 15-minute track")
 	}
-	requireFFmpeg(b)
+	rendertest.RequireFFmpeg(b)
 	const seconds = 15 * 60
 	dir := b.TempDir()
 	audio, cover := filepath.Join(dir, "track.mp3"), filepath.Join(dir, "cover.jpg")
-	makeMusic(b, audio, seconds, "-b:a", "192k")
-	ffmpeg(b, "-f", "lavfi", "-i", "mandelbrot=s=1000x1000", "-frames:v", "1", "-q:v", "3", cover)
-	ly := benchLyrics(b, seconds)
-	for _, res := range []Resolution{HD, FullHD} {
+	rendertest.MakeMusic(b, audio, seconds, "-b:a", "192k")
+	rendertest.FFmpeg(b, "-f", "lavfi", "-i", "mandelbrot=s=1000x1000", "-frames:v", "1", "-q:v", "3", cover)
+	ly := rendertest.Lyrics(b, seconds)
+	for _, res := range []mvgen.Resolution{mvgen.HD, mvgen.FullHD} {
 		b.Run(string(res), func(b *testing.B) {
 			in := Input{Audio: audio, Cover: cover, Title: "Benchmark — 夜のドライブ", Author: "mvgen 作者",
-				Domain: "mvgen.example.com", Resolution: string(res), Lyrics: &ly, Out: filepath.Join(b.TempDir(), "video.mp4")}
+				Domain: "mvgen.example.com", Resolution: res, Lyrics: &ly, Out: filepath.Join(b.TempDir(), "video.mp4")}
 			// An MP3 is a few milliseconds longer than asked for (its
 			// encoder's padding), which the default limit of 15 minutes
 			// would refuse.

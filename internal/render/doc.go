@@ -1,128 +1,87 @@
-// Package render turns a track into an MP4 music video.
+// Package render turns a track into an MP4 music video: a [Renderer]
+// checks the source and the cover, and runs the stages, each a package with
+// one job, from top to bottom (see stages.go):
 //
-// # The picture
+//   - source: probing and checking the source audio and the cover, and
+//     decoding the audio to samples (package source);
+//   - analysis: the levels of the spectrum's bands and the beat in each
+//     frame, from an FFT of the samples (package analysis);
+//   - text: making user text drawable, the fonts and the fallback to
+//     Noto's faces, shaping and typesetting (package text);
+//   - scene: what a frame shows: a theme (scene.Theme) draws the still
+//     layers once and then each frame over them, and marks the macroblocks
+//     it writes; the bars theme (package scene/bars) is today's look
+//     (package scene, on pictures of package yuv);
+//   - encode: the encoders (libx264 in this process, or ffmpeg processes),
+//     each on its own GOPs, and the muxer (package encode).
 //
-// A video is 30 fps H.264 in one of three aspects, each with its own layout
-// (see [Aspect] and layoutFor in aspect.go), at 720p or 1080p (see
-// [Resolution]: the 720p layout scaled by 3/2; 1:1 is 1080×1080 at both):
-// 16:9 at 1280×720 puts the cover on the left and the title, author, progress line and times on the
-// right, over a full-width row of bars; 1:1 at 1080×1080 and 9:16 at
-// 720×1280 stack cover, title, author, bars, progress line and times in one
-// centred column. Every frame has:
+// Package ffmpeg runs the ffmpeg processes of all of them. Lower stages do
+// not import this package, and none imports one above it.
 //
-//   - a background made from the cover, shrunk, blurred, enlarged and
-//     dimmed, with the bottom half shaded for the bars; without a cover, a
-//     gradient of two colours picked from the title's hash, and a gradient
-//     square with a note in the cover's place;
-//   - the cover art with rounded corners and a soft shadow;
-//   - the title in bold (shrunk to fit, wrapped onto up to three lines), and
-//     under it the author: large for the first three seconds (the intro
-//     card), then dissolving over one second into a smaller line that
-//     stays;
-//   - bars, one per log-spaced band from 50 Hz to 10 kHz, in an accent
-//     colour taken from the cover's most colourful pixel (or the title's
-//     hue), lighter towards the top, with a faint reflection;
-//   - a glow around the cover that pulses on the beat;
-//   - a progress line with the elapsed and total times;
-//   - the domain as a watermark at the bottom centre, on a dark translucent
-//     box so that it reads on any background;
-//   - with lyrics (Input.Lyrics), the line being sung, large, its words
-//     lighting up as they are sung when their times are known, and the
-//     next line under it, dimmer; lines fade in and out over 0.2 s,
-//     nothing shows between lines but the next one, a second before it
-//     starts. The layout makes room for them (see lyricLayout).
-//
-// The title, author, domain and times are drawn by ffmpeg with Noto Sans
-// CJK (regular and bold), which covers Latin with accents, Greek,
-// Cyrillic, CJK and Hangul; a line it cannot draw whole (Arabic, Hebrew,
-// Thai, Indic and other scripts) is drawn with Noto's face for its script
-// (see fallback.go), and a line no one font can draw whole (Arabic with
-// Latin, say) is drawn in Go like the lyrics (a title then whole, wrapped
-// in bidi order).
-//
-// Lyrics are drawn in Go (see typeset.go): go-text/typesetting splits each
-// line into runs by script, bidi direction and font (Noto Sans, then Noto
-// Sans CJK, then Noto's face for the run's script), shapes them with its
-// HarfBuzz port (Arabic joined, Indic conjuncts formed), orders them by
-// the bidi algorithm, and x/image/vector rasterises the outlines into a
-// coverage mask, once per line, when a frame first shows it (the fonts are
-// loaded while the static step runs; the last dozen lines' masks are
-// kept, so memory does not grow with the lyrics). A frame blends at most
-// two lines' masks: about 0.07 ms. Mixed lines ("أغنية الليل الطويل — A very long
-// title") draw every character in a font that has it. Bidi controls
-// (U+202A–U+202E, U+2066–U+2069, marks) are dropped from all drawn text.
+// A video is 30 fps H.264 in one of three aspects (mvgen.Aspect), at 720p
+// or 1080p (mvgen.Resolution; see scene.Size for the sizes). The video has
+// ceil(duration × 30) frames, so it ends within one frame after the audio.
+// Progress is reported from the count of frames drawn. With Input.Poster
+// set, the theme's poster picture (bars: the still picture with the intro
+// card) is also converted to RGB and written as a JPEG (synced, then
+// renamed into place with the video) while the encoders run.
 //
 // # The pipeline
 //
 // The encoder is the bottleneck: x264 at 720p on two cores. Everything
 // else is arranged to cost as little as possible beside it:
 //
-//  1. Probe: ffprobe reads the source's duration and codec; sizes, lengths
-//     and the cover's header are checked.
-//  2. Static step: one ffmpeg run draws everything that does not move (the
-//     background, the cover, the title, the watermark, the progress line's
-//     track) with its filters, and writes raw yuv420p pictures to the work
-//     directory: the still picture, the same with the intro card, a strip
-//     of the glyphs 0–9 and ':' for the times, and a 16×16 thumbnail of the
-//     cover for the accent colour. It costs about 0.4 s once; the decoder
-//     and the analysis run meanwhile. (Starting the encoders and the muxer
-//     meanwhile too saved 0.07 s and added 60–90 MB to the peak memory, the
-//     static step's 136 MB being resident with them: not kept.)
-//  3. Decoder and analysis: ffmpeg decodes the source to mono 32-bit float
-//     samples at 22050 Hz into a pipe, and a goroutine analyses them for
-//     every frame (see track): a 2048-point FFT (Hann window, centred on
-//     the frame's middle; a radix-2 FFT of half the length on the packed
-//     real signal) gives the bands' levels in dB. Each bar shows its band
-//     against the band's own last three seconds (running mean and mean
-//     deviation, with a tilt of 3 dB an octave above 500 Hz): at its mean a bar is 55 %
-//     high and four deviations span the whole bar, so the bars use their
-//     height whatever the loudness, and a steady sound, even loud
-//     broadband noise, sits in the middle instead of pinning them at the
-//     top; bands far below the loudest shrink, so leakage and hiss are not
-//     blown up. The levels rise and fall with attack and decay. On frames
-//     of a multi-instrument piece (TestBarsDance) the bars' mean height
-//     went from 0.44 to 0.65 of the band and each bar's spread in time
-//     (standard deviation) from 0.18 to 0.19; on 30 s of a blues
-//     recording from 0.24 and 0.14 to 0.56 and 0.22; on loud white noise
-//     from 0.67 and 0.02 (a still wall) to 0.61 and 0.09, no bar full.
-//     The pulse follows the
-//     spectral flux of the bands below 250 Hz, on a fixed -62…-12 dB
-//     scale, against its running mean. Below -60 dBFS all levels are 0,
-//     so silence gives identical frames. A 3-minute track is analysed in
-//     about half a second; drawing waits for a frame's levels only if it
-//     gets ahead.
-//  4. Drawing, in Go, in yuv420p: each frame is composed over the still
-//     picture: only the rects drawn into last time are restored; the bars,
-//     which are opaque, are copied from a picture of all bars at full
-//     height; the glow is pasted from a cache of its pixels at 64 levels;
-//     the card dissolves by mixing the two still pictures in its band; the
-//     times are blended from the glyph strip. Colours are converted to YUV
-//     once; no pixel is converted per frame. Drawing takes about 0.1 ms a
-//     frame.
-//  5. Encoders: one libx264 a core, in this process (see package x264
-//     and encodeGOPsInProcess), each running one thread. The video is cut
-//     into GOPs of 150 frames (a keyframe every 5 s); each encoder's
-//     goroutine takes the next GOP nobody has taken, draws its frames one
-//     by one into one of two buffers and hands each to libx264, telling it
-//     which macroblocks are the same as in the frame before (X264_MBINFO_
-//     CONSTANT: libx264 then skips them without analysis), and so on.
-//     Lyrics are drawn again only when what they show changes (see
-//     lyricState). Builds without libx264 (CGO_ENABLED=0 or the tag
-//     nox264) run one ffmpeg a core instead (see encodeGOPs): its
-//     goroutine draws the GOP's frames into it through a pipe (on Linux
-//     with vmsplice, without a copy, see frameWriter), and a goroutine
-//     cuts each encoder's H.264 output at the SPS that starts every GOP.
-//     "The encoders" below has the figures.
+//  1. Source: ffprobe reads the source's duration and codec; sizes, lengths
+//     and the cover's header are checked (source.Check, source.CheckCover).
+//  2. Decoder and analysis: ffmpeg decodes the source to mono 32-bit float
+//     samples at 22050 Hz into a pipe (source.Decode), and a goroutine
+//     analyses them for every frame (analysis.Track): a 2048-point FFT
+//     (Hann window, centred on the frame's middle; a radix-2 FFT of half
+//     the length on the packed real signal) gives the bands' levels in dB.
+//     Each band is shown against its own last three seconds (running mean
+//     and mean deviation, with a tilt of 3 dB an octave above 500 Hz): at
+//     its mean a bar is 55 % high and four deviations span the whole bar,
+//     so the bars use their height whatever the loudness, and a steady
+//     sound, even loud broadband noise, sits in the middle instead of
+//     pinning them at the top; bands far below the loudest shrink, so
+//     leakage and hiss are not blown up. The levels rise and fall with
+//     attack and decay. On frames of a multi-instrument piece
+//     (TestBarsDance) the bars' mean height went from 0.44 to 0.65 of the
+//     band and each bar's spread in time (standard deviation) from 0.18 to
+//     0.19; on 30 s of a blues recording from 0.24 and 0.14 to 0.56 and
+//     0.22; on loud white noise from 0.67 and 0.02 (a still wall) to 0.61
+//     and 0.09, no bar full. The pulse follows the spectral flux of the
+//     bands below 250 Hz, on a fixed -62…-12 dB scale, against its running
+//     mean. Below -60 dBFS all levels are 0, so silence gives identical
+//     frames. A 3-minute track is analysed in about half a second; drawing
+//     waits for a frame's levels only if it gets ahead. The levels are kept
+//     in a window of max(8, 2 × encoders) GOPs (analysis.Window), not for
+//     the whole track.
+//  3. Still layers: the theme draws what does not move (scene.Theme's
+//     Still). The bars theme runs one ffmpeg that draws the background,
+//     the cover, the title, the watermark and the progress line's track
+//     with its filters, and writes raw yuv420p pictures to the work
+//     directory; it costs about 0.4 s once, while the decoder and the
+//     analysis run, and the lyrics are laid out meanwhile.
+//  4. Drawing, in Go, in yuv420p (package yuv): each frame is composed over
+//     the still picture by the theme, only where it changes (bars: about
+//     0.1 ms a frame). Lyrics (scene.Lyrics) are drawn again only when what
+//     they show changes.
+//  5. Encoders: one libx264 a core, in this process (encode.X264, package
+//     x264), each running one thread. The video is cut into GOPs of 150
+//     frames (a keyframe every 5 s); each encoder's goroutine takes the
+//     next GOP nobody has taken, draws its frames one by one into one of
+//     two buffers and hands each to libx264, telling it which macroblocks
+//     are the same as in the frame before (X264_MBINFO_CONSTANT: libx264
+//     then skips them without analysis), and so on. Builds without libx264
+//     (CGO_ENABLED=0 or the tag nox264) run one ffmpeg a core instead
+//     (encode.FFmpeg): its goroutine draws the GOP's frames into it through
+//     a pipe (on Linux with vmsplice, without a copy), and a goroutine cuts
+//     each encoder's H.264 output at the SPS that starts every GOP. "The
+//     encoders" below has the figures.
 //  6. Muxer: one ffmpeg receives the GOPs in order on a pipe as they are
 //     done and writes them, with the source's audio, into the MP4 with
-//     +faststart.
-//
-// With Input.Poster set, the still picture with the intro card is also
-// converted to RGB in Go and written as a JPEG (synced, then renamed into
-// place with the video) while the encoders run.
-//
-// Progress is reported from the count of frames drawn. The video has
-// ceil(duration × 30) frames, so it ends within one frame after the audio.
+//     +faststart (encode.Run).
 //
 // # Memory
 //
@@ -166,7 +125,7 @@
 // differ from the drawn ones by 0.25 on average either way), and 1.2 ms
 // each with two running at once. In the render that took the 180 s
 // benchmark from 8.2–8.9 s (ffmpeg encoders) to 5.6–6.1 s; comparing only
-// the macroblocks ever written (see frame.touched; at 1080p the comparison
+// the macroblocks ever written (see yuv.Frame.Marks; at 1080p the comparison
 // had taken a tenth of the CPU) and drawing the lyrics only when they
 // change brought it to 5.5–5.9 s at 720p, against 7.8–8.4 s for the same
 // render with ffmpeg encoders in the same run, and 12.1–13.6 s at 1080p
@@ -177,7 +136,8 @@
 // binary that links libx264, which is GPL (docs/DECISIONS.md).
 // TestInProcessVideoIsTheFrames compares every macroblock of every decoded
 // frame with the frame drawn, so a macroblock marked unchanged by mistake
-// fails it.
+// fails it; and scenetest.CheckMarks fails a theme that writes a
+// macroblock without marking it.
 //
 // The cores still idle about an eighth of a render (make bench's
 // cpu_bound_ratio: 1.1–1.2), spread over its whole length, not only the
@@ -237,8 +197,8 @@
 // is (AAC, MP3, ALAC). Otherwise it is encoded to AAC at the source's bit
 // rate and at least 192 kbit/s; lossless sources (FLAC, PCM, …) get 160
 // kbit/s a channel. The AAC encoder uses its fast coder, half the CPU of
-// the default one (see muxArgs): a 3-minute WAV source rendered in 7.1–7.4
-// s instead of 10.6–11.0 s.
+// the default one (see encode.MuxArgs): a 3-minute WAV source rendered in
+// 7.1–7.4 s instead of 10.6–11.0 s.
 //
 // # Safety
 //
@@ -260,6 +220,6 @@
 // callers' code 400): corrupt or non-audio sources, sources over the length
 // or size limits, audio that decodes to much less than its stated length,
 // covers that are not images, too large, or fail to decode, and an unknown
-// aspect. Anything else (ffmpeg failing, a cancelled context, a full disk)
-// is an ordinary wrapped error (code 500).
+// aspect or resolution. Anything else (ffmpeg failing, a cancelled
+// context, a full disk) is an ordinary wrapped error (code 500).
 package render

@@ -3,43 +3,11 @@ package render
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/mvgen/mvgen/internal/render/rendertest"
 )
-
-// makeMusic writes seconds of music-like sound: a kick drum twice a second,
-// a bass line of tones changing every second, a high tone swelling and
-// pink noise chopped four times a second, mixed to stereo. The format
-// follows the name's extension.
-func makeMusic(tb testing.TB, path string, seconds float64, extra ...string) {
-	tb.Helper()
-	args := []string{
-		"-f", "lavfi", "-i", fmt.Sprintf("aevalsrc='0.55*sin(2*PI*55*t)*exp(-10*mod(t,0.5))"+
-			"+0.12*sin(2*PI*(220+55*floor(mod(t,4)))*t)+0.08*sin(2*PI*1320*t)*(0.5+0.5*sin(2*PI*0.25*t))'"+
-			":s=44100:d=%g", seconds),
-		"-f", "lavfi", "-i", fmt.Sprintf("anoisesrc=c=pink:a=0.25:d=%g:r=44100,tremolo=f=4:d=0.9", seconds),
-		"-filter_complex", "[0][1]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo[a]",
-		"-map", "[a]",
-	}
-	ffmpeg(tb, append(append(args, extra...), path)...)
-}
-
-// grayFrames decodes the video at path to its frames' luma planes.
-func grayFrames(tb testing.TB, path string, w, h int) [][]byte {
-	tb.Helper()
-	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1").Output()
-	if err != nil {
-		tb.Fatalf("decoding %s: %v", path, err)
-	}
-	var frames [][]byte
-	for len(out) >= w*h {
-		frames = append(frames, out[:w*h])
-		out = out[w*h:]
-	}
-	return frames
-}
 
 // meanDiff is the mean absolute difference of two luma planes.
 func meanDiff(a, b []byte) float64 {
@@ -56,20 +24,20 @@ func meanDiff(a, b []byte) float64 {
 // music and not at all (but for the progress line) once the silence has
 // settled and the intro card has gone.
 func TestPictureMovesWithMusic(t *testing.T) {
-	requireFFmpeg(t)
+	rendertest.RequireFFmpeg(t)
 	t.Parallel()
 	dir := t.TempDir()
 	music, silence := filepath.Join(dir, "music.wav"), filepath.Join(dir, "track.wav")
-	makeMusic(t, music, 3)
-	ffmpeg(t, "-i", music, "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo:d=4",
+	rendertest.MakeMusic(t, music, 3)
+	rendertest.FFmpeg(t, "-i", music, "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo:d=4",
 		"-filter_complex", "[0][1]concat=n=2:v=0:a=1", silence)
 	out := filepath.Join(dir, "video.mp4")
 	r := Renderer{TempDir: t.TempDir(), Threads: 1}
-	if _, err := r.Render(context.Background(), Input{Audio: silence, Cover: makePNG(t, dir, 500, 500),
+	if _, err := r.Render(context.Background(), Input{Audio: silence, Cover: rendertest.MakePNG(t, dir, 500, 500),
 		Title: "Loud then silent", Author: "Tester", Domain: "example.com", Out: out}); err != nil {
 		t.Fatal(err)
 	}
-	frames := grayFrames(t, out, 1280, 720)
+	frames := rendertest.GrayFrames(t, out, 1280, 720)
 	if len(frames) != 7*frameRate {
 		t.Fatalf("got %d frames, want %d", len(frames), 7*frameRate)
 	}

@@ -11,75 +11,84 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mvgen/mvgen/internal/render/x264"
+	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/render/encode"
+	"github.com/mvgen/mvgen/internal/render/rendertest"
+	"github.com/mvgen/mvgen/internal/render/scene"
 )
 
-// TestPipeDeliversFramesIntact checks the zero-copy pipes (see frameWriter)
-// and the parallel encoding (see encode) of the ffmpeg encoders, which
+// gopFrames is the length of a GOP: 5 s (see encode.Video.GOP).
+const gopFrames = 5 * frameRate
+
+// TestPipeDeliversFramesIntact checks the zero-copy pipes and the parallel
+// encoding of the ffmpeg encoders (see encode.FFmpeg and encode.Run), which
 // builds without libx264 use: the video Render encodes with three encoders
 // from its pipes is the video one encoder makes, with the same arguments,
 // from the same frames written to a file first. x264 is deterministic and
 // its GOPs independent, so a frame changed while ffmpeg still had to read
 // it, or a GOP out of place, would change the decoded frames.
 func TestPipeDeliversFramesIntact(t *testing.T) {
-	requireFFmpeg(t)
+	rendertest.RequireFFmpeg(t)
 	t.Parallel()
 	dir := t.TempDir()
 	audio := filepath.Join(dir, "music.mp3")
-	makeMusic(t, audio, 3.5*gopFrames/frameRate)
+	rendertest.MakeMusic(t, audio, 3.5*gopFrames/frameRate)
 	r := &Renderer{TempDir: t.TempDir(), Threads: 3, ffmpegEncoders: true}
-	in := Input{Audio: audio, Cover: makePNG(t, dir, 300, 300), Title: "Intact", Author: "Pipe",
+	in := Input{Audio: audio, Cover: rendertest.MakePNG(t, dir, 300, 300), Title: "Intact", Author: "Pipe",
 		Domain: "example.com", Out: filepath.Join(dir, "piped.mp4")}
 	if _, err := r.Render(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
 	raw := writeFrames(t, r, in, filepath.Join(dir, "frames.yuv"))
-	p := planFor(t, r, in, Landscape, HD)
-	p.Out = filepath.Join(dir, "from-file.mp4")
+	j := jobFor(t, r, in)
+	w, h := scene.Size(j.aspect, j.resolution)
+	video := encode.Video{W: w, H: h, FPS: frameRate, Frames: j.frames}
+	out := encode.Output{Path: filepath.Join(dir, "from-file.mp4"), Audio: j.audio, Duration: j.info.Duration,
+		CopyAudio: j.copyAudio, AudioRate: j.audioRate}
 	h264 := filepath.Join(dir, "from-file.h264")
-	for _, args := range [][]string{encodeArgs(p, "file:"+raw, "file:"+h264), muxArgs(p, "file:"+h264)} {
+	for _, args := range [][]string{encode.EncoderArgs(video, "file:"+raw, "file:"+h264), encode.MuxArgs(out, frameRate, "file:"+h264)} {
 		if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 			t.Fatalf("encoding the frames from a file: %v\n%s", err, out)
 		}
 	}
-	piped, fromFile := frameHashes(t, in.Out), frameHashes(t, p.Out)
+	piped, fromFile := frameHashes(t, in.Out), frameHashes(t, out.Path)
 	if len(piped) == 0 || !bytes.Equal(piped, fromFile) {
 		t.Errorf("the piped video's frames differ from the same frames encoded from a file:\n%s\n---\n%s", piped, fromFile)
 	}
 }
 
 // TestInProcessVideoIsTheFrames checks the in-process encoders (see
-// encodeGOPsInProcess and package x264), which tell libx264 which
+// encode.X264 and package x264), which tell libx264 which
 // macroblocks did not change: a macroblock marked unchanged by mistake
 // would keep the last frame's picture, so every macroblock of every
 // decoded frame is compared with the frame drawn. At each aspect and
 // resolution (1080 is no multiple of 16: its last row of macroblocks
 // sticks out of the picture), with lyrics, three encoders on four GOPs.
 func TestInProcessVideoIsTheFrames(t *testing.T) {
-	requireFFmpeg(t)
-	if !x264.Available {
+	rendertest.RequireFFmpeg(t)
+	if !encode.InProcess {
 		t.Skip("built without libx264")
 	}
 	t.Parallel()
 	dir := t.TempDir()
 	audio := filepath.Join(dir, "music.mp3")
-	makeMusic(t, audio, 3.5*gopFrames/frameRate)
-	ly := benchLyrics(t, 20)
+	rendertest.MakeMusic(t, audio, 3.5*gopFrames/frameRate)
+	ly := rendertest.Lyrics(t, 20)
 	for _, c := range []struct {
-		aspect Aspect
-		res    Resolution
-	}{{Landscape, HD}, {Square, HD}, {Portrait, FullHD}} {
+		aspect mvgen.Aspect
+		res    mvgen.Resolution
+	}{{mvgen.Landscape, mvgen.HD}, {mvgen.Square, mvgen.HD}, {mvgen.Portrait, mvgen.FullHD}} {
 		t.Run(string(c.aspect)+"_"+string(c.res), func(t *testing.T) {
 			t.Parallel()
 			r := &Renderer{TempDir: t.TempDir(), Threads: 3}
-			in := Input{Audio: audio, Cover: makePNG(t, t.TempDir(), 300, 300), Title: "In process", Author: "x264",
-				Domain: "example.com", Aspect: string(c.aspect), Resolution: string(c.res), Lyrics: &ly,
+			in := Input{Audio: audio, Cover: rendertest.MakePNG(t, t.TempDir(), 300, 300), Title: "In process", Author: "x264",
+				Domain: "example.com", Aspect: c.aspect, Resolution: c.res, Lyrics: &ly,
 				Out: filepath.Join(t.TempDir(), "video.mp4")}
 			if _, err := r.Render(context.Background(), in); err != nil {
 				t.Fatal(err)
 			}
 			raw := writeFrames(t, r, in, filepath.Join(t.TempDir(), "frames.yuv"))
-			l := planFor(t, r, in, c.aspect, c.res).Layout
+			w, h := scene.Size(c.aspect, c.res)
 			want, err := os.ReadFile(raw)
 			if err != nil {
 				t.Fatal(err)
@@ -92,10 +101,10 @@ func TestInProcessVideoIsTheFrames(t *testing.T) {
 			if len(got) != len(want) {
 				t.Fatalf("the video decodes to %d bytes of frames, want %d", len(got), len(want))
 			}
-			size := l.W * l.H * 3 / 2
+			size := w * h * 3 / 2
 			worst, at := 0.0, ""
 			for i := 0; i < len(want)/size; i++ {
-				if e, mb := worstMacroblock(got[i*size:(i+1)*size], want[i*size:(i+1)*size], l.W, l.H); e > worst {
+				if e, mb := worstMacroblock(got[i*size:(i+1)*size], want[i*size:(i+1)*size], w, h); e > worst {
 					worst, at = e, fmt.Sprintf("frame %d, macroblock %s", i, mb)
 				}
 			}
@@ -149,18 +158,26 @@ func writeFrames(t *testing.T, r *Renderer, in Input, path string) string {
 	return path
 }
 
-// planFor returns the plan Render makes for in.
-func planFor(t *testing.T, r *Renderer, in Input, a Aspect, res Resolution) plan {
+// jobFor returns the job Render makes for in.
+func jobFor(t testing.TB, r *Renderer, in Input) job {
 	t.Helper()
 	info, err := r.CheckSource(context.Background(), in.Audio)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := r.newPlan(in, info, a, res)
+	a, err := mvgen.ParseAspect(string(in.Aspect))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	res, err := mvgen.ParseResolution(string(in.Resolution))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := newJob(in, info, a, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
 }
 
 // frameHashes returns ffmpeg's framemd5 of the video stream at path,
@@ -184,7 +201,7 @@ func frameHashes(t *testing.T, path string) []byte {
 // a wrapper around ffmpeg): Render must return that step's error, with its
 // stderr, rather than hang or blame the source, and leave nothing behind.
 func TestStepFailures(t *testing.T) {
-	requireFFmpeg(t)
+	rendertest.RequireFFmpeg(t)
 	t.Parallel()
 	real, err := exec.LookPath("ffmpeg")
 	if err != nil {
@@ -192,7 +209,7 @@ func TestStepFailures(t *testing.T) {
 	}
 	dir := t.TempDir()
 	audio := filepath.Join(dir, "music.mp3")
-	makeMusic(t, audio, 4*gopFrames/frameRate)
+	rendertest.MakeMusic(t, audio, 4*gopFrames/frameRate)
 	for _, tt := range []struct {
 		name, match, step string
 	}{

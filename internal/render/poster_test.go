@@ -9,26 +9,29 @@ import (
 	"testing"
 
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/render/rendertest"
 )
 
 // TestPoster renders with a poster at two sizes: the poster is a JPEG at
-// the video's size, and its cover area shows the cover (the test cover's
-// colour ramps) while its corner shows the dimmed background.
+// the video's size, and its cover area (where the bars theme puts the
+// cover) shows the cover, the test cover's colour ramps.
 func TestPoster(t *testing.T) {
-	requireFFmpeg(t)
+	rendertest.RequireFFmpeg(t)
 	t.Parallel()
 	dir := t.TempDir()
-	audio := makeAudio(t, dir, "tone.wav", 1)
-	cover := makePNG(t, dir, 400, 400)
+	audio := rendertest.MakeAudio(t, dir, "tone.wav", 1)
+	cover := rendertest.MakePNG(t, dir, 400, 400)
 	tests := []struct {
-		aspect, res string
-		w, h        int
+		aspect mvgen.Aspect
+		res    mvgen.Resolution
+		w, h   int
+		art    [4]int // the cover's x, y, width and height
 	}{
-		{"16:9", "", 1280, 720},
-		{"9:16", "1080p", 1080, 1920},
+		{"16:9", "", 1280, 720, [4]int{80, 80, 400, 400}},
+		{"9:16", "1080p", 1080, 1920, [4]int{120, 226, 840, 840}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.aspect+tt.res, func(t *testing.T) {
+		t.Run(string(tt.aspect)+string(tt.res), func(t *testing.T) {
 			t.Parallel()
 			out := t.TempDir()
 			in := Input{Audio: audio, Cover: cover, Title: "Poster", Author: "Someone", Aspect: tt.aspect,
@@ -49,14 +52,11 @@ func TestPoster(t *testing.T) {
 			if b := img.Bounds(); b.Dx() != tt.w || b.Dy() != tt.h {
 				t.Fatalf("poster is %d×%d, want %d×%d", b.Dx(), b.Dy(), tt.w, tt.h)
 			}
-			pa, _ := mvgen.ParseAspect(tt.aspect)
-			pr, _ := mvgen.ParseResolution(tt.res)
-			a, res := Aspect(pa), Resolution(pr)
-			art := layoutAt(a, res).Art
+			x, y, w, h := tt.art[0], tt.art[1], tt.art[2], tt.art[3]
 			// The test cover is red growing to the right, green growing
 			// downwards, blue 160.
-			r0, _, _, _ := img.At(art.X+art.W/10, art.Y+art.H/2).RGBA()
-			r1, _, b1, _ := img.At(art.X+art.W*9/10, art.Y+art.H/2).RGBA()
+			r0, _, _, _ := img.At(x+w/10, y+h/2).RGBA()
+			r1, _, b1, _ := img.At(x+w*9/10, y+h/2).RGBA()
 			if r1>>8 < r0>>8+120 || b1>>8 < 120 || b1>>8 > 200 {
 				t.Errorf("cover area: red %d → %d across, blue %d; want the cover's ramp (red up by 120+, blue about 160)",
 					r0>>8, r1>>8, b1>>8)
@@ -72,10 +72,10 @@ func TestPoster(t *testing.T) {
 // TestPosterNotWrittenOnFailure: a render that fails leaves no poster and
 // no temporary file behind.
 func TestPosterNotWrittenOnFailure(t *testing.T) {
-	requireFFmpeg(t)
+	rendertest.RequireFFmpeg(t)
 	t.Parallel()
 	dir, out := t.TempDir(), t.TempDir()
-	audio := makeAudio(t, dir, "tone.wav", 180) // long enough for a progress report (see TestRenderCanceled)
+	audio := rendertest.MakeAudio(t, dir, "tone.wav", 180) // long enough for a progress report (see TestRenderCanceled)
 	ctx, cancel := context.WithCancel(context.Background())
 	in := Input{Audio: audio, Title: "Cancelled", Out: filepath.Join(out, "v.mp4"), Poster: filepath.Join(out, "v.jpg"),
 		Progress: func(float64) { cancel() }}

@@ -10,12 +10,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
+	"runtime"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/durable"
 	"github.com/mvgen/mvgen/internal/lyrics"
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/render/encode"
+	"github.com/mvgen/mvgen/internal/render/ffmpeg"
+	"github.com/mvgen/mvgen/internal/render/source"
+	"github.com/mvgen/mvgen/internal/render/text"
 )
 
 // DefaultMaxDuration is the longest source a Renderer accepts when its
@@ -26,19 +29,17 @@ const DefaultMaxDuration = mvgen.DefaultMaxAudioDuration
 // MaxBytes is zero: 200 MiB.
 const DefaultMaxBytes = mvgen.DefaultMaxSourceBytes
 
-// fontCandidates are tried in order when Renderer.FontFile is empty. The Noto
-// CJK fonts come first because they also cover Latin, Greek, Cyrillic and
-// Hangul; DejaVu is the fallback for hosts without them. Each has a bold
-// face next to it, found by replacing "Regular" with "Bold" or "Sans" with
-// "Sans-Bold".
-var fontCandidates = []string{
-	"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",   // Debian, Ubuntu
-	"/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",        // Arch, Alpine
-	"/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc", // Fedora
-	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",          // Debian, Ubuntu
-	"/usr/share/fonts/dejavu/DejaVuSans.ttf",                   // Fedora, Alpine
-	"/usr/share/fonts/TTF/DejaVuSans.ttf",                      // Arch
-}
+// frameRate is the video's frames a second.
+const frameRate = 30
+
+// InputError reports that the source audio or the cover image is unusable
+// (see source.InputError, which it is): callers map it to the contract's
+// code 400.
+type InputError = source.InputError
+
+// Info describes a source's audio as ffprobe sees it (see source.Info,
+// which it is).
+type Info = source.Info
 
 // Renderer renders music videos with ffmpeg. The zero value is ready to use:
 // it finds ffmpeg, ffprobe and a font on its own. A Renderer holds no state
@@ -52,7 +53,7 @@ type Renderer struct {
 	// face for the title and the intro card (and, when none exists,
 	// whatever fontconfig picks for "Sans"). A line with characters the
 	// font lacks is drawn with the installed Noto Sans face that has the
-	// most of them (see fallback.go).
+	// most of them (see text.LineFont).
 	FontFile string
 	// MaxDuration is the longest source accepted; 0 means
 	// DefaultMaxDuration (15 minutes). Longer audio is an *InputError.
@@ -65,10 +66,10 @@ type Renderer struct {
 	// filter threads; 0 means one encoder per CPU (runtime.NumCPU) and
 	// lets ffmpeg choose its filter threads.
 	Threads int
-	// TempDir is where each render's private working directory (text files,
-	// the static step's filtergraph script and raw pictures, 3 to 4 MB) is
-	// created and removed again; "" means os.TempDir(). The video itself is
-	// written next to Input.Out.
+	// TempDir is where each render's private working directory (the
+	// theme's files: text files, the static step's filtergraph script and
+	// raw pictures, 3 to 4 MB) is created and removed again; "" means
+	// os.TempDir(). The video itself is written next to Input.Out.
 	TempDir string
 	// Logger receives debug records of each ffmpeg run; nil discards them.
 	Logger *slog.Logger
@@ -95,20 +96,21 @@ type Input struct {
 	// shrinking to fit, the author and domain are cut to 50 characters.
 	// Empty strings are not drawn.
 	Title, Author, Domain string
-	// Aspect is the video's shape: "16:9" (1280×720, also for ""), "1:1"
-	// (1080×1080) or "9:16" (720×1280); see mvgen.ParseAspect. Another value is
-	// an *InputError.
-	Aspect string
-	// Resolution is the video's size class: "720p" (also for "") or
-	// "1080p" (1920×1080, 1080×1080, 1080×1920); see mvgen.ParseResolution.
-	// Another value is an *InputError.
-	Resolution string
+	// Aspect is the video's shape: mvgen.Landscape (1280×720, also for ""),
+	// mvgen.Square (1080×1080) or mvgen.Portrait (720×1280); each has its
+	// own layout, not a crop of another. Another value is an
+	// *InputError.
+	Aspect mvgen.Aspect
+	// Resolution is the video's size class: mvgen.HD (720p, also for "")
+	// or mvgen.FullHD (1080p: 1920×1080, 1080×1080, 1080×1920; see
+	// scene.Size). Another value is an *InputError.
+	Resolution mvgen.Resolution
 	// Out is the path of the MP4 to write. The video is written to a
 	// temporary file in the same directory and renamed into place on success;
 	// on failure the temporary file is removed and Out is left untouched.
 	Out string
 	// Lyrics, when it has timed lines, are drawn in time with the music
-	// (see lyricLayout for where): the line being sung large, its words
+	// (see scene.Lyrics): the line being sung large, its words
 	// lighting up as they are sung when their times are known, and the
 	// next line dimmer under it; nothing between lines. With lyrics the
 	// layout makes room for them (a smaller cover in 1:1 and 9:16, at
@@ -155,6 +157,30 @@ func (r *Renderer) Validate() error {
 func (r *Renderer) ffmpeg() string  { return orDefault(r.FFmpeg, "ffmpeg") }
 func (r *Renderer) ffprobe() string { return orDefault(r.FFprobe, "ffprobe") }
 
+// runner runs the render's ffmpeg processes.
+func (r *Renderer) runner() *ffmpeg.Runner {
+	return &ffmpeg.Runner{Bin: r.ffmpeg(), Logger: r.logger(), Exited: r.exited}
+}
+
+// encoders returns how many encoders a render of v runs at once: one a
+// core (or Threads), and no more than it has GOPs.
+func (r *Renderer) encoders(v encode.Video) int {
+	n := r.Threads
+	if n == 0 {
+		n = runtime.NumCPU()
+	}
+	return max(1, min(n, v.GOPs()))
+}
+
+// encoder returns the render's encoder: libx264 in this process when the
+// build has it (see encode.InProcess), else ffmpeg processes.
+func (r *Renderer) encoder(ff *ffmpeg.Runner) encode.Encoder {
+	if encode.InProcess && !r.ffmpegEncoders {
+		return encode.X264{}
+	}
+	return encode.FFmpeg{Runner: ff}
+}
+
 func (r *Renderer) maxDuration() time.Duration {
 	if r.MaxDuration > 0 {
 		return r.MaxDuration
@@ -176,31 +202,14 @@ func (r *Renderer) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// fonts returns the regular and bold fonts to draw with; "" when none of
-// the known ones exists. The bold one is the regular one when it has no
-// bold face.
+// fonts returns the regular and bold fonts to draw with: FontFile for
+// both, or the first of the known ones installed (see text.DefaultFonts);
+// "" when there is none.
 func (r *Renderer) fonts() (regular, bold string) {
 	if r.FontFile != "" {
 		return r.FontFile, r.FontFile
 	}
-	for _, f := range fontCandidates {
-		if _, err := os.Stat(f); err != nil {
-			continue
-		}
-		for _, b := range []string{strings.Replace(f, "Regular", "Bold", 1), strings.Replace(f, "Sans.", "Sans-Bold.", 1)} {
-			if _, err := os.Stat(b); err == nil && b != f {
-				return f, b
-			}
-		}
-		return f, f
-	}
-	return "", ""
-}
-
-// font returns the regular font; see fonts.
-func (r *Renderer) font() string {
-	f, _ := r.fonts()
-	return f
+	return text.DefaultFonts()
 }
 
 func orDefault(s, def string) string {
@@ -211,11 +220,47 @@ func orDefault(s, def string) string {
 }
 
 // Render writes the music video for in to in.Out and returns the Info of
-// the source audio. An unusable source or cover is an *InputError; any other
-// error (ffmpeg failing, ctx ending, the disk) is not. When ctx ends, ffmpeg
-// is killed and nothing is left behind.
+// the source audio. An unusable source or cover is an *InputError; any
+// other error (ffmpeg failing, ctx ending, the disk) is not. When ctx
+// ends, ffmpeg is killed and nothing is left behind.
 func (r *Renderer) Render(ctx context.Context, in Input) (Info, error) {
 	return r.render(ctx, in, nil)
+}
+
+// CheckSource applies every check Render makes of a source audio file
+// before it draws anything: the size limit (MaxBytes), ffprobe under the
+// format allowlist, a usable audio stream and the length limit
+// (MaxDuration); see source.Check. It costs one ffprobe run, so an API can
+// vet an upload before accepting it. An unusable source is an
+// *InputError naming the problem.
+func (r *Renderer) CheckSource(ctx context.Context, path string) (Info, error) {
+	return source.Check(ctx, r.ffprobe(), path, source.Limits{MaxBytes: r.maxBytes(), MaxDuration: r.maxDuration()})
+}
+
+// Probe describes the audio of the file at path (see source.Probe). It
+// applies no limit; Render and CheckSource do. A file that is not readable
+// audio is an *InputError.
+func (r *Renderer) Probe(ctx context.Context, path string) (Info, error) {
+	return source.Probe(ctx, r.ffprobe(), path)
+}
+
+// job is one render, resolved before its work directory exists: the
+// checked input, absolute paths and what was decided from probing.
+type job struct {
+	aspect     mvgen.Aspect
+	resolution mvgen.Resolution
+	info       Info     // the source, as probed
+	frames     int      // the video's frames: the duration, rounded up
+	audio      string   // absolute path of the source
+	cover      []string // ffmpeg's options reading the cover; nil for none
+	out        string   // absolute path the muxer writes
+	poster     string   // absolute path of the poster to write, "" for none
+	copyAudio  bool     // copy the source's audio stream into the MP4
+	audioRate  int64    // AAC bit rate in bits per second, when not copying
+	work       string   // the private working directory
+
+	title, author, domain string
+	lyrics                []lyrics.Line
 }
 
 // render is Render; with sink set it writes the raw frames to sink instead
@@ -224,165 +269,68 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if in.Audio == "" || in.Out == "" {
 		return Info{}, errors.New("render: Input.Audio and Input.Out are required")
 	}
-	parsed, err := mvgen.ParseAspect(in.Aspect)
-	aspect := Aspect(parsed)
+	aspect, err := mvgen.ParseAspect(string(in.Aspect))
 	if err != nil {
 		return Info{}, &InputError{Msg: err.Error()}
 	}
-	parsedRes, err := mvgen.ParseResolution(in.Resolution)
+	res, err := mvgen.ParseResolution(string(in.Resolution))
 	if err != nil {
 		return Info{}, &InputError{Msg: err.Error()}
 	}
-	res := Resolution(parsedRes)
 	info, err := r.CheckSource(ctx, in.Audio)
 	if err != nil {
 		return Info{}, err
 	}
-	p, err := r.newPlan(in, info, aspect, res)
+	j, err := newJob(in, info, aspect, res)
 	if err != nil {
 		return Info{}, err
 	}
-	if p.Work, err = os.MkdirTemp(r.TempDir, "mvgen-render-"); err != nil {
+	if j.work, err = os.MkdirTemp(r.TempDir, "mvgen-render-"); err != nil {
 		return Info{}, fmt.Errorf("render: creating work directory: %w", err)
 	}
-	defer os.RemoveAll(p.Work)
-	if err := writeTexts(&p, in); err != nil {
-		return Info{}, err
-	}
-	chooseFonts(&p)
-	if err := os.WriteFile(p.path(scriptFile), []byte(staticGraph(p)), 0o600); err != nil {
-		return Info{}, fmt.Errorf("render: writing filtergraph: %w", err)
-	}
+	defer os.RemoveAll(j.work)
 	defer lowerGCGoal()()
 	if sink != nil {
-		_, err := r.run(ctx, p, sink, nil)
+		_, err := r.run(ctx, j, sink, nil)
 		return info, err
 	}
-	if err := r.renderTo(ctx, p, in.Progress); err != nil {
+	if err := r.renderTo(ctx, j, in.Progress); err != nil {
 		return Info{}, err
 	}
 	return info, nil
 }
 
-// checkSize refuses a source larger than MaxBytes before anything reads it.
-func (r *Renderer) checkSize(path string) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return &InputError{Msg: "source audio not found", Err: err}
-		}
-		return fmt.Errorf("render: source audio: %w", err)
-	}
-	if limit := r.maxBytes(); fi.Size() > limit {
-		return &InputError{Msg: fmt.Sprintf("source audio is %s; the limit is %s",
-			formatBytes(fi.Size()), formatBytes(limit))}
-	}
-	return nil
-}
-
-// newPlan resolves what the render needs before its work directory exists.
-func (r *Renderer) newPlan(in Input, info Info, aspect Aspect, res Resolution) (plan, error) {
-	var lines []lyrics.Line
+// newJob resolves what the render of in needs before its work directory
+// exists; the cover's header is checked here.
+func newJob(in Input, info Info, aspect mvgen.Aspect, res mvgen.Resolution) (job, error) {
+	j := job{aspect: aspect, resolution: res, info: info, title: in.Title, author: in.Author, domain: in.Domain}
 	if in.Lyrics != nil {
-		lines = in.Lyrics.Lines
+		j.lyrics = in.Lyrics.Lines
 	}
-	p := plan{Aspect: aspect, Layout: layoutWith(aspect, res, len(lines) > 0), Lyrics: lines, Duration: info.Duration, Threads: r.Threads,
-		Colors: paletteFor(hueOf(in))}
-	p.Font, p.BoldFont = r.fonts()
-	p.Frames = max(1, int(math.Ceil(info.Duration.Seconds()*frameRate-1e-6)))
-	p.CopyAudio, p.AudioRate = audioPlan(info)
+	j.frames = max(1, int(math.Ceil(info.Duration.Seconds()*frameRate-1e-6)))
+	j.copyAudio, j.audioRate = encode.AudioFor(info)
 	var err error
-	if p.Audio, err = filepath.Abs(in.Audio); err != nil {
-		return plan{}, fmt.Errorf("render: %w", err)
+	if j.audio, err = filepath.Abs(in.Audio); err != nil {
+		return job{}, fmt.Errorf("render: %w", err)
 	}
-	if p.Out, err = filepath.Abs(in.Out); err != nil {
-		return plan{}, fmt.Errorf("render: %w", err)
+	if j.out, err = filepath.Abs(in.Out); err != nil {
+		return job{}, fmt.Errorf("render: %w", err)
 	}
 	if in.Poster != "" {
-		if p.Poster, err = filepath.Abs(in.Poster); err != nil {
-			return plan{}, fmt.Errorf("render: %w", err)
+		if j.poster, err = filepath.Abs(in.Poster); err != nil {
+			return job{}, fmt.Errorf("render: %w", err)
 		}
 	}
 	if in.Cover != "" {
-		c, err := checkCover(in.Cover)
+		c, err := source.CheckCover(in.Cover)
 		if err != nil {
-			return plan{}, err
+			return job{}, err
 		}
-		if p.Cover, err = filepath.Abs(in.Cover); err != nil {
-			return plan{}, fmt.Errorf("render: %w", err)
-		}
-		p.CoverFormat = c.demuxer()
-	}
-	return p, nil
-}
-
-// renderTo renders into a temporary file next to p.Out and renames it into
-// place, removing it on any failure.
-func (r *Renderer) renderTo(ctx context.Context, p plan, progress func(float64)) (err error) {
-	final := p.Out
-	tmp, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".*.part")
-	if err != nil {
-		return fmt.Errorf("render: creating output: %w", err)
-	}
-	p.Out = tmp.Name()
-	tmp.Close()
-	defer func() {
+		path, err := filepath.Abs(in.Cover)
 		if err != nil {
-			os.Remove(p.Out)
+			return job{}, fmt.Errorf("render: %w", err)
 		}
-	}()
-	start := time.Now()
-	poster, err := r.run(ctx, p, nil, progress)
-	if err != nil {
-		return err
+		j.cover = c.InputArgs(path)
 	}
-	if poster != "" {
-		defer os.Remove(poster) // once renamed, a no-op
-	}
-	if err := os.Chmod(p.Out, 0o644); err != nil {
-		return fmt.Errorf("render: %w", err)
-	}
-	// Flushed before and after the rename: a caller that records the video
-	// as done after this returns never finds it empty after a power loss.
-	if err := durable.Rename(p.Out, final); err != nil {
-		return fmt.Errorf("render: %w", err)
-	}
-	if poster != "" {
-		if err := placeFile(poster, p.Poster); err != nil {
-			os.Remove(final)
-			return err
-		}
-	}
-	if progress != nil {
-		progress(1)
-	}
-	r.logger().DebugContext(ctx, "rendered video", "out", final, "aspect", p.Aspect,
-		"duration", p.Duration, "elapsed", time.Since(start))
-	return nil
-}
-
-// formatLength formats d for a message that compares it with limit: whole
-// seconds, unless that would make it look equal to the limit.
-func formatLength(d, limit time.Duration) string {
-	if s := d.Round(time.Second); s != limit {
-		return s.String()
-	}
-	return d.Round(10 * time.Millisecond).String()
-}
-
-// formatBytes formats n for a message about a size limit: whole MiB or
-// KiB when n is a multiple of one, else with a decimal, and bytes below a
-// KiB.
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
+	return j, nil
 }

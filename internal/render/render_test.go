@@ -6,11 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"hash/crc32"
-	"image"
-	"image/color"
-	"image/png"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -24,86 +19,11 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/render/rendertest"
+	"github.com/mvgen/mvgen/internal/render/scene"
 )
 
 const hostileTitle = "It's \"50%\" off: C:\\path\n%{pts} [x];y,z"
-
-// requireFFmpeg skips the test when ffmpeg or ffprobe is not installed, and
-// fails it under CI, which must run every test (make deps installs them).
-func requireFFmpeg(tb testing.TB) {
-	tb.Helper()
-	for _, bin := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			if os.Getenv("CI") != "" {
-				tb.Fatalf("%s is not installed; CI must run the render tests (make deps installs it)", bin)
-			}
-			tb.Skipf("%s not installed (make deps installs it)", bin)
-		}
-	}
-}
-
-// isInputError reports whether err is an *InputError whose message
-// contains msg.
-func isInputError(err error, msg string) bool {
-	var ie *InputError
-	return errors.As(err, &ie) && strings.Contains(ie.Msg, msg)
-}
-
-// ffmpeg runs ffmpeg with args and fails the test on error.
-func ffmpeg(tb testing.TB, args ...string) {
-	tb.Helper()
-	cmd := exec.Command("ffmpeg", append([]string{"-hide_banner", "-nostdin", "-loglevel", "error", "-y"}, args...)...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
-	}
-}
-
-// makeAudio writes a track of tone seconds of a 440 Hz sine followed by one
-// second of quiet pink noise (not digital silence, which AAC would encode in
-// far fewer bits than asked for), in the format the name's extension implies.
-func makeAudio(tb testing.TB, dir, name string, tone float64) string {
-	tb.Helper()
-	path := filepath.Join(dir, name)
-	var codec []string
-	switch filepath.Ext(name) {
-	case ".mp3":
-		codec = []string{"-c:a", "libmp3lame", "-b:a", "128k"}
-	case ".wav":
-		codec = []string{"-c:a", "pcm_s16le"}
-	case ".flac":
-		codec = []string{"-c:a", "flac"}
-	default:
-		tb.Fatalf("makeAudio: unknown extension %q", name)
-	}
-	args := []string{
-		"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=440:sample_rate=44100:duration=%g", tone),
-		"-f", "lavfi", "-i", "anoisesrc=sample_rate=44100:color=pink:amplitude=0.05:duration=1",
-		"-filter_complex", "[0:a][1:a]concat=n=2:v=0:a=1,aformat=channel_layouts=stereo[a]",
-		"-map", "[a]",
-	}
-	ffmpeg(tb, append(append(args, codec...), path)...)
-	return path
-}
-
-// makePNG writes a w×h PNG with a gradient.
-func makePNG(tb testing.TB, dir string, w, h int) string {
-	tb.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(255 * x / w), uint8(255 * y / h), 160, 255})
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		tb.Fatal(err)
-	}
-	path := filepath.Join(dir, "cover.png")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	return path
-}
 
 // probed is the part of ffprobe's output the tests check.
 type probed struct {
@@ -223,8 +143,14 @@ func (p *progressLog) check(tb testing.TB) {
 	}
 }
 
+// parseInt reads ffprobe's integers; 0 when it cannot.
+func parseInt(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
 func TestRender(t *testing.T) {
-	requireFFmpeg(t)
+	rendertest.RequireFFmpeg(t)
 	t.Parallel()
 	tests := []struct {
 		name        string
@@ -253,17 +179,17 @@ func TestRender(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir, outDir, work := t.TempDir(), t.TempDir(), t.TempDir()
-			in := Input{Audio: makeAudio(t, dir, tt.audio, 2), Title: tt.title, Author: tt.author,
-				Domain: tt.domain, Aspect: tt.aspect, Out: filepath.Join(outDir, "video.mp4")}
+			in := Input{Audio: rendertest.MakeAudio(t, dir, tt.audio, 2), Title: tt.title, Author: tt.author,
+				Domain: tt.domain, Aspect: mvgen.Aspect(tt.aspect), Out: filepath.Join(outDir, "video.mp4")}
 			switch tt.cover {
 			case "png":
-				in.Cover = makePNG(t, dir, 640, 480)
+				in.Cover = rendertest.MakePNG(t, dir, 640, 480)
 			case "jpeg":
 				in.Cover = filepath.Join(dir, "cover.jpg")
-				ffmpeg(t, "-f", "lavfi", "-i", "testsrc2=s=300x500", "-frames:v", "1", in.Cover)
+				rendertest.FFmpeg(t, "-f", "lavfi", "-i", "testsrc2=s=300x500", "-frames:v", "1", in.Cover)
 			case "webp":
 				in.Cover = filepath.Join(dir, "cover.webp")
-				ffmpeg(t, "-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1", "-c:v", "libwebp", in.Cover)
+				rendertest.FFmpeg(t, "-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1", "-c:v", "libwebp", in.Cover)
 			}
 			var prog progressLog
 			in.Progress = prog.record
@@ -280,8 +206,7 @@ func TestRender(t *testing.T) {
 			if got, want := out.duration(t), src.duration(t); math.Abs(got-want) > 1.0/30 {
 				t.Errorf("output duration %v s, want %v s within 1/30 s", got, want)
 			}
-			parsed, _ := mvgen.ParseAspect(tt.aspect)
-			aspect := Aspect(parsed)
+			aspect, _ := mvgen.ParseAspect(tt.aspect)
 			checkVideoStreams(t, out, aspect, tt.wantCodec, info.BitRate, tt.wantBitRate)
 			boxes := topLevelBoxes(t, in.Out)
 			if m, d := indexOf(boxes, "moov"), indexOf(boxes, "mdat"); m < 0 || d < 0 || m > d {
@@ -298,9 +223,9 @@ func TestRender(t *testing.T) {
 
 // checkVideoStreams checks for one 30 fps H.264 stream of the aspect's
 // size and one audio stream of the wanted codec and bit rate.
-func checkVideoStreams(t *testing.T, out probed, a Aspect, wantCodec string, srcRate int64, rateOK func(src, got int64) bool) {
+func checkVideoStreams(t *testing.T, out probed, a mvgen.Aspect, wantCodec string, srcRate int64, rateOK func(src, got int64) bool) {
 	t.Helper()
-	w, h := a.Size()
+	w, h := scene.Size(a, mvgen.HD)
 	var video, audio int
 	for _, s := range out.Streams {
 		switch s.CodecType {
@@ -338,7 +263,7 @@ func truncated(tb testing.TB, path string, n int) []byte {
 // corruptPNG returns a PNG with a valid header and garbage pixel data.
 func corruptPNG(tb testing.TB) []byte {
 	tb.Helper()
-	data, err := os.ReadFile(makePNG(tb, tb.TempDir(), 64, 64))
+	data, err := os.ReadFile(rendertest.MakePNG(tb, tb.TempDir(), 64, 64))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -348,25 +273,11 @@ func corruptPNG(tb testing.TB) []byte {
 	return data
 }
 
-// oversizePNG returns the start of a PNG whose IHDR claims w×h pixels; it
-// has no pixel data at all.
-func oversizePNG(w, h uint32) []byte {
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
-	b := []byte("\x89PNG\r\n\x1a\n")
-	b = binary.BigEndian.AppendUint32(b, 13)
-	b = append(b, "IHDR"...)
-	b = append(b, ihdr...)
-	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte("IHDR"), ihdr...)))
-}
-
 func TestRenderInputErrors(t *testing.T) {
-	requireFFmpeg(t)
+	rendertest.RequireFFmpeg(t)
 	t.Parallel()
 	dir := t.TempDir()
-	good := makeAudio(t, dir, "good.mp3", 1)
+	good := rendertest.MakeAudio(t, dir, "good.mp3", 1)
 	garbage := make([]byte, 64<<10)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range garbage {
@@ -386,15 +297,16 @@ func TestRenderInputErrors(t *testing.T) {
 		wantMsg string // a substring of the InputError's message
 	}{
 		{"corrupt mp3", Renderer{}, Input{Audio: write("random.mp3", garbage)}, "not a decodable audio file"},
-		{"png as audio", Renderer{}, Input{Audio: makePNG(t, t.TempDir(), 32, 32)}, "not a decodable audio file"},
+		{"png as audio", Renderer{}, Input{Audio: rendertest.MakePNG(t, t.TempDir(), 32, 32)}, "not a decodable audio file"},
 		{"too long", Renderer{MaxDuration: time.Second}, Input{Audio: good}, "the limit is 1s"},
 		{"too large", Renderer{MaxBytes: 1000}, Input{Audio: good}, "the limit is 1000 bytes"},
 		{"missing audio", Renderer{}, Input{Audio: filepath.Join(dir, "nope.mp3")}, "source audio not found"},
 		{"unknown aspect", Renderer{}, Input{Audio: good, Aspect: "4:3"}, `"16:9", "1:1" or "9:16"`},
+		{"unknown resolution", Renderer{}, Input{Audio: good, Resolution: "4k"}, `"720p" or "1080p"`},
 		{"mp3 header over garbage", Renderer{}, Input{Audio: write("garbled.mp3",
-			append(truncated(t, makeAudio(t, dir, "long.mp3", 3), 4000), garbage...))}, "could not be decoded"},
+			append(truncated(t, rendertest.MakeAudio(t, dir, "long.mp3", 3), 4000), garbage...))}, "could not be decoded"},
 		{"corrupt png cover", Renderer{}, Input{Audio: good, Cover: write("bad.png", corruptPNG(t))}, "cover image could not be decoded"},
-		{"oversize cover", Renderer{}, Input{Audio: good, Cover: write("huge.png", oversizePNG(20000, 20000))}, "20000×20000"},
+		{"oversize cover", Renderer{}, Input{Audio: good, Cover: write("huge.png", rendertest.OversizePNG(20000, 20000))}, "20000×20000"},
 		{"cover not an image", Renderer{}, Input{Audio: good, Cover: write("cover.txt", []byte("hello"))}, "not a JPEG, PNG or WebP"},
 		{"missing cover", Renderer{}, Input{Audio: good, Cover: filepath.Join(dir, "nope.png")}, "not found"},
 	}
@@ -419,7 +331,7 @@ func TestRenderInputErrors(t *testing.T) {
 }
 
 func TestRenderCanceled(t *testing.T) {
-	requireFFmpeg(t)
+	rendertest.RequireFFmpeg(t)
 	t.Parallel()
 	dir, outDir, work := t.TempDir(), t.TempDir(), t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -431,7 +343,7 @@ func TestRenderCanceled(t *testing.T) {
 	// short.
 	var seen float64
 	in := Input{
-		Audio: makeAudio(t, dir, "in.wav", 180), Title: "cancel me", Out: filepath.Join(outDir, "out.mp4"),
+		Audio: rendertest.MakeAudio(t, dir, "in.wav", 180), Title: "cancel me", Out: filepath.Join(outDir, "out.mp4"),
 		Progress: func(f float64) {
 			seen = f
 			cancel()

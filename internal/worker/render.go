@@ -187,8 +187,8 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 	poster := filepath.Join(dir, "poster.jpg")
 	info, err := w.Renderer.Render(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
-		Author: t.Author, Domain: t.DomainName, Aspect: t.Aspect, Out: out,
-		Resolution: t.Resolution, Lyrics: src.lyrics, Poster: poster,
+		Author: t.Author, Domain: t.DomainName, Aspect: mvgen.Aspect(t.Aspect), Out: out,
+		Resolution: mvgen.Resolution(t.Resolution), Lyrics: src.lyrics, Poster: poster,
 		Progress: progress.set,
 	})
 	var inputErr *render.InputError

@@ -1,8 +1,0 @@
-//go:build !linux
-
-package render
-
-import "syscall"
-
-// childAttr has nothing to add outside Linux.
-func childAttr() *syscall.SysProcAttr { return nil }

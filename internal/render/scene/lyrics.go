@@ -1,0 +1,309 @@
+package scene
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mvgen/mvgen/internal/lyrics"
+	"github.com/mvgen/mvgen/internal/render/text"
+	"github.com/mvgen/mvgen/internal/render/yuv"
+)
+
+// How lyrics are drawn (see LyricsStyle for where).
+const (
+	lyricFade    = 6         // frames a line takes to fade in and out
+	unsungAlpha  = 150       // a timed line's words not yet sung, out of 256
+	nextAlpha    = 110       // the next line
+	shadowAlpha  = 120       // the text's drop shadow
+	maxLyricRune = 200       // a line is cut to this many characters
+	lyricsFont   = "Bold"    // the sung line's style
+	nextFont     = "Regular" // the next line's
+	lyricGap     = 4         // extra pixels between the sung line and the next, at 720p
+)
+
+// LyricsStyle is where a theme shows the lyrics, and how large: the line
+// being sung at the top of Box, in bold at Size (shrinking to Min,
+// wrapping onto up to Lines lines), and the next line under it at
+// NextSize. Nothing else may draw into Box (and its shadow, Shadow pixels
+// to the right and below) while the lyrics show: they are drawn again only
+// when they change.
+type LyricsStyle struct {
+	Box       yuv.Rect
+	Size, Min int
+	Lines     int
+	NextSize  int
+	Centre    bool // centre the lines in Box; else align them to its start
+}
+
+// Shadow is the offset of the lyrics' drop shadow.
+func (st LyricsStyle) Shadow() int { return max(2, st.Size/16) &^ 1 }
+
+// gap is the room between the sung line and the next.
+func (st LyricsStyle) gap() int { return lyricGap * st.Size / 34 &^ 1 }
+
+// Tallest is the height of the sung line at its tallest and the next line
+// under it, without the shadow: Box must be at least this high, and its
+// shadow's offset more.
+func (st LyricsStyle) Tallest() int {
+	return text.MaskHeight(st.Size, st.Lines) + st.gap() + text.MaskHeight(st.NextSize, 1)
+}
+
+// lyricLine is one line of lyrics: shown from frame start to end, large
+// while sung and small before.
+type lyricLine struct {
+	start, end int
+	text       []rune
+	wordOf     []int // the word of each rune of text, -1 for none
+	// words[i] is the frame word i is sung from; empty for a line without
+	// word times.
+	words []int
+}
+
+// lyricMasks are a line's text laid out and rasterised: cur while it is
+// sung, next before.
+type lyricMasks struct{ cur, next *text.Mask }
+
+// lyricCache is how many lines' masks a render keeps: the encoders draw
+// their GOPs about in order, so a line is laid out once, when a frame
+// first shows it, and memory does not grow with the number of lines.
+const lyricCache = 12
+
+// Lyrics draws synced lyrics: the line being sung, large, its words
+// lighting up as they are sung when their times are known, and the next
+// line under it, dimmer; lines fade in and out over 0.2 s, and nothing
+// shows between lines but the next one, a second before it starts. Each
+// line is laid out and rasterised once, when first shown (under a lock:
+// the typesetters are not safe for concurrent use, and that happens once
+// every few seconds of video); the last dozen lines' masks are kept, so
+// memory does not grow with the lyrics. A frame only blends the masks of
+// at most two lines, and only when what they show changes.
+type Lyrics struct {
+	box     yuv.Rect
+	shadow  int
+	gap     int
+	preroll int // with nothing on screen, the next line shows this many frames before it is sung
+	join    int // the next line shows under the sung one when it follows within this many frames
+	lines   []lyricLine
+
+	st         LyricsStyle
+	mu         sync.Mutex
+	big, small *text.Typesetter
+	cached     map[int]lyricMasks
+	order      []int // the cached lines, least recently laid out first
+}
+
+// NewLyrics prepares the lyrics ls of a video of frames frames at fps
+// frames a second, in style st, with font (Noto Sans CJK or the configured
+// font) after Noto Sans; nil when there is nothing to show. Lines are
+// cleaned like titles (controls, bidi overrides), cut to 200 characters,
+// and those that start after the video's end are dropped. The fonts are
+// loaded and the first line laid out now.
+func NewLyrics(ls []lyrics.Line, st LyricsStyle, font, boldFont string, frames, fps int) *Lyrics {
+	if len(ls) == 0 || st.Box.Empty() {
+		return nil
+	}
+	if boldFont == "" {
+		boldFont = font
+	}
+	sc := &Lyrics{box: st.Box, shadow: st.Shadow(), gap: st.gap(), preroll: fps, join: 2 * fps, st: st,
+		cached: map[int]lyricMasks{}}
+	// The block of the sung line at its tallest and the next line is
+	// centred in the area, so that lines do not jump about.
+	tallest := st.Tallest()
+	sc.box.Y += max(0, (st.Box.H-tallest)/2) &^ 1
+	sc.box.H = st.Box.Y + st.Box.H - sc.box.Y
+	for _, line := range ls {
+		start, end := toFrame(line.Start, fps), min(toFrame(line.End, fps), frames)
+		t := text.Truncate(text.Clean(line.Text), maxLyricRune)
+		if t == "" || start >= frames || end <= start {
+			continue
+		}
+		wordOf, starts := wordIndex(t, line.Words, fps)
+		sc.lines = append(sc.lines, lyricLine{start: start, end: end, text: []rune(t), wordOf: wordOf, words: starts})
+	}
+	if len(sc.lines) == 0 {
+		return nil
+	}
+	sc.big, sc.small = text.NewTypesetter(boldFont, lyricsFont), text.NewTypesetter(font, nextFont)
+	sc.masks(0)
+	return sc
+}
+
+// masks returns line k's masks, laying it out if it is not cached.
+func (ls *Lyrics) masks(k int) lyricMasks {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if m, ok := ls.cached[k]; ok {
+		return m
+	}
+	st, line := ls.st, &ls.lines[k]
+	laid, size := ls.big.Layout(line.text, st.Size, st.Min, st.Box.W, st.Lines)
+	nl, nsize := ls.small.Layout(line.text, st.NextSize, st.NextSize, st.Box.W, 1)
+	var m lyricMasks
+	if len(laid) == 0 || len(nl) == 0 { // no font at all: nothing to draw
+		empty := text.Empty(make([][]yuv.Rect, len(line.words)))
+		m = lyricMasks{empty, empty}
+	} else {
+		m = lyricMasks{
+			cur:  ls.big.Render(line.text, laid, size, st.Box.W, st.Centre, line.wordOf, len(line.words)).Crop(),
+			next: ls.small.Render(line.text, nl, nsize, st.Box.W, st.Centre, nil, 0).Crop(),
+		}
+	}
+	if len(ls.order) >= lyricCache {
+		delete(ls.cached, ls.order[0])
+		ls.order = ls.order[1:]
+	}
+	ls.cached[k] = m
+	ls.order = append(ls.order, k)
+	return m
+}
+
+func toFrame(d time.Duration, fps int) int {
+	return int(math.Round(d.Seconds() * float64(fps)))
+}
+
+// wordIndex finds words in t, in order, and returns the word index of
+// each rune of t (-1 between words) and the frame each word is sung
+// from. A word it cannot find (cleaning changed it) has no runes.
+func wordIndex(t string, words []lyrics.Word, fps int) ([]int, []int) {
+	wordOf := make([]int, utf8.RuneCountInString(t))
+	for i := range wordOf {
+		wordOf[i] = -1
+	}
+	starts := make([]int, len(words))
+	at := 0 // byte offset searched from
+	for i, w := range words {
+		starts[i] = toFrame(w.Start, fps)
+		wt := text.Clean(w.Text)
+		j := strings.Index(t[at:], wt)
+		if wt == "" || j < 0 {
+			continue
+		}
+		first := utf8.RuneCountInString(t[:at+j])
+		for k := range utf8.RuneCountInString(wt) {
+			wordOf[first+k] = i
+		}
+		at += j + len(wt)
+	}
+	return wordOf, starts
+}
+
+// fade is the gain (0…256) of something shown from frame start to end,
+// fading in and out over lyricFade frames, at frame i.
+func fade(i, start, end int) int {
+	g := min(i-start+1, end-i, lyricFade) * 256 / lyricFade
+	return max(0, min(256, g))
+}
+
+// lyricState is what a frame shows of the lyrics: the sung line (its
+// index plus one; 0 for none), its gain and how many of its words have
+// been sung, and the next line (index plus one) and its gain. Frames with
+// the same state show the same pixels in the lyrics' box. The zero value
+// is nothing shown.
+type lyricState struct{ cur, gain, sung, next, nextGain int }
+
+// state returns what frame i shows.
+func (ls *Lyrics) state(i int) lyricState {
+	// c is the last line that has started.
+	c := sort.Search(len(ls.lines), func(k int) bool { return ls.lines[k].start > i }) - 1
+	if c >= 0 && i < ls.lines[c].end {
+		line := &ls.lines[c]
+		s := lyricState{cur: c + 1, gain: fade(i, line.start, line.end)}
+		for _, start := range line.words {
+			if start > i {
+				break
+			}
+			s.sung++
+		}
+		if n := c + 1; n < len(ls.lines) && ls.lines[n].start-line.end < ls.join {
+			s.next, s.nextGain = n+1, s.gain
+		}
+		return s
+	}
+	if n := c + 1; n < len(ls.lines) && ls.lines[n].start-i <= ls.preroll {
+		next := &ls.lines[n]
+		return lyricState{next: n + 1, nextGain: fade(i, next.start-ls.preroll, next.start+lyricFade)}
+	}
+	return lyricState{}
+}
+
+// Shown is what a frame shows of the lyrics (the zero value: nothing),
+// and where it drew them. A theme keeps one with each frame (in its
+// State) for Update.
+type Shown struct {
+	state lyricState
+	rects []yuv.Rect
+}
+
+// Update brings the lyrics frame f shows (as shown says) to frame i's:
+// when they differ, it restores where f's lyrics were from the still
+// picture and draws frame i's. Most frames show what the frame before did
+// (a line stays for seconds; its words light up a few times a second), and
+// then nothing is drawn. The lyrics' box overlaps nothing else drawn per
+// frame (see LyricsStyle), so its rects are kept apart from f.Dirty.
+func (ls *Lyrics) Update(f *yuv.Frame, shown *Shown, still *yuv.Frame, i int) {
+	s := ls.state(i)
+	if s == shown.state {
+		return
+	}
+	for _, r := range shown.rects {
+		f.CopyRect(still, r)
+	}
+	others := f.Dirty
+	f.Dirty = shown.rects[:0]
+	ls.draw(f, s)
+	shown.rects, f.Dirty, shown.state = f.Dirty, others, s
+}
+
+// draw draws the lyrics of state s into f.
+func (ls *Lyrics) draw(f *yuv.Frame, s lyricState) {
+	y := ls.box.Y
+	if s.cur > 0 {
+		line := &ls.lines[s.cur-1]
+		m := ls.masks(s.cur - 1)
+		ls.drawLine(f, line, m.cur, s.sung, y, s.gain)
+		if s.next > 0 {
+			ls.drawNext(f, ls.masks(s.next-1).next, y+m.cur.H+ls.gap, s.nextGain)
+		}
+		return
+	}
+	if s.next > 0 {
+		m := ls.masks(s.next - 1)
+		ls.drawNext(f, m.next, y+m.cur.H+ls.gap, s.nextGain)
+	}
+}
+
+// drawLine draws the sung line's mask m at y with gain g: its first sung
+// words bright, the others dimmer; a line without word times all bright.
+func (ls *Lyrics) drawLine(f *yuv.Frame, line *lyricLine, m *text.Mask, sung, y, g int) {
+	x := ls.box.X + m.X
+	all := yuv.Rect{W: m.W, H: m.H}
+	f.BlendMask(x+ls.shadow, y+ls.shadow, &m.Mask, all, yuv.Black, shadowAlpha*g>>8)
+	if len(line.words) == 0 {
+		f.BlendMask(x, y, &m.Mask, all, yuv.White, g)
+		return
+	}
+	f.BlendMask(x, y, &m.Mask, all, yuv.White, unsungAlpha*g>>8)
+	// Blending white again over the dim text brightens it to white where
+	// the mask is full.
+	for w := range sung {
+		for _, r := range m.Words[w] {
+			f.BlendMask(x, y, &m.Mask, r, yuv.White, g)
+		}
+	}
+}
+
+// drawNext draws the mask m of the line to be sung next, dim, at y.
+func (ls *Lyrics) drawNext(f *yuv.Frame, m *text.Mask, y, g int) {
+	if y+m.H+ls.shadow > ls.box.Y+ls.box.H {
+		return
+	}
+	x := ls.box.X + m.X
+	all := yuv.Rect{W: m.W, H: m.H}
+	f.BlendMask(x+ls.shadow/2&^1, y+ls.shadow/2&^1, &m.Mask, all, yuv.Black, shadowAlpha*g>>9)
+	f.BlendMask(x, y, &m.Mask, all, yuv.White, nextAlpha*g>>8)
+}

@@ -1,0 +1,105 @@
+package render
+
+import (
+	"context"
+	"io"
+	"os"
+	"time"
+
+	"github.com/mvgen/mvgen/internal/render/analysis"
+	"github.com/mvgen/mvgen/internal/render/encode"
+	"github.com/mvgen/mvgen/internal/render/scene"
+	"github.com/mvgen/mvgen/internal/render/scene/bars"
+	"github.com/mvgen/mvgen/internal/render/source"
+	"github.com/mvgen/mvgen/internal/render/yuv"
+)
+
+// run renders j, stage by stage (see doc.go): the source's decoder starts
+// first and its analysis runs alongside everything else; the theme draws
+// its still layers; then the encoders draw the frames with the theme and
+// encode them, and the muxer writes the MP4. With sink set, the frames are
+// written to sink in order instead, not encoded (the tests and the
+// benchmark's baselines use this).
+//
+// When j.poster is set, run also writes the poster while the frames are
+// encoded, and returns its temporary file, which the caller renames into
+// place or removes.
+func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func(float64)) (poster string, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ff := r.runner()
+	w, h := scene.Size(j.aspect, j.resolution)
+	video := encode.Video{W: w, H: h, FPS: frameRate, Frames: j.frames}
+	encoders := r.encoders(video)
+	font, boldFont := r.fonts()
+	theme := bars.New(scene.Spec{Aspect: j.aspect, Resolution: j.resolution, FPS: frameRate, Frames: j.frames,
+		Duration: j.info.Duration, Title: j.title, Author: j.author, Domain: j.domain, Cover: j.cover,
+		Lyrics: j.lyrics, Font: font, BoldFont: boldFont, Work: j.work, Threads: r.Threads, FFmpeg: ff})
+
+	// Source and analysis: the decoder, and the analysis of its samples,
+	// which stays a window of frames ahead of the drawing.
+	dec, err := source.Decode(ctx, ff, j.audio, j.info.Duration, analysis.SampleRate)
+	if err != nil {
+		return "", err
+	}
+	tr := analysis.NewTrack(j.frames, frameRate, video.GOP(), theme.Bands(), analysis.Window(encoders, video.GOP()))
+	go func() { tr.End(dec.Finish(tr.Analyse(dec))) }()
+
+	// Scene: the theme's still layers (and its lyrics, laid out meanwhile).
+	start := time.Now()
+	still, err := theme.Still(ctx)
+	if err != nil {
+		cancel()
+		tr.Drop()
+		tr.Wait(j.frames)
+		return "", err
+	}
+	r.logger().DebugContext(ctx, "static step done", "elapsed", time.Since(start))
+	type written struct {
+		tmp string
+		err error
+	}
+	posterDone := make(chan written, 1)
+	if j.poster != "" && sink == nil {
+		go func() {
+			tmp, err := writePoster(theme.Poster().RGBA(), j.poster)
+			posterDone <- written{tmp, err}
+		}()
+	} else {
+		posterDone <- written{}
+	}
+
+	// Encode: each frame is a copy of the still picture that the theme
+	// draws into once the analysis has the frame's levels.
+	frames := encode.Frames{New: still.Clone, Draw: func(f *yuv.Frame, i int) error {
+		lv, err := tr.Wait(i)
+		if err == nil {
+			theme.Draw(f, i, lv)
+			tr.Drew(i)
+		}
+		return err
+	}}
+	if sink != nil {
+		err = encode.Raw(ctx, sink, video, frames)
+	} else {
+		err = encode.Run(ctx, r.encoder(ff), ff, encode.Job{Video: video, Frames: frames, Encoders: encoders,
+			Output: encode.Output{Path: j.out, Audio: j.audio, Duration: j.info.Duration, CopyAudio: j.copyAudio,
+				AudioRate: j.audioRate},
+			Progress: progress})
+		r.logger().DebugContext(ctx, "frames drawn and encoded", "frames", j.frames, "elapsed", time.Since(start))
+	}
+	tr.Drop()
+	pw := <-posterDone
+	if err == nil {
+		err = pw.err
+	}
+	// The analysis's error explains a failure best: the source is bad.
+	if _, aerr := tr.Wait(j.frames); aerr != nil {
+		err = aerr
+	}
+	if err != nil && pw.tmp != "" {
+		os.Remove(pw.tmp)
+		pw.tmp = ""
+	}
+	return pw.tmp, err
+}
