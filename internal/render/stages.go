@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"github.com/mvgen/mvgen/internal/render/safe"
 	"io"
 	"os"
 	"time"
@@ -43,7 +44,7 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 		return "", err
 	}
 	tr := analysis.NewTrack(j.frames, frameRate, video.GOP(), theme.Bands(), analysis.Window(encoders, video.GOP()))
-	go func() { tr.End(dec.Finish(tr.Analyse(dec))) }()
+	go func() { tr.End(safe.Call(func() error { return dec.Finish(tr.Analyse(dec)) })) }()
 
 	// Scene: the theme's still layers (and its lyrics, laid out meanwhile).
 	start := time.Now()
@@ -62,7 +63,11 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 	posterDone := make(chan written, 1)
 	if j.poster != "" && sink == nil {
 		go func() {
-			tmp, err := writePoster(theme.Poster().RGBA(), j.poster)
+			var tmp string
+			err := safe.Call(func() (err error) {
+				tmp, err = writePoster(theme.Poster().RGBA(), j.poster)
+				return err
+			})
 			posterDone <- written{tmp, err}
 		}()
 	} else {
@@ -74,6 +79,7 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 	frames := encode.Frames{New: still.Clone, Draw: func(f *yuv.Frame, i int) error {
 		lv, err := tr.Wait(i)
 		if err == nil {
+			safe.Failpoint("draw", j.title)
 			theme.Draw(f, i, lv)
 			tr.Drew(i)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mvgen/mvgen/internal/render/safe"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -101,9 +102,21 @@ func (w *Render) work(ctx context.Context, run jobs.Run, t *mvgen.Task, log *slo
 
 	start := time.Now()
 	log.Info("rendering")
-	videoKey, size, err := w.render(ctx, t, log)
+	var videoKey string
+	var size int64
+	err = safe.Call(func() (err error) {
+		videoKey, size, err = w.render(ctx, t, log)
+		return err
+	})
 	var fail *failure
+	var panicked *safe.PanicError
 	switch {
+	case errors.As(err, &panicked):
+		// A bug, not the source: the task fails at once (no retry would
+		// go otherwise) and the node goes on serving.
+		log.Error("render panicked; failing the task", "panic", fmt.Sprint(panicked.Value), "stack", string(panicked.Stack))
+		return finish(context.WithoutCancel(ctx), store.Result{Status: mvgen.StatusRenderFailed,
+			ErrorCode: webhook.CodeInternal, ErrorMessage: "Internal error while rendering the video"})
 	case errors.Is(err, errTaskEnded):
 		log.Info("render stopped: the task was cancelled while it ran; no video stored")
 		return true, nil

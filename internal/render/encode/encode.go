@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mvgen/mvgen/internal/render/safe"
 	"io"
 	"iter"
 	"sync/atomic"
@@ -92,7 +93,7 @@ func Run(ctx context.Context, enc Encoder, ff *ffmpeg.Runner, j Job) error {
 	n := max(1, min(j.Encoders, j.Video.GOPs()))
 	errs := make(chan error, n)
 	for range n {
-		go func() { errs <- enc.Encode(ctx, j.Video, j.Frames, gops) }()
+		go func() { errs <- safe.Call(func() error { return enc.Encode(ctx, j.Video, j.Frames, gops) }) }()
 	}
 
 	var first error

@@ -3,6 +3,7 @@ package bars
 import (
 	"context"
 	"fmt"
+	"github.com/mvgen/mvgen/internal/render/safe"
 	"math"
 	"os"
 	"sync"
@@ -116,14 +117,24 @@ func (t *Theme) Still(ctx context.Context) (*yuv.Frame, error) {
 		return nil, fmt.Errorf("render: writing filtergraph: %w", err)
 	}
 	lyr := make(chan *scene.Lyrics, 1)
+	lyrErr := make(chan error, 1)
 	go func() {
-		lyr <- scene.NewLyrics(sp.Lyrics, t.l.lyricsStyle(), sp.Font, sp.BoldFont, sp.Frames, sp.FPS)
+		var l *scene.Lyrics
+		lyrErr <- safe.Call(func() error {
+			l = scene.NewLyrics(sp.Lyrics, t.l.lyricsStyle(), sp.Font, sp.BoldFont, sp.Frames, sp.FPS)
+			return nil
+		})
+		lyr <- l
 	}()
 	err := sp.FFmpeg.Command(ctx, "static", staticArgs(p)).Run(ctx)
 	if err == nil {
 		err = t.load(p)
 	}
+	lerr := <-lyrErr
 	t.lyrics = <-lyr
+	if lerr != nil {
+		return nil, lerr // a panic laying out the lyrics; the cover is not to blame
+	}
 	if err != nil && p.Cover != nil && ctx.Err() == nil {
 		return nil, &source.InputError{Msg: "cover image could not be decoded", Err: err}
 	}
