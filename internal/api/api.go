@@ -167,6 +167,11 @@ func (h *Handler) routes() {
 		m.Handle("POST /api/v1/mp4/cancel", h.auth(h.cancel))
 	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// No route matched: the pattern "/" is this catch-all's, not a
+		// route, so the request goes to the access log and the metrics as
+		// matching none (route="unmatched"). The mux set Pattern on this
+		// very request, which the middleware reads after answering.
+		r.Pattern = ""
 		h.error(w, r, mvgen.Errorf(mvgen.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
 	h.mux = m

@@ -276,6 +276,36 @@ func TestMetricsAccess(t *testing.T) {
 	}
 }
 
+// TestMetricsUnmatchedRoute: on the real node (the dashboard's mux in
+// front of the API's, whose catch-all answers 404), a request no route
+// serves is counted as route="unmatched", as docs/DECISIONS.md says, never
+// under the catch-all's pattern "/": a scanner's paths make no new series
+// and do not pass for a route.
+func TestMetricsUnmatchedRoute(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, serverConfig(t.TempDir()))
+	for _, req := range []struct{ method, path string }{
+		{"GET", "/nothing"}, {"GET", "/api/v1/nothing"}, {"POST", "/wp-login.php"}, {"DELETE", "/healthz"},
+	} {
+		r, _ := http.NewRequest(req.method, srv.URL()+req.path, nil)
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("%s %s: %s, want 404", req.method, req.path, resp.Status)
+		}
+	}
+	fams := scrape(t, srv.URL(), srv.MetricsURL())
+	if got := value(fams, "mvgen_http_requests_total", "route=unmatched", "code=404"); got != 4 {
+		t.Errorf(`mvgen_http_requests_total{route="unmatched",code="404"} = %v, want 4`, got)
+	}
+	if got := value(fams, "mvgen_http_requests_total", "route=/"); got != -1 {
+		t.Errorf(`mvgen_http_requests_total{route="/"} = %v, want no such series`, got)
+	}
+}
+
 // TestReadyz: ready on a working node; 503 naming the check when the
 // database is closed, the file storage refuses writes or ffmpeg is gone.
 func TestReadyz(t *testing.T) {
