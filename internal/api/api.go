@@ -108,9 +108,6 @@ type Handler struct {
 	// Ready answers GET /readyz while the server is not draining
 	// (internal/ready); nil answers "ready".
 	Ready http.Handler
-	// Metrics answers GET /metrics (internal/metrics); nil answers 404, as
-	// when metrics are served on another address.
-	Metrics http.Handler
 	// Observer is told about new tasks; nil means nobody.
 	Observer Observer
 
@@ -145,7 +142,7 @@ func (h *Handler) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /healthz", h.healthz)
 	m.HandleFunc("GET /readyz", h.readyz)   // ops.go
-	m.HandleFunc("GET /metrics", h.metrics) // ops.go
+	m.HandleFunc("GET /metrics", h.metrics) // ops.go: 404, served elsewhere
 	m.Handle("POST /api/v1/mp4/generate", h.auth(h.generate))
 	m.Handle("GET /api/v1/mp4/record-info", h.auth(h.recordInfo))
 	m.Handle("GET /api/v1/mp4/callbacks", h.auth(h.callbacks))

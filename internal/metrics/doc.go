@@ -19,6 +19,5 @@
 //     [Metrics.RateLimited] (through an interface of their own).
 //
 // [Metrics.Handler] serves the registry in Prometheus' text format;
-// [LocalOnly] restricts it to loopback peers that did not come through a
-// proxy, for when it is served on the main listener.
+// internal/server serves it on a listener of its own, never the API's.
 package metrics

@@ -33,6 +33,9 @@ func TestConfigValidate(t *testing.T) {
 		{"retention under validity", server.Config{Retention: time.Hour}, "retention"},
 		{"bad db", server.Config{DB: "mysql://x"}, "--db"},
 		{"bad blob", server.Config{Blob: "gs://x"}, "--blob"},
+		{"metrics off", server.Config{MetricsAddr: server.MetricsOff}, ""},
+		{"metrics on all interfaces", server.Config{MetricsAddr: ":9464"}, ""},
+		{"metrics without a port", server.Config{MetricsAddr: "10.0.0.5"}, "--metrics-addr"},
 		{"bad public url", server.Config{PublicURL: "example.com"}, "--public-url"},
 		{"upstream url", server.Config{UpstreamURL: "https://api.sunoapi.org"}, ""},
 		{"upstream url not absolute", server.Config{UpstreamURL: "api.sunoapi.org"}, "--upstream-url"},
@@ -63,7 +66,7 @@ func TestConfigValidate(t *testing.T) {
 // need them.
 func TestRefusesToStartWithoutFFmpeg(t *testing.T) {
 	t.Parallel()
-	cfg := server.Config{DataDir: filepath.Join(t.TempDir(), "data"), Addr: "127.0.0.1:0",
+	cfg := server.Config{DataDir: filepath.Join(t.TempDir(), "data"), Addr: "127.0.0.1:0", MetricsAddr: server.MetricsOff,
 		FFmpeg: "/nonexistent/ffmpeg", FFprobe: "/nonexistent/ffprobe"}
 	s, err := server.Open(context.Background(), cfg)
 	if err == nil {
