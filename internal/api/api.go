@@ -118,6 +118,7 @@ type Handler struct {
 	// strings to epoch milliseconds (contract §3).
 	EpochTimes bool
 	draining   atomic.Bool
+	streams    streamHub // the open event streams (streamhub.go)
 	once       sync.Once
 	mux        *http.ServeMux
 }

@@ -14,7 +14,8 @@
 //   - The API, the render worker, delivery and the queue call the methods
 //     their own small observer interfaces declare: TaskCreated,
 //     TaskFinished, CallbackDelivered, Rendered, JobStarted.
-//   - [Metrics.WatchQueue] reads the queue's depth at every scrape.
+//   - [Metrics.WatchQueue] reads the queue's depth at every scrape, and
+//     [Metrics.WatchStreams] the event streams open.
 //   - Packages built elsewhere call [Metrics.UpstreamLookup] and
 //     [Metrics.RateLimited] (through an interface of their own).
 //

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +203,18 @@ func grep(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestWatchStreams: the gauge reads the open streams at each scrape.
+func TestWatchStreams(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	open := 3
+	m.WatchStreams(func() int { return open })
+	for _, want := range []int{3, 0} {
+		open = want
+		if out := exposition(t, m); !strings.Contains(out, "mvgen_event_streams "+strconv.Itoa(want)+"\n") {
+			t.Errorf("want mvgen_event_streams %d in\n%s", want, grep(out, "mvgen_event_streams"))
+		}
+	}
 }

@@ -45,6 +45,7 @@ func TestConfigValidate(t *testing.T) {
 		{"rate of zero", server.Config{LimitConfig: server.LimitConfig{RateLimit: limit.Rate{Events: 0, Per: time.Second}}}, "--rate-limit"},
 		{"redeliver rate without period", server.Config{LimitConfig: server.LimitConfig{RedeliverRate: limit.Rate{Events: 5}}}, "--redeliver-rate"},
 		{"negative burst", server.Config{LimitConfig: server.LimitConfig{RateBurst: -1}}, "--rate-burst must be positive"},
+		{"negative stream heartbeat", server.Config{LimitConfig: server.LimitConfig{StreamHeartbeat: -time.Second}}, "--stream-heartbeat"},
 		{"negative upload window", server.Config{LimitConfig: server.LimitConfig{UploadWindow: -time.Second}}, "--upload-window"},
 		{"limits off", server.Config{SourceRetention: server.Off, LimitConfig: server.LimitConfig{RateLimit: limit.Off,
 			RedeliverRate: limit.Off, MaxPendingTasks: server.Off, MaxRedeliveries: server.Off, MinUploadRate: server.Off}}, ""},

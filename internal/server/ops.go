@@ -66,6 +66,7 @@ func (s *Server) withTransport(wrap func(http.RoundTripper) http.RoundTripper, c
 // the metrics listener its handler.
 func (s *Server) wireOps(blobs blob.Store, renderer *render.Renderer) {
 	s.metrics.WatchQueue(s.queue, string(jobs.KindRender), string(jobs.KindCallback))
+	s.metrics.WatchStreams(s.api.Streams)
 	if s.metricsListener != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", s.metrics.Handler(s.cfg.Logger))
