@@ -54,6 +54,7 @@ func runWithServer(m *testing.M) (int, error) {
 	s, err := server.Open(context.Background(), server.Config{
 		DataDir:           filepath.Join(dir, "data"),
 		Addr:              "127.0.0.1:0",
+		MetricsAddr:       server.MetricsOff,
 		CallbackAllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		LimitConfig:       server.LimitConfig{SourceAllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 		CallbackSchedule:  []time.Duration{100 * time.Millisecond},

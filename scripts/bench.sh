@@ -31,7 +31,7 @@ fi
 export MVGEN_TEST_POSTGRES="${MVGEN_TEST_POSTGRES:-$(scripts/postgres.sh)}"
 go test ./internal/server -run '^$' -bench 'SubmitToCallback30s|CallbackLatency|DeliveryThroughput|Generate' -benchtime 1x | grep Benchmark
 
-bin/mvgen serve --data "$work/data" --addr 127.0.0.1:0 2>/dev/null &
+bin/mvgen serve --data "$work/data" --addr 127.0.0.1:0 --metrics-addr off 2>/dev/null &
 pid=$!
 sleep 10
 printf 'idle RSS of mvgen serve: %d MiB\n' "$(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024 ))"

@@ -2,7 +2,7 @@
 # make run: start mvgen on its embedded default (SQLite + files in $DATA),
 # creating a demo API key on the first run.
 set -euo pipefail
-: "${DATA:=./mvgen-data}" "${ADDR:=127.0.0.1:8080}" "${BIN:=bin/mvgen}"
+: "${DATA:=./mvgen-data}" "${ADDR:=127.0.0.1:8080}" "${METRICS_ADDR:=127.0.0.1:9464}" "${BIN:=bin/mvgen}"
 
 keyfile="$DATA/demo-key.json"
 if [ ! -s "$keyfile" ]; then
@@ -21,6 +21,7 @@ cat <<MSG
   API key:        $api_key
   Webhook secret: $secret
   Base URL:       $base
+  Metrics:        http://$METRICS_ADDR/metrics (this machine only; --metrics-addr)
 
 In a browser: open $base/ (the dashboard) and sign in with the API key.
 From a terminal (upload a track, then make a video of it):
@@ -33,4 +34,4 @@ so a receiver such as 'MVGEN_SECRET=$secret bin/mvgen receive --video-origin $ba
 Stop with Ctrl-C.
 
 MSG
-exec "$BIN" serve --data "$DATA" --addr "$ADDR" --callback-allow-net 127.0.0.0/8 --source-allow-net 127.0.0.0/8
+exec "$BIN" serve --data "$DATA" --addr "$ADDR" --metrics-addr "$METRICS_ADDR" --callback-allow-net 127.0.0.0/8 --source-allow-net 127.0.0.0/8

@@ -32,7 +32,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg, d := server.Config{}, server.DefaultConfig()
 	fs.StringVar(&cfg.Addr, "addr", d.Addr, "listen address")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL of video links (default http://ADDR)")
-	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve GET /metrics on this address to anyone who reaches it (default: on --addr, to loopback only)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", d.MetricsAddr, "serve GET /metrics on this `HOST:PORT` (never on --addr) to anyone who reaches it, or off for none")
 	fs.StringVar(&cfg.Blob, "blob", "", "file storage: s3://BUCKET?endpoint=HOST:PORT&region=R, or a directory (default DATA/files)")
 	fs.Var(&allow, "callback-allow-net", "network (CIDR) that callbacks may reach although blocked by default; repeatable (source downloads: --source-allow-net)")
 	finishLimits := limitFlags(fs, &cfg.LimitConfig)

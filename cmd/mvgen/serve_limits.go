@@ -25,6 +25,10 @@ func limitFlags(fs *flag.FlagSet, l *server.LimitConfig) (finish func() error) {
 	fs.DurationVar(&l.UploadWindow, "upload-window", l.UploadWindow, "window of --min-upload-rate: a body that stops sending is ended after this")
 	fs.Var(offInt(&l.MaxConns), "max-conns", "open HTTP connections in all (more are answered 503 and closed): `N`, or 0 or off for no cap; default 4096 or 3/4 of ulimit -n")
 	fs.Var(offInt(&l.MaxConnsPerAddr), "max-conns-per-addr", "open HTTP connections from one client IP: `N`, or 0 or off for no cap (behind a proxy, allow its pool)")
+	fs.Var(offInt(&l.MaxStreamsPerKey), "max-streams-per-key", "event streams (GET /api/v1/mp4/events) an API key may hold open on this node, more answer 429: `N`, or 0 or off for no cap")
+	fs.Var(offInt(&l.MaxStreams), "max-streams", "event streams open on this node in all, more answer 429: `N`, or 0 or off for no cap")
+	fs.Var(offDuration(&l.StreamLifetime), "stream-lifetime", "an event stream ends after this and its client reconnects: a `DURATION`, or 0 or off for none")
+	fs.DurationVar(&l.StreamHeartbeat, "stream-heartbeat", l.StreamHeartbeat, "how often an idle event stream sends a heartbeat and re-reads its key (a revoked key's streams end within one)")
 	return func() error {
 		for _, cidr := range sources {
 			p, err := netip.ParsePrefix(cidr)

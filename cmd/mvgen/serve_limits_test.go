@@ -24,6 +24,7 @@ func TestLimitFlags(t *testing.T) {
 	}{
 		{nil, func(l server.LimitConfig) bool {
 			return l.RateLimit == server.DefaultRateLimit && l.RateBurst == 20 && l.MaxPendingTasks == 100 &&
+				l.MaxStreamsPerKey == 10 && l.MaxStreams == 500 && l.StreamLifetime == 10*time.Minute && l.StreamHeartbeat == 15*time.Second &&
 				l.RedeliverRate == limit.Rate{Events: 5, Per: time.Minute} && l.UploadWindow == 30*time.Second &&
 				l.MinUploadRate == server.DefaultMinUploadRate && l.MaxRedeliveries == server.Off
 		}, ""},
@@ -38,6 +39,10 @@ func TestLimitFlags(t *testing.T) {
 		{[]string{"--max-pending-tasks", "off", "--min-upload-rate", "-1", "--max-redeliveries", "7"}, func(l server.LimitConfig) bool {
 			return l.MaxPendingTasks == server.Off && l.MinUploadRate == server.Off && l.MaxRedeliveries == 7
 		}, ""},
+		{[]string{"--max-streams-per-key", "3", "--max-streams", "off", "--stream-lifetime", "0", "--stream-heartbeat", "2s"},
+			func(l server.LimitConfig) bool {
+				return l.MaxStreamsPerKey == 3 && l.MaxStreams == server.Off && l.StreamLifetime == server.Off && l.StreamHeartbeat == 2*time.Second
+			}, ""},
 		{[]string{"--rate-limit", "fast"}, nil, "rate-limit"},
 		{[]string{"--max-pending-tasks", "many"}, nil, "-max-pending-tasks: want a whole number, or off"},
 		{[]string{"--source-allow-net", "nope"}, nil, "--source-allow-net"},

@@ -21,7 +21,7 @@ func TestVideo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	s, err := server.Open(ctx, server.Config{DataDir: filepath.Join(dir, "data"), Addr: "127.0.0.1:0"})
+	s, err := server.Open(ctx, server.Config{DataDir: filepath.Join(dir, "data"), Addr: "127.0.0.1:0", MetricsAddr: server.MetricsOff})
 	if err != nil {
 		t.Fatalf("server.Open: %v", err)
 	}

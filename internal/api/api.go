@@ -108,9 +108,6 @@ type Handler struct {
 	// Ready answers GET /readyz while the server is not draining
 	// (internal/ready); nil answers "ready".
 	Ready http.Handler
-	// Metrics answers GET /metrics (internal/metrics); nil answers 404, as
-	// when metrics are served on another address.
-	Metrics http.Handler
 	// Observer is told about new tasks; nil means nobody.
 	Observer Observer
 
@@ -121,6 +118,7 @@ type Handler struct {
 	// strings to epoch milliseconds (contract §3).
 	EpochTimes bool
 	draining   atomic.Bool
+	streams    streamHub // the open event streams (streamhub.go)
 	once       sync.Once
 	mux        *http.ServeMux
 }
@@ -145,7 +143,7 @@ func (h *Handler) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /healthz", h.healthz)
 	m.HandleFunc("GET /readyz", h.readyz)   // ops.go
-	m.HandleFunc("GET /metrics", h.metrics) // ops.go
+	m.HandleFunc("GET /metrics", h.metrics) // ops.go: 404, served elsewhere
 	m.Handle("POST /api/v1/mp4/generate", h.auth(h.generate))
 	m.Handle("GET /api/v1/mp4/record-info", h.auth(h.recordInfo))
 	m.Handle("GET /api/v1/mp4/callbacks", h.auth(h.callbacks))
@@ -167,6 +165,11 @@ func (h *Handler) routes() {
 		m.Handle("POST /api/v1/mp4/cancel", h.auth(h.cancel))
 	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// No route matched: the pattern "/" is this catch-all's, not a
+		// route, so the request goes to the access log and the metrics as
+		// matching none (route="unmatched"). The mux set Pattern on this
+		// very request, which the middleware reads after answering.
+		r.Pattern = ""
 		h.error(w, r, mvgen.Errorf(mvgen.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
 	h.mux = m

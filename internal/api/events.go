@@ -1,20 +1,20 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"time"
 
-	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/mvgen"
-	"github.com/mvgen/mvgen/internal/store"
 )
 
-// How the event stream watches the store: each connection polls it every
-// eventPoll and writes a comment every eventHeartbeat so proxies and the
-// browser see the stream alive. Variables so tests can shorten them.
+// How the event stream watches the store: one poller per key looks every
+// eventPoll (streamhub.go), and each stream writes a comment every
+// heartbeat (Limits.StreamHeartbeat, default eventHeartbeat) so proxies and
+// the browser see it alive. Variables so tests can shorten them.
 var (
 	eventPoll      = 500 * time.Millisecond
 	eventHeartbeat = 15 * time.Second
@@ -28,130 +28,140 @@ const (
 	eventRecent  = 20
 )
 
+// streamRetryAfter is the Retry-After of a stream refused by a cap: a slot
+// frees when a stream ends, within a lifetime at the latest.
+const streamRetryAfter = 30 * time.Second
+
+// streamWriteTimeout bounds each write to a stream: a client that stops
+// reading loses its stream (and connection) instead of holding them.
+const streamWriteTimeout = 30 * time.Second
+
 // events is GET /api/v1/mp4/events (mvgen extension, for the dashboard): a
 // text/event-stream of the key's tasks. It opens with one "task" event for
 // each task it watches, then sends one whenever a task's successFlag or
 // progress changes; data is the task as GET /api/v1/mp4/tasks lists it.
-// The stream ends when the client goes away or the server drains.
+//
+// Streams are bounded (issue 19): at most Limits.MaxStreamsPerKey per key
+// and Limits.MaxStreams on the node (429 past either); all the streams of
+// a key share one poller (streamhub.go), which re-reads the key each
+// heartbeat and ends them with an "error" event (the 401 envelope) once it
+// is revoked; a stream ends after Limits.StreamLifetime, less up to a
+// tenth so that streams opened together do not come back together, and
+// the client reconnects to the state of that moment. It also ends when the
+// client goes away, the server drains, or reading the tasks fails (an
+// "error" event with the 500 envelope).
 func (h *Handler) events(w http.ResponseWriter, r *http.Request, k *mvgen.Key) {
+	if h.draining.Load() {
+		h.openStream(w) // the client reconnects to a server that is up
+		return
+	}
+	s, refusal := h.joinStream(k)
+	if refusal != "" {
+		h.tooMany(w, r, streamRetryAfter, refusal)
+		return
+	}
+	defer h.leaveStream(s)
+	rc := h.openStream(w)
+	if rc == nil {
+		return
+	}
+	ctx := r.Context()
+	beat := time.NewTicker(h.heartbeat())
+	defer beat.Stop()
+	var lifeEnd <-chan time.Time
+	if life := h.Limits.StreamLifetime; life > 0 {
+		t := time.NewTimer(life - rand.N(life/10+1))
+		defer t.Stop()
+		lifeEnd = t.C
+	}
+	write := func(frames ...[]byte) bool {
+		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		for _, f := range frames {
+			if _, err := w.Write(f); err != nil {
+				return false
+			}
+		}
+		return rc.Flush() == nil
+	}
+	if !write(s.openingFrames(h)...) {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+			if !write(s.take()...) {
+				return
+			}
+		case <-s.done:
+			if s.last != nil {
+				write(s.last)
+			}
+			return
+		case <-beat.C:
+			if !write(heartbeatFrame) {
+				return
+			}
+		case <-lifeEnd:
+			return
+		}
+	}
+}
+
+var heartbeatFrame = []byte(": heartbeat\n\n")
+
+// openStream writes the stream's headers and its retry field, and returns
+// the controller to flush it with; nil when the client is gone. The
+// connection closes after the stream: a stream ends by its lifetime and
+// often with its client stalled, and no other request should wait behind
+// it or inherit its write deadline.
+func (h *Handler) openStream(w http.ResponseWriter) *http.ResponseController {
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	w.Header().Set("Connection", "close")
 	w.WriteHeader(http.StatusOK)
+	rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	if _, err := fmt.Fprint(w, "retry: 2000\n\n"); err != nil || rc.Flush() != nil {
-		return
+		return nil
 	}
-	ctx := r.Context()
-	watch := &taskWatch{h: h, keyID: k.ID, seen: map[string]seenTask{}}
-	poll := time.NewTicker(eventPoll)
-	defer poll.Stop()
-	beat := time.NewTicker(eventHeartbeat)
-	defer beat.Stop()
-	for {
-		changed, err := watch.poll(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			ctx, id := logctx.EnsureRequestID(ctx)
-			h.Logger.ErrorContext(ctx, "event stream: polling tasks", "key", k.ID, "err", err)
-			msg, _ := json.Marshal(envelope{Code: 500, Msg: "internal error (request id " + id + ")"})
-			fmt.Fprintf(w, "event: error\ndata: %s\n\n", msg)
-			rc.Flush()
-			return
-		}
-		for _, s := range changed {
-			data, _ := json.Marshal(s)
-			if _, err := fmt.Fprintf(w, "event: task\ndata: %s\n\n", data); err != nil {
-				return
-			}
-		}
-		if len(changed) > 0 && rc.Flush() != nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-beat.C:
-			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || rc.Flush() != nil {
-				return
-			}
-		case <-poll.C:
-		}
-		if h.draining.Load() {
-			return // the client reconnects to a server that is up
-		}
-	}
+	return rc
 }
 
-// taskWatch is one event stream's view of a key's tasks.
-type taskWatch struct {
-	h       *Handler
-	keyID   string
-	seen    map[string]seenTask // what the client was last sent
-	pending []string            // tasks PENDING at the last poll
+// heartbeat is how often an idle stream writes a comment, and its key is
+// re-read.
+func (h *Handler) heartbeat() time.Duration {
+	if h.Limits.StreamHeartbeat > 0 {
+		return h.Limits.StreamHeartbeat
+	}
+	return eventHeartbeat
 }
 
-type seenTask struct {
-	status   mvgen.Status
-	progress int
-	title    string
+// taskFrame is the "task" event of a summary.
+func taskFrame(s taskSummary) []byte {
+	data, _ := json.Marshal(s)
+	return []byte("event: task\ndata: " + string(data) + "\n\n")
 }
 
-// poll returns the summaries of the tasks that changed since the last poll.
-func (w *taskWatch) poll(ctx context.Context) ([]taskSummary, error) {
-	pending, err := w.h.Store.ListTasks(ctx, w.keyID, store.TaskQuery{Status: mvgen.StatusPending, Limit: eventPending})
-	if err != nil {
-		return nil, err
-	}
-	recent, err := w.h.Store.ListTasks(ctx, w.keyID, store.TaskQuery{Limit: eventRecent})
-	if err != nil {
-		return nil, err
-	}
-	current := map[string]*store.ListedTask{}
-	var order []*store.ListedTask // oldest first, so a client applies them in order
-	add := func(l *store.ListedTask) {
-		if _, ok := current[l.ID]; !ok {
-			current[l.ID] = l
-			order = append(order, l)
-		}
-	}
-	for i := len(recent) - 1; i >= 0; i-- {
-		add(recent[i])
-	}
-	for i := len(pending) - 1; i >= 0; i-- {
-		add(pending[i])
-	}
-	// A task that was pending and is now neither pending nor recent has
-	// finished: look it up alone.
-	for _, id := range w.pending {
-		if _, ok := current[id]; ok {
-			continue
-		}
-		t, err := w.h.Store.Task(ctx, w.keyID, id)
-		if err != nil {
-			return nil, err
-		}
-		add(&store.ListedTask{Task: t, Title: w.seen[id].title})
-	}
-	w.pending = w.pending[:0]
-	for _, l := range pending {
-		w.pending = append(w.pending, l.ID)
-	}
+// errorFrame is an "error" event carrying the envelope of code and msg.
+func errorFrame(code int, msg string) []byte {
+	data, _ := json.Marshal(envelope{Code: code, Msg: msg})
+	return []byte("event: error\ndata: " + string(data) + "\n\n")
+}
 
-	var changed []taskSummary
-	now := time.Now()
-	for _, l := range order {
-		s := seenTask{status: l.Status, progress: l.Progress, title: l.Title}
-		if prev, ok := w.seen[l.ID]; !ok || prev != s {
-			changed = append(changed, w.h.summary(l, now))
-		}
+// streamRefusal says which cap a new stream of key k would pass, and what
+// to do; "" when it may open. The caller holds the hub's lock.
+func (h *Handler) streamRefusal(open, ofKey int) string {
+	l := h.Limits
+	switch {
+	case l.MaxStreamsPerKey > 0 && ofKey >= l.MaxStreamsPerKey:
+		return "this API key has " + strconv.Itoa(ofKey) + " event streams open on this server, the most allowed (cap " +
+			strconv.Itoa(l.MaxStreamsPerKey) + " per key); close one (each open dashboard tab holds one) or retry after the Retry-After header's seconds"
+	case l.MaxStreams > 0 && open >= l.MaxStreams:
+		return "this server has " + strconv.Itoa(open) + " event streams open, the most it serves (cap " +
+			strconv.Itoa(l.MaxStreams) + "); retry after the Retry-After header's seconds, or poll GET /api/v1/mp4/tasks meanwhile"
 	}
-	// Forget what is no longer watched, so the map stays small.
-	clear(w.seen)
-	for id, l := range current {
-		w.seen[id] = seenTask{status: l.Status, progress: l.Progress, title: l.Title}
-	}
-	return changed, nil
+	return ""
 }

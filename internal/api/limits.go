@@ -30,6 +30,23 @@ type Limits struct {
 	// UploadWindow. Either 0 turns it off.
 	MinUploadRate int64
 	UploadWindow  time.Duration
+	// MaxStreamsPerKey caps a key's event streams (GET /api/v1/mp4/events)
+	// open on this node, and MaxStreams all of them: a stream over either
+	// answers 429 with Retry-After, naming the cap. 0 means no cap.
+	MaxStreamsPerKey int
+	MaxStreams       int
+	// StreamLifetime ends an event stream after it (less up to a tenth, so
+	// that streams opened together do not reconnect together); the client
+	// reconnects and opens with the state of that moment. 0 means none.
+	StreamLifetime time.Duration
+	// StreamHeartbeat is how often an idle event stream writes a comment,
+	// and how often its key is re-read: a revoked key's streams end within
+	// one. 0 means 15 seconds.
+	StreamHeartbeat time.Duration
+	// OnStreamRefused, when set, is called for each stream refused by
+	// MaxStreamsPerKey or MaxStreams: the hook for a metric. It must not
+	// block (the streams' lock is held).
+	OnStreamRefused func()
 }
 
 // pendingRetryAfter is the Retry-After of the pending-task cap: about one

@@ -47,8 +47,8 @@ func TestInternalErrorRequestID(t *testing.T) {
 	}
 }
 
-// TestOpsRoutes: /readyz and /metrics without a Ready or Metrics handler,
-// and while draining.
+// TestOpsRoutes: /readyz without a Ready handler and while draining;
+// /metrics, never served on the API's listener.
 func TestOpsRoutes(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

@@ -434,7 +434,7 @@ func TestBrowser(t *testing.T) {
 // reach loopback.
 func startServer(t *testing.T, dataDir string) *server.Server {
 	t.Helper()
-	s, err := server.Open(context.Background(), server.Config{DataDir: dataDir, Addr: "127.0.0.1:0",
+	s, err := server.Open(context.Background(), server.Config{DataDir: dataDir, Addr: "127.0.0.1:0", MetricsAddr: server.MetricsOff,
 		CallbackAllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		LimitConfig:       server.LimitConfig{SourceAllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 		CallbackSchedule:  []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}})

@@ -14,11 +14,11 @@
 //   - The API, the render worker, delivery and the queue call the methods
 //     their own small observer interfaces declare: TaskCreated,
 //     TaskFinished, CallbackDelivered, Rendered, JobStarted.
-//   - [Metrics.WatchQueue] reads the queue's depth at every scrape.
+//   - [Metrics.WatchQueue] reads the queue's depth at every scrape, and
+//     [Metrics.WatchStreams] the event streams open.
 //   - Packages built elsewhere call [Metrics.UpstreamLookup] and
 //     [Metrics.RateLimited] (through an interface of their own).
 //
 // [Metrics.Handler] serves the registry in Prometheus' text format;
-// [LocalOnly] restricts it to loopback peers that did not come through a
-// proxy, for when it is served on the main listener.
+// internal/server serves it on a listener of its own, never the API's.
 package metrics

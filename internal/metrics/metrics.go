@@ -232,6 +232,15 @@ func (m *Metrics) WatchQueue(q QueueCounter, kinds ...string) {
 	m.reg.MustRegister(&queueCollector{q: q, kinds: kinds})
 }
 
+// WatchStreams publishes open() at every scrape as mvgen_event_streams:
+// the event streams open on this node (internal/api's Handler.Streams).
+func (m *Metrics) WatchStreams(open func() int) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "mvgen_event_streams",
+		Help: "Event streams (GET /api/v1/mp4/events) open on this node.",
+	}, func() float64 { return float64(open()) }))
+}
+
 var queueDesc = prometheus.NewDesc("mvgen_queue_jobs",
 	"Jobs in the queue (the whole database, shared by every node) by kind and state: available (due), scheduled (due later), retryable (failed, to retry), running.",
 	[]string{"kind", "state"}, nil)

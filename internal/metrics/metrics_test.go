@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -194,37 +195,6 @@ func TestHooks(t *testing.T) {
 	}
 }
 
-// TestLocalOnly: loopback peers without proxy headers only.
-func TestLocalOnly(t *testing.T) {
-	t.Parallel()
-	h := metrics.LocalOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "metrics") }))
-	for _, tc := range []struct {
-		remote string
-		header string
-		want   int
-	}{
-		{"127.0.0.1:5000", "", 200},
-		{"[::1]:5000", "", 200},
-		{"[::ffff:127.0.0.1]:5000", "", 200},
-		{"10.0.0.8:5000", "", 404},
-		{"203.0.113.7:5000", "", 404},
-		{"127.0.0.1:5000", "X-Forwarded-For", 404},
-		{"127.0.0.1:5000", "Forwarded", 404},
-		{"127.0.0.1:5000", "X-Real-Ip", 404},
-	} {
-		r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-		r.RemoteAddr = tc.remote
-		if tc.header != "" {
-			r.Header.Set(tc.header, "203.0.113.7")
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		if rec.Code != tc.want {
-			t.Errorf("from %s with %q: got %d, want %d", tc.remote, tc.header, rec.Code, tc.want)
-		}
-	}
-}
-
 func grep(s, sub string) string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
@@ -233,4 +203,18 @@ func grep(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestWatchStreams: the gauge reads the open streams at each scrape.
+func TestWatchStreams(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	open := 3
+	m.WatchStreams(func() int { return open })
+	for _, want := range []int{3, 0} {
+		open = want
+		if out := exposition(t, m); !strings.Contains(out, "mvgen_event_streams "+strconv.Itoa(want)+"\n") {
+			t.Errorf("want mvgen_event_streams %d in\n%s", want, grep(out, "mvgen_event_streams"))
+		}
+	}
 }

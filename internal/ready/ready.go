@@ -96,7 +96,7 @@ type Checker struct {
 	CacheFor time.Duration
 	// Details reports whether a probe's 503 may show the failing checks'
 	// errors; nil means a loopback peer that came through no proxy (no
-	// Forwarded, X-Forwarded-For or X-Real-Ip header), as for /metrics.
+	// Forwarded, X-Forwarded-For or X-Real-Ip header).
 	// Other probes see the failing checks' names only.
 	Details func(*http.Request) bool
 

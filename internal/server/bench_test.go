@@ -87,7 +87,7 @@ func deliveryThroughput(b *testing.B, backend string) {
 		b.StopTimer()
 		dir := b.TempDir()
 		cfg := serverConfig(dir)
-		cfg.Addr, cfg.CallbackAllowNets = "127.0.0.1:0", loopback
+		cfg.Addr, cfg.MetricsAddr, cfg.CallbackAllowNets = "127.0.0.1:0", server.MetricsOff, loopback
 		if backend == "postgres" {
 			cfg.DB = pgtest.DSN(b)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -36,9 +37,10 @@ type Config struct {
 	// directory, "s3://BUCKET?endpoint=HOST:PORT&region=R" S3-compatible
 	// object storage (credentials from the AWS environment variables).
 	Blob string
-	// MetricsAddr is where GET /metrics is served to anyone who can reach
-	// it. Default "": on the main listener, to loopback peers only (see
-	// docs/DECISIONS.md).
+	// MetricsAddr is the listener of GET /metrics, apart from Addr (whose
+	// /metrics answers 404), serving anyone who can reach it. Default
+	// DefaultMetricsAddr, on loopback; MetricsOff ("off") serves no
+	// metrics. Port 0 picks one (Server.MetricsURL tells which).
 	MetricsAddr string
 	// CallbackAllowNets opens blocked address classes to callbacks
 	// (contract §5.4), e.g. 127.0.0.0/8 for development; source downloads
@@ -120,6 +122,17 @@ type Config struct {
 // negative values alike. Rates have their own off, limit.Off.
 const Off = -1
 
+// DefaultMetricsAddr is where a node serves its metrics unless told
+// otherwise: loopback, so nothing outside the machine reads them until an
+// operator binds them to a private interface, and a fixed port, so a
+// scrape configuration can name it. 9464 is in the 9100–9999 range
+// Prometheus exporters use; a node that cannot bind it refuses to start,
+// naming --metrics-addr (see docs/DECISIONS.md).
+const DefaultMetricsAddr = "127.0.0.1:9464"
+
+// MetricsOff as MetricsAddr serves no metrics.
+const MetricsOff = "off"
+
 // DefaultConfig is the configuration the zero value stands for: every
 // default in one place (mvgen serve's flags show these).
 func DefaultConfig() Config {
@@ -127,6 +140,7 @@ func DefaultConfig() Config {
 	return Config{
 		DataDir:                "./mvgen-data",
 		Addr:                   "127.0.0.1:8080",
+		MetricsAddr:            DefaultMetricsAddr,
 		RenderWorkers:          q.RenderWorkers,
 		RenderTimeout:          q.RenderTimeout,
 		FetchWorkers:           q.FetchWorkers,
@@ -167,6 +181,7 @@ func (c Config) withDefaults() Config {
 	}
 	or(&c.DataDir, d.DataDir)
 	or(&c.Addr, d.Addr)
+	or(&c.MetricsAddr, d.MetricsAddr)
 	num(&c.RenderWorkers, d.RenderWorkers)
 	num(&c.CallbackPerDestination, d.CallbackPerDestination)
 	num(&c.FetchWorkers, d.FetchWorkers)
@@ -251,6 +266,11 @@ func (c Config) Validate() error {
 	}
 	if c.Blob != "" && !strings.HasPrefix(c.Blob, "file:") && !strings.HasPrefix(c.Blob, "/") && !strings.HasPrefix(c.Blob, "s3://") {
 		errs = append(errs, fmt.Errorf("--blob %q: want s3://BUCKET?endpoint=…, file:DIR or an absolute directory", c.Blob))
+	}
+	if c.MetricsAddr != MetricsOff {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--metrics-addr %q: want HOST:PORT such as %s, or off", c.MetricsAddr, DefaultMetricsAddr))
+		}
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, fmt.Errorf("--public-url %q must start with http:// or https://", c.PublicURL))

@@ -33,6 +33,9 @@ func TestConfigValidate(t *testing.T) {
 		{"retention under validity", server.Config{Retention: time.Hour}, "retention"},
 		{"bad db", server.Config{DB: "mysql://x"}, "--db"},
 		{"bad blob", server.Config{Blob: "gs://x"}, "--blob"},
+		{"metrics off", server.Config{MetricsAddr: server.MetricsOff}, ""},
+		{"metrics on all interfaces", server.Config{MetricsAddr: ":9464"}, ""},
+		{"metrics without a port", server.Config{MetricsAddr: "10.0.0.5"}, "--metrics-addr"},
 		{"bad public url", server.Config{PublicURL: "example.com"}, "--public-url"},
 		{"upstream url", server.Config{UpstreamURL: "https://api.sunoapi.org"}, ""},
 		{"upstream url not absolute", server.Config{UpstreamURL: "api.sunoapi.org"}, "--upstream-url"},
@@ -42,6 +45,7 @@ func TestConfigValidate(t *testing.T) {
 		{"rate of zero", server.Config{LimitConfig: server.LimitConfig{RateLimit: limit.Rate{Events: 0, Per: time.Second}}}, "--rate-limit"},
 		{"redeliver rate without period", server.Config{LimitConfig: server.LimitConfig{RedeliverRate: limit.Rate{Events: 5}}}, "--redeliver-rate"},
 		{"negative burst", server.Config{LimitConfig: server.LimitConfig{RateBurst: -1}}, "--rate-burst must be positive"},
+		{"negative stream heartbeat", server.Config{LimitConfig: server.LimitConfig{StreamHeartbeat: -time.Second}}, "--stream-heartbeat"},
 		{"negative upload window", server.Config{LimitConfig: server.LimitConfig{UploadWindow: -time.Second}}, "--upload-window"},
 		{"limits off", server.Config{SourceRetention: server.Off, LimitConfig: server.LimitConfig{RateLimit: limit.Off,
 			RedeliverRate: limit.Off, MaxPendingTasks: server.Off, MaxRedeliveries: server.Off, MinUploadRate: server.Off}}, ""},
@@ -63,7 +67,7 @@ func TestConfigValidate(t *testing.T) {
 // need them.
 func TestRefusesToStartWithoutFFmpeg(t *testing.T) {
 	t.Parallel()
-	cfg := server.Config{DataDir: filepath.Join(t.TempDir(), "data"), Addr: "127.0.0.1:0",
+	cfg := server.Config{DataDir: filepath.Join(t.TempDir(), "data"), Addr: "127.0.0.1:0", MetricsAddr: server.MetricsOff,
 		FFmpeg: "/nonexistent/ffmpeg", FFprobe: "/nonexistent/ffprobe"}
 	s, err := server.Open(context.Background(), cfg)
 	if err == nil {

@@ -44,6 +44,9 @@ func startServer(t testing.TB, cfg server.Config) *running {
 		cfg.DataDir = t.TempDir()
 	}
 	cfg.Addr = "127.0.0.1:0"
+	if cfg.MetricsAddr == "" {
+		cfg.MetricsAddr = "127.0.0.1:0" // servers of parallel tests must not share the default port
+	}
 	if cfg.CallbackAllowNets == nil {
 		cfg.CallbackAllowNets = loopback
 	}

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/mvgen/mvgen/internal/logctx"
@@ -37,6 +40,8 @@ func (s *Server) instrument(h http.Handler) http.Handler {
 //     (Request.Pattern, set by the mux on the request it is given, so next
 //     must be or reach a ServeMux without copying the request first) and
 //     status code.
+//
+// A handler's panic is recovered and answered 500 (serve).
 type instrumented struct {
 	next    http.Handler
 	log     *slog.Logger     // wrapped by logctx.NewHandler
@@ -56,8 +61,10 @@ func (h *instrumented) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.body = &trackedBody{ReadCloser: r.Body, want: r.ContentLength}
 		r.Body = rec.body
 	}
-	h.next.ServeHTTP(rec, r)
-	if !rec.wroteHeader {
+	abort := h.serve(rec, r)
+	if abort != nil && !rec.wroteHeader {
+		rec.status = http.StatusInternalServerError // cut before any answer
+	} else if !rec.wroteHeader {
 		rec.WriteHeader(http.StatusOK) // what net/http would send, through closeUnread
 	}
 	if rec.body != nil && !rec.body.done() {
@@ -74,6 +81,54 @@ func (h *instrumented) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.Log(r.Context(), level, "http request", "method", r.Method, "route", r.Pattern, "path", r.URL.Path,
 		"status", rec.status, "elapsed", elapsed.Round(time.Microsecond))
+	if abort != nil {
+		panic(abort) // net/http cuts the connection, and logs nothing for ErrAbortHandler
+	}
+}
+
+// serve runs the next handler and recovers its panic, so a bug in one
+// request costs that request and not the connection's client a bare EOF:
+//   - before anything was written, the client gets the envelope's 500,
+//     "internal error (request id …)", the id of the log line that holds the
+//     panic's value and stack;
+//   - after the answer began, nothing can be said in it any more: the
+//     panic is logged and abort is http.ErrAbortHandler, which the caller
+//     re-panics so net/http cuts the connection and the client sees a
+//     broken answer rather than a short one that passes for whole;
+//   - http.ErrAbortHandler itself is a handler's way of asking for that
+//     cut: it is passed on as it is, unlogged, as net/http expects.
+//
+// The node serves on either way (net/http recovers per connection too,
+// but answers nothing and logs without the request id).
+func (h *instrumented) serve(w *recorder, r *http.Request) (abort any) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			abort = v
+			return
+		}
+		h.log.ErrorContext(r.Context(), "panic serving a request", "method", r.Method, "path", r.URL.Path,
+			"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		if w.wroteHeader {
+			abort = http.ErrAbortHandler
+			return
+		}
+		header := w.Header()
+		for k := range header {
+			if k != requestIDHeader {
+				delete(header, k)
+			}
+		}
+		header.Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		msg, _ := json.Marshal("internal error (request id " + logctx.RequestID(r.Context()) + ")")
+		fmt.Fprintf(w, `{"code":500,"msg":%s,"data":null}`+"\n", msg)
+	}()
+	h.next.ServeHTTP(w, r)
+	return nil
 }
 
 // usableRequestID reports whether a client's request id may be kept: 1 to

@@ -2,10 +2,13 @@ package server
 
 import (
 	"bytes"
+	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -149,4 +152,105 @@ func TestRecorder(t *testing.T) {
 			t.Errorf("%s: status %d, want %d", tc.name, rec.status, tc.want)
 		}
 	}
+}
+
+// TestInstrumentRecovers: a handler that panics before answering gets the
+// client the envelope's 500 naming the request id, whose log line holds
+// the panic's value and stack; one that panics mid-answer has its
+// connection cut (the client must not take a short answer for a whole
+// one); http.ErrAbortHandler cuts the connection unlogged. The server
+// answers the next request either way.
+func TestInstrumentRecovers(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	m := metrics.New()
+	mux := http.NewServeMux()
+	s := &Server{cfg: Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, ops: ops{metrics: m}}
+	mux.HandleFunc("GET /boom", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream") // set, never sent
+		var tasks map[string]int
+		tasks["t1"]++ // a nil map: a real runtime panic
+	})
+	mux.HandleFunc("GET /midway", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("half an answer"))
+		http.NewResponseController(w).Flush()
+		panic("midway")
+	})
+	mux.HandleFunc("GET /abort", func(w http.ResponseWriter, r *http.Request) { panic(http.ErrAbortHandler) })
+	mux.HandleFunc("GET /ok", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	srv := httptest.NewUnstartedServer(s.instrument(mux))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // net/http's own line for the cut connections
+	srv.Start()
+	defer srv.Close()
+
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/boom", nil)
+	req.Header.Set("X-Request-Id", "req-panic-1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET /boom: %v, want a 500 answer", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := `{"code":500,"msg":"internal error (request id req-panic-1)","data":null}` + "\n"
+	if resp.StatusCode != 500 || string(body) != want || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("GET /boom: %s %q (%s), want 500 %q as application/json", resp.Status, body, resp.Header.Get("Content-Type"), want)
+	}
+	for _, path := range []string{"/midway", "/abort"} {
+		resp, err := http.Get(srv.URL + path)
+		if err == nil {
+			body, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		if err == nil {
+			t.Errorf("GET %s: a whole answer (%q), want the connection cut", path, body)
+		}
+	}
+	if resp, err := http.Get(srv.URL + "/ok"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /ok after the panics: %v %v, want 200", resp, err)
+	}
+
+	out := logs.String()
+	for _, want := range []string{
+		`level=ERROR msg="panic serving a request" method=GET path=/boom panic="assignment to entry in nil map" stack=`,
+		"instrument_test.go", // the stack reaches the handler
+		"request=req-panic-1",
+		`msg="panic serving a request" method=GET path=/midway panic=midway`,
+		`msg="http request" method=GET route="GET /boom" path=/boom status=500`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "path=/abort panic") {
+		t.Errorf("http.ErrAbortHandler was logged as a panic:\n%s", out)
+	}
+	wantMetrics := `
+# HELP mvgen_http_requests_total HTTP requests answered, by the route pattern that served them and status code.
+# TYPE mvgen_http_requests_total counter
+mvgen_http_requests_total{code="200",route="GET /midway"} 1
+mvgen_http_requests_total{code="200",route="GET /ok"} 1
+mvgen_http_requests_total{code="500",route="GET /boom"} 1
+mvgen_http_requests_total{code="500",route="GET /abort"} 1
+`
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(wantMetrics), "mvgen_http_requests_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

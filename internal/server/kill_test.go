@@ -58,7 +58,7 @@ func startProcess(t *testing.T, dataDir string, extra ...string) (*exec.Cmd, str
 // startLogged is startProcess that also sends every log line to lines.
 func startLogged(t *testing.T, dataDir string, lines chan<- string, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
-	args := append([]string{"serve", "--data", dataDir, "--addr", "127.0.0.1:0",
+	args := append([]string{"serve", "--data", dataDir, "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0",
 		"--callback-allow-net", "127.0.0.0/8", "--source-allow-net", "127.0.0.0/8",
 		"--rate-limit", "off"}, extra...) // the tests poll faster than a client may
 	cmd := exec.Command(mvgenBinary(t), args...)

@@ -29,6 +29,17 @@ const (
 	// (renders, the database and callbacks need descriptors too).
 	DefaultMaxConns        = 4096
 	DefaultMaxConnsPerAddr = 256
+	// The event streams' bounds (GET /api/v1/mp4/events; issue 19): a
+	// dashboard tab holds one stream, so 10 a key is ten tabs; 500 a node,
+	// over 50 keys, held at 3–4% of a core and RSS 33 → 65 MB in the fault
+	// suite's flood (TestFaultEventStreamFlood at full size), where 300
+	// unbounded streams of one key took 74–85% of a core before. A stream
+	// ends after DefaultStreamLifetime and the client reconnects; a revoked
+	// key's streams end within DefaultStreamHeartbeat.
+	DefaultMaxStreamsPerKey = 10
+	DefaultMaxStreams       = 500
+	DefaultStreamLifetime   = 10 * time.Minute
+	DefaultStreamHeartbeat  = 15 * time.Second
 )
 
 // LimitConfig is the part of Config that limits what one API key can make
@@ -74,6 +85,22 @@ type LimitConfig struct {
 	// pool.
 	MaxConns        int
 	MaxConnsPerAddr int
+	// MaxStreamsPerKey caps a key's event streams (GET
+	// /api/v1/mp4/events) open on a node, and MaxStreams all of the node's:
+	// one more answers 429 with Retry-After. Defaults
+	// DefaultMaxStreamsPerKey and DefaultMaxStreams; Off (any negative
+	// value) for no cap.
+	MaxStreamsPerKey int
+	MaxStreams       int
+	// StreamLifetime ends an event stream after it (less up to a tenth);
+	// the client reconnects to the state of that moment. Default
+	// DefaultStreamLifetime; Off (any negative value) for none.
+	StreamLifetime time.Duration
+	// StreamHeartbeat is how often an idle event stream writes a comment
+	// (keep it under the idle timeout of any proxy in front) and its key is
+	// re-read: a revoked key's streams end within one. Default
+	// DefaultStreamHeartbeat.
+	StreamHeartbeat time.Duration
 	// OnRateLimited, when set, is called with the route pattern (e.g.
 	// "POST /api/v1/mp4/generate") of every request refused by a rate
 	// limit: the hook for a metric. It must not block.
@@ -93,7 +120,8 @@ func (c LimitConfig) withLimitDefaults() LimitConfig {
 		def int
 	}{{&c.RateBurst, DefaultRateBurst}, {&c.RedeliverBurst, DefaultRedeliverBurst},
 		{&c.MaxPendingTasks, DefaultMaxPendingTasks}, {&c.MaxRedeliveries, delivery.DefaultMaxRedeliveries},
-		{&c.MaxConns, defaultMaxConns()}, {&c.MaxConnsPerAddr, DefaultMaxConnsPerAddr}} {
+		{&c.MaxConns, defaultMaxConns()}, {&c.MaxConnsPerAddr, DefaultMaxConnsPerAddr},
+		{&c.MaxStreamsPerKey, DefaultMaxStreamsPerKey}, {&c.MaxStreams, DefaultMaxStreams}} {
 		if *n.v == 0 {
 			*n.v = n.def
 		}
@@ -103,6 +131,12 @@ func (c LimitConfig) withLimitDefaults() LimitConfig {
 	}
 	if c.UploadWindow == 0 {
 		c.UploadWindow = DefaultUploadWindow
+	}
+	if c.StreamLifetime == 0 {
+		c.StreamLifetime = DefaultStreamLifetime
+	}
+	if c.StreamHeartbeat == 0 {
+		c.StreamHeartbeat = DefaultStreamHeartbeat
 	}
 	return c
 }
@@ -129,6 +163,9 @@ func (c LimitConfig) validateLimits() []error {
 	if c.UploadWindow < 0 {
 		errs = append(errs, fmt.Errorf("--upload-window must be positive, got %v", c.UploadWindow))
 	}
+	if c.StreamHeartbeat < 0 {
+		errs = append(errs, fmt.Errorf("--stream-heartbeat must be positive, got %v", c.StreamHeartbeat))
+	}
 	return errs
 }
 
@@ -154,5 +191,9 @@ func (c LimitConfig) apiLimits(m *metrics.Metrics) api.Limits {
 	if c.MinUploadRate > 0 {
 		l.MinUploadRate, l.UploadWindow = c.MinUploadRate, c.UploadWindow
 	}
+	l.MaxStreamsPerKey, l.MaxStreams = max(0, c.MaxStreamsPerKey), max(0, c.MaxStreams)
+	l.StreamLifetime, l.StreamHeartbeat = max(0, c.StreamLifetime), c.StreamHeartbeat
+	streams := on("streams")
+	l.OnStreamRefused = func() { streams("GET /api/v1/mp4/events") }
 	return l
 }

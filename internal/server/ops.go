@@ -17,9 +17,14 @@ import (
 
 // ops is what operators watch: the node's metrics, where they are served,
 // and its readiness check.
+//
+// Metrics have a listener of their own (Config.MetricsAddr, loopback by
+// default) and are never served on the main one: that listener is what a
+// reverse proxy forwards, and a proxy on the same machine connects from
+// loopback on behalf of anyone, with or without a header that says so.
 type ops struct {
 	metrics         *metrics.Metrics
-	metricsListener net.Listener // --metrics-addr; nil when metrics are on the main listener
+	metricsListener net.Listener // nil when metrics are off
 	metricsHTTP     *http.Server
 }
 
@@ -29,23 +34,23 @@ func newOps() ops { return ops{metrics: metrics.New()} }
 // upstream lookup, per-key limits) to count into.
 func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
-// MetricsURL is where GET /metrics is served: on MetricsAddr when set,
-// otherwise on the main listener (to loopback peers only).
+// MetricsURL is where GET /metrics is served (on MetricsAddr), "" when
+// metrics are off.
 func (s *Server) MetricsURL() string {
-	if s.metricsListener != nil {
-		return "http://" + s.metricsListener.Addr().String() + "/metrics"
+	if s.metricsListener == nil {
+		return ""
 	}
-	return "http://" + s.listener.Addr().String() + "/metrics"
+	return "http://" + s.metricsListener.Addr().String() + "/metrics"
 }
 
-// listenMetrics binds MetricsAddr when one is set.
+// listenMetrics binds MetricsAddr unless metrics are off.
 func (s *Server) listenMetrics() error {
-	if s.cfg.MetricsAddr == "" {
+	if s.cfg.MetricsAddr == MetricsOff {
 		return nil
 	}
 	l, err := net.Listen("tcp", s.cfg.MetricsAddr)
 	if err != nil {
-		return fmt.Errorf("listening on --metrics-addr %s: %w", s.cfg.MetricsAddr, err)
+		return fmt.Errorf("listening on --metrics-addr %s: %w (another mvgen serve on this machine? give each node its own --metrics-addr, or --metrics-addr off)", s.cfg.MetricsAddr, err)
 	}
 	s.metricsListener = l
 	return nil
@@ -57,17 +62,15 @@ func (s *Server) withTransport(wrap func(http.RoundTripper) http.RoundTripper, c
 	return c
 }
 
-// wireOps gives the API its /readyz and /metrics and the metrics the
-// queue's depth.
+// wireOps gives the API its /readyz, the metrics the queue's depth, and
+// the metrics listener its handler.
 func (s *Server) wireOps(blobs blob.Store, renderer *render.Renderer) {
 	s.metrics.WatchQueue(s.queue, string(jobs.KindRender), string(jobs.KindCallback))
-	handler := s.metrics.Handler(s.cfg.Logger)
-	if s.metricsListener == nil {
-		s.api.Metrics = metrics.LocalOnly(handler)
-	} else {
+	s.metrics.WatchStreams(s.api.Streams)
+	if s.metricsListener != nil {
 		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", handler)
-		s.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		mux.Handle("GET /metrics", s.metrics.Handler(s.cfg.Logger))
+		s.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	}
 	checks := []ready.Check{ready.Storage(blobs)}
 	if p, ok := s.store.(ready.Pinger); ok {
@@ -86,11 +89,14 @@ func orDefault(v, d string) string {
 	return v
 }
 
-// serveMetrics serves --metrics-addr, when set, in the background.
+// serveMetrics serves the metrics listener, unless metrics are off, in the
+// background.
 func (s *Server) serveMetrics() {
 	if s.metricsHTTP == nil {
+		s.cfg.Logger.Info("metrics are off (--metrics-addr off)")
 		return
 	}
+	s.cfg.Logger.Info("serving metrics", "url", s.MetricsURL())
 	go func() {
 		if err := s.metricsHTTP.Serve(s.metricsListener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.cfg.Logger.Error("serving metrics", "addr", s.cfg.MetricsAddr, "err", err)

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mvgen/mvgen/internal/api/apitest"
+	"github.com/mvgen/mvgen/internal/server"
 )
 
 // logBuffer collects a server's log lines; safe for concurrent use.
@@ -228,12 +230,14 @@ func TestMetricsAfterRender(t *testing.T) {
 	}
 }
 
-// TestMetricsAccess: without --metrics-addr /metrics is served on the main
-// listener to loopback peers only (a proxied request is refused); with it,
-// there and not on the main listener. Every answer carries X-Request-Id.
+// TestMetricsAccess: metrics are served on their own listener and never on
+// the main one, not even to a loopback peer without proxy headers (what a
+// same-host reverse proxy that adds none looks like: issue 19 item 6);
+// --metrics-addr off serves none; the default is loopback. Every answer
+// carries X-Request-Id.
 func TestMetricsAccess(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, serverConfig(t.TempDir()))
+	srv := startServer(t, serverConfig(t.TempDir())) // MetricsAddr 127.0.0.1:0
 	get := func(url string, header ...string) (*http.Response, string) {
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
 		for i := 0; i+1 < len(header); i += 2 {
@@ -247,32 +251,79 @@ func TestMetricsAccess(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp, string(b)
 	}
-	if resp, body := get(srv.URL()+"/metrics", "X-Request-Id", "abc-1"); resp.StatusCode != 200 ||
-		!strings.Contains(body, "mvgen_tasks_created_total 0") || resp.Header.Get("X-Request-Id") != "abc-1" {
-		t.Errorf("loopback GET /metrics: %s, X-Request-Id %q, want 200 with mvgen_tasks_created_total 0 and abc-1",
-			resp.Status, resp.Header.Get("X-Request-Id"))
+	for _, header := range [][]string{nil, {"Via", "1.1 nginx"}, {"X-Forwarded-For", "203.0.113.9"}} {
+		if resp, body := get(srv.URL()+"/metrics", header...); resp.StatusCode != 404 || strings.Contains(body, "mvgen_") {
+			t.Errorf("GET /metrics on the main listener from loopback (header %v): %s, want 404 without metrics", header, resp.Status)
+		}
 	}
-	if resp, _ := get(srv.URL()+"/metrics", "X-Forwarded-For", "203.0.113.9"); resp.StatusCode != 404 {
-		t.Errorf("proxied GET /metrics: %s, want 404", resp.Status)
+	main := strings.TrimPrefix(srv.URL(), "http://")
+	if u := srv.MetricsURL(); u == "" || strings.Contains(u, main) || !strings.HasPrefix(u, "http://127.0.0.1:") {
+		t.Errorf("MetricsURL %q, want a loopback listener apart from %s", u, main)
+	}
+	resp, err := http.Get(srv.MetricsURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "mvgen_tasks_created_total 0") {
+		t.Errorf("GET %s: %s, want 200 with the metrics", srv.MetricsURL(), resp.Status)
 	}
 	if resp, _ := get(srv.URL()+"/healthz", "X-Request-Id", "bad id; drop=1"); len(resp.Header.Get("X-Request-Id")) != 16 {
 		t.Errorf("X-Request-Id for an unusable one = %q, want a new 16-digit id", resp.Header.Get("X-Request-Id"))
 	}
 
 	cfg := serverConfig(t.TempDir())
-	cfg.MetricsAddr = "127.0.0.1:0"
-	other := startServer(t, cfg)
-	if resp, _ := get(other.URL() + "/metrics"); resp.StatusCode != 404 {
-		t.Errorf("GET /metrics on the main listener with --metrics-addr: %s, want 404", resp.Status)
+	cfg.MetricsAddr = server.MetricsOff
+	off := startServer(t, cfg)
+	if u := off.MetricsURL(); u != "" {
+		t.Errorf("MetricsURL with --metrics-addr off = %q, want none", u)
 	}
-	resp, err := http.Get(other.MetricsURL())
-	if err != nil {
-		t.Fatal(err)
+	if resp, _ := get(off.URL()+"/metrics", "X-Request-Id", "abc-1"); resp.StatusCode != 404 || resp.Header.Get("X-Request-Id") != "abc-1" {
+		t.Errorf("GET /metrics with metrics off: %s, X-Request-Id %q; want 404 and abc-1", resp.Status, resp.Header.Get("X-Request-Id"))
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), "mvgen_http_requests_total") {
-		t.Errorf("GET %s: %s, want 200 with the metrics", other.MetricsURL(), resp.Status)
+	// A second node on the first one's metrics port does not start.
+	cfg = serverConfig(t.TempDir())
+	cfg.Addr = "127.0.0.1:0"
+	cfg.MetricsAddr = strings.TrimSuffix(strings.TrimPrefix(srv.MetricsURL(), "http://"), "/metrics")
+	if s, err := server.Open(context.Background(), cfg); err == nil {
+		s.Close()
+		t.Errorf("Open on a metrics address in use: no error")
+	} else if !strings.Contains(err.Error(), "--metrics-addr") {
+		t.Errorf("Open on a metrics address in use: %v, want the flag named", err)
+	}
+	if d := server.DefaultConfig().MetricsAddr; d != "127.0.0.1:9464" {
+		t.Errorf("default --metrics-addr %q, want loopback 127.0.0.1:9464", d)
+	}
+}
+
+// TestMetricsUnmatchedRoute: on the real node (the dashboard's mux in
+// front of the API's, whose catch-all answers 404), a request no route
+// serves is counted as route="unmatched", as docs/DECISIONS.md says, never
+// under the catch-all's pattern "/": a scanner's paths make no new series
+// and do not pass for a route.
+func TestMetricsUnmatchedRoute(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, serverConfig(t.TempDir()))
+	for _, req := range []struct{ method, path string }{
+		{"GET", "/nothing"}, {"GET", "/api/v1/nothing"}, {"POST", "/wp-login.php"}, {"DELETE", "/healthz"},
+	} {
+		r, _ := http.NewRequest(req.method, srv.URL()+req.path, nil)
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("%s %s: %s, want 404", req.method, req.path, resp.Status)
+		}
+	}
+	fams := scrape(t, srv.URL(), srv.MetricsURL())
+	if got := value(fams, "mvgen_http_requests_total", "route=unmatched", "code=404"); got != 4 {
+		t.Errorf(`mvgen_http_requests_total{route="unmatched",code="404"} = %v, want 4`, got)
+	}
+	if got := value(fams, "mvgen_http_requests_total", "route=/"); got != -1 {
+		t.Errorf(`mvgen_http_requests_total{route="/"} = %v, want no such series`, got)
 	}
 }
 
