@@ -128,6 +128,9 @@ func freePort(t *testing.T) string {
 type node struct {
 	cmd   *exec.Cmd
 	url   string // its own address (http://127.0.0.1:PORT), past the proxy
+	// metrics is its --metrics-addr (a loopback port of its own: the default
+	// 127.0.0.1:9464 would clash between tests running at once).
+	metrics string
 	data  string
 	key   apiKey
 	check *syscallCheck // nil when strace is not installed
@@ -170,6 +173,8 @@ func startNode(t *testing.T, publicURL string, extra ...string) *node {
 		}
 		argv = append(argv, a)
 	}
+	n.metrics = freePort(t)
+	argv = append(argv, "--metrics-addr", n.metrics)
 	argv = append(argv, extra...)
 	env := readEnvFile(t, "mvgen.env")
 	if _, ok := env["MVGEN_PUBLIC_URL"]; !ok {

@@ -166,8 +166,8 @@ func proxyFlow(t *testing.T, kind proxyKind) {
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: /metrics through the proxy answered %d, want 404", kind.name, resp.StatusCode)
 		}
-		if body := string(download(t, http.DefaultClient, n.url+"/metrics", "")); !strings.Contains(body, "mvgen_tasks_created_total 1") {
-			t.Errorf("%s: mvgen's own /metrics (loopback) lacks mvgen_tasks_created_total 1", kind.name)
+		if body := string(download(t, http.DefaultClient, "http://"+n.metrics+"/metrics", "")); !strings.Contains(body, "mvgen_tasks_created_total 1") {
+			t.Errorf("%s: mvgen's own /metrics (its loopback --metrics-addr) lacks mvgen_tasks_created_total 1", kind.name)
 		}
 		resp = do(t, cl, mustRequest(t, http.MethodGet, px.plain+"/api/v1/mp4/record-info?taskId="+taskID, nil))
 		resp.Body.Close()
