@@ -254,7 +254,7 @@ func start(t *testing.T, dir string) *running {
 	for i := range sched {
 		sched[i] = time.Second
 	}
-	s, err := server.Open(context.Background(), server.Config{DataDir: dir, Addr: "127.0.0.1:0",
+	s, err := server.Open(context.Background(), server.Config{DataDir: dir, Addr: "127.0.0.1:0", MetricsAddr: server.MetricsOff,
 		CallbackAllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, CallbackSchedule: sched,
 		LimitConfig: server.LimitConfig{RateLimit: limit.Off}, ShutdownGrace: time.Second})
 	if err != nil {
