@@ -13,6 +13,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/queue"
+	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/postgres"
 	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 	"github.com/mvgen/mvgen/internal/store/storetest"
@@ -63,9 +64,29 @@ func count(t *testing.T, conn *pgx.Conn, query string, args ...any) int {
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Env {
-		db, q := openQueue(t, pgtest.DSN(t))
-		return storetest.Env{Store: db, Queue: q}
+		dsn := pgtest.DSN(t)
+		db, q := openQueue(t, dsn)
+		return storetest.Env{Store: db, Queue: q, DB: rawDB{t, dsn}}
 	})
+}
+
+// rawDB is the schema below a store (storetest.DB).
+type rawDB struct {
+	tb  testing.TB
+	dsn string
+}
+
+func (r rawDB) Exec(ctx context.Context, query string) error {
+	_, err := connect(r.tb, r.dsn).Exec(ctx, query)
+	return err
+}
+
+func (r rawDB) Reopen(ctx context.Context) (store.Store, error) {
+	db, err := postgres.Open(ctx, r.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return postgres.NewStore(db, nil), nil
 }
 
 func newKey(t *testing.T, s *postgres.Store) *mvgen.Key {

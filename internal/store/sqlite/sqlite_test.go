@@ -34,9 +34,34 @@ func open(tb testing.TB, path string) (*sqlite.Store, *queue.Queue[*sql.Tx]) {
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Env {
-		db, q := open(t, filepath.Join(t.TempDir(), "mvgen.db"))
-		return storetest.Env{Store: db, Queue: q}
+		path := filepath.Join(t.TempDir(), "mvgen.db")
+		db, q := open(t, path)
+		return storetest.Env{Store: db, Queue: q, DB: rawDB{t, path}}
 	})
+}
+
+// rawDB is the database file below a store (storetest.DB).
+type rawDB struct {
+	tb   testing.TB
+	path string
+}
+
+func (r rawDB) Exec(ctx context.Context, query string) error {
+	db, err := sql.Open("sqlite", "file:"+r.path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, query)
+	return err
+}
+
+func (r rawDB) Reopen(ctx context.Context) (store.Store, error) {
+	db, err := sqlite.Open(ctx, r.path)
+	if err != nil {
+		return nil, err
+	}
+	return sqlite.NewStore(db, nil), nil
 }
 
 func TestReopenKeepsData(t *testing.T) {
