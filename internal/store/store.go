@@ -113,7 +113,9 @@ type Store interface {
 
 	// Secret returns the secret stored under name, storing init() first if
 	// there is none; nodes sharing a database get the same value (the key
-	// that signs video links).
+	// that signs video links). Like a key's webhook secrets and upstream
+	// key, it is stored sealed when the store has an operator key
+	// (secrets.go).
 	Secret(ctx context.Context, name string, init func() []byte) ([]byte, error)
 
 	Close() error

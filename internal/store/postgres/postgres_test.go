@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,9 +14,10 @@ import (
 
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/queue"
-	"github.com/mvgen/mvgen/internal/store"
+	"github.com/mvgen/mvgen/internal/seal"
 	"github.com/mvgen/mvgen/internal/store/postgres"
 	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
+	"github.com/mvgen/mvgen/internal/store/sqlstore"
 	"github.com/mvgen/mvgen/internal/store/storetest"
 )
 
@@ -81,12 +83,35 @@ func (r rawDB) Exec(ctx context.Context, query string) error {
 	return err
 }
 
-func (r rawDB) Reopen(ctx context.Context) (store.Store, error) {
+func (r rawDB) Dump(ctx context.Context, table string) (string, error) {
+	rows, err := connect(r.tb, r.dsn).Query(ctx, `SELECT * FROM `+table)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return "", err
+		}
+		for i, v := range vals {
+			if bs, ok := v.([]byte); ok {
+				v = string(bs)
+			}
+			fmt.Fprintf(&b, "%s=%v\t", rows.FieldDescriptions()[i].Name, v)
+		}
+		b.WriteString("\n")
+	}
+	return b.String(), rows.Err()
+}
+
+func (r rawDB) Reopen(ctx context.Context, key *seal.Key) (storetest.Sealing, error) {
 	db, err := postgres.Open(ctx, r.dsn)
 	if err != nil {
 		return nil, err
 	}
-	return postgres.NewStore(db, nil), nil
+	return postgres.NewStore(db, nil, sqlstore.SealWith(key)), nil
 }
 
 func newKey(t *testing.T, s *postgres.Store) *mvgen.Key {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/seal"
 )
 
 // Querier runs statements, on a database's handle or in a transaction.
@@ -122,11 +123,16 @@ type Store struct {
 	db     Executor
 	d      *Dialect
 	tracks trackSelects
+	key    *seal.Key // seals the secrets; nil: plain text (secrets.go)
 }
 
 // New returns the shared statements on db, in dialect d.
-func New(db Executor, d *Dialect) *Store {
-	return &Store{db: db, d: d, tracks: newTrackSelects(d)}
+func New(db Executor, d *Dialect, opts ...Option) *Store {
+	s := &Store{db: db, d: d, tracks: newTrackSelects(d)}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Jobs is the job queue as transactions insert into it: internal/queue's

@@ -97,7 +97,7 @@ func testSyncedLyrics(t *testing.T, env Env) {
 	if err := env.DB.Exec(ctx, `DELETE FROM mvgen_migration WHERE version = 8`); err != nil {
 		t.Fatal(err)
 	}
-	migrated, err := env.DB.Reopen(ctx)
+	migrated, err := env.DB.Reopen(ctx, nil)
 	if err != nil {
 		t.Fatalf("reopening to run migration 008 again: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/seal"
 	"github.com/mvgen/mvgen/internal/store"
 )
 
@@ -39,9 +40,20 @@ type Env struct {
 type DB interface {
 	// Exec runs statements without arguments, as a migration does.
 	Exec(ctx context.Context, query string) error
+	// Dump is every row of table as a dump of the database shows it,
+	// bytes as they are stored.
+	Dump(ctx context.Context, table string) (string, error)
 	// Reopen opens another store (without a queue) on the database,
-	// migrating it as the driver does at start. The suite closes it.
-	Reopen(ctx context.Context) (store.Store, error)
+	// migrating it as the driver does at start, with its secrets sealed
+	// with key (sqlstore.SealWith; nil: plain text). The suite closes it.
+	Reopen(ctx context.Context, key *seal.Key) (Sealing, error)
+}
+
+// Sealing is a driver's store with the step that brings stored secrets
+// under its key (sqlstore's SealSecrets).
+type Sealing interface {
+	store.Store
+	SealSecrets(ctx context.Context, previous ...*seal.Key) (store.SealReport, error)
 }
 
 // Opener returns a new Env.
@@ -84,7 +96,11 @@ func Run(t *testing.T, open Opener) {
 		name string
 		fn   func(t *testing.T, env Env)
 	}{
-		{"SyncedLyrics", testSyncedLyrics}, // lyrics.go
+		{"SyncedLyrics", testSyncedLyrics},         // lyrics.go
+		{"SealedSecrets", testSealedSecrets},       // secrets.go
+		{"SealWrongKey", testSealWrongKey},         // secrets.go
+		{"Reseal", testReseal},                     // secrets.go
+		{"SealConcurrently", testSealConcurrently}, // secrets.go
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := open(t)
