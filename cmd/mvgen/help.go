@@ -50,6 +50,8 @@ downloads it.
 	"migrate": `Usage: mvgen migrate [flags]
 
 Creates or updates the database schema (serve also does this at start).
+Given the operator key (--secret-key-file or MVGEN_SECRET_KEY), it also
+seals the secrets stored in plain text, as serve does at start.
 `,
 	"backup": `Usage: mvgen backup --data DIR -o FILE.tar.gz [flags]
 
@@ -58,7 +60,10 @@ into one archive while mvgen serve runs: a snapshot of the database
 (SQLite's VACUUM INTO), then the files it names, then a manifest with
 every file's SHA-256. FILE.tar.gz is compressed, FILE.tar is not (videos
 barely compress), - writes tar.gz to stdout. The archive holds every key's
-webhook secret and the link key: it is written readable by its owner only.
+webhook secret and upstream key and the link key, sealed when the server
+runs with an operator key (--secret-key-file): then a restore needs that
+key to start, and the archive does not hold it. It is written readable by
+its owner only.
 PostgreSQL (--db postgres://) and S3 (--blob s3://) are refused: back them
 up with pg_dump and the bucket's versioning.
 `,
@@ -88,6 +93,25 @@ Lists the keys: id, name, creation time, status and a secret rotation in progres
 
 Revokes a key (by its id or its name): it stops authenticating at once.
 `,
+	"keys new-secret-key": `Usage: mvgen keys new-secret-key [-o FILE]
+
+Prints a new operator key: 32 random bytes as 64 hex digits. Given to mvgen
+serve (--secret-key-file FILE, or the key itself in MVGEN_SECRET_KEY), it
+seals the secrets the database keeps: every key's webhook secrets and
+upstream key, and the link key. Give it to every command that opens the
+database (serve, keys, migrate) and keep a copy apart from the backups:
+without it, the secrets sealed with it are lost. -o writes it to a new
+file, mode 0600.
+`,
+	"keys reseal": `Usage: mvgen keys reseal --old-key-file OLD (--secret-key-file NEW | --unseal) [flags]
+
+Moves every secret the database keeps from the operator key in OLD to the
+new one, in one transaction (nothing changes if one does not open), or
+with --unseal back to plain text. Stop every node first: a node still
+running with the old key fails to read what was moved. On the embedded
+default it refuses while mvgen serve runs. Running it again changes
+nothing. Then start the nodes with the new key.
+`,
 	"keys rotate-secret": `Usage: mvgen keys rotate-secret ID|NAME [--json] [flags]
 
 Gives a key a new webhook secret; for 24 hours the old one signs as well, so
@@ -106,8 +130,13 @@ Commands:
   rotate-secret ID|NAME [--json]  new webhook secret; the old one signs 24 h more
   set-upstream ID|NAME --upstream-key K | --clear
                                   the key's API key on the --upstream-url service
+  new-secret-key [-o FILE]        a new operator key, which seals the secrets at rest
+  reseal --old-key-file OLD (--secret-key-file NEW | --unseal)
+                                  move the secrets to a new operator key
 
-Every command takes --data DIR (default ./mvgen-data) or --db DSN.
+Every command but new-secret-key takes --data DIR (default ./mvgen-data) or
+--db DSN, and the operator key the secrets are sealed with: --secret-key-file
+FILE or MVGEN_SECRET_KEY.
 Run 'mvgen keys COMMAND -h' for a command's flags.
 `
 

@@ -30,14 +30,19 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, keysUsage)
 		return nil
+	case "new-secret-key":
+		return newSecretKey(args, stdout, stderr) // keys_seal.go
+	case "reseal":
+		return reseal(ctx, args, stdout, stderr)
 	case "create", "list", "revoke", "rotate-secret", "set-upstream":
 	default:
 		fmt.Fprint(stderr, keysUsage)
-		return fmt.Errorf("keys: unknown command %q (want create, list, revoke, rotate-secret or set-upstream)", sub)
+		return fmt.Errorf("keys: unknown command %q (want create, list, revoke, rotate-secret, set-upstream, new-secret-key or reseal)", sub)
 	}
 	fs := newFlags("keys "+sub, stderr)
 	var sf storeFlags
 	sf.register(fs)
+	keyFile := keyFileFlag(fs)
 	var name *string
 	if sub == "create" {
 		name = fs.String("name", "", "a name to recognise the key by (required)")
@@ -67,7 +72,11 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if sub == "create" && *name == "" {
 		return errors.New("keys create: --name is required")
 	}
-	s, err := server.OpenStore(ctx, server.Config{DataDir: sf.data, DB: sf.db})
+	key, err := secretKey(*keyFile)
+	if err != nil {
+		return err
+	}
+	s, err := server.OpenStore(ctx, server.Config{DataDir: sf.data, DB: sf.db, SecretKey: key})
 	if err != nil {
 		return err
 	}

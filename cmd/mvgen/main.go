@@ -26,11 +26,12 @@ const usage = `mvgen turns tracks into music videos and calls you back when they
 Usage:
   mvgen serve   [--data DIR] [--addr HOST:PORT] [--public-url URL] [--callback-allow-net CIDR]... [--upstream-url URL]
   mvgen keys    create --name NAME [--upstream-key K] [--json] | list | revoke ID | rotate-secret ID
-                | set-upstream ID (--upstream-key K | --clear)
+                | set-upstream ID (--upstream-key K | --clear) | new-secret-key [-o FILE]
+                | reseal --old-key-file OLD (--secret-key-file NEW | --unseal)
   mvgen render  AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16]
   mvgen receive [--addr HOST:PORT] [--out DIR] [--video-origin URL]  (secret: MVGEN_SECRET or --secret-file)
   mvgen video   SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--title T] [--author A] [--domain D] [--aspect A]
-  mvgen migrate [--data DIR]
+  mvgen migrate [--data DIR] [--secret-key-file FILE]
   mvgen backup  --data DIR -o FILE.tar.gz   (the embedded default: SQLite and files, while serve runs)
   mvgen restore FILE.tar.gz --data DIR [--force]
   mvgen version

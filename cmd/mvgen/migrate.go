@@ -9,15 +9,22 @@ import (
 	"github.com/mvgen/mvgen/internal/server"
 )
 
-// migrate applies the database migrations (serve also applies them at start).
+// migrate applies the database migrations (serve also applies them at
+// start) and, given an operator key, seals the secrets stored in plain text.
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("migrate", stderr)
 	var sf storeFlags
 	sf.register(fs)
+	keyFile := keyFileFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	s, err := server.OpenStore(ctx, server.Config{DataDir: sf.data, DB: sf.db})
+	key, err := secretKey(*keyFile)
+	if err != nil {
+		return err
+	}
+	// With a key, opening seals the secrets stored in plain text.
+	s, err := server.OpenStore(ctx, server.Config{DataDir: sf.data, DB: sf.db, SecretKey: key})
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	var sf storeFlags
 	sf.register(fs)
+	keyFile := keyFileFlag(fs)
 	var allow multiFlag
 	cfg, d := server.Config{}, server.DefaultConfig()
 	fs.StringVar(&cfg.Addr, "addr", d.Addr, "listen address")
@@ -59,6 +60,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg.DataDir, cfg.DB = sf.data, sf.db
+	var err error
+	if cfg.SecretKey, err = secretKey(*keyFile); err != nil {
+		return err
+	}
 	if err := finishLimits(); err != nil {
 		return err
 	}

@@ -24,14 +24,15 @@ type Canceller interface {
 // cancelled; the code is webhook.CodeBadSource (docs/DECISIONS.md).
 const CancelMessage = "Task cancelled by the caller"
 
-// trackItem is one track as GET /api/v1/tracks lists it.
+// trackItem is one track as GET /api/v1/tracks lists it. It reads the
+// track's stored lyrics flags, never its lyrics, which lists leave out.
 func (h *Handler) trackItem(t *mvgen.Track) map[string]any {
 	return map[string]any{
 		"audioId": t.ID, "musicIndex": t.MusicIndex, "title": t.Title, "tags": t.Tags,
 		"audioUrl": nilIfEmpty(t.AudioURL), "imageUrl": nilIfEmpty(t.ImageURL),
 		"uploaded": t.AudioKey != "", "hasCover": t.CoverKey != "" || t.ImageURL != "",
 		"upstream": t.Upstream, "createTime": h.timeValue(t.CreatedAt),
-		"hasLyrics": t.Lyrics != "", "syncedLyrics": syncedLyrics(t),
+		"hasLyrics": t.HasLyrics(), "syncedLyrics": t.SyncedLyrics, // stored flags: lists carry no lyrics
 	}
 }
 

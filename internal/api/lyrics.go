@@ -37,23 +37,16 @@ func setLyrics(tr *mvgen.Track, text string) error {
 	if len(text) > lyrics.MaxBytes {
 		return mvgen.Errorf(mvgen.ETooLarge, "lyrics is over the %s limit", sizeText(lyrics.MaxBytes))
 	}
-	if _, err := lyrics.ParseLRC([]byte(text)); err != nil {
+	l, err := lyrics.ParseLRC([]byte(text))
+	if err != nil {
 		var e *lyrics.Error
 		if errors.As(err, &e) {
 			return mvgen.Errorf(mvgen.EInvalid, "%s (lyrics are LRC: [mm:ss.xx] line tags, optional <mm:ss.xx> word tags)", e.Error())
 		}
 		return err
 	}
-	tr.Lyrics, tr.LyricsFormat = text, lyrics.FormatLRC
+	// The parse that checked them tells whether they are synced, once:
+	// lists show the stored flag and never parse lyrics again.
+	tr.Lyrics, tr.LyricsFormat, tr.SyncedLyrics = text, lyrics.FormatLRC, l.Timed()
 	return nil
-}
-
-// syncedLyrics reports whether a track's lyrics have lines a video can
-// show in time.
-func syncedLyrics(tr *mvgen.Track) bool {
-	if tr.Lyrics == "" {
-		return false
-	}
-	l, err := lyrics.Parse(tr.LyricsFormat, tr.Lyrics)
-	return err == nil && l.Timed()
 }

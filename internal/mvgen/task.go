@@ -91,10 +91,17 @@ type Track struct {
 	CoverKey    string // blob key of an uploaded cover
 	// Lyrics is the track's lyrics as given (contract §6.2), "" when it has
 	// none; LyricsFormat says how it is written: internal/lyrics' FormatLRC
-	// (uploaded LRC) or FormatTimestamped (the upstream's word timings).
-	// Lyrics that are valid but carry no times are kept and never shown.
+	// (uploaded LRC) or FormatTimestamped (the upstream's word timings),
+	// "" when it has none. Lyrics that are valid but carry no times are
+	// kept and never shown. Lists of tracks leave Lyrics out (a track's
+	// lyrics can be 256 KiB): HasLyrics and SyncedLyrics say what they are.
 	Lyrics       string
 	LyricsFormat string
+	// SyncedLyrics reports whether Lyrics has lines a video can show in
+	// time. Whoever sets Lyrics sets it from the parse that checked them
+	// (the API at upload, the upstream lookup at import), and the store
+	// keeps it, so that lists never parse lyrics.
+	SyncedLyrics bool
 	// Upstream marks a track looked up on the upstream API (contract §6.1):
 	// its URLs are the upstream's, and may be looked up again when they
 	// expire.
@@ -105,6 +112,10 @@ type Track struct {
 	// be rendered.
 	SourcesPurged bool
 }
+
+// HasLyrics reports whether the track has lyrics, synced or not; it holds
+// for a listed track too, whose Lyrics are left out.
+func (t *Track) HasLyrics() bool { return t.LyricsFormat != "" }
 
 // Key is an API key. The token itself is never stored, only its hash.
 type Key struct {

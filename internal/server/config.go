@@ -14,6 +14,7 @@ import (
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/queue"
+	"github.com/mvgen/mvgen/internal/seal"
 	"github.com/mvgen/mvgen/internal/worker"
 )
 
@@ -108,6 +109,15 @@ type Config struct {
 	// LinkKey signs video links; nil means a key kept in the database,
 	// created on first start and shared by every node.
 	LinkKey []byte
+	// SecretKey is the operator key that seals the secrets the database
+	// keeps: every API key's webhook secrets and upstream key, and the
+	// link key (internal/seal, store/secrets.go). With it, Open seals those
+	// stored in plain text, and refuses to start when one is sealed with
+	// another key. Default nil: secrets are stored in plain text, and Open
+	// logs a warning saying so (and refuses to start if one is sealed).
+	// Give it only once every node sharing the database runs a version
+	// that knows sealing: an older one would use a sealed value as it is.
+	SecretKey *seal.Key
 	// FFmpeg and FFprobe are the binaries; "" looks them up in PATH. A
 	// node that renders refuses to start without them.
 	FFmpeg, FFprobe string

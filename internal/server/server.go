@@ -31,6 +31,7 @@ import (
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/postgres"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
+	"github.com/mvgen/mvgen/internal/store/sqlstore"
 	"github.com/mvgen/mvgen/internal/upstream"
 	"github.com/mvgen/mvgen/internal/worker"
 )
@@ -301,15 +302,30 @@ func (s *Server) Close() error {
 }
 
 // OpenStore opens and migrates the configured database without a job queue,
-// for commands that manage keys or only migrate.
+// for commands that manage keys or only migrate. It seals the stored
+// secrets with cfg.SecretKey as Open does (secrets.go).
 func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
 	cfg = cfg.withDefaults()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := sealSecrets(ctx, st, cfg); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// openStore opens and migrates the configured database without a job
+// queue, and does nothing to its secrets.
+func openStore(ctx context.Context, cfg Config) (sealingStore, error) {
 	if cfg.postgres() {
 		db, err := postgres.Open(ctx, cfg.DB)
 		if err != nil {
 			return nil, err
 		}
-		return postgres.NewStore(db, nil), nil
+		return postgres.NewStore(db, nil, sqlstore.SealWith(cfg.SecretKey)), nil
 	}
 	path, err := sqlitePath(cfg)
 	if err != nil {
@@ -319,11 +335,12 @@ func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sqlite.NewStore(db, nil), nil
+	return sqlite.NewStore(db, nil, sqlstore.SealWith(cfg.SecretKey)), nil
 }
 
 // openStorage opens the configured database, then the job queue on it, then
-// the store on both, whose transactions insert jobs through the queue.
+// the store on both, whose transactions insert jobs through the queue, and
+// seals the stored secrets with cfg.SecretKey (secrets.go).
 func openStorage(ctx context.Context, cfg Config, obs queue.Observer) (store.Store, jobQueue, error) {
 	qcfg := queue.Config{RenderWorkers: cfg.RenderWorkers, RenderTimeout: cfg.RenderTimeout,
 		FetchWorkers: cfg.FetchWorkers, FetchTimeout: cfg.FetchDeadline + time.Minute,
@@ -339,7 +356,7 @@ func openStorage(ctx context.Context, cfg Config, obs queue.Observer) (store.Sto
 			db.Close()
 			return nil, nil, err
 		}
-		return postgres.NewStore(db, q), q, nil
+		return withSealedSecrets(ctx, cfg, postgres.NewStore(db, q, sqlstore.SealWith(cfg.SecretKey)), q)
 	}
 	path, err := sqlitePath(cfg)
 	if err != nil {
@@ -354,7 +371,7 @@ func openStorage(ctx context.Context, cfg Config, obs queue.Observer) (store.Sto
 		db.Close()
 		return nil, nil, err
 	}
-	return sqlite.NewStore(db, q), q, nil
+	return withSealedSecrets(ctx, cfg, sqlite.NewStore(db, q, sqlstore.SealWith(cfg.SecretKey)), q)
 }
 
 func sqlitePath(cfg Config) (string, error) {

@@ -11,7 +11,9 @@ import (
 // tracks, and the per-key task counts of `mvgen keys list`.
 type Catalogue interface {
 	// ListTracks lists key keyID's tracks newest first (ties broken by
-	// music task id, then audio id, both descending), as q selects.
+	// music task id, then audio id, both descending), as q selects,
+	// without their Lyrics: the column is not read, and SyncedLyrics and
+	// HasLyrics answer from the stored flags.
 	ListTracks(ctx context.Context, keyID string, q TrackQuery) ([]*mvgen.Track, error)
 	// DeleteTrack removes a track from the catalogue and returns it, so
 	// that the caller can delete its uploaded files. A track that a PENDING

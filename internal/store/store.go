@@ -56,7 +56,9 @@ type Store interface {
 
 	CreateTrack(ctx context.Context, t *mvgen.Track) error
 	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error)
-	// Tracks lists a music task's tracks in musicIndex order.
+	// Tracks lists a music task's tracks in musicIndex order, without their
+	// Lyrics (as every list: HasLyrics and SyncedLyrics say what they are);
+	// Track reads one with its lyrics.
 	Tracks(ctx context.Context, keyID, musicTaskID string) ([]*mvgen.Track, error)
 	// SetTrackURLs replaces a track's audio and image URLs (an upstream
 	// track's fresh links after the old ones expired).
@@ -111,7 +113,9 @@ type Store interface {
 
 	// Secret returns the secret stored under name, storing init() first if
 	// there is none; nodes sharing a database get the same value (the key
-	// that signs video links).
+	// that signs video links). Like a key's webhook secrets and upstream
+	// key, it is stored sealed when the store has an operator key
+	// (secrets.go).
 	Secret(ctx context.Context, name string, init func() []byte) ([]byte, error)
 
 	Close() error

@@ -87,6 +87,6 @@ func (l *Lookup) addLyrics(ctx context.Context, k *mvgen.Key, tr *mvgen.Track) {
 	case !ly.Timed():
 		log.Info("the upstream has no timed lyrics for the track (an instrumental?)")
 	default:
-		tr.Lyrics, tr.LyricsFormat = kept, lyrics.FormatTimestamped
+		tr.Lyrics, tr.LyricsFormat, tr.SyncedLyrics = kept, lyrics.FormatTimestamped, true
 	}
 }

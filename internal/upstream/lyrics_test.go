@@ -44,8 +44,8 @@ func TestImportLyrics(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := tr.Lyrics != ""; got != tc.want {
-				t.Fatalf("lyrics kept = %v (%q), want %v", got, tr.Lyrics, tc.want)
+			if got := tr.Lyrics != ""; got != tc.want || tr.SyncedLyrics != tc.want {
+				t.Fatalf("lyrics kept = %v (%q), synced %v; want %v", got, tr.Lyrics, tr.SyncedLyrics, tc.want)
 			}
 			if !tc.want {
 				if !strings.Contains(logs.String(), "upstream lyrics unavailable") {

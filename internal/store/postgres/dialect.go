@@ -31,6 +31,7 @@ var dialect = sqlstore.Dialect{
 		ON CONFLICT (render_key) DO UPDATE SET blob_key = excluded.blob_key,
 			expires_at = greatest(mvgen_video.expires_at, excluded.expires_at), purged_at = NULL,
 			size = excluded.size`,
+	SyncedLyrics: syncedLyrics,
 
 	Shared: true,
 	CountCrash: `metadata = jsonb_set(coalesce(metadata, '{}'), '{` + queue.CrashKey + `}',
@@ -48,3 +49,10 @@ func ts(t time.Time) any {
 	}
 	return t.Truncate(time.Millisecond).UTC()
 }
+
+// syncedLyrics is the dialect's SyncedLyrics: the test
+// migrations/008_synced_lyrics.sql backfills with, written the same way
+// (storetest's SyncedLyrics case checks both on the same rows). \uFEFF is the
+// byte-order mark, in the regular expression's own escape.
+const syncedLyrics = `CASE lyrics_format WHEN 'timestamped' THEN true
+	WHEN 'lrc' THEN lyrics ~ '(^\uFEFF?|\n)\[[0-9]' ELSE false END`

@@ -15,6 +15,9 @@
 // (queue.go). NewStore builds the store, whose transactions insert the jobs
 // they make due through the queue, so that a task and its job commit
 // together.
+// Given sqlstore.SealWith, the store seals the secrets it keeps
+// (store/secrets.go), and its SealSecrets seals those stored in plain text,
+// as every command that opens the database does first.
 //
 // The statements are internal/store/sqlstore's, shared with the SQLite
 // driver; this package gives them PostgreSQL's dialect (dialect.go: row

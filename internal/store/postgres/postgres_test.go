@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,8 +14,10 @@ import (
 
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/queue"
+	"github.com/mvgen/mvgen/internal/seal"
 	"github.com/mvgen/mvgen/internal/store/postgres"
 	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
+	"github.com/mvgen/mvgen/internal/store/sqlstore"
 	"github.com/mvgen/mvgen/internal/store/storetest"
 )
 
@@ -63,9 +66,52 @@ func count(t *testing.T, conn *pgx.Conn, query string, args ...any) int {
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Env {
-		db, q := openQueue(t, pgtest.DSN(t))
-		return storetest.Env{Store: db, Queue: q}
+		dsn := pgtest.DSN(t)
+		db, q := openQueue(t, dsn)
+		return storetest.Env{Store: db, Queue: q, DB: rawDB{t, dsn}}
 	})
+}
+
+// rawDB is the schema below a store (storetest.DB).
+type rawDB struct {
+	tb  testing.TB
+	dsn string
+}
+
+func (r rawDB) Exec(ctx context.Context, query string) error {
+	_, err := connect(r.tb, r.dsn).Exec(ctx, query)
+	return err
+}
+
+func (r rawDB) Dump(ctx context.Context, table string) (string, error) {
+	rows, err := connect(r.tb, r.dsn).Query(ctx, `SELECT * FROM `+table)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return "", err
+		}
+		for i, v := range vals {
+			if bs, ok := v.([]byte); ok {
+				v = string(bs)
+			}
+			fmt.Fprintf(&b, "%s=%v\t", rows.FieldDescriptions()[i].Name, v)
+		}
+		b.WriteString("\n")
+	}
+	return b.String(), rows.Err()
+}
+
+func (r rawDB) Reopen(ctx context.Context, key *seal.Key) (storetest.Sealing, error) {
+	db, err := postgres.Open(ctx, r.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return postgres.NewStore(db, nil, sqlstore.SealWith(key)), nil
 }
 
 func newKey(t *testing.T, s *postgres.Store) *mvgen.Key {

@@ -25,9 +25,10 @@ type Jobs = sqlstore.Jobs[pgx.Tx]
 // NewStore returns the store on db whose transactions queue jobs through q
 // (the queue on db.QueueDriver()). A store without a queue (nil, for a
 // command that only manages keys) refuses the writes that queue a job.
+// opts are sqlstore's (sqlstore.SealWith: secrets sealed at rest).
 // Closing the store closes db.
-func NewStore(db *DB, q Jobs) *Store {
-	return &Store{Store: sqlstore.New(executor{db, q}, &dialect), db: db}
+func NewStore(db *DB, q Jobs, opts ...sqlstore.Option) *Store {
+	return &Store{Store: sqlstore.New(executor{db, q}, &dialect, opts...), db: db}
 }
 
 // Ping reports whether the database answers a query (the readiness check).

@@ -22,6 +22,7 @@ var dialect = sqlstore.Dialect{
 		VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (render_key) DO UPDATE SET blob_key = excluded.blob_key,
 			expires_at = max(mvgen_video.expires_at, excluded.expires_at), purged_at = 0, size = excluded.size`,
+	SyncedLyrics: syncedLyrics,
 
 	CountCrash: `metadata = json_set(coalesce(metadata, '{}'), '$.` + queue.CrashKey + `',
 		coalesce(json_extract(metadata, '$.` + queue.CrashKey + `'), 0) + 1)`,
@@ -37,3 +38,10 @@ func ms(t time.Time) int64 {
 	}
 	return t.UnixMilli()
 }
+
+// syncedLyrics is the dialect's SyncedLyrics: the test
+// migrations/008_synced_lyrics.sql backfills with, written the same way
+// (storetest's SyncedLyrics case checks both on the same rows). char(65279)
+// is the byte-order mark.
+const syncedLyrics = `CASE lyrics_format WHEN 'timestamped' THEN 1 WHEN 'lrc' THEN (lyrics GLOB '[[][0-9]*'
+	OR lyrics GLOB char(65279) || '[[][0-9]*' OR lyrics GLOB '*' || char(10) || '[[][0-9]*') ELSE 0 END`

@@ -14,6 +14,9 @@
 // driver on the writer connection and the queue's statements (queue.go).
 // NewStore builds the store, whose transactions insert the jobs they make
 // due through the queue, so that a task and its job commit together.
+// Given sqlstore.SealWith, the store seals the secrets it keeps
+// (store/secrets.go), and its SealSecrets seals those stored in plain text,
+// as every command that opens the database does first.
 //
 // The statements are internal/store/sqlstore's, shared with the PostgreSQL
 // driver; this package gives them SQLite's dialect (dialect.go: times in

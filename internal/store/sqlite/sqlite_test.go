@@ -1,19 +1,25 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/queue"
+	"github.com/mvgen/mvgen/internal/seal"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
+	"github.com/mvgen/mvgen/internal/store/sqlstore"
 	"github.com/mvgen/mvgen/internal/store/storetest"
 )
 
@@ -34,9 +40,74 @@ func open(tb testing.TB, path string) (*sqlite.Store, *queue.Queue[*sql.Tx]) {
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Env {
-		db, q := open(t, filepath.Join(t.TempDir(), "mvgen.db"))
-		return storetest.Env{Store: db, Queue: q}
+		path := filepath.Join(t.TempDir(), "mvgen.db")
+		db, q := open(t, path)
+		return storetest.Env{Store: db, Queue: q, DB: rawDB{t, path}}
 	})
+}
+
+// rawDB is the database file below a store (storetest.DB).
+type rawDB struct {
+	tb   testing.TB
+	path string
+}
+
+func (r rawDB) conn() (*sql.DB, error) {
+	return sql.Open("sqlite", "file:"+r.path+"?_pragma=busy_timeout(10000)")
+}
+
+func (r rawDB) Exec(ctx context.Context, query string) error {
+	db, err := r.conn()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, query)
+	return err
+}
+
+func (r rawDB) Dump(ctx context.Context, table string) (string, error) {
+	db, err := r.conn()
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT * FROM `+table)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		for i, v := range vals {
+			if bs, ok := v.([]byte); ok {
+				v = string(bs)
+			}
+			fmt.Fprintf(&b, "%s=%v\t", cols[i], v)
+		}
+		b.WriteString("\n")
+	}
+	return b.String(), rows.Err()
+}
+
+func (r rawDB) Reopen(ctx context.Context, key *seal.Key) (storetest.Sealing, error) {
+	db, err := sqlite.Open(ctx, r.path)
+	if err != nil {
+		return nil, err
+	}
+	return sqlite.NewStore(db, nil, sqlstore.SealWith(key)), nil
 }
 
 func TestReopenKeepsData(t *testing.T) {
@@ -116,5 +187,50 @@ func TestGroupCommit(t *testing.T) {
 		if _, err := db.Task(ctx, "k", r.id); err != nil {
 			t.Errorf("request %d: task %s not stored: %v", i, r.id, err)
 		}
+	}
+}
+
+// TestSealLeavesNoPlainText: once secrets stored in plain text are sealed,
+// the database file itself (not only a dump) holds none of them: SQLite
+// would otherwise keep a changed row's old bytes in the page's free space.
+func TestSealLeavesNoPlainText(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "mvgen.db")
+	plain, _ := open(t, path)
+	var secrets []string
+	for i := range 60 {
+		k, _ := mvgen.NewKey("k", fmt.Sprintf("whsec_plain-in-the-file-%03d", i), time.Now())
+		k.UpstreamKey = fmt.Sprintf("sk-plain-in-the-file-%03d", i)
+		if err := plain.CreateKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, k.WebhookSecret, k.UpstreamKey)
+	}
+	plain.Close()
+	key, err := seal.ParseKey(seal.NewKeyText())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := rawDB{t, path}.Reopen(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := sealed.SealSecrets(ctx); err != nil || r.Sealed != 120 {
+		t.Fatalf("SealSecrets = %+v, %v; want 120 sealed", r, err)
+	}
+	sealed.Close() // the last connection checkpoints the WAL into the file
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := 0
+	for _, s := range secrets {
+		if bytes.Contains(file, []byte(s)) {
+			left++
+		}
+	}
+	if left > 0 {
+		t.Errorf("the database file still holds %d of the %d secrets in plain text", left, len(secrets))
 	}
 }

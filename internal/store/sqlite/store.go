@@ -27,10 +27,11 @@ type Jobs = sqlstore.Jobs[*sql.Tx]
 // NewStore returns the store on db whose transactions queue jobs through q
 // (the queue on db.QueueDriver()). A store without a queue (nil, for a
 // command that only manages keys) refuses the writes that queue a job.
+// opts are sqlstore's (sqlstore.SealWith: secrets sealed at rest).
 // Closing the store closes db.
-func NewStore(db *DB, q Jobs) *Store {
+func NewStore(db *DB, q Jobs, opts ...sqlstore.Option) *Store {
 	s := &Store{db: db, exec: executor{db, q}}
-	s.Store = sqlstore.New(s.exec, &dialect)
+	s.Store = sqlstore.New(s.exec, &dialect, opts...)
 	s.commits = newCommitter(s)
 	return s
 }

@@ -13,7 +13,7 @@ import (
 // ListTracks implements store.Store. The track's primary key (key_id
 // first) narrows the rows to the key's; they are sorted per page.
 func (s *Store) ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*mvgen.Track, error) {
-	query := `SELECT ` + trackSelect + ` FROM mvgen_track WHERE key_id = ?`
+	query := `SELECT ` + s.tracks.list + ` FROM mvgen_track WHERE key_id = ?`
 	args := []any{keyID}
 	if q.After != nil {
 		query += ` AND (created_at, music_task_id, id) < (?, ?, ?)`
@@ -39,7 +39,7 @@ func (s *Store) DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID str
 	var tr *mvgen.Track
 	err := s.db.InTx(ctx, false, func(tx Tx) error {
 		var err error
-		tr, err = scanTrack(tx.QueryRow(ctx, `SELECT `+trackSelect+` FROM mvgen_track
+		tr, err = scanTrack(tx.QueryRow(ctx, `SELECT `+s.tracks.list+` FROM mvgen_track
 			WHERE key_id = ? AND music_task_id = ? AND id = ?`+s.d.ForUpdate, keyID, musicTaskID, audioID))
 		if err != nil {
 			return notFound(err, mvgen.ErrNotFound)

@@ -97,7 +97,7 @@ func (s *Store) PurgeSources(ctx context.Context, cutoff time.Time, limit int) (
 			s.d.Time(time.Now()), s.d.Time(cutoff), mvgen.StatusPending, limit); err != nil {
 			return fmt.Errorf("marking expired sources: %w", err)
 		}
-		rows, err := tx.Query(ctx, `SELECT `+trackSelect+` FROM mvgen_track
+		rows, err := tx.Query(ctx, `SELECT `+s.tracks.list+` FROM mvgen_track
 			WHERE NOT (sources_purged_at `+s.d.NoTime+`) AND sources_deleted = `+s.d.False+`
 			ORDER BY created_at LIMIT ?`, limit)
 		out, err = collect(rows, err, scanTrack)

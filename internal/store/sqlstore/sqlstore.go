@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/jobs"
+	"github.com/mvgen/mvgen/internal/seal"
 )
 
 // Querier runs statements, on a database's handle or in a transaction.
@@ -95,6 +96,16 @@ type Dialect struct {
 	// the latest expiry of every task that links to it (arguments: render
 	// key, blob key, created, expires, size).
 	UpsertVideo string
+	// SyncedLyrics tells, from an mvgen_track row's lyrics and
+	// lyrics_format, whether its lyrics are synced, for rows without the
+	// synced_lyrics flag (written by a binary older than migration 008,
+	// which backfills existing rows with the same test): timestamped
+	// lyrics always are (the upstream lookup keeps only timed ones); LRC
+	// is when a line starts with a time tag, "[" and a digit (the first
+	// line possibly after a byte-order mark). Uploads since record the
+	// parser's answer, which also says no for LRC whose timed lines are all
+	// empty.
+	SyncedLyrics string
 
 	// Shared says that several nodes share the database, so a "running"
 	// job may be running elsewhere: RequeueRunning does nothing.
@@ -109,12 +120,20 @@ type Dialect struct {
 
 // Store is store.Store (but Close) on a driver's database.
 type Store struct {
-	db Executor
-	d  *Dialect
+	db     Executor
+	d      *Dialect
+	tracks trackSelects
+	key    *seal.Key // seals the secrets; nil: plain text (secrets.go)
 }
 
 // New returns the shared statements on db, in dialect d.
-func New(db Executor, d *Dialect) *Store { return &Store{db: db, d: d} }
+func New(db Executor, d *Dialect, opts ...Option) *Store {
+	s := &Store{db: db, d: d, tracks: newTrackSelects(d)}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // Jobs is the job queue as transactions insert into it: internal/queue's
 // Queue[TTx] on the same database.

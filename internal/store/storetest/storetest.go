@@ -15,6 +15,7 @@ import (
 
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/seal"
 	"github.com/mvgen/mvgen/internal/store"
 )
 
@@ -30,6 +31,29 @@ type Queue interface {
 type Env struct {
 	Store store.Store
 	Queue Queue
+	// DB is the database under Store, for the cases that play an older
+	// binary or reopen the database.
+	DB DB
+}
+
+// DB is a driver's database below the store.
+type DB interface {
+	// Exec runs statements without arguments, as a migration does.
+	Exec(ctx context.Context, query string) error
+	// Dump is every row of table as a dump of the database shows it,
+	// bytes as they are stored.
+	Dump(ctx context.Context, table string) (string, error)
+	// Reopen opens another store (without a queue) on the database,
+	// migrating it as the driver does at start, with its secrets sealed
+	// with key (sqlstore.SealWith; nil: plain text). The suite closes it.
+	Reopen(ctx context.Context, key *seal.Key) (Sealing, error)
+}
+
+// Sealing is a driver's store with the step that brings stored secrets
+// under its key (sqlstore's SealSecrets).
+type Sealing interface {
+	store.Store
+	SealSecrets(ctx context.Context, previous ...*seal.Key) (store.SealReport, error)
 }
 
 // Opener returns a new Env.
@@ -65,6 +89,23 @@ func Run(t *testing.T, open Opener) {
 			env := open(t)
 			t.Cleanup(func() { env.Store.Close() })
 			tt.fn(t, env.Store, env.Queue)
+		})
+	}
+	// Cases on the database below the store.
+	for _, tt := range []struct {
+		name string
+		fn   func(t *testing.T, env Env)
+	}{
+		{"SyncedLyrics", testSyncedLyrics},         // lyrics.go
+		{"SealedSecrets", testSealedSecrets},       // secrets.go
+		{"SealWrongKey", testSealWrongKey},         // secrets.go
+		{"Reseal", testReseal},                     // secrets.go
+		{"SealConcurrently", testSealConcurrently}, // secrets.go
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := open(t)
+			t.Cleanup(func() { env.Store.Close() })
+			tt.fn(t, env)
 		})
 	}
 }
@@ -134,7 +175,7 @@ func testTracks(t *testing.T, s store.Store, q Queue) {
 	for i, id := range []string{"t2", "t1"} {
 		tr := &mvgen.Track{KeyID: a.ID, MusicTaskID: "music", ID: id, MusicIndex: 1 - i,
 			Title: "Título «" + id + "»", AudioKey: "audio/" + id, CreatedAt: now,
-			Lyrics: "[00:01.00]歌詞 " + id + "\n", LyricsFormat: "lrc"}
+			Lyrics: "[00:01.00]歌詞 " + id + "\n", LyricsFormat: "lrc", SyncedLyrics: true}
 		if err := s.CreateTrack(ctx, tr); err != nil {
 			t.Fatalf("CreateTrack: %v", err)
 		}
@@ -149,9 +190,14 @@ func testTracks(t *testing.T, s store.Store, q Queue) {
 	if len(tracks) != 2 || tracks[0].ID != "t1" || tracks[1].ID != "t2" {
 		t.Fatalf("Tracks = %v, want t1, t2 in musicIndex order", tracks)
 	}
-	if tracks[0].Title != "Título «t1»" || tracks[0].AudioKey != "audio/t1" ||
-		tracks[0].Lyrics != "[00:01.00]歌詞 t1\n" || tracks[0].LyricsFormat != "lrc" {
-		t.Errorf("track fields = %+v", tracks[0])
+	// A list leaves the lyrics out; one track has them.
+	if tracks[0].Title != "Título «t1»" || tracks[0].AudioKey != "audio/t1" || tracks[0].Lyrics != "" ||
+		tracks[0].LyricsFormat != "lrc" || !tracks[0].HasLyrics() || !tracks[0].SyncedLyrics {
+		t.Errorf("listed track fields = %+v", tracks[0])
+	}
+	if one, err := s.Track(ctx, a.ID, "music", "t1"); err != nil || one.Lyrics != "[00:01.00]歌詞 t1\n" ||
+		one.LyricsFormat != "lrc" || !one.SyncedLyrics {
+		t.Errorf("Track = %+v, %v; want it with its lyrics", one, err)
 	}
 	if _, err := s.Track(ctx, b.ID, "music", "t1"); !errors.Is(err, mvgen.ErrNotFound) {
 		t.Errorf("another key's track: got %v, want ErrNotFound", err)
