@@ -235,7 +235,10 @@ func (s *Server) DataDir() string { return s.cfg.DataDir }
 // otherwise interrupted and left queued, so they complete after a restart.
 func (s *Server) Run(ctx context.Context) error {
 	if !s.cfg.APIOnly {
-		if err := s.queue.Start(ctx); err != nil {
+		// Not ctx itself: River takes the end of Start's context as a hard
+		// stop that cancels running jobs at once, and ShutdownGrace would
+		// never apply. stopWork stops the queue when ctx ends.
+		if err := s.queue.Start(context.WithoutCancel(ctx)); err != nil {
 			return err
 		}
 	}
