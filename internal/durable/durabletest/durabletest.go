@@ -26,7 +26,10 @@ type Call struct {
 }
 
 var (
-	syncRE   = regexp.MustCompile(`\b(fsync|fdatasync)\(\d+<([^>]*)>\) = 0`)
+	// A sync that a signal interrupts (Go preempts with SIGURG) ends as
+	// "= ? ERESTARTSYS" and the kernel restarts it as restart_syscall, which
+	// names no file: the code goes on only once it returns 0, so it counts.
+	syncRE   = regexp.MustCompile(`\b(fsync|fdatasync)\(\d+<([^>]*)>\s*\) = (?:0|\? ERESTART)`)
 	renameRE = regexp.MustCompile(`\brename(?:at2?)?\((?:AT_FDCWD(?:<[^>]*>)?, )?"([^"]*)", (?:AT_FDCWD(?:<[^>]*>)?, )?"([^"]*)".*\) = 0`)
 )
 
