@@ -35,9 +35,10 @@ var callbackSchedule = "1s" + strings.Repeat(",2s", 40)
 // serveArgs are the flags every node of the tests gets, the old release's
 // and the new: loopback callbacks, no rate limit (the tests poll), one
 // render at a time, the short schedule, and a short grace, so that a
-// SIGTERM interrupts a running render and leaves it queued. (Both releases
-// interrupt it at once anyway: serve's River client runs on the context the
-// signal cancels, which cancels running jobs before the grace begins.)
+// SIGTERM interrupts a running render and leaves it queued. (The old
+// release interrupts it at once anyway: its River client ran on the context
+// the signal cancels, which cancelled running jobs before the grace began;
+// fixed since, TestShutdownGrace.)
 func serveArgs(extra ...string) []string {
 	return append([]string{"serve", "--callback-allow-net", "127.0.0.0/8", "--rate-limit", "off",
 		"--render-workers", "1", "--callback-schedule", callbackSchedule, "--shutdown-grace", "1s"}, extra...)
@@ -61,6 +62,12 @@ var servingURL = regexp.MustCompile(`msg="mvgen serving" url=(\S+)`)
 // group of its own and returns once it serves.
 func startNode(t *testing.T, name, bin string, args ...string) *node {
 	t.Helper()
+	if name != "old" && len(args) > 0 && args[0] == "serve" {
+		// Since the old release, metrics have a listener of their own,
+		// 127.0.0.1:9464 by default, which nodes of tests running at once
+		// would fight over.
+		args = append(slices.Clone(args), "--metrics-addr", "off")
+	}
 	n := &node{name: name, cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	// Its own address: the log's url= is --public-url's.
 	if i := slices.Index(args, "--addr"); i >= 0 && i+1 < len(args) {
