@@ -126,15 +126,15 @@ func freePort(t *testing.T) string {
 
 // node is mvgen serve run as mvgen.service runs it.
 type node struct {
-	cmd   *exec.Cmd
-	url   string // its own address (http://127.0.0.1:PORT), past the proxy
+	cmd *exec.Cmd
+	url string // its own address (http://127.0.0.1:PORT), past the proxy
 	// metrics is its --metrics-addr (a loopback port of its own: the default
 	// 127.0.0.1:9464 would clash between tests running at once).
 	metrics string
-	data  string
-	key   apiKey
-	check *syscallCheck // nil when strace is not installed
-	exit  chan error
+	data    string
+	key     apiKey
+	check   *syscallCheck // nil when strace is not installed
+	exit    chan error
 
 	mu   sync.Mutex
 	logs []string
