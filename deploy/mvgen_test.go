@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/mvgen/mvgen/internal/mvgentest"
 	"io/fs"
 	"net"
 	"os"
@@ -19,32 +20,8 @@ import (
 	"time"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// mvgenBinary builds cmd/mvgen once per test run, as make build does
-// (cgo: the in-process libx264 encoder included).
-func mvgenBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "mvgen-deploy-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "mvgen")
-		if out, err := exec.Command("go", "build", "-o", binPath, "../cmd/mvgen").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("%v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building mvgen: %v", buildErr)
-	}
-	return binPath
-}
+// mvgenBinary is the mvgen binary, built once per test run.
+func mvgenBinary(t *testing.T) string { return mvgentest.Binary(t) }
 
 // readEnvFile reads mvgen.env's settings (KEY=VALUE lines; # comments).
 func readEnvFile(t *testing.T, path string) map[string]string {

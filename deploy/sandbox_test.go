@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/mvgen/mvgen/internal/mvgentest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,9 +56,7 @@ func TestMain(m *testing.M) {
 		os.Exit(111)
 	}
 	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath)) // the mvgen this run built
-	}
+	mvgentest.Cleanup() // the mvgen this run built
 	os.Exit(code)
 }
 

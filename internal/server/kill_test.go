@@ -3,49 +3,17 @@ package server_test
 import (
 	"bufio"
 	"encoding/json"
-	"os"
+	"github.com/mvgen/mvgen/internal/mvgentest"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// mvgenBinary builds cmd/mvgen once per test run.
-func mvgenBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "mvgen-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "mvgen")
-		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/mvgen").CombinedOutput()
-		if err != nil {
-			buildErr = &buildError{err, string(out)}
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building mvgen: %v", buildErr)
-	}
-	return binPath
-}
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
+// mvgenBinary is the mvgen binary, built once per test run.
+func mvgenBinary(t *testing.T) string { return mvgentest.Binary(t) }
 
 var servingURL = regexp.MustCompile(`msg="mvgen serving" url=(\S+)`)
 
