@@ -6,6 +6,7 @@ package durabletest
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,8 +30,8 @@ var (
 	// A sync that a signal interrupts (Go preempts with SIGURG) ends as
 	// "= ? ERESTARTSYS" and the kernel restarts it as restart_syscall, which
 	// names no file: the code goes on only once it returns 0, so it counts.
-	syncRE   = regexp.MustCompile(`\b(fsync|fdatasync)\(\d+<([^>]*)>\s*\) = (?:0|\? ERESTART)`)
-	renameRE = regexp.MustCompile(`\brename(?:at2?)?\((?:AT_FDCWD(?:<[^>]*>)?, )?"([^"]*)", (?:AT_FDCWD(?:<[^>]*>)?, )?"([^"]*)".*\) = 0`)
+	syncRE   = regexp.MustCompile(`\b(fsync|fdatasync)\(\d+<([^>]*)>\s*\)\s+=\s+(?:0|\? ERESTART)`)
+	renameRE = regexp.MustCompile(`\brename(?:at2?)?\((?:AT_FDCWD(?:<[^>]*>)?, )?"([^"]*)", (?:AT_FDCWD(?:<[^>]*>)?, )?"([^"]*)".*\)\s+=\s+0`)
 )
 
 // Trace runs the test named test of the current test binary under strace,
@@ -59,15 +60,33 @@ func Trace(t *testing.T, test, dir string) []Call {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	t.Cleanup(func() {
+		if t.Failed() {
+			raw, _ := os.ReadFile(log)
+			t.Logf("strace log:\n%s", raw)
+		}
+	})
+	calls, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return calls
+}
+
+// Parse reads a log of strace -f -y and returns its successful fsync,
+// fdatasync and rename calls in order.
+func Parse(r io.Reader) ([]Call, error) {
 	var calls []Call
 	// With several threads, strace splits a call that another thread
 	// interrupts: "PID fsync(3</p> <unfinished ...>" and later
-	// "PID <... fsync resumed>) = 0". Join the halves by pid.
+	// "PID <... fsync resumed>)      = 0", the pid padded with spaces and
+	// the result aligned. Join the halves by pid.
 	unfinished := map[string]string{}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := sc.Text()
 		pid, rest, _ := strings.Cut(line, " ")
+		rest = strings.TrimLeft(rest, " ")
 		if head, ok := strings.CutSuffix(rest, " <unfinished ...>"); ok {
 			unfinished[pid] = head
 			continue
@@ -84,10 +103,7 @@ func Trace(t *testing.T, test, dir string) []Call {
 			calls = append(calls, Call{Name: "rename", Path: m[1], To: m[2]})
 		}
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return calls
+	return calls, sc.Err()
 }
 
 // CheckRename fails t unless calls rename a file to final, flush that
