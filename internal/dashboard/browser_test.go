@@ -432,12 +432,16 @@ func TestBrowser(t *testing.T) {
 
 // startServer runs the real service on 127.0.0.1:0, letting callbacks
 // reach loopback.
-func startServer(t *testing.T, dataDir string) *server.Server {
+func startServer(t *testing.T, dataDir string, options ...func(*server.Config)) *server.Server {
 	t.Helper()
-	s, err := server.Open(context.Background(), server.Config{DataDir: dataDir, Addr: "127.0.0.1:0", MetricsAddr: server.MetricsOff,
+	cfg := server.Config{DataDir: dataDir, Addr: "127.0.0.1:0", MetricsAddr: server.MetricsOff,
 		CallbackAllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		LimitConfig:       server.LimitConfig{SourceAllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
-		CallbackSchedule:  []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}})
+		CallbackSchedule:  []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}}
+	for _, o := range options {
+		o(&cfg)
+	}
+	s, err := server.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("server.Open: %v", err)
 	}

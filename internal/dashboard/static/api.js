@@ -18,10 +18,18 @@ export function forgetKey() {
 
 /** ApiError is an answer whose envelope code is not 200; message is its msg. */
 export class ApiError extends Error {
-  constructor(code, msg) {
+  /** retryAfter: the seconds of the answer's Retry-After header, or 0. */
+  constructor(code, msg, retryAfter = 0) {
     super(msg);
     this.code = code;
+    this.retryAfter = retryAfter;
   }
+}
+
+/** retryAfter reads a Retry-After header's delay in seconds (0 when absent or a date we do not need). */
+function retryAfter(resp) {
+  const n = Number(resp.headers.get("Retry-After"));
+  return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 /** envelope reads an answer's JSON envelope, throwing ApiError unless it says 200. */
@@ -95,7 +103,12 @@ export async function events(path, signal, onOpen, onEvent) {
     cache: "no-store",
   });
   if (!resp.ok) {
-    envelope(resp.status, await resp.text()); // throws with the server's message
+    try {
+      envelope(resp.status, await resp.text()); // throws with the server's message
+    } catch (err) {
+      if (err instanceof ApiError) err.retryAfter = retryAfter(resp);
+      throw err;
+    }
   }
   onOpen();
   const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -154,6 +154,7 @@ async function startStream() {
   stream = ctrl;
   const live = $("live");
   while (!ctrl.signal.aborted && key()) {
+    let wait = 2; // seconds; the stream's own "retry:" says 2000 ms too
     try {
       await events("/api/v1/mp4/events", ctrl.signal, () => (live.textContent = "Live updates on."), onEvent);
       live.textContent = "Live updates paused; reconnecting…";
@@ -163,9 +164,14 @@ async function startStream() {
         fail(err, live);
         return;
       }
-      live.textContent = `Live updates interrupted (${err.message}); reconnecting…`;
+      // A cap on streams (429) or a node going away (503) says when to come back.
+      wait = Math.max(wait, (err instanceof ApiError && err.retryAfter) || 0);
+      live.textContent = `Live updates interrupted (${err.message}); reconnecting in ${wait} s…`;
     }
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => {
+      const t = setTimeout(r, wait * 1000);
+      ctrl.signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+    });
   }
 }
 
