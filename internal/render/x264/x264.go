@@ -25,6 +25,7 @@ package x264
 #include <stdlib.h>
 #include <string.h>
 #include <x264.h>
+#include <malloc.h>
 
 // mvgen_open opens an encoder for w×h yuv420p pictures at fps frames a
 // second: preset ultrafast, tuned for zero latency (a picture's output
@@ -214,11 +215,17 @@ func (e *Encoder) Encode(out, pic, prev, changed []byte, idr bool, pts int64) ([
 	return append(out, unsafe.Slice((*byte)(nal), int(n))...), nil
 }
 
-// Close frees the encoder.
+// Close frees the encoder, and gives the C heap's free pages back to the
+// system: libx264's buffers come from glibc's malloc, whose per-thread
+// arenas keep freed memory, so a service rendering all day on changing
+// threads held more after each hour (a 30-minute soak grew from 154 to
+// 182 MB of RSS with 5 MB of Go heap in use; with the trim it stays near
+// 100 MB, TestFaultSoak).
 func (e *Encoder) Close() {
 	if e.e != nil {
 		C.x264_encoder_close(e.e)
 		C.free(unsafe.Pointer(e.info))
+		C.malloc_trim(0)
 		e.e = nil
 	}
 }
