@@ -16,6 +16,7 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 [ -e /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf ] || need+=(fonts-noto-core)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -x /usr/bin/time ] || need+=(time) # make bench's sizing step measures CPU time and peak RSS with GNU time
 command -v strace >/dev/null 2>&1 || need+=(strace) # the tests that check fsync order watch system calls
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd) # the deploy test verifies mvgen.service with it
 # The deploy tests run nginx and Caddy, each on loopback with its own configuration.
