@@ -24,6 +24,8 @@ type GenerateRequest struct {
 	Aspect string `json:"aspect,omitempty"`
 	// Resolution is mvgen's extension: "720p" (default) or "1080p".
 	Resolution string `json:"resolution,omitempty"`
+	// FPS is mvgen's extension: 30 (default) or 60 frames a second.
+	FPS int `json:"fps,omitempty"`
 	// Lyrics is mvgen's extension: false makes the video without the
 	// track's lyrics; nil shows them when the track has timed ones.
 	Lyrics *bool `json:"lyrics,omitempty"`

@@ -17,7 +17,7 @@ go build -o bin/mvgen ./cmd/mvgen
 work=$(mktemp -d)
 trap 'rm -rf "$work"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true' EXIT
 
-# 1. The renderer on a 180 s track with lyrics at 720p30 and 1080p30: × real time,
+# 1. The renderer on a 180 s track with lyrics at 720p30, 1080p30 and 720p60: × real time,
 #    peak PSS of the whole render (Go process + its ffmpeg children, shared pages
 #    split among them; and RSS), video bit rate, and the ratio of
 #    render wall time to a bare x264 encode of the same frames with the same settings

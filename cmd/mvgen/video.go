@@ -14,7 +14,7 @@ import (
 	"github.com/mvgen/mvgen/client"
 )
 
-const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16] [--resolution 720p|1080p]"
+const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16] [--resolution 720p|1080p] [--fps 30|60]"
 
 // videoCmd makes a video on an mvgen server through the Go SDK: upload,
 // generate, wait, download.
@@ -27,6 +27,7 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	domain := fs.String("domain", "", "domain shown as a watermark")
 	aspect := fs.String("aspect", "", "shape: 16:9 (default), 1:1 or 9:16")
 	resolution := fs.String("resolution", "", "size: 720p (default) or 1080p")
+	fps := fs.Int("fps", 0, "frames a second: 30 (default) or 60")
 	lyricsFile := fs.String("lyrics", "", "synced lyrics to show (an LRC file)")
 	serverURL := fs.String("server", client.DefaultBaseURL, "the mvgen server's URL")
 	key := fs.String("key", "", "API `KEY` (from mvgen keys create; required)")
@@ -48,7 +49,7 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("video: %w", err)
 	}
 	id, err := c.Generate(ctx, client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID,
-		Author: *author, DomainName: *domain, Aspect: *aspect, Resolution: *resolution, IdempotencyKey: newIdempotencyKey()})
+		Author: *author, DomainName: *domain, Aspect: *aspect, Resolution: *resolution, FPS: *fps, IdempotencyKey: newIdempotencyKey()})
 	if err != nil {
 		return fmt.Errorf("video: %w", err)
 	}

@@ -68,7 +68,7 @@ func TestVideo(t *testing.T) {
 
 	out := filepath.Join(dir, "out.mp4")
 	stdout, stderr, err := mvgen(song, "-o", out, "--cover", cover, "--lyrics", lrc, "--title", "Sine", "--author", "Tester",
-		"--domain", "example.com", "--aspect", "9:16", "--resolution", "1080p")
+		"--domain", "example.com", "--aspect", "9:16", "--resolution", "1080p", "--fps", "60")
 	if err != nil {
 		t.Fatalf("mvgen video: %v\n%s", err, stderr)
 	}
@@ -76,13 +76,14 @@ func TestVideo(t *testing.T) {
 		t.Errorf("stdout %q, stderr %q", stdout, stderr)
 	}
 	probe, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-		"stream=codec_name,width,height:format=duration", "-of", "default=nw=1", out).Output()
+		"stream=codec_name,width,height,r_frame_rate:format=duration", "-of", "default=nw=1", out).Output()
 	if err != nil {
 		t.Fatalf("ffprobe: %v", err)
 	}
 	if p := string(probe); !strings.Contains(p, "codec_name=h264") || !strings.Contains(p, "width=1080") ||
-		!strings.Contains(p, "height=1920") || !strings.Contains(p, "duration=3.0") && !strings.Contains(p, "duration=2.9") {
-		t.Errorf("ffprobe: %s, want a 3-second 1080×1920 H.264 video", p)
+		!strings.Contains(p, "height=1920") || !strings.Contains(p, "r_frame_rate=60/1") ||
+		!strings.Contains(p, "duration=3.0") && !strings.Contains(p, "duration=2.9") {
+		t.Errorf("ffprobe: %s, want a 3-second 1080×1920 H.264 video at 60 fps", p)
 	}
 
 	for _, tc := range []struct {
@@ -97,6 +98,7 @@ func TestVideo(t *testing.T) {
 		{"no such song", []string{filepath.Join(dir, "nope.mp3"), "-o", filepath.Join(dir, "e.mp4")}, "no such file"},
 		{"no output", []string{song}, "usage: mvgen video"},
 		{"bad resolution", []string{song, "-o", filepath.Join(dir, "f.mp4"), "--resolution", "4k"}, "422 resolution"},
+		{"bad frame rate", []string{song, "-o", filepath.Join(dir, "i.mp4"), "--fps", "24"}, "422 fps must be 30 or 60 (got 24)"},
 		{"malformed lyrics", []string{song, "-o", filepath.Join(dir, "g.mp4"), "--lyrics", badLRC}, "lyrics: line 2"},
 		{"no such lyrics", []string{song, "-o", filepath.Join(dir, "h.mp4"), "--lyrics", filepath.Join(dir, "nope.lrc")}, "no such file"},
 	} {

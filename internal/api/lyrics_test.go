@@ -87,8 +87,8 @@ func TestTrackLyrics(t *testing.T) {
 	}
 }
 
-// TestGenerateExtensions: resolution and lyrics (contract §6.3) are
-// validated and kept on the task.
+// TestGenerateExtensions: resolution and lyrics (contract §6.3) and fps
+// (§6.6) are validated and kept on the task.
 func TestGenerateExtensions(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -104,13 +104,18 @@ func TestGenerateExtensions(t *testing.T) {
 		wantMsg    string
 		resolution string
 		noLyrics   bool
+		fps        int
 	}{
-		{"defaults", gen(``), 200, "success", "", false},
-		{"1080p without lyrics", gen(`,"resolution":"1080p","lyrics":false`), 200, "success", "1080p", true},
-		{"720p with lyrics", gen(`,"resolution":"720p","lyrics":true`), 200, "success", "720p", false},
-		{"4k", gen(`,"resolution":"4k"`), 422, `resolution: resolution "4k" is not one of "720p" or "1080p"`, "", false},
-		{"lyrics as a string", gen(`,"lyrics":"yes"`), 400, "lyrics must be a JSON boolean, not string", "", false},
-		{"resolution as a number", gen(`,"resolution":1080`), 400, "resolution must be a JSON string, not number", "", false},
+		{"defaults", gen(``), 200, "success", "", false, 0},
+		{"1080p without lyrics", gen(`,"resolution":"1080p","lyrics":false`), 200, "success", "1080p", true, 0},
+		{"720p with lyrics", gen(`,"resolution":"720p","lyrics":true`), 200, "success", "720p", false, 0},
+		{"60 fps", gen(`,"fps":60`), 200, "success", "", false, 60},
+		{"30 fps", gen(`,"fps":30`), 200, "success", "", false, 30},
+		{"4k", gen(`,"resolution":"4k"`), 422, `resolution: resolution "4k" is not one of "720p" or "1080p"`, "", false, 0},
+		{"25 fps", gen(`,"fps":25`), 422, "fps must be 30 or 60 (got 25)", "", false, 0},
+		{"fps as a string", gen(`,"fps":"60"`), 400, "fps must be a JSON number", "", false, 0},
+		{"lyrics as a string", gen(`,"lyrics":"yes"`), 400, "lyrics must be a JSON boolean, not string", "", false, 0},
+		{"resolution as a number", gen(`,"resolution":1080`), 400, "resolution must be a JSON string, not number", "", false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c.t = t
@@ -124,8 +129,9 @@ func TestGenerateExtensions(t *testing.T) {
 			var d struct{ TaskID string }
 			json.Unmarshal(e.Data, &d)
 			tk, err := f.db.Task(context.Background(), "", d.TaskID)
-			if err != nil || tk.Resolution != tc.resolution || tk.NoLyrics != tc.noLyrics {
-				t.Errorf("stored task: resolution %q, noLyrics %v (%v); want %q, %v", tk.Resolution, tk.NoLyrics, err, tc.resolution, tc.noLyrics)
+			if err != nil || tk.Resolution != tc.resolution || tk.NoLyrics != tc.noLyrics || tk.FPS != tc.fps {
+				t.Errorf("stored task: resolution %q, noLyrics %v, fps %d (%v); want %q, %v, %d",
+					tk.Resolution, tk.NoLyrics, tk.FPS, err, tc.resolution, tc.noLyrics, tc.fps)
 			}
 		})
 	}

@@ -35,6 +35,8 @@ type Request struct {
 	// Lyrics is mvgen's extension: false leaves the track's lyrics out of
 	// the video; absent or true shows them when the track has them.
 	Lyrics *bool `json:"lyrics,omitempty"`
+	// FPS is mvgen's extension: 30 (default) or 60 frames a second.
+	FPS int `json:"fps,omitempty"`
 }
 
 // Validate applies every rule of contract §2; the *Error's message names the
@@ -66,12 +68,15 @@ func (r *Request) Validate(checkURL func(string) error) error {
 	if _, err := ParseResolution(r.Resolution); err != nil {
 		return Errorf(EInvalid, "resolution: %v", err)
 	}
+	if r.FPS != 0 && r.FPS != 30 && r.FPS != 60 {
+		return Errorf(EInvalid, "fps must be 30 or 60 (got %d)", r.FPS)
+	}
 	return nil
 }
 
 // Hash identifies a request for Idempotency-Key checks: the parsed fields,
 // so whitespace and key order do not matter. The extensions added later
-// (resolution, lyrics) are left out when absent, so a request hashes as it
+// (resolution, lyrics, fps) are left out when absent, so a request hashes as it
 // did before they existed.
 func (r Request) Hash() string {
 	b, _ := json.Marshal(r)
@@ -86,7 +91,7 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 		ID: NewID(), KeyID: keyID,
 		MusicTaskID: r.TaskID, AudioID: r.AudioID, MusicIndex: tr.MusicIndex,
 		CallbackURL: r.CallBackURL, Author: r.Author, DomainName: r.DomainName, Aspect: r.Aspect,
-		Resolution: r.Resolution, NoLyrics: r.Lyrics != nil && !*r.Lyrics,
+		Resolution: r.Resolution, NoLyrics: r.Lyrics != nil && !*r.Lyrics, FPS: r.FPS,
 		Status:    StatusPending,
 		WebhookID: "msg_" + NewID(),
 		CreatedAt: now.UTC(),
@@ -99,8 +104,8 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 // identical requests share one file (contract §2). It includes the owning
 // API key: keys never share a file, so a tenant cannot learn from a fast
 // render (or from a video that does not match a URL's changed content)
-// that another tenant rendered the same inputs. The aspect and resolution
-// count as what they mean ("" and "720p" are one), and the track's lyrics
+// that another tenant rendered the same inputs. The aspect, resolution and
+// frame rate count as what they mean ("" and "720p" are one, 0 and 30 fps), and the track's lyrics
 // count unless the task leaves them out.
 func RenderKey(tr *Track, t *Task) string {
 	aspect, _ := ParseAspect(t.Aspect)
@@ -111,6 +116,9 @@ func RenderKey(tr *Track, t *Task) string {
 	}
 	parts := []string{RenderVersion, t.KeyID, tr.AudioKey, tr.AudioURL, tr.CoverKey, tr.ImageURL,
 		tr.Title, t.Author, t.DomainName, string(aspect), string(res), lyrics}
+	if t.FPS == 60 { // added after the other parts: 30 fps keys stay what they were
+		parts = append(parts, "fps=60")
+	}
 	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])

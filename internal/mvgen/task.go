@@ -33,7 +33,10 @@ type Task struct {
 	Resolution  string // mvgen extension (see Resolution); "" means the default 720p
 	// NoLyrics is set when generate asked for "lyrics": false: the video
 	// leaves the track's lyrics out (by default it shows them).
-	NoLyrics     bool
+	NoLyrics bool
+	// FPS is the video's frame rate, an mvgen extension: 30, or 60; 0
+	// means the default 30.
+	FPS          int
 	Status       Status
 	Progress     int    // 0-100 while pending
 	ErrorCode    int    // set when failed: webhook.CodeBadSource, CodeDownloadFailed or CodeInternal

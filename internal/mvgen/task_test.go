@@ -104,6 +104,8 @@ func TestRenderKeyExtensions(t *testing.T) {
 		{"16:9 named", plain, Request{Aspect: "16:9"}, true},
 		{"1080p", plain, Request{Resolution: "1080p"}, false},
 		{"9:16", plain, Request{Aspect: "9:16"}, false},
+		{"30 fps named", plain, Request{FPS: 30}, true},
+		{"60 fps", plain, Request{FPS: 60}, false},
 		{"lyrics:false on a track without", plain, Request{Lyrics: &off}, true},
 		{"track with lyrics", sung, Request{}, false},
 		{"track with lyrics, lyrics:true", sung, Request{Lyrics: &on}, false},

@@ -26,8 +26,9 @@ import (
 // BenchmarkRender180s renders a 180 s music-like track (kick, bass line,
 // tones and chopped noise; MP3 at 192 kbit/s) with a detailed 1000×1000
 // JPEG cover, all texts and synced lyrics (a line every three seconds,
-// its words timed, some lines mixing scripts) at 16:9, 30 fps, at 720p
-// (1280×720) and at 1080p (1920×1080), and reports for each:
+// its words timed, some lines mixing scripts) at 16:9: at 720p
+// (1280×720) and 1080p (1920×1080) at 30 fps, and at 720p at 60 fps
+// (720p60_lyrics), and reports for each:
 //
 //   - x_realtime: seconds of video per second of wall time for Render, all
 //     of it (probe, static step, decoder, drawing, encoder, faststart),
@@ -89,10 +90,17 @@ func BenchmarkRender180s(b *testing.B) {
 	rendertest.MakeMusic(b, audio, seconds, "-b:a", "192k")
 	rendertest.FFmpeg(b, "-f", "lavfi", "-i", "mandelbrot=s=1000x1000", "-frames:v", "1", "-q:v", "3", cover)
 	ly := rendertest.Lyrics(b, seconds)
-	for _, res := range []mvgen.Resolution{mvgen.HD, mvgen.FullHD} {
-		b.Run(string(res)+"_lyrics", func(b *testing.B) {
+	for _, c := range []struct {
+		res mvgen.Resolution
+		fps int
+	}{{mvgen.HD, 30}, {mvgen.FullHD, 30}, {mvgen.HD, 60}} {
+		name := string(c.res) + "_lyrics"
+		if c.fps != DefaultFPS {
+			name = fmt.Sprintf("%s%d_lyrics", c.res, c.fps)
+		}
+		b.Run(name, func(b *testing.B) {
 			in := Input{Audio: audio, Cover: cover, Title: "Benchmark — 夜のドライブ", Author: "mvgen 作者",
-				Domain: "mvgen.example.com", Resolution: res, Lyrics: &ly,
+				Domain: "mvgen.example.com", Resolution: c.res, FPS: c.fps, Lyrics: &ly,
 				Out: filepath.Join(b.TempDir(), "video.mp4")}
 			benchRender(b, in, seconds)
 		})
@@ -199,7 +207,7 @@ type baselines struct {
 func newBaselines(b *testing.B, r *Renderer, in Input) *baselines {
 	j := jobFor(b, r, in)
 	w, h := scene.Size(j.aspect, j.resolution)
-	video := encode.Video{W: w, H: h, FPS: frameRate, Frames: j.frames}
+	video := encode.Video{W: w, H: h, FPS: j.fps, Frames: j.frames}
 	size := int64(w*h*3/2) * int64(j.frames)
 	frames, err := scratchFile(b, size)
 	if err != nil {

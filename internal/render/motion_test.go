@@ -38,8 +38,8 @@ func TestPictureMovesWithMusic(t *testing.T) {
 		t.Fatal(err)
 	}
 	frames := rendertest.GrayFrames(t, out, 1280, 720)
-	if len(frames) != 7*frameRate {
-		t.Fatalf("got %d frames, want %d", len(frames), 7*frameRate)
+	if len(frames) != 7*DefaultFPS {
+		t.Fatalf("got %d frames, want %d", len(frames), 7*DefaultFPS)
 	}
 	mean := func(from, to int) float64 {
 		var sum float64
@@ -50,7 +50,7 @@ func TestPictureMovesWithMusic(t *testing.T) {
 	}
 	// The music plays from 0 to 3 s, the card dissolves from 3 to 4 s and
 	// the bars and pulse settle within about 1.2 s of the silence.
-	loud, still := mean(frameRate/2, 3*frameRate-5), mean(5*frameRate, 7*frameRate)
+	loud, still := mean(DefaultFPS/2, 3*DefaultFPS-5), mean(5*DefaultFPS, 7*DefaultFPS)
 	t.Logf("mean absolute luma difference between frames: %.3f with music, %.4f in silence", loud, still)
 	// The bars' band is about a sixth of the frame, so a clear change
 	// there is a mean of a few tenths over the whole frame.

@@ -18,7 +18,7 @@ import (
 )
 
 // gopFrames is the length of a GOP: 5 s (see encode.Video.GOP).
-const gopFrames = 5 * frameRate
+const gopFrames = 5 * DefaultFPS
 
 // TestPipeDeliversFramesIntact checks the zero-copy pipes and the parallel
 // encoding of the ffmpeg encoders (see encode.FFmpeg and encode.Run), which
@@ -32,7 +32,7 @@ func TestPipeDeliversFramesIntact(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	audio := filepath.Join(dir, "music.mp3")
-	rendertest.MakeMusic(t, audio, 3.5*gopFrames/frameRate)
+	rendertest.MakeMusic(t, audio, 3.5*gopFrames/DefaultFPS)
 	r := &Renderer{TempDir: t.TempDir(), Threads: 3, ffmpegEncoders: true}
 	in := Input{Audio: audio, Cover: rendertest.MakePNG(t, dir, 300, 300), Title: "Intact", Author: "Pipe",
 		Domain: "example.com", Out: filepath.Join(dir, "piped.mp4")}
@@ -42,11 +42,11 @@ func TestPipeDeliversFramesIntact(t *testing.T) {
 	raw := writeFrames(t, r, in, filepath.Join(dir, "frames.yuv"))
 	j := jobFor(t, r, in)
 	w, h := scene.Size(j.aspect, j.resolution)
-	video := encode.Video{W: w, H: h, FPS: frameRate, Frames: j.frames}
+	video := encode.Video{W: w, H: h, FPS: DefaultFPS, Frames: j.frames}
 	out := encode.Output{Path: filepath.Join(dir, "from-file.mp4"), Audio: j.audio, Duration: j.info.Duration,
 		CopyAudio: j.copyAudio, AudioRate: j.audioRate}
 	h264 := filepath.Join(dir, "from-file.h264")
-	for _, args := range [][]string{encode.EncoderArgs(video, "file:"+raw, "file:"+h264), encode.MuxArgs(out, frameRate, "file:"+h264)} {
+	for _, args := range [][]string{encode.EncoderArgs(video, "file:"+raw, "file:"+h264), encode.MuxArgs(out, DefaultFPS, "file:"+h264)} {
 		if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 			t.Fatalf("encoding the frames from a file: %v\n%s", err, out)
 		}
@@ -72,7 +72,7 @@ func TestInProcessVideoIsTheFrames(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	audio := filepath.Join(dir, "music.mp3")
-	rendertest.MakeMusic(t, audio, 3.5*gopFrames/frameRate)
+	rendertest.MakeMusic(t, audio, 3.5*gopFrames/DefaultFPS)
 	ly := rendertest.Lyrics(t, 20)
 	for _, c := range []struct {
 		aspect mvgen.Aspect
@@ -209,7 +209,7 @@ func TestStepFailures(t *testing.T) {
 	}
 	dir := t.TempDir()
 	audio := filepath.Join(dir, "music.mp3")
-	rendertest.MakeMusic(t, audio, 4*gopFrames/frameRate)
+	rendertest.MakeMusic(t, audio, 4*gopFrames/DefaultFPS)
 	for _, tt := range []struct {
 		name, match, step string
 	}{

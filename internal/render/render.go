@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,8 +30,8 @@ const DefaultMaxDuration = mvgen.DefaultMaxAudioDuration
 // MaxBytes is zero: 200 MiB.
 const DefaultMaxBytes = mvgen.DefaultMaxSourceBytes
 
-// frameRate is the video's frames a second.
-const frameRate = 30
+// DefaultFPS is a video's frames a second unless Input.FPS says 60.
+const DefaultFPS = 30
 
 // InputError reports that the source audio or the cover image is unusable
 // (see source.InputError, which it is): callers map it to the contract's
@@ -105,6 +106,9 @@ type Input struct {
 	// or mvgen.FullHD (1080p: 1920×1080, 1080×1080, 1080×1920; see
 	// scene.Size). Another value is an *InputError.
 	Resolution mvgen.Resolution
+	// FPS is the video's frame rate: 30 (also for 0) or 60. Another value
+	// is an *InputError. Every look moves at the same speed at either.
+	FPS int
 	// Out is the path of the MP4 to write. The video is written to a
 	// temporary file in the same directory and renamed into place on success;
 	// on failure the temporary file is removed and Out is left untouched.
@@ -249,6 +253,7 @@ func (r *Renderer) Probe(ctx context.Context, path string) (Info, error) {
 type job struct {
 	aspect     mvgen.Aspect
 	resolution mvgen.Resolution
+	fps        int      // frames a second
 	info       Info     // the source, as probed
 	frames     int      // the video's frames: the duration, rounded up
 	audio      string   // absolute path of the source
@@ -277,6 +282,9 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if err != nil {
 		return Info{}, &InputError{Msg: err.Error()}
 	}
+	if in.FPS != 0 && in.FPS != 30 && in.FPS != 60 {
+		return Info{}, &InputError{Msg: fmt.Sprintf("fps %d is not 30 or 60", in.FPS)}
+	}
 	info, err := r.CheckSource(ctx, in.Audio)
 	if err != nil {
 		return Info{}, err
@@ -303,11 +311,12 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 // newJob resolves what the render of in needs before its work directory
 // exists; the cover's header is checked here.
 func newJob(in Input, info Info, aspect mvgen.Aspect, res mvgen.Resolution) (job, error) {
-	j := job{aspect: aspect, resolution: res, info: info, title: in.Title, author: in.Author, domain: in.Domain}
+	j := job{aspect: aspect, resolution: res, fps: cmp.Or(in.FPS, DefaultFPS), info: info,
+		title: in.Title, author: in.Author, domain: in.Domain}
 	if in.Lyrics != nil {
 		j.lyrics = in.Lyrics.Lines
 	}
-	j.frames = max(1, int(math.Ceil(info.Duration.Seconds()*frameRate-1e-6)))
+	j.frames = max(1, int(math.Ceil(info.Duration.Seconds()*float64(j.fps)-1e-6)))
 	j.copyAudio, j.audioRate = encode.AudioFor(info)
 	var err error
 	if j.audio, err = filepath.Abs(in.Audio); err != nil {

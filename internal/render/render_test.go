@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/lyrics"
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/render/rendertest"
 	"github.com/mvgen/mvgen/internal/render/scene"
@@ -273,6 +274,47 @@ func corruptPNG(tb testing.TB) []byte {
 	return data
 }
 
+// TestRenderSixtyFPS renders 3 s at 60 frames a second, with lyrics: the
+// video says 60/1, has 180 frames, and lasts as long as the audio.
+func TestRenderSixtyFPS(t *testing.T) {
+	rendertest.RequireFFmpeg(t)
+	t.Parallel()
+	dir := t.TempDir()
+	ls, err := lyrics.ParseLRC([]byte("[00:00.50]First line\n[00:01.80]Second line\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{Audio: rendertest.MakeAudio(t, dir, "in.mp3", 3), Title: "Sixty", Author: "Ada", Domain: "example.com",
+		FPS: 60, Lyrics: &ls, Out: filepath.Join(dir, "video.mp4")}
+	r := Renderer{TempDir: t.TempDir(), Threads: 2}
+	info, err := r.Render(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ffprobe(t, in.Out)
+	var rate string
+	for _, s := range p.Streams {
+		if s.CodecType == "video" {
+			rate = s.RFrame
+		}
+	}
+	if rate != "60/1" {
+		t.Errorf("frame rate %q, want 60/1", rate)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v", "-count_frames",
+		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", in.Out).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := int(math.Ceil(info.Duration.Seconds()*60 - 1e-6))
+	if got, _ := strconv.Atoi(strings.TrimSpace(string(out))); got != want {
+		t.Errorf("%d frames, want %d", got, want)
+	}
+	if d := p.duration(t); math.Abs(d-info.Duration.Seconds()) > 1.0/60+0.03 {
+		t.Errorf("duration %.3f s, want %.3f s", d, info.Duration.Seconds())
+	}
+}
+
 func TestRenderInputErrors(t *testing.T) {
 	rendertest.RequireFFmpeg(t)
 	t.Parallel()
@@ -303,6 +345,7 @@ func TestRenderInputErrors(t *testing.T) {
 		{"missing audio", Renderer{}, Input{Audio: filepath.Join(dir, "nope.mp3")}, "source audio not found"},
 		{"unknown aspect", Renderer{}, Input{Audio: good, Aspect: "4:3"}, `"16:9", "1:1" or "9:16"`},
 		{"unknown resolution", Renderer{}, Input{Audio: good, Resolution: "4k"}, `"720p" or "1080p"`},
+		{"unknown frame rate", Renderer{}, Input{Audio: good, FPS: 25}, "fps 25 is not 30 or 60"},
 		{"mp3 header over garbage", Renderer{}, Input{Audio: write("garbled.mp3",
 			append(truncated(t, rendertest.MakeAudio(t, dir, "long.mp3", 3), 4000), garbage...))}, "could not be decoded"},
 		{"corrupt png cover", Renderer{}, Input{Audio: good, Cover: write("bad.png", corruptPNG(t))}, "cover image could not be decoded"},

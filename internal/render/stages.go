@@ -30,10 +30,10 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 	defer cancel()
 	ff := r.runner()
 	w, h := scene.Size(j.aspect, j.resolution)
-	video := encode.Video{W: w, H: h, FPS: frameRate, Frames: j.frames}
+	video := encode.Video{W: w, H: h, FPS: j.fps, Frames: j.frames}
 	encoders := r.encoders(video)
 	font, boldFont := r.fonts()
-	theme := bars.New(scene.Spec{Aspect: j.aspect, Resolution: j.resolution, FPS: frameRate, Frames: j.frames,
+	theme := bars.New(scene.Spec{Aspect: j.aspect, Resolution: j.resolution, FPS: j.fps, Frames: j.frames,
 		Duration: j.info.Duration, Title: j.title, Author: j.author, Domain: j.domain, Cover: j.cover,
 		Lyrics: j.lyrics, Font: font, BoldFont: boldFont, Work: j.work, Threads: r.Threads, FFmpeg: ff})
 
@@ -43,7 +43,7 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 	if err != nil {
 		return "", err
 	}
-	tr := analysis.NewTrack(j.frames, frameRate, video.GOP(), theme.Bands(), analysis.Window(encoders, video.GOP()))
+	tr := analysis.NewTrack(j.frames, j.fps, video.GOP(), theme.Bands(), analysis.Window(encoders, video.GOP()))
 	go func() { tr.End(safe.Call(func() error { return dec.Finish(tr.Analyse(dec)) })) }()
 
 	// Scene: the theme's still layers (and its lyrics, laid out meanwhile).

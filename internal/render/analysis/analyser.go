@@ -9,7 +9,9 @@ import (
 
 // SampleRate is the rate of the samples the analysis reads: mono 32-bit
 // floats, little-endian (source.Decode decodes to them). At 30 fps a
-// frame's hop is a whole number of samples (735).
+// frame's hop is a whole number of samples (735); at 60 fps the hops
+// alternate between 367 and 368, so frame i always starts at sample
+// i·SampleRate/60 and the pictures never drift from the sound.
 const SampleRate = 22050
 
 // The audio analysis: every video frame gets one windowed FFT of fftSize
@@ -34,6 +36,10 @@ const (
 	quietSpanDB  = 36.0  // and is gone this much further below
 	absFloorDB   = -80.0 // a band quieter than this (before the tilt) shows nothing
 
+	// The rates below are per frame at rateFPS frames a second; at another
+	// frame rate each becomes the rate that moves as far in the same time
+	// (see perFrame), so a 60 fps video moves as a 30 fps one does.
+	rateFPS                 = 30
 	barAttack, barDecay     = 0.6, 0.15 // per-frame smoothing of the bars, rising and falling
 	pulseAttack, pulseDecay = 0.7, 0.2  // and of the pulse
 	beatHz                  = 250       // the pulse follows onsets in the bands below this: the beat
@@ -62,7 +68,8 @@ type Analyser struct {
 	src    io.Reader
 	eof    bool
 	fps    int
-	hop    int // samples a frame
+	hop    int // samples of this frame (see hopOf)
+	frame  int // the frames read so far
 	raw    []byte
 	window []float64 // the last fftSize samples
 	hann   []float64
@@ -82,6 +89,15 @@ type Analyser struct {
 	out    Levels
 	flux   float64 // running mean of the spectral flux
 	norm   float64 // 1 / the power sum of a full-scale sine
+
+	// the smoothing rates at this frame rate
+	barAttack, barDecay, pulseAttack, pulseDecay, fluxMeanRate float64
+}
+
+// perFrame converts rate, a weight per frame at rateFPS, to the weight per
+// frame at fps that closes the same part of a gap in the same time.
+func perFrame(rate float64, fps int) float64 {
+	return 1 - math.Pow(1-rate, float64(rateFPS)/float64(fps))
 }
 
 // NewAnalyser reads samples from src and gives the levels of bands bands
@@ -92,7 +108,7 @@ func NewAnalyser(src io.Reader, bands, fps int) *Analyser {
 		src:    src,
 		fps:    fps,
 		hop:    hop,
-		raw:    make([]byte, 4*hop),
+		raw:    make([]byte, 4*(hop+1)),
 		window: make([]float64, fftSize),
 		hann:   make([]float64, fftSize),
 		fft:    newRealFFT(fftSize),
@@ -108,6 +124,10 @@ func NewAnalyser(src io.Reader, bands, fps int) *Analyser {
 		mean:   make([]float64, bands),
 		dev:    make([]float64, bands),
 		out:    Levels{Bands: make([]float64, bands)},
+
+		barAttack: perFrame(barAttack, fps), barDecay: perFrame(barDecay, fps),
+		pulseAttack: perFrame(pulseAttack, fps), pulseDecay: perFrame(pulseDecay, fps),
+		fluxMeanRate: perFrame(fluxMeanRate, fps),
 	}
 	var sumSq float64
 	for i := range a.hann {
@@ -176,10 +196,13 @@ func (a *Analyser) skip(n int) {
 // read shifts the next hop of samples into the window; after the end of the
 // stream it shifts in silence.
 func (a *Analyser) read() error {
+	// Frame i holds samples ⌊i·rate/fps⌋ up to ⌊(i+1)·rate/fps⌋.
+	a.hop = (a.frame+1)*SampleRate/a.fps - a.frame*SampleRate/a.fps
+	a.frame++
 	n := 0
 	if !a.eof {
 		var err error
-		n, err = io.ReadFull(a.src, a.raw)
+		n, err = io.ReadFull(a.src, a.raw[:4*a.hop])
 		switch {
 		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 			a.eof = true
@@ -209,9 +232,9 @@ func (a *Analyser) Next() (Levels, error) {
 	a.measure()
 	onset := a.onset()
 	for i, t := range a.target {
-		a.out.Bands[i] = smooth(a.out.Bands[i], t, barAttack, barDecay)
+		a.out.Bands[i] = smooth(a.out.Bands[i], t, a.barAttack, a.barDecay)
 	}
-	a.out.Pulse = smooth(a.out.Pulse, onset, pulseAttack, pulseDecay)
+	a.out.Pulse = smooth(a.out.Pulse, onset, a.pulseAttack, a.pulseDecay)
 	return a.out, nil
 }
 
@@ -276,7 +299,7 @@ func (a *Analyser) onset() float64 {
 	}
 	flux /= float64(a.beat)
 	over := flux - fluxThreshold*a.flux
-	a.flux += (flux - a.flux) * fluxMeanRate
+	a.flux += (flux - a.flux) * a.fluxMeanRate
 	return math.Max(0, math.Min(1, over/fluxFull))
 }
 
