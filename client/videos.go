@@ -26,6 +26,9 @@ type GenerateRequest struct {
 	Resolution string `json:"resolution,omitempty"`
 	// FPS is mvgen's extension: 30 (default) or 60 frames a second.
 	FPS int `json:"fps,omitempty"`
+	// AccentColor is mvgen's extension: "#rrggbb", the colour of the bars
+	// instead of the one picked from the cover.
+	AccentColor string `json:"accentColor,omitempty"`
 	// Lyrics is mvgen's extension: false makes the video without the
 	// track's lyrics; nil shows them when the track has timed ones.
 	Lyrics *bool `json:"lyrics,omitempty"`

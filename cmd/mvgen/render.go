@@ -28,12 +28,13 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&in.Poster, "poster", "", "also write a JPEG poster (the designed still) to this path")
 	resolution := fs.String("resolution", "720p", "size: 720p, or 1080p (1920×1080, 1080×1080, 1080×1920)")
 	fs.IntVar(&in.FPS, "fps", 30, "frames a second: 30 or 60")
+	fs.StringVar(&in.AccentColor, "accent-color", "", "colour of the bars, `#rrggbb` (default: picked from the cover)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16] [--resolution 720p|1080p] [--fps 30|60] [--poster OUT.jpg] [--lyrics FILE.lrc]")
+		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16] [--resolution 720p|1080p] [--fps 30|60] [--accent-color #rrggbb] [--poster OUT.jpg] [--lyrics FILE.lrc]")
 	}
 	in.Audio, in.Out = pos[0], *out
 	in.Aspect, in.Resolution = mvgen.Aspect(*aspect), mvgen.Resolution(*resolution)

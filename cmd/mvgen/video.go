@@ -14,7 +14,7 @@ import (
 	"github.com/mvgen/mvgen/client"
 )
 
-const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16] [--resolution 720p|1080p] [--fps 30|60]"
+const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16] [--resolution 720p|1080p] [--fps 30|60] [--accent-color #rrggbb]"
 
 // videoCmd makes a video on an mvgen server through the Go SDK: upload,
 // generate, wait, download.
@@ -28,6 +28,7 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	aspect := fs.String("aspect", "", "shape: 16:9 (default), 1:1 or 9:16")
 	resolution := fs.String("resolution", "", "size: 720p (default) or 1080p")
 	fps := fs.Int("fps", 0, "frames a second: 30 (default) or 60")
+	accent := fs.String("accent-color", "", "colour of the bars, `#rrggbb` (default: picked from the cover)")
 	lyricsFile := fs.String("lyrics", "", "synced lyrics to show (an LRC file)")
 	serverURL := fs.String("server", client.DefaultBaseURL, "the mvgen server's URL")
 	key := fs.String("key", "", "API `KEY` (from mvgen keys create; required)")
@@ -49,7 +50,7 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("video: %w", err)
 	}
 	id, err := c.Generate(ctx, client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID,
-		Author: *author, DomainName: *domain, Aspect: *aspect, Resolution: *resolution, FPS: *fps, IdempotencyKey: newIdempotencyKey()})
+		Author: *author, DomainName: *domain, Aspect: *aspect, Resolution: *resolution, FPS: *fps, AccentColor: *accent, IdempotencyKey: newIdempotencyKey()})
 	if err != nil {
 		return fmt.Errorf("video: %w", err)
 	}

@@ -68,7 +68,7 @@ func TestVideo(t *testing.T) {
 
 	out := filepath.Join(dir, "out.mp4")
 	stdout, stderr, err := mvgen(song, "-o", out, "--cover", cover, "--lyrics", lrc, "--title", "Sine", "--author", "Tester",
-		"--domain", "example.com", "--aspect", "9:16", "--resolution", "1080p", "--fps", "60")
+		"--domain", "example.com", "--aspect", "9:16", "--resolution", "1080p", "--fps", "60", "--accent-color", "#2060ff")
 	if err != nil {
 		t.Fatalf("mvgen video: %v\n%s", err, stderr)
 	}
@@ -98,6 +98,7 @@ func TestVideo(t *testing.T) {
 		{"no such song", []string{filepath.Join(dir, "nope.mp3"), "-o", filepath.Join(dir, "e.mp4")}, "no such file"},
 		{"no output", []string{song}, "usage: mvgen video"},
 		{"bad resolution", []string{song, "-o", filepath.Join(dir, "f.mp4"), "--resolution", "4k"}, "422 resolution"},
+		{"bad accent colour", []string{song, "-o", filepath.Join(dir, "j.mp4"), "--accent-color", "blue"}, `422 accentColor: "blue" is not a colour written #rrggbb`},
 		{"bad frame rate", []string{song, "-o", filepath.Join(dir, "i.mp4"), "--fps", "24"}, "422 fps must be 30 or 60 (got 24)"},
 		{"malformed lyrics", []string{song, "-o", filepath.Join(dir, "g.mp4"), "--lyrics", badLRC}, "lyrics: line 2"},
 		{"no such lyrics", []string{song, "-o", filepath.Join(dir, "h.mp4"), "--lyrics", filepath.Join(dir, "nope.lrc")}, "no such file"},

@@ -325,7 +325,7 @@ func TestBrowser(t *testing.T) {
 	b.do("filling the form for 1080p",
 		chromedp.SetUploadFiles(chromedp.ID("audio"), []string{short}),
 		chromedp.SetUploadFiles(chromedp.ID("lyrics"), []string{badLRC}),
-		setValue("title", "Sine in 1080p"), setValue("resolution", "1080p"), setValue("fps", "60"),
+		setValue("title", "Sine in 1080p"), setValue("resolution", "1080p"), setValue("fps", "60"), setValue("accent", "#2060ff"),
 		chromedp.Click(chromedp.ID("make-submit")))
 	b.waitFor("the lyrics' 422", `document.getElementById("make-error").textContent !== ""`, 30*time.Second)
 	if got, want := eval[string](b, `document.getElementById("make-error").textContent`), "The upload failed: lyrics: line 2, column "; !strings.HasPrefix(got, want) {
@@ -343,8 +343,8 @@ func TestBrowser(t *testing.T) {
 	if w, h := eval[int](b, `document.getElementById("video").videoWidth`), eval[int](b, `document.getElementById("video").videoHeight`); w != 1920 || h != 1080 {
 		t.Errorf("1080p task %s: video %dx%d, want 1920x1080", hdID, w, h)
 	}
-	if tk, err := srv.Store().Task(context.Background(), "", hdID); err != nil || tk.FPS != 60 {
-		t.Errorf("1080p task %s: fps %d (%v), want the 60 the form chose", hdID, tk.FPS, err)
+	if tk, err := srv.Store().Task(context.Background(), "", hdID); err != nil || tk.FPS != 60 || tk.AccentColor != "#2060ff" {
+		t.Errorf("1080p task %s: fps %d, accent %q (%v); want the 60 fps and #2060ff the form chose", hdID, tk.FPS, tk.AccentColor, err)
 	}
 
 	// A long source stays pending: the Tracks view refuses to delete its
@@ -352,7 +352,7 @@ func TestBrowser(t *testing.T) {
 	long := makeAudio(t, dir, 600)
 	b.do("going to the task list", chromedp.Click(chromedp.ID("nav-tasks")), chromedp.WaitVisible(chromedp.ID("home-view")))
 	b.do("making a long video", chromedp.SetUploadFiles(chromedp.ID("audio"), []string{long}),
-		setValue("title", "Long sine"), setValue("resolution", "720p"), setValue("fps", "30"),
+		setValue("title", "Long sine"), setValue("resolution", "720p"), setValue("fps", "30"), setValue("accent", ""),
 		chromedp.Click(chromedp.ID("make-submit")))
 	b.waitFor("the long task to start", `document.querySelector("#make-status a") !== null`, 60*time.Second)
 	longID := eval[string](b, `document.querySelector("#make-status a").textContent`)

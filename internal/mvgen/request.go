@@ -37,6 +37,9 @@ type Request struct {
 	Lyrics *bool `json:"lyrics,omitempty"`
 	// FPS is mvgen's extension: 30 (default) or 60 frames a second.
 	FPS int `json:"fps,omitempty"`
+	// AccentColor is mvgen's extension: "#rrggbb", the colour of the bars
+	// and the background's hue instead of the one picked from the cover.
+	AccentColor string `json:"accentColor,omitempty"`
 }
 
 // Validate applies every rule of contract §2; the *Error's message names the
@@ -71,12 +74,17 @@ func (r *Request) Validate(checkURL func(string) error) error {
 	if r.FPS != 0 && r.FPS != 30 && r.FPS != 60 {
 		return Errorf(EInvalid, "fps must be 30 or 60 (got %d)", r.FPS)
 	}
+	if r.AccentColor != "" {
+		if _, err := ParseColor(r.AccentColor); err != nil {
+			return Errorf(EInvalid, "accentColor: %v", err)
+		}
+	}
 	return nil
 }
 
 // Hash identifies a request for Idempotency-Key checks: the parsed fields,
 // so whitespace and key order do not matter. The extensions added later
-// (resolution, lyrics, fps) are left out when absent, so a request hashes as it
+// (resolution, lyrics, fps, accentColor) are left out when absent, so a request hashes as it
 // did before they existed.
 func (r Request) Hash() string {
 	b, _ := json.Marshal(r)
@@ -91,7 +99,7 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 		ID: NewID(), KeyID: keyID,
 		MusicTaskID: r.TaskID, AudioID: r.AudioID, MusicIndex: tr.MusicIndex,
 		CallbackURL: r.CallBackURL, Author: r.Author, DomainName: r.DomainName, Aspect: r.Aspect,
-		Resolution: r.Resolution, NoLyrics: r.Lyrics != nil && !*r.Lyrics, FPS: r.FPS,
+		Resolution: r.Resolution, NoLyrics: r.Lyrics != nil && !*r.Lyrics, FPS: r.FPS, AccentColor: r.AccentColor,
 		Status:    StatusPending,
 		WebhookID: "msg_" + NewID(),
 		CreatedAt: now.UTC(),
@@ -104,8 +112,9 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 // identical requests share one file (contract §2). It includes the owning
 // API key: keys never share a file, so a tenant cannot learn from a fast
 // render (or from a video that does not match a URL's changed content)
-// that another tenant rendered the same inputs. The aspect, resolution and
-// frame rate count as what they mean ("" and "720p" are one, 0 and 30 fps), and the track's lyrics
+// that another tenant rendered the same inputs. The aspect, resolution,
+// frame rate and accent colour count as what they mean ("" and "720p" are
+// one, 0 and 30 fps, "#FF0000" and "#ff0000"), and the track's lyrics
 // count unless the task leaves them out.
 func RenderKey(tr *Track, t *Task) string {
 	aspect, _ := ParseAspect(t.Aspect)
@@ -116,8 +125,13 @@ func RenderKey(tr *Track, t *Task) string {
 	}
 	parts := []string{RenderVersion, t.KeyID, tr.AudioKey, tr.AudioURL, tr.CoverKey, tr.ImageURL,
 		tr.Title, t.Author, t.DomainName, string(aspect), string(res), lyrics}
-	if t.FPS == 60 { // added after the other parts: 30 fps keys stay what they were
+	// Added after the other parts, and only when set: the keys of videos
+	// made before these existed stay what they were.
+	if t.FPS == 60 {
 		parts = append(parts, "fps=60")
+	}
+	if c, err := ParseColor(t.AccentColor); err == nil {
+		parts = append(parts, "accent="+c.String())
 	}
 	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)

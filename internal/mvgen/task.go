@@ -36,7 +36,10 @@ type Task struct {
 	NoLyrics bool
 	// FPS is the video's frame rate, an mvgen extension: 30, or 60; 0
 	// means the default 30.
-	FPS          int
+	FPS int
+	// AccentColor is "#rrggbb" when generate asked for an accent colour
+	// (an mvgen extension), "" for the colour picked from the cover.
+	AccentColor  string
 	Status       Status
 	Progress     int    // 0-100 while pending
 	ErrorCode    int    // set when failed: webhook.CodeBadSource, CodeDownloadFailed or CodeInternal

@@ -106,6 +106,7 @@ func TestRenderKeyExtensions(t *testing.T) {
 		{"9:16", plain, Request{Aspect: "9:16"}, false},
 		{"30 fps named", plain, Request{FPS: 30}, true},
 		{"60 fps", plain, Request{FPS: 60}, false},
+		{"accent colour", plain, Request{AccentColor: "#2060ff"}, false},
 		{"lyrics:false on a track without", plain, Request{Lyrics: &off}, true},
 		{"track with lyrics", sung, Request{}, false},
 		{"track with lyrics, lyrics:true", sung, Request{Lyrics: &on}, false},
@@ -114,6 +115,9 @@ func TestRenderKeyExtensions(t *testing.T) {
 		if got := key(tt.tr, tt.req); (got == base) != tt.same {
 			t.Errorf("%s: render key equal to the plain request's: got %v, want %v", tt.name, got == base, tt.same)
 		}
+	}
+	if key(plain, Request{AccentColor: "#2060FF"}) != key(plain, Request{AccentColor: "#2060ff"}) {
+		t.Errorf("one accent colour in two cases gives two render keys, want one")
 	}
 	if key(sung, Request{}) != key(sung, Request{Lyrics: &on}) {
 		t.Errorf("lyrics absent and lyrics:true give two render keys, want one")

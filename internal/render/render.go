@@ -109,6 +109,11 @@ type Input struct {
 	// FPS is the video's frame rate: 30 (also for 0) or 60. Another value
 	// is an *InputError. Every look moves at the same speed at either.
 	FPS int
+	// AccentColor, when set ("#rrggbb"), is the colour of the bars and
+	// the pulse and sets the background's hue, instead of the colour
+	// picked from the cover (or the title). Another form is an
+	// *InputError.
+	AccentColor string
 	// Out is the path of the MP4 to write. The video is written to a
 	// temporary file in the same directory and renamed into place on success;
 	// on failure the temporary file is removed and Out is left untouched.
@@ -253,16 +258,17 @@ func (r *Renderer) Probe(ctx context.Context, path string) (Info, error) {
 type job struct {
 	aspect     mvgen.Aspect
 	resolution mvgen.Resolution
-	fps        int      // frames a second
-	info       Info     // the source, as probed
-	frames     int      // the video's frames: the duration, rounded up
-	audio      string   // absolute path of the source
-	cover      []string // ffmpeg's options reading the cover; nil for none
-	out        string   // absolute path the muxer writes
-	poster     string   // absolute path of the poster to write, "" for none
-	copyAudio  bool     // copy the source's audio stream into the MP4
-	audioRate  int64    // AAC bit rate in bits per second, when not copying
-	work       string   // the private working directory
+	fps        int          // frames a second
+	accent     *mvgen.Color // the accent colour asked for; nil picks one
+	info       Info         // the source, as probed
+	frames     int          // the video's frames: the duration, rounded up
+	audio      string       // absolute path of the source
+	cover      []string     // ffmpeg's options reading the cover; nil for none
+	out        string       // absolute path the muxer writes
+	poster     string       // absolute path of the poster to write, "" for none
+	copyAudio  bool         // copy the source's audio stream into the MP4
+	audioRate  int64        // AAC bit rate in bits per second, when not copying
+	work       string       // the private working directory
 
 	title, author, domain string
 	lyrics                []lyrics.Line
@@ -285,6 +291,14 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if in.FPS != 0 && in.FPS != 30 && in.FPS != 60 {
 		return Info{}, &InputError{Msg: fmt.Sprintf("fps %d is not 30 or 60", in.FPS)}
 	}
+	var accent *mvgen.Color
+	if in.AccentColor != "" {
+		c, err := mvgen.ParseColor(in.AccentColor)
+		if err != nil {
+			return Info{}, &InputError{Msg: "accent colour: " + err.Error()}
+		}
+		accent = &c
+	}
 	info, err := r.CheckSource(ctx, in.Audio)
 	if err != nil {
 		return Info{}, err
@@ -293,6 +307,7 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if err != nil {
 		return Info{}, err
 	}
+	j.accent = accent
 	if j.work, err = os.MkdirTemp(r.TempDir, "mvgen-render-"); err != nil {
 		return Info{}, fmt.Errorf("render: creating work directory: %w", err)
 	}

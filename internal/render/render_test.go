@@ -315,6 +315,55 @@ func TestRenderSixtyFPS(t *testing.T) {
 	}
 }
 
+// TestRenderAccentColor renders music under a red cover with two accent
+// colours: the bright, coloured pixels of the bars' band (y 530–650 at
+// 16:9 720p) take each accent's hue, not the cover's.
+func TestRenderAccentColor(t *testing.T) {
+	rendertest.RequireFFmpeg(t)
+	t.Parallel()
+	dir := t.TempDir()
+	audio := filepath.Join(dir, "music.wav")
+	rendertest.MakeMusic(t, audio, 3)
+	cover := filepath.Join(dir, "cover.png") // pure red: the hue a render would pick
+	rendertest.FFmpeg(t, "-f", "lavfi", "-i", "color=c=0xff0000:s=200x200", "-frames:v", "1", cover)
+	for _, c := range []struct {
+		accent string
+		hue    float64
+	}{{"#2060ff", 224}, {"#20d040", 129}} {
+		t.Run(c.accent, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "video.mp4")
+			r := Renderer{TempDir: t.TempDir(), Threads: 1}
+			if _, err := r.Render(context.Background(), Input{Audio: audio, Cover: cover, Title: "Accent",
+				AccentColor: c.accent, Out: out}); err != nil {
+				t.Fatal(err)
+			}
+			raw, err := exec.Command("ffmpeg", "-v", "error", "-ss", "2.5", "-i", out, "-frames:v", "1",
+				"-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1").Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var x, y, n float64 // the mean hue of the bars' pixels, as a vector
+			for i := 0; i+2 < len(raw); i += 3 {
+				r, g, b := float64(raw[i]), float64(raw[i+1]), float64(raw[i+2])
+				hi, lo := max(r, g, b), min(r, g, b)
+				if y := i / 3 / 1280; y < 530 || y > 650 || hi < 150 || (hi-lo)/hi < 0.3 {
+					continue // outside the bars' band, dim, or grey
+				}
+				h := math.Atan2(math.Sqrt(3)*(g-b), 2*r-g-b)
+				x, y, n = x+math.Cos(h), y+math.Sin(h), n+1
+			}
+			if n < 1000 {
+				t.Fatalf("only %.0f bright, coloured pixels in the bars' band: no bars?", n)
+			}
+			hue := math.Mod(math.Atan2(y, x)*180/math.Pi+360, 360)
+			if d := math.Abs(math.Mod(hue-c.hue+540, 360) - 180); d > 25 {
+				t.Errorf("bars' hue %.0f°, want the accent's %.0f° (±25°; the cover is red, 0°)", hue, c.hue)
+			}
+		})
+	}
+}
+
 func TestRenderInputErrors(t *testing.T) {
 	rendertest.RequireFFmpeg(t)
 	t.Parallel()
@@ -346,6 +395,7 @@ func TestRenderInputErrors(t *testing.T) {
 		{"unknown aspect", Renderer{}, Input{Audio: good, Aspect: "4:3"}, `"16:9", "1:1" or "9:16"`},
 		{"unknown resolution", Renderer{}, Input{Audio: good, Resolution: "4k"}, `"720p" or "1080p"`},
 		{"unknown frame rate", Renderer{}, Input{Audio: good, FPS: 25}, "fps 25 is not 30 or 60"},
+		{"accent colour by name", Renderer{}, Input{Audio: good, AccentColor: "red"}, `accent colour: "red" is not a colour written #rrggbb`},
 		{"mp3 header over garbage", Renderer{}, Input{Audio: write("garbled.mp3",
 			append(truncated(t, rendertest.MakeAudio(t, dir, "long.mp3", 3), 4000), garbage...))}, "could not be decoded"},
 		{"corrupt png cover", Renderer{}, Input{Audio: good, Cover: write("bad.png", corruptPNG(t))}, "cover image could not be decoded"},

@@ -354,7 +354,7 @@ async function makeVideo(ev) {
     status.textContent = "Uploaded; starting the video…";
     const body = { taskId: track.taskId, audioId: track.audioId, aspect: f.aspect.value, resolution: f.resolution.value };
     if (f.fps.value === "60") body.fps = 60;
-    for (const name of ["author", "domainName", "callBackUrl"]) {
+    for (const name of ["author", "domainName", "callBackUrl", "accentColor"]) {
       const v = f[name].value.trim();
       if (v) body[name] = v;
     }

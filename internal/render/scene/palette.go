@@ -36,6 +36,12 @@ func PaletteFor(hue float64) Palette {
 	}
 }
 
+// HueOfColor is the hue of c in degrees (0 for a grey).
+func HueOfColor(c [3]uint8) float64 {
+	h, _, _ := hsv(c[0], c[1], c[2])
+	return h
+}
+
 // Accent is the accent colour (RGB) for hue: the bars and the pulse are
 // drawn in it.
 func Accent(hue float64) [3]uint8 { return hsl(hue, 0.80, 0.64) }

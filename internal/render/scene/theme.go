@@ -49,6 +49,10 @@ type Spec struct {
 	FPS        int           // frames a second
 	Frames     int           // the video's frames
 	Duration   time.Duration // the track's length
+	// Accent, when set, is the colour to draw the music in (the bars, the
+	// pulse) and the hue of the background, instead of a colour picked
+	// from the cover or the title.
+	Accent *mvgen.Color
 
 	// Title, Author and Domain are as the user gave them (any Unicode);
 	// the theme cleans and cuts them (see text.Clean). Empty strings are

@@ -107,8 +107,12 @@ func (t *Theme) Poster() *yuv.Frame {
 // input besides the text files it wrote.
 func (t *Theme) Still(ctx context.Context) (*yuv.Frame, error) {
 	sp := t.spec
+	hue := scene.HueOf(sp.Title, sp.Author)
+	if sp.Accent != nil {
+		hue = scene.HueOfColor(*sp.Accent)
+	}
 	p := plan{Layout: t.l, Cover: sp.Cover, Work: sp.Work, Font: sp.Font, BoldFont: sp.BoldFont,
-		Colors: scene.PaletteFor(scene.HueOf(sp.Title, sp.Author)), Threads: sp.Threads}
+		Colors: scene.PaletteFor(hue), Threads: sp.Threads}
 	if err := writeTexts(&p, sp.Title, sp.Author, sp.Domain); err != nil {
 		return nil, err
 	}
@@ -161,6 +165,10 @@ func (t *Theme) load(p plan) error {
 	glyphs, err := readGlyphs(p.path(digitsFile), l)
 	if err != nil {
 		return err
+	}
+	if a := t.spec.Accent; a != nil {
+		t.prepare(p, base, card, glyphs, *a)
+		return nil
 	}
 	hue := p.Colors.Hue
 	if p.Cover != nil {
