@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/server"
+	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 	"github.com/mvgen/mvgen/internal/upstream/upstreamtest"
 )
 
@@ -127,13 +129,24 @@ func (c *jobsClient) verify(cb callback) map[string]any {
 // their code.
 func TestJobsDialect(t *testing.T) {
 	t.Parallel()
+	jobsDialect(t, serverConfig(t.TempDir()))
+}
+
+// TestJobsDialectPostgres is the same on PostgreSQL.
+func TestJobsDialectPostgres(t *testing.T) {
+	t.Parallel()
+	cfg := serverConfig(t.TempDir())
+	cfg.DB = pgtest.DSN(t)
+	jobsDialect(t, cfg)
+}
+
+func jobsDialect(t *testing.T, cfg server.Config) {
 	const upstreamKey = "sk-hosted-jobs-51c0"
 	fake, err := upstreamtest.Start(t.TempDir(), upstreamKey, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fake.Close()
-	cfg := serverConfig(t.TempDir())
 	cfg.UpstreamURL = fake.URL
 	srv := startServer(t, cfg)
 	c := newClient(t, srv.Store(), srv.URL())

@@ -99,3 +99,35 @@ func TestJobsFallback(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseJobRecord: any jobs recordInfo answer is a record or an *Error,
+// never a panic, and a record's tracks carry their positions.
+func FuzzParseJobRecord(f *testing.F) {
+	b, err := os.ReadFile("testdata/kie-jobs-record-info.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b, "200 OK")
+	f.Add([]byte(`{"code":200,"message":"success","data":{"taskId":"T","state":"success","resultJson":"{\"data\":[{\"id\":\"a\"},{}]}"}}`), "200 OK")
+	f.Add([]byte(`{"code":200,"data":{"taskId":"T","state":"success","resultJson":{"data":[{"id":"a"}]}}}`), "200 OK")
+	f.Add([]byte(`<html>404</html>`), "404 Not Found")
+	f.Add([]byte(`{"code":404,"message":"task not found","data":null}`), "200 OK")
+	f.Fuzz(func(t *testing.T, body []byte, status string) {
+		rec, err := parseJobRecord("T", status, body, 0)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Domain == nil || e.Domain.Msg == "" {
+				t.Fatalf("error %v (%T) is not an *upstream.Error with a message", err, err)
+			}
+			return
+		}
+		if !rec.Jobs {
+			t.Fatal("a jobs record without Jobs set")
+		}
+		for i, tr := range rec.Tracks {
+			if tr.MusicIndex != i {
+				t.Fatalf("track %d has MusicIndex %d", i, tr.MusicIndex)
+			}
+		}
+	})
+}
