@@ -51,6 +51,9 @@ func (h *Handler) createJob(w http.ResponseWriter, r *http.Request, k *mvgen.Key
 		return
 	}
 	req, err := decodeJobsInput(c.Input)
+	if err != nil && misplacedInput(body) {
+		err = mvgen.Errorf(mvgen.EInvalid, "input is required: task_id and audio_id go inside input, not beside model")
+	}
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -121,6 +124,21 @@ func decodeJobsInput(raw json.RawMessage) (*mvgen.Request, error) {
 		return nil, jsonError(err)
 	}
 	return &req, nil
+}
+
+// misplacedInput reports whether a body without input carries task_id or
+// audio_id beside model, where they are not read.
+func misplacedInput(body []byte) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil || top["input"] != nil {
+		return false
+	}
+	for k := range top {
+		if f := fold(k); f == "taskid" || f == "audioid" {
+			return true
+		}
+	}
+	return false
 }
 
 // matchFold returns the known name that name spells in any case.

@@ -91,6 +91,8 @@ func TestJobsCreateValidation(t *testing.T) {
 		{"another model", body("suno/music-video", nil), 422, `model "suno/music-video" is not served here: mvgen serves only "ai-music-api/create-music-video"`},
 		{"model wrong type", body(5, nil), 400, "model must be a JSON string"},
 		{"no input", map[string]any{"model": jobsModel}, 422, "input is required"},
+		{"input fields beside model", map[string]any{"model": jobsModel, "task_id": musicID, "audio_id": audioID}, 422,
+			"input is required: task_id and audio_id go inside input, not beside model"},
 		{"input not an object", map[string]any{"model": jobsModel, "input": []int{1}}, 400, "input must be a JSON object"},
 		{"task_id missing", body(jobsModel, map[string]any{"task_id": nil}), 422, "input.task_id is required"},
 		{"audio_id blank", body(jobsModel, map[string]any{"audio_id": " "}), 422, "input.audio_id is required"},
