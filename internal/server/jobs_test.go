@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	mvreceiver "github.com/mvgen/mvgen/internal/receiver"
 	"github.com/mvgen/mvgen/internal/server"
 	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 	"github.com/mvgen/mvgen/internal/upstream/upstreamtest"
@@ -217,4 +218,31 @@ func jobsDialect(t *testing.T, cfg server.Config) {
 			t.Errorf("createTask of a song that failed upstream = %v, want 422 naming it", out)
 		}
 	})
+}
+
+// TestReceiveJobsCallback: `mvgen receive`'s engine, written for the older
+// body, takes the jobs callback of a task made through createTask (its data
+// carries task_id and video_url too) and saves the video.
+func TestReceiveJobsCallback(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv := startServer(t, serverConfig(dir))
+	c := newClient(t, srv.Store(), srv.URL())
+	out := filepath.Join(dir, "videos")
+	os.MkdirAll(out, 0o755)
+	rcv := &mvreceiver.Receiver{Secrets: []string{c.secret}, Dir: out, RetryDelay: 50 * time.Millisecond}
+	hooks := httptest.NewServer(rcv.Handler())
+	defer hooks.Close()
+	audio := makeAudio(t, t.TempDir(), "a.mp3", 3)
+	m, a := c.upload(audio, "", "received")
+	jc := &jobsClient{t: t, base: srv.URL(), apiKey: c.token, secret: c.secret}
+	id := jc.createTask(m, a, hooks.URL+"/")
+	video := filepath.Join(out, "music_video_"+id+".mp4")
+	waitFile(t, video)
+	b, err := os.ReadFile(video)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkVideo(t, b, audio)
+	rcv.Wait()
 }
