@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/dialect"
 	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/mvgen"
 )
@@ -27,8 +28,12 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *mvgen.Key)
 
 // submit makes the task that the valid request req asks for, whichever
 // route it came through (param is the jobs API's create request as sent,
-// "" for generate), and answers its taskId.
+// "" for generate: then its jobs equivalent is kept, for recordInfo), and
+// answers its taskId.
 func (h *Handler) submit(w http.ResponseWriter, r *http.Request, k *mvgen.Key, req *mvgen.Request, param string) {
+	if param == "" {
+		param = dialect.JobsParamOf(*req)
+	}
 	idemKey := r.Header.Get("Idempotency-Key")
 	if len(idemKey) > mvgen.MaxIdempotencyKeyBytes {
 		h.error(w, r, mvgen.Errorf(mvgen.EInvalid, "Idempotency-Key must be at most %d bytes", mvgen.MaxIdempotencyKeyBytes))

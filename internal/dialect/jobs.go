@@ -123,7 +123,9 @@ func JobsCallback(t *mvgen.Task, videoURL *string) []byte {
 
 // JobsParam is the create request of t as a JSON string: as the caller
 // sent it for a task made through the jobs API, and the jobs API's
-// equivalent of the generate request for one made through generate.
+// equivalent of the generate request for one made through generate
+// (stored at creation, JobsParamOf; rebuilt from the task's fields for
+// tasks stored before that).
 func JobsParam(t *mvgen.Task) string {
 	if t.Param != "" {
 		return t.Param
@@ -141,6 +143,31 @@ func JobsParam(t *mvgen.Task) string {
 	p := map[string]any{"model": JobsModel, "input": input}
 	if t.CallbackURL != "" {
 		p["callBackUrl"] = t.CallbackURL
+	}
+	return compactJSON(p)
+}
+
+// JobsParamOf is the jobs API's create request equivalent to the generate
+// request r, as a JSON string: every field r sets, in snake_case in input,
+// but callBackUrl beside it. It follows the fields of mvgen.Request, so a
+// field generate gains appears here at once.
+func JobsParamOf(r mvgen.Request) string {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(err) // strings, booleans and numbers only
+	}
+	var fields map[string]any
+	json.Unmarshal(b, &fields)
+	input := map[string]any{}
+	for name, v := range fields {
+		if name == "callBackUrl" || v == nil || v == "" {
+			continue
+		}
+		input[SnakeCase(name)] = v
+	}
+	p := map[string]any{"model": JobsModel, "input": input}
+	if r.CallBackURL != "" {
+		p["callBackUrl"] = r.CallBackURL
 	}
 	return compactJSON(p)
 }

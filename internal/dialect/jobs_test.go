@@ -76,3 +76,19 @@ func TestJobsRecord(t *testing.T) {
 		t.Errorf("resultJson = %s, want the link with a plain &", got)
 	}
 }
+
+// TestJobsParamOf: a generate request's jobs equivalent names every field
+// it sets in snake_case, and agrees with the one rebuilt from a task.
+func TestJobsParamOf(t *testing.T) {
+	t.Parallel()
+	no := false
+	r := mvgen.Request{TaskID: "m1", AudioID: "a1", CallBackURL: "https://cb.example/h", Author: "Ada", Aspect: "9:16", Lyrics: &no}
+	want := `{"callBackUrl":"https://cb.example/h","input":{"aspect":"9:16","audio_id":"a1","author":"Ada","lyrics":false,"task_id":"m1"},"model":"ai-music-api/create-music-video"}`
+	if got := JobsParamOf(r); got != want {
+		t.Errorf("JobsParamOf = %s\nwant %s", got, want)
+	}
+	tk := r.NewTask("k", &mvgen.Track{}, time.Now())
+	if got := JobsParam(tk); got != want {
+		t.Errorf("JobsParam of its task (no stored param) = %s\nwant %s", got, want)
+	}
+}

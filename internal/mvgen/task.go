@@ -57,8 +57,10 @@ type Task struct {
 	// its callback: DialectMP4 (POST /api/v1/mp4/generate) or DialectJobs
 	// (POST /api/v1/jobs/createTask, contract §12).
 	Dialect Dialect
-	// Param is the create request as the caller sent it, kept for the
-	// jobs dialect's "param" field; "" for tasks made through generate.
+	// Param is the jobs dialect's "param": the create request as the
+	// caller sent it for a task made through the jobs API, its jobs
+	// equivalent for one made through generate ("" for tasks stored
+	// before dialects existed).
 	Param string
 }
 
