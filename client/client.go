@@ -151,6 +151,8 @@ type envelope struct {
 	Code int             `json:"code"`
 	Msg  string          `json:"msg"`
 	Data json.RawMessage `json:"data"`
+	// Message is the jobs API's recordInfo's name for msg.
+	Message string `json:"message"`
 }
 
 // do sends a call, retrying as allowed, and decodes the envelope's data
@@ -271,6 +273,9 @@ func decodeAnswer(resp *http.Response, out any) error {
 			return newError(resp, resp.StatusCode, strings.TrimSpace(firstLine(raw)))
 		}
 		return fmt.Errorf("%w: HTTP %d answer is not the JSON envelope: %v", errDecode, resp.StatusCode, jerr)
+	}
+	if env.Msg == "" {
+		env.Msg = env.Message
 	}
 	code := env.Code
 	if code == 0 {

@@ -83,7 +83,7 @@ func (e *Error) temporary() bool {
 // It matches ErrVideoFailed.
 type VideoError struct {
 	TaskID string
-	// Flag is the task's successFlag.
+	// Flag is the task's successFlag (JobFail, "fail", from WaitForJob).
 	Flag Status
 	// ErrorCode and ErrorMessage are record-info's errorCode and
 	// errorMessage: 400 the source is not usable, 451 it could not be

@@ -186,3 +186,26 @@ func mustRead(path string) []byte {
 	}
 	return b
 }
+
+// A client written for kie.ai's jobs API asks for a video with CreateJob
+// and polls JobRecord (here through WaitForJob) until resultUrls holds it.
+func ExampleClient_CreateJob() {
+	ctx := context.Background()
+	c := client.New(live.URL(), live.key)
+	track, err := c.UploadTrack(ctx, client.Upload{Audio: bytes.NewReader(mustRead(live.audio))})
+	if err != nil {
+		log.Fatal(err)
+	}
+	taskID, err := c.CreateJob(ctx, client.JobRequest{Input: client.JobInput{
+		TaskID: track.TaskID, AudioID: track.AudioID, DomainName: "example.com"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	rec, err := c.WaitForJob(ctx, taskID, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(rec.State, len(rec.ResultURLs))
+	// Output:
+	// success 1
+}

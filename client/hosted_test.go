@@ -156,3 +156,41 @@ func TestHostedConflict(t *testing.T) {
 		t.Errorf("error = %v, want ErrConflict", err)
 	}
 }
+
+// TestHostedJobRecord: JobRecord reads kie.ai's documented recordInfo
+// answer as it is; an error in the jobs envelope's "message" reaches
+// *client.Error.
+func TestHostedJobRecord(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path != "/api/v1/jobs/recordInfo" || r.Header.Get("Authorization") != "Bearer hosted-key" {
+			http.NotFound(w, r)
+			return
+		}
+		if r.URL.Query().Get("taskId") != "task_12345678" {
+			w.Write([]byte(`{"code":404,"message":"task not found","data":null}`))
+			return
+		}
+		w.Write(testdata(t, "kie-jobs-record-info.json"))
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL, "hosted-key")
+	got, err := c.JobRecord(context.Background(), "task_12345678")
+	if err != nil {
+		t.Fatalf("JobRecord: %v", err)
+	}
+	want := &client.JobRecord{TaskID: "task_12345678", Model: "grok-imagine/text-to-image", State: client.JobSuccess,
+		Param:        `{"model":"grok-imagine/text-to-image","callBackUrl":"https://your-domain.com/api/callback","input":{"prompt":"Cinematic portrait...","aspect_ratio":"3:2"}}`,
+		ResultURLs:   []string{"https://example.com/generated-content.jpg"},
+		CompleteTime: time.UnixMilli(1698765432000).UTC(), CreateTime: time.UnixMilli(1698765400000).UTC(),
+		UpdateTime: time.UnixMilli(1698765432000).UTC()}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+	_, err = c.JobRecord(context.Background(), "other")
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Code != 404 || ce.Msg != "task not found" {
+		t.Errorf("JobRecord of an unknown task: %v, want a 404 *client.Error with the message", err)
+	}
+}

@@ -42,7 +42,10 @@ func (e *Event) OK() bool { return e.Code == CodeSuccess && e.Data.VideoURL != n
 
 // ParseEvent decodes a callback body. Unknown fields are ignored (mvgen may add
 // some); the body must be one JSON object whose data.task_id is a non-empty
-// string. Errors wrap [ErrInvalidEvent].
+// string. It reads the jobs callback of a task created through the jobs API
+// too (contract §12): its data carries task_id and video_url beside the jobs
+// fields, and its Code is 200, or 501 when the task failed (OK is false).
+// Errors wrap [ErrInvalidEvent].
 func ParseEvent(body []byte) (*Event, error) {
 	var e Event
 	if err := json.Unmarshal(body, &e); err != nil {

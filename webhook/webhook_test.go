@@ -474,6 +474,8 @@ func TestParseEvent(t *testing.T) {
 		{name: "success", body: string(eventBody), wantCode: 200, wantURL: "https://mvgen.example/v/abc.mp4"},
 		{name: "failure", body: `{"code":451,"msg":"x","data":{"task_id":"t","video_url":null}}`, wantCode: 451},
 		{name: "unknown fields ignored", body: `{"code":200,"msg":"x","extra":[1,2],"data":{"task_id":"t","video_url":"u","expires":1}}`, wantCode: 200, wantURL: "u"},
+		{name: "jobs envelope", body: `{"code":200,"msg":"Playground task completed successfully.","data":{"taskId":"t","model":"ai-music-api/create-music-video","state":"success","resultJson":"{\"resultUrls\":[\"u\"]}","task_id":"t","video_url":"u"}}`, wantCode: 200, wantURL: "u"},
+		{name: "jobs failure", body: `{"code":501,"msg":"Playground task failed.","data":{"taskId":"t","state":"fail","failCode":"451","task_id":"t","video_url":null}}`, wantCode: 501},
 		{name: "video_url absent", body: `{"code":500,"msg":"x","data":{"task_id":"t"}}`, wantCode: 500},
 		{name: "no task id", body: `{"code":200,"msg":"x","data":{"video_url":"u"}}`, wantErr: true},
 		{name: "data null", body: `{"code":200,"msg":"x","data":null}`, wantErr: true},

@@ -147,6 +147,9 @@ func (h *Handler) routes() {
 	m.Handle("POST /api/v1/mp4/generate", h.auth(h.generate))
 	m.Handle("GET /api/v1/mp4/record-info", h.auth(h.recordInfo))
 	m.Handle("GET /api/v1/mp4/callbacks", h.auth(h.callbacks))
+	// The jobs dialect (contract §12, jobs.go).
+	m.Handle("POST /api/v1/jobs/createTask", h.auth(h.createJob))
+	m.Handle("GET /api/v1/jobs/recordInfo", jobsMessages(h.auth(h.jobRecord)))
 	m.Handle("POST /api/v1/mp4/callbacks/redeliver", h.auth(h.redeliver))
 	m.Handle("POST /api/v1/tracks", h.auth(h.createTrack))
 	m.Handle("GET /api/v1/tracks", h.auth(h.listTracks))
@@ -189,7 +192,10 @@ func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
 type envelope struct {
 	Code int    `json:"code"`
 	Msg  string `json:"msg"`
-	Data any    `json:"data"`
+	// Message repeats Msg in the errors of the jobs API's recordInfo,
+	// whose clients read "message" (jobs.go).
+	Message string `json:"message,omitempty"`
+	Data    any    `json:"data"`
 }
 
 // codes is the one table from domain error codes to the envelope's code.
@@ -230,7 +236,11 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	if code == 401 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="mvgen"`)
 	}
-	writeJSON(w, httpStatus(code), envelope{Code: code, Msg: msg})
+	e := envelope{Code: code, Msg: msg}
+	if wantsJobsMessage(r) {
+		e.Message = msg
+	}
+	writeJSON(w, httpStatus(code), e)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

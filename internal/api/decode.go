@@ -18,14 +18,20 @@ import (
 // EBadRequest (400) naming the field, with a hint when the body was not sent
 // as JSON; a body over the cap is ETooLarge (413).
 func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) error {
+	_, err := h.decodeBody(w, r, v)
+	return err
+}
+
+// decodeBody is decode that also returns the body as read.
+func (h *Handler) decodeBody(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody()))
 	if err != nil {
-		return bodyError("request body", err)
+		return nil, bodyError("request body", err)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return withJSONHint(r, jsonError(err))
+		return nil, withJSONHint(r, jsonError(err))
 	}
-	return checkNearMisses(body, v, aliasesOf(v))
+	return body, checkNearMisses(body, v, aliasesOf(v))
 }
 
 // jsonError names what is wrong with a body encoding/json refused.

@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-// FuzzRequestDecoding sends arbitrary bodies to the JSON endpoints and to
-// the multipart upload: every answer is the envelope with one of the
+// FuzzRequestDecoding sends arbitrary bodies to the JSON endpoints (the
+// jobs dialect's createTask among them) and to the multipart upload: every answer is the envelope with one of the
 // contract's codes, never a 500 or a broken answer.
 func FuzzRequestDecoding(f *testing.F) {
 	fx := newFixture(f)
@@ -29,18 +29,24 @@ func FuzzRequestDecoding(f *testing.F) {
 		{2, "--b\r\nContent-Disposition: form-data; name=\"lyrics\"\r\n\r\n[00:0x]bad\r\n--b--\r\n"},
 		{2, "--b\r\nContent-Disposition: form-data; name=\"audio\"\r\n\r\nID3\r\n--b\r\nContent-Disposition: form-data; name=\"audio\"\r\n\r\nID3\r\n--b--\r\n"},
 		{3, `{"taskId":"nope"}`},
+		{4, `{"model":"ai-music-api/create-music-video","input":{"task_id":"m","audio_id":"a","lyrics":false}}`},
+		{4, `{"model":"ai-music-api/create-music-video","input":{"taskId":"m","TASK_ID":"n","callback_url":"x"}}`},
+		{4, `{"model":"x","input":[1]}`},
+		{4, `{"model":"ai-music-api/create-music-video","input":{"task_id":{"a":1},"aspect":7}}`},
 	} {
 		f.Add(seed.kind, []byte(seed.body))
 	}
 	f.Fuzz(func(t *testing.T, kind int, body []byte) {
 		path, ctype := "/api/v1/mp4/generate", "application/json"
-		switch ((kind % 4) + 4) % 4 {
+		switch ((kind % 5) + 5) % 5 {
 		case 1:
 			path = "/api/v1/tracks"
 		case 2:
 			path, ctype = "/api/v1/tracks", "multipart/form-data; boundary=b"
 		case 3:
 			path = "/api/v1/mp4/callbacks/redeliver"
+		case 4:
+			path = "/api/v1/jobs/createTask"
 		}
 		req, err := http.NewRequest(http.MethodPost, fx.srv.URL+path, bytes.NewReader(body))
 		if err != nil {

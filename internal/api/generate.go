@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/dialect"
 	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/mvgen"
 )
@@ -22,12 +23,23 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *mvgen.Key)
 		h.error(w, r, err)
 		return
 	}
+	h.submit(w, r, k, &req, "")
+}
+
+// submit makes the task that the valid request req asks for, whichever
+// route it came through (param is the jobs API's create request as sent,
+// "" for generate: then its jobs equivalent is kept, for recordInfo), and
+// answers its taskId.
+func (h *Handler) submit(w http.ResponseWriter, r *http.Request, k *mvgen.Key, req *mvgen.Request, param string) {
+	if param == "" {
+		param = dialect.JobsParamOf(*req)
+	}
 	idemKey := r.Header.Get("Idempotency-Key")
 	if len(idemKey) > mvgen.MaxIdempotencyKeyBytes {
 		h.error(w, r, mvgen.Errorf(mvgen.EInvalid, "Idempotency-Key must be at most %d bytes", mvgen.MaxIdempotencyKeyBytes))
 		return
 	}
-	tr, err := h.sourceTrack(r.Context(), k, &req) // explain.go, upstream.go
+	tr, err := h.sourceTrack(r.Context(), k, req) // explain.go, upstream.go
 	if err != nil {
 		setRetryAfter(w, err)
 		h.error(w, r, err)
@@ -37,7 +49,7 @@ func (h *Handler) generate(w http.ResponseWriter, r *http.Request, k *mvgen.Key)
 		return
 	}
 	t := req.NewTask(k.ID, tr, time.Now())
-	t.RequestID = logctx.RequestID(r.Context())
+	t.RequestID, t.Param = logctx.RequestID(r.Context()), param
 	if idemKey != "" {
 		t.IdempotencyKey, t.RequestHash = idemKey, req.Hash()
 	}

@@ -126,21 +126,23 @@ func decodeCursor(s string) (*store.TaskCursor, error) {
 // taskSummary is one task of the list and of the event stream: what the
 // dashboard shows in a row. Times follow record-info's format.
 type taskSummary struct {
-	TaskID       string       `json:"taskId"`
-	MusicTaskID  string       `json:"musicTaskId"`
-	AudioID      string       `json:"audioId"`
-	Title        string       `json:"title"`
-	SuccessFlag  mvgen.Status `json:"successFlag"`
-	Progress     int          `json:"progress"`
-	Author       string       `json:"author"`
-	DomainName   string       `json:"domainName"`
-	Aspect       string       `json:"aspect"`
-	CreateTime   any          `json:"createTime"`
-	CompleteTime any          `json:"completeTime"`
-	ExpireTime   any          `json:"expireTime"`
-	ErrorCode    *int         `json:"errorCode"`
-	ErrorMessage *string      `json:"errorMessage"`
-	Expired      bool         `json:"expired"`
+	TaskID      string       `json:"taskId"`
+	MusicTaskID string       `json:"musicTaskId"`
+	AudioID     string       `json:"audioId"`
+	Title       string       `json:"title"`
+	SuccessFlag mvgen.Status `json:"successFlag"`
+	Progress    int          `json:"progress"`
+	Author      string       `json:"author"`
+	DomainName  string       `json:"domainName"`
+	Aspect      string       `json:"aspect"`
+	// Dialect is the API the task was created through: "mp4" or "jobs".
+	Dialect      string  `json:"dialect"`
+	CreateTime   any     `json:"createTime"`
+	CompleteTime any     `json:"completeTime"`
+	ExpireTime   any     `json:"expireTime"`
+	ErrorCode    *int    `json:"errorCode"`
+	ErrorMessage *string `json:"errorMessage"`
+	Expired      bool    `json:"expired"`
 }
 
 func (h *Handler) summary(l *store.ListedTask, now time.Time) taskSummary {
@@ -148,7 +150,7 @@ func (h *Handler) summary(l *store.ListedTask, now time.Time) taskSummary {
 	s := taskSummary{
 		TaskID: t.ID, MusicTaskID: t.MusicTaskID, AudioID: t.AudioID, Title: l.Title,
 		SuccessFlag: t.Status, Progress: t.Progress, Author: t.Author, DomainName: t.DomainName,
-		Aspect: t.Aspect, CreateTime: h.timeValue(t.CreatedAt), CompleteTime: h.timeValue(t.CompletedAt),
+		Aspect: t.Aspect, Dialect: t.Dialect.Name(), CreateTime: h.timeValue(t.CreatedAt), CompleteTime: h.timeValue(t.CompletedAt),
 		ExpireTime: h.timeValue(t.ExpiresAt), Expired: t.VideoKey != "" && !now.Before(t.ExpiresAt),
 	}
 	if s.Aspect == "" {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/dialect"
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/logctx"
@@ -346,8 +347,17 @@ func (w *Worker) settle(ctx context.Context, t *mvgen.Task, p plan, a *mvgen.Att
 	return nil
 }
 
-// body returns the callback body of a finished task (contract §4).
+// body returns the callback body of a finished task: contract §4's, or the
+// jobs envelope for a task created through the jobs API (§12).
 func body(t *mvgen.Task, links *link.Signer) ([]byte, error) {
+	if t.Dialect == mvgen.DialectJobs {
+		var u *string
+		if !t.Failed() {
+			s := links.URL(t.ID, t.ExpiresAt)
+			u = &s
+		}
+		return dialect.JobsCallback(t, u), nil
+	}
 	ev := webhook.Event{Data: webhook.EventData{TaskID: t.ID}}
 	if t.Failed() {
 		ev.Code, ev.Msg = t.ErrorCode, t.ErrorMessage

@@ -40,13 +40,24 @@ type Request struct {
 	// AccentColor is mvgen's extension: "#rrggbb", the colour of the bars
 	// and the background's hue instead of the one picked from the cover.
 	AccentColor string `json:"accentColor,omitempty"`
+
+	// Dialect is the API the request came through (DialectMP4 unless
+	// set); it is not a field of any request body.
+	Dialect Dialect `json:"-"`
 }
 
 // Validate applies every rule of contract §2; the *Error's message names the
 // field. checkURL judges callBackUrl (internal/netguard's CheckURL: form
 // and address class); its error's text completes the message.
 func (r *Request) Validate(checkURL func(string) error) error {
-	for _, f := range []struct{ name, value string }{{"taskId", r.TaskID}, {"audioId", r.AudioID}} {
+	return r.ValidateAs(checkURL, func(name string) string { return name })
+}
+
+// ValidateAs is Validate for a request that came in another dialect, whose
+// messages name each field as name spells it: name("taskId") is what that
+// dialect's clients call taskId ("input.task_id" for the jobs API).
+func (r *Request) ValidateAs(checkURL func(string) error, name func(string) string) error {
+	for _, f := range []struct{ name, value string }{{name("taskId"), r.TaskID}, {name("audioId"), r.AudioID}} {
 		switch {
 		case strings.TrimSpace(f.value) == "":
 			return Errorf(EInvalid, "%s is required", f.name)
@@ -56,27 +67,27 @@ func (r *Request) Validate(checkURL func(string) error) error {
 	}
 	if r.CallBackURL != "" {
 		if err := checkURL(r.CallBackURL); err != nil {
-			return Errorf(EInvalid, "callBackUrl: %v", err)
+			return Errorf(EInvalid, "%s: %v", name("callBackUrl"), err)
 		}
 	}
 	if n := utf8.RuneCountInString(r.Author); n > MaxAuthorRunes {
-		return Errorf(EInvalid, "author must be at most %d characters (got %d)", MaxAuthorRunes, n)
+		return Errorf(EInvalid, "%s must be at most %d characters (got %d)", name("author"), MaxAuthorRunes, n)
 	}
 	if n := utf8.RuneCountInString(r.DomainName); n > MaxDomainRunes {
-		return Errorf(EInvalid, "domainName must be at most %d characters (got %d)", MaxDomainRunes, n)
+		return Errorf(EInvalid, "%s must be at most %d characters (got %d)", name("domainName"), MaxDomainRunes, n)
 	}
 	if _, err := ParseAspect(r.Aspect); err != nil {
-		return Errorf(EInvalid, "aspect: %v", err)
+		return Errorf(EInvalid, "%s: %v", name("aspect"), err)
 	}
 	if _, err := ParseResolution(r.Resolution); err != nil {
-		return Errorf(EInvalid, "resolution: %v", err)
+		return Errorf(EInvalid, "%s: %v", name("resolution"), err)
 	}
 	if r.FPS != 0 && r.FPS != 30 && r.FPS != 60 {
-		return Errorf(EInvalid, "fps must be 30 or 60 (got %d)", r.FPS)
+		return Errorf(EInvalid, "%s must be 30 or 60 (got %d)", name("fps"), r.FPS)
 	}
 	if r.AccentColor != "" {
 		if _, err := ParseColor(r.AccentColor); err != nil {
-			return Errorf(EInvalid, "accentColor: %v", err)
+			return Errorf(EInvalid, "%s: %v", name("accentColor"), err)
 		}
 	}
 	return nil
@@ -84,10 +95,14 @@ func (r *Request) Validate(checkURL func(string) error) error {
 
 // Hash identifies a request for Idempotency-Key checks: the parsed fields,
 // so whitespace and key order do not matter. The extensions added later
-// (resolution, lyrics, fps, accentColor) are left out when absent, so a request hashes as it
-// did before they existed.
+// (resolution, lyrics, fps, accentColor) are left out when absent, so a
+// request hashes as it did before they existed; so is the dialect of a
+// generate request.
 func (r Request) Hash() string {
 	b, _ := json.Marshal(r)
+	if r.Dialect != DialectMP4 {
+		b = append(b, "\n"+string(r.Dialect)...)
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -100,7 +115,7 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 		MusicTaskID: r.TaskID, AudioID: r.AudioID, MusicIndex: tr.MusicIndex,
 		CallbackURL: r.CallBackURL, Author: r.Author, DomainName: r.DomainName, Aspect: r.Aspect,
 		Resolution: r.Resolution, NoLyrics: r.Lyrics != nil && !*r.Lyrics, FPS: r.FPS, AccentColor: r.AccentColor,
-		Status:    StatusPending,
+		Status: StatusPending, Dialect: r.Dialect,
 		WebhookID: "msg_" + NewID(),
 		CreatedAt: now.UTC(),
 	}

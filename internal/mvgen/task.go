@@ -58,6 +58,35 @@ type Task struct {
 	// Idempotency: set when generate was called with an Idempotency-Key.
 	IdempotencyKey string
 	RequestHash    string
+
+	// Dialect is the API the task was created through, and so the shape of
+	// its callback: DialectMP4 (POST /api/v1/mp4/generate) or DialectJobs
+	// (POST /api/v1/jobs/createTask, contract §12).
+	Dialect Dialect
+	// Param is the jobs dialect's "param": the create request as the
+	// caller sent it for a task made through the jobs API, its jobs
+	// equivalent for one made through generate ("" for tasks stored
+	// before dialects existed).
+	Param string
+}
+
+// Dialect names an API through which video tasks are created.
+type Dialect string
+
+// The dialects. DialectMP4 is the zero value: tasks stored before dialects
+// existed were all made through generate.
+const (
+	DialectMP4  Dialect = ""     // POST /api/v1/mp4/generate (contract §2-4)
+	DialectJobs Dialect = "jobs" // kie.ai's jobs API (contract §12)
+)
+
+// Name is the dialect's name as answers and the dashboard show it: "mp4"
+// or "jobs".
+func (d Dialect) Name() string {
+	if d == DialectMP4 {
+		return "mp4"
+	}
+	return string(d)
 }
 
 // AfterCallback is the status a finished task in status s takes when a

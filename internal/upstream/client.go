@@ -34,9 +34,9 @@ const (
 )
 
 // failed are the documented statuses of a music task that will never have
-// audio.
+// audio (the jobs API's "fail" among them).
 var failed = map[string]bool{
-	"CREATE_TASK_FAILED": true, "GENERATE_AUDIO_FAILED": true, "SENSITIVE_WORD_ERROR": true,
+	"CREATE_TASK_FAILED": true, "GENERATE_AUDIO_FAILED": true, "SENSITIVE_WORD_ERROR": true, JobsFail: true,
 }
 
 // Client reads music tasks from a Suno-compatible API. The zero value is not
@@ -56,8 +56,11 @@ type Client struct {
 // Record is a music task as record-info describes it.
 type Record struct {
 	TaskID string
-	Status string // data.status
+	Status string // data.status, or the jobs API's data.state when Jobs
 	Tracks []Track
+	// Jobs is set for a song made through the jobs API, read on its
+	// recordInfo (jobs.go).
+	Jobs bool
 }
 
 // Track is one entry of data.response.sunoData[].
@@ -148,17 +151,28 @@ type recordData struct {
 	} `json:"response"`
 }
 
-// Record returns the music task taskID as the upstream answers it to the
-// holder of apiKey. Its errors are *Error (see the package documentation);
-// apiKey appears in none of them.
+// Record returns the music task taskID as the upstream's record-info
+// answers it to the holder of apiKey. Its errors are *Error (see the
+// package documentation); apiKey appears in none of them.
 func (c *Client) Record(ctx context.Context, apiKey, taskID string) (*Record, error) {
+	status, body, after, err := c.get(ctx, apiKey, "/api/v1/generate/record-info?taskId="+url.QueryEscape(taskID))
+	if err != nil {
+		return nil, err
+	}
+	return parseRecord(taskID, status, body, after)
+}
+
+// get asks the upstream for path with apiKey and returns the answer's
+// status line, body and Retry-After, or the *Error of an answer that is
+// no record at all (refused, unavailable, too large).
+func (c *Client) get(ctx context.Context, apiKey, path string) (string, []byte, time.Duration, error) {
 	timeout := c.timeout()
 	lookupCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	u := strings.TrimRight(c.BaseURL, "/") + "/api/v1/generate/record-info?taskId=" + url.QueryEscape(taskID)
+	u := strings.TrimRight(c.BaseURL, "/") + path
 	req, err := http.NewRequestWithContext(lookupCtx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fail(mvgen.EInternal, err, "building the upstream request")
+		return "", nil, 0, fail(mvgen.EInternal, err, "building the upstream request")
 	}
 	req.Header.Set("Authorization", "Bearer "+apiKey)
 	req.Header.Set("Accept", "application/json")
@@ -167,32 +181,32 @@ func (c *Client) Record(ctx context.Context, apiKey, taskID string) (*Record, er
 	if err != nil {
 		switch {
 		case ctx.Err() != nil:
-			return nil, ctx.Err() // the caller went away
+			return "", nil, 0, ctx.Err() // the caller went away
 		case errors.Is(err, context.DeadlineExceeded):
-			return nil, unavailable(0, err, "the upstream music API did not answer within %v", timeout)
+			return "", nil, 0, unavailable(0, err, "the upstream music API did not answer within %v", timeout)
 		}
-		return nil, unavailable(0, err, "the upstream music API cannot be reached")
+		return "", nil, 0, unavailable(0, err, "the upstream music API cannot be reached")
 	}
 	defer resp.Body.Close()
 	after := retryAfter(resp.Header.Get("Retry-After"), time.Now())
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, refused(fmt.Errorf("HTTP %s", resp.Status))
+		return "", nil, 0, refused(fmt.Errorf("HTTP %s", resp.Status))
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, unavailable(after, fmt.Errorf("HTTP %s", resp.Status), "the upstream music API is unavailable (HTTP %d)", resp.StatusCode)
+		return "", nil, 0, unavailable(after, fmt.Errorf("HTTP %s", resp.Status), "the upstream music API is unavailable (HTTP %d)", resp.StatusCode)
 	}
 	limit := c.maxBody()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return "", nil, 0, ctx.Err()
 		}
-		return nil, unavailable(0, err, "reading the upstream music API's answer failed")
+		return "", nil, 0, unavailable(0, err, "reading the upstream music API's answer failed")
 	}
 	if int64(len(body)) > limit {
-		return nil, unavailable(0, fmt.Errorf("answer over %d bytes", limit), "the upstream music API's answer is too large")
+		return "", nil, 0, unavailable(0, fmt.Errorf("answer over %d bytes", limit), "the upstream music API's answer is too large")
 	}
-	return parseRecord(taskID, resp.Status, body, after)
+	return resp.Status, body, after, nil
 }
 
 // parseRecord reads a record-info answer: the envelope's code and data.
@@ -242,9 +256,18 @@ func refused(cause error) *Error {
 
 // Track returns the track audioID of the music task taskID, once the task
 // is finished and the track has its audio (see the package documentation
-// for each way it can fail).
+// for each way it can fail). A music task the older record-info does not
+// know is looked up on the jobs API's recordInfo (jobs.go), where songs
+// made through the jobs API are.
 func (c *Client) Track(ctx context.Context, apiKey, taskID, audioID string) (*Track, error) {
 	rec, err := c.Record(ctx, apiKey, taskID)
+	if isNotFound(err) {
+		if jrec, jerr := c.JobRecord(ctx, apiKey, taskID); jerr == nil {
+			rec, err = jrec, nil
+		} else if !isNotFound(jerr) {
+			err = jerr
+		}
+	}
 	var e *Error
 	if errors.As(err, &e) && e.Domain.Code == mvgen.ENotFound {
 		e.Domain.Msg = fmt.Sprintf("no track with audioId %q in taskId %q: %s", audioID, taskID, e.Domain.Msg)
@@ -255,26 +278,36 @@ func (c *Client) Track(ctx context.Context, apiKey, taskID, audioID string) (*Tr
 	if failed[rec.Status] {
 		return nil, fail(mvgen.EInvalid, nil, "music task %q failed upstream (%s): it has no audio to make a video of", taskID, rec.Status)
 	}
-	done := rec.Status == StatusSuccess || rec.Status == StatusCallbackException
+	done := rec.Status == StatusSuccess || rec.Status == StatusCallbackException || rec.Status == JobsSuccess
 	for i := range rec.Tracks {
 		tr := &rec.Tracks[i]
 		if tr.ID != audioID {
 			continue
 		}
 		if !done || tr.Audio() == "" {
-			return nil, notReady(taskID, rec.Status)
+			return nil, notReady(taskID, rec)
 		}
 		return tr, nil
 	}
 	if !done {
-		return nil, notReady(taskID, rec.Status)
+		return nil, notReady(taskID, rec)
 	}
 	return nil, fail(mvgen.ENotFound, nil, "no track with audioId %q in taskId %q upstream (it has %d tracks)", audioID, taskID, len(rec.Tracks))
 }
 
-func notReady(taskID, status string) *Error {
+func notReady(taskID string, rec *Record) *Error {
+	want := StatusSuccess
+	if rec.Jobs {
+		want = JobsSuccess
+	}
 	return fail(mvgen.EConflict, nil, "music task %q is not finished upstream (status %s); retry generate when it is %s",
-		taskID, status, StatusSuccess)
+		taskID, rec.Status, want)
+}
+
+// isNotFound reports whether err is a lookup that found no such music task.
+func isNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Domain.Code == mvgen.ENotFound
 }
 
 func (c *Client) timeout() time.Duration {

@@ -144,3 +144,27 @@ func TestImportFailures(t *testing.T) {
 		t.Errorf("logs contain the upstream key:\n%s", logs)
 	}
 }
+
+// TestImportJobsSong imports a song made through the jobs API from the
+// fake, which answers it only on the jobs recordInfo.
+func TestImportJobsSong(t *testing.T) {
+	fake, l, db, _ := setup(t)
+	ctx := context.Background()
+	k := newKey(t, db, upstreamKey)
+	musicID, audioIDs := fake.AddJobsTask("generating", "Night City", "Iron Man")
+	if _, err := l.Import(ctx, k, musicID, audioIDs[1]); mvgen.ErrorCode(err) != mvgen.EConflict {
+		t.Errorf("Import while generating: %v, want a conflict (retry later)", err)
+	}
+	fake.SetStatus(musicID, "success")
+	tr, err := l.Import(ctx, k, musicID, audioIDs[1])
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	if !tr.Upstream || tr.MusicIndex != 1 || tr.Title != "Iron Man" || tr.Tags != "electrifying, rock" ||
+		!strings.HasPrefix(tr.AudioURL, fake.URL+"/files/"+musicID+"/") || !strings.HasSuffix(tr.ImageURL, ".png") {
+		t.Errorf("imported = %+v", tr)
+	}
+	if got := fake.Lookups(); got != 4 {
+		t.Errorf("upstream lookups = %d, want 4 (record-info then recordInfo, twice)", got)
+	}
+}

@@ -117,11 +117,19 @@ func (v *Validator) Check(ctx context.Context, x Exchange) error {
 }
 
 // CheckCallback validates a callback request as a receiver got it against
-// the document's webhook: headers and body.
+// the document's webhook for its body: jobDone for the jobs envelope (its
+// data has taskId), videoDone otherwise; headers and body.
 func (v *Validator) CheckCallback(ctx context.Context, r *http.Request, body []byte) error {
-	item := v.doc.Webhooks["videoDone"]
+	name := "videoDone"
+	var probe struct {
+		Data map[string]json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(body, &probe) == nil && probe.Data["taskId"] != nil {
+		name = "jobDone"
+	}
+	item := v.doc.Webhooks[name]
 	if item == nil || item.Post == nil {
-		return errors.New("openapi: the document has no POST webhook videoDone")
+		return fmt.Errorf("openapi: the document has no POST webhook %s", name)
 	}
 	route := &routers.Route{Spec: v.doc, PathItem: item, Method: http.MethodPost, Operation: item.Post}
 	err := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{

@@ -226,6 +226,11 @@ func TestCheckCallback(t *testing.T) {
 		{"no standard signature", good, "webhook-signature", "webhook-signature"},
 		{"camelCase body", `{"code":200,"msg":"ok","data":{"taskId":"` + taskID + `","videoUrl":"https://x"}}`, "", "task_id"},
 		{"an undocumented code", `{"code":201,"msg":"ok","data":{"task_id":"` + taskID + `","video_url":null}}`, "", "code"},
+		{"jobs success", jobsBody(200, "Playground task completed successfully.", "success", `"https://x/v1/videos/a.mp4"`), "", ""},
+		{"jobs failure", jobsBody(501, "Playground task failed.", "fail", "null"), "", ""},
+		{"jobs without the older fields", strings.Replace(jobsBody(200, "Playground task completed successfully.", "success", `"https://x"`),
+			`,"task_id":"`+taskID+`"`, "", 1), "", "task_id"},
+		{"jobs with another code", jobsBody(500, "Playground task failed.", "fail", "null"), "", "code"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -246,4 +251,11 @@ func TestCheckCallback(t *testing.T) {
 			}
 		})
 	}
+}
+
+// jobsBody is a callback in the jobs envelope (contract §12).
+func jobsBody(code int, msg, state, videoURL string) string {
+	return fmt.Sprintf(`{"code":%d,"msg":%q,"data":{"taskId":%q,"model":"ai-music-api/create-music-video","state":%q,`+
+		`"param":"{}","resultJson":"","failCode":"","failMsg":"","costTime":1,"completeTime":2,"createTime":1,"updateTime":2,`+
+		`"task_id":%q,"video_url":%s}}`, code, msg, taskID, state, taskID, videoURL)
 }

@@ -1,7 +1,9 @@
 // Command fakeupstream runs the tests' fake upstream Suno-compatible API
 // (internal/upstream/upstreamtest) for a while, to try `mvgen serve --upstream-url`
 // locally without an account on a hosted service. It adds one finished
-// music task of two tracks and prints shell assignments to paste:
+// music task of two tracks, and one finished song of two tracks made
+// through the jobs API (read on GET /api/v1/jobs/recordInfo), and prints
+// shell assignments to paste:
 //
 //	go run ./internal/cmd/fakeupstream -for 10m
 //
@@ -34,7 +36,9 @@ func main() {
 	}
 	defer fake.Close()
 	music, audio := fake.AddTask("SUCCESS", "Morning Song", "Evening Song")
-	fmt.Printf("UPSTREAM=%s\nUPSTREAM_KEY=%s\nMUSIC=%s\nAUDIO=%s\n", fake.URL, fake.Key, music, audio[0])
+	jobsMusic, jobsAudio := fake.AddJobsTask("success", "Night City", "Iron Man")
+	fmt.Printf("UPSTREAM=%s\nUPSTREAM_KEY=%s\nMUSIC=%s\nAUDIO=%s\nJOBS_MUSIC=%s\nJOBS_AUDIO=%s\n",
+		fake.URL, fake.Key, music, audio[0], jobsMusic, jobsAudio[0])
 	fmt.Fprintf(os.Stderr, "fake upstream serving for %v (second track: %s)\n", *lifetime, audio[1])
 	time.Sleep(*lifetime)
 }

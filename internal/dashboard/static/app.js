@@ -219,6 +219,15 @@ function findRow(id) {
   return null;
 }
 
+// dialectLabels name the API a task was created through (its "dialect"),
+// which decides the shape of its callback.
+const dialectLabels = { mp4: "mp4 API (generate)", jobs: "jobs API (createTask)" };
+
+function dialectTag(dialect) {
+  if (!dialect || dialect === "mp4") return null; // the default needs no tag in a row
+  return el("span", { class: "dialect", textContent: "jobs API", title: dialectLabels[dialect] || dialect });
+}
+
 function flag(status) {
   return el("span", { class: `flag flag-${status}`, textContent: statusLabels[status] || status, title: status });
 }
@@ -245,6 +254,7 @@ function fillRow(r, s, source) {
   r.dataset.progress = s.progress;
   r.dataset.created = s.createTime ?? "";
   r.dataset.source = source;
+  r.dataset.dialect = s.dialect || "mp4";
   const times = el("p", { class: "times" }, "Created ", timeEl(s.createTime));
   if (s.completeTime) times.append(" · finished ", timeEl(s.completeTime));
   r.replaceChildren(
@@ -253,7 +263,7 @@ function fillRow(r, s, source) {
         "div",
       { class: "task-head" },
         el("a", { href: `#/task/${encodeURIComponent(s.taskId)}`, class: "t-title", textContent: title }),
-        flag(s.successFlag),
+        ...[dialectTag(s.dialect), flag(s.successFlag)].filter(Boolean),
       ),
       s.successFlag === "PENDING" ? progressBar(s, `Rendering progress of ${title}`) : null,
       times,
@@ -438,6 +448,7 @@ async function showTask(id, quiet = false) {
     ["Author", s.author || "—"],
     ["Domain", s.domainName || "—"],
     ["Aspect", s.aspect],
+    ["Created through", dialectLabels[s.dialect] || s.dialect || dialectLabels.mp4],
     ["Callback URL", rec.callbackUrl || "none"],
     ["Created", timeEl(s.createTime)],
     ["Finished", timeEl(s.completeTime)],

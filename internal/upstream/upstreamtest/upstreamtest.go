@@ -55,6 +55,8 @@ type Fake struct {
 	audio    []byte // an MP3
 	cover    []byte // a PNG
 	example  map[string]any
+	jobsEx   map[string]any // the documented jobs recordInfo answer
+	songEx   map[string]any // the documented snake_case song
 	lookups  atomic.Int64
 	failure  atomic.Int64
 	lyrics   []byte // the documented get-timestamped-lyrics answer
@@ -68,6 +70,9 @@ type Fake struct {
 type musicTask struct {
 	status string
 	tracks []*track
+	// jobs marks a song made through the jobs API: only its recordInfo
+	// knows it, and status is a jobs state.
+	jobs bool
 }
 
 type track struct {
@@ -88,11 +93,15 @@ func Start(dir, key string, seconds int) (*Fake, error) {
 	if f.example, err = loadExample(); err != nil {
 		return nil, err
 	}
+	if f.jobsEx, f.songEx, err = loadJobsExamples(); err != nil {
+		return nil, err
+	}
 	if f.lyrics, err = os.ReadFile(testdata("..", "..", "lyrics", "testdata", "get-timestamped-lyrics.json")); err != nil {
 		return nil, fmt.Errorf("reading the documented lyrics example: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/generate/record-info", f.recordInfo)
+	mux.HandleFunc("GET /api/v1/jobs/recordInfo", f.jobsRecordInfo) // jobs.go
 	mux.HandleFunc("POST /api/v1/generate/get-timestamped-lyrics", f.timestampedLyrics)
 	mux.HandleFunc("GET /files/{task}/{track}/{file}", f.file)
 	f.srv = httptest.NewServer(mux)
@@ -109,10 +118,13 @@ func (f *Fake) Close() {
 // AddTask adds a music task in status with one track per title and returns
 // its id and its tracks' ids, in sunoData order.
 func (f *Fake) AddTask(status string, titles ...string) (taskID string, audioIDs []string) {
+	return f.addTask(&musicTask{status: status}, titles)
+}
+
+func (f *Fake) addTask(t *musicTask, titles []string) (taskID string, audioIDs []string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	taskID = randomHex(16)
-	t := &musicTask{status: status}
 	for _, title := range titles {
 		id := randomHex(4) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(6)
 		t.tracks = append(t.tracks, &track{id: id, title: title})
@@ -185,6 +197,7 @@ func (f *Fake) recordInfo(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("taskId")
 	f.mu.Lock()
 	t, ok := f.tasks[id]
+	ok = ok && !t.jobs
 	var data map[string]any
 	if ok {
 		data = f.record(id, t)
