@@ -23,6 +23,15 @@ const (
 	lyricsFont   = "Bold"    // the sung line's style
 	nextFont     = "Regular" // the next line's
 	lyricGap     = 4         // extra pixels between the sung line and the next, at 720p
+
+	// Instrumental breaks: when the next line comes breakGap or more after
+	// a line's singing ends (its last word's end, or untimedShow after it
+	// starts when its words are not timed), the line fades out then, and
+	// countdown dots, one a second, lead into the next line.
+	breakGap    = 6 * time.Second
+	untimedShow = 4 * time.Second
+	countdown   = 3 // dots, and seconds they count down
+	dotAlpha    = 230
 )
 
 // LyricsStyle is where a theme shows the lyrics, and how large: the line
@@ -56,8 +65,12 @@ func (st LyricsStyle) Tallest() int {
 // while sung and small before.
 type lyricLine struct {
 	start, end int
-	text       []rune
-	wordOf     []int // the word of each rune of text, -1 for none
+	// dots: the line follows a break (or opens the song after one), and
+	// countdown dots lead into it
+	dots    bool
+	sungEnd int // the frame its singing ends (see breakGap)
+	text    []rune
+	wordOf  []int // the word of each rune of text, -1 for none
 	// words[i] is the frame word i is sung from; empty for a line without
 	// word times.
 	words []int
@@ -75,7 +88,9 @@ const lyricCache = 12
 // Lyrics draws synced lyrics: the line being sung, large, its words
 // lighting up as they are sung when their times are known, and the next
 // line under it, dimmer; lines fade in and out over 0.2 s, and nothing
-// shows between lines but the next one, a second before it starts. Each
+// shows between lines but the next one, a second before it starts. Over an
+// instrumental break (see breakGap) the line fades out when its singing
+// ends, and three dots count down the last three seconds to the next. Each
 // line is laid out and rasterised once, when first shown (under a lock:
 // the typesetters are not safe for concurrent use, and that happens once
 // every few seconds of video); the last dozen lines' masks are kept, so
@@ -87,7 +102,9 @@ type Lyrics struct {
 	gap     int
 	preroll int // with nothing on screen, the next line shows this many frames before it is sung
 	join    int // the next line shows under the sung one when it follows within this many frames
+	fps     int
 	lines   []lyricLine
+	dot     *yuv.Sprite // a countdown dot
 
 	st         LyricsStyle
 	mu         sync.Mutex
@@ -109,8 +126,8 @@ func NewLyrics(ls []lyrics.Line, st LyricsStyle, font, boldFont string, frames, 
 	if boldFont == "" {
 		boldFont = font
 	}
-	sc := &Lyrics{box: st.Box, shadow: st.Shadow(), gap: st.gap(), preroll: fps, join: 2 * fps, st: st,
-		cached: map[int]lyricMasks{}}
+	sc := &Lyrics{box: st.Box, shadow: st.Shadow(), gap: st.gap(), preroll: fps, join: 2 * fps, fps: fps, st: st,
+		cached: map[int]lyricMasks{}, dot: yuv.Disc(max(6, st.Size/3) &^ 1)}
 	// The block of the sung line at its tallest and the next line is
 	// centred in the area, so that lines do not jump about.
 	tallest := st.Tallest()
@@ -123,14 +140,46 @@ func NewLyrics(ls []lyrics.Line, st LyricsStyle, font, boldFont string, frames, 
 			continue
 		}
 		wordOf, starts := wordIndex(t, line.Words, fps)
-		sc.lines = append(sc.lines, lyricLine{start: start, end: end, text: []rune(t), wordOf: wordOf, words: starts})
+		sung := line.Start + untimedShow
+		if n := len(line.Words); n > 0 {
+			last := line.Words[n-1]
+			sung = max(last.End, last.Start+time.Second/2)
+		}
+		sc.lines = append(sc.lines, lyricLine{start: start, end: end, text: []rune(t), wordOf: wordOf, words: starts,
+			sungEnd: toFrame(sung, fps)})
 	}
 	if len(sc.lines) == 0 {
 		return nil
 	}
+	sc.breaks(frames)
 	sc.big, sc.small = text.NewTypesetter(boldFont, lyricsFont), text.NewTypesetter(font, nextFont)
 	sc.masks(0)
 	return sc
+}
+
+// breaks finds the instrumental breaks (see breakGap) of a video of
+// frames frames: a line the next follows only after one ends when its
+// singing does (and fades out then), and the line after a break, or a
+// first line after as long an intro, gets countdown dots.
+func (ls *Lyrics) breaks(frames int) {
+	gap := toFrame(breakGap, ls.fps)
+	if ls.lines[0].start >= gap {
+		ls.lines[0].dots = true
+	}
+	for k := range ls.lines {
+		line := &ls.lines[k]
+		next := frames
+		if k+1 < len(ls.lines) {
+			next = ls.lines[k+1].start
+		}
+		if next-line.sungEnd < gap {
+			continue
+		}
+		line.end = max(line.start+1, min(line.end, line.sungEnd+lyricFade))
+		if k+1 < len(ls.lines) {
+			ls.lines[k+1].dots = true
+		}
+	}
 }
 
 // masks returns line k's masks, laying it out if it is not cached.
@@ -204,7 +253,7 @@ func fade(i, start, end int) int {
 // been sung, and the next line (index plus one) and its gain. Frames with
 // the same state show the same pixels in the lyrics' box. The zero value
 // is nothing shown.
-type lyricState struct{ cur, gain, sung, next, nextGain int }
+type lyricState struct{ cur, gain, sung, next, nextGain, dots, dotsGain int }
 
 // state returns what frame i shows.
 func (ls *Lyrics) state(i int) lyricState {
@@ -224,11 +273,18 @@ func (ls *Lyrics) state(i int) lyricState {
 		}
 		return s
 	}
-	if n := c + 1; n < len(ls.lines) && ls.lines[n].start-i <= ls.preroll {
+	var s lyricState
+	if n := c + 1; n < len(ls.lines) {
 		next := &ls.lines[n]
-		return lyricState{next: n + 1, nextGain: fade(i, next.start-ls.preroll, next.start+lyricFade)}
+		if next.start-i <= ls.preroll {
+			s.next, s.nextGain = n+1, fade(i, next.start-ls.preroll, next.start+lyricFade)
+		}
+		if left := next.start - i; next.dots && left <= countdown*ls.fps {
+			s.dots = (left + ls.fps - 1) / ls.fps // 3, 2, 1: whole seconds to go, rounded up
+			s.dotsGain = fade(i, next.start-countdown*ls.fps, next.start)
+		}
 	}
-	return lyricState{}
+	return s
 }
 
 // Shown is what a frame shows of the lyrics (the zero value: nothing),
@@ -274,6 +330,26 @@ func (ls *Lyrics) draw(f *yuv.Frame, s lyricState) {
 	if s.next > 0 {
 		m := ls.masks(s.next - 1)
 		ls.drawNext(f, m.next, y+m.cur.H+ls.gap, s.nextGain)
+	}
+	if s.dots > 0 {
+		ls.drawDots(f, s.dots, s.dotsGain)
+	}
+}
+
+// drawDots draws the countdown's first n dots where the sung line starts:
+// three places a dot and a half apart, the last going first, as karaoke
+// players count in a singer.
+func (ls *Lyrics) drawDots(f *yuv.Frame, n, g int) {
+	d := ls.dot.W
+	step := d * 5 / 2 &^ 1
+	x := ls.box.X
+	if ls.st.Centre {
+		x += (ls.box.W - (countdown-1)*step - d) / 2 &^ 1
+	}
+	y := ls.box.Y + (text.MaskHeight(ls.st.Size, 1)-d)/2&^1
+	for k := range n {
+		f.BlendSprite(x+k*step+ls.shadow, y+ls.shadow, ls.dot, yuv.Black, shadowAlpha*g>>8)
+		f.BlendSprite(x+k*step, y, ls.dot, yuv.White, dotAlpha*g>>8)
 	}
 }
 

@@ -152,3 +152,71 @@ func TestLyricsCache(t *testing.T) {
 			again.W, again.H, again == first, first.W, first.H)
 	}
 }
+
+// TestLyricsBreaks: a timed line followed by a 10-second solo fades out
+// once its last word ends instead of staying up, three dots then two then
+// one count down the last three seconds (drawn: bright pixels where the
+// sung line goes), and the next line comes as before; an untimed line
+// before an outro goes 4 s after it starts; a long intro gets the
+// countdown too; a short gap changes nothing.
+func TestLyricsBreaks(t *testing.T) {
+	t.Parallel()
+	lrc := "[00:07.00]<00:07.00>Hello <00:07.50>there<00:08.00>\n[00:18.00]After the solo\n[00:20.00]Soon after\n[00:22.00]The last line\n"
+	ly, err := lyrics.ParseLRC([]byte(lrc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	main, bold := text.DefaultFonts()
+	const frames = 40 * fps
+	sc := NewLyrics(ly.Lines, landscapeStyle, main, bold, frames, fps)
+	at := func(sec float64) lyricState { return sc.state(int(sec * fps)) }
+	for _, c := range []struct {
+		sec        float64
+		cur, dots  int
+		next, what string
+	}{
+		{3.5, 0, 0, "", "intro, before the countdown"},
+		{4.5, 0, 3, "", "intro: three dots"},
+		{6.5, 0, 1, "next", "intro: one dot and the first line coming"},
+		{7.6, 1, 0, "", "the first line sung"},
+		{8.1, 1, 0, "", "fading after its last word"},
+		{8.5, 0, 0, "", "the solo: nothing (it showed until 18 s before)"},
+		{14.0, 0, 0, "", "the solo: nothing yet"},
+		{15.5, 0, 3, "", "three dots"},
+		{16.5, 0, 2, "", "two dots"},
+		{17.5, 0, 1, "next", "one dot and the next line"},
+		{18.5, 2, 0, "next", "after the solo, the next line under it"},
+		{21.0, 3, 0, "next", "a 2 s gap: no break"},
+		{25.5, 4, 0, "", "the last, untimed line, 3.5 s in"},
+		{26.5, 0, 0, "", "the outro: gone 4 s after it started"},
+		{39.0, 0, 0, "", "the outro: no dots, nothing follows"},
+	} {
+		s := at(c.sec)
+		if s.cur != c.cur || s.dots != c.dots || (s.next > 0) != (c.next != "") {
+			t.Errorf("at %.1f s (%s): line %d, %d dots, next %d; want line %d, %d dots, next %v",
+				c.sec, c.what, s.cur, s.dots, s.next, c.cur, c.dots, c.next != "")
+		}
+	}
+	// The dots are drawn: bright pixels in the sung line's place while they
+	// show, none in the solo before them.
+	base := still(1280, 720)
+	f := base.Clone()
+	var shown Shown
+	bright := func(i int) int {
+		sc.Update(f, &shown, base, i)
+		n := 0
+		for y := sc.box.Y; y < sc.box.Y+text.MaskHeight(landscapeStyle.Size, 1); y++ {
+			for x := sc.box.X; x < sc.box.X+sc.box.W; x++ {
+				if f.Y[y*1280+x] > 200 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	solo, three, two := bright(12*fps), bright(31*fps/2), bright(33*fps/2)
+	t.Logf("bright pixels where the line goes: %d in the solo, %d with three dots, %d with two", solo, three, two)
+	if solo != 0 || three < 60 || two >= three || two < three/2 {
+		t.Errorf("bright pixels: %d in the solo (want 0), %d with three dots and %d with two (want about 3:2)", solo, three, two)
+	}
+}

@@ -1,5 +1,7 @@
 package yuv
 
+import "math"
+
 // Drawing happens in YUV directly: a colour is converted once, and blending
 // it into the planes is integer arithmetic on the pixels it covers. Nothing
 // here converts from RGB per pixel.
@@ -256,4 +258,18 @@ func (f *Frame) BlendMask(x, y int, m *Mask, sub Rect, c Color, gain int) {
 		}
 	}
 	f.Dirty = append(f.Dirty, Rect{x + sub.X, y + sub.Y, sub.W, sub.H})
+}
+
+// Disc returns a sprite of a disc d pixels across (d even), its edge
+// antialiased.
+func Disc(d int) *Sprite {
+	mask := make([]uint8, d*d)
+	c := float64(d) / 2
+	for y := range d {
+		for x := range d {
+			dist := math.Hypot(float64(x)+0.5-c, float64(y)+0.5-c)
+			mask[y*d+x] = Clamp8(255 * math.Max(0, math.Min(1, c-dist+0.5)))
+		}
+	}
+	return NewSprite(d, d, mask)
 }

@@ -199,7 +199,7 @@ func (t *Theme) prepare(p plan, base, card *yuv.Frame, glyphs map[rune]*yuv.Spri
 		t.bars.FillColumn(l.barX(b), l.Bars.Y, l.barWidth(), t.barRows)
 	}
 	t.halo = haloSprites(l)
-	t.dot = discSprite(l.Dot)
+	t.dot = yuv.Disc(l.Dot)
 	total := clock(t.spec.Duration.Seconds())
 	for _, f := range []*yuv.Frame{t.base, t.card} {
 		if f != nil {
@@ -323,19 +323,6 @@ func haloSprites(l layout) []placed {
 		cut(c, 0, w-2*c, h), cut(c, ht-h, w-2*c, h), // top, bottom
 		cut(0, c, h, ht-2*c), cut(w-h, c, h, ht-2*c), // left, right
 	}
-}
-
-// discSprite is an anti-aliased disc of diameter d (even).
-func discSprite(d int) *yuv.Sprite {
-	mask := make([]uint8, d*d)
-	c := float64(d) / 2
-	for y := range d {
-		for x := range d {
-			dist := math.Hypot(float64(x)+0.5-c, float64(y)+0.5-c)
-			mask[y*d+x] = yuv.Clamp8(255 * math.Max(0, math.Min(1, c-dist+0.5)))
-		}
-	}
-	return yuv.NewSprite(d, d, mask)
 }
 
 // clock formats seconds as m:ss, or h:mm:ss from an hour on.
