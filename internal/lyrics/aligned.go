@@ -135,6 +135,11 @@ func FromAligned(words []AlignedWord) (Lyrics, error) {
 			if j > 0 {
 				flush()
 			}
+			for _, m := range sectionMarker.FindAllString(part, -1) {
+				if name, ok := sectionName(m); ok && len(out.Sections) < MaxLines {
+					out.Sections = append(out.Sections, Section{Start: start, Name: name})
+				}
+			}
 			part = collapse(sectionMarker.ReplaceAllString(part, " "))
 			if part == "" {
 				continue

@@ -71,7 +71,14 @@ func ParseLRC(src []byte) (Lyrics, error) {
 		case len(times) == 0 && text != "":
 			out.Untimed = append(out.Untimed, text)
 		case len(times) > 0 && text == "":
+			// An empty line, or a section marker ("[01:02.00][Guitar
+			// Solo]"): either ends the line before it.
 			stops = append(stops, times...)
+			if name, ok := p.section(); ok {
+				for _, t := range times {
+					out.Sections = append(out.Sections, Section{Start: t, Name: name})
+				}
+			}
 		case len(times) > 0:
 			for _, t := range times {
 				l := Line{Start: t, Text: text}
@@ -90,6 +97,7 @@ func ParseLRC(src []byte) (Lyrics, error) {
 	}
 	slices.SortStableFunc(out.Lines, func(a, b Line) int { return int(a.Start - b.Start) })
 	slices.Sort(stops)
+	slices.SortStableFunc(out.Sections, func(a, b Section) int { return int(a.Start - b.Start) })
 	for i := range out.Lines {
 		l := &out.Lines[i]
 		if j, _ := slices.BinarySearch(stops, l.Start+1); j < len(stops) {
@@ -121,6 +129,18 @@ type lineParser struct {
 	s    string
 	pos  int
 	line int
+	// others are the tags after a line's time tags that are no times:
+	// "[Guitar Solo]" in "[01:02.00][Guitar Solo]"
+	others []string
+}
+
+// section returns the section a line's tags name: one tag after its
+// times that is a section's name (see sectionName), nothing else.
+func (p *lineParser) section() (string, bool) {
+	if len(p.others) != 1 {
+		return "", false
+	}
+	return sectionName("[" + p.others[0] + "]")
 }
 
 // col returns the column (in characters, from 1) of byte offset i.
@@ -152,6 +172,8 @@ func (p *lineParser) lineTags() ([]time.Duration, error) {
 				return nil, p.errAt(p.pos+1, "time tag [%s]: %v", tag, err)
 			}
 			times = append(times, t)
+		} else if len(times) > 0 {
+			p.others = append(p.others, tag)
 		}
 		p.pos += end + 1
 	}

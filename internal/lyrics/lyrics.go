@@ -8,7 +8,9 @@ package lyrics
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Limits on what the parsers accept. Larger input is an *Error.
@@ -35,6 +37,40 @@ type Lyrics struct {
 	// Untimed holds the lines of text that carried no time: kept, but not
 	// shown in a video (there is nothing to show them by).
 	Untimed []string
+	// Sections are the song's section markers ("[Chorus]", "[Guitar
+	// Solo]": Suno writes them into its lyrics) with the time they come,
+	// in order of Start. They are not lines.
+	Sections []Section
+}
+
+// Section is a section marker of a song: its name, without the brackets,
+// and when it starts.
+type Section struct {
+	Start time.Duration
+	Name  string
+}
+
+// MaxSectionRunes is the longest section name read; a bracketed text
+// longer than this is a line of lyrics, not a marker.
+const MaxSectionRunes = 40
+
+// sectionName returns the name of a section marker: a text that is all
+// one bracketed name ("[Guitar Solo]"), not too long; ok is false for
+// anything else.
+func sectionName(text string) (string, bool) {
+	inner, ok := strings.CutPrefix(text, "[")
+	if !ok {
+		return "", false
+	}
+	if inner, ok = strings.CutSuffix(inner, "]"); !ok || strings.ContainsAny(inner, "[]") {
+		return "", false
+	}
+	inner = strings.TrimSpace(inner)
+	// A name with a colon is an LRC ID tag ([ar:…]), not a section.
+	if inner == "" || strings.Contains(inner, ":") || utf8.RuneCountInString(inner) > MaxSectionRunes {
+		return "", false
+	}
+	return inner, true
 }
 
 // Line is one line of lyrics, shown from Start to End.

@@ -134,9 +134,38 @@ func TestParseTimestampedExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Lyrics{Lines: []Line{{Start: ms(1360), End: ms(3790), Text: "Waggin'",
-		Words: []Word{{ms(1360), ms(1790), "Waggin'"}}}}}
+		Words: []Word{{ms(1360), ms(1790), "Waggin'"}}}},
+		Sections: []Section{{ms(1360), "Verse"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+// TestSections: a timed LRC line that is one bracketed name is a section
+// marker, not a line, and ends the line before it, as an empty line does;
+// a name over 40 characters is only that stop; bracketed words inside a
+// line stay its text.
+func TestSections(t *testing.T) {
+	t.Parallel()
+	lrc := "[00:01.00]First line\n[00:05.00][Guitar Solo]\n[00:20.00][00:40.00][ Chorus ]\n" +
+		"[00:21.00]Sung [softly]\n[00:22.00][" + strings.Repeat("x", 41) + "]\n"
+	got, err := ParseLRC([]byte(lrc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSections := []Section{{ms(5000), "Guitar Solo"}, {ms(20000), "Chorus"}, {ms(40000), "Chorus"}}
+	if !reflect.DeepEqual(got.Sections, wantSections) {
+		t.Errorf("sections %+v, want %+v", got.Sections, wantSections)
+	}
+	var texts []string
+	for _, l := range got.Lines {
+		texts = append(texts, l.Text)
+	}
+	if want := []string{"First line", "Sung [softly]"}; !reflect.DeepEqual(texts, want) {
+		t.Errorf("lines %q, want %q", texts, want)
+	}
+	if got.Lines[0].End != ms(5000) {
+		t.Errorf("the first line ends at %v, want 5s, where the solo's marker is", got.Lines[0].End)
 	}
 }
 
@@ -158,7 +187,7 @@ func TestFromAligned(t *testing.T) {
 		{Start: ms(1000), End: ms(4000), Text: "Hello world", Words: []Word{{ms(1000), ms(1400), "Hello"}, {ms(1500), ms(2000), "world"}}},
 		{Start: ms(10000), End: ms(13600), Text: "夜のドライブ again", Words: []Word{
 			{ms(10000), ms(10500), "夜の"}, {ms(10500), ms(11000), "ドライブ"}, {ms(11200), ms(11600), "again"}}},
-	}}
+	}, Sections: []Section{{ms(1000), "Verse"}, {ms(9000), "Chorus"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", got, want)
 	}

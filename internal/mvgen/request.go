@@ -11,7 +11,7 @@ import (
 
 // RenderVersion changes whenever the renderer's output changes, so identical
 // requests do not share files across renderer versions.
-const RenderVersion = "2"
+const RenderVersion = "3"
 
 // Limits of a generate request's fields (contract §2).
 const (

@@ -272,6 +272,7 @@ type job struct {
 
 	title, author, domain string
 	lyrics                []lyrics.Line
+	sections              []lyrics.Section
 }
 
 // render is Render; with sink set it writes the raw frames to sink instead
@@ -329,7 +330,7 @@ func newJob(in Input, info Info, aspect mvgen.Aspect, res mvgen.Resolution) (job
 	j := job{aspect: aspect, resolution: res, fps: cmp.Or(in.FPS, DefaultFPS), info: info,
 		title: in.Title, author: in.Author, domain: in.Domain}
 	if in.Lyrics != nil {
-		j.lyrics = in.Lyrics.Lines
+		j.lyrics, j.sections = in.Lyrics.Lines, in.Lyrics.Sections
 	}
 	j.frames = max(1, int(math.Ceil(info.Duration.Seconds()*float64(j.fps)-1e-6)))
 	j.copyAudio, j.audioRate = encode.AudioFor(info)

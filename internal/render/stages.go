@@ -35,7 +35,7 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 	font, boldFont := r.fonts()
 	theme := bars.New(scene.Spec{Aspect: j.aspect, Resolution: j.resolution, FPS: j.fps, Frames: j.frames, Accent: j.accent,
 		Duration: j.info.Duration, Title: j.title, Author: j.author, Domain: j.domain, Cover: j.cover,
-		Lyrics: j.lyrics, Font: font, BoldFont: boldFont, Work: j.work, Threads: r.Threads, FFmpeg: ff})
+		Lyrics: j.lyrics, Sections: j.sections, Font: font, BoldFont: boldFont, Work: j.work, Threads: r.Threads, FFmpeg: ff})
 
 	// Source and analysis: the decoder, and the analysis of its samples,
 	// which stays a window of frames ahead of the drawing.

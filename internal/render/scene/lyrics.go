@@ -32,6 +32,7 @@ const (
 	untimedShow = 4 * time.Second
 	countdown   = 3 // dots, and seconds they count down
 	dotAlpha    = 230
+	labelAlpha  = 170 // a break's section name
 )
 
 // LyricsStyle is where a theme shows the lyrics, and how large: the line
@@ -76,6 +77,12 @@ type lyricLine struct {
 	words []int
 }
 
+// lyricSection is a section marker: from frame start, the section name.
+type lyricSection struct {
+	start int
+	name  []rune
+}
+
 // lyricMasks are a line's text laid out and rasterised: cur while it is
 // sung, next before.
 type lyricMasks struct{ cur, next *text.Mask }
@@ -105,6 +112,9 @@ type Lyrics struct {
 	fps     int
 	lines   []lyricLine
 	dot     *yuv.Sprite // a countdown dot
+	// sections are the song's section markers
+	sections []lyricSection
+	labels   map[int]*text.Mask // the sections' names laid out, under mu
 
 	st         LyricsStyle
 	mu         sync.Mutex
@@ -113,13 +123,14 @@ type Lyrics struct {
 	order      []int // the cached lines, least recently laid out first
 }
 
-// NewLyrics prepares the lyrics ls of a video of frames frames at fps
+// NewLyrics prepares the lyrics ls (and the song's section markers,
+// named over the instrumental breaks) of a video of frames frames at fps
 // frames a second, in style st, with font (Noto Sans CJK or the configured
 // font) after Noto Sans; nil when there is nothing to show. Lines are
 // cleaned like titles (controls, bidi overrides), cut to 200 characters,
 // and those that start after the video's end are dropped. The fonts are
 // loaded and the first line laid out now.
-func NewLyrics(ls []lyrics.Line, st LyricsStyle, font, boldFont string, frames, fps int) *Lyrics {
+func NewLyrics(ls []lyrics.Line, sections []lyrics.Section, st LyricsStyle, font, boldFont string, frames, fps int) *Lyrics {
 	if len(ls) == 0 || st.Box.Empty() {
 		return nil
 	}
@@ -151,6 +162,12 @@ func NewLyrics(ls []lyrics.Line, st LyricsStyle, font, boldFont string, frames, 
 	if len(sc.lines) == 0 {
 		return nil
 	}
+	for _, s := range sections {
+		if name := text.Truncate(text.Clean(s.Name), lyrics.MaxSectionRunes); name != "" && toFrame(s.Start, fps) < frames {
+			sc.sections = append(sc.sections, lyricSection{start: toFrame(s.Start, fps), name: []rune(name)})
+		}
+	}
+	sc.labels = map[int]*text.Mask{}
 	sc.breaks(frames)
 	sc.big, sc.small = text.NewTypesetter(boldFont, lyricsFont), text.NewTypesetter(font, nextFont)
 	sc.masks(0)
@@ -253,7 +270,7 @@ func fade(i, start, end int) int {
 // been sung, and the next line (index plus one) and its gain. Frames with
 // the same state show the same pixels in the lyrics' box. The zero value
 // is nothing shown.
-type lyricState struct{ cur, gain, sung, next, nextGain, dots, dotsGain int }
+type lyricState struct{ cur, gain, sung, next, nextGain, dots, dotsGain, label, labelGain int }
 
 // state returns what frame i shows.
 func (ls *Lyrics) state(i int) lyricState {
@@ -279,9 +296,22 @@ func (ls *Lyrics) state(i int) lyricState {
 		if next.start-i <= ls.preroll {
 			s.next, s.nextGain = n+1, fade(i, next.start-ls.preroll, next.start+lyricFade)
 		}
+		dotsFrom := next.start - countdown*ls.fps
 		if left := next.start - i; next.dots && left <= countdown*ls.fps {
 			s.dots = (left + ls.fps - 1) / ls.fps // 3, 2, 1: whole seconds to go, rounded up
-			s.dotsGain = fade(i, next.start-countdown*ls.fps, next.start)
+			s.dotsGain = fade(i, dotsFrom, next.start)
+		}
+		// Before the dots, a break shows the name of the section it is in,
+		// when the song marks one after the line sung before it.
+		if next.dots && i < dotsFrom {
+			from := 0 // the break's first frame
+			if c >= 0 {
+				from = ls.lines[c].end
+			}
+			k := sort.Search(len(ls.sections), func(k int) bool { return ls.sections[k].start > i }) - 1
+			if k >= 0 && (c < 0 || ls.sections[k].start > ls.lines[c].start) {
+				s.label, s.labelGain = k+1, fade(i, max(from, ls.sections[k].start), dotsFrom)
+			}
 		}
 	}
 	return s
@@ -334,6 +364,27 @@ func (ls *Lyrics) draw(f *yuv.Frame, s lyricState) {
 	if s.dots > 0 {
 		ls.drawDots(f, s.dots, s.dotsGain)
 	}
+	if s.label > 0 {
+		ls.drawNext(f, ls.label(s.label-1), y, s.labelGain*labelAlpha/nextAlpha)
+	}
+}
+
+// label returns section k's name laid out as a next line is: the regular
+// face at the next line's size.
+func (ls *Lyrics) label(k int) *text.Mask {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if m, ok := ls.labels[k]; ok {
+		return m
+	}
+	st, name := ls.st, ls.sections[k].name
+	laid, size := ls.small.Layout(name, st.NextSize, st.NextSize, st.Box.W, 1)
+	m := text.Empty(nil)
+	if len(laid) > 0 {
+		m = ls.small.Render(name, laid, size, st.Box.W, st.Centre, nil, 0).Crop()
+	}
+	ls.labels[k] = m
+	return m
 }
 
 // drawDots draws the countdown's first n dots where the sung line starts:

@@ -53,7 +53,7 @@ func TestLyricsOnScreen(t *testing.T) {
 	}{"16:9": {landscapeStyle, 1280, 720}, "9:16": {portraitStyle, 720, 1280}} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			sc := NewLyrics(ly.Lines, c.st, main, bold, 4*fps, fps)
+			sc := NewLyrics(ly.Lines, nil, c.st, main, bold, 4*fps, fps)
 			if sc == nil || len(sc.lines) != 2 {
 				t.Fatalf("got %v, want two lines laid out", sc)
 			}
@@ -115,7 +115,7 @@ func TestLyricsLongLine(t *testing.T) {
 	main, bold := text.DefaultFonts()
 	for _, st := range []LyricsStyle{landscapeStyle, portraitStyle, squareStyle, landscapeFull} {
 		long := lyrics.Line{End: 1e9, Text: "a line that goes on and on " + fmt.Sprint(make([]int, 60))}
-		sc := NewLyrics([]lyrics.Line{long}, st, main, bold, 100, fps)
+		sc := NewLyrics([]lyrics.Line{long}, nil, st, main, bold, 100, fps)
 		m := sc.masks(0).cur
 		if m.X+m.W > st.Box.W || m.H > text.MaskHeight(st.Size, st.Lines) {
 			t.Errorf("%+v: the long line's mask is %d×%d at %d, want within %d×%d", st, m.W, m.H, m.X,
@@ -135,7 +135,7 @@ func TestLyricsCache(t *testing.T) {
 		ls = append(ls, lyrics.Line{Start: time.Duration(i) * time.Second, End: time.Duration(i+1) * time.Second,
 			Text: fmt.Sprintf("line %d — سطر %d", i, i)})
 	}
-	sc := NewLyrics(ls, landscapeStyle, main, bold, 41*fps, fps)
+	sc := NewLyrics(ls, nil, landscapeStyle, main, bold, 41*fps, fps)
 	first := sc.masks(0).cur
 	base := yuv.New(1280, 720)
 	f := base.Clone()
@@ -154,47 +154,50 @@ func TestLyricsCache(t *testing.T) {
 }
 
 // TestLyricsBreaks: a timed line followed by a 10-second solo fades out
-// once its last word ends instead of staying up, three dots then two then
-// one count down the last three seconds (drawn: bright pixels where the
-// sung line goes), and the next line comes as before; an untimed line
-// before an outro goes 4 s after it starts; a long intro gets the
-// countdown too; a short gap changes nothing.
+// once its last word ends instead of staying up 2 s more, the solo's
+// section name shows from its marker until three dots then two then one
+// count down the last three seconds (drawn where the sung line goes), and
+// the next line comes as before; an untimed line before an outro goes 4 s
+// after it starts; a long intro gets the countdown too; a short gap
+// changes nothing.
 func TestLyricsBreaks(t *testing.T) {
 	t.Parallel()
-	lrc := "[00:07.00]<00:07.00>Hello <00:07.50>there<00:08.00>\n[00:18.00]After the solo\n[00:20.00]Soon after\n[00:22.00]The last line\n"
+	lrc := "[00:07.00]<00:07.00>Hello <00:07.50>there<00:08.00>\n[00:09.00][Guitar Solo]\n" +
+		"[00:18.00]After the solo\n[00:20.00]Soon after\n[00:22.00]The last line\n"
 	ly, err := lyrics.ParseLRC([]byte(lrc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	main, bold := text.DefaultFonts()
 	const frames = 40 * fps
-	sc := NewLyrics(ly.Lines, landscapeStyle, main, bold, frames, fps)
+	sc := NewLyrics(ly.Lines, ly.Sections, landscapeStyle, main, bold, frames, fps)
 	at := func(sec float64) lyricState { return sc.state(int(sec * fps)) }
 	for _, c := range []struct {
-		sec        float64
-		cur, dots  int
-		next, what string
+		sec              float64
+		cur, dots, label int
+		next, what       string
 	}{
-		{3.5, 0, 0, "", "intro, before the countdown"},
-		{4.5, 0, 3, "", "intro: three dots"},
-		{6.5, 0, 1, "next", "intro: one dot and the first line coming"},
-		{7.6, 1, 0, "", "the first line sung"},
-		{8.1, 1, 0, "", "fading after its last word"},
-		{8.5, 0, 0, "", "the solo: nothing (it showed until 18 s before)"},
-		{14.0, 0, 0, "", "the solo: nothing yet"},
-		{15.5, 0, 3, "", "three dots"},
-		{16.5, 0, 2, "", "two dots"},
-		{17.5, 0, 1, "next", "one dot and the next line"},
-		{18.5, 2, 0, "next", "after the solo, the next line under it"},
-		{21.0, 3, 0, "next", "a 2 s gap: no break"},
-		{25.5, 4, 0, "", "the last, untimed line, 3.5 s in"},
-		{26.5, 0, 0, "", "the outro: gone 4 s after it started"},
-		{39.0, 0, 0, "", "the outro: no dots, nothing follows"},
+		{3.5, 0, 0, 0, "", "intro, before the countdown"},
+		{4.5, 0, 3, 0, "", "intro: three dots"},
+		{6.5, 0, 1, 0, "next", "intro: one dot and the first line coming"},
+		{7.6, 1, 0, 0, "", "the first line sung"},
+		{8.1, 1, 0, 0, "", "fading after its last word"},
+		{8.5, 0, 0, 0, "", "the solo, before its marker: nothing (the line stayed until 10 s before)"},
+		{9.5, 0, 0, 1, "", "the solo's name, from its marker"},
+		{14.0, 0, 0, 1, "", "the solo's name"},
+		{15.5, 0, 3, 0, "", "three dots"},
+		{16.5, 0, 2, 0, "", "two dots"},
+		{17.5, 0, 1, 0, "next", "one dot and the next line"},
+		{18.5, 2, 0, 0, "next", "after the solo, the next line under it"},
+		{21.0, 3, 0, 0, "next", "a 2 s gap: no break"},
+		{25.5, 4, 0, 0, "", "the last, untimed line, 3.5 s in"},
+		{26.5, 0, 0, 0, "", "the outro: gone 4 s after it started"},
+		{39.0, 0, 0, 0, "", "the outro: no dots, nothing follows"},
 	} {
 		s := at(c.sec)
-		if s.cur != c.cur || s.dots != c.dots || (s.next > 0) != (c.next != "") {
-			t.Errorf("at %.1f s (%s): line %d, %d dots, next %d; want line %d, %d dots, next %v",
-				c.sec, c.what, s.cur, s.dots, s.next, c.cur, c.dots, c.next != "")
+		if s.cur != c.cur || s.dots != c.dots || s.label != c.label || (s.next > 0) != (c.next != "") {
+			t.Errorf("at %.1f s (%s): line %d, %d dots, section %d, next %d; want line %d, %d dots, section %d, next %v",
+				c.sec, c.what, s.cur, s.dots, s.label, s.next, c.cur, c.dots, c.label, c.next != "")
 		}
 	}
 	// The dots are drawn: bright pixels in the sung line's place while they
@@ -202,21 +205,23 @@ func TestLyricsBreaks(t *testing.T) {
 	base := still(1280, 720)
 	f := base.Clone()
 	var shown Shown
-	bright := func(i int) int {
+	lit := func(i int, over uint8) int {
 		sc.Update(f, &shown, base, i)
 		n := 0
 		for y := sc.box.Y; y < sc.box.Y+text.MaskHeight(landscapeStyle.Size, 1); y++ {
 			for x := sc.box.X; x < sc.box.X+sc.box.W; x++ {
-				if f.Y[y*1280+x] > 200 {
+				if f.Y[y*1280+x] > over {
 					n++
 				}
 			}
 		}
 		return n
 	}
-	solo, three, two := bright(12*fps), bright(31*fps/2), bright(33*fps/2)
-	t.Logf("bright pixels where the line goes: %d in the solo, %d with three dots, %d with two", solo, three, two)
-	if solo != 0 || three < 60 || two >= three || two < three/2 {
-		t.Errorf("bright pixels: %d in the solo (want 0), %d with three dots and %d with two (want about 3:2)", solo, three, two)
+	quiet, name, three, two := lit(17*fps/2, 100), lit(12*fps, 100), lit(31*fps/2, 200), lit(33*fps/2, 200)
+	t.Logf("pixels lit where the line goes: %d before the marker, %d with the section's name, %d with three dots, %d with two",
+		quiet, name, three, two)
+	if quiet != 0 || name < 60 || three < 60 || two >= three || two < three/2 {
+		t.Errorf("pixels lit: %d before the marker (want 0), %d with the name (want 60+), %d with three dots and %d with two (want about 3:2)",
+			quiet, name, three, two)
 	}
 }

@@ -63,6 +63,9 @@ type Spec struct {
 	Cover []string
 	// Lyrics are the timed lines to show; none without lyrics.
 	Lyrics []lyrics.Line
+	// Sections are the song's section markers; a theme may name the one an
+	// instrumental break falls in (scene.Lyrics does).
+	Sections []lyrics.Section
 	// Font and BoldFont are the main font's faces (see text.DefaultFonts);
 	// "" lets fontconfig choose for ffmpeg.
 	Font, BoldFont string

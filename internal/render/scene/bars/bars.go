@@ -125,7 +125,7 @@ func (t *Theme) Still(ctx context.Context) (*yuv.Frame, error) {
 	go func() {
 		var l *scene.Lyrics
 		lyrErr <- safe.Call(func() error {
-			l = scene.NewLyrics(sp.Lyrics, t.l.lyricsStyle(), sp.Font, sp.BoldFont, sp.Frames, sp.FPS)
+			l = scene.NewLyrics(sp.Lyrics, sp.Sections, t.l.lyricsStyle(), sp.Font, sp.BoldFont, sp.Frames, sp.FPS)
 			return nil
 		})
 		lyr <- l

@@ -104,7 +104,7 @@ func TestMarks(t *testing.T) {
 	main, bold := text.DefaultFonts()
 	for _, a := range aspects {
 		th := testThemeWith(t, layoutWith(a, mvgen.HD, true), true)
-		th.lyrics = scene.NewLyrics(ly.Lines, th.l.lyricsStyle(), main, bold, th.spec.Frames, frameRate)
+		th.lyrics = scene.NewLyrics(ly.Lines, ly.Sections, th.l.lyricsStyle(), main, bold, th.spec.Frames, frameRate)
 		// A still picture with texture, so that a missed write shows.
 		for i := range th.base.Pix {
 			th.base.Pix[i] = byte(i*7 + i/th.l.W)
@@ -137,7 +137,7 @@ func TestIncrementalDrawMatchesFresh(t *testing.T) {
 		s := testTheme(t, a, true)
 		if a != mvgen.Square {
 			s = testThemeWith(t, layoutWith(a, mvgen.HD, true), true)
-			s.lyrics = scene.NewLyrics(ly.Lines, s.l.lyricsStyle(), main, bold, s.spec.Frames, frameRate)
+			s.lyrics = scene.NewLyrics(ly.Lines, ly.Sections, s.l.lyricsStyle(), main, bold, s.spec.Frames, frameRate)
 		}
 		// A still picture with texture, so that a missed restore shows.
 		for i := range s.base.Pix {
