@@ -97,6 +97,25 @@ func (b *browser) shoot(name string) {
 	b.do("resizing", chromedp.EmulateViewport(1280, 900))
 }
 
+// textRoom is a JavaScript function of a form control that returns how
+// many pixels it lacks to show its text whole (0 or less: it fits): a
+// select's longest option beside its arrow, a file input's button and "No
+// file chosen", a text input's placeholder. Measured with the control's own
+// font on a canvas, since a control's scrollWidth does not count the text
+// Chromium draws inside it.
+const textRoom = `el => {
+	const cs = getComputedStyle(el);
+	const ctx = document.createElement("canvas").getContext("2d");
+	ctx.font = cs.font;
+	const w = t => ctx.measureText(t).width;
+	const pad = parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight) + parseFloat(cs.borderLeftWidth) + parseFloat(cs.borderRightWidth);
+	let need = 0;
+	if (el.tagName === "SELECT") need = Math.max(...[...el.options].map(o => w(o.text))) + 24;
+	else if (el.type === "file") need = w("Choose File") + 24 + w(el.files.length ? el.files[0].name : "No file chosen");
+	else need = w(el.placeholder || "");
+	return need + pad - el.offsetWidth;
+}`
+
 // realValues fails the test if the page shows a null or undefined value.
 func (b *browser) realValues(where string) {
 	b.t.Helper()
@@ -206,6 +225,32 @@ func TestBrowser(t *testing.T) {
 				}
 			}).observe(document.getElementById("tasks"), {subtree: true, childList: true, attributes: true})`))
 	b.shoot("2-make-a-video")
+	// Nothing in the form is cut off, at a phone's width or a desktop's
+	// (issue 23: the Aspect select showed "16:9 landscape (1280›" and the
+	// Lyrics input "No fil…hosen"), and the aspects' sizes follow the
+	// resolution.
+	for _, w := range []int64{390, 1280} {
+		b.do("resizing", chromedp.EmulateViewport(w, 900), chromedp.Sleep(200*time.Millisecond))
+		for _, id := range []string{"audio", "cover", "title", "aspect", "resolution", "lyrics", "callback"} {
+			if short := eval[float64](b, `(`+textRoom+`)(document.getElementById(`+strconv.Quote(id)+`))`); short > 0 {
+				t.Errorf("at %d px, #%s is %.0f px too narrow for its text", w, id, short)
+			}
+		}
+	}
+	b.do("resizing", chromedp.EmulateViewport(1280, 900))
+	setSelect := func(id, value string) {
+		b.do("choosing "+value, chromedp.Evaluate[chromedp.Void](`(f => { f.value = `+strconv.Quote(value)+`;
+			f.dispatchEvent(new Event("change")); })(document.getElementById(`+strconv.Quote(id)+`))`))
+	}
+	aspects := `[...document.getElementById("aspect").options].map(o => o.text).join(", ")`
+	setSelect("resolution", "1080p")
+	if got, want := eval[string](b, aspects), "16:9 landscape (1920×1080), 1:1 square (1080×1080), 9:16 portrait (1080×1920)"; got != want {
+		t.Errorf("at 1080p the aspects read %q, want %q", got, want)
+	}
+	setSelect("resolution", "720p")
+	if got, want := eval[string](b, aspects), "16:9 landscape (1280×720), 1:1 square (1080×1080), 9:16 portrait (720×1280)"; got != want {
+		t.Errorf("at 720p the aspects read %q, want %q", got, want)
+	}
 	b.do("submitting", chromedp.Click(chromedp.ID("make-submit")))
 	b.waitFor("the task to start", `document.querySelector("#make-status a") !== null`, 30*time.Second)
 	if got := eval[int](b, `document.getElementById("upload-progress").value`); got != 100 {

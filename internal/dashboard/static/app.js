@@ -669,6 +669,18 @@ async function loadTracks() {
   $("tracks-page").textContent = `Page ${tracks.cursors.length}`;
 }
 
+// sizeAspects writes each aspect's size at the chosen resolution into its
+// label: "16:9 landscape (1920×1080)" once 1080p is chosen.
+const aspectSizes = {
+  "720p": { "16:9": "1280×720", "1:1": "1080×1080", "9:16": "720×1280" },
+  "1080p": { "16:9": "1920×1080", "1:1": "1080×1080", "9:16": "1080×1920" },
+};
+const aspectNames = { "16:9": "16:9 landscape", "1:1": "1:1 square", "9:16": "9:16 portrait" };
+function sizeAspects() {
+  const sizes = aspectSizes[$("resolution").value] || aspectSizes["720p"];
+  for (const o of $("aspect").options) o.textContent = `${aspectNames[o.value]} (${sizes[o.value]})`;
+}
+
 // ---- start ----
 
 function init() {
@@ -703,6 +715,8 @@ function init() {
   });
   window.addEventListener("hashchange", route);
   setupDrop();
+  $("resolution").addEventListener("change", sizeAspects);
+  sizeAspects();
   if (key()) startStream();
   route();
 }
