@@ -126,21 +126,25 @@ func decodeCursor(s string) (*store.TaskCursor, error) {
 // taskSummary is one task of the list and of the event stream: what the
 // dashboard shows in a row. Times follow record-info's format.
 type taskSummary struct {
-	TaskID       string       `json:"taskId"`
-	MusicTaskID  string       `json:"musicTaskId"`
-	AudioID      string       `json:"audioId"`
-	Title        string       `json:"title"`
-	SuccessFlag  mvgen.Status `json:"successFlag"`
-	Progress     int          `json:"progress"`
-	Author       string       `json:"author"`
-	DomainName   string       `json:"domainName"`
-	Aspect       string       `json:"aspect"`
-	CreateTime   any          `json:"createTime"`
-	CompleteTime any          `json:"completeTime"`
-	ExpireTime   any          `json:"expireTime"`
-	ErrorCode    *int         `json:"errorCode"`
-	ErrorMessage *string      `json:"errorMessage"`
-	Expired      bool         `json:"expired"`
+	TaskID      string       `json:"taskId"`
+	MusicTaskID string       `json:"musicTaskId"`
+	AudioID     string       `json:"audioId"`
+	Title       string       `json:"title"`
+	SuccessFlag mvgen.Status `json:"successFlag"`
+	Progress    int          `json:"progress"`
+	Author      string       `json:"author"`
+	DomainName  string       `json:"domainName"`
+	Aspect      string       `json:"aspect"`
+	// Resolution is "720p" or "1080p"; Lyrics is false when generate asked
+	// for a video without the track's lyrics (contract §6.2).
+	Resolution   string  `json:"resolution"`
+	Lyrics       bool    `json:"lyrics"`
+	CreateTime   any     `json:"createTime"`
+	CompleteTime any     `json:"completeTime"`
+	ExpireTime   any     `json:"expireTime"`
+	ErrorCode    *int    `json:"errorCode"`
+	ErrorMessage *string `json:"errorMessage"`
+	Expired      bool    `json:"expired"`
 }
 
 func (h *Handler) summary(l *store.ListedTask, now time.Time) taskSummary {
@@ -153,6 +157,10 @@ func (h *Handler) summary(l *store.ListedTask, now time.Time) taskSummary {
 	}
 	if s.Aspect == "" {
 		s.Aspect = "16:9"
+	}
+	s.Resolution, s.Lyrics = t.Resolution, !t.NoLyrics
+	if s.Resolution == "" {
+		s.Resolution = "720p"
 	}
 	if t.Failed() {
 		s.ErrorCode, s.ErrorMessage = &t.ErrorCode, &t.ErrorMessage

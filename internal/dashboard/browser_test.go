@@ -330,6 +330,12 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("redelivery's answer excerpt %q, want %q", got, "thanks, callback 2")
 	}
 	b.shoot("4-task")
+	// The request's fields include the resolution and the lyrics (issue 23:
+	// the task page had no such rows).
+	if got := eval[string](b, `document.getElementById("fields").innerText`); !strings.Contains(got, "Resolution\n720p") ||
+		!strings.Contains(got, "Lyrics\nshown when the track has them") {
+		t.Errorf("the task's fields lack the resolution or the lyrics rows:\n%s", got)
+	}
 
 	b.realValues("the task page")
 

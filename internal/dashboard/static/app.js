@@ -431,6 +431,8 @@ async function showTask(id, quiet = false) {
     ["Author", s.author || "—"],
     ["Domain", s.domainName || "—"],
     ["Aspect", s.aspect],
+    ["Resolution", s.resolution],
+    ["Lyrics", s.lyrics ? "shown when the track has them" : "off"],
     ["Callback URL", rec.callbackUrl || "none"],
     ["Created", timeEl(s.createTime)],
     ["Finished", timeEl(s.completeTime)],
