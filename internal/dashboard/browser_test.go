@@ -206,6 +206,10 @@ func TestBrowser(t *testing.T) {
 	if got := eval[string](b, `sessionStorage.getItem("mvgen.key") || ""`); got != token {
 		t.Errorf("after sign-in: sessionStorage key %q, want the token", got)
 	}
+	// The header says which key is signed in (issue 23), by its start only.
+	if got, want := eval[string](b, `document.getElementById("who").textContent`), "Signed in with "+token[:8]+"…"; got != want {
+		t.Errorf("header: %q, want %q", got, want)
+	}
 	b.waitFor("the event stream", `document.getElementById("live").textContent === "Live updates on."`, 10*time.Second)
 
 	// Make a video.

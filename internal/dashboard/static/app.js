@@ -58,6 +58,9 @@ function show(view) {
   const signedIn = view !== "signin-view";
   $("signout").hidden = !signedIn;
   $("who").hidden = !signedIn;
+  // Which key: its first characters, enough to tell keys apart and too few
+  // to use (the whole key stays in session storage only).
+  $("who").textContent = signedIn && key() ? `Signed in with ${key().slice(0, 8)}…` : "";
   $("sections").hidden = !signedIn;
   for (const [nav, v] of [["nav-tasks", "home-view"], ["nav-tracks", "tracks-view"]]) {
     if (v === view) $(nav).setAttribute("aria-current", "page");
