@@ -149,7 +149,9 @@ func TestBrowser(t *testing.T) {
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		n := callbacks.Add(1)
-		fmt.Fprintf(w, "thanks, callback %d", n)
+		// A receiver's answer is often JSON without a space in it, which
+		// the callback table must wrap on a phone.
+		fmt.Fprintf(w, `thanks, callback %d {"received":true,"event":"evt_0123456789abcdef0123456789abcdef"}`, n)
 	}))
 	defer receiver.Close()
 	audio := makeAudio(t, dir, 6)
@@ -330,10 +332,20 @@ func TestBrowser(t *testing.T) {
 	if got, want := eval[string](b, `document.getElementById("redeliver-status").textContent`), "Delivery 2, attempt 1: HTTP 200."; got != want {
 		t.Errorf("redelivery status %q, want %q", got, want)
 	}
-	if got := eval[string](b, `document.querySelector('#attempts tr[data-delivery="2"] td.answer').textContent`); got != "thanks, callback 2" {
-		t.Errorf("redelivery's answer excerpt %q, want %q", got, "thanks, callback 2")
+	if got := eval[string](b, `document.querySelector('#attempts tr[data-delivery="2"] td.answer').textContent`); !strings.HasPrefix(got, "thanks, callback 2 {") {
+		t.Errorf("redelivery's answer excerpt %q, want it to start %q", got, "thanks, callback 2 {")
 	}
 	b.shoot("4-task")
+	// The callback table fits a phone's width, its Answer column wrapped
+	// rather than scrolled out of view (issue 23: it was clipped at 390 px).
+	b.do("resizing", chromedp.EmulateViewport(390, 844), chromedp.Sleep(200*time.Millisecond))
+	if over := eval[float64](b, `(w => w.scrollWidth - w.clientWidth)(document.querySelector(".table-wrap"))`); over > 0 {
+		t.Errorf("at 390 px the callback table is %.0f px wider than its box", over)
+	}
+	if clipped := eval[int](b, `[...document.querySelectorAll("#attempts td")].filter(c => c.offsetParent && c.scrollWidth > c.clientWidth).length`); clipped > 0 {
+		t.Errorf("at 390 px %d cells of the callback table clip their text", clipped)
+	}
+	b.do("resizing", chromedp.EmulateViewport(1280, 900))
 	// The request's fields include the resolution and the lyrics (issue 23:
 	// the task page had no such rows).
 	if got := eval[string](b, `document.getElementById("fields").innerText`); !strings.Contains(got, "Resolution\n720p") ||
