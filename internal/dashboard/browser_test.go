@@ -427,7 +427,7 @@ func TestBrowser(t *testing.T) {
 		// again; pressing Delete in one of them would do nothing.
 		b.waitFor("the track list", `!document.getElementById("tracks").inert`, 10*time.Second)
 		b.waitFor("the long track's row", longRow+` !== undefined`, 10*time.Second)
-		b.do("pressing Delete", chromedp.Evaluate[chromedp.Void](longRow+`.querySelector("button").click()`))
+		b.do("pressing Delete", chromedp.Evaluate[chromedp.Void](longRow+`.querySelector("button.danger").click()`))
 		if got := eval[string](b, `document.activeElement.textContent`); got != "Keep" {
 			t.Errorf("after Delete the focus is on %q, want the Keep button", got)
 		}
@@ -481,6 +481,25 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the deleted track is listed after a reload")
 	}
 	b.realValues("the track list")
+
+	// A track shows its ids and makes a video (issue 23: the Tracks view
+	// showed no ids and could not start one).
+	firstRow := `[...document.querySelectorAll("#tracks > li")].find(r => r.querySelector(".t-title").textContent === "Sine in the browser")`
+	audioID := eval[string](b, firstRow+`.dataset.audioId`)
+	if got := eval[string](b, firstRow+`.querySelector(".ids").textContent`); !strings.Contains(got, audioID) ||
+		!strings.Contains(got, eval[string](b, firstRow+`.dataset.taskId`)) {
+		t.Errorf("the track's row shows %q, want its music task id and audio id", got)
+	}
+	b.do("making a video of the track", chromedp.Evaluate[chromedp.Void](firstRow+`.querySelector("button.make").click()`))
+	b.waitFor("the new task's page", `location.hash.startsWith("#/task/") && !document.getElementById("task-view").hidden &&
+		document.getElementById("fields").textContent.includes("Audio id")`, 20*time.Second)
+	if got := eval[string](b, `document.getElementById("fields").textContent`); !strings.Contains(got, audioID) {
+		t.Errorf("the task made from the track shows %q, want the track's audio id %s", got, audioID)
+	}
+	b.shoot("7-task-from-track")
+	b.do("back to the tracks", chromedp.Click(chromedp.ID("nav-tracks")), chromedp.WaitVisible(chromedp.ID("tracks-view")))
+	b.waitFor("the track list", `!document.getElementById("tracks").inert && document.querySelectorAll("#tracks > li").length === 2`, 10*time.Second)
+	b.shoot("8-tracks")
 
 	// No secret on any page, in the URL or in a cookie.
 	html := eval[string](b, `location.href + document.cookie + document.documentElement.outerHTML`)

@@ -593,10 +593,15 @@ function trackRow(t) {
   const r = el("li", { class: "task", data: { audioId: t.audioId, taskId: t.taskId } });
   const out = el("p", { class: "error", role: "alert" });
   const del = el("button", { type: "button", class: "danger", textContent: "Delete", "aria-label": `Delete ${title}` });
-  const actions = el("div", { class: "actions" }, del);
-  del.addEventListener("click", () => confirmDelete(t, r, actions, del, out));
+  const make = el("button", { type: "button", class: "quiet make", textContent: "Make a video", "aria-label": `Make a video of ${title}` });
+  const buttons = [del, make];
+  const actions = el("div", { class: "actions" }, ...buttons);
+  del.addEventListener("click", () => confirmDelete(t, r, actions, buttons, out));
+  make.addEventListener("click", () => videoOfTrack(t, make, out));
   r.append(
     el("div", { class: "task-head" }, el("span", { class: "t-title", textContent: title })),
+    el("p", { class: "times ids" }, "Music task id ", el("code", { textContent: t.taskId }),
+      " · audio id ", el("code", { textContent: t.audioId })),
     el(
       "ul",
       { class: "badges", "aria-label": `About ${title}` },
@@ -611,8 +616,25 @@ function trackRow(t) {
   return r;
 }
 
+/** videoOfTrack starts a video of a listed track (16:9, 720p, no callback)
+ * and opens its task page. */
+async function videoOfTrack(t, button, out) {
+  out.textContent = "";
+  button.disabled = true;
+  try {
+    const started = await call("POST", "/api/v1/mp4/generate", { taskId: t.taskId, audioId: t.audioId });
+    announce("Video task started.");
+    location.hash = `#/task/${encodeURIComponent(started.taskId)}`;
+  } catch (err) {
+    fail(err, out, "The video could not start: ");
+  } finally {
+    button.disabled = false;
+  }
+}
+
 /** confirmDelete asks in the row itself, with the focus on "Keep". */
-function confirmDelete(t, row, actions, del, out) {
+function confirmDelete(t, row, actions, buttons, out) {
+  const del = buttons[0];
   const title = t.title || "Untitled";
   out.textContent = "";
   const question = el("p", { textContent: `Delete ${title}? Its audio and cover are removed.` });
@@ -620,7 +642,7 @@ function confirmDelete(t, row, actions, del, out) {
   const keep = el("button", { type: "button", class: "quiet", textContent: "Keep" });
   actions.replaceChildren(question, yes, keep);
   const back = () => {
-    actions.replaceChildren(del);
+    actions.replaceChildren(...buttons);
     del.focus();
   };
   keep.addEventListener("click", back);
