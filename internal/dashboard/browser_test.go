@@ -501,6 +501,41 @@ func TestBrowser(t *testing.T) {
 	b.waitFor("the track list", `!document.getElementById("tracks").inert && document.querySelectorAll("#tracks > li").length === 2`, 10*time.Second)
 	b.shoot("8-tracks")
 
+	// A failed task says why (issue 23: "Error 451" and the hosted text
+	// only): a track by URL whose server refuses the connection.
+	post := func(path, body string) string {
+		req, _ := http.NewRequest("POST", srv.URL()+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("POST %s: %d %s", path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	field := func(js, name string) string {
+		i := strings.Index(js, `"`+name+`":"`)
+		if i < 0 {
+			t.Fatalf("no %s in %s", name, js)
+		}
+		rest := js[i+len(name)+4:]
+		return rest[:strings.IndexByte(rest, '"')]
+	}
+	tr := post("/api/v1/tracks", `{"audioUrl":"http://127.0.0.1:1/song.mp3","title":"Unreachable"}`)
+	failedID := field(post("/api/v1/mp4/generate", `{"taskId":"`+field(tr, "taskId")+`","audioId":"`+field(tr, "audioId")+`"}`), "taskId")
+	b.do("opening the failed task", chromedp.Navigate(srv.URL()+"/#/task/"+failedID))
+	b.waitFor("the failure", `document.getElementById("task-status").dataset.status === "CREATE_TASK_FAILED"`, 30*time.Second)
+	if got, want := eval[string](b, `document.querySelector("#task-status .error").textContent`),
+		"Error 451: Source audio file download failed: audio: the connection failed (connection refused)"; got != want {
+		t.Errorf("the failed task shows %q, want %q", got, want)
+	}
+	b.shoot("9-task-failed")
+
 	// No secret on any page, in the URL or in a cookie.
 	html := eval[string](b, `location.href + document.cookie + document.documentElement.outerHTML`)
 	for name, s := range map[string]string{"API key": token, "webhook secret": secret} {
