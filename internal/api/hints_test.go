@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"encoding/json"
 	"hash/crc32"
 	"io"
 	"net/http"
@@ -11,7 +13,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mvgen/mvgen/internal/delivery"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/render"
 )
 
@@ -55,6 +60,43 @@ func TestAnswersNameTheFix(t *testing.T) {
 		w.token = "mvk_nosuchkey"
 		if e := w.do(http.MethodGet, "/api/v1/mp4/tasks", "", nil); e.Code != 401 || e.Msg != "unknown API key" {
 			t.Errorf("an unknown key: got %d %q, want 401 unknown API key", e.Code, e.Msg)
+		}
+	})
+
+	t.Run("a callback that cannot arrive", func(t *testing.T) {
+		musicID, audioID := c.track()
+		id := c.generate(map[string]any{"taskId": musicID, "audioId": audioID})
+		problem := func() *string {
+			e := c.do(http.MethodGet, "/api/v1/mp4/record-info?taskId="+id, "", nil)
+			var d struct{ Callback struct{ Problem *string } }
+			if e.Code != 200 || json.Unmarshal(e.Data, &d) != nil {
+				t.Fatalf("record-info: %d %s", e.Code, e.Msg)
+			}
+			return d.Callback.Problem
+		}
+		if p := problem(); p != nil {
+			t.Errorf("before any attempt: problem %q, want null", *p)
+		}
+		for i, tc := range []struct {
+			attempt mvgen.Attempt
+			want    string // "" for no problem
+		}{
+			{mvgen.Attempt{StatusCode: 503}, ""},
+			{mvgen.Attempt{Error: "timeout: no answer within 15s"}, ""},
+			{mvgen.Attempt{Error: delivery.ErrTextNoSuchHost}, "the callback cannot arrive until this is fixed: DNS: the receiver's host name does not exist"},
+			{mvgen.Attempt{StatusCode: 200}, ""},
+		} {
+			a := tc.attempt
+			a.TaskID, a.Delivery, a.Attempt, a.At = id, 1, i+1, time.Now()
+			if err := f.db.AddAttempt(context.Background(), &a); err != nil {
+				t.Fatal(err)
+			}
+			switch p := problem(); {
+			case tc.want == "" && p != nil:
+				t.Errorf("after %+v: problem %q, want null", tc.attempt, *p)
+			case tc.want != "" && (p == nil || !strings.HasPrefix(*p, tc.want) || !strings.Contains(*p, "redeliver")):
+				t.Errorf("after %+v: problem %v, want it to start %q and name redeliver", tc.attempt, p, tc.want)
+			}
 		}
 	})
 
