@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 )
 
 // TestConcurrentStart starts 8 mvgen processes at once on one fresh SQLite
@@ -130,4 +132,84 @@ func waitForLog(t *testing.T, buf *syncBuffer, re interface{ FindString(string) 
 	}
 	t.Fatalf("no line matching %v within 30s in:\n%s", re, buf.String())
 	return ""
+}
+
+// TestConcurrentStartPostgres: the same 8 processes at once on one fresh
+// PostgreSQL schema (each serve with a data directory of its own, as
+// nodes have): all of them start, both serve, and every key made at the
+// start works on both (the schema's advisory lock orders the migrations).
+func TestConcurrentStartPostgres(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	bin := mvgenBinary(t)
+	type proc struct {
+		name   string
+		cmd    *exec.Cmd
+		stdout bytes.Buffer
+		stderr syncBuffer
+	}
+	var procs []*proc
+	add := func(name string, args ...string) {
+		p := &proc{name: name, cmd: exec.Command(bin, args...)}
+		p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+		procs = append(procs, p)
+	}
+	for i := range 2 {
+		add(fmt.Sprintf("serve %d", i), "serve", "--db", dsn, "--data", filepath.Join(t.TempDir(), "node"),
+			"--addr", "127.0.0.1:0", "--metrics-addr", "off")
+	}
+	for i := range 3 {
+		add(fmt.Sprintf("keys create %d", i), "keys", "create", "--name", fmt.Sprintf("k%d", i), "--json", "--db", dsn)
+		add(fmt.Sprintf("migrate %d", i), "migrate", "--db", dsn)
+	}
+	for _, p := range procs {
+		if err := p.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		for _, p := range procs {
+			p.cmd.Process.Kill()
+			p.cmd.Wait()
+		}
+	})
+	var keys []string
+	for _, p := range procs[2:] {
+		done := make(chan error, 1)
+		go func() { done <- p.cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("%s: %v: %s", p.name, err, p.stderr.String())
+				continue
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("%s still running after a minute", p.name)
+		}
+		if strings.HasPrefix(p.name, "keys") {
+			var k struct{ APIKey string }
+			if err := json.Unmarshal(p.stdout.Bytes(), &k); err != nil || k.APIKey == "" {
+				t.Errorf("%s printed %q", p.name, p.stdout.String())
+			}
+			keys = append(keys, k.APIKey)
+		}
+	}
+	for _, p := range procs[:2] {
+		url := servingURL.FindStringSubmatch(waitForLog(t, &p.stderr, servingURL))[1]
+		for _, key := range keys {
+			req, _ := http.NewRequest("GET", url+"/api/v1/mp4/tasks", nil)
+			req.Header.Set("Authorization", "Bearer "+key)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("%s: a key made at the start answered %d, want 200", p.name, resp.StatusCode)
+			}
+		}
+	}
+	if len(keys) != 3 {
+		t.Errorf("%d keys made, want 3", len(keys))
+	}
 }
