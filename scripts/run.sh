@@ -4,6 +4,29 @@
 set -euo pipefail
 : "${DATA:=./mvgen-data}" "${ADDR:=127.0.0.1:8080}" "${METRICS_ADDR:=127.0.0.1:9464}" "${BIN:=bin/mvgen}"
 
+# Check what would stop `mvgen serve` before printing the banner or making a
+# key, and name make's variables (ADDR=, METRICS_ADDR=, DATA=) in the hints.
+taken() { # taken HOST:PORT: something accepts connections there
+  local host=${1%:*} port=${1##*:}
+  [ "$port" != 0 ] && (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
+}
+if taken "$ADDR"; then
+  echo "make run: $ADDR is taken (another mvgen, or another program, listens there); choose another port: make run ADDR=127.0.0.1:8090" >&2
+  exit 1
+fi
+if [ "$METRICS_ADDR" != off ] && taken "$METRICS_ADDR"; then
+  echo "make run: the metrics address $METRICS_ADDR is taken; choose another: make run METRICS_ADDR=127.0.0.1:9465 (or METRICS_ADDR=off)" >&2
+  exit 1
+fi
+if ! mkdir -p "$DATA" 2>/dev/null || [ ! -w "$DATA" ] || [ ! -d "$DATA" ]; then
+  echo "make run: the data directory $DATA cannot be created or written; choose another: make run DATA=./mvgen-data2" >&2
+  exit 1
+fi
+if [ -e "$DATA/mvgen.lock" ] && command -v flock >/dev/null && ! flock -n "$DATA/mvgen.lock" true; then
+  echo "make run: $DATA is in use by another mvgen serve; stop it, or choose another directory: make run DATA=./mvgen-data2" >&2
+  exit 1
+fi
+
 keyfile="$DATA/demo-key.json"
 if [ ! -s "$keyfile" ]; then
   mkdir -p "$DATA"

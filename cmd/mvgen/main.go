@@ -42,6 +42,11 @@ Run 'mvgen COMMAND -h' for a command's flags.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first SIGINT or SIGTERM ends ctx: serve stops taking work and gives
+	// running renders --shutdown-grace. Then the signals' default action
+	// returns, so a second one stops the process at once (its ffmpeg
+	// processes die with it: internal/render/ffmpeg.Isolate).
+	go func() { <-ctx.Done(); stop() }()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	if err != nil && !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errUsage) {
 		fmt.Fprintln(os.Stderr, "mvgen:", err)

@@ -20,7 +20,11 @@ func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *mvgen.Key)
 			return
 		}
 		k, err := h.Store.KeyByTokenHash(r.Context(), mvgen.HashToken(token))
-		if errors.Is(err, mvgen.ErrNotFound) {
+		if errors.Is(err, mvgen.ErrNotFound) && strings.HasPrefix(token, "whsec_") {
+			h.error(w, r, mvgen.Errorf(mvgen.EUnauthorized, "unknown API key: whsec_… is a webhook secret, which verifies callbacks; "+
+				"send the API key (mvk_…) that `mvgen keys create` printed with it"))
+			return
+		} else if errors.Is(err, mvgen.ErrNotFound) {
 			h.error(w, r, mvgen.Errorf(mvgen.EUnauthorized, "unknown API key"))
 			return
 		} else if err != nil {

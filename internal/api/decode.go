@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mvgen/mvgen/internal/mvgen"
 )
@@ -30,6 +31,12 @@ func (h *Handler) decodeBody(w http.ResponseWriter, r *http.Request, v any) ([]b
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return nil, withJSONHint(r, jsonError(err))
+	}
+	// encoding/json takes invalid UTF-8 in a string and replaces it with
+	// U+FFFD, so "Jos\xe9" (Latin-1) was drawn as "Jos�"; a multipart field
+	// answers 422 for the same bytes.
+	if !utf8.Valid(body) {
+		return nil, mvgen.Errorf(mvgen.EInvalid, "request body is not valid UTF-8 (at byte %d); send JSON text as UTF-8", invalidUTF8At(body))
 	}
 	return body, checkNearMisses(body, v, aliasesOf(v))
 }
@@ -66,6 +73,19 @@ func withJSONHint(r *http.Request, err error) error {
 		return err
 	}
 	return mvgen.Errorf(e.Code, "%s; send Content-Type: application/json (got %s) with a JSON object", e.Msg, got)
+}
+
+// invalidUTF8At is the offset of the first byte of b that is not valid
+// UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 func jsonType(kind string) string {

@@ -135,6 +135,10 @@ type taskSummary struct {
 	Author      string       `json:"author"`
 	DomainName  string       `json:"domainName"`
 	Aspect      string       `json:"aspect"`
+	// Resolution is "720p" or "1080p"; Lyrics is false when generate asked
+	// for a video without the track's lyrics (contract §6.2).
+	Resolution string `json:"resolution"`
+	Lyrics     bool   `json:"lyrics"`
 	// Dialect is the API the task was created through: "mp4" or "jobs".
 	Dialect      string  `json:"dialect"`
 	CreateTime   any     `json:"createTime"`
@@ -155,6 +159,10 @@ func (h *Handler) summary(l *store.ListedTask, now time.Time) taskSummary {
 	}
 	if s.Aspect == "" {
 		s.Aspect = "16:9"
+	}
+	s.Resolution, s.Lyrics = t.Resolution, !t.NoLyrics
+	if s.Resolution == "" {
+		s.Resolution = "720p"
 	}
 	if t.Failed() {
 		s.ErrorCode, s.ErrorMessage = &t.ErrorCode, &t.ErrorMessage

@@ -17,6 +17,9 @@ import (
 // message.
 type SourceChecker interface {
 	CheckSource(ctx context.Context, path string) (render.Info, error)
+	// CheckCover reads the header of the cover image at path and refuses
+	// one the render would (format, size): an *render.InputError.
+	CheckCover(path string) error
 }
 
 // spool copies an uploaded part to a temporary file while it streams to the
@@ -26,16 +29,17 @@ type spool struct {
 	err error // the first write error; the upload goes on without a check
 }
 
-func (h *Handler) newSpool(part io.Reader) (io.Reader, *spool, error) {
+// newSpool returns a spool to tee an uploaded part into, or nil when
+// uploads are not checked (no Sources).
+func (h *Handler) newSpool(part io.Reader) (*spool, error) {
 	if h.Sources == nil {
-		return part, nil, nil
+		return nil, nil
 	}
 	f, err := os.CreateTemp(h.TempDir, "mvgen-upload-*")
 	if err != nil {
-		return nil, nil, fmt.Errorf("creating upload spool: %w", err)
+		return nil, fmt.Errorf("creating upload spool: %w", err)
 	}
-	s := &spool{f: f}
-	return io.TeeReader(part, s), s, nil
+	return &spool{f: f}, nil
 }
 
 // Write implements io.Writer; it never fails, so a full scratch disk does
@@ -59,6 +63,24 @@ func (s *spool) check(ctx context.Context, c SourceChecker) error {
 			return mvgen.Errorf(mvgen.EBadRequest, "audio: %s (upload an audio file: MP3, AAC/M4A, WAV, FLAC, Ogg, AIFF, …)", ie.Msg)
 		}
 		return fmt.Errorf("checking uploaded audio: %w", err)
+	}
+	return nil
+}
+
+// checkCover reads the spooled cover's header as the render will, so a
+// cover the render would refuse (a 16000×16000 image, say) answers 400 at
+// upload instead of failing the video later, and removes the spool.
+func (s *spool) checkCover(c SourceChecker) error {
+	defer s.close()
+	if s.err != nil {
+		return fmt.Errorf("spooling upload for its check: %w", s.err)
+	}
+	if err := c.CheckCover(s.f.Name()); err != nil {
+		var ie *render.InputError
+		if errors.As(err, &ie) {
+			return mvgen.Errorf(mvgen.EBadRequest, "cover: %s", ie.Msg)
+		}
+		return fmt.Errorf("checking uploaded cover: %w", err)
 	}
 	return nil
 }

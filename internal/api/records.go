@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/mvgen"
 )
@@ -72,6 +73,10 @@ type deliverySummary struct {
 	LastStatus      *int    `json:"lastStatus"`
 	LastError       *string `json:"lastError"`
 	LastAttemptTime any     `json:"lastAttemptTime"`
+	// Problem says, after a failed attempt that retrying alone will not
+	// cure (delivery.Lasting), that the callback cannot arrive until it is
+	// fixed; null otherwise.
+	Problem *string `json:"problem"`
 }
 
 // record builds record-info's data object.
@@ -99,6 +104,11 @@ func (h *Handler) record(t *mvgen.Task, attempts []*mvgen.Attempt, now time.Time
 		}
 		if last.Error != "" {
 			r.Callback.LastError = &last.Error
+		}
+		if last.Error != "" && delivery.Lasting(last.Error) {
+			p := "the callback cannot arrive until this is fixed: " + last.Error +
+				"; mvgen keeps retrying on its schedule, and POST /api/v1/mp4/callbacks/redeliver sends it again at once"
+			r.Callback.Problem = &p
 		}
 		r.Callback.LastAttemptTime = h.timeValue(last.At)
 	}

@@ -64,7 +64,7 @@ func (h *Handler) createTrack(w http.ResponseWriter, r *http.Request, k *mvgen.K
 func (h *Handler) readTrackJSON(w http.ResponseWriter, r *http.Request, tr *mvgen.Track) error {
 	var req trackRequest
 	if err := h.decode(w, r, &req); err != nil {
-		return err
+		return withUploadHint(err)
 	}
 	if req.AudioURL == "" {
 		return mvgen.Errorf(mvgen.EInvalid, "audioUrl is required (or upload the file as multipart/form-data field \"audio\")")
@@ -79,6 +79,20 @@ func (h *Handler) readTrackJSON(w http.ResponseWriter, r *http.Request, tr *mvge
 	}
 	tr.AudioURL, tr.ImageURL, tr.Title, tr.Tags = req.AudioURL, req.ImageURL, req.Title, req.Tags
 	return setLyrics(tr, req.Lyrics)
+}
+
+// withUploadHint adds to an error reading a non-multipart body of POST
+// /api/v1/tracks what a caller sending a file (curl --data-binary @song.mp3,
+// a raw body, JSON with the audio inside) most likely meant: a multipart
+// upload. Without it, such a body answered only "request body is over the
+// 64 KiB limit".
+func withUploadHint(err error) error {
+	var e *mvgen.Error
+	if !errors.As(err, &e) || (e.Code != mvgen.ETooLarge && e.Code != mvgen.EBadRequest) {
+		return err
+	}
+	return mvgen.Errorf(e.Code, "%s; to upload a file send multipart/form-data with the file as field \"audio\" "+
+		"(curl -F audio=@FILE), or JSON with audioUrl to register a track by URL", e.Msg)
 }
 
 // readUpload streams the multipart parts straight to the blob store, each
@@ -133,12 +147,12 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *mvgen.Trac
 		}
 		src := &clientReader{r: part}
 		var body io.Reader = src
-		var sp *spool
-		if name == "audio" {
-			var err error
-			if body, sp, err = h.newSpool(src); err != nil {
-				return err
-			}
+		sp, err := h.newSpool(src)
+		if err != nil {
+			return err
+		}
+		if sp != nil {
+			body = io.TeeReader(src, sp)
 			defer sp.close()
 		}
 		n, err := h.Blobs.Put(r.Context(), key, body, limit)
@@ -161,8 +175,10 @@ func (h *Handler) readPart(r *http.Request, part *multipart.Part, tr *mvgen.Trac
 		if n == 0 {
 			return mvgen.Errorf(mvgen.EInvalid, "%s is empty", name)
 		}
-		if sp != nil {
+		if sp != nil && name == "audio" {
 			return sp.check(r.Context(), h.Sources)
+		} else if sp != nil {
+			return sp.checkCover(h.Sources)
 		}
 	case "lyrics":
 		return readLyricsPart(part, tr) // lyrics.go

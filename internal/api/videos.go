@@ -54,6 +54,12 @@ func (h *Handler) serveSigned(w http.ResponseWriter, r *http.Request, f signedFi
 		h.plain(w, http.StatusGone, "this link has expired; ask the API for a fresh one (record-info)")
 		return
 	case err != nil:
+		// A task with no video yet has no link at all: a link made up for it
+		// (or cut from a pending task's page) is not "altered", it is early.
+		if t, err := h.Store.Task(r.Context(), "", id); err == nil && t.Status == mvgen.StatusPending {
+			h.plain(w, http.StatusNotFound, "the video is not ready yet: its task is PENDING; record-info gives the link once it is SUCCESS")
+			return
+		}
 		h.plain(w, http.StatusForbidden, "invalid link signature: the link was altered or cut short; get a fresh link from record-info")
 		return
 	}

@@ -97,6 +97,25 @@ func (b *browser) shoot(name string) {
 	b.do("resizing", chromedp.EmulateViewport(1280, 900))
 }
 
+// textRoom is a JavaScript function of a form control that returns how
+// many pixels it lacks to show its text whole (0 or less: it fits): a
+// select's longest option beside its arrow, a file input's button and "No
+// file chosen", a text input's placeholder. Measured with the control's own
+// font on a canvas, since a control's scrollWidth does not count the text
+// Chromium draws inside it.
+const textRoom = `el => {
+	const cs = getComputedStyle(el);
+	const ctx = document.createElement("canvas").getContext("2d");
+	ctx.font = cs.font;
+	const w = t => ctx.measureText(t).width;
+	const pad = parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight) + parseFloat(cs.borderLeftWidth) + parseFloat(cs.borderRightWidth);
+	let need = 0;
+	if (el.tagName === "SELECT") need = Math.max(...[...el.options].map(o => w(o.text))) + 24;
+	else if (el.type === "file") need = w("Choose File") + 24 + w(el.files.length ? el.files[0].name : "No file chosen");
+	else need = w(el.placeholder || "");
+	return need + pad - el.offsetWidth;
+}`
+
 // realValues fails the test if the page shows a null or undefined value.
 func (b *browser) realValues(where string) {
 	b.t.Helper()
@@ -130,7 +149,9 @@ func TestBrowser(t *testing.T) {
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		n := callbacks.Add(1)
-		fmt.Fprintf(w, "thanks, callback %d", n)
+		// A receiver's answer is often JSON without a space in it, which
+		// the callback table must wrap on a phone.
+		fmt.Fprintf(w, `thanks, callback %d {"received":true,"event":"evt_0123456789abcdef0123456789abcdef"}`, n)
 	}))
 	defer receiver.Close()
 	audio := makeAudio(t, dir, 6)
@@ -187,6 +208,10 @@ func TestBrowser(t *testing.T) {
 	if got := eval[string](b, `sessionStorage.getItem("mvgen.key") || ""`); got != token {
 		t.Errorf("after sign-in: sessionStorage key %q, want the token", got)
 	}
+	// The header says which key is signed in (issue 23), by its start only.
+	if got, want := eval[string](b, `document.getElementById("who").textContent`), "Signed in with "+token[:8]+"…"; got != want {
+		t.Errorf("header: %q, want %q", got, want)
+	}
 	b.waitFor("the event stream", `document.getElementById("live").textContent === "Live updates on."`, 10*time.Second)
 
 	// Make a video.
@@ -206,6 +231,32 @@ func TestBrowser(t *testing.T) {
 				}
 			}).observe(document.getElementById("tasks"), {subtree: true, childList: true, attributes: true})`))
 	b.shoot("2-make-a-video")
+	// Nothing in the form is cut off, at a phone's width or a desktop's
+	// (issue 23: the Aspect select showed "16:9 landscape (1280›" and the
+	// Lyrics input "No fil…hosen"), and the aspects' sizes follow the
+	// resolution.
+	for _, w := range []int64{390, 1280} {
+		b.do("resizing", chromedp.EmulateViewport(w, 900), chromedp.Sleep(200*time.Millisecond))
+		for _, id := range []string{"audio", "cover", "title", "aspect", "resolution", "lyrics", "callback"} {
+			if short := eval[float64](b, `(`+textRoom+`)(document.getElementById(`+strconv.Quote(id)+`))`); short > 0 {
+				t.Errorf("at %d px, #%s is %.0f px too narrow for its text", w, id, short)
+			}
+		}
+	}
+	b.do("resizing", chromedp.EmulateViewport(1280, 900))
+	setSelect := func(id, value string) {
+		b.do("choosing "+value, chromedp.Evaluate[chromedp.Void](`(f => { f.value = `+strconv.Quote(value)+`;
+			f.dispatchEvent(new Event("change")); })(document.getElementById(`+strconv.Quote(id)+`))`))
+	}
+	aspects := `[...document.getElementById("aspect").options].map(o => o.text).join(", ")`
+	setSelect("resolution", "1080p")
+	if got, want := eval[string](b, aspects), "16:9 landscape (1920×1080), 1:1 square (1080×1080), 9:16 portrait (1080×1920)"; got != want {
+		t.Errorf("at 1080p the aspects read %q, want %q", got, want)
+	}
+	setSelect("resolution", "720p")
+	if got, want := eval[string](b, aspects), "16:9 landscape (1280×720), 1:1 square (1080×1080), 9:16 portrait (720×1280)"; got != want {
+		t.Errorf("at 720p the aspects read %q, want %q", got, want)
+	}
 	b.do("submitting", chromedp.Click(chromedp.ID("make-submit")))
 	b.waitFor("the task to start", `document.querySelector("#make-status a") !== null`, 30*time.Second)
 	if got := eval[int](b, `document.getElementById("upload-progress").value`); got != 100 {
@@ -281,10 +332,26 @@ func TestBrowser(t *testing.T) {
 	if got, want := eval[string](b, `document.getElementById("redeliver-status").textContent`), "Delivery 2, attempt 1: HTTP 200."; got != want {
 		t.Errorf("redelivery status %q, want %q", got, want)
 	}
-	if got := eval[string](b, `document.querySelector('#attempts tr[data-delivery="2"] td.answer').textContent`); got != "thanks, callback 2" {
-		t.Errorf("redelivery's answer excerpt %q, want %q", got, "thanks, callback 2")
+	if got := eval[string](b, `document.querySelector('#attempts tr[data-delivery="2"] td.answer').textContent`); !strings.HasPrefix(got, "thanks, callback 2 {") {
+		t.Errorf("redelivery's answer excerpt %q, want it to start %q", got, "thanks, callback 2 {")
 	}
 	b.shoot("4-task")
+	// The callback table fits a phone's width, its Answer column wrapped
+	// rather than scrolled out of view (issue 23: it was clipped at 390 px).
+	b.do("resizing", chromedp.EmulateViewport(390, 844), chromedp.Sleep(200*time.Millisecond))
+	if over := eval[float64](b, `(w => w.scrollWidth - w.clientWidth)(document.querySelector(".table-wrap"))`); over > 0 {
+		t.Errorf("at 390 px the callback table is %.0f px wider than its box", over)
+	}
+	if clipped := eval[int](b, `[...document.querySelectorAll("#attempts td")].filter(c => c.offsetParent && c.scrollWidth > c.clientWidth).length`); clipped > 0 {
+		t.Errorf("at 390 px %d cells of the callback table clip their text", clipped)
+	}
+	b.do("resizing", chromedp.EmulateViewport(1280, 900))
+	// The request's fields include the resolution and the lyrics (issue 23:
+	// the task page had no such rows).
+	if got := eval[string](b, `document.getElementById("fields").innerText`); !strings.Contains(got, "Resolution\n720p") ||
+		!strings.Contains(got, "Lyrics\nshown when the track has them") {
+		t.Errorf("the task's fields lack the resolution or the lyrics rows:\n%s", got)
+	}
 
 	b.realValues("the task page")
 
@@ -363,7 +430,7 @@ func TestBrowser(t *testing.T) {
 		// again; pressing Delete in one of them would do nothing.
 		b.waitFor("the track list", `!document.getElementById("tracks").inert`, 10*time.Second)
 		b.waitFor("the long track's row", longRow+` !== undefined`, 10*time.Second)
-		b.do("pressing Delete", chromedp.Evaluate[chromedp.Void](longRow+`.querySelector("button").click()`))
+		b.do("pressing Delete", chromedp.Evaluate[chromedp.Void](longRow+`.querySelector("button.danger").click()`))
 		if got := eval[string](b, `document.activeElement.textContent`); got != "Keep" {
 			t.Errorf("after Delete the focus is on %q, want the Keep button", got)
 		}
@@ -417,6 +484,60 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the deleted track is listed after a reload")
 	}
 	b.realValues("the track list")
+
+	// A track shows its ids and makes a video (issue 23: the Tracks view
+	// showed no ids and could not start one).
+	firstRow := `[...document.querySelectorAll("#tracks > li")].find(r => r.querySelector(".t-title").textContent === "Sine in the browser")`
+	audioID := eval[string](b, firstRow+`.dataset.audioId`)
+	if got := eval[string](b, firstRow+`.querySelector(".ids").textContent`); !strings.Contains(got, audioID) ||
+		!strings.Contains(got, eval[string](b, firstRow+`.dataset.taskId`)) {
+		t.Errorf("the track's row shows %q, want its music task id and audio id", got)
+	}
+	b.do("making a video of the track", chromedp.Evaluate[chromedp.Void](firstRow+`.querySelector("button.make").click()`))
+	b.waitFor("the new task's page", `location.hash.startsWith("#/task/") && !document.getElementById("task-view").hidden &&
+		document.getElementById("fields").textContent.includes("Audio id")`, 20*time.Second)
+	if got := eval[string](b, `document.getElementById("fields").textContent`); !strings.Contains(got, audioID) {
+		t.Errorf("the task made from the track shows %q, want the track's audio id %s", got, audioID)
+	}
+	b.shoot("7-task-from-track")
+	b.do("back to the tracks", chromedp.Click(chromedp.ID("nav-tracks")), chromedp.WaitVisible(chromedp.ID("tracks-view")))
+	b.waitFor("the track list", `!document.getElementById("tracks").inert && document.querySelectorAll("#tracks > li").length === 2`, 10*time.Second)
+	b.shoot("8-tracks")
+
+	// A failed task says why (issue 23: "Error 451" and the hosted text
+	// only): a track by URL whose server refuses the connection.
+	post := func(path, body string) string {
+		req, _ := http.NewRequest("POST", srv.URL()+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("POST %s: %d %s", path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	field := func(js, name string) string {
+		i := strings.Index(js, `"`+name+`":"`)
+		if i < 0 {
+			t.Fatalf("no %s in %s", name, js)
+		}
+		rest := js[i+len(name)+4:]
+		return rest[:strings.IndexByte(rest, '"')]
+	}
+	tr := post("/api/v1/tracks", `{"audioUrl":"http://127.0.0.1:1/song.mp3","title":"Unreachable"}`)
+	failedID := field(post("/api/v1/mp4/generate", `{"taskId":"`+field(tr, "taskId")+`","audioId":"`+field(tr, "audioId")+`"}`), "taskId")
+	b.do("opening the failed task", chromedp.Navigate(srv.URL()+"/#/task/"+failedID))
+	b.waitFor("the failure", `document.getElementById("task-status").dataset.status === "CREATE_TASK_FAILED"`, 30*time.Second)
+	if got, want := eval[string](b, `document.querySelector("#task-status .error").textContent`),
+		"Error 451: Source audio file download failed: audio: the connection failed (connection refused)"; got != want {
+		t.Errorf("the failed task shows %q, want %q", got, want)
+	}
+	b.shoot("9-task-failed")
 
 	// No secret on any page, in the URL or in a cookie.
 	html := eval[string](b, `location.href + document.cookie + document.documentElement.outerHTML`)

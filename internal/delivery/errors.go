@@ -25,6 +25,21 @@ func answerErrorf(format string, args ...any) error {
 	return &answerError{msg: fmt.Sprintf(format, args...)}
 }
 
+// ErrTextNoSuchHost is the attempt log's error for a receiver whose host
+// name does not exist.
+const ErrTextNoSuchHost = "DNS: the receiver's host name does not exist"
+
+// Lasting reports whether a failed attempt, as describe wrote its error,
+// failed for a reason that retrying will not cure by itself: a host name
+// that does not exist, an address mvgen does not call, a certificate that is
+// not valid. Retries go on (the operator or the receiver may fix it), but
+// record-info says so after the first attempt rather than after the
+// schedule's 33 hours.
+func Lasting(described string) bool {
+	return described == ErrTextNoSuchHost || strings.HasPrefix(described, "refused: ") ||
+		(strings.HasPrefix(described, "TLS error: the receiver's certificate"))
+}
+
 // describe is what the attempt log and record-info show of a failed
 // attempt: the class of the failure in words a user can act on, never the
 // server's own dial details (addresses a name resolved to, local ports),
@@ -50,7 +65,7 @@ func describe(err error, timeout time.Duration) string {
 	case errors.Is(err, netguard.ErrBlocked):
 		return "refused: the receiver's address is not one mvgen calls (the operator can open a network with --callback-allow-net)"
 	case errors.As(err, &dns) && dns.IsNotFound:
-		return "DNS: the receiver's host name does not exist"
+		return ErrTextNoSuchHost
 	case errors.As(err, &dns):
 		return "DNS: looking up the receiver's host name failed"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():

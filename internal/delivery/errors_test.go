@@ -1,11 +1,13 @@
 package delivery
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -85,5 +87,29 @@ func TestAttemptErrorsShowNoInternals(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLasting: the failures record-info reports as a problem (retrying
+// alone will not cure them) are a host name that does not exist, an
+// address mvgen does not call and an invalid certificate; a refused
+// connection, a timeout or a receiver's 500 are not.
+func TestLasting(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&net.DNSError{Err: "no such host", Name: "hooks.example.invalid", IsNotFound: true}, true},
+		{&net.DNSError{Err: "server misbehaving", Name: "hooks.example.com", IsTemporary: true}, false},
+		{&netguard.BlockedError{Class: "loopback"}, true},
+		{syscall.ECONNREFUSED, false},
+		{context.DeadlineExceeded, false},
+		{answerErrorf("receiver answered 500"), false},
+	} {
+		d := describe(tc.err, time.Second)
+		if got := Lasting(d); got != tc.want {
+			t.Errorf("Lasting(%q) = %v, want %v", d, got, tc.want)
+		}
 	}
 }

@@ -246,6 +246,14 @@ func (r *Renderer) CheckSource(ctx context.Context, path string) (Info, error) {
 	return source.Check(ctx, r.ffprobe(), path, source.Limits{MaxBytes: r.maxBytes(), MaxDuration: r.maxDuration()})
 }
 
+// CheckCover reads the header of the cover image at path and refuses, with
+// an *InputError, one Render would refuse: not JPEG, PNG or WebP, animated,
+// or too large (source.CheckCover).
+func (r *Renderer) CheckCover(path string) error {
+	_, err := source.CheckCover(path)
+	return err
+}
+
 // Probe describes the audio of the file at path (see source.Probe). It
 // applies no limit; Render and CheckSource do. A file that is not readable
 // audio is an *InputError.

@@ -46,8 +46,10 @@ func TestSourceFailures(t *testing.T) {
 		msg  string
 		flag string
 	}{
-		badID:  {400, "", "GENERATE_MP4_FAILED"},
-		goneID: {451, "Source audio file download failed", "CREATE_TASK_FAILED"},
+		badID: {400, "", "GENERATE_MP4_FAILED"},
+		// The cause follows the hosted service's message (issue 23: it was
+		// only in the log).
+		goneID: {451, "Source audio file download failed: audio: the connection failed (connection refused)", "CREATE_TASK_FAILED"},
 	}
 	for range 2 {
 		cb := rcv.next(t, time.Minute)

@@ -7,15 +7,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/netguard"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/webhook"
 )
@@ -168,9 +171,14 @@ func (w *Fetch) fetchFailed(ctx context.Context, run jobs.Run, t *mvgen.Task, lo
 		if dl != nil {
 			reason = dl.reason
 		}
+		if dl != nil {
+			reason = dl.cause()
+		}
 		log.Warn("source download failed", "source", what, "reason", reason, "err", err)
+		// The hosted service's message starts it (clients match on its
+		// start); the cause follows, so the caller need not read the log.
 		return w.fail(ctx, t, &failure{status: mvgen.StatusCreateFailed, code: webhook.CodeDownloadFailed,
-			msg: "Source audio file download failed", err: err})
+			msg: "Source audio file download failed: " + what + ": " + reason, err: err})
 	case run.Last():
 		log.Error("storing fetched source failed; no attempts left", "err", err)
 		return w.fail(ctx, t, &failure{status: mvgen.StatusCreateFailed, code: webhook.CodeInternal,
@@ -194,6 +202,26 @@ type downloadError struct {
 }
 
 func (e *downloadError) Error() string { return e.reason + ": " + e.err.Error() }
+
+// cause is the reason with what the system said, where that names no
+// address: "the connection failed (connection refused)", "the connection
+// failed (the host name does not resolve)", "the connection failed (the
+// address is blocked by the address rules: --source-allow-net)".
+func (e *downloadError) cause() string {
+	var dns *net.DNSError
+	var errno syscall.Errno
+	switch {
+	case errors.Is(e.err, netguard.ErrBlocked):
+		return e.reason + " (the address is blocked by the address rules: --source-allow-net)"
+	case errors.As(e.err, &dns) && dns.IsNotFound:
+		return e.reason + " (the host name does not resolve)"
+	case errors.As(e.err, &dns):
+		return e.reason + " (the host name could not be resolved)"
+	case errors.As(e.err, &errno):
+		return e.reason + " (" + errno.Error() + ")"
+	}
+	return e.reason
+}
 func (e *downloadError) Unwrap() error { return e.err }
 
 // errTooSlow cancels a download that fell below the minimum rate.

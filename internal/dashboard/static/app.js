@@ -58,6 +58,9 @@ function show(view) {
   const signedIn = view !== "signin-view";
   $("signout").hidden = !signedIn;
   $("who").hidden = !signedIn;
+  // Which key: its first characters, enough to tell keys apart and too few
+  // to use (the whole key stays in session storage only).
+  $("who").textContent = signedIn && key() ? `Signed in with ${key().slice(0, 8)}…` : "";
   $("sections").hidden = !signedIn;
   for (const [nav, v] of [["nav-tasks", "home-view"], ["nav-tracks", "tracks-view"]]) {
     if (v === view) $(nav).setAttribute("aria-current", "page");
@@ -448,6 +451,8 @@ async function showTask(id, quiet = false) {
     ["Author", s.author || "—"],
     ["Domain", s.domainName || "—"],
     ["Aspect", s.aspect],
+    ["Resolution", s.resolution],
+    ["Lyrics", s.lyrics ? "shown when the track has them" : "off"],
     ["Created through", dialectLabels[s.dialect] || s.dialect || dialectLabels.mp4],
     ["Callback URL", rec.callbackUrl || "none"],
     ["Created", timeEl(s.createTime)],
@@ -606,10 +611,15 @@ function trackRow(t) {
   const r = el("li", { class: "task", data: { audioId: t.audioId, taskId: t.taskId } });
   const out = el("p", { class: "error", role: "alert" });
   const del = el("button", { type: "button", class: "danger", textContent: "Delete", "aria-label": `Delete ${title}` });
-  const actions = el("div", { class: "actions" }, del);
-  del.addEventListener("click", () => confirmDelete(t, r, actions, del, out));
+  const make = el("button", { type: "button", class: "quiet make", textContent: "Make a video", "aria-label": `Make a video of ${title}` });
+  const buttons = [del, make];
+  const actions = el("div", { class: "actions" }, ...buttons);
+  del.addEventListener("click", () => confirmDelete(t, r, actions, buttons, out));
+  make.addEventListener("click", () => videoOfTrack(t, make, out));
   r.append(
     el("div", { class: "task-head" }, el("span", { class: "t-title", textContent: title })),
+    el("p", { class: "times ids" }, "Music task id ", el("code", { textContent: t.taskId }),
+      " · audio id ", el("code", { textContent: t.audioId })),
     el(
       "ul",
       { class: "badges", "aria-label": `About ${title}` },
@@ -624,8 +634,25 @@ function trackRow(t) {
   return r;
 }
 
+/** videoOfTrack starts a video of a listed track (16:9, 720p, no callback)
+ * and opens its task page. */
+async function videoOfTrack(t, button, out) {
+  out.textContent = "";
+  button.disabled = true;
+  try {
+    const started = await call("POST", "/api/v1/mp4/generate", { taskId: t.taskId, audioId: t.audioId });
+    announce("Video task started.");
+    location.hash = `#/task/${encodeURIComponent(started.taskId)}`;
+  } catch (err) {
+    fail(err, out, "The video could not start: ");
+  } finally {
+    button.disabled = false;
+  }
+}
+
 /** confirmDelete asks in the row itself, with the focus on "Keep". */
-function confirmDelete(t, row, actions, del, out) {
+function confirmDelete(t, row, actions, buttons, out) {
+  const del = buttons[0];
   const title = t.title || "Untitled";
   out.textContent = "";
   const question = el("p", { textContent: `Delete ${title}? Its audio and cover are removed.` });
@@ -633,7 +660,7 @@ function confirmDelete(t, row, actions, del, out) {
   const keep = el("button", { type: "button", class: "quiet", textContent: "Keep" });
   actions.replaceChildren(question, yes, keep);
   const back = () => {
-    actions.replaceChildren(del);
+    actions.replaceChildren(...buttons);
     del.focus();
   };
   keep.addEventListener("click", back);
@@ -687,6 +714,18 @@ async function loadTracks() {
   $("tracks-page").textContent = `Page ${tracks.cursors.length}`;
 }
 
+// sizeAspects writes each aspect's size at the chosen resolution into its
+// label: "16:9 landscape (1920×1080)" once 1080p is chosen.
+const aspectSizes = {
+  "720p": { "16:9": "1280×720", "1:1": "1080×1080", "9:16": "720×1280" },
+  "1080p": { "16:9": "1920×1080", "1:1": "1080×1080", "9:16": "1080×1920" },
+};
+const aspectNames = { "16:9": "16:9 landscape", "1:1": "1:1 square", "9:16": "9:16 portrait" };
+function sizeAspects() {
+  const sizes = aspectSizes[$("resolution").value] || aspectSizes["720p"];
+  for (const o of $("aspect").options) o.textContent = `${aspectNames[o.value]} (${sizes[o.value]})`;
+}
+
 // ---- start ----
 
 function init() {
@@ -721,6 +760,8 @@ function init() {
   });
   window.addEventListener("hashchange", route);
   setupDrop();
+  $("resolution").addEventListener("change", sizeAspects);
+  sizeAspects();
   if (key()) startStream();
   route();
 }

@@ -40,8 +40,8 @@ type Process struct {
 }
 
 // Command prepares ffmpeg with args for the step named step (which errors
-// and logs name). It is killed when ctx ends, and by the kernel when mvgen
-// dies.
+// and logs name). It runs in a process group of its own, killed when ctx
+// ends and by the kernel when mvgen dies (Isolate).
 func (r *Runner) Command(ctx context.Context, step string, args []string) *Process {
 	bin := r.Bin
 	if bin == "" {
@@ -51,7 +51,7 @@ func (r *Runner) Command(ctx context.Context, step string, args []string) *Proce
 	p := &Process{name: step, Cmd: cmd, stderr: NewTailBuffer(StderrTail), exited: r.Exited}
 	cmd.Stderr = p.stderr
 	cmd.WaitDelay = 5 * time.Second
-	cmd.SysProcAttr = childAttr()
+	Isolate(cmd)
 	if r.Logger != nil {
 		r.Logger.DebugContext(ctx, "running ffmpeg", "step", step, "args", args)
 	}

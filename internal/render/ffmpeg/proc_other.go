@@ -2,7 +2,8 @@
 
 package ffmpeg
 
-import "syscall"
+import "os/exec"
 
-// childAttr has nothing to add outside Linux.
-func childAttr() *syscall.SysProcAttr { return nil }
+// Isolate has nothing to add outside Linux: exec.CommandContext already
+// kills the process when its context ends.
+func Isolate(cmd *exec.Cmd) {}

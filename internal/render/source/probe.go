@@ -94,6 +94,7 @@ func Probe(ctx context.Context, ffprobe, path string) (Info, error) {
 	var stdout bytes.Buffer
 	stderr := ffmpeg.NewTailBuffer(ffmpeg.StderrTail)
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	ffmpeg.Isolate(cmd)
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			return Info{}, fmt.Errorf("probing source audio: %w", ctx.Err())

@@ -30,8 +30,16 @@ type DB struct {
 func (d *DB) Migrated() []string { return d.migrated }
 
 // Open opens (creating if needed, readable by its owner only) the database
-// at path and migrates it.
+// at path and migrates it, under a lock that makes a process started at the
+// same time wait for the migration (migratelock.go).
 func Open(ctx context.Context, path string) (*DB, error) {
+	// Creating the file, switching it to WAL and migrating happen under the
+	// migration lock, so processes started together migrate once.
+	release, err := lockMigration(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	if err := makePrivate(path); err != nil {
 		return nil, err
 	}
