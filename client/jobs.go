@@ -35,11 +35,13 @@ type JobInput struct {
 	// Author and DomainName are shown in the video (at most 50 characters).
 	Author     string `json:"author,omitempty"`
 	DomainName string `json:"domain_name,omitempty"`
-	// Aspect, Resolution and Lyrics are mvgen's extensions, as in
-	// GenerateRequest.
-	Aspect     string `json:"aspect,omitempty"`
-	Resolution string `json:"resolution,omitempty"`
-	Lyrics     *bool  `json:"lyrics,omitempty"`
+	// Aspect, Resolution, Lyrics, FPS and AccentColor are mvgen's
+	// extensions, as in GenerateRequest.
+	Aspect      string `json:"aspect,omitempty"`
+	Resolution  string `json:"resolution,omitempty"`
+	Lyrics      *bool  `json:"lyrics,omitempty"`
+	FPS         int    `json:"fps,omitempty"`
+	AccentColor string `json:"accent_color,omitempty"`
 }
 
 // CreateJob asks for a video through POST /api/v1/jobs/createTask and
@@ -52,21 +54,7 @@ func (c *Client) CreateJob(ctx context.Context, req JobRequest) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	cl := call{method: http.MethodPost, path: "/api/v1/jobs/createTask", contentType: "application/json", body: body}
-	if req.IdempotencyKey != "" {
-		cl.header = http.Header{"Idempotency-Key": {req.IdempotencyKey}}
-		cl.retryStatus, cl.retryNetwork = true, true
-	}
-	var out struct {
-		TaskID string `json:"taskId"`
-	}
-	if err := c.do(ctx, cl, &out); err != nil {
-		return "", fmt.Errorf("createTask: %w", err)
-	}
-	if out.TaskID == "" {
-		return "", fmt.Errorf("createTask: the answer has no taskId")
-	}
-	return out.TaskID, nil
+	return c.create(ctx, "createTask", "/api/v1/jobs/createTask", body, req.IdempotencyKey)
 }
 
 // The jobs API's task states.

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -46,19 +47,27 @@ func (c *Client) Generate(ctx context.Context, req GenerateRequest) (string, err
 	if err != nil {
 		return "", err
 	}
-	cl := call{method: http.MethodPost, path: "/api/v1/mp4/generate", contentType: "application/json", body: body}
-	if req.IdempotencyKey != "" {
-		cl.header = http.Header{"Idempotency-Key": {req.IdempotencyKey}}
+	return c.create(ctx, "generate", "/api/v1/mp4/generate", body, req.IdempotencyKey)
+}
+
+// create posts the JSON body of a request that makes a video task to path
+// and returns the task's id; name names the call in errors. With an
+// idempotency key, the call is retried on network errors and retryable
+// statuses, since the server answers a repeat with the same task.
+func (c *Client) create(ctx context.Context, name, path string, body func() (io.Reader, error), idempotencyKey string) (string, error) {
+	cl := call{method: http.MethodPost, path: path, contentType: "application/json", body: body}
+	if idempotencyKey != "" {
+		cl.header = http.Header{"Idempotency-Key": {idempotencyKey}}
 		cl.retryStatus, cl.retryNetwork = true, true
 	}
 	var out struct {
 		TaskID string `json:"taskId"`
 	}
 	if err := c.do(ctx, cl, &out); err != nil {
-		return "", fmt.Errorf("generate: %w", err)
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
 	if out.TaskID == "" {
-		return "", fmt.Errorf("generate: the answer has no taskId")
+		return "", fmt.Errorf("%s: the answer has no taskId", name)
 	}
 	return out.TaskID, nil
 }
