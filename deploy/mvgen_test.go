@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -91,15 +92,36 @@ func giveTo(t *testing.T, uid, gid int, paths ...string) {
 }
 
 // freePort returns a loopback address with a port nothing listens on.
+//
+// The ports come from below Linux's ephemeral range (32768–60999), each
+// once per test binary: a port the kernel handed out for :0 is closed again
+// before the proxy or mvgen binds it, and meanwhile an outgoing connection
+// of any test running at once could take it as its local port (Caddy then
+// exited with "address already in use" in a CI run).
 func freePort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range portSpan {
+		p := portBase + int(nextPort.Add(1))%portSpan
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			continue // some other program's
+		}
+		l.Close()
+		return l.Addr().String()
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatal("no free port between 20000 and 32000")
+	return ""
 }
+
+// The ports freePort hands out: portBase up to portBase+portSpan, from a
+// place that differs between runs.
+const portBase, portSpan = 20000, 12000
+
+var nextPort = func() *atomic.Int64 {
+	var n atomic.Int64
+	n.Store(int64(os.Getpid() * 7919 % portSpan))
+	return &n
+}()
 
 // node is mvgen serve run as mvgen.service runs it.
 type node struct {

@@ -342,8 +342,12 @@ func startProxyOn(t *testing.T, kind proxyKind, bin string, ca *testCA, p proxyP
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// exited is closed when the proxy has exited, with its error in waitErr:
+	// both the wait for it to answer and the cleanup read it (a channel
+	// of one value, taken by the first, left the cleanup waiting forever).
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -360,8 +364,8 @@ func startProxyOn(t *testing.T, kind proxyKind, bin string, ca *testCA, p proxyP
 	cl := ca.client()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		select {
-		case err := <-exited:
-			t.Fatalf("%s exited: %v\n%s", kind.name, err, logs.String())
+		case <-exited:
+			t.Fatalf("%s exited: %v\n%s", kind.name, waitErr, logs.String())
 		default:
 		}
 		resp, err := cl.Get(px.base + "/healthz")

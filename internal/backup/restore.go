@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/durable"
@@ -113,18 +114,33 @@ func Restore(ctx context.Context, r io.Reader, dir string, opt RestoreOptions) (
 // lockDir takes the exclusive lock mvgen serve takes on its data directory
 // (internal/server's lockDir: flock on dir/mvgen.lock) and returns its
 // release.
+//
+// A lock held elsewhere is tried again for up to lockPatience: a process
+// this one forks between the lock file's opening and closing holds a copy
+// of its descriptor, and with it the lock, until it execs (the descriptor
+// is close-on-exec), which on a busy machine took long enough for the
+// next restore in a test to find the directory "in use". A server holds
+// its lock for as long as it runs, so waiting longer says nothing new.
 func lockDir(dir string) (func(), error) {
 	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("locking the data directory: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%w: %s is locked by a running mvgen serve (or another restore); stop it first",
-			ErrInUse, dir)
+	for deadline := time.Now().Add(lockPatience); ; time.Sleep(20 * time.Millisecond) {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("%w: %s is locked by a running mvgen serve (or another restore); stop it first",
+				ErrInUse, dir)
+		}
 	}
-	return func() { f.Close() }, nil
 }
+
+// lockPatience is how long lockDir tries a lock held elsewhere.
+const lockPatience = 2 * time.Second
 
 // contents names what dir holds besides the lock file and the staging
 // directory, sorted.
