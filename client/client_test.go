@@ -130,6 +130,45 @@ func TestVideo(t *testing.T) {
 	callbacks.Wait()
 }
 
+// TestVideoFeed: the 4:5 aspect through the SDK, the API, the queue and the
+// renderer: a 1080×1350 video at 720p (4:5 has one size).
+func TestVideoFeed(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := client.New(live.URL(), newKey(t))
+	audio, err := os.Open(live.audio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer audio.Close()
+	ref, err := c.UploadTrack(ctx, client.Upload{Audio: audio, AudioName: "song.wav", Title: "Feed"})
+	if err != nil {
+		t.Fatalf("UploadTrack: %v", err)
+	}
+	id, err := c.Generate(ctx, client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID, Aspect: "4:5"})
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	rec, err := c.WaitForVideo(ctx, id, &client.WaitOptions{Interval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("WaitForVideo: %v", err)
+	}
+	out := filepath.Join(t.TempDir(), "feed.mp4")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Download(ctx, rec.VideoURL, f, nil)
+	f.Close()
+	if err != nil {
+		t.Fatalf("Download: %v", err)
+	}
+	if p := ffprobe(t, out); len(p.Streams) != 2 || p.Streams[0].Width != 1080 || p.Streams[0].Height != 1350 {
+		t.Errorf("ffprobe = %+v, want a 1080×1350 video and its audio", p.Streams)
+	}
+}
+
 func waitAttempts(t *testing.T, ctx context.Context, c *client.Client, id string, n int) *client.Callbacks {
 	t.Helper()
 	for {

@@ -20,7 +20,7 @@ type GenerateRequest struct {
 	Author string `json:"author,omitempty"`
 	// DomainName is shown as a watermark (at most 50 characters).
 	DomainName string `json:"domainName,omitempty"`
-	// Aspect is mvgen's extension: "16:9" (default), "1:1" or "9:16".
+	// Aspect is mvgen's extension: "16:9" (default), "1:1", "9:16" or "4:5" (1080×1350 at both resolutions).
 	Aspect string `json:"aspect,omitempty"`
 	// Resolution is mvgen's extension: "720p" (default) or "1080p".
 	Resolution string `json:"resolution,omitempty"`

@@ -14,7 +14,7 @@ import (
 	"github.com/mvgen/mvgen/client"
 )
 
-const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16] [--resolution 720p|1080p]"
+const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5] [--resolution 720p|1080p]"
 
 // videoCmd makes a video on an mvgen server through the Go SDK: upload,
 // generate, wait, download.
@@ -25,7 +25,7 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	title := fs.String("title", "", "title shown in the video")
 	author := fs.String("author", "", "author shown prominently at the start")
 	domain := fs.String("domain", "", "domain shown as a watermark")
-	aspect := fs.String("aspect", "", "shape: 16:9 (default), 1:1 or 9:16")
+	aspect := fs.String("aspect", "", "shape: 16:9 (default), 1:1, 9:16 or 4:5")
 	resolution := fs.String("resolution", "", "size: 720p (default) or 1080p")
 	lyricsFile := fs.String("lyrics", "", "synced lyrics to show (an LRC file)")
 	serverURL := fs.String("server", client.DefaultBaseURL, "the mvgen server's URL")

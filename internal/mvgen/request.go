@@ -28,7 +28,7 @@ type Request struct {
 	CallBackURL string `json:"callBackUrl"`
 	Author      string `json:"author"`
 	DomainName  string `json:"domainName"`
-	// Aspect is mvgen's extension: "16:9" (default), "1:1" or "9:16".
+	// Aspect is mvgen's extension: "16:9" (default), "1:1", "9:16" or "4:5".
 	Aspect string `json:"aspect"`
 	// Resolution is mvgen's extension: "720p" (default) or "1080p".
 	Resolution string `json:"resolution,omitempty"`

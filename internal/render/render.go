@@ -97,13 +97,13 @@ type Input struct {
 	// Empty strings are not drawn.
 	Title, Author, Domain string
 	// Aspect is the video's shape: mvgen.Landscape (1280×720, also for ""),
-	// mvgen.Square (1080×1080) or mvgen.Portrait (720×1280); each has its
-	// own layout, not a crop of another. Another value is an
-	// *InputError.
+	// mvgen.Square (1080×1080), mvgen.Portrait (720×1280) or mvgen.Feed
+	// (1080×1350 at both resolutions); each has its own layout, not a crop
+	// of another. Another value is an *InputError.
 	Aspect mvgen.Aspect
 	// Resolution is the video's size class: mvgen.HD (720p, also for "")
-	// or mvgen.FullHD (1080p: 1920×1080, 1080×1080, 1080×1920; see
-	// scene.Size). Another value is an *InputError.
+	// or mvgen.FullHD (1080p: 1920×1080, 1080×1080, 1080×1920, 1080×1350;
+	// see scene.Size). Another value is an *InputError.
 	Resolution mvgen.Resolution
 	// Out is the path of the MP4 to write. The video is written to a
 	// temporary file in the same directory and renamed into place on success;
@@ -113,7 +113,7 @@ type Input struct {
 	// (see scene.Lyrics): the line being sung large, its words
 	// lighting up as they are sung when their times are known, and the
 	// next line dimmer under it; nothing between lines. With lyrics the
-	// layout makes room for them (a smaller cover in 1:1 and 9:16, at
+	// layout makes room for them (a smaller cover in 1:1, 9:16 and 4:5, at
 	// most two title lines). Their text is data: it is laid out and drawn
 	// in Go, never handed to ffmpeg.
 	Lyrics *lyrics.Lyrics

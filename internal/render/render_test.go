@@ -172,6 +172,8 @@ func TestRender(t *testing.T) {
 			func(_, got int64) bool { return got >= 120_000 && got <= 330_000 }},
 		{"flac with webp cover, 9:16", "in.flac", "webp", "9:16", "", "作者", "mvgen.example", "aac",
 			func(_, got int64) bool { return got >= 120_000 && got <= 330_000 }},
+		{"wav with png cover, 4:5", "in.wav", "png", "4:5", "Feed", "Ann", "feed.example", "aac",
+			func(_, got int64) bool { return got >= 120_000 && got <= 330_000 }},
 		{"mp3 with jpeg cover, 1:1", "in.mp3", "jpeg", "1:1", "Café Ünïcødé 夜", "Zoë", "ex.com", "mp3",
 			func(src, got int64) bool { return math.Abs(float64(got-src)) <= 0.01*float64(src) }},
 	}

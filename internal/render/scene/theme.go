@@ -73,9 +73,10 @@ type Spec struct {
 }
 
 // Size returns the width and height of a video of aspect a at resolution
-// r, in pixels: 1280×720, 1080×1080 or 720×1280 at 720p, 1920×1080,
-// 1080×1080 or 1080×1920 at 1080p (720p's size times 3/2 unless it is
-// 1080 pixels wide already). An unknown aspect has the default's size.
+// r, in pixels: 1280×720, 1080×1080, 720×1280 or 1080×1350 at 720p,
+// 1920×1080, 1080×1080, 1080×1920 or 1080×1350 at 1080p (720p's size times
+// 3/2 unless it is 1080 pixels wide already). An unknown aspect has the
+// default's size.
 // Every theme draws at this size.
 func Size(a mvgen.Aspect, r mvgen.Resolution) (width, height int) {
 	switch a {
@@ -83,6 +84,8 @@ func Size(a mvgen.Aspect, r mvgen.Resolution) (width, height int) {
 		width, height = 1080, 1080
 	case mvgen.Portrait:
 		width, height = 720, 1280
+	case mvgen.Feed:
+		width, height = 1080, 1350
 	default:
 		width, height = 1280, 720
 	}

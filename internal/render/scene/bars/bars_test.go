@@ -21,7 +21,7 @@ import (
 // frameRate is the video's frame rate in these tests.
 const frameRate = 30
 
-var aspects = []mvgen.Aspect{mvgen.Landscape, mvgen.Square, mvgen.Portrait}
+var aspects = []mvgen.Aspect{mvgen.Landscape, mvgen.Square, mvgen.Portrait, mvgen.Feed}
 
 // testTheme builds the theme over a grey still picture, without ffmpeg:
 // the glyphs are solid boxes.

@@ -109,8 +109,8 @@ type layout struct {
 //	│                 [ domain ]                    │
 //	└──────────────────────────────────────────────┘
 //
-// 1:1 and 9:16 shrink the cover and put the lyrics, centred, between the
-// author and the bars.
+// 1:1, 9:16 and 4:5 shrink the cover and put the lyrics, centred, between
+// the author and the bars.
 func lyricLayout(a mvgen.Aspect) layout {
 	l := layoutFor(a)
 	switch a {
@@ -122,6 +122,10 @@ func lyricLayout(a mvgen.Aspect) layout {
 		l.Art, l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = yuv.Rect{X: 170, Y: 100, W: 380, H: 380}, 40, 28, 2, 540
 		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 28, 44, 52, 28, 66
 		l.Lyrics, l.LyricSize, l.LyricMin, l.LyricLines, l.NextSize = yuv.Rect{X: 40, Y: 700, W: 640, H: 300}, 46, 30, 3, 32
+	case mvgen.Feed:
+		l.Art, l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = yuv.Rect{X: 360, Y: 60, W: 360, H: 360}, 46, 30, 2, 490
+		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 28, 44, 56, 28, 70
+		l.Lyrics, l.LyricSize, l.LyricMin, l.LyricLines, l.NextSize = yuv.Rect{X: 60, Y: 660, W: 960, H: 240}, 50, 32, 2, 34
 	default:
 		l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = 44, 32, 2, 130
 		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 28, 44, 56, 28, 70
@@ -145,10 +149,21 @@ func lyricLayout(a mvgen.Aspect) layout {
 //	│                 [ domain ]                    │
 //	└──────────────────────────────────────────────┘
 //
-// 1:1 and 9:16 stack the same elements in one centred column: cover, title,
-// author, bars, progress line with times, watermark.
+// 1:1, 9:16 and 4:5 (1080×1350) stack the same elements in one centred
+// column: cover, title, author, bars, progress line with times, watermark.
 func layoutFor(a mvgen.Aspect) layout {
 	switch a {
+	case mvgen.Feed:
+		return layout{
+			W: 1080, H: 1350, Art: yuv.Rect{X: 270, Y: 90, W: 540, H: 540}, Halo: 18,
+			CenterText: true, TextX: 60, TextW: 960,
+			TitleMax: 52, TitleMin: 34, TitleLines: 2, TitleBase: 716,
+			AuthorSize: 30, AuthorGap: 50, CardMax: 64, CardMin: 30, CardGap: 78,
+			Bars: yuv.Rect{X: 140, Y: 930, W: 800, H: 130}, BarCount: 40, BarGap: 6, Reflect: 32,
+			Progress: yuv.Rect{X: 140, Y: 1142, W: 800, H: 4}, TimeSize: 26, TimeBase: 1186,
+			MarkSize: 24, MarkBase: 1310, MarkPad: 8,
+			Shadow: 40, Drop: 12, Dot: 12,
+		}
 	case mvgen.Square:
 		return layout{
 			W: 1080, H: 1080, Art: yuv.Rect{X: 300, Y: 70, W: 480, H: 480}, Halo: 18,

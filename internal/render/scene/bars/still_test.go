@@ -102,6 +102,7 @@ func TestFFmpegArgsGolden(t *testing.T) {
 		{"portrait_no_cover", goldenPlan(mvgen.Portrait, false)},
 		{"landscape_1080p_cover", goldenPlanAt(mvgen.Landscape, mvgen.FullHD, true)},
 		{"portrait_1080p_no_cover", goldenPlanAt(mvgen.Portrait, mvgen.FullHD, false)},
+		{"feed_cover", goldenPlan(mvgen.Feed, true)},
 		{"odd_paths", odd},
 	}
 	for _, tt := range tests {
