@@ -20,13 +20,18 @@ type GenerateRequest struct {
 	Author string `json:"author,omitempty"`
 	// DomainName is shown as a watermark (at most 50 characters).
 	DomainName string `json:"domainName,omitempty"`
-	// Aspect is mvgen's extension: "16:9" (default), "1:1", "9:16" or "4:5" (1080×1350 at both resolutions).
+	// Aspect is mvgen's extension: "16:9" (default), "1:1", "9:16" or
+	// "4:5" (1080×1350 at both resolutions).
 	Aspect string `json:"aspect,omitempty"`
 	// Resolution is mvgen's extension: "720p" (default) or "1080p".
 	Resolution string `json:"resolution,omitempty"`
 	// Lyrics is mvgen's extension: false makes the video without the
 	// track's lyrics; nil shows them when the track has timed ones.
 	Lyrics *bool `json:"lyrics,omitempty"`
+	// SafeArea is mvgen's extension, for 9:16: false lays the video out
+	// over the whole frame; nil keeps everything informative inside the
+	// box TikTok's, Reels' and Shorts' overlays leave clear.
+	SafeArea *bool `json:"safeArea,omitempty"`
 
 	// IdempotencyKey, if set, is sent as the Idempotency-Key header: the
 	// same key and body within 24 hours return the original task, so the

@@ -24,6 +24,7 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&in.Author, "author", "", "author shown prominently at the start")
 	fs.StringVar(&in.Domain, "domain", "", "domain shown as a watermark")
 	aspect := fs.String("aspect", "16:9", "shape: 16:9 (1280×720), 1:1 (1080×1080), 9:16 (720×1280) or 4:5 (1080×1350)")
+	safeArea := fs.Bool("safe-area", true, "9:16: keep everything informative inside the box TikTok, Reels and Shorts leave clear (false: the full-frame layout)")
 	lrc := fs.String("lyrics", "", "synced lyrics to show (an LRC file)")
 	fs.StringVar(&in.Poster, "poster", "", "also write a JPEG poster (the designed still) to this path")
 	resolution := fs.String("resolution", "720p", "size: 720p, or 1080p (1920×1080, 1080×1080, 1080×1920; 4:5 is 1080×1350 at both)")
@@ -32,10 +33,10 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5] [--resolution 720p|1080p] [--poster OUT.jpg] [--lyrics FILE.lrc]")
+		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5] [--resolution 720p|1080p] [--safe-area=false] [--poster OUT.jpg] [--lyrics FILE.lrc]")
 	}
 	in.Audio, in.Out = pos[0], *out
-	in.Aspect, in.Resolution = mvgen.Aspect(*aspect), mvgen.Resolution(*resolution)
+	in.Aspect, in.Resolution, in.FullFrame = mvgen.Aspect(*aspect), mvgen.Resolution(*resolution), !*safeArea
 	if *lrc != "" {
 		src, err := os.ReadFile(*lrc)
 		if err != nil {

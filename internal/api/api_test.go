@@ -191,6 +191,8 @@ func TestValidation(t *testing.T) {
 		{"no callBackUrl is fine", "", ok(map[string]any{"domainName": "example.com"}), 200, "success"},
 		{"aspect 9:16 is fine", "", ok(map[string]any{"aspect": "9:16"}), 200, "success"},
 		{"aspect 4:5 is fine", "", ok(map[string]any{"aspect": "4:5", "resolution": "1080p"}), 200, "success"},
+		{"safeArea false is fine", "", ok(map[string]any{"aspect": "9:16", "safeArea": false}), 200, "success"},
+		{"safeArea wrong type", "", ok(map[string]any{"safeArea": "no"}), 400, "safeArea must be a JSON boolean"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cc := *c

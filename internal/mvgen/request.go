@@ -11,7 +11,7 @@ import (
 
 // RenderVersion changes whenever the renderer's output changes, so identical
 // requests do not share files across renderer versions.
-const RenderVersion = "2"
+const RenderVersion = "3"
 
 // Limits of a generate request's fields (contract §2).
 const (
@@ -35,6 +35,11 @@ type Request struct {
 	// Lyrics is mvgen's extension: false leaves the track's lyrics out of
 	// the video; absent or true shows them when the track has them.
 	Lyrics *bool `json:"lyrics,omitempty"`
+	// SafeArea is mvgen's extension: false lays a 9:16 video out over the
+	// whole frame; absent or true keeps everything informative inside the
+	// box TikTok's, Reels' and Shorts' overlays leave clear (contract
+	// §6.5). Other aspects ignore it.
+	SafeArea *bool `json:"safeArea,omitempty"`
 }
 
 // Validate applies every rule of contract §2; the *Error's message names the
@@ -86,7 +91,7 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 		ID: NewID(), KeyID: keyID,
 		MusicTaskID: r.TaskID, AudioID: r.AudioID, MusicIndex: tr.MusicIndex,
 		CallbackURL: r.CallBackURL, Author: r.Author, DomainName: r.DomainName, Aspect: r.Aspect,
-		Resolution: r.Resolution, NoLyrics: r.Lyrics != nil && !*r.Lyrics,
+		Resolution: r.Resolution, NoLyrics: r.Lyrics != nil && !*r.Lyrics, FullFrame: r.SafeArea != nil && !*r.SafeArea,
 		Status:    StatusPending,
 		WebhookID: "msg_" + NewID(),
 		CreatedAt: now.UTC(),
@@ -100,8 +105,9 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 // API key: keys never share a file, so a tenant cannot learn from a fast
 // render (or from a video that does not match a URL's changed content)
 // that another tenant rendered the same inputs. The aspect and resolution
-// count as what they mean ("" and "720p" are one), and the track's lyrics
-// count unless the task leaves them out.
+// count as what they mean ("" and "720p" are one), the track's lyrics
+// count unless the task leaves them out, and the full-frame layout counts
+// in 9:16 only (the other aspects have one layout).
 func RenderKey(tr *Track, t *Task) string {
 	aspect, _ := ParseAspect(t.Aspect)
 	res, _ := ParseResolution(t.Resolution)
@@ -111,6 +117,9 @@ func RenderKey(tr *Track, t *Task) string {
 	}
 	parts := []string{RenderVersion, t.KeyID, tr.AudioKey, tr.AudioURL, tr.CoverKey, tr.ImageURL,
 		tr.Title, t.Author, t.DomainName, string(aspect), string(res), lyrics}
+	if t.FullFrame && aspect == Portrait {
+		parts = append(parts, "full-frame")
+	}
 	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])

@@ -33,7 +33,10 @@ type Task struct {
 	Resolution  string // mvgen extension (see Resolution); "" means the default 720p
 	// NoLyrics is set when generate asked for "lyrics": false: the video
 	// leaves the track's lyrics out (by default it shows them).
-	NoLyrics     bool
+	NoLyrics bool
+	// FullFrame is set when generate asked for "safeArea": false: a 9:16
+	// video laid out over the whole frame, not inside the platform-safe box.
+	FullFrame    bool
 	Status       Status
 	Progress     int    // 0-100 while pending
 	ErrorCode    int    // set when failed: webhook.CodeBadSource, CodeDownloadFailed or CodeInternal

@@ -109,10 +109,20 @@ func TestRenderKeyExtensions(t *testing.T) {
 		{"track with lyrics", sung, Request{}, false},
 		{"track with lyrics, lyrics:true", sung, Request{Lyrics: &on}, false},
 		{"track with lyrics, lyrics:false", sung, Request{Lyrics: &off}, true},
+		{"safeArea:false in 16:9", plain, Request{SafeArea: &off}, true},
+		{"safeArea:true in 16:9", plain, Request{SafeArea: &on}, true},
 	} {
 		if got := key(tt.tr, tt.req); (got == base) != tt.same {
 			t.Errorf("%s: render key equal to the plain request's: got %v, want %v", tt.name, got == base, tt.same)
 		}
+	}
+	// In 9:16, safeArea:false is another layout; true is the default.
+	portrait := key(plain, Request{Aspect: "9:16"})
+	if key(plain, Request{Aspect: "9:16", SafeArea: &on}) != portrait || key(plain, Request{Aspect: "9:16", SafeArea: &off}) == portrait {
+		t.Errorf("9:16: safeArea:true must share the default's render key, safeArea:false must not")
+	}
+	if r := (Request{TaskID: "m", AudioID: "a", SafeArea: &off}); !r.NewTask("k", plain, time.Now()).FullFrame {
+		t.Errorf("safeArea:false: FullFrame = false, want true")
 	}
 	if key(sung, Request{}) != key(sung, Request{Lyrics: &on}) {
 		t.Errorf("lyrics absent and lyrics:true give two render keys, want one")

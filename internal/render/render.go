@@ -101,6 +101,11 @@ type Input struct {
 	// (1080×1350 at both resolutions); each has its own layout, not a crop
 	// of another. Another value is an *InputError.
 	Aspect mvgen.Aspect
+	// FullFrame lays a 9:16 video out over the whole frame, as before the
+	// platform-safe layout; by default everything informative in 9:16 lies
+	// inside the box that TikTok's, Reels' and Shorts' overlays leave clear
+	// (scene.PortraitSafe). Other aspects ignore it.
+	FullFrame bool
 	// Resolution is the video's size class: mvgen.HD (720p, also for "")
 	// or mvgen.FullHD (1080p: 1920×1080, 1080×1080, 1080×1920, 1080×1350;
 	// see scene.Size). Another value is an *InputError.
@@ -249,6 +254,7 @@ func (r *Renderer) Probe(ctx context.Context, path string) (Info, error) {
 type job struct {
 	aspect     mvgen.Aspect
 	resolution mvgen.Resolution
+	fullFrame  bool
 	info       Info     // the source, as probed
 	frames     int      // the video's frames: the duration, rounded up
 	audio      string   // absolute path of the source
@@ -303,7 +309,7 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 // newJob resolves what the render of in needs before its work directory
 // exists; the cover's header is checked here.
 func newJob(in Input, info Info, aspect mvgen.Aspect, res mvgen.Resolution) (job, error) {
-	j := job{aspect: aspect, resolution: res, info: info, title: in.Title, author: in.Author, domain: in.Domain}
+	j := job{aspect: aspect, resolution: res, fullFrame: in.FullFrame, info: info, title: in.Title, author: in.Author, domain: in.Domain}
 	if in.Lyrics != nil {
 		j.lyrics = in.Lyrics.Lines
 	}

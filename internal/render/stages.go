@@ -33,7 +33,7 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 	video := encode.Video{W: w, H: h, FPS: frameRate, Frames: j.frames}
 	encoders := r.encoders(video)
 	font, boldFont := r.fonts()
-	theme := bars.New(scene.Spec{Aspect: j.aspect, Resolution: j.resolution, FPS: frameRate, Frames: j.frames,
+	theme := bars.New(scene.Spec{Aspect: j.aspect, Resolution: j.resolution, FullFrame: j.fullFrame, FPS: frameRate, Frames: j.frames,
 		Duration: j.info.Duration, Title: j.title, Author: j.author, Domain: j.domain, Cover: j.cover,
 		Lyrics: j.lyrics, Font: font, BoldFont: boldFont, Work: j.work, Threads: r.Threads, FFmpeg: ff})
 

@@ -201,7 +201,7 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 	info, err := w.Renderer.Render(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
 		Author: t.Author, Domain: t.DomainName, Aspect: mvgen.Aspect(t.Aspect), Out: out,
-		Resolution: mvgen.Resolution(t.Resolution), Lyrics: src.lyrics, Poster: poster,
+		Resolution: mvgen.Resolution(t.Resolution), FullFrame: t.FullFrame, Lyrics: src.lyrics, Poster: poster,
 		Progress: progress.set,
 	})
 	var inputErr *render.InputError

@@ -46,9 +46,14 @@ type Theme interface {
 type Spec struct {
 	Aspect     mvgen.Aspect
 	Resolution mvgen.Resolution
-	FPS        int           // frames a second
-	Frames     int           // the video's frames
-	Duration   time.Duration // the track's length
+	// FullFrame lays 9:16 out over the whole frame, as before the
+	// platform-safe layout (generate's "safeArea": false); without it,
+	// everything informative stays inside the safe box (see Frame). Other
+	// aspects ignore it.
+	FullFrame bool
+	FPS       int           // frames a second
+	Frames    int           // the video's frames
+	Duration  time.Duration // the track's length
 
 	// Title, Author and Domain are as the user gave them (any Unicode);
 	// the theme cleans and cuts them (see text.Clean). Empty strings are
