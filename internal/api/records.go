@@ -64,6 +64,20 @@ type recordResponse struct {
 	// PosterURL is mvgen's extension (contract §6.3): the signed link to
 	// the video's poster image, given with videoUrl and served by videos.go.
 	PosterURL *string `json:"posterUrl"`
+	// Captions is mvgen's extension (contract §6.5): signed links to the
+	// video's caption files, given with videoUrl when the video shows
+	// timed lyrics; null otherwise.
+	Captions *captionLinks `json:"captions"`
+	// CaptionsNote says why a video of a track with lyrics has no caption
+	// files (its lyrics carry no times); omitted otherwise.
+	CaptionsNote string `json:"captionsNote,omitempty"`
+}
+
+// captionLinks are a video's caption files (contract §6.5).
+type captionLinks struct {
+	SRT string `json:"srt"`
+	VTT string `json:"vtt"`
+	LRC string `json:"lrc"`
 }
 
 // deliverySummary is record-info's "callback" field: how delivery went.
@@ -84,6 +98,13 @@ func (h *Handler) record(t *mvgen.Task, attempts []*mvgen.Attempt, now time.Time
 	if t.VideoKey != "" && now.Before(t.ExpiresAt) {
 		u, p := h.Links.URL(t.ID, t.ExpiresAt), h.Links.PosterURL(t.ID, t.ExpiresAt)
 		r.Response.VideoURL, r.Response.PosterURL = &u, &p
+		switch t.Captions {
+		case mvgen.CaptionsStored:
+			c := func(f string) string { return h.Links.CaptionURL(t.ID, f, t.ExpiresAt) }
+			r.Response.Captions = &captionLinks{SRT: c("srt"), VTT: c("vtt"), LRC: c("lrc")}
+		case mvgen.CaptionsUntimed:
+			r.Response.CaptionsNote = "no caption files: the track's lyrics have no times"
+		}
 	}
 	if t.Failed() {
 		r.ErrorCode, r.ErrorMessage = &t.ErrorCode, &t.ErrorMessage

@@ -211,7 +211,8 @@ func snapshot(ctx context.Context, path, out string) error {
 // keyQuery lists the file keys a database names: the sources of tracks not
 // yet purged, the sources fetched for tasks, and every video not purged
 // (the task's key and the render cache's, usually the same). Posters are
-// derived from their video's key (mvgen.PosterKey).
+// derived from their video's key (mvgen.PosterKey), and so are the caption
+// files of the videos whose task stored some (mvgen.CaptionKey; kind 2).
 const keyQuery = `
 SELECT audio_key, 0 FROM mvgen_track WHERE audio_key <> '' AND sources_deleted = 0
 UNION SELECT cover_key, 0 FROM mvgen_track WHERE cover_key <> '' AND sources_deleted = 0
@@ -219,7 +220,9 @@ UNION SELECT audio_key, 0 FROM mvgen_fetch WHERE audio_key <> ''
 UNION SELECT cover_key, 0 FROM mvgen_fetch WHERE cover_key <> ''
 UNION SELECT blob_key, 1 FROM mvgen_video WHERE purged_at = 0
 UNION SELECT video_key, 1 FROM mvgen_task
-  WHERE video_key <> '' AND video_key NOT IN (SELECT blob_key FROM mvgen_video WHERE purged_at <> 0)`
+  WHERE video_key <> '' AND video_key NOT IN (SELECT blob_key FROM mvgen_video WHERE purged_at <> 0)
+UNION SELECT video_key, 2 FROM mvgen_task
+  WHERE video_key <> '' AND captions = 'stored' AND video_key NOT IN (SELECT blob_key FROM mvgen_video WHERE purged_at <> 0)`
 
 // namedKeys returns the file keys the snapshot at path names, sorted.
 func namedKeys(ctx context.Context, path string) ([]string, error) {
@@ -236,13 +239,20 @@ func namedKeys(ctx context.Context, path string) ([]string, error) {
 	set := map[string]bool{}
 	for rows.Next() {
 		var key string
-		var video bool
-		if err := rows.Scan(&key, &video); err != nil {
+		var kind int
+		if err := rows.Scan(&key, &kind); err != nil {
 			return nil, err
 		}
-		set[key] = true
-		if video {
+		switch kind {
+		case 0:
+			set[key] = true
+		case 1:
+			set[key] = true
 			set[mvgen.PosterKey(key)] = true // older videos have none: listed as missing
+		case 2:
+			for _, k := range mvgen.CaptionKeys(key) {
+				set[k] = true
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -36,7 +36,10 @@ type Task struct {
 	NoLyrics bool
 	// FullFrame is set when generate asked for "safeArea": false: a 9:16
 	// video laid out over the whole frame, not inside the platform-safe box.
-	FullFrame    bool
+	FullFrame bool
+	// Captions is what the finished video has of caption files: one of
+	// CaptionsNone, CaptionsStored or CaptionsUntimed.
+	Captions     string
 	Status       Status
 	Progress     int    // 0-100 while pending
 	ErrorCode    int    // set when failed: webhook.CodeBadSource, CodeDownloadFailed or CodeInternal

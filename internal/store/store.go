@@ -129,7 +129,10 @@ type Result struct {
 	VideoKey     string
 	// VideoSize is the stored video's size in bytes, recorded so that a
 	// reuse can check the file is whole.
-	VideoSize   int64
+	VideoSize int64
+	// Captions is what the video has of caption files (mvgen.CaptionsNone,
+	// CaptionsStored or CaptionsUntimed).
+	Captions    string
 	CompletedAt time.Time
 	ExpiresAt   time.Time
 }

@@ -14,14 +14,14 @@ import (
 
 const taskColumns = `id, key_id, music_task_id, audio_id, music_index, callback_url, author,
 	domain_name, aspect, status, progress, error_code, error_message, render_key, video_key,
-	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash, resolution, no_lyrics, request_id, full_frame`
+	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash, resolution, no_lyrics, request_id, full_frame, captions`
 
 func scanTask(row Row) (*mvgen.Task, error) {
 	var t mvgen.Task
 	if err := row.Scan(&t.ID, &t.KeyID, &t.MusicTaskID, &t.AudioID, &t.MusicIndex, &t.CallbackURL,
 		&t.Author, &t.DomainName, &t.Aspect, &t.Status, &t.Progress, &t.ErrorCode, &t.ErrorMessage,
 		&t.RenderKey, &t.VideoKey, &t.WebhookID, at(&t.CreatedAt), at(&t.CompletedAt), at(&t.ExpiresAt),
-		&t.IdempotencyKey, &t.RequestHash, &t.Resolution, &t.NoLyrics, &t.RequestID, &t.FullFrame); err != nil {
+		&t.IdempotencyKey, &t.RequestHash, &t.Resolution, &t.NoLyrics, &t.RequestID, &t.FullFrame, &t.Captions); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -68,11 +68,11 @@ func (s *Store) InsertTask(ctx context.Context, tx Tx, t *mvgen.Task) (*mvgen.Ta
 		}
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO mvgen_task (`+taskColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.KeyID, t.MusicTaskID, t.AudioID, t.MusicIndex, t.CallbackURL, t.Author,
 		t.DomainName, t.Aspect, t.Status, t.Progress, t.ErrorCode, t.ErrorMessage, t.RenderKey,
 		t.VideoKey, t.WebhookID, s.d.Time(t.CreatedAt), s.d.Time(t.CompletedAt), s.d.Time(t.ExpiresAt),
-		t.IdempotencyKey, t.RequestHash, t.Resolution, t.NoLyrics, t.RequestID, t.FullFrame)
+		t.IdempotencyKey, t.RequestHash, t.Resolution, t.NoLyrics, t.RequestID, t.FullFrame, t.Captions)
 	if err != nil {
 		return nil, fmt.Errorf("creating task: %w", err)
 	}
@@ -106,10 +106,10 @@ func (s *Store) FinishTask(ctx context.Context, id string, r store.Result, follo
 	err := s.db.InTx(ctx, true, func(tx Tx) error {
 		var renderKey string
 		err := tx.QueryRow(ctx, `UPDATE mvgen_task SET status = ?, progress = ?, error_code = ?,
-			error_message = ?, video_key = ?, completed_at = ?, expires_at = ?
+			error_message = ?, video_key = ?, completed_at = ?, expires_at = ?, captions = ?
 			WHERE id = ? AND status = ? RETURNING render_key`,
 			r.Status, r.Progress(), r.ErrorCode, r.ErrorMessage, r.VideoKey, s.d.Time(r.CompletedAt),
-			s.d.Time(r.ExpiresAt), id, mvgen.StatusPending).Scan(&renderKey)
+			s.d.Time(r.ExpiresAt), r.Captions, id, mvgen.StatusPending).Scan(&renderKey)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotPending
 		} else if err != nil {

@@ -71,6 +71,7 @@ func Run(t *testing.T, open Opener) {
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
 		{"FinishTaskOnce", testFinishTaskOnce},
+		{"FinishTaskCaptions", testFinishTaskCaptions},
 		{"VideosShareAndPurge", testVideos},
 		{"SetStatus", testSetStatus},
 		{"Attempts", testAttempts},
@@ -282,6 +283,27 @@ func testIdempotency(t *testing.T, s store.Store, q Queue) {
 	late.CreatedAt = now.Add(store.IdempotencyWindow + time.Minute)
 	if got, err := s.CreateTask(ctx, late); err != nil || got.ID != late.ID {
 		t.Errorf("after the window: got %v, %v; want a new task", got, err)
+	}
+}
+
+// testFinishTaskCaptions: a finished task keeps what its video has of
+// caption files.
+func testFinishTaskCaptions(t *testing.T, s store.Store, q Queue) {
+	ctx := context.Background()
+	k := newKey(t, s, "alice")
+	for _, c := range []string{mvgen.CaptionsStored, mvgen.CaptionsUntimed, mvgen.CaptionsNone} {
+		tk := newTask(k)
+		if _, err := s.CreateTask(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+		r := store.Result{Status: mvgen.StatusSuccess, VideoKey: "videos/" + tk.ID + ".mp4", VideoSize: 10, Captions: c,
+			CompletedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if _, err := s.FinishTask(ctx, tk.ID, r); err != nil {
+			t.Fatalf("FinishTask: %v", err)
+		}
+		if got, err := s.Task(ctx, "", tk.ID); err != nil || got.Captions != c {
+			t.Errorf("Captions after FinishTask = %q (%v), want %q", got.Captions, err, c)
+		}
 	}
 }
 
