@@ -32,6 +32,9 @@ type GenerateRequest struct {
 	// over the whole frame; nil keeps everything informative inside the
 	// box TikTok's, Reels' and Shorts' overlays leave clear.
 	SafeArea *bool `json:"safeArea,omitempty"`
+	// EmbedCaptions is mvgen's extension: true also muxes the lyrics into
+	// the MP4 as a mov_text subtitle track.
+	EmbedCaptions bool `json:"embedCaptions,omitempty"`
 
 	// IdempotencyKey, if set, is sent as the Idempotency-Key header: the
 	// same key and body within 24 hours return the original task, so the

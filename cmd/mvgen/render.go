@@ -70,15 +70,15 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		info.Duration.Round(time.Millisecond), elapsed.Round(time.Millisecond),
 		info.Duration.Seconds()/elapsed.Seconds())
 	if *captions {
-		return writeCaptions(stdout, in.Out, in.Lyrics)
+		return writeCaptions(stdout, in.Out, in.Lyrics, info.Duration)
 	}
 	return nil
 }
 
 // writeCaptions writes the lyrics l of the video at out as SRT, WebVTT and
 // LRC files beside it (out with its extension replaced), timed to the
-// video; lyrics without timed lines give none, and say so.
-func writeCaptions(stdout io.Writer, out string, l *lyrics.Lyrics) error {
+// video, dur long; lyrics without timed lines give none, and say so.
+func writeCaptions(stdout io.Writer, out string, l *lyrics.Lyrics, dur time.Duration) error {
 	if l == nil || !l.Timed() {
 		fmt.Fprintln(stdout, "no caption files: the lyrics have no timed lines")
 		return nil
@@ -87,7 +87,7 @@ func writeCaptions(stdout io.Writer, out string, l *lyrics.Lyrics) error {
 	for _, f := range []struct {
 		ext  string
 		data []byte
-	}{{".srt", l.SRT(0, 0)}, {".vtt", l.VTT(0, 0)}, {".lrc", l.LRC(0, 0)}} {
+	}{{".srt", l.SRT(0, dur)}, {".vtt", l.VTT(0, dur)}, {".lrc", l.LRC(0, dur)}} {
 		if err := os.WriteFile(base+f.ext, f.data, 0o644); err != nil {
 			return fmt.Errorf("render: writing captions: %w", err)
 		}

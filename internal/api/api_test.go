@@ -193,6 +193,8 @@ func TestValidation(t *testing.T) {
 		{"aspect 4:5 is fine", "", ok(map[string]any{"aspect": "4:5", "resolution": "1080p"}), 200, "success"},
 		{"safeArea false is fine", "", ok(map[string]any{"aspect": "9:16", "safeArea": false}), 200, "success"},
 		{"safeArea wrong type", "", ok(map[string]any{"safeArea": "no"}), 400, "safeArea must be a JSON boolean"},
+		{"embedCaptions is fine", "", ok(map[string]any{"embedCaptions": true}), 200, "success"},
+		{"embedCaptions wrong type", "", ok(map[string]any{"embedCaptions": 1}), 400, "embedCaptions must be a JSON boolean"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cc := *c

@@ -40,6 +40,10 @@ type Request struct {
 	// box TikTok's, Reels' and Shorts' overlays leave clear (contract
 	// §6.5). Other aspects ignore it.
 	SafeArea *bool `json:"safeArea,omitempty"`
+	// EmbedCaptions is mvgen's extension: true also muxes the lyrics into
+	// the MP4 as a mov_text subtitle track (contract §6.5; off by default,
+	// as some platforms refuse extra tracks).
+	EmbedCaptions bool `json:"embedCaptions,omitempty"`
 }
 
 // Validate applies every rule of contract §2; the *Error's message names the
@@ -92,9 +96,10 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 		MusicTaskID: r.TaskID, AudioID: r.AudioID, MusicIndex: tr.MusicIndex,
 		CallbackURL: r.CallBackURL, Author: r.Author, DomainName: r.DomainName, Aspect: r.Aspect,
 		Resolution: r.Resolution, NoLyrics: r.Lyrics != nil && !*r.Lyrics, FullFrame: r.SafeArea != nil && !*r.SafeArea,
-		Status:    StatusPending,
-		WebhookID: "msg_" + NewID(),
-		CreatedAt: now.UTC(),
+		EmbedCaptions: r.EmbedCaptions,
+		Status:        StatusPending,
+		WebhookID:     "msg_" + NewID(),
+		CreatedAt:     now.UTC(),
 	}
 	t.RenderKey = RenderKey(tr, t)
 	return t
@@ -119,6 +124,9 @@ func RenderKey(tr *Track, t *Task) string {
 		tr.Title, t.Author, t.DomainName, string(aspect), string(res), lyrics}
 	if t.FullFrame && aspect == Portrait {
 		parts = append(parts, "full-frame")
+	}
+	if t.EmbedCaptions && lyrics != "" {
+		parts = append(parts, "embed-captions")
 	}
 	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)

@@ -111,6 +111,7 @@ func TestRenderKeyExtensions(t *testing.T) {
 		{"track with lyrics, lyrics:false", sung, Request{Lyrics: &off}, true},
 		{"safeArea:false in 16:9", plain, Request{SafeArea: &off}, true},
 		{"safeArea:true in 16:9", plain, Request{SafeArea: &on}, true},
+		{"embedCaptions on a track without lyrics", plain, Request{EmbedCaptions: true}, true},
 	} {
 		if got := key(tt.tr, tt.req); (got == base) != tt.same {
 			t.Errorf("%s: render key equal to the plain request's: got %v, want %v", tt.name, got == base, tt.same)
@@ -123,6 +124,9 @@ func TestRenderKeyExtensions(t *testing.T) {
 	}
 	if r := (Request{TaskID: "m", AudioID: "a", SafeArea: &off}); !r.NewTask("k", plain, time.Now()).FullFrame {
 		t.Errorf("safeArea:false: FullFrame = false, want true")
+	}
+	if key(sung, Request{EmbedCaptions: true}) == key(sung, Request{}) {
+		t.Errorf("embedCaptions on a track with lyrics shares the plain request's render key")
 	}
 	if key(sung, Request{}) != key(sung, Request{Lyrics: &on}) {
 		t.Errorf("lyrics absent and lyrics:true give two render keys, want one")

@@ -122,6 +122,9 @@ type Input struct {
 	// most two title lines). Their text is data: it is laid out and drawn
 	// in Go, never handed to ffmpeg.
 	Lyrics *lyrics.Lyrics
+	// EmbedCaptions, with timed Lyrics, also muxes them into the MP4 as a
+	// mov_text subtitle track (the SubRip text of lyrics.Lyrics.SRT).
+	EmbedCaptions bool
 	// Poster, when set, is the path of a JPEG to write next to the video:
 	// the designed still (background, cover, title and author, as on the
 	// intro card) at the video's size. Like the video, it is written to a
@@ -255,6 +258,7 @@ type job struct {
 	aspect     mvgen.Aspect
 	resolution mvgen.Resolution
 	fullFrame  bool
+	embed      bool     // mux the lyrics in as a mov_text track
 	info       Info     // the source, as probed
 	frames     int      // the video's frames: the duration, rounded up
 	audio      string   // absolute path of the source
@@ -309,7 +313,7 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 // newJob resolves what the render of in needs before its work directory
 // exists; the cover's header is checked here.
 func newJob(in Input, info Info, aspect mvgen.Aspect, res mvgen.Resolution) (job, error) {
-	j := job{aspect: aspect, resolution: res, fullFrame: in.FullFrame, info: info, title: in.Title, author: in.Author, domain: in.Domain}
+	j := job{aspect: aspect, resolution: res, fullFrame: in.FullFrame, embed: in.EmbedCaptions, info: info, title: in.Title, author: in.Author, domain: in.Domain}
 	if in.Lyrics != nil {
 		j.lyrics = in.Lyrics.Lines
 	}

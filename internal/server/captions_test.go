@@ -33,6 +33,7 @@ func TestCaptionFiles(t *testing.T) {
 	}
 	first := c.generate(map[string]any{"taskId": tr.TaskID, "audioId": tr.AudioID})
 	second := c.generate(map[string]any{"taskId": tr.TaskID, "audioId": tr.AudioID}) // reuses the render
+	embedded := c.generate(map[string]any{"taskId": tr.TaskID, "audioId": tr.AudioID, "embedCaptions": true})
 	want, _ := lyrics.ParseLRC([]byte(lrc))
 	for _, id := range []string{first, second} {
 		if r := c.waitDone(id, 2*time.Minute); r.SuccessFlag != "SUCCESS" {
@@ -76,6 +77,19 @@ func TestCaptionFiles(t *testing.T) {
 			if resp.StatusCode != http.StatusForbidden {
 				t.Errorf("GET %s: %s, want 403", u, resp.Status)
 			}
+		}
+	}
+
+	// embedCaptions: the MP4 has a mov_text track too; the others have none.
+	for id, want := range map[string]bool{embedded: true, first: false} {
+		if r := c.waitDone(id, 2*time.Minute); r.SuccessFlag != "SUCCESS" {
+			t.Fatalf("task %s: %+v", id, r)
+		}
+		video, _ := links(t, c, id)
+		path := fetch(t, video, "video/mp4", filepath.Join(dir, id+".mp4"))
+		out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path).Output()
+		if err != nil || strings.Contains(string(out), "mov_text") != want {
+			t.Errorf("task %s: streams %q (%v), want a mov_text track: %v", id, strings.Fields(string(out)), err, want)
 		}
 	}
 

@@ -206,7 +206,7 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 	info, err := w.Renderer.Render(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
 		Author: t.Author, Domain: t.DomainName, Aspect: mvgen.Aspect(t.Aspect), Out: out,
-		Resolution: mvgen.Resolution(t.Resolution), FullFrame: t.FullFrame, Lyrics: src.lyrics, Poster: poster,
+		Resolution: mvgen.Resolution(t.Resolution), FullFrame: t.FullFrame, EmbedCaptions: t.EmbedCaptions, Lyrics: src.lyrics, Poster: poster,
 		Progress: progress.set,
 	})
 	var inputErr *render.InputError
@@ -235,7 +235,7 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 		captions = mvgen.CaptionsStored
 		for _, f := range mvgen.CaptionFormats {
 			path := filepath.Join(dir, "captions."+f)
-			if err := os.WriteFile(path, captionFile(src.lyrics, f), 0o644); err != nil {
+			if err := os.WriteFile(path, captionFile(src.lyrics, f, info.Duration), 0o644); err != nil {
 				return "", 0, "", fmt.Errorf("writing captions: %w", err)
 			}
 			files[mvgen.CaptionKey(key, f)] = path
@@ -275,15 +275,15 @@ func videoFiles(key string) []string {
 }
 
 // captionFile returns the lyrics l as a caption file in format (one of
-// mvgen.CaptionFormats), timed to the whole song.
-func captionFile(l *lyrics.Lyrics, format string) []byte {
+// mvgen.CaptionFormats), timed to a video of the whole song, dur long.
+func captionFile(l *lyrics.Lyrics, format string, dur time.Duration) []byte {
 	switch format {
 	case "srt":
-		return l.SRT(0, 0)
+		return l.SRT(0, dur)
 	case "vtt":
-		return l.VTT(0, 0)
+		return l.VTT(0, dur)
 	}
-	return l.LRC(0, 0)
+	return l.LRC(0, dur)
 }
 
 // storedCaptions tells whether the caption files of the stored video at

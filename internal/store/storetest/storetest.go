@@ -212,7 +212,7 @@ func testTaskScopedToKey(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
 	tk := newTask(a)
-	tk.Resolution, tk.NoLyrics, tk.FullFrame = "1080p", true, true
+	tk.Resolution, tk.NoLyrics, tk.FullFrame, tk.EmbedCaptions = "1080p", true, true, true
 	got, err := s.CreateTask(ctx, tk)
 	if err != nil || got.ID != tk.ID {
 		t.Fatalf("CreateTask = %v, %v", got, err)
@@ -231,7 +231,7 @@ func testTaskScopedToKey(t *testing.T, s store.Store, q Queue) {
 			t.Fatalf("Task(%q): %v", key, err)
 		}
 		if got.Author != "周杰倫" || got.Status != mvgen.StatusPending || got.WebhookID != tk.WebhookID || !got.CreatedAt.Equal(now) ||
-			got.Resolution != "1080p" || !got.NoLyrics || !got.FullFrame || got.RequestID != "req-1" {
+			got.Resolution != "1080p" || !got.NoLyrics || !got.FullFrame || !got.EmbedCaptions || got.RequestID != "req-1" {
 			t.Errorf("Task(%q) = %+v, want %+v", key, got, tk)
 		}
 	}
