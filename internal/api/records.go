@@ -71,6 +71,27 @@ type recordResponse struct {
 	// CaptionsNote says why a video of a track with lyrics has no caption
 	// files (its lyrics carry no times); omitted otherwise.
 	CaptionsNote string `json:"captionsNote,omitempty"`
+	// Videos is mvgen's extension (contract §6.5): every video of the
+	// task, rendition 0 (the one videoUrl names) first; given with
+	// videoUrl, null otherwise. Without renditions it holds rendition 0
+	// only.
+	Videos []recordVideo `json:"videos"`
+}
+
+// recordVideo is one video of a task in record-info (contract §6.5).
+type recordVideo struct {
+	Aspect     mvgen.Aspect     `json:"aspect"`
+	Resolution mvgen.Resolution `json:"resolution"`
+	Width      int              `json:"width"`
+	Height     int              `json:"height"`
+	// Start and Duration are where the video starts in the song and its
+	// length, in seconds; Duration is null for a video made before lengths
+	// were recorded.
+	Start    float64       `json:"start"`
+	Duration *float64      `json:"duration"`
+	VideoURL string        `json:"videoUrl"`
+	Poster   string        `json:"posterUrl"`
+	Captions *captionLinks `json:"captions"`
 }
 
 // captionLinks are a video's caption files (contract §6.5).
@@ -105,6 +126,15 @@ func (h *Handler) record(t *mvgen.Task, attempts []*mvgen.Attempt, now time.Time
 		case mvgen.CaptionsUntimed:
 			r.Response.CaptionsNote = "no caption files: the track's lyrics have no times"
 		}
+		aspect, _ := mvgen.ParseAspect(t.Aspect)
+		res, _ := mvgen.ParseResolution(t.Resolution)
+		v := recordVideo{Aspect: aspect, Resolution: res, VideoURL: u, Poster: p, Captions: r.Response.Captions}
+		v.Width, v.Height = aspect.Size(res)
+		if t.Duration > 0 {
+			d := t.Duration.Seconds()
+			v.Duration = &d
+		}
+		r.Response.Videos = []recordVideo{v}
 	}
 	if t.Failed() {
 		r.ErrorCode, r.ErrorMessage = &t.ErrorCode, &t.ErrorMessage

@@ -44,3 +44,25 @@ func ParseResolution(s string) (Resolution, error) {
 	}
 	return "", fmt.Errorf("resolution %q is not one of %q or %q", s, HD, FullHD)
 }
+
+// Size returns the width and height in pixels of a video of aspect a at
+// resolution r: 1280×720, 1080×1080, 720×1280 or 1080×1350 at 720p,
+// 1920×1080, 1080×1080, 1080×1920 or 1080×1350 at 1080p (720p's size
+// times 3/2 unless it is 1080 pixels wide already). An unknown aspect has
+// the default's size.
+func (a Aspect) Size(r Resolution) (width, height int) {
+	switch a {
+	case Square:
+		width, height = 1080, 1080
+	case Portrait:
+		width, height = 720, 1280
+	case Feed:
+		width, height = 1080, 1350
+	default:
+		width, height = 1280, 720
+	}
+	if r == FullHD && min(width, height) < 1080 {
+		return width * 3 / 2, height * 3 / 2
+	}
+	return width, height
+}

@@ -43,16 +43,19 @@ type Task struct {
 	// EmbedCaptions is set when generate asked for "embedCaptions": true:
 	// the lyrics go into the MP4 as a mov_text track too.
 	EmbedCaptions bool
-	Status        Status
-	Progress      int    // 0-100 while pending
-	ErrorCode     int    // set when failed: webhook.CodeBadSource, CodeDownloadFailed or CodeInternal
-	ErrorMessage  string // set when failed
-	RenderKey     string // identical requests share one rendered file
-	VideoKey      string // blob key of the video, once rendered
-	WebhookID     string // the one webhook-id of every attempt of this task's callback
-	CreatedAt     time.Time
-	CompletedAt   time.Time // zero while pending
-	ExpiresAt     time.Time // link expiry; zero while pending or failed
+	// Duration is the finished video's length; 0 before it exists, or
+	// for a video made before lengths were recorded.
+	Duration     time.Duration
+	Status       Status
+	Progress     int    // 0-100 while pending
+	ErrorCode    int    // set when failed: webhook.CodeBadSource, CodeDownloadFailed or CodeInternal
+	ErrorMessage string // set when failed
+	RenderKey    string // identical requests share one rendered file
+	VideoKey     string // blob key of the video, once rendered
+	WebhookID    string // the one webhook-id of every attempt of this task's callback
+	CreatedAt    time.Time
+	CompletedAt  time.Time // zero while pending
+	ExpiresAt    time.Time // link expiry; zero while pending or failed
 
 	// RequestID is the id of the generate request that made the task
 	// (X-Request-Id), carried by every log line about the task.

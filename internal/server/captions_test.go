@@ -43,6 +43,7 @@ func TestCaptionFiles(t *testing.T) {
 		if caps == nil || note != "" {
 			t.Fatalf("task %s: captions %v, note %q; want three links and no note", id, caps, note)
 		}
+		checkVideos(t, c, id, caps)
 		for _, f := range []struct{ ext, contentType string }{
 			{"srt", "application/x-subrip; charset=utf-8"}, {"vtt", "text/vtt; charset=utf-8"}, {"lrc", "text/plain; charset=utf-8"},
 		} {
@@ -104,6 +105,35 @@ func TestCaptionFiles(t *testing.T) {
 	}
 	if caps, note := captionLinks(t, c, id); caps != nil || !strings.Contains(note, "no times") {
 		t.Errorf("untimed lyrics: captions %v, note %q; want none and a note naming the missing times", caps, note)
+	}
+}
+
+// checkVideos checks record-info's response.videos: rendition 0 only, the
+// default 16:9 720p, the whole 4 s song, the links of response.
+func checkVideos(t *testing.T, c *client, id string, caps map[string]string) {
+	t.Helper()
+	e := c.do(http.MethodGet, "/api/v1/mp4/record-info?taskId="+id, "", nil)
+	var d struct {
+		Response struct {
+			VideoURL  string `json:"videoUrl"`
+			PosterURL string `json:"posterUrl"`
+			Videos    []struct {
+				Aspect, Resolution, VideoURL, PosterURL string
+				Width, Height                           int
+				Start                                   float64
+				Duration                                *float64
+				Captions                                map[string]string
+			} `json:"videos"`
+		} `json:"response"`
+	}
+	if e.Code != 200 || json.Unmarshal(e.Data, &d) != nil || len(d.Response.Videos) != 1 {
+		t.Fatalf("record-info of %s: %d %s, want one video", id, e.Code, e.Data)
+	}
+	v := d.Response.Videos[0]
+	if v.Aspect != "16:9" || v.Resolution != "720p" || v.Width != 1280 || v.Height != 720 || v.Start != 0 ||
+		v.Duration == nil || *v.Duration < 3.9 || *v.Duration > 4.1 || v.VideoURL != d.Response.VideoURL ||
+		v.PosterURL != d.Response.PosterURL || v.Captions["vtt"] != caps["vtt"] {
+		t.Errorf("task %s: videos[0] = %+v (duration %v), want 16:9 720p 1280×720 from 0 for 4 s with response's links", id, v, v.Duration)
 	}
 }
 

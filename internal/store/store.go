@@ -132,7 +132,9 @@ type Result struct {
 	VideoSize int64
 	// Captions is what the video has of caption files (mvgen.CaptionsNone,
 	// CaptionsStored or CaptionsUntimed).
-	Captions    string
+	Captions string
+	// Duration is the video's length (with VideoKey).
+	Duration    time.Duration
 	CompletedAt time.Time
 	ExpiresAt   time.Time
 }
@@ -155,4 +157,7 @@ type Video struct {
 	// Size is the file's size in bytes as stored; 0 when recorded before
 	// sizes were (not checked).
 	Size int64
+	// Duration is the video's length; 0 when recorded before lengths
+	// were.
+	Duration time.Duration
 }

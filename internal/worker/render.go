@@ -99,15 +99,16 @@ func (w *Render) work(ctx context.Context, run jobs.Run, t *mvgen.Task, log *slo
 	if v, ok := w.reusable(ctx, t); ok {
 		log.Info("reusing an identical render", "video", v.BlobKey)
 		return finish(ctx, store.Result{Status: mvgen.StatusSuccess, VideoKey: v.BlobKey, VideoSize: v.Size,
-			Captions: w.storedCaptions(ctx, v.BlobKey)})
+			Captions: w.storedCaptions(ctx, v.BlobKey), Duration: v.Duration})
 	}
 
 	start := time.Now()
 	log.Info("rendering")
 	var videoKey, captions string
 	var size int64
+	var dur time.Duration
 	err = safe.Call(func() (err error) {
-		videoKey, size, captions, err = w.render(ctx, t, log)
+		videoKey, size, captions, dur, err = w.render(ctx, t, log)
 		return err
 	})
 	var fail *failure
@@ -127,7 +128,7 @@ func (w *Render) work(ctx context.Context, run jobs.Run, t *mvgen.Task, log *slo
 		// The video is stored: its task ends with it even if the job is
 		// being stopped meanwhile.
 		return finish(context.WithoutCancel(ctx), store.Result{Status: mvgen.StatusSuccess, VideoKey: videoKey, VideoSize: size,
-			Captions: captions})
+			Captions: captions, Duration: dur})
 	case errors.As(err, &fail):
 		log.Warn("render failed", "code", fail.code, "reason", fail.msg, "err", fail.err)
 		return finish(ctx, store.Result{Status: fail.status, ErrorCode: fail.code, ErrorMessage: fail.msg})
@@ -180,7 +181,7 @@ func (w *Render) reusable(ctx context.Context, t *mvgen.Task) (*store.Video, boo
 // those (mvgen.CaptionsNone, CaptionsStored or CaptionsUntimed). A
 // *failure means the task failed for good, errTaskEnded that it was
 // cancelled meanwhile, any other error may be retried.
-func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (key string, size int64, captions string, err error) {
+func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (key string, size int64, captions string, dur time.Duration, err error) {
 	defer func() {
 		if err != nil && cancelled(ctx) {
 			err = errTaskEnded
@@ -188,13 +189,13 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 	}()
 	dir, err := os.MkdirTemp(w.TempDir, "render-"+t.ID+"-")
 	if err != nil {
-		return "", 0, "", err
+		return "", 0, "", 0, err
 	}
 	defer os.RemoveAll(dir)
 
 	src, err := w.resolve(ctx, t, dir, log)
 	if err != nil {
-		return "", 0, "", err
+		return "", 0, "", 0, err
 	}
 	out := filepath.Join(dir, "video.mp4")
 	progress := newProgressWriter(ctx, w.Store, t.ID, w.Logger)
@@ -211,11 +212,11 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 	})
 	var inputErr *render.InputError
 	if cancelled(ctx) {
-		return "", 0, "", errTaskEnded // no video is stored for a cancelled task
+		return "", 0, "", 0, errTaskEnded // no video is stored for a cancelled task
 	} else if errors.As(err, &inputErr) {
-		return "", 0, "", &failure{status: mvgen.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
+		return "", 0, "", 0, &failure{status: mvgen.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
 	} else if err != nil {
-		return "", 0, "", err
+		return "", 0, "", 0, err
 	}
 	if w.Observer != nil {
 		w.Observer.Rendered(time.Since(start), info.Duration)
@@ -226,7 +227,7 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 	key = "videos/" + t.RenderKey + "-" + t.ID + ".mp4"
 	fi, err := os.Stat(out)
 	if err != nil {
-		return "", 0, "", err
+		return "", 0, "", 0, err
 	}
 	// Issue 20: the caption files, timed to the video, beside it.
 	files := map[string]string{mvgen.PosterKey(key): poster}
@@ -236,7 +237,7 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 		for _, f := range mvgen.CaptionFormats {
 			path := filepath.Join(dir, "captions."+f)
 			if err := os.WriteFile(path, captionFile(src.lyrics, f, info.Duration), 0o644); err != nil {
-				return "", 0, "", fmt.Errorf("writing captions: %w", err)
+				return "", 0, "", 0, fmt.Errorf("writing captions: %w", err)
 			}
 			files[mvgen.CaptionKey(key, f)] = path
 		}
@@ -260,12 +261,12 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 		if err := deleteAll(context.WithoutCancel(ctx), w.Blobs, videoFiles(key)...); err != nil {
 			log.Warn("deleting the video of a cancelled render", "err", err)
 		}
-		return "", 0, "", errTaskEnded
+		return "", 0, "", 0, errTaskEnded
 	}
 	if err != nil {
-		return "", 0, "", err
+		return "", 0, "", 0, err
 	}
-	return key, fi.Size(), captions, nil
+	return key, fi.Size(), captions, info.Duration, nil
 }
 
 // videoFiles returns the keys of the video at key and of every file

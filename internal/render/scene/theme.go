@@ -82,20 +82,5 @@ type Spec struct {
 // 1920×1080, 1080×1080, 1080×1920 or 1080×1350 at 1080p (720p's size times
 // 3/2 unless it is 1080 pixels wide already). An unknown aspect has the
 // default's size.
-// Every theme draws at this size.
-func Size(a mvgen.Aspect, r mvgen.Resolution) (width, height int) {
-	switch a {
-	case mvgen.Square:
-		width, height = 1080, 1080
-	case mvgen.Portrait:
-		width, height = 720, 1280
-	case mvgen.Feed:
-		width, height = 1080, 1350
-	default:
-		width, height = 1280, 720
-	}
-	if r == mvgen.FullHD && min(width, height) < 1080 {
-		return width * 3 / 2, height * 3 / 2
-	}
-	return width, height
-}
+// Every theme draws at this size (mvgen.Aspect.Size).
+func Size(a mvgen.Aspect, r mvgen.Resolution) (width, height int) { return a.Size(r) }

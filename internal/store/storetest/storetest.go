@@ -287,7 +287,7 @@ func testIdempotency(t *testing.T, s store.Store, q Queue) {
 }
 
 // testFinishTaskCaptions: a finished task keeps what its video has of
-// caption files.
+// caption files, and its length, which the shared render keeps too.
 func testFinishTaskCaptions(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	k := newKey(t, s, "alice")
@@ -297,12 +297,15 @@ func testFinishTaskCaptions(t *testing.T, s store.Store, q Queue) {
 			t.Fatal(err)
 		}
 		r := store.Result{Status: mvgen.StatusSuccess, VideoKey: "videos/" + tk.ID + ".mp4", VideoSize: 10, Captions: c,
-			CompletedAt: now, ExpiresAt: now.Add(time.Hour)}
+			Duration: 183456 * time.Millisecond, CompletedAt: now, ExpiresAt: now.Add(time.Hour)}
 		if _, err := s.FinishTask(ctx, tk.ID, r); err != nil {
 			t.Fatalf("FinishTask: %v", err)
 		}
-		if got, err := s.Task(ctx, "", tk.ID); err != nil || got.Captions != c {
-			t.Errorf("Captions after FinishTask = %q (%v), want %q", got.Captions, err, c)
+		if got, err := s.Task(ctx, "", tk.ID); err != nil || got.Captions != c || got.Duration != r.Duration {
+			t.Errorf("after FinishTask: Captions %q, Duration %v (%v), want %q, %v", got.Captions, got.Duration, err, c, r.Duration)
+		}
+		if v, err := s.Video(ctx, tk.RenderKey); err != nil || v.Duration != r.Duration {
+			t.Errorf("the shared render's Duration = %v (%v), want %v", v.Duration, err, r.Duration)
 		}
 	}
 }
