@@ -91,6 +91,18 @@ func TestVideo(t *testing.T) {
 	if len(progress) == 0 || progress[len(progress)-1] != 100 {
 		t.Errorf("progress reports = %v, want ending at 100", progress)
 	}
+	// Issue 20: the video, with its caption files (the track has timed lyrics).
+	if len(rec.Videos) != 1 || rec.Videos[0].Width != 1080 || rec.Videos[0].Height != 1080 || rec.Videos[0].Aspect != "1:1" ||
+		rec.Videos[0].Duration < 2900*time.Millisecond || rec.Videos[0].Duration > 3100*time.Millisecond ||
+		rec.Videos[0].VideoURL != rec.VideoURL || rec.Videos[0].Captions == nil {
+		t.Errorf("Videos = %+v, want one 1080×1080 video of 3 s with the record's link and captions", rec.Videos)
+	} else {
+		var vtt bytes.Buffer
+		if _, err := c.Download(ctx, rec.Videos[0].Captions.VTT, &vtt, nil); err != nil ||
+			!strings.Contains(vtt.String(), "00:00:00.500 --> ") || !strings.Contains(vtt.String(), "Hello <00:00:01.200>world") {
+			t.Errorf("the WebVTT captions: %v\n%s", err, vtt.String())
+		}
+	}
 
 	out := filepath.Join(t.TempDir(), "video.mp4")
 	f, err := os.Create(out)

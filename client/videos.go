@@ -120,8 +120,37 @@ type Record struct {
 	DomainName string
 	// ExpireTime is when VideoURL stops working.
 	ExpireTime time.Time
+	// Videos is response.videos (mvgen): every video of the task,
+	// rendition 0 (the one VideoURL names) first; set when VideoURL is.
+	Videos []Video
+	// CaptionsNote is response.captionsNote (mvgen): why a video of a
+	// track with lyrics has no caption files.
+	CaptionsNote string
 	// Callback summarises the delivery of the completion callback.
 	Callback CallbackSummary
+}
+
+// Video is one video of a task in record-info's response.videos (mvgen).
+type Video struct {
+	Aspect     string // "16:9", "1:1", "9:16" or "4:5"
+	Resolution string // "720p" or "1080p"
+	Width      int
+	Height     int
+	// Start is where the video starts in the song; Duration is its length,
+	// 0 when the server did not record it.
+	Start, Duration time.Duration
+	VideoURL        string
+	PosterURL       string
+	// Captions are signed links to the video's lyrics as caption files;
+	// nil when it shows none.
+	Captions *Captions
+}
+
+// Captions are the signed links to a video's caption files (mvgen).
+type Captions struct {
+	SRT string `json:"srt"`
+	VTT string `json:"vtt"`
+	LRC string `json:"lrc"`
 }
 
 // CallbackSummary is record-info's "callback" field.
@@ -141,8 +170,20 @@ type wireRecord struct {
 	CallbackURL *string `json:"callbackUrl"`
 	SuccessFlag Status  `json:"successFlag"`
 	Response    *struct {
-		VideoURL  *string `json:"videoUrl"`
-		PosterURL *string `json:"posterUrl"`
+		VideoURL     *string `json:"videoUrl"`
+		PosterURL    *string `json:"posterUrl"`
+		CaptionsNote string  `json:"captionsNote"`
+		Videos       []struct {
+			Aspect     string    `json:"aspect"`
+			Resolution string    `json:"resolution"`
+			Width      int       `json:"width"`
+			Height     int       `json:"height"`
+			Start      float64   `json:"start"`
+			Duration   *float64  `json:"duration"`
+			VideoURL   string    `json:"videoUrl"`
+			PosterURL  string    `json:"posterUrl"`
+			Captions   *Captions `json:"captions"`
+		} `json:"videos"`
 	} `json:"response"`
 	CreateTime   jsonTime `json:"createTime"`
 	CompleteTime jsonTime `json:"completeTime"`
@@ -172,6 +213,16 @@ func (w *wireRecord) record() *Record {
 	}
 	if w.Response != nil {
 		r.VideoURL, r.PosterURL = deref(w.Response.VideoURL), deref(w.Response.PosterURL)
+		r.CaptionsNote = w.Response.CaptionsNote
+		for _, v := range w.Response.Videos {
+			s := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)).Round(time.Millisecond) }
+			video := Video{Aspect: v.Aspect, Resolution: v.Resolution, Width: v.Width, Height: v.Height, Start: s(v.Start),
+				VideoURL: v.VideoURL, PosterURL: v.PosterURL, Captions: v.Captions}
+			if v.Duration != nil {
+				video.Duration = s(*v.Duration)
+			}
+			r.Videos = append(r.Videos, video)
+		}
 	}
 	if cb := w.Callback; cb != nil {
 		r.Callback = CallbackSummary{Attempts: cb.Attempts, LastStatus: int(cb.LastStatus),
