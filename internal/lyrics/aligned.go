@@ -135,6 +135,11 @@ func FromAligned(words []AlignedWord) (Lyrics, error) {
 			if j > 0 {
 				flush()
 			}
+			for _, m := range sectionMarker.FindAllString(part, -1) {
+				if name := strings.TrimSpace(m[1 : len(m)-1]); name != "" {
+					out.Sections = append(out.Sections, Section{Start: start, Name: name})
+				}
+			}
 			part = collapse(sectionMarker.ReplaceAllString(part, " "))
 			if part == "" {
 				continue
@@ -157,6 +162,7 @@ func FromAligned(words []AlignedWord) (Lyrics, error) {
 		return Lyrics{}, &Error{Msg: fmt.Sprintf("%d lines; the limit is %d", len(out.Lines), MaxLines)}
 	}
 	slices.SortStableFunc(out.Lines, func(a, b Line) int { return int(a.Start - b.Start) })
+	slices.SortStableFunc(out.Sections, func(a, b Section) int { return int(a.Start - b.Start) })
 	out.Lines = finish(out.Lines)
 	return out, nil
 }

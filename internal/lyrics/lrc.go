@@ -54,6 +54,14 @@ func ParseLRC(src []byte) (Lyrics, error) {
 		if err != nil {
 			return Lyrics{}, err
 		}
+		// A timed line whose only text is a bracketed name (a tag that
+		// is neither a time nor metadata, "[00:12.00][Chorus]") labels a
+		// section; as before, it shows nothing and ends the line before.
+		if len(times) > 0 && p.section != "" && strings.TrimSpace(p.s[p.pos:]) == "" {
+			for _, t := range times {
+				out.Sections = append(out.Sections, Section{Start: t, Name: p.section})
+			}
+		}
 		if lines += max(0, len(times)-1); lines > MaxLines {
 			return Lyrics{}, &Error{Line: ln, Msg: fmt.Sprintf("more than %d lines (a line counts once per time tag)", MaxLines)}
 		}
@@ -90,6 +98,7 @@ func ParseLRC(src []byte) (Lyrics, error) {
 	}
 	slices.SortStableFunc(out.Lines, func(a, b Line) int { return int(a.Start - b.Start) })
 	slices.Sort(stops)
+	slices.SortStableFunc(out.Sections, func(a, b Section) int { return int(a.Start - b.Start) })
 	for i := range out.Lines {
 		l := &out.Lines[i]
 		if j, _ := slices.BinarySearch(stops, l.Start+1); j < len(stops) {
@@ -121,6 +130,9 @@ type lineParser struct {
 	s    string
 	pos  int
 	line int
+	// section is the last tag at the line's start that is neither a time
+	// nor metadata ("Chorus" of "[Chorus]"), "" for none.
+	section string
 }
 
 // col returns the column (in characters, from 1) of byte offset i.
@@ -146,6 +158,9 @@ func (p *lineParser) lineTags() ([]time.Duration, error) {
 			return nil, p.errAt(p.pos, "tag %q is not closed with ]", p.s[p.pos:])
 		}
 		tag := p.s[p.pos+1 : p.pos+end]
+		if name := strings.TrimSpace(tag); name != "" && !isDigit(name[0]) && !strings.Contains(name, ":") {
+			p.section = name
+		}
 		if tag != "" && isDigit(tag[0]) {
 			t, err := parseTime(tag)
 			if err != nil {

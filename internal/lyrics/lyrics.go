@@ -35,6 +35,18 @@ type Lyrics struct {
 	// Untimed holds the lines of text that carried no time: kept, but not
 	// shown in a video (there is nothing to show them by).
 	Untimed []string
+	// Sections are the song's section labels where the source gives them
+	// ("[Chorus]", "[Verse 2]"… in Suno's timestamped lyrics, or an LRC
+	// line whose only text is a bracketed name), in order of Start; the
+	// clip picker looks for the first chorus among them.
+	Sections []Section
+}
+
+// Section is a labelled part of a song, from Start.
+type Section struct {
+	Start time.Duration
+	// Name is the label as given, without its brackets ("Chorus 2").
+	Name string
 }
 
 // Line is one line of lyrics, shown from Start to End.

@@ -134,7 +134,8 @@ func TestParseTimestampedExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Lyrics{Lines: []Line{{Start: ms(1360), End: ms(3790), Text: "Waggin'",
-		Words: []Word{{ms(1360), ms(1790), "Waggin'"}}}}}
+		Words: []Word{{ms(1360), ms(1790), "Waggin'"}}}},
+		Sections: []Section{{Start: ms(1360), Name: "Verse"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
@@ -158,7 +159,7 @@ func TestFromAligned(t *testing.T) {
 		{Start: ms(1000), End: ms(4000), Text: "Hello world", Words: []Word{{ms(1000), ms(1400), "Hello"}, {ms(1500), ms(2000), "world"}}},
 		{Start: ms(10000), End: ms(13600), Text: "夜のドライブ again", Words: []Word{
 			{ms(10000), ms(10500), "夜の"}, {ms(10500), ms(11000), "ドライブ"}, {ms(11200), ms(11600), "again"}}},
-	}}
+	}, Sections: []Section{{Start: ms(1000), Name: "Verse"}, {Start: ms(9000), Name: "Chorus"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", got, want)
 	}
@@ -265,5 +266,24 @@ func TestParseLRCLinear(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "more than 300 characters") {
 		t.Errorf("got %v, want the line refused as too long", err)
+	}
+}
+
+// TestLRCSections: a timed line whose only text is a bracketed name labels
+// a section (and still ends the line before it); metadata tags, time tags
+// and a bracketed name before sung text do not.
+func TestLRCSections(t *testing.T) {
+	t.Parallel()
+	l, err := ParseLRC([]byte("[ti:Song]\n[00:01.00][Verse 1]\n[00:01.50]First line\n" +
+		"[00:08.00][ Chorus ]\n[00:08.20]Sing it\n[01:00.00][00:30.00][Chorus]\n[00:40.00][Bridge]with text\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Section{{ms(1000), "Verse 1"}, {ms(8000), "Chorus"}, {ms(30000), "Chorus"}, {ms(60000), "Chorus"}}
+	if !reflect.DeepEqual(l.Sections, want) {
+		t.Errorf("Sections = %+v, want %+v", l.Sections, want)
+	}
+	if len(l.Lines) != 3 || l.Lines[0].Text != "First line" || l.Lines[0].End != ms(8000) || l.Lines[2].Text != "with text" {
+		t.Errorf("Lines = %+v, want the sung lines, the first ended by the chorus's label", l.Lines)
 	}
 }
