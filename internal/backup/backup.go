@@ -220,7 +220,12 @@ UNION SELECT audio_key, 0 FROM mvgen_fetch WHERE audio_key <> ''
 UNION SELECT cover_key, 0 FROM mvgen_fetch WHERE cover_key <> ''
 UNION SELECT blob_key, 1 FROM mvgen_video WHERE purged_at = 0
 UNION SELECT video_key, 1 FROM mvgen_task
-  WHERE video_key <> '' AND video_key NOT IN (SELECT blob_key FROM mvgen_video WHERE purged_at <> 0)
+  WHERE video_key <> '' AND video_key NOT IN (SELECT blob_key FROM mvgen_video WHERE purged_at <> 0)`
+
+// captionQuery adds the caption files to keyQuery, on a database that
+// records them (migration 010; a backup may be taken of an older one,
+// before an upgrade).
+const captionQuery = `
 UNION SELECT video_key, 2 FROM mvgen_task
   WHERE video_key <> '' AND captions = 'stored' AND video_key NOT IN (SELECT blob_key FROM mvgen_video WHERE purged_at <> 0)`
 
@@ -231,7 +236,16 @@ func namedKeys(ctx context.Context, path string) ([]string, error) {
 		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, keyQuery)
+	query := keyQuery
+	var hasCaptions bool
+	if err := db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM pragma_table_info('mvgen_task') WHERE name = 'captions'`).
+		Scan(&hasCaptions); err != nil {
+		return nil, fmt.Errorf("listing the files the database names: %w", err)
+	}
+	if hasCaptions {
+		query += captionQuery
+	}
+	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("listing the files the database names: %w", err)
 	}
