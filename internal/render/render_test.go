@@ -303,7 +303,7 @@ func TestRenderInputErrors(t *testing.T) {
 		{"too long", Renderer{MaxDuration: time.Second}, Input{Audio: good}, "the limit is 1s"},
 		{"too large", Renderer{MaxBytes: 1000}, Input{Audio: good}, "the limit is 1000 bytes"},
 		{"missing audio", Renderer{}, Input{Audio: filepath.Join(dir, "nope.mp3")}, "source audio not found"},
-		{"unknown aspect", Renderer{}, Input{Audio: good, Aspect: "4:3"}, `"16:9", "1:1" or "9:16"`},
+		{"unknown aspect", Renderer{}, Input{Audio: good, Aspect: "4:3"}, `"16:9", "1:1", "9:16" or "4:5"`},
 		{"unknown resolution", Renderer{}, Input{Audio: good, Resolution: "4k"}, `"720p" or "1080p"`},
 		{"mp3 header over garbage", Renderer{}, Input{Audio: write("garbled.mp3",
 			append(truncated(t, rendertest.MakeAudio(t, dir, "long.mp3", 3), 4000), garbage...))}, "could not be decoded"},
