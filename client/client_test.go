@@ -91,6 +91,18 @@ func TestVideo(t *testing.T) {
 	if len(progress) == 0 || progress[len(progress)-1] != 100 {
 		t.Errorf("progress reports = %v, want ending at 100", progress)
 	}
+	// Issue 20: the video, with its caption files (the track has timed lyrics).
+	if len(rec.Videos) != 1 || rec.Videos[0].Width != 1080 || rec.Videos[0].Height != 1080 || rec.Videos[0].Aspect != "1:1" ||
+		rec.Videos[0].Duration < 2900*time.Millisecond || rec.Videos[0].Duration > 3100*time.Millisecond ||
+		rec.Videos[0].VideoURL != rec.VideoURL || rec.Videos[0].Captions == nil {
+		t.Errorf("Videos = %+v, want one 1080×1080 video of 3 s with the record's link and captions", rec.Videos)
+	} else {
+		var vtt bytes.Buffer
+		if _, err := c.Download(ctx, rec.Videos[0].Captions.VTT, &vtt, nil); err != nil ||
+			!strings.Contains(vtt.String(), "00:00:00.500 --> ") || !strings.Contains(vtt.String(), "Hello <00:00:01.200>world") {
+			t.Errorf("the WebVTT captions: %v\n%s", err, vtt.String())
+		}
+	}
 
 	out := filepath.Join(t.TempDir(), "video.mp4")
 	f, err := os.Create(out)
@@ -128,6 +140,45 @@ func TestVideo(t *testing.T) {
 		t.Errorf("after redelivery: %+v", cbs.Attempts)
 	}
 	callbacks.Wait()
+}
+
+// TestVideoFeed: the 4:5 aspect through the SDK, the API, the queue and the
+// renderer: a 1080×1350 video at 720p (4:5 has one size).
+func TestVideoFeed(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := client.New(live.URL(), newKey(t))
+	audio, err := os.Open(live.audio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer audio.Close()
+	ref, err := c.UploadTrack(ctx, client.Upload{Audio: audio, AudioName: "song.wav", Title: "Feed"})
+	if err != nil {
+		t.Fatalf("UploadTrack: %v", err)
+	}
+	id, err := c.Generate(ctx, client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID, Aspect: "4:5"})
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	rec, err := c.WaitForVideo(ctx, id, &client.WaitOptions{Interval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("WaitForVideo: %v", err)
+	}
+	out := filepath.Join(t.TempDir(), "feed.mp4")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Download(ctx, rec.VideoURL, f, nil)
+	f.Close()
+	if err != nil {
+		t.Fatalf("Download: %v", err)
+	}
+	if p := ffprobe(t, out); len(p.Streams) != 2 || p.Streams[0].Width != 1080 || p.Streams[0].Height != 1350 {
+		t.Errorf("ffprobe = %+v, want a 1080×1350 video and its audio", p.Streams)
+	}
 }
 
 func waitAttempts(t *testing.T, ctx context.Context, c *client.Client, id string, n int) *client.Callbacks {

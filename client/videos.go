@@ -21,7 +21,8 @@ type GenerateRequest struct {
 	Author string `json:"author,omitempty"`
 	// DomainName is shown as a watermark (at most 50 characters).
 	DomainName string `json:"domainName,omitempty"`
-	// Aspect is mvgen's extension: "16:9" (default), "1:1" or "9:16".
+	// Aspect is mvgen's extension: "16:9" (default), "1:1", "9:16" or
+	// "4:5" (1080×1350 at both resolutions).
 	Aspect string `json:"aspect,omitempty"`
 	// Resolution is mvgen's extension: "720p" (default) or "1080p".
 	Resolution string `json:"resolution,omitempty"`
@@ -33,6 +34,13 @@ type GenerateRequest struct {
 	// Lyrics is mvgen's extension: false makes the video without the
 	// track's lyrics; nil shows them when the track has timed ones.
 	Lyrics *bool `json:"lyrics,omitempty"`
+	// SafeArea is mvgen's extension, for 9:16: false lays the video out
+	// over the whole frame; nil keeps everything informative inside the
+	// box TikTok's, Reels' and Shorts' overlays leave clear.
+	SafeArea *bool `json:"safeArea,omitempty"`
+	// EmbedCaptions is mvgen's extension: true also muxes the lyrics into
+	// the MP4 as a mov_text subtitle track.
+	EmbedCaptions bool `json:"embedCaptions,omitempty"`
 
 	// IdempotencyKey, if set, is sent as the Idempotency-Key header: the
 	// same key and body within 24 hours return the original task, so the
@@ -126,8 +134,37 @@ type Record struct {
 	DomainName string
 	// ExpireTime is when VideoURL stops working.
 	ExpireTime time.Time
+	// Videos is response.videos (mvgen): every video of the task,
+	// rendition 0 (the one VideoURL names) first; set when VideoURL is.
+	Videos []Video
+	// CaptionsNote is response.captionsNote (mvgen): why a video of a
+	// track with lyrics has no caption files.
+	CaptionsNote string
 	// Callback summarises the delivery of the completion callback.
 	Callback CallbackSummary
+}
+
+// Video is one video of a task in record-info's response.videos (mvgen).
+type Video struct {
+	Aspect     string // "16:9", "1:1", "9:16" or "4:5"
+	Resolution string // "720p" or "1080p"
+	Width      int
+	Height     int
+	// Start is where the video starts in the song; Duration is its length,
+	// 0 when the server did not record it.
+	Start, Duration time.Duration
+	VideoURL        string
+	PosterURL       string
+	// Captions are signed links to the video's lyrics as caption files;
+	// nil when it shows none.
+	Captions *Captions
+}
+
+// Captions are the signed links to a video's caption files (mvgen).
+type Captions struct {
+	SRT string `json:"srt"`
+	VTT string `json:"vtt"`
+	LRC string `json:"lrc"`
 }
 
 // CallbackSummary is record-info's "callback" field.
@@ -147,8 +184,20 @@ type wireRecord struct {
 	CallbackURL *string `json:"callbackUrl"`
 	SuccessFlag Status  `json:"successFlag"`
 	Response    *struct {
-		VideoURL  *string `json:"videoUrl"`
-		PosterURL *string `json:"posterUrl"`
+		VideoURL     *string `json:"videoUrl"`
+		PosterURL    *string `json:"posterUrl"`
+		CaptionsNote string  `json:"captionsNote"`
+		Videos       []struct {
+			Aspect     string    `json:"aspect"`
+			Resolution string    `json:"resolution"`
+			Width      int       `json:"width"`
+			Height     int       `json:"height"`
+			Start      float64   `json:"start"`
+			Duration   *float64  `json:"duration"`
+			VideoURL   string    `json:"videoUrl"`
+			PosterURL  string    `json:"posterUrl"`
+			Captions   *Captions `json:"captions"`
+		} `json:"videos"`
 	} `json:"response"`
 	CreateTime   jsonTime `json:"createTime"`
 	CompleteTime jsonTime `json:"completeTime"`
@@ -178,6 +227,16 @@ func (w *wireRecord) record() *Record {
 	}
 	if w.Response != nil {
 		r.VideoURL, r.PosterURL = deref(w.Response.VideoURL), deref(w.Response.PosterURL)
+		r.CaptionsNote = w.Response.CaptionsNote
+		for _, v := range w.Response.Videos {
+			s := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)).Round(time.Millisecond) }
+			video := Video{Aspect: v.Aspect, Resolution: v.Resolution, Width: v.Width, Height: v.Height, Start: s(v.Start),
+				VideoURL: v.VideoURL, PosterURL: v.PosterURL, Captions: v.Captions}
+			if v.Duration != nil {
+				video.Duration = s(*v.Duration)
+			}
+			r.Videos = append(r.Videos, video)
+		}
 	}
 	if cb := w.Callback; cb != nil {
 		r.Callback = CallbackSummary{Attempts: cb.Attempts, LastStatus: int(cb.LastStatus),

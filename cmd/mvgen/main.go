@@ -28,7 +28,7 @@ Usage:
   mvgen keys    create --name NAME [--upstream-key K] [--json] | list | revoke ID | rotate-secret ID
                 | set-upstream ID (--upstream-key K | --clear) | new-secret-key [-o FILE]
                 | reseal --old-key-file OLD (--secret-key-file NEW | --unseal)
-  mvgen render  AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16]
+  mvgen render  AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5]
   mvgen receive [--addr HOST:PORT] [--out DIR] [--video-origin URL]  (secret: MVGEN_SECRET or --secret-file)
   mvgen video   SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--title T] [--author A] [--domain D] [--aspect A]
   mvgen migrate [--data DIR] [--secret-key-file FILE]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -23,10 +24,12 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&in.Title, "title", "", "title shown in the video")
 	fs.StringVar(&in.Author, "author", "", "author shown prominently at the start")
 	fs.StringVar(&in.Domain, "domain", "", "domain shown as a watermark")
-	aspect := fs.String("aspect", "16:9", "shape: 16:9 (1280×720), 1:1 (1080×1080) or 9:16 (720×1280)")
+	aspect := fs.String("aspect", "16:9", "shape: 16:9 (1280×720), 1:1 (1080×1080), 9:16 (720×1280) or 4:5 (1080×1350)")
+	safeArea := fs.Bool("safe-area", true, "9:16: keep everything informative inside the box TikTok, Reels and Shorts leave clear (false: the full-frame layout)")
 	lrc := fs.String("lyrics", "", "synced lyrics to show (an LRC file)")
+	captions := fs.Bool("captions", false, "with --lyrics: also write the lyrics as caption files beside the video (OUT.srt, OUT.vtt, OUT.lrc)")
 	fs.StringVar(&in.Poster, "poster", "", "also write a JPEG poster (the designed still) to this path")
-	resolution := fs.String("resolution", "720p", "size: 720p, or 1080p (1920×1080, 1080×1080, 1080×1920)")
+	resolution := fs.String("resolution", "720p", "size: 720p, or 1080p (1920×1080, 1080×1080, 1080×1920; 4:5 is 1080×1350 at both)")
 	fs.IntVar(&in.FPS, "fps", 30, "frames a second: 30 or 60")
 	fs.StringVar(&in.AccentColor, "accent-color", "", "colour of the bars, `#rrggbb` (default: picked from the cover)")
 	pos, err := parse(fs, args)
@@ -34,10 +37,10 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16] [--resolution 720p|1080p] [--fps 30|60] [--accent-color #rrggbb] [--poster OUT.jpg] [--lyrics FILE.lrc]")
+		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5] [--resolution 720p|1080p] [--safe-area=false] [--fps 30|60] [--accent-color #rrggbb] [--poster OUT.jpg] [--lyrics FILE.lrc [--captions]]")
 	}
 	in.Audio, in.Out = pos[0], *out
-	in.Aspect, in.Resolution = mvgen.Aspect(*aspect), mvgen.Resolution(*resolution)
+	in.Aspect, in.Resolution, in.FullFrame = mvgen.Aspect(*aspect), mvgen.Resolution(*resolution), !*safeArea
 	if *lrc != "" {
 		src, err := os.ReadFile(*lrc)
 		if err != nil {
@@ -68,6 +71,30 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "wrote %s (%s of audio in %s, %.1f× real time)\n", in.Out,
 		info.Duration.Round(time.Millisecond), elapsed.Round(time.Millisecond),
 		info.Duration.Seconds()/elapsed.Seconds())
+	if *captions {
+		return writeCaptions(stdout, in.Out, in.Lyrics, info.Duration)
+	}
+	return nil
+}
+
+// writeCaptions writes the lyrics l of the video at out as SRT, WebVTT and
+// LRC files beside it (out with its extension replaced), timed to the
+// video, dur long; lyrics without timed lines give none, and say so.
+func writeCaptions(stdout io.Writer, out string, l *lyrics.Lyrics, dur time.Duration) error {
+	if l == nil || !l.Timed() {
+		fmt.Fprintln(stdout, "no caption files: the lyrics have no timed lines")
+		return nil
+	}
+	base := strings.TrimSuffix(out, filepath.Ext(out))
+	for _, f := range []struct {
+		ext  string
+		data []byte
+	}{{".srt", l.SRT(0, dur)}, {".vtt", l.VTT(0, dur)}, {".lrc", l.LRC(0, dur)}} {
+		if err := os.WriteFile(base+f.ext, f.data, 0o644); err != nil {
+			return fmt.Errorf("render: writing captions: %w", err)
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", base+f.ext)
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,12 +10,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mvgen/mvgen/client"
 )
 
-const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16] [--resolution 720p|1080p] [--fps 30|60] [--accent-color #rrggbb]"
+const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5] [--resolution 720p|1080p] [--safe-area=false] [--embed-captions] [--fps 30|60] [--accent-color #rrggbb]"
 
 // videoCmd makes a video on an mvgen server through the Go SDK: upload,
 // generate, wait, download.
@@ -25,11 +27,13 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	title := fs.String("title", "", "title shown in the video")
 	author := fs.String("author", "", "author shown prominently at the start")
 	domain := fs.String("domain", "", "domain shown as a watermark")
-	aspect := fs.String("aspect", "", "shape: 16:9 (default), 1:1 or 9:16")
+	aspect := fs.String("aspect", "", "shape: 16:9 (default), 1:1, 9:16 or 4:5")
 	resolution := fs.String("resolution", "", "size: 720p (default) or 1080p")
 	fps := fs.Int("fps", 0, "frames a second: 30 (default) or 60")
 	accent := fs.String("accent-color", "", "colour of the bars, `#rrggbb` (default: picked from the cover)")
-	lyricsFile := fs.String("lyrics", "", "synced lyrics to show (an LRC file)")
+	lyricsFile := fs.String("lyrics", "", "synced lyrics to show (an LRC file); the video's caption files are written beside OUT.mp4 (OUT.srt, OUT.vtt, OUT.lrc)")
+	safeArea := fs.Bool("safe-area", true, "9:16: keep everything informative inside the box TikTok, Reels and Shorts leave clear (false: the full-frame layout)")
+	embedCaptions := fs.Bool("embed-captions", false, "also mux the lyrics into the MP4 as a mov_text subtitle track")
 	serverURL := fs.String("server", client.DefaultBaseURL, "the mvgen server's URL")
 	key := fs.String("key", "", "API `KEY` (from mvgen keys create; required)")
 	pos, err := parse(fs, args)
@@ -49,8 +53,13 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("video: %w", err)
 	}
-	id, err := c.Generate(ctx, client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID,
-		Author: *author, DomainName: *domain, Aspect: *aspect, Resolution: *resolution, FPS: *fps, AccentColor: *accent, IdempotencyKey: newIdempotencyKey()})
+	req := client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID, Author: *author, DomainName: *domain,
+		Aspect: *aspect, Resolution: *resolution, FPS: *fps, AccentColor: *accent, EmbedCaptions: *embedCaptions,
+		IdempotencyKey: newIdempotencyKey()}
+	if !*safeArea {
+		req.SafeArea = safeArea
+	}
+	id, err := c.Generate(ctx, req)
 	if err != nil {
 		return fmt.Errorf("video: %w", err)
 	}
@@ -70,6 +79,31 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("video: %w", err)
 	}
 	fmt.Fprintf(stdout, "wrote %s (%.1f MB, video task %s)\n", *out, float64(n)/(1<<20), id)
+	return downloadCaptions(ctx, c, rec, *out, stdout)
+}
+
+// downloadCaptions writes the caption files of rec's video beside out
+// (out with its extension replaced by .srt, .vtt and .lrc), when it has
+// some; a note the server gave instead is printed.
+func downloadCaptions(ctx context.Context, c *client.Client, rec *client.Record, out string, stdout io.Writer) error {
+	if rec.CaptionsNote != "" {
+		fmt.Fprintln(stdout, rec.CaptionsNote)
+	}
+	if len(rec.Videos) == 0 || rec.Videos[0].Captions == nil {
+		return nil
+	}
+	caps := rec.Videos[0].Captions
+	base := strings.TrimSuffix(out, filepath.Ext(out))
+	for _, f := range []struct{ ext, url string }{{".srt", caps.SRT}, {".vtt", caps.VTT}, {".lrc", caps.LRC}} {
+		var buf bytes.Buffer
+		if _, err := c.Download(ctx, f.url, &buf, nil); err != nil {
+			return fmt.Errorf("video: downloading captions: %w", err)
+		}
+		if err := os.WriteFile(base+f.ext, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("video: %w", err)
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", base+f.ext)
+	}
 	return nil
 }
 

@@ -75,6 +75,16 @@ func TestVideo(t *testing.T) {
 	if !strings.HasPrefix(stdout, "wrote "+out) || !strings.Contains(stderr, "rendering (video task ") {
 		t.Errorf("stdout %q, stderr %q", stdout, stderr)
 	}
+	// Issue 20: the caption files of the lyrics beside the video.
+	if vtt, err := os.ReadFile(filepath.Join(dir, "out.vtt")); err != nil ||
+		!strings.Contains(string(vtt), "00:00:00.500 --> ") || !strings.Contains(string(vtt), "Sing <00:00:01.000>along") {
+		t.Errorf("out.vtt: %v\n%s", err, vtt)
+	}
+	for _, ext := range []string{".srt", ".lrc"} {
+		if !strings.Contains(stdout, "wrote "+filepath.Join(dir, "out"+ext)) {
+			t.Errorf("stdout %q does not name out%s", stdout, ext)
+		}
+	}
 	probe, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
 		"stream=codec_name,width,height,r_frame_rate:format=duration", "-of", "default=nw=1", out).Output()
 	if err != nil {

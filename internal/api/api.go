@@ -155,6 +155,7 @@ func (h *Handler) routes() {
 	m.Handle("GET /api/v1/tracks", h.auth(h.listTracks))
 	m.HandleFunc("GET /v1/videos/{file}", h.video)
 	m.HandleFunc("GET /v1/posters/{file}", h.poster)     // videos.go
+	m.HandleFunc("GET /v1/captions/{file}", h.captions)  // videos.go
 	m.Handle("GET /openapi.json", docs.OpenAPIHandler()) // no authentication (contract §10)
 	m.Handle("GET /openapi.yaml", docs.OpenAPIHandler())
 	// mvgen's extensions for the dashboard (and any client): the key's task

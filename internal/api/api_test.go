@@ -182,7 +182,7 @@ func TestValidation(t *testing.T) {
 		{"callBackUrl too long", "", ok(map[string]any{"callBackUrl": "https://example.com/" + strings.Repeat("a", 2048)}), 422, "callBackUrl"},
 		{"author 51 runes", "", ok(map[string]any{"author": strings.Repeat("周", 51)}), 422, "author must be at most 50 characters"},
 		{"domainName 51", "", ok(map[string]any{"domainName": strings.Repeat("d", 51)}), 422, "domainName must be at most 50"},
-		{"aspect unknown", "", ok(map[string]any{"aspect": "4:3"}), 422, "aspect"},
+		{"aspect unknown", "", ok(map[string]any{"aspect": "4:3"}), 422, `aspect: aspect "4:3" is not one of "16:9", "1:1", "9:16" or "4:5"`},
 		{"aspect wrong type", "", ok(map[string]any{"aspect": 169}), 400, "aspect must be a JSON string"},
 		{"unknown track", "", ok(map[string]any{"audioId": "nope"}), 404, "no track"},
 		{"another key's track", "", map[string]any{"taskId": om, "audioId": oa}, 404, "no track"},
@@ -190,6 +190,11 @@ func TestValidation(t *testing.T) {
 		{"author 50 CJK runes is fine", "", ok(map[string]any{"author": strings.Repeat("周", 50)}), 200, "success"},
 		{"no callBackUrl is fine", "", ok(map[string]any{"domainName": "example.com"}), 200, "success"},
 		{"aspect 9:16 is fine", "", ok(map[string]any{"aspect": "9:16"}), 200, "success"},
+		{"aspect 4:5 is fine", "", ok(map[string]any{"aspect": "4:5", "resolution": "1080p"}), 200, "success"},
+		{"safeArea false is fine", "", ok(map[string]any{"aspect": "9:16", "safeArea": false}), 200, "success"},
+		{"safeArea wrong type", "", ok(map[string]any{"safeArea": "no"}), 400, "safeArea must be a JSON boolean"},
+		{"embedCaptions is fine", "", ok(map[string]any{"embedCaptions": true}), 200, "success"},
+		{"embedCaptions wrong type", "", ok(map[string]any{"embedCaptions": 1}), 400, "embedCaptions must be a JSON boolean"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cc := *c

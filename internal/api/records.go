@@ -65,6 +65,41 @@ type recordResponse struct {
 	// PosterURL is mvgen's extension (contract §6.3): the signed link to
 	// the video's poster image, given with videoUrl and served by videos.go.
 	PosterURL *string `json:"posterUrl"`
+	// Captions is mvgen's extension (contract §6.5): signed links to the
+	// video's caption files, given with videoUrl when the video shows
+	// timed lyrics; null otherwise.
+	Captions *captionLinks `json:"captions"`
+	// CaptionsNote says why a video of a track with lyrics has no caption
+	// files (its lyrics carry no times); omitted otherwise.
+	CaptionsNote string `json:"captionsNote,omitempty"`
+	// Videos is mvgen's extension (contract §6.5): every video of the
+	// task, rendition 0 (the one videoUrl names) first; given with
+	// videoUrl, null otherwise. Without renditions it holds rendition 0
+	// only.
+	Videos []recordVideo `json:"videos"`
+}
+
+// recordVideo is one video of a task in record-info (contract §6.5).
+type recordVideo struct {
+	Aspect     mvgen.Aspect     `json:"aspect"`
+	Resolution mvgen.Resolution `json:"resolution"`
+	Width      int              `json:"width"`
+	Height     int              `json:"height"`
+	// Start and Duration are where the video starts in the song and its
+	// length, in seconds; Duration is null for a video made before lengths
+	// were recorded.
+	Start    float64       `json:"start"`
+	Duration *float64      `json:"duration"`
+	VideoURL string        `json:"videoUrl"`
+	Poster   string        `json:"posterUrl"`
+	Captions *captionLinks `json:"captions"`
+}
+
+// captionLinks are a video's caption files (contract §6.5).
+type captionLinks struct {
+	SRT string `json:"srt"`
+	VTT string `json:"vtt"`
+	LRC string `json:"lrc"`
 }
 
 // deliverySummary is record-info's "callback" field: how delivery went.
@@ -89,6 +124,22 @@ func (h *Handler) record(t *mvgen.Task, attempts []*mvgen.Attempt, now time.Time
 	if t.VideoKey != "" && now.Before(t.ExpiresAt) {
 		u, p := h.Links.URL(t.ID, t.ExpiresAt), h.Links.PosterURL(t.ID, t.ExpiresAt)
 		r.Response.VideoURL, r.Response.PosterURL = &u, &p
+		switch t.Captions {
+		case mvgen.CaptionsStored:
+			c := func(f string) string { return h.Links.CaptionURL(t.ID, f, t.ExpiresAt) }
+			r.Response.Captions = &captionLinks{SRT: c("srt"), VTT: c("vtt"), LRC: c("lrc")}
+		case mvgen.CaptionsUntimed:
+			r.Response.CaptionsNote = "no caption files: the track's lyrics have no times"
+		}
+		aspect, _ := mvgen.ParseAspect(t.Aspect)
+		res, _ := mvgen.ParseResolution(t.Resolution)
+		v := recordVideo{Aspect: aspect, Resolution: res, VideoURL: u, Poster: p, Captions: r.Response.Captions}
+		v.Width, v.Height = aspect.Size(res)
+		if t.Duration > 0 {
+			d := t.Duration.Seconds()
+			v.Duration = &d
+		}
+		r.Response.Videos = []recordVideo{v}
 	}
 	if t.Failed() {
 		r.ErrorCode, r.ErrorMessage = &t.ErrorCode, &t.ErrorMessage

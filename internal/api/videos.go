@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -32,6 +33,32 @@ var (
 		check: (*link.Signer).CheckPoster, key: mvgen.PosterKey,
 		gone: "this video has no poster (it was made before posters existed, or deleted)"}
 )
+
+// captionFiles are the caption files of a video (contract §6.5), by
+// extension; their links share one signature, apart from the video's and
+// the poster's.
+var captionFiles = map[string]signedFile{}
+
+func init() {
+	types := map[string]string{"srt": "application/x-subrip; charset=utf-8", "vtt": "text/vtt; charset=utf-8",
+		"lrc": "text/plain; charset=utf-8"}
+	for _, f := range mvgen.CaptionFormats {
+		captionFiles["."+f] = signedFile{noun: "caption file", ext: "." + f, contentType: types[f],
+			check: (*link.Signer).CheckCaption, key: func(k string) string { return mvgen.CaptionKey(k, f) },
+			gone: "this video has no caption files (its track has no timed lyrics, it was made before caption files existed, or deleted)"}
+	}
+}
+
+// captions serves a signed caption link (contract §6.5): .srt, .vtt or
+// .lrc.
+func (h *Handler) captions(w http.ResponseWriter, r *http.Request) {
+	f, ok := captionFiles[path.Ext(r.PathValue("file"))]
+	if !ok {
+		h.plain(w, http.StatusNotFound, "no such caption file")
+		return
+	}
+	h.serveSigned(w, r, f)
+}
 
 // video serves a signed video link (contract §7).
 func (h *Handler) video(w http.ResponseWriter, r *http.Request) { h.serveSigned(w, r, videoFile) }

@@ -211,7 +211,8 @@ func snapshot(ctx context.Context, path, out string) error {
 // keyQuery lists the file keys a database names: the sources of tracks not
 // yet purged, the sources fetched for tasks, and every video not purged
 // (the task's key and the render cache's, usually the same). Posters are
-// derived from their video's key (mvgen.PosterKey).
+// derived from their video's key (mvgen.PosterKey), and so are the caption
+// files of the videos whose task stored some (mvgen.CaptionKey; kind 2).
 const keyQuery = `
 SELECT audio_key, 0 FROM mvgen_track WHERE audio_key <> '' AND sources_deleted = 0
 UNION SELECT cover_key, 0 FROM mvgen_track WHERE cover_key <> '' AND sources_deleted = 0
@@ -221,6 +222,13 @@ UNION SELECT blob_key, 1 FROM mvgen_video WHERE purged_at = 0
 UNION SELECT video_key, 1 FROM mvgen_task
   WHERE video_key <> '' AND video_key NOT IN (SELECT blob_key FROM mvgen_video WHERE purged_at <> 0)`
 
+// captionQuery adds the caption files to keyQuery, on a database that
+// records them (migration 012; a backup may be taken of an older one,
+// before an upgrade).
+const captionQuery = `
+UNION SELECT video_key, 2 FROM mvgen_task
+  WHERE video_key <> '' AND captions = 'stored' AND video_key NOT IN (SELECT blob_key FROM mvgen_video WHERE purged_at <> 0)`
+
 // namedKeys returns the file keys the snapshot at path names, sorted.
 func namedKeys(ctx context.Context, path string) ([]string, error) {
 	db, err := sql.Open("sqlite", sqliteDSN(path))
@@ -228,7 +236,16 @@ func namedKeys(ctx context.Context, path string) ([]string, error) {
 		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, keyQuery)
+	query := keyQuery
+	var hasCaptions bool
+	if err := db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM pragma_table_info('mvgen_task') WHERE name = 'captions'`).
+		Scan(&hasCaptions); err != nil {
+		return nil, fmt.Errorf("listing the files the database names: %w", err)
+	}
+	if hasCaptions {
+		query += captionQuery
+	}
+	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("listing the files the database names: %w", err)
 	}
@@ -236,13 +253,20 @@ func namedKeys(ctx context.Context, path string) ([]string, error) {
 	set := map[string]bool{}
 	for rows.Next() {
 		var key string
-		var video bool
-		if err := rows.Scan(&key, &video); err != nil {
+		var kind int
+		if err := rows.Scan(&key, &kind); err != nil {
 			return nil, err
 		}
-		set[key] = true
-		if video {
+		switch kind {
+		case 0:
+			set[key] = true
+		case 1:
+			set[key] = true
 			set[mvgen.PosterKey(key)] = true // older videos have none: listed as missing
+		case 2:
+			for _, k := range mvgen.CaptionKeys(key) {
+				set[k] = true
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

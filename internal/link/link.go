@@ -37,8 +37,9 @@ var (
 // posterPrefix separates poster links from video links, so that a poster's
 // link, which may be shown where the video's is not, never opens the video.
 const (
-	macPrefix    = "mvgen-link-v1\n"
-	posterPrefix = "mvgen-poster-v1\n"
+	macPrefix     = "mvgen-link-v1\n"
+	posterPrefix  = "mvgen-poster-v1\n"
+	captionPrefix = "mvgen-captions-v1\n"
 )
 
 // Signer makes and checks links. It is safe for concurrent use; its fields
@@ -80,6 +81,24 @@ func (s *Signer) PosterURL(taskID string, expires time.Time) string {
 	exp := strconv.FormatInt(expires.Unix(), 10)
 	return strings.TrimRight(s.BaseURL, "/") + "/v1/posters/" + url.PathEscape(taskID) + ".jpg" +
 		"?expires=" + exp + "&sig=" + s.sign(posterPrefix, taskID, exp)
+}
+
+// CaptionURL returns the link to the caption file in format ("srt",
+// "vtt" or "lrc") of task taskID's video (contract §6.5), valid until
+// expires, signed apart from the video's and the poster's links (the three
+// formats share a signature: they hold the same lyrics):
+//
+//	BaseURL + "/v1/captions/" + taskID + "." + format + "?expires=<unix seconds>&sig=<signature>"
+func (s *Signer) CaptionURL(taskID, format string, expires time.Time) string {
+	exp := strconv.FormatInt(expires.Unix(), 10)
+	return strings.TrimRight(s.BaseURL, "/") + "/v1/captions/" + url.PathEscape(taskID) + "." + format +
+		"?expires=" + exp + "&sig=" + s.sign(captionPrefix, taskID, exp)
+}
+
+// CheckCaption verifies a caption link's parts as Check does a video
+// link's; a video's or a poster's signature is ErrInvalid here.
+func (s *Signer) CheckCaption(taskID, expires, sig string, now time.Time) error {
+	return s.check(captionPrefix, taskID, expires, sig, now)
 }
 
 // CheckPoster verifies a poster link's parts as Check does a video link's;

@@ -260,3 +260,41 @@ func TestPosterURL(t *testing.T) {
 		}
 	}
 }
+
+// goldenCaptionSig was computed outside Go:
+//
+//	printf 'mvgen-captions-v1\ntask123\n1767225600' |
+//	  openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef -binary |
+//	  basenc --base64url | tr -d =
+const goldenCaptionSig = "_h9XU6jsV4xbugnDRxM46Zg3fpqewVXMm_tM9oWBy78"
+
+// TestCaptionURL: caption links are signed apart from the video's and the
+// poster's, so none opens another.
+func TestCaptionURL(t *testing.T) {
+	t.Parallel()
+	s := &Signer{Key: testKey, BaseURL: "https://example.com/mvgen/"}
+	exp := time.Unix(1767225600, 0)
+	got := s.CaptionURL("task123", "vtt", exp)
+	if want := "https://example.com/mvgen/v1/captions/task123.vtt?expires=1767225600&sig=" + goldenCaptionSig; got != want {
+		t.Errorf("CaptionURL: got %q, want %q", got, want)
+	}
+	before, after := exp.Add(-time.Hour), exp.Add(time.Hour)
+	for _, tt := range []struct {
+		name  string
+		check func(taskID, expires, sig string, now time.Time) error
+		sig   string
+		now   time.Time
+		want  error
+	}{
+		{"caption link as a caption", s.CheckCaption, goldenCaptionSig, before, nil},
+		{"caption link expired", s.CheckCaption, goldenCaptionSig, after, ErrExpired},
+		{"video link as a caption", s.CheckCaption, goldenSig, before, ErrInvalid},
+		{"poster link as a caption", s.CheckCaption, goldenPosterSig, before, ErrInvalid},
+		{"caption link as a video", s.Check, goldenCaptionSig, before, ErrInvalid},
+		{"caption link as a poster", s.CheckPoster, goldenCaptionSig, before, ErrInvalid},
+	} {
+		if err := tt.check("task123", "1767225600", tt.sig, tt.now); !errors.Is(err, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
+		}
+	}
+}

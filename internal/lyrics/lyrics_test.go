@@ -296,3 +296,22 @@ func TestParseLRCLinear(t *testing.T) {
 		t.Errorf("got %v, want the line refused as too long", err)
 	}
 }
+
+// TestLRCSections: a timed line whose only text is a bracketed name labels
+// a section (and still ends the line before it); metadata tags, time tags
+// and a bracketed name before sung text do not.
+func TestLRCSections(t *testing.T) {
+	t.Parallel()
+	l, err := ParseLRC([]byte("[ti:Song]\n[00:01.00][Verse 1]\n[00:01.50]First line\n" +
+		"[00:08.00][ Chorus ]\n[00:08.20]Sing it\n[01:00.00][00:30.00][Chorus]\n[00:40.00][Bridge]with text\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Section{{ms(1000), "Verse 1"}, {ms(8000), "Chorus"}, {ms(30000), "Chorus"}, {ms(60000), "Chorus"}}
+	if !reflect.DeepEqual(l.Sections, want) {
+		t.Errorf("Sections = %+v, want %+v", l.Sections, want)
+	}
+	if len(l.Lines) != 3 || l.Lines[0].Text != "First line" || l.Lines[0].End != ms(8000) || l.Lines[2].Text != "with text" {
+		t.Errorf("Lines = %+v, want the sung lines, the first ended by the chorus's label", l.Lines)
+	}
+}

@@ -28,7 +28,7 @@ type Request struct {
 	CallBackURL string `json:"callBackUrl"`
 	Author      string `json:"author"`
 	DomainName  string `json:"domainName"`
-	// Aspect is mvgen's extension: "16:9" (default), "1:1" or "9:16".
+	// Aspect is mvgen's extension: "16:9" (default), "1:1", "9:16" or "4:5".
 	Aspect string `json:"aspect"`
 	// Resolution is mvgen's extension: "720p" (default) or "1080p".
 	Resolution string `json:"resolution,omitempty"`
@@ -40,6 +40,15 @@ type Request struct {
 	// AccentColor is mvgen's extension: "#rrggbb", the colour of the bars
 	// and the background's hue instead of the one picked from the cover.
 	AccentColor string `json:"accentColor,omitempty"`
+	// SafeArea is mvgen's extension: false lays a 9:16 video out over the
+	// whole frame; absent or true keeps everything informative inside the
+	// box TikTok's, Reels' and Shorts' overlays leave clear (contract
+	// §6.5). Other aspects ignore it.
+	SafeArea *bool `json:"safeArea,omitempty"`
+	// EmbedCaptions is mvgen's extension: true also muxes the lyrics into
+	// the MP4 as a mov_text subtitle track (contract §6.5; off by default,
+	// as some platforms refuse extra tracks).
+	EmbedCaptions bool `json:"embedCaptions,omitempty"`
 
 	// Dialect is the API the request came through (DialectMP4 unless
 	// set); it is not a field of any request body.
@@ -115,6 +124,7 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 		MusicTaskID: r.TaskID, AudioID: r.AudioID, MusicIndex: tr.MusicIndex,
 		CallbackURL: r.CallBackURL, Author: r.Author, DomainName: r.DomainName, Aspect: r.Aspect,
 		Resolution: r.Resolution, NoLyrics: r.Lyrics != nil && !*r.Lyrics, FPS: r.FPS, AccentColor: r.AccentColor,
+		FullFrame: r.SafeArea != nil && !*r.SafeArea, EmbedCaptions: r.EmbedCaptions,
 		Status: StatusPending, Dialect: r.Dialect,
 		WebhookID: "msg_" + NewID(),
 		CreatedAt: now.UTC(),
@@ -129,8 +139,9 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 // render (or from a video that does not match a URL's changed content)
 // that another tenant rendered the same inputs. The aspect, resolution,
 // frame rate and accent colour count as what they mean ("" and "720p" are
-// one, 0 and 30 fps, "#FF0000" and "#ff0000"), and the track's lyrics
-// count unless the task leaves them out.
+// one, 0 and 30 fps, "#FF0000" and "#ff0000"), the track's lyrics count
+// unless the task leaves them out, and the full-frame layout counts in 9:16
+// only (the other aspects have one layout).
 func RenderKey(tr *Track, t *Task) string {
 	aspect, _ := ParseAspect(t.Aspect)
 	res, _ := ParseResolution(t.Resolution)
@@ -147,6 +158,12 @@ func RenderKey(tr *Track, t *Task) string {
 	}
 	if c, err := ParseColor(t.AccentColor); err == nil {
 		parts = append(parts, "accent="+c.String())
+	}
+	if t.FullFrame && aspect == Portrait {
+		parts = append(parts, "full-frame")
+	}
+	if t.EmbedCaptions && lyrics != "" {
+		parts = append(parts, "embed-captions")
 	}
 	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)

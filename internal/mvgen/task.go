@@ -39,7 +39,19 @@ type Task struct {
 	FPS int
 	// AccentColor is "#rrggbb" when generate asked for an accent colour
 	// (an mvgen extension), "" for the colour picked from the cover.
-	AccentColor  string
+	AccentColor string
+	// FullFrame is set when generate asked for "safeArea": false: a 9:16
+	// video laid out over the whole frame, not inside the platform-safe box.
+	FullFrame bool
+	// Captions is what the finished video has of caption files: one of
+	// CaptionsNone, CaptionsStored or CaptionsUntimed.
+	Captions string
+	// EmbedCaptions is set when generate asked for "embedCaptions": true:
+	// the lyrics go into the MP4 as a mov_text track too.
+	EmbedCaptions bool
+	// Duration is the finished video's length; 0 before it exists, or
+	// for a video made before lengths were recorded.
+	Duration     time.Duration
 	Status       Status
 	Progress     int    // 0-100 while pending
 	ErrorCode    int    // set when failed: webhook.CodeBadSource, CodeDownloadFailed or CodeInternal

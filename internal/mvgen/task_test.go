@@ -42,7 +42,8 @@ func TestRequestValidate(t *testing.T) {
 		{"long id", Request{TaskID: strings.Repeat("x", MaxIDBytes+1), AudioID: "a"}, "taskId must be at most 128 bytes"},
 		{"author runes", Request{TaskID: "m", AudioID: "a", Author: long + "x"}, "author must be at most 50 characters (got 51)"},
 		{"domain runes", Request{TaskID: "m", AudioID: "a", DomainName: long + "x"}, "domainName must be at most 50"},
-		{"aspect", Request{TaskID: "m", AudioID: "a", Aspect: "4:3"}, `aspect: aspect "4:3" is not one of`},
+		{"aspect", Request{TaskID: "m", AudioID: "a", Aspect: "4:3"}, `aspect: aspect "4:3" is not one of "16:9", "1:1", "9:16" or "4:5"`},
+		{"4:5", Request{TaskID: "m", AudioID: "a", Aspect: "4:5"}, ""},
 		{"1080p", Request{TaskID: "m", AudioID: "a", Resolution: "1080p"}, ""},
 		{"resolution", Request{TaskID: "m", AudioID: "a", Resolution: "4k"}, `resolution: resolution "4k" is not one of "720p" or "1080p"`},
 		{"callback", Request{TaskID: "m", AudioID: "a", CallBackURL: "http://10.0.0.1/"}, "callBackUrl: 10.0.0.1 is private"},
@@ -111,6 +112,9 @@ func TestRenderKeyExtensions(t *testing.T) {
 		{"track with lyrics", sung, Request{}, false},
 		{"track with lyrics, lyrics:true", sung, Request{Lyrics: &on}, false},
 		{"track with lyrics, lyrics:false", sung, Request{Lyrics: &off}, true},
+		{"safeArea:false in 16:9", plain, Request{SafeArea: &off}, true},
+		{"safeArea:true in 16:9", plain, Request{SafeArea: &on}, true},
+		{"embedCaptions on a track without lyrics", plain, Request{EmbedCaptions: true}, true},
 	} {
 		if got := key(tt.tr, tt.req); (got == base) != tt.same {
 			t.Errorf("%s: render key equal to the plain request's: got %v, want %v", tt.name, got == base, tt.same)
@@ -118,6 +122,17 @@ func TestRenderKeyExtensions(t *testing.T) {
 	}
 	if key(plain, Request{AccentColor: "#2060FF"}) != key(plain, Request{AccentColor: "#2060ff"}) {
 		t.Errorf("one accent colour in two cases gives two render keys, want one")
+	}
+	// In 9:16, safeArea:false is another layout; true is the default.
+	portrait := key(plain, Request{Aspect: "9:16"})
+	if key(plain, Request{Aspect: "9:16", SafeArea: &on}) != portrait || key(plain, Request{Aspect: "9:16", SafeArea: &off}) == portrait {
+		t.Errorf("9:16: safeArea:true must share the default's render key, safeArea:false must not")
+	}
+	if r := (Request{TaskID: "m", AudioID: "a", SafeArea: &off}); !r.NewTask("k", plain, time.Now()).FullFrame {
+		t.Errorf("safeArea:false: FullFrame = false, want true")
+	}
+	if key(sung, Request{EmbedCaptions: true}) == key(sung, Request{}) {
+		t.Errorf("embedCaptions on a track with lyrics shares the plain request's render key")
 	}
 	if key(sung, Request{}) != key(sung, Request{Lyrics: &on}) {
 		t.Errorf("lyrics absent and lyrics:true give two render keys, want one")

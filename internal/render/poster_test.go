@@ -22,20 +22,24 @@ func TestPoster(t *testing.T) {
 	audio := rendertest.MakeAudio(t, dir, "tone.wav", 1)
 	cover := rendertest.MakePNG(t, dir, 400, 400)
 	tests := []struct {
-		aspect mvgen.Aspect
-		res    mvgen.Resolution
-		w, h   int
-		art    [4]int // the cover's x, y, width and height
+		aspect    mvgen.Aspect
+		res       mvgen.Resolution
+		fullFrame bool
+		w, h      int
+		art       [4]int // the cover's x, y, width and height
 	}{
-		{"16:9", "", 1280, 720, [4]int{80, 80, 400, 400}},
-		{"9:16", "1080p", 1080, 1920, [4]int{120, 226, 840, 840}},
+		{"16:9", "", false, 1280, 720, [4]int{80, 80, 400, 400}},
+		// Inside the platform-safe box (x 120–888, y 288–1248).
+		{"9:16", "1080p", false, 1080, 1920, [4]int{264, 318, 480, 480}},
+		{"9:16", "1080p", true, 1080, 1920, [4]int{120, 226, 840, 840}},
+		{"4:5", "", false, 1080, 1350, [4]int{270, 90, 540, 540}},
 	}
 	for _, tt := range tests {
-		t.Run(string(tt.aspect)+string(tt.res), func(t *testing.T) {
+		t.Run(string(tt.aspect)+string(tt.res)+map[bool]string{true: "full"}[tt.fullFrame], func(t *testing.T) {
 			t.Parallel()
 			out := t.TempDir()
 			in := Input{Audio: audio, Cover: cover, Title: "Poster", Author: "Someone", Aspect: tt.aspect,
-				Resolution: tt.res, Out: filepath.Join(out, "v.mp4"), Poster: filepath.Join(out, "v.jpg")}
+				Resolution: tt.res, FullFrame: tt.fullFrame, Out: filepath.Join(out, "v.mp4"), Poster: filepath.Join(out, "v.jpg")}
 			r := Renderer{TempDir: t.TempDir(), Threads: 1}
 			if _, err := r.Render(context.Background(), in); err != nil {
 				t.Fatal(err)

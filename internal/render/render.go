@@ -98,13 +98,18 @@ type Input struct {
 	// Empty strings are not drawn.
 	Title, Author, Domain string
 	// Aspect is the video's shape: mvgen.Landscape (1280×720, also for ""),
-	// mvgen.Square (1080×1080) or mvgen.Portrait (720×1280); each has its
-	// own layout, not a crop of another. Another value is an
-	// *InputError.
+	// mvgen.Square (1080×1080), mvgen.Portrait (720×1280) or mvgen.Feed
+	// (1080×1350 at both resolutions); each has its own layout, not a crop
+	// of another. Another value is an *InputError.
 	Aspect mvgen.Aspect
+	// FullFrame lays a 9:16 video out over the whole frame, as before the
+	// platform-safe layout; by default everything informative in 9:16 lies
+	// inside the box that TikTok's, Reels' and Shorts' overlays leave clear
+	// (scene.PortraitSafe). Other aspects ignore it.
+	FullFrame bool
 	// Resolution is the video's size class: mvgen.HD (720p, also for "")
-	// or mvgen.FullHD (1080p: 1920×1080, 1080×1080, 1080×1920; see
-	// scene.Size). Another value is an *InputError.
+	// or mvgen.FullHD (1080p: 1920×1080, 1080×1080, 1080×1920, 1080×1350;
+	// see scene.Size). Another value is an *InputError.
 	Resolution mvgen.Resolution
 	// FPS is the video's frame rate: 30 (also for 0) or 60. Another value
 	// is an *InputError. Every look moves at the same speed at either.
@@ -122,10 +127,13 @@ type Input struct {
 	// (see scene.Lyrics): the line being sung large, its words
 	// lighting up as they are sung when their times are known, and the
 	// next line dimmer under it; nothing between lines. With lyrics the
-	// layout makes room for them (a smaller cover in 1:1 and 9:16, at
+	// layout makes room for them (a smaller cover in 1:1, 9:16 and 4:5, at
 	// most two title lines). Their text is data: it is laid out and drawn
 	// in Go, never handed to ffmpeg.
 	Lyrics *lyrics.Lyrics
+	// EmbedCaptions, with timed Lyrics, also muxes them into the MP4 as a
+	// mov_text subtitle track (the SubRip text of lyrics.Lyrics.SRT).
+	EmbedCaptions bool
 	// Poster, when set, is the path of a JPEG to write next to the video:
 	// the designed still (background, cover, title and author, as on the
 	// intro card) at the video's size. Like the video, it is written to a
@@ -266,6 +274,8 @@ func (r *Renderer) Probe(ctx context.Context, path string) (Info, error) {
 type job struct {
 	aspect     mvgen.Aspect
 	resolution mvgen.Resolution
+	fullFrame  bool
+	embed      bool         // mux the lyrics in as a mov_text track
 	fps        int          // frames a second
 	accent     *mvgen.Color // the accent colour asked for; nil picks one
 	info       Info         // the source, as probed
@@ -335,8 +345,8 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 // newJob resolves what the render of in needs before its work directory
 // exists; the cover's header is checked here.
 func newJob(in Input, info Info, aspect mvgen.Aspect, res mvgen.Resolution) (job, error) {
-	j := job{aspect: aspect, resolution: res, fps: cmp.Or(in.FPS, DefaultFPS), info: info,
-		title: in.Title, author: in.Author, domain: in.Domain}
+	j := job{aspect: aspect, resolution: res, fullFrame: in.FullFrame, embed: in.EmbedCaptions, fps: cmp.Or(in.FPS, DefaultFPS),
+		info: info, title: in.Title, author: in.Author, domain: in.Domain}
 	if in.Lyrics != nil {
 		j.lyrics, j.sections = in.Lyrics.Lines, in.Lyrics.Sections
 	}

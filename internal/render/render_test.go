@@ -173,6 +173,8 @@ func TestRender(t *testing.T) {
 			func(_, got int64) bool { return got >= 120_000 && got <= 330_000 }},
 		{"flac with webp cover, 9:16", "in.flac", "webp", "9:16", "", "作者", "mvgen.example", "aac",
 			func(_, got int64) bool { return got >= 120_000 && got <= 330_000 }},
+		{"wav with png cover, 4:5", "in.wav", "png", "4:5", "Feed", "Ann", "feed.example", "aac",
+			func(_, got int64) bool { return got >= 120_000 && got <= 330_000 }},
 		{"mp3 with jpeg cover, 1:1", "in.mp3", "jpeg", "1:1", "Café Ünïcødé 夜", "Zoë", "ex.com", "mp3",
 			func(src, got int64) bool { return math.Abs(float64(got-src)) <= 0.01*float64(src) }},
 	}
@@ -392,7 +394,7 @@ func TestRenderInputErrors(t *testing.T) {
 		{"too long", Renderer{MaxDuration: time.Second}, Input{Audio: good}, "the limit is 1s"},
 		{"too large", Renderer{MaxBytes: 1000}, Input{Audio: good}, "the limit is 1000 bytes"},
 		{"missing audio", Renderer{}, Input{Audio: filepath.Join(dir, "nope.mp3")}, "source audio not found"},
-		{"unknown aspect", Renderer{}, Input{Audio: good, Aspect: "4:3"}, `"16:9", "1:1" or "9:16"`},
+		{"unknown aspect", Renderer{}, Input{Audio: good, Aspect: "4:3"}, `"16:9", "1:1", "9:16" or "4:5"`},
 		{"unknown resolution", Renderer{}, Input{Audio: good, Resolution: "4k"}, `"720p" or "1080p"`},
 		{"unknown frame rate", Renderer{}, Input{Audio: good, FPS: 25}, "fps 25 is not 30 or 60"},
 		{"accent colour by name", Renderer{}, Input{Audio: good, AccentColor: "red"}, `accent colour: "red" is not a colour written #rrggbb`},

@@ -2,13 +2,16 @@ package render
 
 import (
 	"context"
-	"github.com/mvgen/mvgen/internal/render/safe"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/lyrics"
 	"github.com/mvgen/mvgen/internal/render/analysis"
 	"github.com/mvgen/mvgen/internal/render/encode"
+	"github.com/mvgen/mvgen/internal/render/safe"
 	"github.com/mvgen/mvgen/internal/render/scene"
 	"github.com/mvgen/mvgen/internal/render/scene/bars"
 	"github.com/mvgen/mvgen/internal/render/source"
@@ -33,9 +36,20 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 	video := encode.Video{W: w, H: h, FPS: j.fps, Frames: j.frames}
 	encoders := r.encoders(video)
 	font, boldFont := r.fonts()
-	theme := bars.New(scene.Spec{Aspect: j.aspect, Resolution: j.resolution, FPS: j.fps, Frames: j.frames, Accent: j.accent,
+	theme := bars.New(scene.Spec{Aspect: j.aspect, Resolution: j.resolution, FullFrame: j.fullFrame, FPS: j.fps, Frames: j.frames,
+		Accent:   j.accent,
 		Duration: j.info.Duration, Title: j.title, Author: j.author, Domain: j.domain, Cover: j.cover,
 		Lyrics: j.lyrics, Sections: j.sections, Font: font, BoldFont: boldFont, Work: j.work, Threads: r.Threads, FFmpeg: ff})
+
+	// The lyrics as a SubRip file for the muxer's mov_text track, when
+	// asked for.
+	var captions string
+	if j.embed && len(j.lyrics) > 0 && sink == nil {
+		captions = filepath.Join(j.work, "captions.srt")
+		if err := os.WriteFile(captions, lyrics.Lyrics{Lines: j.lyrics}.SRT(0, j.info.Duration), 0o600); err != nil {
+			return "", fmt.Errorf("render: writing captions: %w", err)
+		}
+	}
 
 	// Source and analysis: the decoder, and the analysis of its samples,
 	// which stays a window of frames ahead of the drawing.
@@ -90,7 +104,7 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 	} else {
 		err = encode.Run(ctx, r.encoder(ff), ff, encode.Job{Video: video, Frames: frames, Encoders: encoders,
 			Output: encode.Output{Path: j.out, Audio: j.audio, Duration: j.info.Duration, CopyAudio: j.copyAudio,
-				AudioRate: j.audioRate},
+				AudioRate: j.audioRate, Captions: captions},
 			Progress: progress})
 		r.logger().DebugContext(ctx, "frames drawn and encoded", "frames", j.frames, "elapsed", time.Since(start))
 	}

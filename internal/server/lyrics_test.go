@@ -59,12 +59,14 @@ func TestLyricsVideo(t *testing.T) {
 		"resolution": "1080p", "callBackUrl": rcv.URL + "/hook", "author": "Ada"})
 	without := c.generate(map[string]any{"taskId": tr.TaskID, "audioId": tr.AudioID, "aspect": "9:16",
 		"resolution": "1080p", "lyrics": false, "author": "Ada"})
+	fullFrame := c.generate(map[string]any{"taskId": tr.TaskID, "audioId": tr.AudioID, "aspect": "9:16",
+		"resolution": "1080p", "safeArea": false, "author": "Ada"})
 	cb := rcv.next(t, 2*time.Minute)
 	if bytes.Contains(cb.body, []byte("poster")) {
 		t.Errorf("callback body %s mentions the poster; the contract's body has no such field", cb.body)
 	}
 	videos := map[string]string{}
-	for _, id := range []string{withLyrics, without} {
+	for _, id := range []string{withLyrics, without, fullFrame} {
 		if r := c.waitDone(id, 2*time.Minute); r.SuccessFlag != "SUCCESS" {
 			t.Fatalf("task %s: %+v", id, r)
 		}
@@ -81,11 +83,13 @@ func TestLyricsVideo(t *testing.T) {
 	if bytes.Equal(a, b) {
 		t.Errorf(`the videos with and without lyrics are the same file; "lyrics": false must make its own`)
 	}
-	// The 9:16 lyric area at 1080p: (60, 1050), 960×450 (render's
-	// lyricLayout scaled by 3/2).
-	band := [4]int{60, 1050, 960, 450}
+	// The 9:16 lyric area at 1080p, inside the platform-safe box: (120,
+	// 864), 762×240 (bars' safePortrait scaled by 3/2).
+	checkLyricShown(t, videos[withLyrics], [4]int{120, 864, 762, 240}, 0.3, 3.2)
+	// "safeArea": false: the full-frame layout's lyric area, (60, 1050),
+	// 960×450 (lyricLayout scaled by 3/2).
+	checkLyricShown(t, videos[fullFrame], [4]int{60, 1050, 960, 450}, 0.3, 3.2)
 	// (The video without lyrics has another layout: its bars are there.)
-	checkLyricShown(t, videos[withLyrics], band, 0.3, 3.2)
 
 	// A song of the upstream: its lyrics come from get-timestamped-lyrics
 	// (the documented example: "Waggin'" from 1.36 s), asked once, at the

@@ -129,7 +129,12 @@ type Result struct {
 	VideoKey     string
 	// VideoSize is the stored video's size in bytes, recorded so that a
 	// reuse can check the file is whole.
-	VideoSize   int64
+	VideoSize int64
+	// Captions is what the video has of caption files (mvgen.CaptionsNone,
+	// CaptionsStored or CaptionsUntimed).
+	Captions string
+	// Duration is the video's length (with VideoKey).
+	Duration    time.Duration
 	CompletedAt time.Time
 	ExpiresAt   time.Time
 }
@@ -152,4 +157,7 @@ type Video struct {
 	// Size is the file's size in bytes as stored; 0 when recorded before
 	// sizes were (not checked).
 	Size int64
+	// Duration is the video's length; 0 when recorded before lengths
+	// were.
+	Duration time.Duration
 }

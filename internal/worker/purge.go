@@ -71,9 +71,9 @@ func (w *Purge) videos(ctx context.Context, cutoff time.Time) error {
 		}
 		var errs []error
 		for _, v := range videos {
-			// The video, then its poster (issue 13; none for videos made
-			// before): written first, deleted last.
-			if err := deleteAll(ctx, w.Blobs, v.BlobKey, mvgen.PosterKey(v.BlobKey)); err != nil {
+			// The video, then its poster (issue 13) and captions (issue
+			// 20; none for videos made before): written first, deleted last.
+			if err := deleteAll(ctx, w.Blobs, videoFiles(v.BlobKey)...); err != nil {
 				errs = append(errs, err)
 				continue // the row stays unmarked: the next run tries again
 			}

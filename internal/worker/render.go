@@ -13,6 +13,7 @@ import (
 	"github.com/mvgen/mvgen/internal/blob"
 	"github.com/mvgen/mvgen/internal/jobs"
 	"github.com/mvgen/mvgen/internal/logctx"
+	"github.com/mvgen/mvgen/internal/lyrics"
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/render"
 	"github.com/mvgen/mvgen/internal/store"
@@ -97,15 +98,17 @@ func (w *Render) work(ctx context.Context, run jobs.Run, t *mvgen.Task, log *slo
 
 	if v, ok := w.reusable(ctx, t); ok {
 		log.Info("reusing an identical render", "video", v.BlobKey)
-		return finish(ctx, store.Result{Status: mvgen.StatusSuccess, VideoKey: v.BlobKey, VideoSize: v.Size})
+		return finish(ctx, store.Result{Status: mvgen.StatusSuccess, VideoKey: v.BlobKey, VideoSize: v.Size,
+			Captions: w.storedCaptions(ctx, v.BlobKey), Duration: v.Duration})
 	}
 
 	start := time.Now()
 	log.Info("rendering")
-	var videoKey string
+	var videoKey, captions string
 	var size int64
+	var dur time.Duration
 	err = safe.Call(func() (err error) {
-		videoKey, size, err = w.render(ctx, t, log)
+		videoKey, size, captions, dur, err = w.render(ctx, t, log)
 		return err
 	})
 	var fail *failure
@@ -124,7 +127,8 @@ func (w *Render) work(ctx context.Context, run jobs.Run, t *mvgen.Task, log *slo
 		log.Info("rendered", "elapsed", time.Since(start).Round(time.Millisecond))
 		// The video is stored: its task ends with it even if the job is
 		// being stopped meanwhile.
-		return finish(context.WithoutCancel(ctx), store.Result{Status: mvgen.StatusSuccess, VideoKey: videoKey, VideoSize: size})
+		return finish(context.WithoutCancel(ctx), store.Result{Status: mvgen.StatusSuccess, VideoKey: videoKey, VideoSize: size,
+			Captions: captions, Duration: dur})
 	case errors.As(err, &fail):
 		log.Warn("render failed", "code", fail.code, "reason", fail.msg, "err", fail.err)
 		return finish(ctx, store.Result{Status: fail.status, ErrorCode: fail.code, ErrorMessage: fail.msg})
@@ -172,10 +176,12 @@ func (w *Render) reusable(ctx context.Context, t *mvgen.Task) (*store.Video, boo
 	return v, true
 }
 
-// render produces the video and stores it; a *failure means the task failed
-// for good, errTaskEnded that it was cancelled meanwhile, any other error
-// may be retried.
-func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (key string, size int64, err error) {
+// render produces the video and stores it, with its poster and, when the
+// video shows lyrics, its caption files; captions tells what it has of
+// those (mvgen.CaptionsNone, CaptionsStored or CaptionsUntimed). A
+// *failure means the task failed for good, errTaskEnded that it was
+// cancelled meanwhile, any other error may be retried.
+func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (key string, size int64, captions string, dur time.Duration, err error) {
 	defer func() {
 		if err != nil && cancelled(ctx) {
 			err = errTaskEnded
@@ -183,13 +189,13 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 	}()
 	dir, err := os.MkdirTemp(w.TempDir, "render-"+t.ID+"-")
 	if err != nil {
-		return "", 0, err
+		return "", 0, "", 0, err
 	}
 	defer os.RemoveAll(dir)
 
 	src, err := w.resolve(ctx, t, dir, log)
 	if err != nil {
-		return "", 0, err
+		return "", 0, "", 0, err
 	}
 	out := filepath.Join(dir, "video.mp4")
 	progress := newProgressWriter(ctx, w.Store, t.ID, w.Logger)
@@ -201,16 +207,17 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 	info, err := w.Renderer.Render(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
 		Author: t.Author, Domain: t.DomainName, Aspect: mvgen.Aspect(t.Aspect), Out: out,
-		Resolution: mvgen.Resolution(t.Resolution), FPS: t.FPS, AccentColor: t.AccentColor, Lyrics: src.lyrics, Poster: poster,
+		Resolution: mvgen.Resolution(t.Resolution), FPS: t.FPS, AccentColor: t.AccentColor, FullFrame: t.FullFrame,
+		EmbedCaptions: t.EmbedCaptions, Lyrics: src.lyrics, Poster: poster,
 		Progress: progress.set,
 	})
 	var inputErr *render.InputError
 	if cancelled(ctx) {
-		return "", 0, errTaskEnded // no video is stored for a cancelled task
+		return "", 0, "", 0, errTaskEnded // no video is stored for a cancelled task
 	} else if errors.As(err, &inputErr) {
-		return "", 0, &failure{status: mvgen.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
+		return "", 0, "", 0, &failure{status: mvgen.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
 	} else if err != nil {
-		return "", 0, err
+		return "", 0, "", 0, err
 	}
 	if w.Observer != nil {
 		w.Observer.Rendered(time.Since(start), info.Duration)
@@ -221,26 +228,75 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 	key = "videos/" + t.RenderKey + "-" + t.ID + ".mp4"
 	fi, err := os.Stat(out)
 	if err != nil {
-		return "", 0, err
+		return "", 0, "", 0, err
 	}
-	// The poster goes first: a stored video always has its poster.
-	err = w.Blobs.PutFile(ctx, mvgen.PosterKey(key), poster)
-	if err != nil {
-		err = fmt.Errorf("storing poster: %w", err)
-	} else if err = w.Blobs.PutFile(ctx, key, out); err != nil {
-		err = fmt.Errorf("storing video: %w", err)
+	// Issue 20: the caption files, timed to the video, beside it.
+	files := map[string]string{mvgen.PosterKey(key): poster}
+	switch {
+	case src.lyrics != nil:
+		captions = mvgen.CaptionsStored
+		for _, f := range mvgen.CaptionFormats {
+			path := filepath.Join(dir, "captions."+f)
+			if err := os.WriteFile(path, captionFile(src.lyrics, f, info.Duration), 0o644); err != nil {
+				return "", 0, "", 0, fmt.Errorf("writing captions: %w", err)
+			}
+			files[mvgen.CaptionKey(key, f)] = path
+		}
+	case src.untimed:
+		captions = mvgen.CaptionsUntimed
+	}
+	// The poster and the captions go first: a stored video always has them.
+	for k, path := range files {
+		if err = w.Blobs.PutFile(ctx, k, path); err != nil {
+			err = fmt.Errorf("storing %s: %w", filepath.Base(path), err)
+			break
+		}
+	}
+	if err == nil {
+		if err = w.Blobs.PutFile(ctx, key, out); err != nil {
+			err = fmt.Errorf("storing video: %w", err)
+		}
 	}
 	if cancelled(ctx) {
 		// Cancelled while storing: nothing of it is kept.
-		if err := deleteAll(context.WithoutCancel(ctx), w.Blobs, key, mvgen.PosterKey(key)); err != nil {
+		if err := deleteAll(context.WithoutCancel(ctx), w.Blobs, videoFiles(key)...); err != nil {
 			log.Warn("deleting the video of a cancelled render", "err", err)
 		}
-		return "", 0, errTaskEnded
+		return "", 0, "", 0, errTaskEnded
 	}
 	if err != nil {
-		return "", 0, err
+		return "", 0, "", 0, err
 	}
-	return key, fi.Size(), nil
+	return key, fi.Size(), captions, info.Duration, nil
+}
+
+// videoFiles returns the keys of the video at key and of every file
+// stored beside it (poster, captions), the video first.
+func videoFiles(key string) []string {
+	return append([]string{key, mvgen.PosterKey(key)}, mvgen.CaptionKeys(key)...)
+}
+
+// captionFile returns the lyrics l as a caption file in format (one of
+// mvgen.CaptionFormats), timed to a video of the whole song, dur long.
+func captionFile(l *lyrics.Lyrics, format string, dur time.Duration) []byte {
+	switch format {
+	case "srt":
+		return l.SRT(0, dur)
+	case "vtt":
+		return l.VTT(0, dur)
+	}
+	return l.LRC(0, dur)
+}
+
+// storedCaptions tells whether the caption files of the stored video at
+// key exist (a reused render shares them).
+func (w *Render) storedCaptions(ctx context.Context, key string) string {
+	o, err := w.Blobs.Open(ctx, mvgen.CaptionKey(key, "vtt"))
+	if err != nil {
+		return mvgen.CaptionsNone
+	}
+	o.Close()
+	return mvgen.CaptionsStored
 }
 
 // errTaskEnded is render's error when the task ended (its caller cancelled

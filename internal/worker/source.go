@@ -21,6 +21,9 @@ type source struct {
 	audio, cover, title string
 	// lyrics are the timed lines the video shows, nil for none.
 	lyrics *lyrics.Lyrics
+	// untimed is set when the track has lyrics the video shows none of:
+	// they carry no times.
+	untimed bool
 	// fetched is what the task's fetch job downloaded, nil for an uploaded
 	// track; its files are deleted once the task ends.
 	fetched *store.Fetched
@@ -43,6 +46,7 @@ func (w *Render) resolve(ctx context.Context, t *mvgen.Task, dir string, log *sl
 		return nil, sourcesPurged(tr)
 	}
 	src := &source{title: tr.Title, lyrics: lyricsFor(t, tr, log)}
+	src.untimed = src.lyrics == nil && !t.NoLyrics && tr.Lyrics != ""
 	audioKey, coverKey := tr.AudioKey, tr.CoverKey
 	if audioKey == "" || (coverKey == "" && tr.ImageURL != "") {
 		f, err := w.Store.Fetched(ctx, t.ID)

@@ -74,6 +74,9 @@ type Output struct {
 	Duration  time.Duration // its probed duration: the audio is read up to it
 	CopyAudio bool          // copy the audio stream as it is (see AudioFor)
 	AudioRate int64         // else encode it to AAC at this many bits a second
+	// Captions, when set, is the absolute path of a SubRip file muxed in
+	// as a mov_text subtitle track (generate's embedCaptions).
+	Captions string
 }
 
 // EncoderArgs returns the arguments of one of the ffmpeg encoders (see
@@ -105,8 +108,14 @@ func MuxArgs(o Output, fps int, video string) []string {
 		"-f", "h264", "-framerate", strconv.Itoa(fps), "-protocol_whitelist", protocolOf(video), "-i", video,
 	}
 	args = append(args, source.InputArgs(o.Audio, o.Duration)...)
-	args = append(args, "-map", "0:v:0", "-map", "1:a:0", "-map_metadata", "-1", "-map_chapters", "-1",
-		"-c:v", "copy")
+	if o.Captions != "" {
+		args = append(args, "-f", "srt", "-protocol_whitelist", "file", "-i", "file:"+o.Captions)
+	}
+	args = append(args, "-map", "0:v:0", "-map", "1:a:0")
+	if o.Captions != "" {
+		args = append(args, "-map", "2:s:0", "-c:s", "mov_text", "-metadata:s:s:0", "language=und")
+	}
+	args = append(args, "-map_metadata", "-1", "-map_chapters", "-1", "-c:v", "copy")
 	if o.CopyAudio {
 		args = append(args, "-c:a", "copy")
 	} else {

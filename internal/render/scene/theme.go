@@ -46,9 +46,14 @@ type Theme interface {
 type Spec struct {
 	Aspect     mvgen.Aspect
 	Resolution mvgen.Resolution
-	FPS        int           // frames a second
-	Frames     int           // the video's frames
-	Duration   time.Duration // the track's length
+	// FullFrame lays 9:16 out over the whole frame, as before the
+	// platform-safe layout (generate's "safeArea": false); without it,
+	// everything informative stays inside the safe box (see Frame). Other
+	// aspects ignore it.
+	FullFrame bool
+	FPS       int           // frames a second
+	Frames    int           // the video's frames
+	Duration  time.Duration // the track's length
 	// Accent, when set, is the colour to draw the music in (the bars, the
 	// pulse) and the hue of the background, instead of a colour picked
 	// from the cover or the title.
@@ -80,21 +85,9 @@ type Spec struct {
 }
 
 // Size returns the width and height of a video of aspect a at resolution
-// r, in pixels: 1280×720, 1080×1080 or 720×1280 at 720p, 1920×1080,
-// 1080×1080 or 1080×1920 at 1080p (720p's size times 3/2 unless it is
-// 1080 pixels wide already). An unknown aspect has the default's size.
-// Every theme draws at this size.
-func Size(a mvgen.Aspect, r mvgen.Resolution) (width, height int) {
-	switch a {
-	case mvgen.Square:
-		width, height = 1080, 1080
-	case mvgen.Portrait:
-		width, height = 720, 1280
-	default:
-		width, height = 1280, 720
-	}
-	if r == mvgen.FullHD && min(width, height) < 1080 {
-		return width * 3 / 2, height * 3 / 2
-	}
-	return width, height
-}
+// r, in pixels: 1280×720, 1080×1080, 720×1280 or 1080×1350 at 720p,
+// 1920×1080, 1080×1080, 1080×1920 or 1080×1350 at 1080p (720p's size times
+// 3/2 unless it is 1080 pixels wide already). An unknown aspect has the
+// default's size.
+// Every theme draws at this size (mvgen.Aspect.Size).
+func Size(a mvgen.Aspect, r mvgen.Resolution) (width, height int) { return a.Size(r) }

@@ -11,14 +11,14 @@ func TestSize(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		res   mvgen.Resolution
-		sizes [3][2]int // of 16:9, 1:1 and 9:16
+		sizes [4][2]int // of 16:9, 1:1, 9:16 and 4:5
 	}{
-		{mvgen.HD, [3][2]int{{1280, 720}, {1080, 1080}, {720, 1280}}},
-		{mvgen.FullHD, [3][2]int{{1920, 1080}, {1080, 1080}, {1080, 1920}}},
-		{"", [3][2]int{{1280, 720}, {1080, 1080}, {720, 1280}}},
+		{mvgen.HD, [4][2]int{{1280, 720}, {1080, 1080}, {720, 1280}, {1080, 1350}}},
+		{mvgen.FullHD, [4][2]int{{1920, 1080}, {1080, 1080}, {1080, 1920}, {1080, 1350}}},
+		{"", [4][2]int{{1280, 720}, {1080, 1080}, {720, 1280}, {1080, 1350}}},
 	}
 	for _, tt := range tests {
-		for i, a := range []mvgen.Aspect{mvgen.Landscape, mvgen.Square, mvgen.Portrait} {
+		for i, a := range []mvgen.Aspect{mvgen.Landscape, mvgen.Square, mvgen.Portrait, mvgen.Feed} {
 			if w, h := Size(a, tt.res); w != tt.sizes[i][0] || h != tt.sizes[i][1] {
 				t.Errorf("Size(%s, %s) = %d×%d, want %d×%d", a, tt.res, w, h, tt.sizes[i][0], tt.sizes[i][1])
 			}
@@ -29,7 +29,7 @@ func TestSize(t *testing.T) {
 // The domain parses the aspect and resolution fields before a render is
 // queued; each aspect has its own size at each resolution.
 func ExampleSize() {
-	for _, s := range []string{"", "1:1", "4:3"} {
+	for _, s := range []string{"", "1:1", "4:5", "4:3"} {
 		a, err := mvgen.ParseAspect(s)
 		if err != nil {
 			fmt.Println(err)
@@ -42,5 +42,6 @@ func ExampleSize() {
 	// Output:
 	// "": 16:9, 1280×720, at 1080p 1920×1080
 	// "1:1": 1:1, 1080×1080, at 1080p 1080×1080
-	// aspect "4:3" is not one of "16:9", "1:1" or "9:16"
+	// "4:5": 4:5, 1080×1350, at 1080p 1080×1350
+	// aspect "4:3" is not one of "16:9", "1:1", "9:16" or "4:5"
 }

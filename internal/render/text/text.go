@@ -49,6 +49,22 @@ func Truncate(s string, n int) string {
 	return strings.TrimRight(string(r[:n-1]), " ") + "…"
 }
 
+// TruncateWidth shortens s to at most units half-em units (see Width),
+// ending with "…" (one unit) when it cut.
+func TruncateWidth(s string, units int) string {
+	if Width(s) <= units {
+		return s
+	}
+	w := 1
+	for i, r := range s {
+		if w+runeWidth(r) > units {
+			return strings.TrimRight(s[:i], " ") + "…"
+		}
+		w += runeWidth(r)
+	}
+	return s
+}
+
 // runeWidth is a rune's advance in half-em units, roughly: East Asian wide
 // characters take a full em (2), everything else about half (1). It is used
 // only to lay text out, so an estimate is enough.

@@ -44,6 +44,26 @@ func TestTruncate(t *testing.T) {
 	}
 }
 
+func TestTruncateWidth(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in    string
+		units int
+		want  string
+	}{
+		{"short", 5, "short"},
+		{"one two three", 8, "one two…"},
+		{"周杰倫周杰倫", 12, "周杰倫周杰倫"},
+		{"周杰倫周杰倫", 8, "周杰倫…"},
+		{"ab周c", 4, "ab…"},
+	} {
+		got := TruncateWidth(tt.in, tt.units)
+		if got != tt.want || Width(got) > tt.units {
+			t.Errorf("TruncateWidth(%q, %d) = %q (%d units), want %q", tt.in, tt.units, got, Width(got), tt.want)
+		}
+	}
+}
+
 func TestWrap(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -26,11 +26,11 @@ var dialect = sqlstore.Dialect{
 	LockIdempotencyKey: `SELECT pg_advisory_xact_lock(hashtext(?), hashtext(?))`,
 	// A video recorded without a link expiry expires at -infinity, so it
 	// is purged first, as SQLite's 0 is.
-	UpsertVideo: `INSERT INTO mvgen_video (render_key, blob_key, created_at, expires_at, size)
-		VALUES (?, ?, ?, coalesce(?, '-infinity'::timestamptz), ?)
+	UpsertVideo: `INSERT INTO mvgen_video (render_key, blob_key, created_at, expires_at, size, duration_ms)
+		VALUES (?, ?, ?, coalesce(?, '-infinity'::timestamptz), ?, ?)
 		ON CONFLICT (render_key) DO UPDATE SET blob_key = excluded.blob_key,
 			expires_at = greatest(mvgen_video.expires_at, excluded.expires_at), purged_at = NULL,
-			size = excluded.size`,
+			size = excluded.size, duration_ms = excluded.duration_ms`,
 	SyncedLyrics: syncedLyrics,
 
 	Shared: true,

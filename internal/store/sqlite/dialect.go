@@ -18,10 +18,11 @@ var dialect = sqlstore.Dialect{
 	NoTime:     "= 0",
 	False:      "0",
 	AttemptSeq: "rowid",
-	UpsertVideo: `INSERT INTO mvgen_video (render_key, blob_key, created_at, expires_at, size)
-		VALUES (?, ?, ?, ?, ?)
+	UpsertVideo: `INSERT INTO mvgen_video (render_key, blob_key, created_at, expires_at, size, duration_ms)
+		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (render_key) DO UPDATE SET blob_key = excluded.blob_key,
-			expires_at = max(mvgen_video.expires_at, excluded.expires_at), purged_at = 0, size = excluded.size`,
+			expires_at = max(mvgen_video.expires_at, excluded.expires_at), purged_at = 0, size = excluded.size,
+			duration_ms = excluded.duration_ms`,
 	SyncedLyrics: syncedLyrics,
 
 	CountCrash: `metadata = json_set(coalesce(metadata, '{}'), '$.` + queue.CrashKey + `',

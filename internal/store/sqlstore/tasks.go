@@ -15,17 +15,19 @@ import (
 const taskColumns = `id, key_id, music_task_id, audio_id, music_index, callback_url, author,
 	domain_name, aspect, status, progress, error_code, error_message, render_key, video_key,
 	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash, resolution, no_lyrics, request_id,
-	dialect, param, fps, accent_color`
+	dialect, param, fps, accent_color, full_frame, captions, embed_captions, duration_ms`
 
 func scanTask(row Row) (*mvgen.Task, error) {
 	var t mvgen.Task
+	var ms int64
 	if err := row.Scan(&t.ID, &t.KeyID, &t.MusicTaskID, &t.AudioID, &t.MusicIndex, &t.CallbackURL,
 		&t.Author, &t.DomainName, &t.Aspect, &t.Status, &t.Progress, &t.ErrorCode, &t.ErrorMessage,
 		&t.RenderKey, &t.VideoKey, &t.WebhookID, at(&t.CreatedAt), at(&t.CompletedAt), at(&t.ExpiresAt),
 		&t.IdempotencyKey, &t.RequestHash, &t.Resolution, &t.NoLyrics, &t.RequestID,
-		&t.Dialect, &t.Param, &t.FPS, &t.AccentColor); err != nil {
+		&t.Dialect, &t.Param, &t.FPS, &t.AccentColor, &t.FullFrame, &t.Captions, &t.EmbedCaptions, &ms); err != nil {
 		return nil, err
 	}
+	t.Duration = time.Duration(ms) * time.Millisecond
 	return &t, nil
 }
 
@@ -70,11 +72,12 @@ func (s *Store) InsertTask(ctx context.Context, tx Tx, t *mvgen.Task) (*mvgen.Ta
 		}
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO mvgen_task (`+taskColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.KeyID, t.MusicTaskID, t.AudioID, t.MusicIndex, t.CallbackURL, t.Author,
 		t.DomainName, t.Aspect, t.Status, t.Progress, t.ErrorCode, t.ErrorMessage, t.RenderKey,
 		t.VideoKey, t.WebhookID, s.d.Time(t.CreatedAt), s.d.Time(t.CompletedAt), s.d.Time(t.ExpiresAt),
-		t.IdempotencyKey, t.RequestHash, t.Resolution, t.NoLyrics, t.RequestID, t.Dialect, t.Param, t.FPS, t.AccentColor)
+		t.IdempotencyKey, t.RequestHash, t.Resolution, t.NoLyrics, t.RequestID, t.Dialect, t.Param, t.FPS, t.AccentColor,
+		t.FullFrame, t.Captions, t.EmbedCaptions, t.Duration.Milliseconds())
 	if err != nil {
 		return nil, fmt.Errorf("creating task: %w", err)
 	}
@@ -108,10 +111,10 @@ func (s *Store) FinishTask(ctx context.Context, id string, r store.Result, follo
 	err := s.db.InTx(ctx, true, func(tx Tx) error {
 		var renderKey string
 		err := tx.QueryRow(ctx, `UPDATE mvgen_task SET status = ?, progress = ?, error_code = ?,
-			error_message = ?, video_key = ?, completed_at = ?, expires_at = ?
+			error_message = ?, video_key = ?, completed_at = ?, expires_at = ?, captions = ?, duration_ms = ?
 			WHERE id = ? AND status = ? RETURNING render_key`,
 			r.Status, r.Progress(), r.ErrorCode, r.ErrorMessage, r.VideoKey, s.d.Time(r.CompletedAt),
-			s.d.Time(r.ExpiresAt), id, mvgen.StatusPending).Scan(&renderKey)
+			s.d.Time(r.ExpiresAt), r.Captions, r.Duration.Milliseconds(), id, mvgen.StatusPending).Scan(&renderKey)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotPending
 		} else if err != nil {
@@ -121,7 +124,7 @@ func (s *Store) FinishTask(ctx context.Context, id string, r store.Result, follo
 			// Identical renders share one file: record it, keeping the latest
 			// expiry of every task that links to it.
 			if _, err := tx.Exec(ctx, s.d.UpsertVideo, renderKey, r.VideoKey, s.d.Time(r.CompletedAt),
-				s.d.Time(r.ExpiresAt), r.VideoSize); err != nil {
+				s.d.Time(r.ExpiresAt), r.VideoSize, r.Duration.Milliseconds()); err != nil {
 				return fmt.Errorf("recording video: %w", err)
 			}
 		}
@@ -174,14 +177,16 @@ func (s *Store) SetStatus(ctx context.Context, id string, from, to mvgen.Status)
 	return n > 0, err
 }
 
-const videoColumns = `render_key, blob_key, created_at, expires_at, purged_at, size`
+const videoColumns = `render_key, blob_key, created_at, expires_at, purged_at, size, duration_ms`
 
 func scanVideo(row Row) (*store.Video, error) {
 	var v store.Video
 	var purged time.Time
-	if err := row.Scan(&v.RenderKey, &v.BlobKey, at(&v.CreatedAt), at(&v.ExpiresAt), at(&purged), &v.Size); err != nil {
+	var ms int64
+	if err := row.Scan(&v.RenderKey, &v.BlobKey, at(&v.CreatedAt), at(&v.ExpiresAt), at(&purged), &v.Size, &ms); err != nil {
 		return nil, err
 	}
+	v.Duration = time.Duration(ms) * time.Millisecond
 	v.Purged = !purged.IsZero()
 	return &v, nil
 }

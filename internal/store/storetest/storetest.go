@@ -71,6 +71,7 @@ func Run(t *testing.T, open Opener) {
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
 		{"FinishTaskOnce", testFinishTaskOnce},
+		{"FinishTaskCaptions", testFinishTaskCaptions},
 		{"VideosShareAndPurge", testVideos},
 		{"SetStatus", testSetStatus},
 		{"Attempts", testAttempts},
@@ -212,6 +213,7 @@ func testTaskScopedToKey(t *testing.T, s store.Store, q Queue) {
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
 	tk := newTask(a)
 	tk.Resolution, tk.NoLyrics, tk.FPS, tk.AccentColor = "1080p", true, 60, "#ff8800"
+	tk.FullFrame, tk.EmbedCaptions = true, true
 	tk.Dialect, tk.Param = mvgen.DialectJobs, `{"model":"ai-music-api/create-music-video","input":{"task_id":"m1"}}`
 	got, err := s.CreateTask(ctx, tk)
 	if err != nil || got.ID != tk.ID {
@@ -232,7 +234,7 @@ func testTaskScopedToKey(t *testing.T, s store.Store, q Queue) {
 		}
 		if got.Author != "周杰倫" || got.Status != mvgen.StatusPending || got.WebhookID != tk.WebhookID || !got.CreatedAt.Equal(now) ||
 			got.Resolution != "1080p" || !got.NoLyrics || got.FPS != 60 || got.AccentColor != "#ff8800" || got.RequestID != "req-1" ||
-			got.Dialect != mvgen.DialectJobs || got.Param != tk.Param {
+			!got.FullFrame || !got.EmbedCaptions || got.Dialect != mvgen.DialectJobs || got.Param != tk.Param {
 			t.Errorf("Task(%q) = %+v, want %+v", key, got, tk)
 		}
 	}
@@ -284,6 +286,30 @@ func testIdempotency(t *testing.T, s store.Store, q Queue) {
 	late.CreatedAt = now.Add(store.IdempotencyWindow + time.Minute)
 	if got, err := s.CreateTask(ctx, late); err != nil || got.ID != late.ID {
 		t.Errorf("after the window: got %v, %v; want a new task", got, err)
+	}
+}
+
+// testFinishTaskCaptions: a finished task keeps what its video has of
+// caption files, and its length, which the shared render keeps too.
+func testFinishTaskCaptions(t *testing.T, s store.Store, q Queue) {
+	ctx := context.Background()
+	k := newKey(t, s, "alice")
+	for _, c := range []string{mvgen.CaptionsStored, mvgen.CaptionsUntimed, mvgen.CaptionsNone} {
+		tk := newTask(k)
+		if _, err := s.CreateTask(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+		r := store.Result{Status: mvgen.StatusSuccess, VideoKey: "videos/" + tk.ID + ".mp4", VideoSize: 10, Captions: c,
+			Duration: 183456 * time.Millisecond, CompletedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if _, err := s.FinishTask(ctx, tk.ID, r); err != nil {
+			t.Fatalf("FinishTask: %v", err)
+		}
+		if got, err := s.Task(ctx, "", tk.ID); err != nil || got.Captions != c || got.Duration != r.Duration {
+			t.Errorf("after FinishTask: Captions %q, Duration %v (%v), want %q, %v", got.Captions, got.Duration, err, c, r.Duration)
+		}
+		if v, err := s.Video(ctx, tk.RenderKey); err != nil || v.Duration != r.Duration {
+			t.Errorf("the shared render's Duration = %v (%v), want %v", v.Duration, err, r.Duration)
+		}
 	}
 }
 

@@ -81,11 +81,12 @@ type shown struct {
 type barState struct{ start, even, refl int }
 
 // New returns the bars theme for spec: 16:9 puts the cover on the left and
-// the texts on the right over a row of bars, 1:1 and 9:16 stack them in
-// one column (see layoutFor), with room for the lyrics when spec has some
-// (see lyricLayout).
+// the texts on the right over a row of bars, 1:1, 9:16 and 4:5 stack them
+// in one column (see layoutFor; 9:16 inside the platform-safe box unless
+// spec.FullFrame, see safePortrait), with room for the lyrics when spec
+// has some (see lyricLayout).
 func New(spec scene.Spec) *Theme {
-	return &Theme{spec: spec, l: layoutWith(spec.Aspect, spec.Resolution, len(spec.Lyrics) > 0),
+	return &Theme{spec: spec, l: layoutWith(spec.Aspect, spec.Resolution, len(spec.Lyrics) > 0, spec.FullFrame),
 		cardHold: 3 * spec.FPS, cardFade: spec.FPS}
 }
 

@@ -21,7 +21,7 @@ import (
 // frameRate is the video's frame rate in these tests.
 const frameRate = 30
 
-var aspects = []mvgen.Aspect{mvgen.Landscape, mvgen.Square, mvgen.Portrait}
+var aspects = []mvgen.Aspect{mvgen.Landscape, mvgen.Square, mvgen.Portrait, mvgen.Feed}
 
 // testTheme builds the theme over a grey still picture, without ffmpeg:
 // the glyphs are solid boxes.
@@ -103,7 +103,7 @@ func TestMarks(t *testing.T) {
 	ly := lyricsEvery(t)
 	main, bold := text.DefaultFonts()
 	for _, a := range aspects {
-		th := testThemeWith(t, layoutWith(a, mvgen.HD, true), true)
+		th := testThemeWith(t, layoutWith(a, mvgen.HD, true, false), true)
 		th.lyrics = scene.NewLyrics(ly.Lines, ly.Sections, th.l.lyricsStyle(), main, bold, th.spec.Frames, frameRate)
 		// A still picture with texture, so that a missed write shows.
 		for i := range th.base.Pix {
@@ -136,7 +136,7 @@ func TestIncrementalDrawMatchesFresh(t *testing.T) {
 	for _, a := range aspects {
 		s := testTheme(t, a, true)
 		if a != mvgen.Square {
-			s = testThemeWith(t, layoutWith(a, mvgen.HD, true), true)
+			s = testThemeWith(t, layoutWith(a, mvgen.HD, true, false), true)
 			s.lyrics = scene.NewLyrics(ly.Lines, ly.Sections, s.l.lyricsStyle(), main, bold, s.spec.Frames, frameRate)
 		}
 		// A still picture with texture, so that a missed restore shows.

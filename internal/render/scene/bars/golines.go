@@ -39,8 +39,9 @@ func drawGoLines(p plan, base, card *yuv.Frame) {
 		}
 		l := p.Layout
 		x, w, centre := l.TextX, l.TextW, l.CenterText
-		if box { // the watermark: centred on the frame
-			x, w, centre = markMargin, l.W-2*markMargin, true
+		if box { // the watermark: centred in its column
+			x, w = l.markColumn()
+			centre = true
 		}
 		rs := []rune(t.Text)
 		laid, size := ts.Layout(rs, t.Size, t.Size*3/5, w, 1)

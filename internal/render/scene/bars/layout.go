@@ -6,16 +6,21 @@ import (
 	"github.com/mvgen/mvgen/internal/render/yuv"
 )
 
-// layoutAt returns the layout of aspect a at resolution r, without lyrics.
-func layoutAt(a mvgen.Aspect, r mvgen.Resolution) layout { return layoutWith(a, r, false) }
+// layoutAt returns the default layout of aspect a at resolution r, without
+// lyrics (9:16's is the platform-safe one).
+func layoutAt(a mvgen.Aspect, r mvgen.Resolution) layout { return layoutWith(a, r, false, false) }
 
 // layoutWith returns the layout of aspect a at resolution r, with room for
-// lyrics or not: 720p's layout, scaled by 3/2 at 1080p unless it is 1080
-// pixels wide already (the video's size, scene.Size).
-func layoutWith(a mvgen.Aspect, r mvgen.Resolution, lyrics bool) layout {
+// lyrics or not, and for 9:16 inside the platform-safe box (see
+// scene.Frame) unless fullFrame: 720p's layout, scaled by 3/2 at 1080p
+// unless it is 1080 pixels wide already (the video's size, scene.Size).
+func layoutWith(a mvgen.Aspect, r mvgen.Resolution, lyrics, fullFrame bool) layout {
 	l := layoutFor(a)
 	if lyrics {
 		l = lyricLayout(a)
+	}
+	if a == mvgen.Portrait && !fullFrame {
+		l = safePortrait(scene.FrameFor(a, mvgen.HD, false).Safe, lyrics)
 	}
 	if r == mvgen.FullHD && min(l.W, l.H) < 1080 {
 		return l.scaled(3, 2)
@@ -36,7 +41,7 @@ func (l layout) scaled(num, den int) layout {
 		CardGap: s(l.CardGap),
 		Bars:    r(l.Bars), BarCount: l.BarCount, BarGap: s(l.BarGap), Reflect: s(l.Reflect),
 		Progress: r(l.Progress), TimeSize: s(l.TimeSize), TimeBase: s(l.TimeBase),
-		MarkSize: s(l.MarkSize), MarkBase: s(l.MarkBase),
+		MarkSize: s(l.MarkSize), MarkBase: s(l.MarkBase), MarkX: s(l.MarkX), MarkW: s(l.MarkW), CutAuthor: l.CutAuthor,
 		Shadow: s(l.Shadow), Drop: s(l.Drop), Dot: s(l.Dot), MarkPad: s(l.MarkPad),
 		Lyrics: r(l.Lyrics), LyricSize: s(l.LyricSize), LyricMin: s(l.LyricMin), LyricLines: l.LyricLines,
 		NextSize: s(l.NextSize),
@@ -76,6 +81,14 @@ type layout struct {
 	MarkSize int // the watermark's font size
 	MarkBase int // its baseline
 	MarkPad  int // the padding of its box
+	// MarkX and MarkW are the column the watermark is centred in, its
+	// box's padding included; MarkW 0 is the frame less markMargin on
+	// each side.
+	MarkX, MarkW int
+	// CutAuthor cuts the author to what fits the text column at the
+	// card's smallest size (the platform-safe layout: nothing may leave
+	// the box); the other layouts let a long one run past the column.
+	CutAuthor bool
 
 	Shadow int // how far the art's shadow reaches around it
 	Drop   int // how far the shadow sits below the art
@@ -109,8 +122,8 @@ type layout struct {
 //	│                 [ domain ]                    │
 //	└──────────────────────────────────────────────┘
 //
-// 1:1 and 9:16 shrink the cover and put the lyrics, centred, between the
-// author and the bars.
+// 1:1, 9:16 and 4:5 shrink the cover and put the lyrics, centred, between
+// the author and the bars.
 func lyricLayout(a mvgen.Aspect) layout {
 	l := layoutFor(a)
 	switch a {
@@ -122,6 +135,10 @@ func lyricLayout(a mvgen.Aspect) layout {
 		l.Art, l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = yuv.Rect{X: 170, Y: 100, W: 380, H: 380}, 40, 28, 2, 540
 		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 28, 44, 52, 28, 66
 		l.Lyrics, l.LyricSize, l.LyricMin, l.LyricLines, l.NextSize = yuv.Rect{X: 40, Y: 700, W: 640, H: 300}, 46, 30, 3, 32
+	case mvgen.Feed:
+		l.Art, l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = yuv.Rect{X: 360, Y: 60, W: 360, H: 360}, 46, 30, 2, 490
+		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 28, 44, 56, 28, 70
+		l.Lyrics, l.LyricSize, l.LyricMin, l.LyricLines, l.NextSize = yuv.Rect{X: 60, Y: 660, W: 960, H: 240}, 50, 32, 2, 34
 	default:
 		l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = 44, 32, 2, 130
 		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 28, 44, 56, 28, 70
@@ -145,10 +162,21 @@ func lyricLayout(a mvgen.Aspect) layout {
 //	│                 [ domain ]                    │
 //	└──────────────────────────────────────────────┘
 //
-// 1:1 and 9:16 stack the same elements in one centred column: cover, title,
-// author, bars, progress line with times, watermark.
+// 1:1, 9:16 and 4:5 (1080×1350) stack the same elements in one centred
+// column: cover, title, author, bars, progress line with times, watermark.
 func layoutFor(a mvgen.Aspect) layout {
 	switch a {
+	case mvgen.Feed:
+		return layout{
+			W: 1080, H: 1350, Art: yuv.Rect{X: 270, Y: 90, W: 540, H: 540}, Halo: 18,
+			CenterText: true, TextX: 60, TextW: 960,
+			TitleMax: 52, TitleMin: 34, TitleLines: 2, TitleBase: 716,
+			AuthorSize: 30, AuthorGap: 50, CardMax: 64, CardMin: 30, CardGap: 78,
+			Bars: yuv.Rect{X: 140, Y: 930, W: 800, H: 130}, BarCount: 40, BarGap: 6, Reflect: 32,
+			Progress: yuv.Rect{X: 140, Y: 1142, W: 800, H: 4}, TimeSize: 26, TimeBase: 1186,
+			MarkSize: 24, MarkBase: 1310, MarkPad: 8,
+			Shadow: 40, Drop: 12, Dot: 12,
+		}
 	case mvgen.Square:
 		return layout{
 			W: 1080, H: 1080, Art: yuv.Rect{X: 300, Y: 70, W: 480, H: 480}, Halo: 18,
@@ -182,6 +210,59 @@ func layoutFor(a mvgen.Aspect) layout {
 		MarkSize: 20, MarkBase: 702, MarkPad: 8,
 		Shadow: 40, Drop: 12, Dot: 12,
 	}
+}
+
+// safePortrait returns 9:16's layout at 720×1280 inside box, the
+// platform-safe box (x 80–592, y 192–832): the cover, the title, the author
+// (and the lyrics), the progress line with its times and the watermark in
+// one centred column inside it, and the bars under it, where the apps'
+// captions may cover them.
+//
+//	┌────────────────────┐
+//	│ ┌┄┄┄┄┄┄┄┄┄┄┄┄┄┄┄┄┐ │ ← y 192: under the apps' top band
+//	│ ┊    ┌──────┐    ┊ │
+//	│ ┊    │cover │    ┊ │
+//	│ ┊    └──────┘    ┊ │
+//	│ ┊     Title      ┊ │
+//	│ ┊     Author     ┊ │
+//	│ ┊  (the lyrics)  ┊ │
+//	│ ┊ ━━━━━○──────── ┊ │
+//	│ ┊ 1:23      3:00 ┊ │
+//	│ ┊   [ domain ]   ┊ │
+//	│ └┄┄┄┄┄┄┄┄┄┄┄┄┄┄┄┄┘ │ ← y 832: the captions start below
+//	│  ▂▅▇▃▆▂▅▇▃▆▂▅▇▃▆▂  │
+//	└────────────────────┘
+//	   x 80        x 592: the buttons' column is to the right
+func safePortrait(box yuv.Rect, lyrics bool) layout {
+	right, bottom := box.X+box.W, box.Y+box.H
+	l := layout{
+		W: 720, H: 1280, Halo: 16,
+		CenterText: true, TextX: box.X, TextW: box.W,
+		Bars: yuv.Rect{X: 80, Y: bottom + 28, W: 560, H: 120}, BarCount: 28, BarGap: 6, Reflect: 24,
+		Progress: yuv.Rect{X: box.X + 20, Y: bottom - 84, W: box.W - 40, H: 4}, TimeSize: 22, TimeBase: bottom - 50,
+		MarkSize: 18, MarkBase: bottom - 14, MarkPad: 6, MarkX: box.X, MarkW: right - box.X, CutAuthor: true,
+		Shadow: 40, Drop: 12, Dot: 12,
+	}
+	if !lyrics {
+		l.Art = yuv.Rect{X: box.X + (box.W-320)/2, Y: box.Y + 20, W: 320, H: 320}
+		l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = 40, 26, 2, box.Y+402
+		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 26, 40, 48, 26, 62
+		return l
+	}
+	l.Art, l.Halo = yuv.Rect{X: box.X + (box.W-200)/2, Y: box.Y + 12, W: 200, H: 200}, 14
+	l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = 32, 24, 2, box.Y+258
+	l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 22, 34, 40, 22, 52
+	l.Lyrics, l.LyricSize, l.LyricMin, l.LyricLines, l.NextSize = yuv.Rect{X: box.X, Y: box.Y + 384, W: box.W - 4, H: 160}, 34, 24, 2, 24
+	return l
+}
+
+// markColumn returns the left edge and width of the column the
+// watermark's text is centred in (its box's padding outside it).
+func (l layout) markColumn() (x, w int) {
+	if l.MarkW == 0 {
+		return markMargin, l.W - 2*markMargin
+	}
+	return l.MarkX + l.MarkPad, l.MarkW - 2*l.MarkPad
 }
 
 // barWidth is the width of one bar, even, so that bars cover whole chroma

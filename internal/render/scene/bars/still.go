@@ -151,8 +151,13 @@ func staticGraph(p plan) string {
 	}
 	if p.Domain.File != "" && !p.Domain.Go {
 		font, _ := p.fonts(p.Domain)
+		x := "(w-text_w)/2"
+		if l.MarkW != 0 {
+			mx, mw := l.markColumn()
+			x = fmt.Sprintf("%d+(%d-text_w)/2", mx, mw)
+		}
 		g.WriteString("," + drawtext(font, "textfile="+ffmpeg.EscapeFilterValue(p.Domain.File), p.Domain.Size,
-			"white@0.8", "(w-text_w)/2", strconv.Itoa(p.Domain.Base)+"-ascent",
+			"white@0.8", x, strconv.Itoa(p.Domain.Base)+"-ascent",
 			fmt.Sprintf(":box=1:boxcolor=black@0.45:boxborderw=%d", l.MarkPad)))
 	}
 	g.WriteString(",split=2[base0][card0];\n")
@@ -250,7 +255,7 @@ const (
 const (
 	authorMinSize = 20
 	domainMinSize = 12
-	markMargin    = 80 // the watermark keeps this far from the frame's sides
+	markMargin    = 80 // the watermark keeps this far from the frame's sides (unless its layout sets its column)
 )
 
 // lineHeight is the distance between two title baselines at font size size.
@@ -295,7 +300,11 @@ func writeTexts(p *plan, title, author, domain string) error {
 			p.Title = append(p.Title, textLine{File: file, Size: size, Base: last, Text: line})
 		}
 	}
-	if author := text.Truncate(text.Clean(author), maxAuthorRunes); author != "" {
+	author = text.Clean(author)
+	if l.CutAuthor {
+		author = text.TruncateWidth(author, l.TextW*10/(max(l.CardMin, authorMinSize)*6))
+	}
+	if author := text.Truncate(author, maxAuthorRunes); author != "" {
 		file, err := write("author.txt", author)
 		if err != nil {
 			return err
@@ -310,7 +319,8 @@ func writeTexts(p *plan, title, author, domain string) error {
 		if err != nil {
 			return err
 		}
-		p.Domain = textLine{File: file, Size: text.FitSize(text.Width(domain), l.W-2*markMargin, domainMinSize, l.MarkSize),
+		_, markW := l.markColumn()
+		p.Domain = textLine{File: file, Size: text.FitSize(text.Width(domain), markW, domainMinSize, l.MarkSize),
 			Base: l.MarkBase, Text: domain}
 	}
 	return nil

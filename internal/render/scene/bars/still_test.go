@@ -60,8 +60,12 @@ func goldenPlan(a mvgen.Aspect, cover bool) goldenRender {
 
 // goldenPlanAt is goldenPlan at resolution r.
 func goldenPlanAt(a mvgen.Aspect, r mvgen.Resolution, cover bool) goldenRender {
+	return goldenPlanOf(layoutAt(a, r), cover)
+}
+
+// goldenPlanOf is goldenPlan with layout l.
+func goldenPlanOf(l layout, cover bool) goldenRender {
 	const work = "/tmp/mvgen-render-123"
-	l := layoutAt(a, r)
 	p := plan{
 		Layout: l, Work: work,
 		Font: "/fonts/Noto Sans CJK.ttc", BoldFont: "/fonts/Noto Sans CJK Bold.ttc",
@@ -102,6 +106,10 @@ func TestFFmpegArgsGolden(t *testing.T) {
 		{"portrait_no_cover", goldenPlan(mvgen.Portrait, false)},
 		{"landscape_1080p_cover", goldenPlanAt(mvgen.Landscape, mvgen.FullHD, true)},
 		{"portrait_1080p_no_cover", goldenPlanAt(mvgen.Portrait, mvgen.FullHD, false)},
+		{"feed_cover", goldenPlan(mvgen.Feed, true)},
+		// 9:16 over the whole frame ("safeArea": false) is the layout
+		// portrait_cover.golden held before the platform-safe box.
+		{"portrait_full_frame_cover", goldenPlanOf(layoutWith(mvgen.Portrait, mvgen.HD, false, true), true)},
 		{"odd_paths", odd},
 	}
 	for _, tt := range tests {
@@ -204,6 +212,12 @@ func TestWriteTexts(t *testing.T) {
 		{"hostile", mvgen.Landscape, hostileTitle, "周杰倫", "example.com",
 			"It's \"50%\" off:\nC:\\path %{pts} [x];y,z", "周杰倫", "example.com"},
 		{"empty", mvgen.Square, " \n ", "", "\t", "", "", ""},
+		// In the platform-safe 9:16 layout, the author is cut to the
+		// column's width at the card's smallest size (512 px at 26 px: 32
+		// half-em units).
+		{"long, safe 9:16", "safe", long, long, long,
+			"長い長い長い長い長い長い長い長い\n長い長い長い長い長い長い長い長…",
+			strings.Repeat("長い", 7) + "長…", strings.Repeat("長い", 24) + "長…"},
 		{"long", mvgen.Portrait, long, long, long,
 			"長い長い長い長い長い長い長い長い長\nい長い長い長い長い長い長い長い長い\n長い長い長い長い長い長い長い長い長…",
 			strings.Repeat("長い", 24) + "長…", strings.Repeat("長い", 24) + "長…"},
@@ -211,7 +225,11 @@ func TestWriteTexts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := plan{Layout: layoutFor(tt.aspect), Work: t.TempDir(), Cover: source.Cover{Format: "png"}.InputArgs("/cover.png")}
+			l := layoutFor(tt.aspect)
+			if tt.aspect == "safe" {
+				l = layoutAt(mvgen.Portrait, mvgen.HD)
+			}
+			p := plan{Layout: l, Work: t.TempDir(), Cover: source.Cover{Format: "png"}.InputArgs("/cover.png")}
 			if err := writeTexts(&p, tt.title, tt.author, tt.domain); err != nil {
 				t.Fatal(err)
 			}
@@ -258,12 +276,49 @@ func TestLayouts(t *testing.T) {
 	t.Parallel()
 	for _, aspect := range aspects {
 		for _, res := range []mvgen.Resolution{mvgen.HD, mvgen.FullHD} {
-			if w, h := scene.Size(aspect, res); layoutAt(aspect, res).W != w || layoutAt(aspect, res).H != h ||
-				layoutWith(aspect, res, true).W != w || layoutWith(aspect, res, true).H != h {
-				t.Errorf("%s@%s: the layouts are not the video's %d×%d", aspect, res, w, h)
+			for _, full := range []bool{false, true} {
+				name := string(aspect) + "@" + string(res) + map[bool]string{true: " full frame"}[full]
+				fr := scene.FrameFor(aspect, res, full)
+				for _, lyrics := range []bool{false, true} {
+					l := layoutWith(aspect, res, lyrics, full)
+					if l.W != fr.W || l.H != fr.H {
+						t.Errorf("%s: the layout is %d×%d, not the video's %d×%d", name, l.W, l.H, fr.W, fr.H)
+					}
+					name := name + map[bool]string{true: " with lyrics"}[lyrics]
+					checkLayout(t, name, l)
+					checkSafe(t, name, l, fr)
+				}
 			}
-			checkLayout(t, string(aspect)+"@"+string(res), layoutAt(aspect, res))
-			checkLayout(t, string(aspect)+"@"+string(res)+" with lyrics", layoutWith(aspect, res, true))
+		}
+	}
+}
+
+// checkSafe checks that everything informative in l lies inside the
+// frame's safe box: the cover, the title's and the author's lines at their
+// largest (on the card too), the lyrics with their shadow, the progress
+// line with its head, the times and the watermark's box.
+func checkSafe(t *testing.T, name string, l layout, fr scene.Frame) {
+	t.Helper()
+	last := l.TitleBase + (l.TitleLines-1)*lineHeight(l.TitleMax)
+	rects := map[string]yuv.Rect{
+		"cover": l.Art,
+		"title": {X: l.TextX, Y: l.TitleBase - l.TitleMax, W: l.TextW, H: last - l.TitleBase + l.TitleMax*3/2},
+		"card":  {X: l.TextX, Y: last + l.CardGap - l.CardMax, W: l.TextW, H: l.CardMax * 3 / 2},
+	}
+	_, ch, base := l.digitCell()
+	rects["times"] = yuv.Rect{X: l.Progress.X, Y: l.TimeBase - base, W: l.Progress.W, H: ch}
+	rects["progress head"] = yuv.Rect{X: l.Progress.X - l.Dot/2, Y: l.Progress.Y + l.Progress.H/2 - l.Dot/2,
+		W: l.Progress.W + l.Dot, H: l.Dot}
+	mx, mw := l.markColumn()
+	rects["watermark"] = yuv.Rect{X: mx - l.MarkPad, Y: l.MarkBase - l.MarkSize - l.MarkPad,
+		W: mw + 2*l.MarkPad, H: l.MarkSize*4/3 + 2*l.MarkPad}
+	if !l.Lyrics.Empty() {
+		sh := l.lyricsStyle().Shadow()
+		rects["lyrics"] = yuv.Rect{X: l.Lyrics.X, Y: l.Lyrics.Y, W: l.Lyrics.W + sh, H: l.Lyrics.H + sh}
+	}
+	for what, r := range rects {
+		if !fr.Inside(r) {
+			t.Errorf("%s: the %s %+v leaves the safe box %+v", name, what, r, fr.Safe)
 		}
 	}
 }
