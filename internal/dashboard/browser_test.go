@@ -212,6 +212,14 @@ func TestBrowser(t *testing.T) {
 	if got, want := eval[string](b, `document.getElementById("who").textContent`), "Signed in with "+token[:8]+"…"; got != want {
 		t.Errorf("header: %q, want %q", got, want)
 	}
+	// At a phone's width too: shown, whole, and inside the screen.
+	b.do("narrowing to a phone", chromedp.EmulateViewport(390, 844), chromedp.Sleep(200*time.Millisecond))
+	if shown := eval[string](b, `(e => { const r = e.getBoundingClientRect();
+			return [e.offsetParent !== null, e.scrollWidth <= e.clientWidth, r.right <= innerWidth, r.width > 0].join(" ") })(
+			document.getElementById("who"))`); shown != "true true true true" {
+		t.Errorf("at 390 px the header's key (shown, whole, on screen, wide): %s, want all true", shown)
+	}
+	b.do("widening again", chromedp.EmulateViewport(1280, 900))
 	b.waitFor("the event stream", `document.getElementById("live").textContent === "Live updates on."`, 10*time.Second)
 
 	// Make a video.
@@ -250,11 +258,11 @@ func TestBrowser(t *testing.T) {
 	}
 	aspects := `[...document.getElementById("aspect").options].map(o => o.text).join(", ")`
 	setSelect("resolution", "1080p")
-	if got, want := eval[string](b, aspects), "16:9 landscape (1920×1080), 1:1 square (1080×1080), 9:16 portrait (1080×1920)"; got != want {
+	if got, want := eval[string](b, aspects), "16:9 landscape (1920×1080), 1:1 square (1080×1080), 9:16 portrait (1080×1920), 4:5 feed (1080×1350)"; got != want {
 		t.Errorf("at 1080p the aspects read %q, want %q", got, want)
 	}
 	setSelect("resolution", "720p")
-	if got, want := eval[string](b, aspects), "16:9 landscape (1280×720), 1:1 square (1080×1080), 9:16 portrait (720×1280)"; got != want {
+	if got, want := eval[string](b, aspects), "16:9 landscape (1280×720), 1:1 square (1080×1080), 9:16 portrait (720×1280), 4:5 feed (1080×1350)"; got != want {
 		t.Errorf("at 720p the aspects read %q, want %q", got, want)
 	}
 	b.do("submitting", chromedp.Click(chromedp.ID("make-submit")))

@@ -717,10 +717,10 @@ async function loadTracks() {
 // sizeAspects writes each aspect's size at the chosen resolution into its
 // label: "16:9 landscape (1920×1080)" once 1080p is chosen.
 const aspectSizes = {
-  "720p": { "16:9": "1280×720", "1:1": "1080×1080", "9:16": "720×1280" },
-  "1080p": { "16:9": "1920×1080", "1:1": "1080×1080", "9:16": "1080×1920" },
+  "720p": { "16:9": "1280×720", "1:1": "1080×1080", "9:16": "720×1280", "4:5": "1080×1350" },
+  "1080p": { "16:9": "1920×1080", "1:1": "1080×1080", "9:16": "1080×1920", "4:5": "1080×1350" },
 };
-const aspectNames = { "16:9": "16:9 landscape", "1:1": "1:1 square", "9:16": "9:16 portrait" };
+const aspectNames = { "16:9": "16:9 landscape", "1:1": "1:1 square", "9:16": "9:16 portrait", "4:5": "4:5 feed" };
 function sizeAspects() {
   const sizes = aspectSizes[$("resolution").value] || aspectSizes["720p"];
   for (const o of $("aspect").options) o.textContent = `${aspectNames[o.value]} (${sizes[o.value]})`;
