@@ -129,7 +129,11 @@ func TestSlowSourceCannotStallRenders(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	var lastFast time.Time
+	// Had the endless fetch held the one render worker, no uploaded task
+	// could finish before it ended: the first one finishing first shows
+	// it did not (the last one need not: three renders on a busy machine
+	// outlasted the 20 s deadline in a CI run).
+	var firstFast, lastFast time.Time
 	for id := range fast {
 		at, ok := ended[id]
 		if !ok {
@@ -137,6 +141,9 @@ func TestSlowSourceCannotStallRenders(t *testing.T) {
 		}
 		if at.After(lastFast) {
 			lastFast = at
+		}
+		if firstFast.IsZero() || at.Before(firstFast) {
+			firstFast = at
 		}
 	}
 	for id, kind := range slow {
@@ -149,12 +156,13 @@ func TestSlowSourceCannotStallRenders(t *testing.T) {
 		if took > deadline+5*time.Second {
 			t.Errorf("%s source: failed after %v, want within the %v deadline", kind, took, deadline)
 		}
-		if kind == "endless" && at.Before(lastFast) {
-			t.Errorf("the endless source failed (%v) before the uploaded renders finished (%v): it cannot have held them",
-				took, lastFast.Sub(submitted))
+		if kind == "endless" && at.Before(firstFast) {
+			t.Errorf("the endless source failed (%v) before any uploaded render finished (%v): it may have held the render worker",
+				took, firstFast.Sub(submitted))
 		}
 	}
-	t.Logf("3 uploaded renders done %v after submission, while the endless source streamed", lastFast.Sub(submitted).Round(100*time.Millisecond))
+	t.Logf("the first uploaded render done %v after submission, the third %v, while the endless source streamed",
+		firstFast.Sub(submitted).Round(100*time.Millisecond), lastFast.Sub(submitted).Round(100*time.Millisecond))
 	if entries, _ := filepath.Glob(filepath.Join(srv.DataDir(), "files", "fetched", "*")); len(entries) != 0 {
 		t.Errorf("failed fetches left %v", entries)
 	}
