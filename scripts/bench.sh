@@ -8,7 +8,7 @@
 #      latency from task completion (p50, p95); deliveries per second and
 #      generate requests per second with p99 latency, on SQLite and PostgreSQL
 #   3. idle RSS of `mvgen serve`
-#   4. sizing: `mvgen render` of a 3-minute song with lyrics at 720p and 1080p as one
+#   4. sizing: `mvgen render` of a 3-minute song with lyrics at 720p30, 1080p30 and 720p60 as one
 #      process, its CPU time and peak RSS by GNU time, and what they make per core-hour
 #      (the README's sizing table)
 set -euo pipefail
@@ -39,20 +39,21 @@ pid=$!
 sleep 10
 printf 'idle RSS of mvgen serve: %d MiB\n' "$(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024 ))"
 
-# 4. Sizing: one `mvgen render` process (what a render worker does, without the
-#    service around it) of a 180 s song with a cover and a lyric line every 3 s. CPU
-#    time (user + system) does not depend on how busy the machine is, as wall time
-#    does: renders per core-hour = 3600 / CPU seconds.
+# 4. Sizing (720p30, 1080p30, 720p60): one `mvgen render` process (what a render worker does, without the
+#    service around it) of a 180 s song with a cover and a lyric line every 3 s:
+#    renders per core-hour = 3600 / CPU seconds (user + system, ffmpeg's included). Both
+#    CPU and wall time read higher on a busy machine; measure on an idle one.
 ffmpeg -v error -f lavfi -i "aevalsrc='0.3*sin(2*PI*(110+55*mod(floor(t*2),4))*t)+0.2*sin(2*PI*440*t)*exp(-8*mod(t,0.5))':s=44100:d=180" \
   -ac 2 -b:a 192k "$work/song.mp3"
 ffmpeg -v error -f lavfi -i testsrc2=s=1000x1000:d=1 -frames:v 1 "$work/cover.jpg"
 awk 'BEGIN { for (i = 0; i < 60; i++) printf "[%02d:%02d.00]Line %d of the song, sung along\n", int(i*3/60), (i*3)%60, i+1 }' >"$work/song.lrc"
-for res in 720p 1080p; do
-  /usr/bin/time -f '%e %U %S %M' -o "$work/time" bin/mvgen render "$work/song.mp3" -o "$work/$res.mp4" \
+for look in 720p:30 1080p:30 720p:60; do
+  res=${look%:*} fps=${look#*:}
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" bin/mvgen render "$work/song.mp3" -o "$work/$res$fps.mp4" \
     --cover "$work/cover.jpg" --title "Sizing" --author "mvgen" --domain example.com --lyrics "$work/song.lrc" \
-    --resolution "$res" >/dev/null 2>&1
+    --resolution "$res" --fps "$fps" >/dev/null 2>&1
   read -r wall user sys maxrss <"$work/time"
-  awk -v r="$res" -v w="$wall" -v u="$user" -v s="$sys" -v m="$maxrss" -v c="$(nproc)" 'BEGIN {
+  awk -v r="$res$fps" -v w="$wall" -v u="$user" -v s="$sys" -v m="$maxrss" -v c="$(nproc)" 'BEGIN {
     cpu = u + s
     printf "sizing %s: 180 s song rendered in %.1f s wall (%.1fx real time on %d cores), %.1f CPU s, %.0f renders of 3 min per core-hour, peak RSS %.0f MiB\n",
       r, w, 180 / w, c, cpu, 3600 / cpu, m / 1024 }'
