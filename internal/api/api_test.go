@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -33,11 +34,11 @@ type fixture struct {
 	files string // the blob directory
 }
 
-func newFixture(t testing.TB) *fixture {
+// openStore opens a SQLite store and its queue in dir, closed when the
+// test ends.
+func openStore(t testing.TB, dir string) (*sqlite.Store, *queue.Queue[*sql.Tx]) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	opened, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
+	opened, err := sqlite.Open(context.Background(), filepath.Join(dir, "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,6 +48,13 @@ func newFixture(t testing.TB) *fixture {
 	}
 	db := sqlite.NewStore(opened, q)
 	t.Cleanup(func() { db.Close() })
+	return db, q
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	db, q := openStore(t, dir)
 	links := &link.Signer{Key: link.NewKey()}
 	guard := &netguard.Guard{}
 	files := filepath.Join(dir, "files")

@@ -27,7 +27,6 @@ import (
 	"github.com/mvgen/mvgen/internal/link"
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/netguard"
-	"github.com/mvgen/mvgen/internal/queue"
 	"github.com/mvgen/mvgen/internal/store"
 	"github.com/mvgen/mvgen/internal/store/sqlite"
 	"github.com/mvgen/mvgen/webhook"
@@ -103,18 +102,8 @@ type conformFixture struct {
 }
 
 func newConformFixture(t *testing.T) *conformFixture {
-	ctx := context.Background()
 	dir := t.TempDir()
-	opened, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := queue.New(opened.QueueDriver(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := sqlite.NewStore(opened, q)
-	t.Cleanup(func() { db.Close() })
+	db, q := openStore(t, dir)
 	links := &link.Signer{Key: link.NewKey()}
 	guard := &netguard.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 	callbacks := &delivery.Worker{Store: db, Queue: q, Client: guard.Client(5 * time.Second), Links: links,
@@ -130,7 +119,7 @@ func newConformFixture(t *testing.T) *conformFixture {
 		t.Fatal(err)
 	}
 	k, token := mvgen.NewKey("conformance", secret, time.Now())
-	if err := db.CreateKey(ctx, k); err != nil {
+	if err := db.CreateKey(context.Background(), k); err != nil {
 		t.Fatal(err)
 	}
 	return &conformFixture{db: db, srv: srv, callbacks: callbacks, key: k, token: token}
