@@ -35,13 +35,14 @@ type JobInput struct {
 	// Author and DomainName are shown in the video (at most 50 characters).
 	Author     string `json:"author,omitempty"`
 	DomainName string `json:"domain_name,omitempty"`
-	// Aspect, Resolution, Lyrics, FPS and AccentColor are mvgen's
+	// Aspect, Resolution, Lyrics, FPS, AccentColor and Theme are mvgen's
 	// extensions, as in GenerateRequest.
 	Aspect      string `json:"aspect,omitempty"`
 	Resolution  string `json:"resolution,omitempty"`
 	Lyrics      *bool  `json:"lyrics,omitempty"`
 	FPS         int    `json:"fps,omitempty"`
 	AccentColor string `json:"accent_color,omitempty"`
+	Theme       string `json:"theme,omitempty"`
 }
 
 // CreateJob asks for a video through POST /api/v1/jobs/createTask and

@@ -31,6 +31,9 @@ type GenerateRequest struct {
 	// AccentColor is mvgen's extension: "#rrggbb", the colour of the bars
 	// instead of the one picked from the cover.
 	AccentColor string `json:"accentColor,omitempty"`
+	// Theme is mvgen's extension: the video's look, "bars" (default),
+	// or another of the server's themes (docs/themes.md).
+	Theme string `json:"theme,omitempty"`
 	// Lyrics is mvgen's extension: false makes the video without the
 	// track's lyrics; nil shows them when the track has timed ones.
 	Lyrics *bool `json:"lyrics,omitempty"`

@@ -32,15 +32,16 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	resolution := fs.String("resolution", "720p", "size: 720p, or 1080p (1920×1080, 1080×1080, 1080×1920; 4:5 is 1080×1350 at both)")
 	fs.IntVar(&in.FPS, "fps", 30, "frames a second: 30 or 60")
 	fs.StringVar(&in.AccentColor, "accent-color", "", "colour of the bars, `#rrggbb` (default: picked from the cover)")
+	theme := fs.String("theme", "bars", "the look: "+themeNames())
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5] [--resolution 720p|1080p] [--safe-area=false] [--fps 30|60] [--accent-color #rrggbb] [--poster OUT.jpg] [--lyrics FILE.lrc [--captions]]")
+		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5] [--resolution 720p|1080p] [--safe-area=false] [--fps 30|60] [--accent-color #rrggbb] [--theme NAME] [--poster OUT.jpg] [--lyrics FILE.lrc [--captions]]")
 	}
 	in.Audio, in.Out = pos[0], *out
-	in.Aspect, in.Resolution, in.FullFrame = mvgen.Aspect(*aspect), mvgen.Resolution(*resolution), !*safeArea
+	in.Aspect, in.Resolution, in.FullFrame, in.Theme = mvgen.Aspect(*aspect), mvgen.Resolution(*resolution), !*safeArea, mvgen.Theme(*theme)
 	if *lrc != "" {
 		src, err := os.ReadFile(*lrc)
 		if err != nil {
@@ -142,4 +143,13 @@ func (p *progressBar) finish(ok bool) {
 		p.set(1)
 	}
 	fmt.Fprintln(p.w)
+}
+
+// themeNames lists the renderer's themes for a flag's help: "bars, …".
+func themeNames() string {
+	names := make([]string, len(mvgen.Themes))
+	for i, t := range mvgen.Themes {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/mvgen/mvgen/client"
 )
 
-const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5] [--resolution 720p|1080p] [--safe-area=false] [--embed-captions] [--fps 30|60] [--accent-color #rrggbb]"
+const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5] [--resolution 720p|1080p] [--safe-area=false] [--embed-captions] [--fps 30|60] [--accent-color #rrggbb] [--theme NAME]"
 
 // videoCmd makes a video on an mvgen server through the Go SDK: upload,
 // generate, wait, download.
@@ -31,6 +31,7 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	resolution := fs.String("resolution", "", "size: 720p (default) or 1080p")
 	fps := fs.Int("fps", 0, "frames a second: 30 (default) or 60")
 	accent := fs.String("accent-color", "", "colour of the bars, `#rrggbb` (default: picked from the cover)")
+	theme := fs.String("theme", "", "the look: "+themeNames()+" (default bars)")
 	lyricsFile := fs.String("lyrics", "", "synced lyrics to show (an LRC file); the video's caption files are written beside OUT.mp4 (OUT.srt, OUT.vtt, OUT.lrc)")
 	safeArea := fs.Bool("safe-area", true, "9:16: keep everything informative inside the box TikTok, Reels and Shorts leave clear (false: the full-frame layout)")
 	embedCaptions := fs.Bool("embed-captions", false, "also mux the lyrics into the MP4 as a mov_text subtitle track")
@@ -54,7 +55,7 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("video: %w", err)
 	}
 	req := client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID, Author: *author, DomainName: *domain,
-		Aspect: *aspect, Resolution: *resolution, FPS: *fps, AccentColor: *accent, EmbedCaptions: *embedCaptions,
+		Aspect: *aspect, Resolution: *resolution, FPS: *fps, AccentColor: *accent, Theme: *theme, EmbedCaptions: *embedCaptions,
 		IdempotencyKey: newIdempotencyKey()}
 	if !*safeArea {
 		req.SafeArea = safeArea

@@ -132,7 +132,7 @@ func JobsParam(t *mvgen.Task) string {
 	}
 	input := map[string]any{"task_id": t.MusicTaskID, "audio_id": t.AudioID}
 	for name, v := range map[string]string{"author": t.Author, "domain_name": t.DomainName,
-		"aspect": t.Aspect, "resolution": t.Resolution, "accent_color": t.AccentColor} {
+		"aspect": t.Aspect, "resolution": t.Resolution, "accent_color": t.AccentColor, "theme": t.Theme} {
 		if v != "" {
 			input[name] = v
 		}

@@ -40,6 +40,9 @@ type Request struct {
 	// AccentColor is mvgen's extension: "#rrggbb", the colour of the bars
 	// and the background's hue instead of the one picked from the cover.
 	AccentColor string `json:"accentColor,omitempty"`
+	// Theme is mvgen's extension: the video's look, one of Themes ("bars",
+	// the default, when absent).
+	Theme string `json:"theme,omitempty"`
 	// SafeArea is mvgen's extension: false lays a 9:16 video out over the
 	// whole frame; absent or true keeps everything informative inside the
 	// box TikTok's, Reels' and Shorts' overlays leave clear (contract
@@ -99,12 +102,15 @@ func (r *Request) ValidateAs(checkURL func(string) error, name func(string) stri
 			return Errorf(EInvalid, "%s: %v", name("accentColor"), err)
 		}
 	}
+	if _, err := ParseTheme(r.Theme); err != nil {
+		return Errorf(EInvalid, "%s: %v", name("theme"), err)
+	}
 	return nil
 }
 
 // Hash identifies a request for Idempotency-Key checks: the parsed fields,
 // so whitespace and key order do not matter. The extensions added later
-// (resolution, lyrics, fps, accentColor) are left out when absent, so a
+// (resolution, lyrics, fps, accentColor, theme) are left out when absent, so a
 // request hashes as it did before they existed; so is the dialect of a
 // generate request.
 func (r Request) Hash() string {
@@ -123,7 +129,7 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 		ID: NewID(), KeyID: keyID,
 		MusicTaskID: r.TaskID, AudioID: r.AudioID, MusicIndex: tr.MusicIndex,
 		CallbackURL: r.CallBackURL, Author: r.Author, DomainName: r.DomainName, Aspect: r.Aspect,
-		Resolution: r.Resolution, NoLyrics: r.Lyrics != nil && !*r.Lyrics, FPS: r.FPS, AccentColor: r.AccentColor,
+		Resolution: r.Resolution, NoLyrics: r.Lyrics != nil && !*r.Lyrics, FPS: r.FPS, AccentColor: r.AccentColor, Theme: r.Theme,
 		FullFrame: r.SafeArea != nil && !*r.SafeArea, EmbedCaptions: r.EmbedCaptions,
 		Status: StatusPending, Dialect: r.Dialect,
 		WebhookID: "msg_" + NewID(),
@@ -138,8 +144,8 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 // API key: keys never share a file, so a tenant cannot learn from a fast
 // render (or from a video that does not match a URL's changed content)
 // that another tenant rendered the same inputs. The aspect, resolution,
-// frame rate and accent colour count as what they mean ("" and "720p" are
-// one, 0 and 30 fps, "#FF0000" and "#ff0000"), the track's lyrics count
+// frame rate, accent colour and theme count as what they mean ("" and "720p" are
+// one, 0 and 30 fps, "#FF0000" and "#ff0000", "" and "bars"), the track's lyrics count
 // unless the task leaves them out, and the full-frame layout counts in 9:16
 // only (the other aspects have one layout).
 func RenderKey(tr *Track, t *Task) string {
@@ -158,6 +164,9 @@ func RenderKey(tr *Track, t *Task) string {
 	}
 	if c, err := ParseColor(t.AccentColor); err == nil {
 		parts = append(parts, "accent="+c.String())
+	}
+	if th, _ := ParseTheme(t.Theme); th != Bars {
+		parts = append(parts, "theme="+string(th))
 	}
 	if t.FullFrame && aspect == Portrait {
 		parts = append(parts, "full-frame")

@@ -40,6 +40,9 @@ type Task struct {
 	// AccentColor is "#rrggbb" when generate asked for an accent colour
 	// (an mvgen extension), "" for the colour picked from the cover.
 	AccentColor string
+	// Theme is the look generate asked for (an mvgen extension; see
+	// Theme): "" for the default, bars.
+	Theme string
 	// FullFrame is set when generate asked for "safeArea": false: a 9:16
 	// video laid out over the whole frame, not inside the platform-safe box.
 	FullFrame bool

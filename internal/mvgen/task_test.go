@@ -108,6 +108,7 @@ func TestRenderKeyExtensions(t *testing.T) {
 		{"30 fps named", plain, Request{FPS: 30}, true},
 		{"60 fps", plain, Request{FPS: 60}, false},
 		{"accent colour", plain, Request{AccentColor: "#2060ff"}, false},
+		{"bars named", plain, Request{Theme: "bars"}, true},
 		{"lyrics:false on a track without", plain, Request{Lyrics: &off}, true},
 		{"track with lyrics", sung, Request{}, false},
 		{"track with lyrics, lyrics:true", sung, Request{Lyrics: &on}, false},

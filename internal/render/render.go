@@ -119,6 +119,9 @@ type Input struct {
 	// picked from the cover (or the title). Another form is an
 	// *InputError.
 	AccentColor string
+	// Theme is the video's look, one of mvgen.Themes: mvgen.Bars (also for
+	// "") is the default. Another value is an *InputError.
+	Theme mvgen.Theme
 	// Out is the path of the MP4 to write. The video is written to a
 	// temporary file in the same directory and renamed into place on success;
 	// on failure the temporary file is removed and Out is left untouched.
@@ -277,6 +280,7 @@ type job struct {
 	fullFrame  bool
 	embed      bool         // mux the lyrics in as a mov_text track
 	fps        int          // frames a second
+	theme      mvgen.Theme  // the look
 	accent     *mvgen.Color // the accent colour asked for; nil picks one
 	info       Info         // the source, as probed
 	frames     int          // the video's frames: the duration, rounded up
@@ -310,6 +314,10 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if in.FPS != 0 && in.FPS != 30 && in.FPS != 60 {
 		return Info{}, &InputError{Msg: fmt.Sprintf("fps %d is not 30 or 60", in.FPS)}
 	}
+	theme, err := mvgen.ParseTheme(string(in.Theme))
+	if err != nil {
+		return Info{}, &InputError{Msg: err.Error()}
+	}
 	var accent *mvgen.Color
 	if in.AccentColor != "" {
 		c, err := mvgen.ParseColor(in.AccentColor)
@@ -326,7 +334,7 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if err != nil {
 		return Info{}, err
 	}
-	j.accent = accent
+	j.accent, j.theme = accent, theme
 	if j.work, err = os.MkdirTemp(r.TempDir, "mvgen-render-"); err != nil {
 		return Info{}, fmt.Errorf("render: creating work directory: %w", err)
 	}

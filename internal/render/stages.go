@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mvgen/mvgen/internal/lyrics"
+	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/render/analysis"
 	"github.com/mvgen/mvgen/internal/render/encode"
 	"github.com/mvgen/mvgen/internal/render/safe"
@@ -17,6 +18,15 @@ import (
 	"github.com/mvgen/mvgen/internal/render/source"
 	"github.com/mvgen/mvgen/internal/render/yuv"
 )
+
+// newTheme returns the theme named name (a parsed mvgen.Theme), drawing
+// spec.
+func newTheme(name mvgen.Theme, spec scene.Spec) scene.Theme {
+	switch name {
+	default: // mvgen.Bars
+		return bars.New(spec)
+	}
+}
 
 // run renders j, stage by stage (see doc.go): the source's decoder starts
 // first and its analysis runs alongside everything else; the theme draws
@@ -36,7 +46,7 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 	video := encode.Video{W: w, H: h, FPS: j.fps, Frames: j.frames}
 	encoders := r.encoders(video)
 	font, boldFont := r.fonts()
-	theme := bars.New(scene.Spec{Aspect: j.aspect, Resolution: j.resolution, FullFrame: j.fullFrame, FPS: j.fps, Frames: j.frames,
+	theme := newTheme(j.theme, scene.Spec{Aspect: j.aspect, Resolution: j.resolution, FullFrame: j.fullFrame, FPS: j.fps, Frames: j.frames,
 		Accent:   j.accent,
 		Duration: j.info.Duration, Title: j.title, Author: j.author, Domain: j.domain, Cover: j.cover,
 		Lyrics: j.lyrics, Sections: j.sections, Font: font, BoldFont: boldFont, Work: j.work, Threads: r.Threads, FFmpeg: ff})

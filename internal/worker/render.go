@@ -207,7 +207,7 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 	info, err := w.Renderer.Render(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
 		Author: t.Author, Domain: t.DomainName, Aspect: mvgen.Aspect(t.Aspect), Out: out,
-		Resolution: mvgen.Resolution(t.Resolution), FPS: t.FPS, AccentColor: t.AccentColor, FullFrame: t.FullFrame,
+		Resolution: mvgen.Resolution(t.Resolution), FPS: t.FPS, AccentColor: t.AccentColor, Theme: mvgen.Theme(t.Theme), FullFrame: t.FullFrame,
 		EmbedCaptions: t.EmbedCaptions, Lyrics: src.lyrics, Poster: poster,
 		Progress: progress.set,
 	})

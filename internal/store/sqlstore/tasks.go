@@ -15,7 +15,7 @@ import (
 const taskColumns = `id, key_id, music_task_id, audio_id, music_index, callback_url, author,
 	domain_name, aspect, status, progress, error_code, error_message, render_key, video_key,
 	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash, resolution, no_lyrics, request_id,
-	dialect, param, fps, accent_color, full_frame, captions, embed_captions, duration_ms`
+	dialect, param, fps, accent_color, full_frame, captions, embed_captions, duration_ms, theme`
 
 func scanTask(row Row) (*mvgen.Task, error) {
 	var t mvgen.Task
@@ -24,7 +24,7 @@ func scanTask(row Row) (*mvgen.Task, error) {
 		&t.Author, &t.DomainName, &t.Aspect, &t.Status, &t.Progress, &t.ErrorCode, &t.ErrorMessage,
 		&t.RenderKey, &t.VideoKey, &t.WebhookID, at(&t.CreatedAt), at(&t.CompletedAt), at(&t.ExpiresAt),
 		&t.IdempotencyKey, &t.RequestHash, &t.Resolution, &t.NoLyrics, &t.RequestID,
-		&t.Dialect, &t.Param, &t.FPS, &t.AccentColor, &t.FullFrame, &t.Captions, &t.EmbedCaptions, &ms); err != nil {
+		&t.Dialect, &t.Param, &t.FPS, &t.AccentColor, &t.FullFrame, &t.Captions, &t.EmbedCaptions, &ms, &t.Theme); err != nil {
 		return nil, err
 	}
 	t.Duration = time.Duration(ms) * time.Millisecond
@@ -72,12 +72,12 @@ func (s *Store) InsertTask(ctx context.Context, tx Tx, t *mvgen.Task) (*mvgen.Ta
 		}
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO mvgen_task (`+taskColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.KeyID, t.MusicTaskID, t.AudioID, t.MusicIndex, t.CallbackURL, t.Author,
 		t.DomainName, t.Aspect, t.Status, t.Progress, t.ErrorCode, t.ErrorMessage, t.RenderKey,
 		t.VideoKey, t.WebhookID, s.d.Time(t.CreatedAt), s.d.Time(t.CompletedAt), s.d.Time(t.ExpiresAt),
 		t.IdempotencyKey, t.RequestHash, t.Resolution, t.NoLyrics, t.RequestID, t.Dialect, t.Param, t.FPS, t.AccentColor,
-		t.FullFrame, t.Captions, t.EmbedCaptions, t.Duration.Milliseconds())
+		t.FullFrame, t.Captions, t.EmbedCaptions, t.Duration.Milliseconds(), t.Theme)
 	if err != nil {
 		return nil, fmt.Errorf("creating task: %w", err)
 	}

@@ -212,7 +212,7 @@ func testTaskScopedToKey(t *testing.T, s store.Store, q Queue) {
 	ctx := context.Background()
 	a, b := newKey(t, s, "alice"), newKey(t, s, "bob")
 	tk := newTask(a)
-	tk.Resolution, tk.NoLyrics, tk.FPS, tk.AccentColor = "1080p", true, 60, "#ff8800"
+	tk.Resolution, tk.NoLyrics, tk.FPS, tk.AccentColor, tk.Theme = "1080p", true, 60, "#ff8800", "bars"
 	tk.FullFrame, tk.EmbedCaptions = true, true
 	tk.Dialect, tk.Param = mvgen.DialectJobs, `{"model":"ai-music-api/create-music-video","input":{"task_id":"m1"}}`
 	got, err := s.CreateTask(ctx, tk)
@@ -233,7 +233,7 @@ func testTaskScopedToKey(t *testing.T, s store.Store, q Queue) {
 			t.Fatalf("Task(%q): %v", key, err)
 		}
 		if got.Author != "周杰倫" || got.Status != mvgen.StatusPending || got.WebhookID != tk.WebhookID || !got.CreatedAt.Equal(now) ||
-			got.Resolution != "1080p" || !got.NoLyrics || got.FPS != 60 || got.AccentColor != "#ff8800" || got.RequestID != "req-1" ||
+			got.Resolution != "1080p" || !got.NoLyrics || got.FPS != 60 || got.AccentColor != "#ff8800" || got.Theme != "bars" || got.RequestID != "req-1" ||
 			!got.FullFrame || !got.EmbedCaptions || got.Dialect != mvgen.DialectJobs || got.Param != tk.Param {
 			t.Errorf("Task(%q) = %+v, want %+v", key, got, tk)
 		}
