@@ -45,7 +45,10 @@ func (h *Handler) decodeBody(w http.ResponseWriter, r *http.Request, v any) ([]b
 func jsonError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
+	var domainErr *mvgen.Error
 	switch {
+	case errors.As(err, &domainErr):
+		return domainErr // a field's own decoding named it (mvgen.Renditions)
 	case errors.As(err, &typeErr) && typeErr.Field != "":
 		return mvgen.Errorf(mvgen.EBadRequest, "%s must be a JSON %s, not %s", typeErr.Field, jsonType(typeErr.Type.Kind().String()), typeErr.Value)
 	case errors.As(err, &typeErr):

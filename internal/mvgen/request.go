@@ -52,6 +52,10 @@ type Request struct {
 	// the MP4 as a mov_text subtitle track (contract §6.5; off by default,
 	// as some platforms refuse extra tracks).
 	EmbedCaptions bool `json:"embedCaptions,omitempty"`
+	// Renditions is mvgen's extension (contract §6.5): up to 6 more videos
+	// of the song, whole or clips, made with the request's own (rendition
+	// 0) as one kit.
+	Renditions Renditions `json:"renditions,omitempty"`
 
 	// Dialect is the API the request came through (DialectMP4 unless
 	// set); it is not a field of any request body.
@@ -105,7 +109,7 @@ func (r *Request) ValidateAs(checkURL func(string) error, name func(string) stri
 	if _, err := ParseTheme(r.Theme); err != nil {
 		return Errorf(EInvalid, "%s: %v", name("theme"), err)
 	}
-	return nil
+	return r.Renditions.validate(name)
 }
 
 // Hash identifies a request for Idempotency-Key checks: the parsed fields,
@@ -136,6 +140,11 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 		CreatedAt: now.UTC(),
 	}
 	t.RenderKey = RenderKey(tr, t)
+	for i, rr := range r.Renditions {
+		rd := Rendition{Index: i + 1, Aspect: rr.Aspect, Resolution: rr.Resolution, FullFrame: t.FullFrame, Clip: clipOf(rr.Clip)}
+		rd.RenderKey = RenditionKey(tr, t, &rd)
+		t.Renditions = append(t.Renditions, rd)
+	}
 	return t
 }
 
@@ -149,6 +158,11 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 // unless the task leaves them out, and the full-frame layout counts in 9:16
 // only (the other aspects have one layout).
 func RenderKey(tr *Track, t *Task) string {
+	return hashParts(renderKeyParts(tr, t))
+}
+
+// renderKeyParts are what RenderKey hashes.
+func renderKeyParts(tr *Track, t *Task) []string {
 	aspect, _ := ParseAspect(t.Aspect)
 	res, _ := ParseResolution(t.Resolution)
 	var lyrics string
@@ -174,6 +188,11 @@ func RenderKey(tr *Track, t *Task) string {
 	if t.EmbedCaptions && lyrics != "" {
 		parts = append(parts, "embed-captions")
 	}
+	return parts
+}
+
+// hashParts is a render key: the first 128 bits of the SHA-256 of parts.
+func hashParts(parts []string) string {
 	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])

@@ -52,6 +52,10 @@ type Task struct {
 	// EmbedCaptions is set when generate asked for "embedCaptions": true:
 	// the lyrics go into the MP4 as a mov_text track too.
 	EmbedCaptions bool
+	// Renditions are the task's further videos (contract §6.5), in
+	// request order: none unless generate asked for "renditions". The
+	// task's own fields above are rendition 0.
+	Renditions []Rendition
 	// Duration is the finished video's length; 0 before it exists, or
 	// for a video made before lengths were recorded.
 	Duration     time.Duration
