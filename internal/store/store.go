@@ -89,7 +89,8 @@ type Store interface {
 	// maxDeliveries > 0 and the task already had that many deliveries,
 	// nothing changes and the error is ErrDeliveryLimit.
 	Redeliver(ctx context.Context, id string, maxDeliveries int, job func(delivery int) jobs.Job) (delivery int, jobID int64, err error)
-	// CountPending counts key keyID's PENDING tasks.
+	// CountPending counts key keyID's PENDING tasks, each as its
+	// mvgen.Task.Units (one for each of its videos).
 	CountPending(ctx context.Context, keyID string) (int, error)
 
 	// Video returns the rendered video recorded under renderKey.
@@ -134,9 +135,23 @@ type Result struct {
 	// CaptionsStored or CaptionsUntimed).
 	Captions string
 	// Duration is the video's length (with VideoKey).
-	Duration    time.Duration
+	Duration time.Duration
+	// Renditions are what a successful kit made of the task's renditions
+	// (contract §6.5), one for each, besides rendition 0 above.
+	Renditions  []RenditionResult
 	CompletedAt time.Time
 	ExpiresAt   time.Time
+}
+
+// RenditionResult is what a successful render made of one rendition.
+type RenditionResult struct {
+	Index    int // the rendition's mvgen.Rendition.Index
+	VideoKey string
+	// VideoSize is the stored video's size in bytes, as Result's.
+	VideoSize       int64
+	Width, Height   int
+	Start, Duration time.Duration
+	Captions        string
 }
 
 // Progress is the progress a finished task shows: 100 with a video, else 0.

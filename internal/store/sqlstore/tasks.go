@@ -15,20 +15,28 @@ import (
 const taskColumns = `id, key_id, music_task_id, audio_id, music_index, callback_url, author,
 	domain_name, aspect, status, progress, error_code, error_message, render_key, video_key,
 	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash, resolution, no_lyrics, request_id,
-	dialect, param, fps, accent_color, full_frame, captions, embed_captions, duration_ms, theme`
+	dialect, param, fps, accent_color, full_frame, captions, embed_captions, duration_ms, theme, renditions`
 
 func scanTask(row Row) (*mvgen.Task, error) {
+	t, _, err := scanTaskCounted(row)
+	return t, err
+}
+
+// scanTaskCounted is scanTask that also returns how many renditions the
+// task has (their rows are read apart: renditions).
+func scanTaskCounted(row Row) (*mvgen.Task, int, error) {
 	var t mvgen.Task
 	var ms int64
+	var n int
 	if err := row.Scan(&t.ID, &t.KeyID, &t.MusicTaskID, &t.AudioID, &t.MusicIndex, &t.CallbackURL,
 		&t.Author, &t.DomainName, &t.Aspect, &t.Status, &t.Progress, &t.ErrorCode, &t.ErrorMessage,
 		&t.RenderKey, &t.VideoKey, &t.WebhookID, at(&t.CreatedAt), at(&t.CompletedAt), at(&t.ExpiresAt),
 		&t.IdempotencyKey, &t.RequestHash, &t.Resolution, &t.NoLyrics, &t.RequestID,
-		&t.Dialect, &t.Param, &t.FPS, &t.AccentColor, &t.FullFrame, &t.Captions, &t.EmbedCaptions, &ms, &t.Theme); err != nil {
-		return nil, err
+		&t.Dialect, &t.Param, &t.FPS, &t.AccentColor, &t.FullFrame, &t.Captions, &t.EmbedCaptions, &ms, &t.Theme, &n); err != nil {
+		return nil, 0, err
 	}
 	t.Duration = time.Duration(ms) * time.Millisecond
-	return &t, nil
+	return &t, n, nil
 }
 
 // CreateTask implements store.Store: the task and its first job in one
@@ -72,14 +80,17 @@ func (s *Store) InsertTask(ctx context.Context, tx Tx, t *mvgen.Task) (*mvgen.Ta
 		}
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO mvgen_task (`+taskColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.KeyID, t.MusicTaskID, t.AudioID, t.MusicIndex, t.CallbackURL, t.Author,
 		t.DomainName, t.Aspect, t.Status, t.Progress, t.ErrorCode, t.ErrorMessage, t.RenderKey,
 		t.VideoKey, t.WebhookID, s.d.Time(t.CreatedAt), s.d.Time(t.CompletedAt), s.d.Time(t.ExpiresAt),
 		t.IdempotencyKey, t.RequestHash, t.Resolution, t.NoLyrics, t.RequestID, t.Dialect, t.Param, t.FPS, t.AccentColor,
-		t.FullFrame, t.Captions, t.EmbedCaptions, t.Duration.Milliseconds(), t.Theme)
+		t.FullFrame, t.Captions, t.EmbedCaptions, t.Duration.Milliseconds(), t.Theme, len(t.Renditions))
 	if err != nil {
 		return nil, fmt.Errorf("creating task: %w", err)
+	}
+	if err := insertRenditions(ctx, tx, t); err != nil {
+		return nil, err
 	}
 	first, err := firstJob(ctx, tx, t)
 	if err != nil {
@@ -93,9 +104,17 @@ func (s *Store) InsertTask(ctx context.Context, tx Tx, t *mvgen.Task) (*mvgen.Ta
 
 // Task implements store.Store.
 func (s *Store) Task(ctx context.Context, keyID, id string) (*mvgen.Task, error) {
-	t, err := scanTask(s.db.Read().QueryRow(ctx, `SELECT `+taskColumns+` FROM mvgen_task
+	t, n, err := scanTaskCounted(s.db.Read().QueryRow(ctx, `SELECT `+taskColumns+` FROM mvgen_task
 		WHERE id = ? AND (? = '' OR key_id = ?)`, id, keyID, keyID))
-	return t, notFound(err, mvgen.ErrNotFound)
+	if err != nil {
+		return nil, notFound(err, mvgen.ErrNotFound)
+	}
+	if n > 0 {
+		if t.Renditions, err = renditions(ctx, s.db.Read(), t.ID); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
 // SetProgress implements store.Store.
@@ -127,6 +146,9 @@ func (s *Store) FinishTask(ctx context.Context, id string, r store.Result, follo
 				s.d.Time(r.ExpiresAt), r.VideoSize, r.Duration.Milliseconds()); err != nil {
 				return fmt.Errorf("recording video: %w", err)
 			}
+		}
+		if err := s.finishRenditions(ctx, tx, id, r); err != nil {
+			return err
 		}
 		ids, err = tx.InsertJobs(ctx, follow...)
 		return err
@@ -163,7 +185,7 @@ func (s *Store) Redeliver(ctx context.Context, id string, maxDeliveries int, job
 // CountPending implements store.Store.
 func (s *Store) CountPending(ctx context.Context, keyID string) (int, error) {
 	var n int
-	err := s.db.Read().QueryRow(ctx, `SELECT count(*) FROM mvgen_task WHERE key_id = ? AND status = ?`,
+	err := s.db.Read().QueryRow(ctx, `SELECT coalesce(sum(1 + renditions), 0) FROM mvgen_task WHERE key_id = ? AND status = ?`,
 		keyID, mvgen.StatusPending).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("counting pending tasks: %w", err)

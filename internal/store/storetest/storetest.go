@@ -77,6 +77,7 @@ func Run(t *testing.T, open Opener) {
 		{"Attempts", testAttempts},
 		{"Secret", testSecret},
 		{"CountPending", testCountPending},
+		{"Renditions", testRenditions}, // renditions.go
 		{"ListTasks", testListTasks}, // list.go
 		{"Upstream", testUpstream},   // upstream.go
 		{"Fetch", testFetch},         // fetch.go
