@@ -45,7 +45,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, k *mvgen.Key, r
 		h.error(w, r, err)
 		return
 	}
-	if !h.allowTask(w, r, k) {
+	if !h.allowTask(w, r, k, 1+len(req.Renditions)) {
 		return
 	}
 	t := req.NewTask(k.ID, tr, time.Now())

@@ -82,9 +82,12 @@ func (h *Handler) allowRedelivery(w http.ResponseWriter, r *http.Request, k *mvg
 	return ok
 }
 
-// allowTask applies key k's cap on unfinished tasks; false means it
-// answered (429 at the cap, 500 when the count failed).
-func (h *Handler) allowTask(w http.ResponseWriter, r *http.Request, k *mvgen.Key) bool {
+// allowTask applies key k's cap on unfinished tasks to a new task of
+// units videos (1 + its renditions: each video is a unit of the cap,
+// contract §6.5); false means it answered (429 at the cap, 500 when the
+// count failed). A kit larger than the whole cap goes through when the
+// key has nothing unfinished, so that no valid request is refused forever.
+func (h *Handler) allowTask(w http.ResponseWriter, r *http.Request, k *mvgen.Key, units int) bool {
 	if h.Limits.MaxPendingTasks <= 0 {
 		return true
 	}
@@ -93,9 +96,14 @@ func (h *Handler) allowTask(w http.ResponseWriter, r *http.Request, k *mvgen.Key
 		h.error(w, r, err)
 		return false
 	}
-	if n >= h.Limits.MaxPendingTasks {
-		h.tooMany(w, r, pendingRetryAfter, "this API key has "+strconv.Itoa(n)+" unfinished tasks, the most allowed (cap "+
-			strconv.Itoa(h.Limits.MaxPendingTasks)+"); submit more when some have finished")
+	if n >= h.Limits.MaxPendingTasks || (n > 0 && n+units > h.Limits.MaxPendingTasks) {
+		msg := "this API key has " + strconv.Itoa(n) + " unfinished tasks, the most allowed (cap " +
+			strconv.Itoa(h.Limits.MaxPendingTasks) + "); submit more when some have finished"
+		if units > 1 {
+			msg = "this API key has " + strconv.Itoa(n) + " unfinished videos (each rendition counts as one), and this request's " +
+				strconv.Itoa(units) + " would pass the cap of " + strconv.Itoa(h.Limits.MaxPendingTasks) + "; submit it when some have finished"
+		}
+		h.tooMany(w, r, pendingRetryAfter, msg)
 		return false
 	}
 	return true

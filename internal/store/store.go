@@ -175,4 +175,7 @@ type Video struct {
 	// Duration is the video's length; 0 when recorded before lengths
 	// were.
 	Duration time.Duration
+	// Start is where the video starts in the song: 0 but for a clip
+	// (contract §6.5).
+	Start time.Duration
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mvgen/mvgen/internal/blob"
@@ -96,19 +97,16 @@ func (w *Render) work(ctx context.Context, run jobs.Run, t *mvgen.Task, log *slo
 			ErrorCode: webhook.CodeInternal, ErrorMessage: fmt.Sprintf("Internal error: the render crashed the worker %d times", run.Crashes)})
 	}
 
-	if v, ok := w.reusable(ctx, t); ok {
-		log.Info("reusing an identical render", "video", v.BlobKey)
-		return finish(ctx, store.Result{Status: mvgen.StatusSuccess, VideoKey: v.BlobKey, VideoSize: v.Size,
-			Captions: w.storedCaptions(ctx, v.BlobKey), Duration: v.Duration})
+	if r, ok := w.reuseAll(ctx, t); ok {
+		log.Info("reusing an identical render", "video", r.VideoKey, "renditions", len(r.Renditions))
+		return finish(ctx, r)
 	}
 
 	start := time.Now()
-	log.Info("rendering")
-	var videoKey, captions string
-	var size int64
-	var dur time.Duration
+	log.Info("rendering", "renditions", len(t.Renditions))
+	var made store.Result
 	err = safe.Call(func() (err error) {
-		videoKey, size, captions, dur, err = w.render(ctx, t, log)
+		made, err = w.render(ctx, t, log)
 		return err
 	})
 	var fail *failure
@@ -127,8 +125,7 @@ func (w *Render) work(ctx context.Context, run jobs.Run, t *mvgen.Task, log *slo
 		log.Info("rendered", "elapsed", time.Since(start).Round(time.Millisecond))
 		// The video is stored: its task ends with it even if the job is
 		// being stopped meanwhile.
-		return finish(context.WithoutCancel(ctx), store.Result{Status: mvgen.StatusSuccess, VideoKey: videoKey, VideoSize: size,
-			Captions: captions, Duration: dur})
+		return finish(context.WithoutCancel(ctx), made)
 	case errors.As(err, &fail):
 		log.Warn("render failed", "code", fail.code, "reason", fail.msg, "err", fail.err)
 		return finish(ctx, store.Result{Status: fail.status, ErrorCode: fail.code, ErrorMessage: fail.msg})
@@ -152,12 +149,42 @@ func cancelled(ctx context.Context) bool {
 	return errors.Is(context.Cause(ctx), jobs.ErrCancelled)
 }
 
-// reusable returns the video of an identical earlier render that is still
-// available and whole (contract §2: identical requests render once): its
-// stored size must be the size recorded when its task finished, so a file
-// a power loss cut short is rendered again, not shared for 14 days.
-func (w *Render) reusable(ctx context.Context, t *mvgen.Task) (*store.Video, bool) {
-	v, err := w.Store.Video(ctx, t.RenderKey)
+// reuseAll returns the result of task t made of identical earlier renders
+// (contract §2: identical requests render once), when every one of its
+// videos has one.
+func (w *Render) reuseAll(ctx context.Context, t *mvgen.Task) (store.Result, bool) {
+	v, ok := w.reusableVideo(ctx, t.RenderKey)
+	if !ok {
+		return store.Result{}, false
+	}
+	r := store.Result{Status: mvgen.StatusSuccess, VideoKey: v.BlobKey, VideoSize: v.Size,
+		Captions: w.storedCaptions(ctx, v.BlobKey), Duration: v.Duration}
+	for _, rd := range t.Renditions {
+		v, ok := w.reusableVideo(ctx, rd.RenderKey)
+		if !ok {
+			return store.Result{}, false
+		}
+		r.Renditions = append(r.Renditions, reusedRendition(rd, v, w.storedCaptions(ctx, v.BlobKey)))
+	}
+	return r, true
+}
+
+// reusedRendition is rendition rd's result made of the stored video v.
+func reusedRendition(rd mvgen.Rendition, v *store.Video, captions string) store.RenditionResult {
+	a, _ := mvgen.ParseAspect(rd.Aspect)
+	res, _ := mvgen.ParseResolution(rd.Resolution)
+	r := store.RenditionResult{Index: rd.Index, VideoKey: v.BlobKey, VideoSize: v.Size, Start: v.Start,
+		Duration: v.Duration, Captions: captions}
+	r.Width, r.Height = a.Size(res)
+	return r
+}
+
+// reusableVideo returns the video of an identical earlier render (the same
+// render key) that is still available and whole: its stored size must be
+// the size recorded when its task finished, so a file a power loss cut
+// short is rendered again, not shared for 14 days.
+func (w *Render) reusableVideo(ctx context.Context, renderKey string) (*store.Video, bool) {
+	v, err := w.Store.Video(ctx, renderKey)
 	// The margin keeps reuse clear of the purge, which only takes videos
 	// whose links expired.
 	if err != nil || v.Purged || v.ExpiresAt.Before(time.Now().Add(time.Hour)) {
@@ -176,12 +203,14 @@ func (w *Render) reusable(ctx context.Context, t *mvgen.Task) (*store.Video, boo
 	return v, true
 }
 
-// render produces the video and stores it, with its poster and, when the
-// video shows lyrics, its caption files; captions tells what it has of
-// those (mvgen.CaptionsNone, CaptionsStored or CaptionsUntimed). A
-// *failure means the task failed for good, errTaskEnded that it was
-// cancelled meanwhile, any other error may be retried.
-func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (key string, size int64, captions string, dur time.Duration, err error) {
+// render produces the task's videos (rendition 0 and its renditions, one
+// kit) and stores each with its poster and, when the videos show lyrics,
+// its caption files, timed to it; the Result says what was stored. A
+// rendition an identical earlier render made is reused, not rendered
+// again (rendition 0 is always rendered when anything is: the renderer
+// makes it first). A *failure means the task failed for good, errTaskEnded
+// that it was cancelled meanwhile, any other error may be retried.
+func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (made store.Result, err error) {
 	defer func() {
 		if err != nil && cancelled(ctx) {
 			err = errTaskEnded
@@ -189,85 +218,176 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (k
 	}()
 	dir, err := os.MkdirTemp(w.TempDir, "render-"+t.ID+"-")
 	if err != nil {
-		return "", 0, "", 0, err
+		return made, err
 	}
 	defer os.RemoveAll(dir)
 
 	src, err := w.resolve(ctx, t, dir, log)
 	if err != nil {
-		return "", 0, "", 0, err
+		return made, err
 	}
-	out := filepath.Join(dir, "video.mp4")
 	progress := newProgressWriter(ctx, w.Store, t.ID, w.Logger)
 	defer progress.close()
 	start := time.Now()
-	// Issue 13: the resolution, the track's lyrics (lyrics.go) and a poster
-	// stored beside the video (mvgen.PosterKey).
-	poster := filepath.Join(dir, "poster.jpg")
-	info, err := w.Renderer.Render(ctx, render.Input{
+
+	// The kit: rendition 0 (the task's own video) and every rendition no
+	// earlier render made; outs[i] is video i's file in dir ("" when
+	// reused).
+	outs := make([]output, 1+len(t.Renditions))
+	outs[0] = output{video: filepath.Join(dir, "video.mp4"), poster: filepath.Join(dir, "poster.jpg"),
+		key: "videos/" + t.RenderKey + "-" + t.ID + ".mp4"}
+	var kit []render.Rendition
+	var kitIndex []int // kit[j] is rendition kitIndex[j]
+	made.Renditions = make([]store.RenditionResult, len(t.Renditions))
+	for i, rd := range t.Renditions {
+		made.Renditions[i].Index = rd.Index
+		if v, ok := w.reusableVideo(ctx, rd.RenderKey); ok {
+			log.Info("reusing an identical render of a rendition", "rendition", rd.Index, "video", v.BlobKey)
+			made.Renditions[i] = reusedRendition(rd, v, w.storedCaptions(ctx, v.BlobKey))
+			continue
+		}
+		o := output{video: filepath.Join(dir, fmt.Sprintf("video-%d.mp4", rd.Index)),
+			poster: filepath.Join(dir, fmt.Sprintf("poster-%d.jpg", rd.Index)),
+			key:    fmt.Sprintf("videos/%s-%s-%d.mp4", rd.RenderKey, t.ID, rd.Index)}
+		outs[rd.Index] = o
+		k := render.Rendition{Aspect: mvgen.Aspect(rd.Aspect), Resolution: mvgen.Resolution(rd.Resolution),
+			FullFrame: rd.FullFrame, Out: o.video, Poster: o.poster}
+		if c := rd.Clip; c != nil {
+			k.Clip = &render.Clip{Start: c.Start, Auto: c.Auto, Duration: c.Duration}
+		}
+		kit = append(kit, k)
+		kitIndex = append(kitIndex, rd.Index)
+	}
+
+	info, videos, err := w.Renderer.RenderKit(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
-		Author: t.Author, Domain: t.DomainName, Aspect: mvgen.Aspect(t.Aspect), Out: out,
+		Author: t.Author, Domain: t.DomainName, Aspect: mvgen.Aspect(t.Aspect), Out: outs[0].video,
 		Resolution: mvgen.Resolution(t.Resolution), FPS: t.FPS, AccentColor: t.AccentColor, Theme: mvgen.Theme(t.Theme), FullFrame: t.FullFrame,
-		EmbedCaptions: t.EmbedCaptions, Lyrics: src.lyrics, Poster: poster,
+		EmbedCaptions: t.EmbedCaptions, Lyrics: src.lyrics, Poster: outs[0].poster,
 		Progress: progress.set,
-	})
+	}, kit)
 	var inputErr *render.InputError
 	if cancelled(ctx) {
-		return "", 0, "", 0, errTaskEnded // no video is stored for a cancelled task
+		return made, errTaskEnded // no video is stored for a cancelled task
 	} else if errors.As(err, &inputErr) {
-		return "", 0, "", 0, &failure{status: mvgen.StatusRenderFailed, code: webhook.CodeBadSource, msg: inputErr.Msg, err: err}
+		return made, &failure{status: mvgen.StatusRenderFailed, code: webhook.CodeBadSource, msg: kitMessage(err, inputErr.Msg, kitIndex), err: err}
 	} else if err != nil {
-		return "", 0, "", 0, err
+		return made, err
 	}
 	if w.Observer != nil {
 		w.Observer.Rendered(time.Since(start), info.Duration)
 	}
-	// Each task writes its own file: a re-render of the same render key by
-	// another task never shares a file the purge may be deleting, and a
-	// task rendered again after a crash overwrites its own.
-	key = "videos/" + t.RenderKey + "-" + t.ID + ".mp4"
-	fi, err := os.Stat(out)
-	if err != nil {
-		return "", 0, "", 0, err
+	made.Status, made.Duration, made.VideoKey = mvgen.StatusSuccess, info.Duration, outs[0].key
+	if made.Captions, err = outs[0].captions(src, 0, 0); err != nil {
+		return made, err
 	}
-	// Issue 20: the caption files, timed to the video, beside it.
-	files := map[string]string{mvgen.PosterKey(key): poster}
-	switch {
-	case src.lyrics != nil:
-		captions = mvgen.CaptionsStored
-		for _, f := range mvgen.CaptionFormats {
-			path := filepath.Join(dir, "captions."+f)
-			if err := os.WriteFile(path, captionFile(src.lyrics, f, info.Duration), 0o644); err != nil {
-				return "", 0, "", 0, fmt.Errorf("writing captions: %w", err)
+	if made.VideoSize, err = fileSize(outs[0].video); err != nil {
+		return made, err
+	}
+	for j, v := range videos[1:] {
+		i := kitIndex[j]
+		o := outs[i]
+		r := &made.Renditions[i-1]
+		r.VideoKey, r.Width, r.Height, r.Start, r.Duration = o.key, v.Width, v.Height, v.Start, v.Duration
+		// A whole video's captions run to the song's end, as rendition 0's.
+		var clipDur time.Duration
+		if t.Renditions[i-1].Clip != nil {
+			clipDur = v.Duration
+		}
+		if r.Captions, err = o.captions(src, v.Start, clipDur); err != nil {
+			return made, err
+		}
+		if r.VideoSize, err = fileSize(o.video); err != nil {
+			return made, err
+		}
+	}
+
+	// Each task writes its own files: a re-render of the same render key
+	// by another task never shares a file the purge may be deleting, and a
+	// task rendered again after a crash overwrites its own. The posters and
+	// the captions go first: a stored video always has them.
+	err = func() error {
+		for _, o := range outs {
+			for k, path := range o.files {
+				if err := w.Blobs.PutFile(ctx, k, path); err != nil {
+					return fmt.Errorf("storing %s: %w", filepath.Base(path), err)
+				}
 			}
-			files[mvgen.CaptionKey(key, f)] = path
 		}
-	case src.untimed:
-		captions = mvgen.CaptionsUntimed
-	}
-	// The poster and the captions go first: a stored video always has them.
-	for k, path := range files {
-		if err = w.Blobs.PutFile(ctx, k, path); err != nil {
-			err = fmt.Errorf("storing %s: %w", filepath.Base(path), err)
-			break
+		for _, o := range outs {
+			if o.key == "" {
+				continue
+			}
+			if err := w.Blobs.PutFile(ctx, o.key, o.video); err != nil {
+				return fmt.Errorf("storing video %s: %w", filepath.Base(o.video), err)
+			}
 		}
-	}
-	if err == nil {
-		if err = w.Blobs.PutFile(ctx, key, out); err != nil {
-			err = fmt.Errorf("storing video: %w", err)
-		}
-	}
+		return nil
+	}()
 	if cancelled(ctx) {
 		// Cancelled while storing: nothing of it is kept.
-		if err := deleteAll(context.WithoutCancel(ctx), w.Blobs, videoFiles(key)...); err != nil {
-			log.Warn("deleting the video of a cancelled render", "err", err)
+		var keys []string
+		for _, o := range outs {
+			if o.key != "" {
+				keys = append(keys, videoFiles(o.key)...)
+			}
 		}
-		return "", 0, "", 0, errTaskEnded
+		if err := deleteAll(context.WithoutCancel(ctx), w.Blobs, keys...); err != nil {
+			log.Warn("deleting the videos of a cancelled render", "err", err)
+		}
+		return made, errTaskEnded
 	}
+	return made, err
+}
+
+// output is one video of a kit in the render's directory: its file, its
+// poster, the blob key it is stored under and the files stored beside it
+// (by blob key: the poster, the captions).
+type output struct {
+	video, poster, key string
+	files              map[string]string
+}
+
+// captions writes the caption files of the video o (when the track has
+// timed lyrics), timed to the part of the song from start for dur (0: to
+// its end), adds them and the poster to o's files, and returns what the
+// video has of captions.
+func (o *output) captions(src *source, start, dur time.Duration) (string, error) {
+	o.files = map[string]string{mvgen.PosterKey(o.key): o.poster}
+	switch {
+	case src.lyrics != nil:
+		for _, f := range mvgen.CaptionFormats {
+			path := strings.TrimSuffix(o.video, ".mp4") + "." + f
+			if err := os.WriteFile(path, captionFile(src.lyrics, f, start, dur), 0o644); err != nil {
+				return "", fmt.Errorf("writing captions: %w", err)
+			}
+			o.files[mvgen.CaptionKey(o.key, f)] = path
+		}
+		return mvgen.CaptionsStored, nil
+	case src.untimed:
+		return mvgen.CaptionsUntimed, nil
+	}
+	return mvgen.CaptionsNone, nil
+}
+
+func fileSize(path string) (int64, error) {
+	fi, err := os.Stat(path)
 	if err != nil {
-		return "", 0, "", 0, err
+		return 0, err
 	}
-	return key, fi.Size(), captions, info.Duration, nil
+	return fi.Size(), nil
+}
+
+// kitMessage is the failure message of a kit whose render failed with err
+// (msg the renderer's message for it): it names the rendition, as the
+// request numbers them, when the renderer said which of the kit (numbered
+// 1, 2, ... as kit, whose rendition j is request rendition kitIndex[j-1]).
+func kitMessage(err error, msg string, kitIndex []int) string {
+	var j int
+	if _, scanErr := fmt.Sscanf(err.Error(), "rendition %d:", &j); scanErr != nil || j < 1 || j > len(kitIndex) {
+		return msg
+	}
+	return fmt.Sprintf("rendition %d: %s", kitIndex[j-1], msg)
 }
 
 // videoFiles returns the keys of the video at key and of every file
@@ -277,15 +397,16 @@ func videoFiles(key string) []string {
 }
 
 // captionFile returns the lyrics l as a caption file in format (one of
-// mvgen.CaptionFormats), timed to a video of the whole song, dur long.
-func captionFile(l *lyrics.Lyrics, format string, dur time.Duration) []byte {
+// mvgen.CaptionFormats), timed to a video of the part of the song from
+// start for dur (0: to its end), so that a clip's captions start at 0.
+func captionFile(l *lyrics.Lyrics, format string, start, dur time.Duration) []byte {
 	switch format {
 	case "srt":
-		return l.SRT(0, dur)
+		return l.SRT(start, dur)
 	case "vtt":
-		return l.VTT(0, dur)
+		return l.VTT(start, dur)
 	}
-	return l.LRC(0, dur)
+	return l.LRC(start, dur)
 }
 
 // storedCaptions tells whether the caption files of the stored video at

@@ -67,7 +67,7 @@ func TestReuseChecksSize(t *testing.T) {
 		if _, err := blobs.Put(ctx, key, bytes.NewReader(tc.content), 1<<20); err != nil {
 			t.Fatal(err)
 		}
-		v, ok := w.reusable(ctx, again)
+		v, ok := w.reusableVideo(ctx, again.RenderKey)
 		if ok != tc.want {
 			t.Errorf("%s file (%d bytes): reusable = %v, want %v", tc.name, len(tc.content), ok, tc.want)
 		}

@@ -77,6 +77,10 @@ func (s *Store) finishRenditions(ctx context.Context, tx Tx, taskID string, r st
 			s.d.Time(r.ExpiresAt), v.VideoSize, v.Duration.Milliseconds()); err != nil {
 			return fmt.Errorf("recording the video of rendition %d: %w", v.Index, err)
 		}
+		if _, err := tx.Exec(ctx, `UPDATE mvgen_video SET start_ms = ? WHERE render_key = ?`,
+			v.Start.Milliseconds(), renderKey); err != nil {
+			return fmt.Errorf("recording the video of rendition %d: %w", v.Index, err)
+		}
 	}
 	return nil
 }

@@ -199,16 +199,16 @@ func (s *Store) SetStatus(ctx context.Context, id string, from, to mvgen.Status)
 	return n > 0, err
 }
 
-const videoColumns = `render_key, blob_key, created_at, expires_at, purged_at, size, duration_ms`
+const videoColumns = `render_key, blob_key, created_at, expires_at, purged_at, size, duration_ms, start_ms`
 
 func scanVideo(row Row) (*store.Video, error) {
 	var v store.Video
 	var purged time.Time
-	var ms int64
-	if err := row.Scan(&v.RenderKey, &v.BlobKey, at(&v.CreatedAt), at(&v.ExpiresAt), at(&purged), &v.Size, &ms); err != nil {
+	var ms, start int64
+	if err := row.Scan(&v.RenderKey, &v.BlobKey, at(&v.CreatedAt), at(&v.ExpiresAt), at(&purged), &v.Size, &ms, &start); err != nil {
 		return nil, err
 	}
-	v.Duration = time.Duration(ms) * time.Millisecond
+	v.Duration, v.Start = time.Duration(ms)*time.Millisecond, time.Duration(start)*time.Millisecond
 	v.Purged = !purged.IsZero()
 	return &v, nil
 }

@@ -70,7 +70,7 @@ func testRenditions(t *testing.T, s store.Store, q Queue) {
 	}
 	for i, rd := range tk.Renditions {
 		v, err := s.Video(ctx, rd.RenderKey)
-		if err != nil || v.BlobKey != r.Renditions[i].VideoKey || v.Size != r.Renditions[i].VideoSize || !v.ExpiresAt.Equal(r.ExpiresAt) {
+		if err != nil || v.BlobKey != r.Renditions[i].VideoKey || v.Start != r.Renditions[i].Start || v.Size != r.Renditions[i].VideoSize || !v.ExpiresAt.Equal(r.ExpiresAt) {
 			t.Errorf("the video of rendition %d: %+v (%v), want %s, %d bytes", rd.Index, v, err, r.Renditions[i].VideoKey, r.Renditions[i].VideoSize)
 		}
 	}

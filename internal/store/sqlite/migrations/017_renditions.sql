@@ -5,7 +5,8 @@
 -- succeeded, what was made (the video's blob key, size in pixels, place in
 -- the song and caption files). mvgen_task.renditions counts them, so that
 -- reading a task without renditions costs no second query, and so that
--- the cap on unfinished tasks counts every video.
+-- the cap on unfinished tasks counts every video. A shared render's
+-- start_ms is where it starts in the song (a clip's, for reuse).
 ALTER TABLE mvgen_task ADD COLUMN renditions INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE mvgen_rendition (
     task_id          TEXT NOT NULL REFERENCES mvgen_task (id),
@@ -26,3 +27,4 @@ CREATE TABLE mvgen_rendition (
     captions         TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (task_id, idx)
 );
+ALTER TABLE mvgen_video ADD COLUMN start_ms INTEGER NOT NULL DEFAULT 0;
