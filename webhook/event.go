@@ -35,6 +35,40 @@ type EventData struct {
 	// VideoURL is the video's link when Code is 200, and nil (JSON null)
 	// when the task failed.
 	VideoURL *string `json:"video_url"`
+	// Videos is every video of a successful task whose generate request
+	// had "renditions" (contract §6.5), rendition 0 (the one VideoURL
+	// names) first; absent otherwise, so that the body of every other
+	// callback is what it always was.
+	Videos []Video `json:"videos,omitempty"`
+}
+
+// Video is one video of a task (contract §6.5), as record-info's
+// response.videos[] and a kit's callback's data.videos list it. Its keys
+// are camelCase in both.
+type Video struct {
+	Aspect     string `json:"aspect"`     // "16:9", "1:1", "9:16" or "4:5"
+	Resolution string `json:"resolution"` // "720p" or "1080p"
+	Width      int    `json:"width"`
+	Height     int    `json:"height"`
+	// Start and Duration place the video in the song, in seconds: 0 and
+	// the song's length for a whole video, a clip's start and length.
+	// Duration is nil for a video made before lengths were recorded.
+	Start    float64  `json:"start"`
+	Duration *float64 `json:"duration"`
+	// VideoURL and PosterURL are signed links, valid as long as the task's
+	// video_url.
+	VideoURL  string `json:"videoUrl"`
+	PosterURL string `json:"posterUrl"`
+	// Captions are signed links to the video's caption files, timed to it;
+	// nil when it shows no timed lyrics.
+	Captions *Captions `json:"captions"`
+}
+
+// Captions are the links to one video's caption files.
+type Captions struct {
+	SRT string `json:"srt"`
+	VTT string `json:"vtt"`
+	LRC string `json:"lrc"`
 }
 
 // OK reports whether the event announces a finished video.

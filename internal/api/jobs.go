@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/dialect"
 	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/mvgen"
@@ -173,7 +174,12 @@ func (h *Handler) jobRecord(w http.ResponseWriter, r *http.Request, k *mvgen.Key
 		h.error(w, r, err)
 		return
 	}
-	writeJSON(w, 200, jobsEnvelope{Code: 200, Message: "success", Data: dialect.NewJobsRecord(t, h.videoURL(t, time.Now()))})
+	u := h.videoURL(t, time.Now())
+	var more []string
+	if u != nil {
+		more = delivery.RenditionURLs(t, h.Links) // contract §6.5: resultUrls lists every video
+	}
+	writeJSON(w, 200, jobsEnvelope{Code: 200, Message: "success", Data: dialect.NewJobsRecord(t, u, more...)})
 }
 
 // videoURL is a fresh link to t's video, nil when it has none or its link

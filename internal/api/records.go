@@ -7,6 +7,7 @@ import (
 	"github.com/mvgen/mvgen/internal/delivery"
 	"github.com/mvgen/mvgen/internal/logctx"
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/webhook"
 )
 
 // recordInfo is GET /api/v1/mp4/record-info (contract §3).
@@ -75,32 +76,12 @@ type recordResponse struct {
 	// Videos is mvgen's extension (contract §6.5): every video of the
 	// task, rendition 0 (the one videoUrl names) first; given with
 	// videoUrl, null otherwise. Without renditions it holds rendition 0
-	// only.
-	Videos []recordVideo `json:"videos"`
-}
-
-// recordVideo is one video of a task in record-info (contract §6.5).
-type recordVideo struct {
-	Aspect     mvgen.Aspect     `json:"aspect"`
-	Resolution mvgen.Resolution `json:"resolution"`
-	Width      int              `json:"width"`
-	Height     int              `json:"height"`
-	// Start and Duration are where the video starts in the song and its
-	// length, in seconds; Duration is null for a video made before lengths
-	// were recorded.
-	Start    float64       `json:"start"`
-	Duration *float64      `json:"duration"`
-	VideoURL string        `json:"videoUrl"`
-	Poster   string        `json:"posterUrl"`
-	Captions *captionLinks `json:"captions"`
+	// only. A kit's callback lists the same (data.videos).
+	Videos []webhook.Video `json:"videos"`
 }
 
 // captionLinks are a video's caption files (contract §6.5).
-type captionLinks struct {
-	SRT string `json:"srt"`
-	VTT string `json:"vtt"`
-	LRC string `json:"lrc"`
-}
+type captionLinks = webhook.Captions
 
 // deliverySummary is record-info's "callback" field: how delivery went.
 type deliverySummary struct {
@@ -131,15 +112,7 @@ func (h *Handler) record(t *mvgen.Task, attempts []*mvgen.Attempt, now time.Time
 		case mvgen.CaptionsUntimed:
 			r.Response.CaptionsNote = "no caption files: the track's lyrics have no times"
 		}
-		aspect, _ := mvgen.ParseAspect(t.Aspect)
-		res, _ := mvgen.ParseResolution(t.Resolution)
-		v := recordVideo{Aspect: aspect, Resolution: res, VideoURL: u, Poster: p, Captions: r.Response.Captions}
-		v.Width, v.Height = aspect.Size(res)
-		if t.Duration > 0 {
-			d := t.Duration.Seconds()
-			v.Duration = &d
-		}
-		r.Response.Videos = []recordVideo{v}
+		r.Response.Videos = delivery.Videos(t, h.Links)
 	}
 	if t.Failed() {
 		r.ErrorCode, r.ErrorMessage = &t.ErrorCode, &t.ErrorMessage

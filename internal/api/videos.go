@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,14 +84,14 @@ func (h *Handler) serveSigned(w http.ResponseWriter, r *http.Request, f signedFi
 	case err != nil:
 		// A task with no video yet has no link at all: a link made up for it
 		// (or cut from a pending task's page) is not "altered", it is early.
-		if t, err := h.Store.Task(r.Context(), "", id); err == nil && t.Status == mvgen.StatusPending {
+		if t, err := h.Store.Task(r.Context(), "", taskOf(id)); err == nil && t.Status == mvgen.StatusPending {
 			h.plain(w, http.StatusNotFound, "the video is not ready yet: its task is PENDING; record-info gives the link once it is SUCCESS")
 			return
 		}
 		h.plain(w, http.StatusForbidden, "invalid link signature: the link was altered or cut short; get a fresh link from record-info")
 		return
 	}
-	t, err := h.Store.Task(r.Context(), "", id)
+	t, err := h.Store.Task(r.Context(), "", taskOf(id))
 	if errors.Is(err, mvgen.ErrNotFound) || (err == nil && t.VideoKey == "") {
 		h.plain(w, http.StatusNotFound, "no such "+f.noun)
 		return
@@ -98,7 +99,12 @@ func (h *Handler) serveSigned(w http.ResponseWriter, r *http.Request, f signedFi
 		h.error(w, r, err)
 		return
 	}
-	key, filename := f.key(t.VideoKey), "music_video_"+t.ID+f.ext
+	videoKey, ok := renditionVideo(t, id)
+	if !ok {
+		h.plain(w, http.StatusNotFound, "no such "+f.noun)
+		return
+	}
+	key, filename := f.key(videoKey), "music_video_"+id+f.ext
 	o, err := h.Blobs.Open(r.Context(), key)
 	if errors.Is(err, blob.ErrNotFound) {
 		h.plain(w, http.StatusNotFound, f.gone)
@@ -125,6 +131,29 @@ func (h *Handler) serveSigned(w http.ResponseWriter, r *http.Request, f signedFi
 	w.Header().Set("Content-Disposition", `inline; filename="`+filename+`"`)
 	w.Header().Set("Cache-Control", "private, max-age=3600")
 	http.ServeContent(w, r, "", o.ModTime(), o)
+}
+
+// taskOf is the task id of a link's file name: "<task id>" for rendition
+// 0, "<task id>-<i>" for rendition i (delivery.RenditionFile). Task ids
+// are hex, so the first "-" ends one.
+func taskOf(file string) string {
+	id, _, _ := strings.Cut(file, "-")
+	return id
+}
+
+// renditionVideo returns the video key of the rendition of t that a link's
+// file names (the signature already vouched for the name).
+func renditionVideo(t *mvgen.Task, file string) (string, bool) {
+	_, idx, ok := strings.Cut(file, "-")
+	if !ok {
+		return t.VideoKey, true
+	}
+	for _, r := range t.Renditions {
+		if strconv.Itoa(r.Index) == idx && r.VideoKey != "" {
+			return r.VideoKey, true
+		}
+	}
+	return "", false
 }
 
 // presignTTL is how long a redirect to object storage stays usable; the

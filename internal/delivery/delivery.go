@@ -352,11 +352,13 @@ func (w *Worker) settle(ctx context.Context, t *mvgen.Task, p plan, a *mvgen.Att
 func body(t *mvgen.Task, links *link.Signer) ([]byte, error) {
 	if t.Dialect == mvgen.DialectJobs {
 		var u *string
+		var more []string
 		if !t.Failed() {
 			s := links.URL(t.ID, t.ExpiresAt)
 			u = &s
+			more = RenditionURLs(t, links)
 		}
-		return dialect.JobsCallback(t, u), nil
+		return dialect.JobsCallback(t, u, more...), nil
 	}
 	ev := webhook.Event{Data: webhook.EventData{TaskID: t.ID}}
 	if t.Failed() {
@@ -364,6 +366,9 @@ func body(t *mvgen.Task, links *link.Signer) ([]byte, error) {
 	} else {
 		u := links.URL(t.ID, t.ExpiresAt)
 		ev.Code, ev.Msg, ev.Data.VideoURL = webhook.CodeSuccess, "MP4 generated successfully.", &u
+		if len(t.Renditions) > 0 {
+			ev.Data.Videos = Videos(t, links) // contract §6.5: only for a request with renditions
+		}
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

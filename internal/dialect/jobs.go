@@ -73,8 +73,9 @@ type JobsRecord struct {
 }
 
 // NewJobsRecord is t's jobs record; videoURL is its video's link, nil when
-// there is none (pending, failed, or expired).
-func NewJobsRecord(t *mvgen.Task, videoURL *string) JobsRecord {
+// there is none (pending, failed, or expired), and more its renditions'
+// (contract §6.5), listed after it in resultUrls.
+func NewJobsRecord(t *mvgen.Task, videoURL *string, more ...string) JobsRecord {
 	r := JobsRecord{
 		TaskID: t.ID, Model: JobsModel, State: JobsState(t), Param: JobsParam(t),
 		CreateTime: t.CreatedAt.UnixMilli(), UpdateTime: t.CreatedAt.UnixMilli(),
@@ -90,6 +91,7 @@ func NewJobsRecord(t *mvgen.Task, videoURL *string) JobsRecord {
 		urls := []string{}
 		if videoURL != nil {
 			urls = append(urls, *videoURL)
+			urls = append(urls, more...)
 		}
 		r.ResultJSON = compactJSON(map[string][]string{"resultUrls": urls})
 	}
@@ -107,8 +109,8 @@ type JobsCallbackData struct {
 
 // JobsCallback is the callback body of t, a finished task created through
 // the jobs API (contract §12); videoURL is its video's link (nil when it
-// failed).
-func JobsCallback(t *mvgen.Task, videoURL *string) []byte {
+// failed), more its renditions' (resultUrls lists them after it).
+func JobsCallback(t *mvgen.Task, videoURL *string, more ...string) []byte {
 	ev := struct {
 		Code int              `json:"code"`
 		Msg  string           `json:"msg"`
@@ -117,7 +119,7 @@ func JobsCallback(t *mvgen.Task, videoURL *string) []byte {
 	if t.Failed() {
 		ev.Code, ev.Msg, videoURL = JobsCallbackFailed, JobsCallbackFailMsg, nil
 	}
-	ev.Data = JobsCallbackData{JobsRecord: NewJobsRecord(t, videoURL), LegacyTaskID: t.ID, LegacyVideoURL: videoURL}
+	ev.Data = JobsCallbackData{JobsRecord: NewJobsRecord(t, videoURL, more...), LegacyTaskID: t.ID, LegacyVideoURL: videoURL}
 	return []byte(compactJSON(ev))
 }
 
