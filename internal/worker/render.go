@@ -286,7 +286,7 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (m
 	}
 	for j, v := range videos[1:] {
 		i := kitIndex[j]
-		o := outs[i]
+		o := &outs[i]
 		r := &made.Renditions[i-1]
 		r.VideoKey, r.Width, r.Height, r.Start, r.Duration = o.key, v.Width, v.Height, v.Start, v.Duration
 		// A whole video's captions run to the song's end, as rendition 0's.
@@ -379,15 +379,24 @@ func fileSize(path string) (int64, error) {
 }
 
 // kitMessage is the failure message of a kit whose render failed with err
-// (msg the renderer's message for it): it names the rendition, as the
-// request numbers them, when the renderer said which of the kit (numbered
-// 1, 2, ... as kit, whose rendition j is request rendition kitIndex[j-1]).
+// (msg the renderer's message for it), naming the rendition as the request
+// numbers them ("rendition 2: …", renditions[1] of the request) when the
+// renderer said which of the kit failed: "rendition j: …" (1-based) or
+// "renditions[j]: …" (0-based), counting only the renditions rendered,
+// kit[j] being request rendition kitIndex[j].
 func kitMessage(err error, msg string, kitIndex []int) string {
-	var j int
-	if _, scanErr := fmt.Sscanf(err.Error(), "rendition %d:", &j); scanErr != nil || j < 1 || j > len(kitIndex) {
+	j := -1
+	var n int
+	if _, scanErr := fmt.Sscanf(err.Error(), "rendition %d:", &n); scanErr == nil {
+		j = n - 1
+	} else if _, scanErr := fmt.Sscanf(msg, "renditions[%d]:", &n); scanErr == nil {
+		j = n
+		_, msg, _ = strings.Cut(msg, ": ")
+	}
+	if j < 0 || j >= len(kitIndex) {
 		return msg
 	}
-	return fmt.Sprintf("rendition %d: %s", kitIndex[j-1], msg)
+	return fmt.Sprintf("rendition %d: %s", kitIndex[j], msg)
 }
 
 // videoFiles returns the keys of the video at key and of every file
