@@ -78,9 +78,9 @@ func Run(t *testing.T, open Opener) {
 		{"Secret", testSecret},
 		{"CountPending", testCountPending},
 		{"Renditions", testRenditions}, // renditions.go
-		{"ListTasks", testListTasks}, // list.go
-		{"Upstream", testUpstream},   // upstream.go
-		{"Fetch", testFetch},         // fetch.go
+		{"ListTasks", testListTasks},   // list.go
+		{"Upstream", testUpstream},     // upstream.go
+		{"Fetch", testFetch},           // fetch.go
 		{"SourceRetention", testSourceRetention},
 		{"ListTracks", testListTracks},   // catalogue.go
 		{"DeleteTrack", testDeleteTrack}, // catalogue.go
