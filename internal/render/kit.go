@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -171,7 +172,7 @@ func (r *Renderer) renderKit(ctx context.Context, jobs []job, progress func(floa
 	report := kitProgress(jobs, progress)
 	made := make([]made, len(jobs))
 	errs := make([]error, len(jobs))
-	sem := make(chan struct{}, max(1, kitOverlap))
+	sem := make(chan struct{}, cmp.Or(r.overlap, kitOverlap))
 	var wg sync.WaitGroup
 	for i, j := range jobs {
 		select {

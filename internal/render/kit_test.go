@@ -178,10 +178,10 @@ func TestClipAuto(t *testing.T) {
 		{Start: 23700 * time.Millisecond, Name: "pre-chorus"}, {Start: 24100 * time.Millisecond, Name: "CHORUS 1"},
 		{Start: 56 * time.Second, Name: "Chorus 2"}}}
 	tests := []struct {
-		name     string
-		clip     time.Duration
-		ly       *lyrics.Lyrics
-		want     time.Duration
+		name      string
+		clip      time.Duration
+		ly        *lyrics.Lyrics
+		want      time.Duration
 		fromAudio bool
 	}{
 		{"audio, 15 s", 15 * time.Second, nil, 24 * time.Second, true},

@@ -82,6 +82,9 @@ type Renderer struct {
 	// builds without libx264 do, instead of in this process (for tests and
 	// the benchmark's baseline).
 	ffmpegEncoders bool
+	// overlap, when set, is how many renditions of a kit render at once
+	// instead of kitOverlap (for the benchmark).
+	overlap int
 }
 
 // Input describes one render.
@@ -305,6 +308,13 @@ type job struct {
 // render is Render; with sink set it writes the raw frames to sink instead
 // of encoding them, and writes no video.
 func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, error) {
+	return r.renderOne(ctx, in, nil, sink)
+}
+
+// renderOne is render of the clip c of in's song (c.Start; not Auto), or
+// of the whole song when c is nil: a kit's rendition rendered on its own
+// (the benchmark compares the two).
+func (r *Renderer) renderOne(ctx context.Context, in Input, c *Clip, sink io.Writer) (Info, error) {
 	if in.Audio == "" || in.Out == "" {
 		return Info{}, errors.New("render: Input.Audio and Input.Out are required")
 	}
@@ -319,6 +329,13 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	j, err := opts.job(in, info)
 	if err != nil {
 		return Info{}, err
+	}
+	if c != nil {
+		start, length, err := clipSpan(*c, c.Start, info.Duration)
+		if err != nil {
+			return Info{}, err
+		}
+		j.clipTo(start, length)
 	}
 	if j.work, err = os.MkdirTemp(r.TempDir, "mvgen-render-"); err != nil {
 		return Info{}, fmt.Errorf("render: creating work directory: %w", err)

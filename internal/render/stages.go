@@ -139,21 +139,22 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 }
 
 // analyse starts the analysis of j's audio into tr, in a goroutine: of
-// the samples of a decoder started here or, in a kit, of the kit's tape
+// the samples of a decoder started here or, in a kit, of the kit's tape,
 // from a little before the video's start (see analysisLead). The render
 // must Drop tr when it stops drawing; tr ends when the analysis does.
 func (r *Renderer) analyse(ctx context.Context, ff *ffmpeg.Runner, j job, tr *analysis.Track) error {
-	if j.tape == nil {
-		dec, err := source.Decode(ctx, ff, j.audio, j.info.Duration, analysis.SampleRate)
-		if err != nil {
-			return err
-		}
-		go func() { tr.End(safe.Call(func() error { return dec.Finish(tr.Analyse(dec)) })) }()
-		return nil
-	}
 	// The lead is whole seconds, so that the video's frames start on the
 	// same samples at 30 and 60 fps.
 	lead := int(min(j.start, analysisLead).Seconds())
+	if j.tape == nil {
+		at := j.start - time.Duration(lead)*time.Second
+		dec, err := source.DecodeAt(ctx, ff, j.audio, at, j.length+j.start-at, analysis.SampleRate)
+		if err != nil {
+			return err
+		}
+		go func() { tr.End(safe.Call(func() error { return dec.Finish(tr.AnalyseAfter(dec, lead*j.fps)) })) }()
+		return nil
+	}
 	from := int(math.Round(j.start.Seconds()*analysis.SampleRate)) - lead*analysis.SampleRate
 	go func() {
 		tr.End(safe.Call(func() error {
