@@ -36,8 +36,8 @@ type kitEvent struct {
 // response.videos does → every video, poster and caption link serves the
 // right size and length, and the captions parse into the lyrics. Then a
 // kit with a clip: rendered, its video is the clip's length and its
-// captions start at 0; where this build cannot render clips yet, the kit
-// fails as a whole and its callback names the rendition.
+// captions start at 0, and an "auto" clip starts where the renderer found
+// the hook.
 func TestRenditions(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -114,28 +114,26 @@ func TestRenditions(t *testing.T) {
 
 	// A kit with a clip.
 	clipID := c.generate(map[string]any{"taskId": tr.TaskID, "audioId": tr.AudioID, "callBackUrl": rcv.URL + "/hook",
-		"renditions": []any{map[string]any{"aspect": "9:16", "clip": map[string]any{"start": 2.5, "duration": 5}}}})
+		"renditions": []any{map[string]any{"aspect": "9:16", "clip": map[string]any{"start": 1.5, "duration": 5}},
+			map[string]any{"aspect": "1:1", "clip": map[string]any{"start": "auto", "duration": 5}}}})
 	cb = rcv.next(t, 4*time.Minute)
 	ev = kitEvent{}
 	if err := json.Unmarshal(cb.body, &ev); err != nil || ev.Data.TaskID != clipID {
 		t.Fatalf("callback body = %s (%v)", cb.body, err)
 	}
-	if ev.Code != 200 {
-		// This build refuses clips: the kit fails as a whole, naming the
-		// rendition.
-		if ev.Code != 400 || !strings.Contains(ev.Msg, "rendition 1") || ev.Data.VideoURL != nil || ev.Data.Videos != nil {
-			t.Fatalf("a kit whose clip failed: callback %s, want 400 naming rendition 1, no videos", cb.body)
-		}
-		t.Skipf("clips are not rendered by this build: %s", ev.Msg)
-	}
-	if len(ev.Data.Videos) != 2 {
+	if ev.Code != 200 || len(ev.Data.Videos) != 3 {
 		t.Fatalf("data.videos of the clip kit: %s", cb.body)
 	}
 	v := ev.Data.Videos[1]
-	if v.Aspect != "9:16" || v.Start != 2.5 || v.Duration == nil || math.Abs(*v.Duration-5) > 0.1 {
-		t.Errorf("the clip: %+v, want 9:16 from 2.5 s for 5 s", v)
+	if v.Aspect != "9:16" || v.Start != 1.5 || v.Duration == nil || math.Abs(*v.Duration-5) > 0.1 {
+		t.Errorf("the clip: %+v, want 9:16 from 1.5 s for 5 s", v)
 	}
-	checkKitVideo(t, dir, clipID+"-1", v, 720, 1280, 5, lrc, 2500*time.Millisecond)
+	checkKitVideo(t, dir, clipID+"-1", v, 720, 1280, 5, lrc, 1500*time.Millisecond)
+	auto := ev.Data.Videos[2]
+	if auto.Aspect != "1:1" || auto.Start < 0 || auto.Start > 2 || auto.Duration == nil || math.Abs(*auto.Duration-5) > 0.1 {
+		t.Errorf("the auto clip: %+v (duration %v), want 1:1, 5 s from where the hook is", auto, auto.Duration)
+	}
+	checkKitVideo(t, dir, clipID+"-2", auto, 1080, 1080, 5, lrc, time.Duration(auto.Start*float64(time.Second)))
 }
 
 // checkKitVideo downloads video v of a kit with its poster and captions
