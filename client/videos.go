@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,12 +45,48 @@ type GenerateRequest struct {
 	// EmbedCaptions is mvgen's extension: true also muxes the lyrics into
 	// the MP4 as a mov_text subtitle track.
 	EmbedCaptions bool `json:"embedCaptions,omitempty"`
+	// Renditions is mvgen's extension: up to 6 more videos of the song,
+	// whole or clips, made as one kit with the request's own (rendition
+	// 0). Record.Videos lists them, and so does the callback's
+	// data.videos (webhook.EventData.Videos).
+	Renditions []Rendition `json:"renditions,omitempty"`
 
 	// IdempotencyKey, if set, is sent as the Idempotency-Key header: the
 	// same key and body within 24 hours return the original task, so the
 	// request is retried after network errors and 429/455/503. Without
 	// one, a generate is never repeated.
 	IdempotencyKey string `json:"-"`
+}
+
+// Rendition is one more video of a kit (mvgen's extension of generate).
+type Rendition struct {
+	// Aspect is required: "16:9", "1:1", "9:16" or "4:5".
+	Aspect string `json:"aspect"`
+	// Resolution is "720p" (default) or "1080p".
+	Resolution string `json:"resolution,omitempty"`
+	// Clip, when set, makes a part of the song; nil makes all of it.
+	Clip *Clip `json:"clip,omitempty"`
+}
+
+// Clip is the part of the song a rendition shows.
+type Clip struct {
+	// Start is where it starts in the song; with Auto the server picks
+	// the hook (the first chorus, or the most repeated loud passage) and
+	// Start is not sent.
+	Start time.Duration
+	Auto  bool
+	// Duration is its length, 5 to 90 seconds.
+	Duration time.Duration
+}
+
+// MarshalJSON writes the clip as the wire has it: {"start": seconds or
+// "auto", "duration": seconds}.
+func (c Clip) MarshalJSON() ([]byte, error) {
+	var start any = c.Start.Seconds()
+	if c.Auto {
+		start = "auto"
+	}
+	return json.Marshal(map[string]any{"start": start, "duration": c.Duration.Seconds()})
 }
 
 // Generate asks for a video and returns the new video task's id.
