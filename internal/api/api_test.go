@@ -203,6 +203,19 @@ func TestValidation(t *testing.T) {
 		{"safeArea wrong type", "", ok(map[string]any{"safeArea": "no"}), 400, "safeArea must be a JSON boolean"},
 		{"embedCaptions is fine", "", ok(map[string]any{"embedCaptions": true}), 200, "success"},
 		{"embedCaptions wrong type", "", ok(map[string]any{"embedCaptions": 1}), 400, "embedCaptions must be a JSON boolean"},
+		{"renditions are fine", "", ok(map[string]any{"renditions": []any{map[string]any{"aspect": "9:16"},
+			map[string]any{"aspect": "4:5", "clip": map[string]any{"start": "auto", "duration": 30}}}}), 200, "success"},
+		{"renditions not an array", "", ok(map[string]any{"renditions": "9:16"}), 400, "renditions must be a JSON array of objects"},
+		{"rendition clip duration wrong type", "", ok(map[string]any{"renditions": []any{map[string]any{"aspect": "9:16"},
+			map[string]any{"aspect": "9:16"}, map[string]any{"aspect": "9:16", "clip": map[string]any{"start": 0, "duration": "30"}}}}),
+			400, "renditions[2].clip.duration must be a JSON number, not string"},
+		{"rendition clip too long", "", ok(map[string]any{"renditions": []any{map[string]any{"aspect": "9:16"},
+			map[string]any{"aspect": "9:16"}, map[string]any{"aspect": "9:16", "clip": map[string]any{"start": 0, "duration": 91}}}}),
+			422, "renditions[2].clip.duration must be 5 to 90 seconds (got 91)"},
+		{"rendition without aspect", "", ok(map[string]any{"renditions": []any{map[string]any{"resolution": "1080p"}}}), 422, "renditions[0].aspect is required"},
+		{"seven renditions", "", ok(map[string]any{"renditions": []any{map[string]any{"aspect": "9:16"}, map[string]any{"aspect": "9:16"},
+			map[string]any{"aspect": "9:16"}, map[string]any{"aspect": "9:16"}, map[string]any{"aspect": "9:16"}, map[string]any{"aspect": "9:16"},
+			map[string]any{"aspect": "9:16"}}}), 422, "renditions may hold at most 6 renditions (got 7)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cc := *c

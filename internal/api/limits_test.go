@@ -113,6 +113,38 @@ func TestPendingTaskCap(t *testing.T) {
 	}
 }
 
+// TestPendingTaskCapCountsRenditions: each video of a kit is a unit of the
+// cap on unfinished tasks; a kit larger than the cap goes through alone.
+func TestPendingTaskCapCountsRenditions(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.h.Limits.MaxPendingTasks = 3
+	a := f.client("a")
+	m, au := a.track()
+	kit := func(n int) map[string]any {
+		var rs []any
+		for range n {
+			rs = append(rs, map[string]any{"aspect": "9:16"})
+		}
+		return map[string]any{"taskId": m, "audioId": au, "renditions": rs}
+	}
+	first := a.generate(kit(1)) // 2 units
+	status, _, e := a.raw(http.MethodPost, "/api/v1/mp4/generate", kit(1))
+	if status != 429 || !strings.Contains(e.Msg, "2 unfinished videos") || !strings.Contains(e.Msg, "cap of 3") {
+		t.Errorf("a 2-video kit beside 2 unfinished videos under a cap of 3: got %d %q, want 429 naming the videos", status, e.Msg)
+	}
+	a.generate(map[string]any{"taskId": m, "audioId": au}) // 1 unit: 3 in all
+	if _, err := f.db.FinishTask(context.Background(), first, store.Result{Status: mvgen.StatusRenderFailed, CompletedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	b := f.client("b")
+	bm, ba := b.track()
+	if status, _, e := b.raw(http.MethodPost, "/api/v1/mp4/generate", map[string]any{"taskId": bm, "audioId": ba,
+		"renditions": []any{map[string]any{"aspect": "9:16"}, map[string]any{"aspect": "1:1"}, map[string]any{"aspect": "4:5"}}}); status != 200 {
+		t.Errorf("a 4-video kit with nothing unfinished under a cap of 3: got %d %q, want 200", status, e.Msg)
+	}
+}
+
 // TestRedeliveryBounded: a task's callback is redelivered at most
 // MaxRedeliveries times (422 after), and a key's redelivery requests have
 // their own bucket (429).
