@@ -18,13 +18,15 @@ import (
 
 func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("render", stderr)
-	out := fs.String("o", "", "output MP4 path (required)")
+	out := fs.String("o", "", "output MP4 path, or a directory (DIR/) for several videos (required)")
 	in := render.Input{}
 	fs.StringVar(&in.Cover, "cover", "", "cover image (JPEG, PNG or WebP)")
 	fs.StringVar(&in.Title, "title", "", "title shown in the video")
 	fs.StringVar(&in.Author, "author", "", "author shown prominently at the start")
 	fs.StringVar(&in.Domain, "domain", "", "domain shown as a watermark")
-	aspect := fs.String("aspect", "16:9", "shape: 16:9 (1280×720), 1:1 (1080×1080), 9:16 (720×1280) or 4:5 (1080×1350)")
+	aspect := fs.String("aspect", "16:9", "shape: 16:9 (1280×720), 1:1 (1080×1080), 9:16 (720×1280) or 4:5 (1080×1350); a comma list makes one whole video of each (-o DIR/)")
+	var clips clipFlags
+	fs.Var(&clips, "clip", "add a 9:16 clip, `START:SECONDS` (START in seconds or auto; 5-90 s; repeatable; -o DIR/)")
 	safeArea := fs.Bool("safe-area", true, "9:16: keep everything informative inside the box TikTok, Reels and Shorts leave clear (false: the full-frame layout)")
 	lrc := fs.String("lyrics", "", "synced lyrics to show (an LRC file)")
 	captions := fs.Bool("captions", false, "with --lyrics: also write the lyrics as caption files beside the video (OUT.srt, OUT.vtt, OUT.lrc)")
@@ -38,10 +40,35 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4 [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5] [--resolution 720p|1080p] [--safe-area=false] [--fps 30|60] [--accent-color #rrggbb] [--theme NAME] [--poster OUT.jpg] [--lyrics FILE.lrc [--captions]]")
+		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4|DIR/ [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5[,ASPECT...]] [--clip START:SECONDS]... [--resolution 720p|1080p] [--safe-area=false] [--fps 30|60] [--accent-color #rrggbb] [--theme NAME] [--poster OUT.jpg] [--lyrics FILE.lrc [--captions]]" + kitUsage)
+	}
+	videos, err := kitVideos(*aspect, clips)
+	if err != nil {
+		return fmt.Errorf("render: --aspect: %w", err)
+	}
+	dir := outDir(*out)
+	if len(videos) > 1 && !dir {
+		return fmt.Errorf("render: %w", errKitNeedsDir)
 	}
 	in.Audio, in.Out = pos[0], *out
-	in.Aspect, in.Resolution, in.FullFrame, in.Theme = mvgen.Aspect(*aspect), mvgen.Resolution(*resolution), !*safeArea, mvgen.Theme(*theme)
+	in.Aspect, in.Resolution, in.FullFrame, in.Theme = mvgen.Aspect(videos[0].aspect), mvgen.Resolution(*resolution), !*safeArea, mvgen.Theme(*theme)
+	var kit []render.Rendition
+	var paths []string
+	if dir {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return fmt.Errorf("render: %w", err)
+		}
+		paths = kitPaths(*out, pos[0], videos)
+		in.Out, in.Poster = paths[0]+".mp4", paths[0]+".jpg"
+		for i, v := range videos[1:] {
+			k := render.Rendition{Aspect: mvgen.Aspect(v.aspect), Resolution: in.Resolution, FullFrame: in.FullFrame,
+				Out: paths[1+i] + ".mp4", Poster: paths[1+i] + ".jpg"}
+			if v.clip != nil {
+				k.Clip = &render.Clip{Start: v.clip.Start, Auto: v.clip.Auto, Duration: v.clip.Duration}
+			}
+			kit = append(kit, k)
+		}
+	}
 	if *lrc != "" {
 		src, err := os.ReadFile(*lrc)
 		if err != nil {
@@ -60,7 +87,7 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	r := &render.Renderer{}
 	start := time.Now()
-	info, err := r.Render(ctx, in)
+	info, made, err := r.RenderKit(ctx, in, kit)
 	bar.finish(err == nil)
 	var inputErr *render.InputError
 	if errors.As(err, &inputErr) {
@@ -69,19 +96,39 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("render: %w", err)
 	}
 	elapsed := time.Since(start)
+	if dir {
+		// A kit: every video with its poster, and its captions when there
+		// are lyrics (as the server stores them).
+		for i, v := range made {
+			what := fmt.Sprintf("%s %s, %d×%d", v.Aspect, v.Resolution, v.Width, v.Height)
+			if i > 0 && videos[i].clip != nil {
+				what += fmt.Sprintf(", %s from %s", v.Duration.Round(100*time.Millisecond), v.Start.Round(100*time.Millisecond))
+			}
+			fmt.Fprintf(stdout, "wrote %s (%s) and %s\n", paths[i]+".mp4", what, paths[i]+".jpg")
+			if in.Lyrics != nil {
+				if err := writeCaptions(stdout, paths[i]+".mp4", in.Lyrics, v.Start, v.Duration); err != nil {
+					return err
+				}
+			}
+		}
+		fmt.Fprintf(stdout, "%d videos of %s of audio in %s\n", len(made), info.Duration.Round(time.Millisecond), elapsed.Round(time.Millisecond))
+		return nil
+	}
 	fmt.Fprintf(stdout, "wrote %s (%s of audio in %s, %.1f× real time)\n", in.Out,
 		info.Duration.Round(time.Millisecond), elapsed.Round(time.Millisecond),
 		info.Duration.Seconds()/elapsed.Seconds())
 	if *captions {
-		return writeCaptions(stdout, in.Out, in.Lyrics, info.Duration)
+		return writeCaptions(stdout, in.Out, in.Lyrics, 0, info.Duration)
 	}
 	return nil
 }
 
 // writeCaptions writes the lyrics l of the video at out as SRT, WebVTT and
 // LRC files beside it (out with its extension replaced), timed to the
-// video, dur long; lyrics without timed lines give none, and say so.
-func writeCaptions(stdout io.Writer, out string, l *lyrics.Lyrics, dur time.Duration) error {
+// video: the part of the song from start for dur, so that a clip's
+// captions start at 0; lyrics without timed lines give none, and
+// say so.
+func writeCaptions(stdout io.Writer, out string, l *lyrics.Lyrics, start, dur time.Duration) error {
 	if l == nil || !l.Timed() {
 		fmt.Fprintln(stdout, "no caption files: the lyrics have no timed lines")
 		return nil
@@ -90,7 +137,7 @@ func writeCaptions(stdout io.Writer, out string, l *lyrics.Lyrics, dur time.Dura
 	for _, f := range []struct {
 		ext  string
 		data []byte
-	}{{".srt", l.SRT(0, dur)}, {".vtt", l.VTT(0, dur)}, {".lrc", l.LRC(0, dur)}} {
+	}{{".srt", l.SRT(start, dur)}, {".vtt", l.VTT(start, dur)}, {".lrc", l.LRC(start, dur)}} {
 		if err := os.WriteFile(base+f.ext, f.data, 0o644); err != nil {
 			return fmt.Errorf("render: writing captions: %w", err)
 		}

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,5 +53,52 @@ func TestRenderCaptions(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "wrote "+base+".vtt") {
 		t.Errorf("stdout %q does not name the caption files", stdout.String())
+	}
+}
+
+// TestRenderKit: mvgen render with several aspects and a clip renders them
+// as one kit (RenderKit) into -o DIR/: each video at its size, with its
+// poster and caption files, the clip's captions timed from its start.
+func TestRenderKit(t *testing.T) {
+	rendertest.RequireFFmpeg(t)
+	t.Parallel()
+	dir := t.TempDir()
+	audio := rendertest.MakeAudio(t, dir, "song.wav", 7)
+	lrc := filepath.Join(dir, "song.lrc")
+	if err := os.WriteFile(lrc, []byte("[00:00.50]First\n[00:03.00]Second\n[00:05.00]Third\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "kit") + "/"
+	var stdout, stderr bytes.Buffer
+	if err := renderCmd(context.Background(), []string{audio, "-o", out, "--aspect", "9:16,1:1", "--clip", "2:5", "--lyrics", lrc},
+		&stdout, &stderr); err != nil {
+		t.Fatalf("render: %v\n%s", err, stderr.String())
+	}
+	for _, v := range []struct {
+		name      string
+		w, h      int
+		firstLine string
+	}{{"song-9x16", 720, 1280, "[00:00.50]First"}, {"song-1x1", 1080, 1080, "[00:00.50]First"}, {"song-9x16-clip", 720, 1280, "[00:01.00]Second"}} {
+		probe, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
+			"-of", "csv=p=0", filepath.Join(out, v.name+".mp4")).Output()
+		if want := fmt.Sprintf("%d,%d", v.w, v.h); err != nil || strings.TrimSpace(string(probe)) != want {
+			t.Errorf("%s: %q (%v), want %s", v.name, probe, err, want)
+		}
+		for _, ext := range []string{".jpg", ".srt", ".vtt"} {
+			if fi, err := os.Stat(filepath.Join(out, v.name+ext)); err != nil || fi.Size() == 0 {
+				t.Errorf("%s%s: %v", v.name, ext, err)
+			}
+		}
+		if got, err := os.ReadFile(filepath.Join(out, v.name+".lrc")); err != nil || !strings.Contains(string(got), v.firstLine) {
+			t.Errorf("%s.lrc: %v\n%s\nwant a line %s", v.name, err, got, v.firstLine)
+		}
+	}
+	if !strings.Contains(stdout.String(), "3 videos of ") {
+		t.Errorf("stdout %q", stdout.String())
+	}
+	// Several videos need a directory.
+	if err := renderCmd(context.Background(), []string{audio, "-o", filepath.Join(dir, "one.mp4"), "--aspect", "9:16,1:1"},
+		&stdout, &stderr); err == nil || !strings.Contains(err.Error(), "give -o DIR/") {
+		t.Errorf("a kit into a file: %v, want an error asking for -o DIR/", err)
 	}
 }

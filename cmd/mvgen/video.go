@@ -16,18 +16,20 @@ import (
 	"github.com/mvgen/mvgen/client"
 )
 
-const videoUsage = "usage: mvgen video SONG -o OUT.mp4 --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5] [--resolution 720p|1080p] [--safe-area=false] [--embed-captions] [--fps 30|60] [--accent-color #rrggbb] [--theme NAME]"
+const videoUsage = "usage: mvgen video SONG -o OUT.mp4|DIR/ --server URL --key KEY [--cover IMG] [--lyrics LRC] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5[,ASPECT...]] [--clip START:SECONDS]... [--resolution 720p|1080p] [--safe-area=false] [--embed-captions] [--fps 30|60] [--accent-color #rrggbb] [--theme NAME]" + kitUsage
 
 // videoCmd makes a video on an mvgen server through the Go SDK: upload,
 // generate, wait, download.
 func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("video", stderr)
-	out := fs.String("o", "", "output MP4 path (required)")
+	out := fs.String("o", "", "output MP4 path, or a directory (DIR/) for several videos (required)")
 	cover := fs.String("cover", "", "cover image (JPEG, PNG or WebP)")
 	title := fs.String("title", "", "title shown in the video")
 	author := fs.String("author", "", "author shown prominently at the start")
 	domain := fs.String("domain", "", "domain shown as a watermark")
-	aspect := fs.String("aspect", "", "shape: 16:9 (default), 1:1, 9:16 or 4:5")
+	aspect := fs.String("aspect", "", "shape: 16:9 (default), 1:1, 9:16 or 4:5; a comma list makes one whole video of each (-o DIR/)")
+	var clips clipFlags
+	fs.Var(&clips, "clip", "add a 9:16 clip, `START:SECONDS` (START in seconds or auto; 5-90 s; repeatable; -o DIR/)")
 	resolution := fs.String("resolution", "", "size: 720p (default) or 1080p")
 	fps := fs.Int("fps", 0, "frames a second: 30 (default) or 60")
 	accent := fs.String("accent-color", "", "colour of the bars, `#rrggbb` (default: picked from the cover)")
@@ -47,6 +49,14 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *key == "" {
 		return errors.New("video: --key (or MVGEN_KEY) is required: create one with `mvgen keys create --name NAME` on the server")
 	}
+	videos, err := kitVideos(*aspect, clips)
+	if err != nil {
+		return fmt.Errorf("video: --aspect: %w", err)
+	}
+	dir := outDir(*out)
+	if len(videos) > 1 && !dir {
+		return fmt.Errorf("video: %w", errKitNeedsDir)
+	}
 	c := client.New(*serverURL, *key)
 	terminal := isTerminal(stderr)
 
@@ -55,10 +65,17 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("video: %w", err)
 	}
 	req := client.GenerateRequest{TaskID: ref.TaskID, AudioID: ref.AudioID, Author: *author, DomainName: *domain,
-		Aspect: *aspect, Resolution: *resolution, FPS: *fps, AccentColor: *accent, Theme: *theme, EmbedCaptions: *embedCaptions,
+		Aspect: videos[0].aspect, Resolution: *resolution, FPS: *fps, AccentColor: *accent, Theme: *theme, EmbedCaptions: *embedCaptions,
 		IdempotencyKey: newIdempotencyKey()}
 	if !*safeArea {
 		req.SafeArea = safeArea
+	}
+	for _, v := range videos[1:] {
+		r := client.Rendition{Aspect: v.aspect, Resolution: *resolution}
+		if v.clip != nil {
+			r.Clip = &client.Clip{Start: v.clip.Start, Auto: v.clip.Auto, Duration: v.clip.Duration}
+		}
+		req.Renditions = append(req.Renditions, r)
 	}
 	id, err := c.Generate(ctx, req)
 	if err != nil {
@@ -75,12 +92,66 @@ func videoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("video: %w", err)
 	}
+	if dir {
+		return downloadKit(ctx, c, rec, kitPaths(*out, pos[0], videos), terminal, stdout, stderr)
+	}
 	n, err := downloadVideo(ctx, c, rec.VideoURL, *out, terminal, stderr)
 	if err != nil {
 		return fmt.Errorf("video: %w", err)
 	}
 	fmt.Fprintf(stdout, "wrote %s (%.1f MB, video task %s)\n", *out, float64(n)/(1<<20), id)
 	return downloadCaptions(ctx, c, rec, *out, stdout)
+}
+
+// downloadKit writes every video of rec into its path of paths (without
+// extension: PATH.mp4), with its poster (PATH.jpg) and caption files.
+func downloadKit(ctx context.Context, c *client.Client, rec *client.Record, paths []string, terminal bool,
+	stdout, stderr io.Writer) error {
+	if len(rec.Videos) != len(paths) {
+		return fmt.Errorf("video: the server made %d videos, want %d", len(rec.Videos), len(paths))
+	}
+	if err := os.MkdirAll(filepath.Dir(paths[0]), 0o755); err != nil {
+		return fmt.Errorf("video: %w", err)
+	}
+	for i, v := range rec.Videos {
+		out := paths[i] + ".mp4"
+		n, err := downloadVideo(ctx, c, v.VideoURL, out, terminal, stderr)
+		if err != nil {
+			return fmt.Errorf("video: %w", err)
+		}
+		what := fmt.Sprintf("%s %s, %d×%d", v.Aspect, v.Resolution, v.Width, v.Height)
+		if v.Start > 0 || i > 0 && v.Duration < rec.Videos[0].Duration {
+			what += fmt.Sprintf(", %s from %s", v.Duration.Round(100*time.Millisecond), v.Start.Round(100*time.Millisecond))
+		}
+		fmt.Fprintf(stdout, "wrote %s (%s, %.1f MB)\n", out, what, float64(n)/(1<<20))
+		if err := downloadFile(ctx, c, v.PosterURL, paths[i]+".jpg", stdout); err != nil {
+			return err
+		}
+		if v.Captions != nil {
+			for _, f := range []struct{ ext, url string }{{".srt", v.Captions.SRT}, {".vtt", v.Captions.VTT}, {".lrc", v.Captions.LRC}} {
+				if err := downloadFile(ctx, c, f.url, paths[i]+f.ext, stdout); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if rec.CaptionsNote != "" {
+		fmt.Fprintln(stdout, rec.CaptionsNote)
+	}
+	return nil
+}
+
+// downloadFile writes the small file at the signed link url to path.
+func downloadFile(ctx context.Context, c *client.Client, url, path string, stdout io.Writer) error {
+	var buf bytes.Buffer
+	if _, err := c.Download(ctx, url, &buf, nil); err != nil {
+		return fmt.Errorf("video: downloading %s: %w", filepath.Base(path), err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("video: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", path)
+	return nil
 }
 
 // downloadCaptions writes the caption files of rec's video beside out

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,11 +97,40 @@ func TestVideo(t *testing.T) {
 		t.Errorf("ffprobe: %s, want a 3-second 1080×1920 H.264 video at 60 fps", p)
 	}
 
+	// Issue 20: a kit into a directory, each video with its poster and captions.
+	kitDir := filepath.Join(dir, "kit") + "/"
+	stdout, stderr, err = mvgen(song, "-o", kitDir, "--lyrics", lrc, "--aspect", "16:9,4:5", "--clip", "auto:5")
+	if err != nil {
+		t.Fatalf("mvgen video (kit): %v\n%s", err, stderr)
+	}
+	for _, v := range []struct {
+		name string
+		w, h int
+	}{{"song-16x9", 1280, 720}, {"song-4x5", 1080, 1350}, {"song-9x16-clip", 720, 1280}} {
+		path := filepath.Join(kitDir, v.name+".mp4")
+		probe, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
+			"-of", "csv=p=0", path).Output()
+		if want := fmt.Sprintf("%d,%d", v.w, v.h); err != nil || strings.TrimSpace(string(probe)) != want {
+			t.Errorf("%s: %q (%v), want %s", path, probe, err, want)
+		}
+		for _, ext := range []string{".jpg", ".srt", ".vtt", ".lrc"} {
+			if fi, err := os.Stat(filepath.Join(kitDir, v.name+ext)); err != nil || fi.Size() == 0 {
+				t.Errorf("%s%s: %v", v.name, ext, err)
+			}
+		}
+		if !strings.Contains(stdout, "wrote "+path) {
+			t.Errorf("stdout %q does not name %s", stdout, path)
+		}
+	}
+
 	for _, tc := range []struct {
 		name string
 		args []string
 		want string
 	}{
+		{"kit into a file", []string{song, "-o", filepath.Join(dir, "k.mp4"), "--aspect", "16:9,9:16"}, "give -o DIR/"},
+		{"clip too short", []string{song, "-o", filepath.Join(dir, "l.mp4"), "--clip", "auto:3"}, "a clip is 5 to 90 seconds long"},
+		{"rendition aspect", []string{song, "-o", filepath.Join(dir, "m") + "/", "--aspect", "16:9,4:3"}, "422 renditions[0].aspect"},
 		{"bad aspect", []string{song, "-o", filepath.Join(dir, "a.mp4"), "--aspect", "4:3"}, "422 aspect"},
 		{"wrong key", []string{song, "-o", filepath.Join(dir, "b.mp4"), "--key", "mvk_wrong"}, "401 unknown API key"},
 		{"author too long", []string{song, "-o", filepath.Join(dir, "c.mp4"), "--author", strings.Repeat("x", 51)}, "author must be at most 50"},

@@ -278,7 +278,7 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (m
 		w.Observer.Rendered(time.Since(start), info.Duration)
 	}
 	made.Status, made.Duration, made.VideoKey = mvgen.StatusSuccess, info.Duration, outs[0].key
-	if made.Captions, err = outs[0].captions(src, 0, 0); err != nil {
+	if made.Captions, err = outs[0].captions(src, 0, info.Duration); err != nil {
 		return made, err
 	}
 	if made.VideoSize, err = fileSize(outs[0].video); err != nil {
@@ -289,12 +289,7 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (m
 		o := &outs[i]
 		r := &made.Renditions[i-1]
 		r.VideoKey, r.Width, r.Height, r.Start, r.Duration = o.key, v.Width, v.Height, v.Start, v.Duration
-		// A whole video's captions run to the song's end, as rendition 0's.
-		var clipDur time.Duration
-		if t.Renditions[i-1].Clip != nil {
-			clipDur = v.Duration
-		}
-		if r.Captions, err = o.captions(src, v.Start, clipDur); err != nil {
+		if r.Captions, err = o.captions(src, v.Start, v.Duration); err != nil {
 			return made, err
 		}
 		if r.VideoSize, err = fileSize(o.video); err != nil {
@@ -349,8 +344,7 @@ type output struct {
 }
 
 // captions writes the caption files of the video o (when the track has
-// timed lyrics), timed to the part of the song from start for dur (0: to
-// its end), adds them and the poster to o's files, and returns what the
+// timed lyrics), timed to the part of the song from start for dur, adds them and the poster to o's files, and returns what the
 // video has of captions.
 func (o *output) captions(src *source, start, dur time.Duration) (string, error) {
 	o.files = map[string]string{mvgen.PosterKey(o.key): o.poster}
