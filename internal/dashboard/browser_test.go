@@ -407,7 +407,15 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("malformed LRC: error %q, want it to start %q", got, want)
 	}
 	b.shoot("5-make-lyrics-error")
-	b.do("sending good lyrics", chromedp.SetUploadFiles(chromedp.ID("lyrics"), []string{goodLRC}),
+	// Issue 20: with it a kit, a whole 9:16 video and a 9:16 clip.
+	setKit := func(on bool) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](`(on => {
+			document.querySelector('input[name="kitAspect"][value="9:16"]').checked = on;
+			document.getElementById("clip-on").checked = on;
+			document.getElementById("clip-start").value = "auto";
+			document.getElementById("clip-duration").value = "5"; })(` + strconv.FormatBool(on) + `)`)
+	}
+	b.do("sending good lyrics, with a kit", chromedp.SetUploadFiles(chromedp.ID("lyrics"), []string{goodLRC}), setKit(true),
 		chromedp.Click(chromedp.ID("make-submit")))
 	b.waitFor("the 1080p task to start", `document.querySelector("#make-status a") !== null`, 30*time.Second)
 	hdID := eval[string](b, `document.querySelector("#make-status a").textContent`)
@@ -421,13 +429,33 @@ func TestBrowser(t *testing.T) {
 	if tk, err := srv.Store().Task(context.Background(), "", hdID); err != nil || tk.FPS != 60 || tk.AccentColor != "#2060ff" {
 		t.Errorf("1080p task %s: fps %d, accent %q (%v); want the 60 fps and #2060ff the form chose", hdID, tk.FPS, tk.AccentColor, err)
 	}
+	// The kit's other videos: a player and downloads each (video, poster,
+	// captions), and rendition 0's captions under the main player.
+	b.waitFor("the kit's videos", `!document.getElementById("renditions").hidden &&
+		document.querySelectorAll("#rendition-list article").length === 2 &&
+		[...document.querySelectorAll("#rendition-list video")].every(v => v.readyState >= 1)`, 30*time.Second)
+	b.shoot("5b-kit")
+	kit := eval[[]string](b, `[...document.querySelectorAll("#rendition-list article")].map(a => [a.dataset.index, a.dataset.aspect,
+		a.querySelector("h3").textContent, a.querySelector("video").videoWidth + "x" + a.querySelector("video").videoHeight,
+		a.querySelector("a.r-video").getAttribute("href").includes("/v1/videos/`+hdID+`-" + a.dataset.index + ".mp4?"),
+		a.querySelector("a.r-poster").getAttribute("href").includes("/v1/posters/`+hdID+`-" + a.dataset.index + ".jpg?"),
+		[...a.querySelectorAll(".r-captions a")].map(l => l.textContent).join(",")].join(" | "))`)
+	if len(kit) != 2 || !strings.HasPrefix(kit[0], "1 | 9:16 | Video 1: 9:16 1080p, 1080×1920, the whole song | 1080x1920 | true | true | SRT,WebVTT,LRC") ||
+		// A 5-second clip of this 3-second song is cut to fit: all of it.
+		kit[1] != "2 | 9:16 | Video 2: 9:16 1080p, 1080×1920, the whole song | 1080x1920 | true | true | SRT,WebVTT,LRC" {
+		t.Errorf("the kit's videos on the task page:\n%s\nwant a whole 9:16 video and a 9:16 clip (the whole 3 s song), 1080×1920, with video, poster and caption links", strings.Join(kit, "\n"))
+	}
+	if got := eval[string](b, `[...document.querySelectorAll("#captions-line a")].map(l => l.textContent).join(",")`); got != "SRT,WebVTT,LRC" ||
+		eval[bool](b, `document.getElementById("captions-line").hidden`) {
+		t.Errorf("rendition 0's caption links %q, want SRT, WebVTT and LRC shown", got)
+	}
 
 	// A long source stays pending: the Tracks view refuses to delete its
 	// track, then the task page cancels it.
 	long := makeAudio(t, dir, 600)
 	b.do("going to the task list", chromedp.Click(chromedp.ID("nav-tasks")), chromedp.WaitVisible(chromedp.ID("home-view")))
 	b.do("making a long video", chromedp.SetUploadFiles(chromedp.ID("audio"), []string{long}),
-		setValue("title", "Long sine"), setValue("resolution", "720p"), setValue("fps", "30"), setValue("accent", ""),
+		setValue("title", "Long sine"), setValue("resolution", "720p"), setValue("fps", "30"), setValue("accent", ""), setKit(false),
 		chromedp.Click(chromedp.ID("make-submit")))
 	b.waitFor("the long task to start", `document.querySelector("#make-status a") !== null`, 60*time.Second)
 	longID := eval[string](b, `document.querySelector("#make-status a").textContent`)

@@ -367,6 +367,8 @@ async function makeVideo(ev) {
     status.textContent = "Uploaded; starting the video…";
     const body = { taskId: track.taskId, audioId: track.audioId, aspect: f.aspect.value, resolution: f.resolution.value };
     if (f.fps.value === "60") body.fps = 60;
+    const renditions = kitRenditions(f);
+    if (renditions.length) body.renditions = renditions;
     for (const name of ["author", "domainName", "callBackUrl", "accentColor"]) {
       const v = f[name].value.trim();
       if (v) body[name] = v;
@@ -477,9 +479,82 @@ function renderTaskStatus(s) {
   $("task-status").dataset.progress = s.progress;
 }
 
+/** kitRenditions is the form's kit: a whole video of each checked aspect, then the clip. */
+function kitRenditions(f) {
+  const out = [...document.querySelectorAll('input[name="kitAspect"]:checked')].map((c) => ({
+    aspect: c.value,
+    resolution: f.resolution.value,
+  }));
+  if (f.clipOn.checked) {
+    const start = f.clipStart.value.trim();
+    out.push({
+      aspect: "9:16",
+      resolution: f.resolution.value,
+      clip: { start: start === "" || start === "auto" ? "auto" : Number(start), duration: Number(f.clipDuration.value) },
+    });
+  }
+  return out;
+}
+
+/** seconds writes s seconds as m:ss.s. */
+function seconds(s) {
+  const m = Math.floor(s / 60);
+  const r = (s - m * 60).toFixed(1).padStart(4, "0");
+  return `${m}:${r}`;
+}
+
+/** captionLinks are a video's caption downloads, or nothing. */
+function captionLinks(c, name) {
+  if (!c) return [];
+  return [
+    "Captions: ",
+    el("a", { href: c.srt, download: `${name}.srt`, textContent: "SRT" }),
+    " ",
+    el("a", { href: c.vtt, download: `${name}.vtt`, textContent: "WebVTT" }),
+    " ",
+    el("a", { href: c.lrc, download: `${name}.lrc`, textContent: "LRC" }),
+  ];
+}
+
+/** renderRenditions lists the kit's videos after rendition 0: a player and downloads for each. */
+function renderRenditions(s, rec) {
+  const videos = (rec.response && rec.response.videos) || [];
+  const v0 = videos[0];
+  const caps = captionLinks(v0 && v0.captions, `music_video_${s.taskId}`);
+  $("captions-line").hidden = caps.length === 0;
+  $("captions-line").replaceChildren(...caps);
+  $("renditions").hidden = videos.length < 2;
+  const whole = v0 ? v0.duration : null;
+  $("rendition-list").replaceChildren(
+    ...videos.slice(1).map((v, j) => {
+      const i = j + 1;
+      const name = `music_video_${s.taskId}-${i}`;
+      const clip = v.start > 0 || (whole != null && v.duration != null && v.duration < whole - 0.5);
+      const what = `${v.aspect} ${v.resolution}, ${v.width}×${v.height}` +
+        (clip ? `, a ${Math.round(v.duration)} s clip from ${seconds(v.start)}` : ", the whole song");
+      return el(
+        "article",
+        { class: "rendition", data: { index: i, aspect: v.aspect } },
+        el("h3", { textContent: `Video ${i}: ${what}` }),
+        el("video", { controls: true, preload: "metadata", playsInline: true, src: v.videoUrl, poster: v.posterUrl,
+          "aria-label": `Video ${i}: ${what}` }),
+        el(
+          "p",
+          { class: "links" },
+          el("a", { href: v.videoUrl, download: `${name}.mp4`, class: "r-video", textContent: "Download MP4" }),
+          " ",
+          el("a", { href: v.posterUrl, target: "_blank", rel: "noopener noreferrer", class: "r-poster", textContent: "Poster image" }),
+        ),
+        v.captions ? el("p", { class: "links r-captions" }, ...captionLinks(v.captions, name)) : null,
+      );
+    }),
+  );
+}
+
 function renderPlayer(s, rec) {
   const url = rec.response && rec.response.videoUrl;
   const video = $("video");
+  renderRenditions(s, url ? rec : {});
   if (!url) {
     $("player").hidden = true;
     if (s.expired) $("task-status").append(el("p", { class: "hint", textContent: "The video's link has expired." }));
