@@ -30,9 +30,10 @@ allows 127.0.0.0/8).
 `,
 	"render": `Usage: mvgen render AUDIO -o OUT.mp4 [flags]
 
-Renders one video locally, without a server.
+Renders one video locally, without a server, or a kit of several.
 Example: mvgen render song.mp3 -o video.mp4 --cover cover.jpg --title "My song"
-`,
+Kit:     mvgen render song.mp3 -o videos/ --aspect 16:9,9:16,4:5 --clip auto:30
+` + kitUsage + "\n",
 	"receive": `Usage: mvgen receive [flags]
 
 A callback receiver: verifies each callback's signature, answers 200 and
@@ -45,8 +46,9 @@ origin) is kept in --out/` + ".mvgen-receive.json" + `.
 	"video": `Usage: mvgen video SONG -o OUT.mp4 --key KEY [flags]
 
 Makes a video on an mvgen server: uploads SONG, asks for a video, waits and
-downloads it.
-`,
+downloads it; or a kit of several videos of SONG, downloaded into a directory.
+Kit: mvgen video song.mp3 -o videos/ --aspect 16:9,9:16,4:5 --clip auto:30
+` + kitUsage + "\n",
 	"migrate": `Usage: mvgen migrate [flags]
 
 Creates or updates the database schema (serve also does this at start).
