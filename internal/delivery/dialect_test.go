@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +63,52 @@ func TestBodyByDialect(t *testing.T) {
 				t.Errorf("body = %s, %v\nwant %s", got, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestBodyOfKit pins the callback body of a task with renditions (contract
+// §6.5): §4's body with data.videos, rendition 0 first, each with its own
+// signed links; the jobs body lists every video in resultUrls. A failed
+// kit's body is §4's failure body exactly.
+func TestBodyOfKit(t *testing.T) {
+	t.Parallel()
+	links := &link.Signer{Key: []byte("0123456789abcdef0123456789abcdef"), BaseURL: "https://v.example"}
+	done := time.UnixMilli(1767225612345).UTC()
+	exp := done.Add(link.Validity)
+	tk := &mvgen.Task{ID: "t1", Aspect: "16:9", Status: mvgen.StatusSuccess, CreatedAt: done.Add(-time.Minute), CompletedAt: done,
+		ExpiresAt: exp, Duration: 30 * time.Second, Captions: mvgen.CaptionsStored,
+		Renditions: []mvgen.Rendition{
+			{Index: 1, Aspect: "9:16", Width: 720, Height: 1280, Duration: 30 * time.Second},
+			{Index: 2, Aspect: "4:5", Resolution: "1080p", Clip: &mvgen.Clip{Auto: true, Duration: 15 * time.Second},
+				Width: 1080, Height: 1350, Start: 12500 * time.Millisecond, Duration: 15 * time.Second, Captions: mvgen.CaptionsStored}}}
+	caps := func(f string) string {
+		return `{"srt":"` + links.CaptionURL(f, "srt", exp) + `","vtt":"` + links.CaptionURL(f, "vtt", exp) +
+			`","lrc":"` + links.CaptionURL(f, "lrc", exp) + `"}`
+	}
+	want := `{"code":200,"msg":"MP4 generated successfully.","data":{"task_id":"t1","video_url":"` + links.URL("t1", exp) + `","videos":[` +
+		`{"aspect":"16:9","resolution":"720p","width":1280,"height":720,"start":0,"duration":30,"videoUrl":"` + links.URL("t1", exp) +
+		`","posterUrl":"` + links.PosterURL("t1", exp) + `","captions":` + caps("t1") + `},` +
+		`{"aspect":"9:16","resolution":"720p","width":720,"height":1280,"start":0,"duration":30,"videoUrl":"` + links.URL("t1-1", exp) +
+		`","posterUrl":"` + links.PosterURL("t1-1", exp) + `","captions":null},` +
+		`{"aspect":"4:5","resolution":"1080p","width":1080,"height":1350,"start":12.5,"duration":15,"videoUrl":"` + links.URL("t1-2", exp) +
+		`","posterUrl":"` + links.PosterURL("t1-2", exp) + `","captions":` + caps("t1-2") + `}]}}`
+	if got, err := body(tk, links); err != nil || string(got) != want {
+		t.Errorf("body = %s, %v\nwant %s", got, err, want)
+	}
+
+	jobs := *tk
+	jobs.Dialect = mvgen.DialectJobs
+	got, err := body(&jobs, links)
+	urls := `\"resultUrls\":[\"` + links.URL("t1", exp) + `\",\"` + links.URL("t1-1", exp) + `\",\"` + links.URL("t1-2", exp) + `\"]`
+	if err != nil || !strings.Contains(string(got), urls) {
+		t.Errorf("jobs body = %s, %v\nwant resultUrls %s", got, err, urls)
+	}
+
+	failed := *tk
+	failed.Status, failed.ErrorCode, failed.ErrorMessage = mvgen.StatusRenderFailed, 400, "rendition 2: the clip is too short"
+	if got, err := body(&failed, links); err != nil ||
+		string(got) != `{"code":400,"msg":"rendition 2: the clip is too short","data":{"task_id":"t1","video_url":null}}` {
+		t.Errorf("failed kit body = %s, %v; want §4's failure body", got, err)
 	}
 }
 
