@@ -397,10 +397,18 @@ func TestBrowser(t *testing.T) {
 	}
 	b.do("going to the task list", chromedp.Click(chromedp.ID("nav-tasks")), chromedp.WaitVisible(chromedp.ID("home-view")))
 	setFilter("")
+	// The theme picker: every preview shown and loaded; the last theme is
+	// chosen for the 1080p video.
+	look := mvgen.Themes[len(mvgen.Themes)-1]
+	if got := eval[string](b, `[...document.querySelectorAll("#themes label.theme")].map(l =>
+			[l.querySelector("input").value, l.offsetParent !== null, l.querySelector("img").naturalWidth > 0].join(" ")).join(", ")`); got != themeRows() {
+		t.Errorf("theme picker (theme, shown, preview loaded): %s, want %s", got, themeRows())
+	}
 	b.do("filling the form for 1080p",
 		chromedp.SetUploadFiles(chromedp.ID("audio"), []string{short}),
 		chromedp.SetUploadFiles(chromedp.ID("lyrics"), []string{badLRC}),
 		setValue("title", "Sine in 1080p"), setValue("resolution", "1080p"), setValue("fps", "60"), setValue("accent", "#2060ff"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#themes input[value="`+string(look)+`"]').click()`),
 		chromedp.Click(chromedp.ID("make-submit")))
 	b.waitFor("the lyrics' 422", `document.getElementById("make-error").textContent !== ""`, 30*time.Second)
 	if got, want := eval[string](b, `document.getElementById("make-error").textContent`), "The upload failed: lyrics: line 2, column "; !strings.HasPrefix(got, want) {
@@ -418,8 +426,8 @@ func TestBrowser(t *testing.T) {
 	if w, h := eval[int](b, `document.getElementById("video").videoWidth`), eval[int](b, `document.getElementById("video").videoHeight`); w != 1920 || h != 1080 {
 		t.Errorf("1080p task %s: video %dx%d, want 1920x1080", hdID, w, h)
 	}
-	if tk, err := srv.Store().Task(context.Background(), "", hdID); err != nil || tk.FPS != 60 || tk.AccentColor != "#2060ff" {
-		t.Errorf("1080p task %s: fps %d, accent %q (%v); want the 60 fps and #2060ff the form chose", hdID, tk.FPS, tk.AccentColor, err)
+	if tk, err := srv.Store().Task(context.Background(), "", hdID); err != nil || tk.FPS != 60 || tk.AccentColor != "#2060ff" || theme(tk.Theme) != look {
+		t.Errorf("1080p task %s: fps %d, accent %q, theme %q (%v); want the 60 fps, #2060ff and %s the form chose", hdID, tk.FPS, tk.AccentColor, tk.Theme, err, look)
 	}
 
 	// A long source stays pending: the Tracks view refuses to delete its
@@ -630,4 +638,20 @@ func duration(t *testing.T, path string) float64 {
 		t.Fatalf("ffprobe %s: duration %q: %v", path, out, err)
 	}
 	return d
+}
+
+// themeRows is what the theme picker should show: each theme, shown, with
+// its preview loaded.
+func themeRows() string {
+	rows := make([]string, len(mvgen.Themes))
+	for i, th := range mvgen.Themes {
+		rows[i] = string(th) + " true true"
+	}
+	return strings.Join(rows, ", ")
+}
+
+// theme is the theme a task's stored theme names ("" is the default).
+func theme(s string) mvgen.Theme {
+	th, _ := mvgen.ParseTheme(s)
+	return th
 }

@@ -367,6 +367,7 @@ async function makeVideo(ev) {
     status.textContent = "Uploaded; starting the video…";
     const body = { taskId: track.taskId, audioId: track.audioId, aspect: f.aspect.value, resolution: f.resolution.value };
     if (f.fps.value === "60") body.fps = 60;
+    if (f.theme.value && f.theme.value !== "bars") body.theme = f.theme.value;
     for (const name of ["author", "domainName", "callBackUrl", "accentColor"]) {
       const v = f[name].value.trim();
       if (v) body[name] = v;
@@ -452,6 +453,7 @@ async function showTask(id, quiet = false) {
     ["Domain", s.domainName || "—"],
     ["Aspect", s.aspect],
     ["Resolution", s.resolution],
+    ["Look", `${s.theme || "bars"}, ${s.fps || 30} fps${s.accentColor ? `, accent ${s.accentColor}` : ""}`],
     ["Lyrics", s.lyrics ? "shown when the track has them" : "off"],
     ["Created through", dialectLabels[s.dialect] || s.dialect || dialectLabels.mp4],
     ["Callback URL", rec.callbackUrl || "none"],
