@@ -160,87 +160,103 @@ var interruptedLine = regexp.MustCompile(`interrupted by shutdown`)
 // download is not cut (and not made again after a restart: the fetched
 // copy was kept), and the receiver's 200 is recorded as the delivery's one
 // attempt (no retry after a restart). A callback attempt used to be
-// cancelled at once, whatever the grace.
+// cancelled at once, whatever the grace. With a grace shorter than the
+// download (1 s), the fetch is interrupted and requeued, and fetched again
+// after a restart.
 func TestSignalShutdownFinishesInFlight(t *testing.T) {
 	t.Parallel()
 	const slow = 4 * time.Second
 
-	t.Run("fetch", func(t *testing.T) {
-		t.Parallel()
-		dir := filepath.Join(t.TempDir(), "data")
-		st, err := server.OpenStore(context.Background(), server.Config{DataDir: dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := newClient(t, st, "")
-		st.Close()
-		audio, err := os.ReadFile(makeAudio(t, t.TempDir(), "remote.wav", 3))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var requests atomic.Int32
-		started := make(chan struct{}, 10)
-		served := make(chan error, 10)
-		src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			requests.Add(1)
-			started <- struct{}{}
-			w.Header().Set("Content-Type", "audio/wav")
-			w.Header().Set("Content-Length", strconv.Itoa(len(audio)))
-			const chunks = 20
-			var err error
-			for i := range chunks {
-				if i > 0 {
-					select {
-					case <-time.After(slow / chunks):
-					case <-r.Context().Done():
-						served <- r.Context().Err() // mvgen hung up
-						return
-					}
-				}
-				if _, err = w.Write(audio[i*len(audio)/chunks : (i+1)*len(audio)/chunks]); err != nil {
-					break
-				}
-				w.(http.Flusher).Flush()
-			}
-			served <- err
-		}))
-		t.Cleanup(src.Close)
-
-		p := serveToSignal(t, dir, "--shutdown-grace", "30s")
-		c.base = p.base
-		e := c.postJSON("/api/v1/tracks", map[string]any{"audioUrl": src.URL + "/song.wav", "title": "in flight"})
-		var tr struct{ TaskID, AudioID string }
-		if e.Code != 200 || json.Unmarshal(e.Data, &tr) != nil {
-			t.Fatalf("register URL track: %d %s", e.Code, e.Msg)
-		}
-		id := c.generate(map[string]any{"taskId": tr.TaskID, "audioId": tr.AudioID})
-		select {
-		case <-started:
-		case <-time.After(time.Minute):
-			t.Fatal("the source was not requested within a minute")
-		}
-		took := p.stop(t, 40*time.Second)
-		select {
-		case err := <-served:
+	for _, tc := range []struct {
+		name     string
+		grace    string
+		finished bool  // the download finishes before mvgen exits
+		requests int32 // downloads of the source in all, the restart's included
+	}{
+		{"fetch", "30s", true, 1},             // the copy fetched within the grace is kept
+		{"fetch, grace over", "1s", false, 2}, // interrupted, requeued and fetched again
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "data")
+			st, err := server.OpenStore(context.Background(), server.Config{DataDir: dir})
 			if err != nil {
-				t.Fatalf("the download was cut %v after SIGTERM: %v; mvgen's log:\n%s", took, err, p.log.String())
+				t.Fatal(err)
 			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("the source server never finished its answer")
-		}
-		t.Logf("mvgen exited %v after SIGTERM, its download of %v under way", took.Round(time.Millisecond), slow)
-		if interruptedLine.MatchString(p.log.String()) {
-			t.Errorf("a job was interrupted within a 30 s grace; mvgen's log:\n%s", p.log.String())
-		}
+			c := newClient(t, st, "")
+			st.Close()
+			audio, err := os.ReadFile(makeAudio(t, t.TempDir(), "remote.wav", 3))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var requests atomic.Int32
+			started := make(chan struct{}, 10)
+			served := make(chan error, 10)
+			src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				started <- struct{}{}
+				w.Header().Set("Content-Type", "audio/wav")
+				w.Header().Set("Content-Length", strconv.Itoa(len(audio)))
+				const chunks = 20
+				var err error
+				for i := range chunks {
+					if i > 0 {
+						select {
+						case <-time.After(slow / chunks):
+						case <-r.Context().Done():
+							served <- r.Context().Err() // mvgen hung up
+							return
+						}
+					}
+					if _, err = w.Write(audio[i*len(audio)/chunks : (i+1)*len(audio)/chunks]); err != nil {
+						break
+					}
+					w.(http.Flusher).Flush()
+				}
+				served <- err
+			}))
+			t.Cleanup(src.Close)
 
-		c.base = serveToSignal(t, dir).base
-		if r := c.waitDone(id, 2*time.Minute); r.SuccessFlag != "SUCCESS" {
-			t.Fatalf("after a restart: task %s (%v), want SUCCESS", r.SuccessFlag, deref(r.ErrorMessage))
-		}
-		if n := requests.Load(); n != 1 {
-			t.Errorf("the source was requested %d times, want once (the copy fetched within the grace kept)", n)
-		}
-	})
+			p := serveToSignal(t, dir, "--shutdown-grace", tc.grace)
+			c.base = p.base
+			e := c.postJSON("/api/v1/tracks", map[string]any{"audioUrl": src.URL + "/song.wav", "title": "in flight"})
+			var tr struct{ TaskID, AudioID string }
+			if e.Code != 200 || json.Unmarshal(e.Data, &tr) != nil {
+				t.Fatalf("register URL track: %d %s", e.Code, e.Msg)
+			}
+			id := c.generate(map[string]any{"taskId": tr.TaskID, "audioId": tr.AudioID})
+			select {
+			case <-started:
+			case <-time.After(time.Minute):
+				t.Fatal("the source was not requested within a minute")
+			}
+			took := p.stop(t, 40*time.Second)
+			select {
+			case err := <-served:
+				if tc.finished && err != nil {
+					t.Fatalf("the download was cut %v after SIGTERM: %v; mvgen's log:\n%s", took, err, p.log.String())
+				}
+				if !tc.finished && err == nil {
+					t.Fatalf("the download of %v finished with %s of grace; mvgen's log:\n%s", slow, tc.grace, p.log.String())
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the source server never finished its answer")
+			}
+			t.Logf("mvgen exited %v after SIGTERM, its download of %v under way", took.Round(time.Millisecond), slow)
+			if interrupted := interruptedLine.MatchString(p.log.String()); interrupted == tc.finished {
+				t.Errorf("with %s of grace: the log says a job was interrupted: %v, want %v; mvgen's log:\n%s",
+					tc.grace, interrupted, !tc.finished, p.log.String())
+			}
+
+			c.base = serveToSignal(t, dir).base
+			if r := c.waitDone(id, 2*time.Minute); r.SuccessFlag != "SUCCESS" {
+				t.Fatalf("after a restart: task %s (%v), want SUCCESS", r.SuccessFlag, deref(r.ErrorMessage))
+			}
+			if n := requests.Load(); n != tc.requests {
+				t.Errorf("the source was requested %d times, want %d", n, tc.requests)
+			}
+		})
+	}
 
 	t.Run("callback", func(t *testing.T) {
 		t.Parallel()
