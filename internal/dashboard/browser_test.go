@@ -555,6 +555,43 @@ func TestBrowser(t *testing.T) {
 	}
 	b.shoot("9-task-failed")
 
+	// A callback that cannot arrive says so on the task page after its
+	// first attempt (issue 23: record-info's callback.problem was shown
+	// nowhere), whole at a phone's width and a desktop's.
+	tr = post("/api/v1/tracks", `{"audioUrl":"http://127.0.0.1:1/song.mp3","title":"Unknown receiver"}`)
+	lostID := field(post("/api/v1/mp4/generate", `{"taskId":"`+field(tr, "taskId")+`","audioId":"`+field(tr, "audioId")+
+		`","callBackUrl":"http://mvgen-receiver.invalid/hook"}`), "taskId")
+	b.do("opening the task whose callback cannot arrive", chromedp.Navigate(srv.URL()+"/#/task/"+lostID))
+	b.waitFor("the first callback attempt", `document.querySelector('#attempts tr[data-delivery="1"]') !== null`, 30*time.Second)
+	result := eval[string](b, `document.querySelector('#attempts tr[data-delivery="1"] td:nth-child(5)').textContent`)
+	if result == "error: DNS: looking up the receiver's host name failed" {
+		t.Logf("the callback problem is not checked: this machine's resolver cannot say that a name does not exist (%q)", result)
+	} else {
+		b.waitFor("the callback problem", `document.getElementById("callback-problem").textContent !== ""`, 20*time.Second)
+		want := "The callback cannot arrive until this is fixed: DNS: the receiver's host name does not exist;"
+		if got := eval[string](b, `document.getElementById("callback-problem").textContent`); !strings.HasPrefix(got, want) ||
+			!strings.Contains(got, "redeliver") {
+			t.Errorf("the callback problem reads %q, want it to start %q and name redeliver", got, want)
+		}
+		for _, w := range []int64{390, 1280} {
+			b.do("resizing", chromedp.EmulateViewport(w, 900), chromedp.Sleep(200*time.Millisecond))
+			shown := eval[string](b, `(e => { const r = e.getBoundingClientRect();
+				return [e.offsetParent !== null, e.scrollWidth <= e.clientWidth, r.left >= 0 && r.right <= innerWidth, r.height > 0,
+					document.documentElement.scrollWidth <= innerWidth].join(" ") })(document.getElementById("callback-problem"))`)
+			if shown != "true true true true true" {
+				t.Errorf("at %d px the callback problem (shown, whole, on screen, tall, page not wider than the screen): %s, want all true", w, shown)
+			}
+		}
+		b.shoot("10-callback-problem")
+	}
+	// Another task's page shows no problem of this one.
+	b.do("opening the failed task again", chromedp.Navigate(srv.URL()+"/#/task/"+failedID))
+	b.waitFor("the failed task's page", `document.getElementById("task-status").dataset.status === "CREATE_TASK_FAILED" &&
+		document.getElementById("fields").textContent.includes("`+failedID+`")`, 20*time.Second)
+	if got := eval[string](b, `document.getElementById("callback-problem").textContent`); got != "" {
+		t.Errorf("a task without a callback shows the callback problem %q", got)
+	}
+
 	// No secret on any page, in the URL or in a cookie.
 	html := eval[string](b, `location.href + document.cookie + document.documentElement.outerHTML`)
 	for name, s := range map[string]string{"API key": token, "webhook secret": secret} {

@@ -22,6 +22,11 @@ const list = { cursors: [""], next: null, filter: "" };
 const tracks = { cursors: [""], next: null };
 let stream = null; // the AbortController of the event stream
 let shownTask = null; // the summary shown on the task page
+// The shown task ended with a callback URL but no attempt yet: the page
+// looks again shortly, for the first attempt and what it says (a
+// callback problem), at most firstAttemptLooks times.
+const firstAttemptLooks = 30;
+const firstAttempt = { timer: 0, looks: 0 };
 
 // ---- small DOM helpers ----
 
@@ -403,6 +408,8 @@ async function showTask(id, quiet = false) {
   out.textContent = "";
   if (!quiet) {
     shownTask = null;
+    clearTimeout(firstAttempt.timer);
+    firstAttempt.looks = 0;
     $("task-h").textContent = "Task";
     $("fields").replaceChildren();
     $("task-status").replaceChildren();
@@ -461,7 +468,26 @@ async function showTask(id, quiet = false) {
     ["Finished", timeEl(s.completeTime)],
   ];
   $("fields").replaceChildren(...fields.flatMap(([k, v]) => [el("dt", { textContent: k }), el("dd", {}, v)]));
-  await loadAttempts(id);
+  renderCallbackProblem(rec);
+  const data = await loadAttempts(id);
+  clearTimeout(firstAttempt.timer);
+  if (data && data.callbackUrl && !data.attempts.length && s.successFlag !== "PENDING" &&
+      firstAttempt.looks++ < firstAttemptLooks) {
+    firstAttempt.timer = setTimeout(() => {
+      if (shownTask && shownTask.taskId === id && !$("task-view").hidden) showTask(id, true);
+    }, 1000);
+  }
+}
+
+/**
+ * renderCallbackProblem shows record-info's callback.problem: why the
+ * callback cannot arrive until someone fixes it (an unresolvable host, an
+ * address mvgen does not call), said plainly after the first attempt
+ * rather than only in the attempts' errors.
+ */
+function renderCallbackProblem(rec) {
+  const p = rec.callback && rec.callback.problem;
+  $("callback-problem").textContent = p ? p.charAt(0).toUpperCase() + p.slice(1) + "." : "";
 }
 
 function renderTaskStatus(s) {
@@ -507,6 +533,7 @@ function renderPlayer(s, rec) {
 /** clearCallbacks empties the task page's callback section and disables Redeliver. */
 function clearCallbacks() {
   $("callback-url").textContent = "";
+  $("callback-problem").textContent = "";
   $("attempts").tBodies[0].replaceChildren();
   $("attempts-empty").hidden = true;
   $("redeliver").disabled = true;
