@@ -69,38 +69,9 @@ type Video struct {
 // FirstChorus), else at the hook the audio's analysis finds
 // (analysis.Hook), moved earlier if the clip would not fit after it.
 func (r *Renderer) RenderKit(ctx context.Context, in Input, kit []Rendition) (Info, []Video, error) {
-	if in.Audio == "" || in.Out == "" {
-		return Info{}, nil, errors.New("render: Input.Audio and Input.Out are required")
-	}
-	inputs := []Input{in}
-	for _, k := range kit {
-		one := in
-		one.Aspect, one.Resolution, one.FullFrame, one.Out, one.Poster = k.Aspect, k.Resolution, k.FullFrame, k.Out, k.Poster
-		one.Progress = nil
-		inputs = append(inputs, one)
-	}
-	opts := make([]options, len(inputs))
-	for i, one := range inputs {
-		var err error
-		if opts[i], err = parseOptions(one); err == nil && one.Out == "" {
-			err = errors.New("render: Rendition.Out is required")
-		}
-		if err == nil && i > 0 && kit[i-1].Clip != nil {
-			_, _, err = clipSpan(*kit[i-1].Clip, 0, MaxClip)
-		}
-		if err != nil {
-			return Info{}, nil, renditionError(i, err)
-		}
-	}
-	info, err := r.CheckSource(ctx, in.Audio)
+	jobs, info, err := r.kitJobs(ctx, in, kit)
 	if err != nil {
 		return Info{}, nil, err
-	}
-	jobs := make([]job, len(inputs))
-	for i, one := range inputs {
-		if jobs[i], err = opts[i].job(one, info); err != nil {
-			return Info{}, nil, renditionError(i, err)
-		}
 	}
 	work, err := os.MkdirTemp(r.TempDir, "mvgen-kit-")
 	if err != nil {
@@ -123,7 +94,6 @@ func (r *Renderer) RenderKit(ctx context.Context, in Input, kit []Rendition) (In
 		tape.Wait()
 	}()
 
-	videos := make([]Video, len(jobs))
 	for i := range jobs {
 		j := &jobs[i]
 		j.tape, j.work = tape, filepath.Join(work, strconv.Itoa(i))
@@ -155,9 +125,61 @@ func (r *Renderer) RenderKit(ctx context.Context, in Input, kit []Rendition) (In
 	if err != nil {
 		return Info{}, nil, err
 	}
+	if err := placeKit(made); err != nil {
+		return Info{}, nil, err
+	}
+	if in.Progress != nil {
+		in.Progress(1)
+	}
+	videos := make([]Video, len(jobs))
 	for i, j := range jobs {
 		videos[i] = videoOf(j.aspect, j.resolution, j.start, j.length)
 	}
+	return info, videos, nil
+}
+
+// kitJobs checks in and kit, probes the source and returns the job of
+// each rendition (rendition 0 first), clips not yet cut.
+func (r *Renderer) kitJobs(ctx context.Context, in Input, kit []Rendition) ([]job, Info, error) {
+	if in.Audio == "" || in.Out == "" {
+		return nil, Info{}, errors.New("render: Input.Audio and Input.Out are required")
+	}
+	inputs := []Input{in}
+	for _, k := range kit {
+		one := in
+		one.Aspect, one.Resolution, one.FullFrame, one.Out, one.Poster = k.Aspect, k.Resolution, k.FullFrame, k.Out, k.Poster
+		one.Progress = nil
+		inputs = append(inputs, one)
+	}
+	opts := make([]options, len(inputs))
+	for i, one := range inputs {
+		var err error
+		if opts[i], err = parseOptions(one); err == nil && one.Out == "" {
+			err = errors.New("render: Rendition.Out is required")
+		}
+		if err == nil && i > 0 && kit[i-1].Clip != nil {
+			_, _, err = clipSpan(*kit[i-1].Clip, 0, MaxClip)
+		}
+		if err != nil {
+			return nil, Info{}, renditionError(i, err)
+		}
+	}
+	info, err := r.CheckSource(ctx, in.Audio)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	jobs := make([]job, len(inputs))
+	for i, one := range inputs {
+		if jobs[i], err = opts[i].job(one, info); err != nil {
+			return nil, Info{}, renditionError(i, err)
+		}
+	}
+	return jobs, info, nil
+}
+
+// placeKit renames every rendition's files into place; when one fails,
+// it removes those placed before it and the temporary files after it.
+func placeKit(made []made) error {
 	for i, m := range made {
 		if err := m.place(); err != nil {
 			for _, placed := range made[:i] {
@@ -169,13 +191,10 @@ func (r *Renderer) RenderKit(ctx context.Context, in Input, kit []Rendition) (In
 			for _, left := range made[i+1:] {
 				left.remove()
 			}
-			return Info{}, nil, renditionError(i, err)
+			return renditionError(i, err)
 		}
 	}
-	if in.Progress != nil {
-		in.Progress(1)
-	}
-	return info, videos, nil
+	return nil
 }
 
 // kitOverlap is how many renditions of a kit render at once: one, each
