@@ -169,9 +169,16 @@ func (r *Renderer) kitJobs(ctx context.Context, in Input, kit []Rendition) ([]jo
 		return nil, Info{}, err
 	}
 	jobs := make([]job, len(inputs))
+	written := map[string]int{} // the renditions' outputs, by path
 	for i, one := range inputs {
 		if jobs[i], err = opts[i].job(one, info); err != nil {
 			return nil, Info{}, renditionError(i, err)
+		}
+		for _, path := range []string{jobs[i].out, jobs[i].poster} {
+			if k, ok := written[path]; ok && path != "" {
+				return nil, Info{}, fmt.Errorf("render: renditions %d and %d both write %s", k, i, path)
+			}
+			written[path] = i
 		}
 	}
 	return jobs, info, nil
