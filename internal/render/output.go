@@ -18,11 +18,37 @@ const posterQuality = 88
 
 // renderTo renders j into a temporary file next to j.out and renames it
 // into place (and the poster into j.poster), removing them on any failure.
-func (r *Renderer) renderTo(ctx context.Context, j job, progress func(float64)) (err error) {
-	final := j.out
-	tmp, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".*.part")
+func (r *Renderer) renderTo(ctx context.Context, j job, progress func(float64)) error {
+	start := time.Now()
+	made, err := r.renderTemp(ctx, j, progress)
 	if err != nil {
-		return fmt.Errorf("render: creating output: %w", err)
+		return err
+	}
+	if err := made.place(); err != nil {
+		return err
+	}
+	if progress != nil {
+		progress(1)
+	}
+	r.logger().DebugContext(ctx, "rendered video", "out", j.out, "aspect", j.aspect,
+		"duration", j.length, "elapsed", time.Since(start))
+	return nil
+}
+
+// made is a video (and its poster) rendered into temporary files, to be
+// renamed into place or removed.
+type made struct {
+	video, poster  string // the temporary files; poster "" for none
+	out, posterOut string // where they go
+}
+
+// renderTemp renders j into a temporary file next to j.out (and its
+// poster next to j.poster), which it removes on a failure.
+func (r *Renderer) renderTemp(ctx context.Context, j job, progress func(float64)) (m made, err error) {
+	m.out, m.posterOut = j.out, j.poster
+	tmp, err := os.CreateTemp(filepath.Dir(j.out), "."+filepath.Base(j.out)+".*.part")
+	if err != nil {
+		return made{}, fmt.Errorf("render: creating output: %w", err)
 	}
 	j.out = tmp.Name()
 	tmp.Close()
@@ -31,34 +57,43 @@ func (r *Renderer) renderTo(ctx context.Context, j job, progress func(float64)) 
 			os.Remove(j.out)
 		}
 	}()
-	start := time.Now()
 	poster, err := r.run(ctx, j, nil, progress)
 	if err != nil {
-		return err
+		return made{}, err
 	}
-	if poster != "" {
-		defer os.Remove(poster) // once renamed, a no-op
-	}
+	m.video, m.poster = j.out, poster
 	if err := os.Chmod(j.out, 0o644); err != nil {
-		return fmt.Errorf("render: %w", err)
+		m.remove()
+		return made{}, fmt.Errorf("render: %w", err)
 	}
+	return m, nil
+}
+
+// place renames the video and the poster into place; on a failure it
+// leaves neither there.
+func (m made) place() error {
+	defer m.remove() // once renamed, a no-op
 	// Flushed before and after the rename: a caller that records the video
 	// as done after this returns never finds it empty after a power loss.
-	if err := durable.Rename(j.out, final); err != nil {
+	if err := durable.Rename(m.video, m.out); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	if poster != "" {
-		if err := placeFile(poster, j.poster); err != nil {
-			os.Remove(final)
+	if m.poster != "" {
+		if err := placeFile(m.poster, m.posterOut); err != nil {
+			os.Remove(m.out)
 			return err
 		}
 	}
-	if progress != nil {
-		progress(1)
-	}
-	r.logger().DebugContext(ctx, "rendered video", "out", final, "aspect", j.aspect,
-		"duration", j.info.Duration, "elapsed", time.Since(start))
 	return nil
+}
+
+// remove removes the temporary files.
+func (m made) remove() {
+	for _, p := range []string{m.video, m.poster} {
+		if p != "" {
+			os.Remove(p)
+		}
+	}
 }
 
 // writePoster writes img as a JPEG to a new temporary file next to path

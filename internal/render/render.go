@@ -82,6 +82,9 @@ type Renderer struct {
 	// builds without libx264 do, instead of in this process (for tests and
 	// the benchmark's baseline).
 	ffmpegEncoders bool
+	// overlap, when set, is how many renditions of a kit render at once
+	// instead of kitOverlap (for the benchmark).
+	overlap int
 }
 
 // Input describes one render.
@@ -291,6 +294,11 @@ type job struct {
 	copyAudio  bool         // copy the source's audio stream into the MP4
 	audioRate  int64        // AAC bit rate in bits per second, when not copying
 	work       string       // the private working directory
+	// start and length are the part of the song the video shows: 0 and
+	// info.Duration, or a clip's (see clipTo).
+	start, length time.Duration
+	clip          bool         // the video is a clip: it fades in and out
+	tape          *source.Tape // the kit's decoded source; nil decodes it for this render
 
 	title, author, domain string
 	lyrics                []lyrics.Line
@@ -300,41 +308,35 @@ type job struct {
 // render is Render; with sink set it writes the raw frames to sink instead
 // of encoding them, and writes no video.
 func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, error) {
+	return r.renderOne(ctx, in, nil, sink)
+}
+
+// renderOne is render of the clip c of in's song (c.Start; not Auto), or
+// of the whole song when c is nil: a kit's rendition rendered on its own
+// (the benchmark compares the two).
+func (r *Renderer) renderOne(ctx context.Context, in Input, c *Clip, sink io.Writer) (Info, error) {
 	if in.Audio == "" || in.Out == "" {
 		return Info{}, errors.New("render: Input.Audio and Input.Out are required")
 	}
-	aspect, err := mvgen.ParseAspect(string(in.Aspect))
+	opts, err := parseOptions(in)
 	if err != nil {
-		return Info{}, &InputError{Msg: err.Error()}
-	}
-	res, err := mvgen.ParseResolution(string(in.Resolution))
-	if err != nil {
-		return Info{}, &InputError{Msg: err.Error()}
-	}
-	if in.FPS != 0 && in.FPS != 30 && in.FPS != 60 {
-		return Info{}, &InputError{Msg: fmt.Sprintf("fps %d is not 30 or 60", in.FPS)}
-	}
-	theme, err := mvgen.ParseTheme(string(in.Theme))
-	if err != nil {
-		return Info{}, &InputError{Msg: err.Error()}
-	}
-	var accent *mvgen.Color
-	if in.AccentColor != "" {
-		c, err := mvgen.ParseColor(in.AccentColor)
-		if err != nil {
-			return Info{}, &InputError{Msg: "accent colour: " + err.Error()}
-		}
-		accent = &c
+		return Info{}, err
 	}
 	info, err := r.CheckSource(ctx, in.Audio)
 	if err != nil {
 		return Info{}, err
 	}
-	j, err := newJob(in, info, aspect, res)
+	j, err := opts.job(in, info)
 	if err != nil {
 		return Info{}, err
 	}
-	j.accent, j.theme = accent, theme
+	if c != nil {
+		start, length, err := clipSpan(*c, c.Start, info.Duration)
+		if err != nil {
+			return Info{}, err
+		}
+		j.clipTo(start, length)
+	}
 	if j.work, err = os.MkdirTemp(r.TempDir, "mvgen-render-"); err != nil {
 		return Info{}, fmt.Errorf("render: creating work directory: %w", err)
 	}
@@ -350,15 +352,58 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	return info, nil
 }
 
+// options are an Input's choices, checked.
+type options struct {
+	aspect     mvgen.Aspect
+	resolution mvgen.Resolution
+	theme      mvgen.Theme
+	accent     *mvgen.Color
+}
+
+// parseOptions checks in's choices; one Render refuses is an *InputError.
+func parseOptions(in Input) (options, error) {
+	aspect, err := mvgen.ParseAspect(string(in.Aspect))
+	if err != nil {
+		return options{}, &InputError{Msg: err.Error()}
+	}
+	res, err := mvgen.ParseResolution(string(in.Resolution))
+	if err != nil {
+		return options{}, &InputError{Msg: err.Error()}
+	}
+	if in.FPS != 0 && in.FPS != 30 && in.FPS != 60 {
+		return options{}, &InputError{Msg: fmt.Sprintf("fps %d is not 30 or 60", in.FPS)}
+	}
+	theme, err := mvgen.ParseTheme(string(in.Theme))
+	if err != nil {
+		return options{}, &InputError{Msg: err.Error()}
+	}
+	var accent *mvgen.Color
+	if in.AccentColor != "" {
+		c, err := mvgen.ParseColor(in.AccentColor)
+		if err != nil {
+			return options{}, &InputError{Msg: "accent colour: " + err.Error()}
+		}
+		accent = &c
+	}
+	return options{aspect: aspect, resolution: res, theme: theme, accent: accent}, nil
+}
+
+// job resolves the render of in, with these options, of the source info.
+func (o options) job(in Input, info Info) (job, error) {
+	j, err := newJob(in, info, o.aspect, o.resolution)
+	j.accent, j.theme = o.accent, o.theme
+	return j, err
+}
+
 // newJob resolves what the render of in needs before its work directory
 // exists; the cover's header is checked here.
 func newJob(in Input, info Info, aspect mvgen.Aspect, res mvgen.Resolution) (job, error) {
 	j := job{aspect: aspect, resolution: res, fullFrame: in.FullFrame, embed: in.EmbedCaptions, fps: cmp.Or(in.FPS, DefaultFPS),
-		info: info, title: in.Title, author: in.Author, domain: in.Domain}
+		info: info, title: in.Title, author: in.Author, domain: in.Domain, length: info.Duration}
 	if in.Lyrics != nil {
 		j.lyrics, j.sections = in.Lyrics.Lines, in.Lyrics.Sections
 	}
-	j.frames = max(1, int(math.Ceil(info.Duration.Seconds()*float64(j.fps)-1e-6)))
+	j.frames = framesOf(info.Duration, j.fps)
 	j.copyAudio, j.audioRate = encode.AudioFor(info)
 	var err error
 	if j.audio, err = filepath.Abs(in.Audio); err != nil {
@@ -384,4 +429,10 @@ func newJob(in Input, info Info, aspect mvgen.Aspect, res mvgen.Resolution) (job
 		j.cover = c.InputArgs(path)
 	}
 	return j, nil
+}
+
+// framesOf is how many frames at fps a video of length d has: d, rounded
+// up, and at least one.
+func framesOf(d time.Duration, fps int) int {
+	return max(1, int(math.Ceil(d.Seconds()*float64(fps)-1e-6)))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/render/analysis"
 	"github.com/mvgen/mvgen/internal/render/encode"
+	"github.com/mvgen/mvgen/internal/render/ffmpeg"
 	"github.com/mvgen/mvgen/internal/render/safe"
 	"github.com/mvgen/mvgen/internal/render/scene"
 	"github.com/mvgen/mvgen/internal/render/scene/bars"
@@ -48,27 +50,29 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 	font, boldFont := r.fonts()
 	theme := newTheme(j.theme, scene.Spec{Aspect: j.aspect, Resolution: j.resolution, FullFrame: j.fullFrame, FPS: j.fps, Frames: j.frames,
 		Accent:   j.accent,
-		Duration: j.info.Duration, Title: j.title, Author: j.author, Domain: j.domain, Cover: j.cover,
+		Duration: j.length, Clip: j.clip, Title: j.title, Author: j.author, Domain: j.domain, Cover: j.cover,
 		Lyrics: j.lyrics, Sections: j.sections, Font: font, BoldFont: boldFont, Work: j.work, Threads: r.Threads, FFmpeg: ff})
+	if j.clip {
+		theme = scene.Fade(theme, j.frames, int(ClipFade.Seconds()*float64(j.fps)))
+	}
 
 	// The lyrics as a SubRip file for the muxer's mov_text track, when
 	// asked for.
 	var captions string
 	if j.embed && len(j.lyrics) > 0 && sink == nil {
 		captions = filepath.Join(j.work, "captions.srt")
-		if err := os.WriteFile(captions, lyrics.Lyrics{Lines: j.lyrics}.SRT(0, j.info.Duration), 0o600); err != nil {
+		if err := os.WriteFile(captions, lyrics.Lyrics{Lines: j.lyrics}.SRT(0, j.length), 0o600); err != nil {
 			return "", fmt.Errorf("render: writing captions: %w", err)
 		}
 	}
 
-	// Source and analysis: the decoder, and the analysis of its samples,
-	// which stays a window of frames ahead of the drawing.
-	dec, err := source.Decode(ctx, ff, j.audio, j.info.Duration, analysis.SampleRate)
-	if err != nil {
+	// Source and analysis: the decoder (or the kit's tape), and the
+	// analysis of its samples, which stays a window of frames ahead of the
+	// drawing.
+	tr := analysis.NewTrack(j.frames, j.fps, video.GOP(), theme.Bands(), analysis.Window(encoders, video.GOP()))
+	if err := r.analyse(ctx, ff, j, tr); err != nil {
 		return "", err
 	}
-	tr := analysis.NewTrack(j.frames, j.fps, video.GOP(), theme.Bands(), analysis.Window(encoders, video.GOP()))
-	go func() { tr.End(safe.Call(func() error { return dec.Finish(tr.Analyse(dec)) })) }()
 
 	// Scene: the theme's still layers (and its lyrics, laid out meanwhile).
 	start := time.Now()
@@ -113,8 +117,8 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 		err = encode.Raw(ctx, sink, video, frames)
 	} else {
 		err = encode.Run(ctx, r.encoder(ff), ff, encode.Job{Video: video, Frames: frames, Encoders: encoders,
-			Output: encode.Output{Path: j.out, Audio: j.audio, Duration: j.info.Duration, CopyAudio: j.copyAudio,
-				AudioRate: j.audioRate, Captions: captions},
+			Output: encode.Output{Path: j.out, Audio: j.audio, Start: j.start, Duration: j.length, Fade: j.fade(),
+				CopyAudio: j.copyAudio, AudioRate: j.audioRate, Captions: captions},
 			Progress: progress})
 		r.logger().DebugContext(ctx, "frames drawn and encoded", "frames", j.frames, "elapsed", time.Since(start))
 	}
@@ -132,4 +136,42 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 		pw.tmp = ""
 	}
 	return pw.tmp, err
+}
+
+// analyse starts the analysis of j's audio into tr, in a goroutine: of
+// the samples of a decoder started here or, in a kit, of the kit's tape,
+// from a little before the video's start (see analysisLead). The render
+// must Drop tr when it stops drawing; tr ends when the analysis does.
+func (r *Renderer) analyse(ctx context.Context, ff *ffmpeg.Runner, j job, tr *analysis.Track) error {
+	// The lead is whole seconds, so that the video's frames start on the
+	// same samples at 30 and 60 fps.
+	lead := int(min(j.start, analysisLead).Seconds())
+	if j.tape == nil {
+		at := j.start - time.Duration(lead)*time.Second
+		dec, err := source.DecodeAt(ctx, ff, j.audio, at, j.length+j.start-at, analysis.SampleRate)
+		if err != nil {
+			return err
+		}
+		go func() { tr.End(safe.Call(func() error { return dec.Finish(tr.AnalyseAfter(dec, lead*j.fps)) })) }()
+		return nil
+	}
+	from := int(math.Round(j.start.Seconds()*analysis.SampleRate)) - lead*analysis.SampleRate
+	go func() {
+		tr.End(safe.Call(func() error {
+			err := tr.AnalyseAfter(j.tape.Reader(from), lead*j.fps)
+			if _, terr := j.tape.Wait(); terr != nil {
+				return terr
+			}
+			return err
+		}))
+	}()
+	return nil
+}
+
+// fade is how long j's audio fades in and out: ClipFade for a clip.
+func (j job) fade() time.Duration {
+	if j.clip {
+		return ClipFade
+	}
+	return 0
 }

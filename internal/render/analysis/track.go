@@ -111,8 +111,19 @@ func (t *Track) publish(n int, write bool) {
 // frame, a window ahead of the frames drawn at most; it returns samples'
 // error, if reading them failed. The render must call Drop when it stops
 // drawing, or Analyse may wait forever, and then End.
-func (t *Track) Analyse(samples io.Reader) error {
+func (t *Track) Analyse(samples io.Reader) error { return t.AnalyseAfter(samples, 0) }
+
+// AnalyseAfter is Analyse for samples that start lead frames before the
+// video's first frame (a clip's, whose analysis starts a few seconds
+// early): those frames set the analysis's running levels, as they do when
+// the whole song is analysed, and are not kept.
+func (t *Track) AnalyseAfter(samples io.Reader, lead int) error {
 	an := NewAnalyser(bufio.NewReaderSize(samples, 64<<10), t.bands, t.fps)
+	for range lead {
+		if _, err := an.Next(); err != nil {
+			return err
+		}
+	}
 	flat := make([]float64, len(t.levels)*t.bands)
 	for i := range t.levels {
 		t.levels[i].Bands = flat[i*t.bands : (i+1)*t.bands : (i+1)*t.bands]

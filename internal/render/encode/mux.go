@@ -56,24 +56,36 @@ func AudioFor(info source.Info) (copyAudio bool, rate int64) {
 	if copyableAudio[info.Codec] {
 		return true, 0
 	}
-	rate = max(minAACRate, info.BitRate)
+	return false, AACRate(info)
+}
+
+// AACRate is the AAC bit rate for the source's audio when it is encoded,
+// not copied (see AudioFor): a clip's audio always is, for its fades.
+func AACRate(info source.Info) int64 {
+	rate := max(minAACRate, info.BitRate)
 	if losslessAudio[info.Codec] || strings.HasPrefix(info.Codec, "pcm_") {
 		rate = max(minAACRate, losslessAACRate*int64(info.Channels))
 	}
 	if ceiling := 6 * int64(info.SampleRate) * int64(info.Channels); ceiling > 0 && rate > ceiling {
 		rate = ceiling
 	}
-	return false, rate
+	return rate
 }
 
 // Output is the MP4 a render writes and the audio it takes from the
 // source.
 type Output struct {
-	Path      string        // absolute
-	Audio     string        // the source audio's absolute path
-	Duration  time.Duration // its probed duration: the audio is read up to it
-	CopyAudio bool          // copy the audio stream as it is (see AudioFor)
-	AudioRate int64         // else encode it to AAC at this many bits a second
+	Path     string        // absolute
+	Audio    string        // the source audio's absolute path
+	Duration time.Duration // its probed duration: the audio is read up to it (from Start)
+	// Start, for a clip, is where in the source its audio starts; Duration
+	// is then the clip's length.
+	Start time.Duration
+	// Fade, when set, fades the audio in and out over this long at its
+	// ends (a clip's); the audio must then be encoded, not copied.
+	Fade      time.Duration
+	CopyAudio bool  // copy the audio stream as it is (see AudioFor)
+	AudioRate int64 // else encode it to AAC at this many bits a second
 	// Captions, when set, is the absolute path of a SubRip file muxed in
 	// as a mov_text subtitle track (generate's embedCaptions).
 	Captions string
@@ -107,7 +119,7 @@ func MuxArgs(o Output, fps int, video string) []string {
 		"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
 		"-f", "h264", "-framerate", strconv.Itoa(fps), "-protocol_whitelist", protocolOf(video), "-i", video,
 	}
-	args = append(args, source.InputArgs(o.Audio, o.Duration)...)
+	args = append(args, source.InputArgsAt(o.Audio, o.Start, o.Duration)...)
 	if o.Captions != "" {
 		args = append(args, "-f", "srt", "-protocol_whitelist", "file", "-i", "file:"+o.Captions)
 	}
@@ -116,7 +128,12 @@ func MuxArgs(o Output, fps int, video string) []string {
 		args = append(args, "-map", "2:s:0", "-c:s", "mov_text", "-metadata:s:s:0", "language=und")
 	}
 	args = append(args, "-map_metadata", "-1", "-map_chapters", "-1", "-c:v", "copy")
-	if o.CopyAudio {
+	if o.Fade > 0 {
+		f := strconv.FormatFloat(o.Fade.Seconds(), 'f', -1, 64)
+		out := strconv.FormatFloat(max(0, (o.Duration-o.Fade).Seconds()), 'f', -1, 64)
+		args = append(args, "-af", "afade=t=in:st=0:d="+f+",afade=t=out:st="+out+":d="+f)
+	}
+	if o.CopyAudio && o.Fade == 0 {
 		args = append(args, "-c:a", "copy")
 	} else {
 		// The fast coder: ffmpeg's default, twoloop, took 1.2 CPU seconds

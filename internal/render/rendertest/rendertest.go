@@ -12,6 +12,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -190,4 +191,101 @@ func LyingMP3(tb testing.TB, dir string, tone float64, frames uint32) string {
 		tb.Fatal(err)
 	}
 	return path
+}
+
+// SongPart is one section of a Song: its chords (each a list of
+// frequencies in Hz, played one after another for Beat seconds each, in a
+// loop) and how loud and bright it is.
+type SongPart struct {
+	Name    string
+	Seconds float64
+	Chords  [][]float64
+	Beat    float64 // seconds a chord; 2 when 0
+	Gain    float64 // the chords' amplitude
+	Bright  bool    // sawtooth-like partials instead of pure sines
+}
+
+// Chord returns the frequencies of a triad on root (Hz): major, or minor
+// when minor is set.
+func Chord(root float64, minor bool) []float64 {
+	third := 4.0
+	if minor {
+		third = 3
+	}
+	return []float64{root, root * math.Pow(2, third/12), root * math.Pow(2, 7.0/12)}
+}
+
+// PopSong is the test song of the hook finder: intro (8 s, one quiet
+// chord), verse (16 s, A minor F C G, quiet), chorus (16 s, F G E minor
+// A minor, twice as loud and bright), verse, chorus, outro (8 s); the
+// first chorus starts at 24 s. A kick drum runs through all of it.
+func PopSong() []SongPart {
+	a, c, e, f, g := 220.0, 261.63, 164.81, 174.61, 196.0
+	verse := [][]float64{Chord(a, true), Chord(f, false), Chord(c, false), Chord(g, false)}
+	chorus := [][]float64{Chord(f, false), Chord(g, false), Chord(e, true), Chord(a, true)}
+	return []SongPart{
+		{Name: "intro", Seconds: 8, Chords: [][]float64{{110, 164.81}}, Beat: 8, Gain: 0.05},
+		{Name: "verse", Seconds: 16, Chords: verse, Gain: 0.08},
+		{Name: "chorus", Seconds: 16, Chords: chorus, Gain: 0.2, Bright: true},
+		{Name: "verse", Seconds: 16, Chords: verse, Gain: 0.08},
+		{Name: "chorus", Seconds: 16, Chords: chorus, Gain: 0.2, Bright: true},
+		{Name: "outro", Seconds: 8, Chords: [][]float64{Chord(a, true)}, Beat: 8, Gain: 0.05},
+	}
+}
+
+// Song returns the parts as mono samples at rate a second: the chords of
+// each part and a kick drum twice a second under all of them.
+func Song(parts []SongPart, rate int) []float32 {
+	var out []float32
+	t0 := 0.0
+	for _, p := range parts {
+		beat := p.Beat
+		if beat == 0 {
+			beat = 2
+		}
+		n := int(p.Seconds * float64(rate))
+		for i := range n {
+			t := float64(i) / float64(rate)
+			chord := p.Chords[int(t/beat)%len(p.Chords)]
+			var v float64
+			for _, hz := range chord {
+				v += math.Sin(2 * math.Pi * hz * t)
+				if p.Bright {
+					for h := 2.0; h <= 5; h++ {
+						v += math.Sin(2*math.Pi*hz*h*t) / h
+					}
+				}
+			}
+			v *= p.Gain / float64(len(chord))
+			tt := t0 + t
+			v += 0.15 * math.Sin(2*math.Pi*55*tt) * math.Exp(-12*math.Mod(tt, 0.5))
+			out = append(out, float32(v))
+		}
+		t0 += p.Seconds
+	}
+	return out
+}
+
+// WriteWAV writes samples (mono, at rate) to path as 16-bit PCM WAV.
+func WriteWAV(tb testing.TB, path string, samples []float32, rate int) {
+	tb.Helper()
+	le := binary.LittleEndian
+	b := []byte("RIFF")
+	b = le.AppendUint32(b, uint32(36+2*len(samples)))
+	b = append(b, "WAVEfmt "...)
+	b = le.AppendUint32(b, 16)
+	b = le.AppendUint16(b, 1) // PCM
+	b = le.AppendUint16(b, 1) // mono
+	b = le.AppendUint32(b, uint32(rate))
+	b = le.AppendUint32(b, uint32(2*rate))
+	b = le.AppendUint16(b, 2)
+	b = le.AppendUint16(b, 16)
+	b = append(b, "data"...)
+	b = le.AppendUint32(b, uint32(2*len(samples)))
+	for _, s := range samples {
+		b = le.AppendUint16(b, uint16(int16(math.Max(-1, math.Min(1, float64(s)))*32767)))
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -53,7 +53,11 @@ type Spec struct {
 	FullFrame bool
 	FPS       int           // frames a second
 	Frames    int           // the video's frames
-	Duration  time.Duration // the track's length
+	Duration  time.Duration // the video's length: the track's, or the clip's
+	// Clip says the video is a part of the song (its Duration, Lyrics and
+	// Sections are the part's, timed from its start): a theme shortens
+	// its intro to fit a short one.
+	Clip bool
 	// Accent, when set, is the colour to draw the music in (the bars, the
 	// pulse) and the hue of the background, instead of a colour picked
 	// from the cover or the title.

@@ -30,7 +30,13 @@ type Decoder struct {
 // decoder is killed when ctx ends; the caller reads the samples and then
 // calls Finish.
 func Decode(ctx context.Context, ff *ffmpeg.Runner, path string, d time.Duration, rate int) (*Decoder, error) {
-	proc := ff.Command(ctx, "decode", DecodeArgs(path, d, rate))
+	return DecodeAt(ctx, ff, path, 0, d, rate)
+}
+
+// DecodeAt is Decode of the part of the source from start for d (see
+// InputArgsAt).
+func DecodeAt(ctx context.Context, ff *ffmpeg.Runner, path string, start, d time.Duration, rate int) (*Decoder, error) {
+	proc := ff.Command(ctx, "decode", DecodeArgsAt(path, start, d, rate))
 	out, err := proc.Cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
@@ -45,8 +51,13 @@ func Decode(ctx context.Context, ff *ffmpeg.Runner, path string, d time.Duration
 // stream at path to mono float samples at rate on stdout. Like the muxer,
 // it reads the source only up to its probed duration d (see InputArgs).
 func DecodeArgs(path string, d time.Duration, rate int) []string {
+	return DecodeArgsAt(path, 0, d, rate)
+}
+
+// DecodeArgsAt is DecodeArgs for the part from start for d.
+func DecodeArgsAt(path string, start, d time.Duration, rate int) []string {
 	args := []string{"-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"}
-	args = append(args, InputArgs(path, d)...)
+	args = append(args, InputArgsAt(path, start, d)...)
 	return append(args, "-map", "0:a:0", "-ac", "1", "-ar", strconv.Itoa(rate), "-f", "f32le", "pipe:1")
 }
 

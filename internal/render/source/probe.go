@@ -39,7 +39,18 @@ const audioFormats = "mp3,wav,w64,flac,ogg,mov,aac,matroska,aiff,caf,asf"
 // hours of audio (an MP3 with a lying Xing frame count) is read for the 2 s
 // that were checked against the limit.
 func InputArgs(path string, d time.Duration) []string {
-	return []string{"-format_whitelist", audioFormats, "-protocol_whitelist", "file", "-t", seconds(d), "-i", "file:" + path}
+	return InputArgsAt(path, 0, d)
+}
+
+// InputArgsAt is InputArgs for the part of the source from start for d
+// (a clip): ffmpeg seeks to start, decoding from the packet before it so
+// that the first sample is start's.
+func InputArgsAt(path string, start, d time.Duration) []string {
+	args := []string{"-format_whitelist", audioFormats, "-protocol_whitelist", "file"}
+	if start > 0 {
+		args = append(args, "-ss", seconds(start))
+	}
+	return append(args, "-t", seconds(d), "-i", "file:"+path)
 }
 
 // seconds formats d for an ffmpeg time option, in seconds.

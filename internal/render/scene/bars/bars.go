@@ -86,8 +86,15 @@ type barState struct{ start, even, refl int }
 // spec.FullFrame, see safePortrait), with room for the lyrics when spec
 // has some (see lyricLayout).
 func New(spec scene.Spec) *Theme {
+	hold, fade := 3*spec.FPS, spec.FPS
+	if spec.Clip {
+		// A clip's card takes at most a quarter of it: a 5 s clip holds
+		// the card for 0.8 s and dissolves it over 0.4 s; from 18 s on, it
+		// is the whole song's.
+		hold, fade = min(hold, spec.Frames/6), min(fade, spec.Frames/12)
+	}
 	return &Theme{spec: spec, l: layoutWith(spec.Aspect, spec.Resolution, len(spec.Lyrics) > 0, spec.FullFrame),
-		cardHold: 3 * spec.FPS, cardFade: spec.FPS}
+		cardHold: hold, cardFade: fade}
 }
 
 // Bands is the number of bars.
