@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"log/slog"
 	"math"
@@ -122,6 +123,10 @@ type Input struct {
 	// Theme is the video's look, one of mvgen.Themes: mvgen.Bars (also for
 	// "") is the default. Another value is an *InputError.
 	Theme mvgen.Theme
+	// Logo, when set, is the path of the key's brand logo: a PNG of at
+	// most 1 MiB and 1024 pixels a side (source.DecodeLogo), drawn in the
+	// watermark's box before the domain. Another file is an *InputError.
+	Logo string
 	// Out is the path of the MP4 to write. The video is written to a
 	// temporary file in the same directory and renamed into place on success;
 	// on failure the temporary file is removed and Out is left untouched.
@@ -282,6 +287,7 @@ type job struct {
 	fps        int          // frames a second
 	theme      mvgen.Theme  // the look
 	accent     *mvgen.Color // the accent colour asked for; nil picks one
+	logo       image.Image  // the brand's logo; nil for none
 	info       Info         // the source, as probed
 	frames     int          // the video's frames: the duration, rounded up
 	audio      string       // absolute path of the source
@@ -326,6 +332,10 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 		}
 		accent = &c
 	}
+	logo, err := readLogo(in.Logo)
+	if err != nil {
+		return Info{}, err
+	}
 	info, err := r.CheckSource(ctx, in.Audio)
 	if err != nil {
 		return Info{}, err
@@ -334,7 +344,7 @@ func (r *Renderer) render(ctx context.Context, in Input, sink io.Writer) (Info, 
 	if err != nil {
 		return Info{}, err
 	}
-	j.accent, j.theme = accent, theme
+	j.accent, j.theme, j.logo = accent, theme, logo
 	if j.work, err = os.MkdirTemp(r.TempDir, "mvgen-render-"); err != nil {
 		return Info{}, fmt.Errorf("render: creating work directory: %w", err)
 	}
@@ -384,4 +394,22 @@ func newJob(in Input, info Info, aspect mvgen.Aspect, res mvgen.Resolution) (job
 		j.cover = c.InputArgs(path)
 	}
 	return j, nil
+}
+
+// readLogo reads and decodes the logo at path ("" for none), reading at
+// most one byte past the limit (source.DecodeLogo refuses the file then).
+func readLogo(path string) (image.Image, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("render: opening the logo: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, mvgen.MaxLogoBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("render: reading the logo: %w", err)
+	}
+	return source.DecodeLogo(b)
 }
