@@ -130,6 +130,9 @@ Commands:
   rotate-secret ID|NAME [--json]  new webhook secret; the old one signs 24 h more
   set-upstream ID|NAME --upstream-key K | --clear
                                   the key's API key on the --upstream-url service
+  set-brand ID|NAME [--logo F.png] [--accent-color #rrggbb] [--theme NAME] | --clear
+                                  the key's brand: what its videos get where a
+                                  request leaves a field out (PUT /api/v1/brand)
   new-secret-key [-o FILE]        a new operator key, which seals the secrets at rest
   reseal --old-key-file OLD (--secret-key-file NEW | --unseal)
                                   move the secrets to a new operator key
