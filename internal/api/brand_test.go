@@ -171,6 +171,16 @@ func TestBrand(t *testing.T) {
 	if tp.RenderKey == to.RenderKey {
 		t.Error("tasks with different colours share a render key")
 	}
+	// The jobs dialect shares generate's path to a task.
+	je := alice.postJSON("/api/v1/jobs/createTask", map[string]any{"model": "ai-music-api/create-music-video",
+		"input": map[string]any{"task_id": m, "audio_id": a, "theme": "bars"}})
+	var jd struct{ TaskID string }
+	if err := json.Unmarshal(je.Data, &jd); je.Code != 200 || err != nil {
+		t.Fatalf("createTask: %d %s", je.Code, je.Msg)
+	}
+	if tj, _ := f.db.Task(ctx, "", jd.TaskID); tj.AccentColor != "#ff8800" || tj.LogoHash != d.Logo.SHA256 {
+		t.Errorf("createTask's task: accent %q, logo %q; want the brand's", tj.AccentColor, tj.LogoHash)
+	}
 	bm, ba := bob.track()
 	if tb, _ := f.db.Task(ctx, "", bob.generate(map[string]any{"taskId": bm, "audioId": ba})); tb.AccentColor != "" || tb.LogoHash != "" {
 		t.Errorf("another key's task: accent %q, logo %q; want none", tb.AccentColor, tb.LogoHash)
