@@ -108,7 +108,7 @@ func readBrandPart(part io.Reader, name string, b *mvgen.Brand) error {
 		}
 		if len(data) > mvgen.MaxLogoBytes {
 			return mvgen.Errorf(mvgen.ETooLarge, "logo is over the 1 MiB limit: save it smaller (fewer colours or pixels; "+
-				"it is drawn about 30 pixels high)")
+				"it is drawn about 22 to 34 pixels high)")
 		}
 		if _, err := source.DecodeLogo(data); err != nil {
 			var ie *source.InputError
