@@ -117,6 +117,6 @@ func (p plan) mark() scene.Mark {
 		size = l.MarkSize
 	}
 	font, _ := p.fonts(p.Domain)
-	return scene.Mark{Text: p.Domain.Text, Size: size, MinSize: max(domainMinSize, size*3/5), Base: l.MarkBase,
+	return scene.Mark{Text: p.Domain.Text, Size: size, MinSize: size * 3 / 5, Base: l.MarkBase,
 		X: x, W: w, Pad: l.MarkPad, Font: font, Logo: p.Logo}
 }
