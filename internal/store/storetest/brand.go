@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,4 +110,54 @@ func testBrandLogoSnapshot(t *testing.T, s store.Store, q Queue) {
 	if _, err := s.CreateTask(ctx, late); mvgen.ErrorCode(err) != mvgen.EConflict {
 		t.Errorf("CreateTask naming a deleted logo: got %v, want a conflict", err)
 	}
+}
+
+// testBrandLogoRace makes tasks naming a brand's logo while the brand
+// changes to another logo, at the same time, round after round: a task
+// that was stored always finds its logo (the change deleted it only if it
+// came first, and then the task was refused).
+func testBrandLogoRace(t *testing.T, s store.Store, q Queue) {
+	ctx := context.Background()
+	k := newKey(t, s, "alice")
+	stored, refused := 0, 0
+	for i := range 20 {
+		old := mvgen.NewLogo([]byte(fmt.Sprintf("\x89PNG old %d", i)), 1, 1)
+		next := mvgen.NewLogo([]byte(fmt.Sprintf("\x89PNG next %d", i)), 1, 1)
+		if err := s.SetBrand(ctx, &mvgen.Brand{KeyID: k.ID, Logo: old, UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		tk := newTask(k)
+		tk.LogoHash = old.Hash
+		var wg sync.WaitGroup
+		var createErr, setErr error
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			// Every third round gives the brand change a head start,
+			// every third the task, so that each comes first sometimes.
+			time.Sleep(time.Duration(i%3) * time.Millisecond)
+			_, createErr = s.CreateTask(ctx, tk)
+		}()
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(2-i%3) * time.Millisecond)
+			setErr = s.SetBrand(ctx, &mvgen.Brand{KeyID: k.ID, Logo: next, UpdatedAt: now})
+		}()
+		wg.Wait()
+		if setErr != nil {
+			t.Fatalf("round %d: SetBrand: %v", i, setErr)
+		}
+		switch {
+		case createErr == nil:
+			stored++
+			if _, err := s.Logo(ctx, old.Hash); err != nil {
+				t.Fatalf("round %d: a stored pending task's logo is gone: %v", i, err)
+			}
+		case mvgen.ErrorCode(createErr) == mvgen.EConflict:
+			refused++
+		default:
+			t.Fatalf("round %d: CreateTask: %v", i, createErr)
+		}
+	}
+	t.Logf("%d tasks stored with their logo, %d refused as the brand changed first", stored, refused)
 }

@@ -86,6 +86,7 @@ func Run(t *testing.T, open Opener) {
 		{"TaskCounts", testTaskCounts},   // catalogue.go
 		{"Brand", testBrand},             // brand.go
 		{"BrandLogoSnapshot", testBrandLogoSnapshot},
+		{"BrandLogoRace", testBrandLogoRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
