@@ -120,7 +120,7 @@ func (t *Theme) Still(ctx context.Context) (*yuv.Frame, error) {
 		hue = scene.HueOfColor(*sp.Accent)
 	}
 	p := plan{Layout: t.l, Cover: sp.Cover, Work: sp.Work, Font: sp.Font, BoldFont: sp.BoldFont,
-		Colors: scene.PaletteFor(hue), Threads: sp.Threads}
+		Colors: scene.PaletteFor(hue), Threads: sp.Threads, Logo: sp.Logo}
 	if err := writeTexts(&p, sp.Title, sp.Author, sp.Domain); err != nil {
 		return nil, err
 	}
