@@ -209,3 +209,31 @@ func ExampleClient_CreateJob() {
 	// Output:
 	// success 1
 }
+
+// A key's brand: a logo drawn in every video's watermark box, and an
+// accent colour for the requests that name none.
+func ExampleClient_SetBrand() {
+	key, err := createKey("brand-example") // a key of its own: the brand applies to every video of its key
+	if err != nil {
+		log.Fatal(err)
+	}
+	c := client.New(live.URL(), key)
+	logo, err := os.Open(live.cover) // any PNG of at most 1 MiB and 1024 px a side
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer logo.Close()
+	b, err := c.SetBrand(context.Background(), client.BrandSettings{Logo: logo, AccentColor: "#FF8800"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(b.AccentColor, b.Logo.Width, b.Logo.Height)
+	if err := c.DeleteBrand(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.Brand(context.Background())
+	fmt.Println("after DeleteBrand:", errors.Is(err, client.ErrNotFound))
+	// Output:
+	// #ff8800 320 320
+	// after DeleteBrand: true
+}

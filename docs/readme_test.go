@@ -2,8 +2,12 @@ package docs_test
 
 import (
 	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // readmePorts are the loopback ports the README's blocks use. The test
@@ -34,12 +40,19 @@ type block struct {
 	// restart). From "<!-- make test: in the background; ready when
 	// 127.0.0.1:PORT listens -->" before the block.
 	background string
+	// database: the block makes and uses a PostgreSQL database of this name
+	// on the server scripts/postgres.sh runs; the test gives it a fresh
+	// name of its own (in `CREATE DATABASE NAME` and in DSNs to
+	// 127.0.0.1:5432/NAME) and drops it at the end. From "<!-- make test:
+	// PostgreSQL database NAME -->" before the block.
+	database string
 }
 
 var (
 	fence      = regexp.MustCompile("^```(\\S*)\\s*$")
 	skipNote   = regexp.MustCompile("^\\*Not run by `make test`: (.+)\\*$")
 	background = regexp.MustCompile(`^<!-- make test: in the background; ready when 127\.0\.0\.1:(\d+) listens -->$`)
+	database   = regexp.MustCompile(`^<!-- make test: PostgreSQL database (\w+) -->$`)
 )
 
 // readmeBlocks returns the sh blocks of the markdown in src, with their
@@ -68,14 +81,17 @@ func readmeBlocks(t *testing.T, src []byte) []block {
 			for j >= 0 && strings.TrimSpace(lines[j]) == "" {
 				j--
 			}
-			if j >= 0 {
-				if bg := background.FindStringSubmatch(lines[j]); bg != nil {
-					b.background = bg[1]
-				}
-			}
 			k := j
 			for k >= 0 && strings.TrimSpace(lines[k]) != "" {
 				k--
+			}
+			for _, l := range lines[k+1 : j+1] {
+				if bg := background.FindStringSubmatch(l); bg != nil {
+					b.background = bg[1]
+				}
+				if db := database.FindStringSubmatch(l); db != nil {
+					b.database = db[1]
+				}
 			}
 			if j >= 0 {
 				para := strings.Join(strings.Fields(strings.Join(lines[k+1:j+1], " ")), " ")
@@ -100,8 +116,10 @@ func readmeBlocks(t *testing.T, src []byte) []block {
 // (--fail-with-body), so a 401 or a 404 fails the block; so does any
 // command that fails (set -e, pipefail), named by its README line. Blocks
 // that cannot run here say why in the README, and the test prints the
-// reason. At the end the clone must have nothing git does not ignore: the
-// files the README makes are in .gitignore.
+// reason. A block that makes a PostgreSQL database (Scaling out) gets one
+// of a fresh name on the local server, dropped at the end. At the end the
+// clone must have nothing git does not ignore: the files the README makes
+// are in .gitignore.
 func TestReadme(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the README: make run, renders, a receiver")
@@ -156,6 +174,14 @@ stop() { # stop PIDFILE: end a background block's process group
 `)
 	var ran, skipped int
 	for _, b := range blocks {
+		text := mapPorts(b.text)
+		if b.skip == "" && b.database != "" {
+			var fresh string
+			if fresh, b.skip = freshDatabase(t, b.database); fresh != "" {
+				re := regexp.MustCompile(`(CREATE DATABASE |127\.0\.0\.1:5432/)` + regexp.QuoteMeta(b.database) + `\b`)
+				text = re.ReplaceAllString(text, "${1}"+fresh)
+			}
+		}
 		if b.skip != "" {
 			t.Logf("README.md:%d: not run: %s", b.line, b.skip)
 			skipped++
@@ -163,7 +189,7 @@ stop() { # stop PIDFILE: end a background block's process group
 		}
 		ran++
 		file := filepath.Join(work, fmt.Sprintf("L%d.sh", b.line))
-		if err := os.WriteFile(file, []byte(mapPorts(b.text)), 0o600); err != nil {
+		if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(&drv, "BLOCK=%d\necho \"== README.md:%d\" >&2\n", b.line, b.line)
@@ -247,6 +273,44 @@ stop() { # stop PIDFILE: end a background block's process group
 	if len(st) > 0 {
 		t.Errorf("after the README ran, git sees files it made that .gitignore does not cover:\n%s", st)
 	}
+}
+
+// freshDatabase names a database that stands in for name in a block: on
+// the local PostgreSQL server that scripts/postgres.sh runs (the one
+// MVGEN_TEST_POSTGRES names, as make test sets it), a name no other test
+// uses, whose database is dropped when the test ends. When the block
+// cannot run here it returns why instead.
+func freshDatabase(t *testing.T, name string) (fresh, skip string) {
+	t.Helper()
+	base := os.Getenv("MVGEN_TEST_POSTGRES")
+	switch u, err := url.Parse(base); {
+	case base == "" && os.Getenv("CI") != "":
+		t.Fatalf("MVGEN_TEST_POSTGRES is not set; CI must run the README's PostgreSQL blocks (make test sets it)")
+	case base == "":
+		return "", "it needs the local PostgreSQL server: set MVGEN_TEST_POSTGRES (make test does)"
+	case err != nil || (u.Host != "127.0.0.1:5432" && u.Host != "localhost:5432"):
+		return "", "MVGEN_TEST_POSTGRES does not name the local server on 127.0.0.1:5432 that the block's scripts/postgres.sh runs"
+	}
+	if _, err := exec.LookPath("psql"); err != nil {
+		return "", "it needs psql: " + err.Error()
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	fresh = name + "_readme_" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Errorf("dropping database %s: %v", fresh, err)
+			return
+		}
+		defer conn.Close(ctx)
+		// FORCE: a node the block started may hold a connection still.
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{fresh}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Errorf("dropping database %s: %v", fresh, err)
+		}
+	})
+	return fresh, ""
 }
 
 // freshClone copies the tracked files of the working tree at root (as they

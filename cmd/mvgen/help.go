@@ -120,6 +120,16 @@ Gives a key a new webhook secret; for 24 hours the old one signs as well, so
 run your receiver with both meanwhile (mvgen receive: MVGEN_SECRET=NEW,OLD).
 Updates DATA/demo-key.json when it holds this key.
 `,
+	"keys set-brand": `Usage: mvgen keys set-brand ID|NAME [--logo F.png] [--accent-color #rrggbb] [--theme NAME] [flags]
+       mvgen keys set-brand ID|NAME --clear [flags]
+
+Sets a key's brand (what PUT /api/v1/brand sets): a logo drawn in the
+watermark's box before the domain (a PNG of at most 1 MiB and 1024 px a
+side), an accent colour and a default theme, which every video the key asks
+for gets where its request leaves them out. The flags given change their
+fields and the others are kept; an empty value (--theme '') unsets one.
+--clear deletes the brand. Tasks already made keep the brand they had.
+`,
 }
 
 const keysUsage = `Usage: mvgen keys COMMAND [flags]
@@ -132,6 +142,9 @@ Commands:
   rotate-secret ID|NAME [--json]  new webhook secret; the old one signs 24 h more
   set-upstream ID|NAME --upstream-key K | --clear
                                   the key's API key on the --upstream-url service
+  set-brand ID|NAME [--logo F.png] [--accent-color #rrggbb] [--theme NAME] | --clear
+                                  the key's brand: what its videos get where a
+                                  request leaves a field out (PUT /api/v1/brand)
   new-secret-key [-o FILE]        a new operator key, which seals the secrets at rest
   reseal --old-key-file OLD (--secret-key-file NEW | --unseal)
                                   move the secrets to a new operator key

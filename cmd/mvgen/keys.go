@@ -34,10 +34,12 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return newSecretKey(args, stdout, stderr) // keys_seal.go
 	case "reseal":
 		return reseal(ctx, args, stdout, stderr)
+	case "set-brand":
+		return setBrand(ctx, args, stdout, stderr) // keys_brand.go
 	case "create", "list", "revoke", "rotate-secret", "set-upstream":
 	default:
 		fmt.Fprint(stderr, keysUsage)
-		return fmt.Errorf("keys: unknown command %q (want create, list, revoke, rotate-secret, set-upstream, new-secret-key or reseal)", sub)
+		return fmt.Errorf("keys: unknown command %q (want create, list, revoke, rotate-secret, set-upstream, set-brand, new-secret-key or reseal)", sub)
 	}
 	fs := newFlags("keys "+sub, stderr)
 	var sf storeFlags

@@ -35,12 +35,13 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&in.FPS, "fps", 30, "frames a second: 30 or 60")
 	fs.StringVar(&in.AccentColor, "accent-color", "", "colour of the bars, `#rrggbb` (default: picked from the cover)")
 	theme := fs.String("theme", "bars", "the look: "+themeNames())
+	fs.StringVar(&in.Logo, "logo", "", "a brand logo, a PNG of at most 1 MiB and 1024 px a side, drawn in the watermark's box before the domain")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4|DIR/ [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5[,ASPECT...]] [--clip START:SECONDS]... [--resolution 720p|1080p] [--safe-area=false] [--fps 30|60] [--accent-color #rrggbb] [--theme NAME] [--poster OUT.jpg] [--lyrics FILE.lrc [--captions]]" + kitUsage)
+		return errors.New("render: usage: mvgen render AUDIO -o OUT.mp4|DIR/ [--cover IMG] [--title T] [--author A] [--domain D] [--aspect 16:9|1:1|9:16|4:5[,ASPECT...]] [--clip START:SECONDS]... [--resolution 720p|1080p] [--safe-area=false] [--fps 30|60] [--accent-color #rrggbb] [--theme NAME] [--logo LOGO.png] [--poster OUT.jpg] [--lyrics FILE.lrc [--captions]]" + kitUsage)
 	}
 	videos, err := kitVideos(*aspect, clips)
 	if err != nil {

@@ -49,7 +49,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&cfg.RenderTimeout, "render-timeout", d.RenderTimeout, "longest a render may run")
 	fs.DurationVar(&cfg.MaxAudioDuration, "max-audio-duration", d.MaxAudioDuration, "longest source audio accepted")
 	fs.Int64Var(&cfg.MaxSourceBytes, "max-source-bytes", d.MaxSourceBytes, "largest source audio accepted, uploaded or downloaded, in bytes")
-	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", d.ShutdownGrace, "time running renders get to finish on SIGTERM")
+	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", d.ShutdownGrace, "time running renders, fetches and callback attempts get to finish on SIGTERM")
 	fs.DurationVar(&cfg.Retention, "retention", d.Retention, "how long video files are kept")
 	fs.BoolVar(&cfg.EpochTimes, "epoch-times", false, "record-info times as epoch milliseconds")
 	schedule := fs.String("callback-schedule", formatSchedule(d.CallbackSchedule), "delays before each callback retry, jittered ±20%")

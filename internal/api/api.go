@@ -47,6 +47,11 @@ type Store interface {
 	// (catalogue.go).
 	ListTracks(ctx context.Context, keyID string, q store.TrackQuery) ([]*mvgen.Track, error)
 	DeleteTrack(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error)
+	// The key's brand and its logo (brand.go).
+	SetBrand(ctx context.Context, b *mvgen.Brand) error
+	Brand(ctx context.Context, keyID string) (*mvgen.Brand, error)
+	DeleteBrand(ctx context.Context, keyID string) error
+	Logo(ctx context.Context, hash string) (*mvgen.Logo, error)
 }
 
 // Redeliverer starts a new delivery of a finished task's callback
@@ -163,6 +168,11 @@ func (h *Handler) routes() {
 	m.Handle("GET /api/v1/mp4/tasks", h.auth(h.listTasks))
 	m.Handle("GET /api/v1/mp4/tasks/{taskId}", h.auth(h.oneTask))
 	m.Handle("GET /api/v1/mp4/events", h.auth(h.events))
+	// The key's brand (brand.go).
+	m.Handle("PUT /api/v1/brand", h.auth(h.putBrand))
+	m.Handle("GET /api/v1/brand", h.auth(h.getBrand))
+	m.Handle("DELETE /api/v1/brand", h.auth(h.deleteBrand))
+	m.Handle("GET /api/v1/brand/logo", h.auth(h.brandLogo))
 	// Removing a track and cancelling a task (catalogue.go).
 	m.Handle("DELETE /api/v1/tracks/{audioId}", h.auth(h.deleteTrack))
 	if h.Canceller != nil {

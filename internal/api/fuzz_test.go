@@ -33,12 +33,14 @@ func FuzzRequestDecoding(f *testing.F) {
 		{4, `{"model":"ai-music-api/create-music-video","input":{"taskId":"m","TASK_ID":"n","callback_url":"x"}}`},
 		{4, `{"model":"x","input":[1]}`},
 		{4, `{"model":"ai-music-api/create-music-video","input":{"task_id":{"a":1},"aspect":7}}`},
+		{5, "--b\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"l.png\"\r\n\r\n\x89PNG\r\n\x1a\n\r\n--b--\r\n"},
+		{5, "--b\r\nContent-Disposition: form-data; name=\"accentColor\"\r\n\r\n#ff00zz\r\n--b\r\nContent-Disposition: form-data; name=\"color\"\r\n\r\nx\r\n--b--\r\n"},
 	} {
 		f.Add(seed.kind, []byte(seed.body))
 	}
 	f.Fuzz(func(t *testing.T, kind int, body []byte) {
-		path, ctype := "/api/v1/mp4/generate", "application/json"
-		switch ((kind % 5) + 5) % 5 {
+		method, path, ctype := http.MethodPost, "/api/v1/mp4/generate", "application/json"
+		switch ((kind % 6) + 6) % 6 {
 		case 1:
 			path = "/api/v1/tracks"
 		case 2:
@@ -47,8 +49,10 @@ func FuzzRequestDecoding(f *testing.F) {
 			path = "/api/v1/mp4/callbacks/redeliver"
 		case 4:
 			path = "/api/v1/jobs/createTask"
+		case 5:
+			method, path, ctype = http.MethodPut, "/api/v1/brand", "multipart/form-data; boundary=b"
 		}
-		req, err := http.NewRequest(http.MethodPost, fx.srv.URL+path, bytes.NewReader(body))
+		req, err := http.NewRequest(method, fx.srv.URL+path, bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,10 +69,10 @@ func FuzzRequestDecoding(f *testing.F) {
 			Msg  string `json:"msg"`
 		}
 		if err := json.Unmarshal(raw, &e); err != nil || e.Code == nil {
-			t.Fatalf("POST %s %q: answer %d %q is not the envelope", path, body, resp.StatusCode, raw)
+			t.Fatalf("%s %s %q: answer %d %q is not the envelope", method, path, body, resp.StatusCode, raw)
 		}
 		if *e.Code >= 500 || resp.StatusCode >= 500 && resp.StatusCode != 503 {
-			t.Fatalf("POST %s %q: %d %s", path, body, *e.Code, e.Msg)
+			t.Fatalf("%s %s %q: %d %s", method, path, body, *e.Code, e.Msg)
 		}
 	})
 }

@@ -48,7 +48,13 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, k *mvgen.Key, r
 	if !h.allowTask(w, r, k, 1+len(req.Renditions)) {
 		return
 	}
+	brand, err := h.brandOf(r, k) // brand.go
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
 	t := req.NewTask(k.ID, tr, time.Now())
+	t.UseBrand(brand, tr)
 	t.RequestID, t.Param = logctx.RequestID(r.Context()), param
 	if idemKey != "" {
 		t.IdempotencyKey, t.RequestHash = idemKey, req.Hash()

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -139,6 +140,11 @@ type taskSummary struct {
 	// for a video without the track's lyrics (contract §6.2).
 	Resolution string `json:"resolution"`
 	Lyrics     bool   `json:"lyrics"`
+	// Theme, FPS and AccentColor are the look (contract §6.6): the theme
+	// ("bars" by default), 30 or 60, "#rrggbb" or "" for the cover's.
+	Theme       string `json:"theme"`
+	FPS         int    `json:"fps"`
+	AccentColor string `json:"accentColor"`
 	// Dialect is the API the task was created through: "mp4" or "jobs".
 	Dialect      string  `json:"dialect"`
 	CreateTime   any     `json:"createTime"`
@@ -164,6 +170,8 @@ func (h *Handler) summary(l *store.ListedTask, now time.Time) taskSummary {
 	if s.Resolution == "" {
 		s.Resolution = "720p"
 	}
+	theme, _ := mvgen.ParseTheme(t.Theme)
+	s.Theme, s.FPS, s.AccentColor = string(theme), cmp.Or(t.FPS, 30), t.AccentColor
 	if t.Failed() {
 		s.ErrorCode, s.ErrorMessage = &t.ErrorCode, &t.ErrorMessage
 	}

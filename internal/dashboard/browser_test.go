@@ -397,10 +397,18 @@ func TestBrowser(t *testing.T) {
 	}
 	b.do("going to the task list", chromedp.Click(chromedp.ID("nav-tasks")), chromedp.WaitVisible(chromedp.ID("home-view")))
 	setFilter("")
+	// The theme picker: every preview shown and loaded; the last theme is
+	// chosen for the 1080p video.
+	look := mvgen.Themes[len(mvgen.Themes)-1]
+	if got := eval[string](b, `[...document.querySelectorAll("#themes label.theme")].map(l =>
+			[l.querySelector("input").value, l.offsetParent !== null, l.querySelector("img").naturalWidth > 0].join(" ")).join(", ")`); got != themeRows() {
+		t.Errorf("theme picker (theme, shown, preview loaded): %s, want %s", got, themeRows())
+	}
 	b.do("filling the form for 1080p",
 		chromedp.SetUploadFiles(chromedp.ID("audio"), []string{short}),
 		chromedp.SetUploadFiles(chromedp.ID("lyrics"), []string{badLRC}),
 		setValue("title", "Sine in 1080p"), setValue("resolution", "1080p"), setValue("fps", "60"), setValue("accent", "#2060ff"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#themes input[value="`+string(look)+`"]').click()`),
 		chromedp.Click(chromedp.ID("make-submit")))
 	b.waitFor("the lyrics' 422", `document.getElementById("make-error").textContent !== ""`, 30*time.Second)
 	if got, want := eval[string](b, `document.getElementById("make-error").textContent`), "The upload failed: lyrics: line 2, column "; !strings.HasPrefix(got, want) {
@@ -426,8 +434,8 @@ func TestBrowser(t *testing.T) {
 	if w, h := eval[int](b, `document.getElementById("video").videoWidth`), eval[int](b, `document.getElementById("video").videoHeight`); w != 1920 || h != 1080 {
 		t.Errorf("1080p task %s: video %dx%d, want 1920x1080", hdID, w, h)
 	}
-	if tk, err := srv.Store().Task(context.Background(), "", hdID); err != nil || tk.FPS != 60 || tk.AccentColor != "#2060ff" {
-		t.Errorf("1080p task %s: fps %d, accent %q (%v); want the 60 fps and #2060ff the form chose", hdID, tk.FPS, tk.AccentColor, err)
+	if tk, err := srv.Store().Task(context.Background(), "", hdID); err != nil || tk.FPS != 60 || tk.AccentColor != "#2060ff" || theme(tk.Theme) != look {
+		t.Errorf("1080p task %s: fps %d, accent %q, theme %q (%v); want the 60 fps, #2060ff and %s the form chose", hdID, tk.FPS, tk.AccentColor, tk.Theme, err, look)
 	}
 	// The kit's other videos: a player and downloads each (video, poster,
 	// captions), and rendition 0's captions under the main player.
@@ -575,6 +583,43 @@ func TestBrowser(t *testing.T) {
 	}
 	b.shoot("9-task-failed")
 
+	// A callback that cannot arrive says so on the task page after its
+	// first attempt (issue 23: record-info's callback.problem was shown
+	// nowhere), whole at a phone's width and a desktop's.
+	tr = post("/api/v1/tracks", `{"audioUrl":"http://127.0.0.1:1/song.mp3","title":"Unknown receiver"}`)
+	lostID := field(post("/api/v1/mp4/generate", `{"taskId":"`+field(tr, "taskId")+`","audioId":"`+field(tr, "audioId")+
+		`","callBackUrl":"http://mvgen-receiver.invalid/hook"}`), "taskId")
+	b.do("opening the task whose callback cannot arrive", chromedp.Navigate(srv.URL()+"/#/task/"+lostID))
+	b.waitFor("the first callback attempt", `document.querySelector('#attempts tr[data-delivery="1"]') !== null`, 30*time.Second)
+	result := eval[string](b, `document.querySelector('#attempts tr[data-delivery="1"] td:nth-child(5)').textContent`)
+	if result == "error: DNS: looking up the receiver's host name failed" {
+		t.Logf("the callback problem is not checked: this machine's resolver cannot say that a name does not exist (%q)", result)
+	} else {
+		b.waitFor("the callback problem", `document.getElementById("callback-problem").textContent !== ""`, 20*time.Second)
+		want := "The callback cannot arrive until this is fixed: DNS: the receiver's host name does not exist;"
+		if got := eval[string](b, `document.getElementById("callback-problem").textContent`); !strings.HasPrefix(got, want) ||
+			!strings.Contains(got, "redeliver") {
+			t.Errorf("the callback problem reads %q, want it to start %q and name redeliver", got, want)
+		}
+		for _, w := range []int64{390, 1280} {
+			b.do("resizing", chromedp.EmulateViewport(w, 900), chromedp.Sleep(200*time.Millisecond))
+			shown := eval[string](b, `(e => { const r = e.getBoundingClientRect();
+				return [e.offsetParent !== null, e.scrollWidth <= e.clientWidth, r.left >= 0 && r.right <= innerWidth, r.height > 0,
+					document.documentElement.scrollWidth <= innerWidth].join(" ") })(document.getElementById("callback-problem"))`)
+			if shown != "true true true true true" {
+				t.Errorf("at %d px the callback problem (shown, whole, on screen, tall, page not wider than the screen): %s, want all true", w, shown)
+			}
+		}
+		b.shoot("10-callback-problem")
+	}
+	// Another task's page shows no problem of this one.
+	b.do("opening the failed task again", chromedp.Navigate(srv.URL()+"/#/task/"+failedID))
+	b.waitFor("the failed task's page", `document.getElementById("task-status").dataset.status === "CREATE_TASK_FAILED" &&
+		document.getElementById("fields").textContent.includes("`+failedID+`")`, 20*time.Second)
+	if got := eval[string](b, `document.getElementById("callback-problem").textContent`); got != "" {
+		t.Errorf("a task without a callback shows the callback problem %q", got)
+	}
+
 	// No secret on any page, in the URL or in a cookie.
 	html := eval[string](b, `location.href + document.cookie + document.documentElement.outerHTML`)
 	for name, s := range map[string]string{"API key": token, "webhook secret": secret} {
@@ -658,4 +703,20 @@ func duration(t *testing.T, path string) float64 {
 		t.Fatalf("ffprobe %s: duration %q: %v", path, out, err)
 	}
 	return d
+}
+
+// themeRows is what the theme picker should show: each theme, shown, with
+// its preview loaded.
+func themeRows() string {
+	rows := make([]string, len(mvgen.Themes))
+	for i, th := range mvgen.Themes {
+		rows[i] = string(th) + " true true"
+	}
+	return strings.Join(rows, ", ")
+}
+
+// theme is the theme a task's stored theme names ("" is the default).
+func theme(s string) mvgen.Theme {
+	th, _ := mvgen.ParseTheme(s)
+	return th
 }

@@ -4,10 +4,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/mvgen/mvgen/internal/dashboard"
+	"github.com/mvgen/mvgen/internal/mvgen"
 )
 
 // TestHandler: the page and its files are served with their types, the
@@ -80,6 +82,38 @@ func TestNoRemoteAssets(t *testing.T) {
 			if strings.Contains(string(body), remote) {
 				t.Errorf("%s mentions %q: every asset must be served by mvgen", path, remote)
 			}
+		}
+	}
+}
+
+// TestThemePicker: the form's picker offers every theme the renderer
+// draws, each with its preview (made by scripts/themes.sh), and no other.
+func TestThemePicker(t *testing.T) {
+	srv := httptest.NewServer(dashboard.Handler())
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	_, page := get("/")
+	offered := regexp.MustCompile(`<input type="radio" name="theme" value="([a-z]+)"`).FindAllStringSubmatch(page, -1)
+	if len(offered) != len(mvgen.Themes) {
+		t.Errorf("the picker offers %d themes, the renderer draws %d (%v)", len(offered), len(mvgen.Themes), mvgen.Themes)
+	}
+	for i, th := range mvgen.Themes {
+		if i < len(offered) && offered[i][1] != string(th) {
+			t.Errorf("picker's theme %d is %q, want %q (mvgen.Themes' order)", i, offered[i][1], th)
+		}
+		if !strings.Contains(page, `src="/ui/themes/`+string(th)+`.jpg"`) {
+			t.Errorf("theme %s has no preview in the picker", th)
+		}
+		if code, body := get("/ui/themes/" + string(th) + ".jpg"); code != 200 || !strings.HasPrefix(body, "\xff\xd8") {
+			t.Errorf("preview of %s: %d, %d bytes; want a JPEG (run ./scripts/themes.sh)", th, code, len(body))
 		}
 	}
 }

@@ -104,7 +104,7 @@ type Worker struct {
 	once    sync.Once
 	limit   *limiter
 	inline  sync.WaitGroup
-	closing chan struct{} // closed by Close: ends the fast path's attempts
+	closing chan struct{} // closed by Close or Shutdown: ends the fast path's attempts
 }
 
 func (w *Worker) init() {
@@ -262,12 +262,32 @@ func (w *Worker) dispatch(taskID string, delivery int, jobID int64) {
 	}()
 }
 
-// Close ends the fast path's attempts in flight and waits for them; their
-// jobs deliver instead. Call it once, before closing the store.
+// Close ends the fast path's attempts in flight at once and waits for
+// them; their jobs deliver instead. Call it, or Shutdown, once, before
+// closing the store.
 func (w *Worker) Close() {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w.Shutdown(ctx)
+}
+
+// Shutdown lets the fast path's attempts in flight finish until ctx ends
+// (a shutdown's grace), then ends those still running and waits for them;
+// their jobs deliver instead. Call it, or Close, once, before closing the
+// store.
+func (w *Worker) Shutdown(ctx context.Context) {
 	w.init()
+	done := make(chan struct{})
+	go func() {
+		w.inline.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 	close(w.closing)
-	w.inline.Wait()
+	<-done
 }
 
 // step decides and, when one is due, makes an attempt of the delivery. It

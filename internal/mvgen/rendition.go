@@ -225,6 +225,15 @@ func RenditionKey(tr *Track, t *Task, r *Rendition) string {
 	return hashParts(parts)
 }
 
+// SetRenderKeys sets the render key of t, made for track tr, and of each
+// of its renditions, from what they depend on now.
+func (t *Task) SetRenderKeys(tr *Track) {
+	t.RenderKey = RenderKey(tr, t)
+	for i := range t.Renditions {
+		t.Renditions[i].RenderKey = RenditionKey(tr, t, &t.Renditions[i])
+	}
+}
+
 // Units is how many units of its key's cap on unfinished tasks a task
 // counts: one for each of its videos.
 func (t *Task) Units() int { return 1 + len(t.Renditions) }

@@ -96,3 +96,20 @@ func TestRenditionsKeepHashAndKey(t *testing.T) {
 		t.Fatalf("units: kit %d, plain %d; want 4, 1", kt.Units(), pt.Units())
 	}
 }
+
+// TestRenditionsUseBrand: the key's brand counts in every rendition's
+// render key, as in the task's.
+func TestRenditionsUseBrand(t *testing.T) {
+	t.Parallel()
+	tr := &Track{AudioKey: "audio/x", Title: "Song"}
+	r := Request{TaskID: "m", AudioID: "a", Renditions: Renditions{{Aspect: "9:16"}}}
+	tk := r.NewTask("k", tr, time.Now())
+	before, before1 := tk.RenderKey, tk.Renditions[0].RenderKey
+	tk.UseBrand(&Brand{Logo: &Logo{Hash: "abc"}}, tr)
+	if tk.RenderKey == before || tk.Renditions[0].RenderKey == before1 {
+		t.Fatalf("render keys after the brand: %s, %s; want both changed from %s, %s", tk.RenderKey, tk.Renditions[0].RenderKey, before, before1)
+	}
+	if want := RenditionKey(tr, tk, &tk.Renditions[0]); tk.Renditions[0].RenderKey != want {
+		t.Fatalf("rendition key %s, want %s", tk.Renditions[0].RenderKey, want)
+	}
+}

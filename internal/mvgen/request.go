@@ -139,12 +139,11 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 		WebhookID: "msg_" + NewID(),
 		CreatedAt: now.UTC(),
 	}
-	t.RenderKey = RenderKey(tr, t)
 	for i, rr := range r.Renditions {
-		rd := Rendition{Index: i + 1, Aspect: rr.Aspect, Resolution: rr.Resolution, FullFrame: t.FullFrame, Clip: clipOf(rr.Clip)}
-		rd.RenderKey = RenditionKey(tr, t, &rd)
-		t.Renditions = append(t.Renditions, rd)
+		t.Renditions = append(t.Renditions, Rendition{Index: i + 1, Aspect: rr.Aspect, Resolution: rr.Resolution,
+			FullFrame: t.FullFrame, Clip: clipOf(rr.Clip)})
 	}
+	t.SetRenderKeys(tr)
 	return t
 }
 
@@ -153,7 +152,8 @@ func (r Request) NewTask(keyID string, tr *Track, now time.Time) *Task {
 // API key: keys never share a file, so a tenant cannot learn from a fast
 // render (or from a video that does not match a URL's changed content)
 // that another tenant rendered the same inputs. The aspect, resolution,
-// frame rate, accent colour and theme count as what they mean ("" and "720p" are
+// frame rate, accent colour and theme count as what they mean (and the
+// brand's logo by its content hash) ("" and "720p" are
 // one, 0 and 30 fps, "#FF0000" and "#ff0000", "" and "bars"), the track's lyrics count
 // unless the task leaves them out, and the full-frame layout counts in 9:16
 // only (the other aspects have one layout).
@@ -181,6 +181,9 @@ func renderKeyParts(tr *Track, t *Task) []string {
 	}
 	if th, _ := ParseTheme(t.Theme); th != Bars {
 		parts = append(parts, "theme="+string(th))
+	}
+	if t.LogoHash != "" {
+		parts = append(parts, "logo="+t.LogoHash)
 	}
 	if t.FullFrame && aspect == Portrait {
 		parts = append(parts, "full-frame")

@@ -43,6 +43,9 @@ type Task struct {
 	// Theme is the look generate asked for (an mvgen extension; see
 	// Theme): "" for the default, bars.
 	Theme string
+	// LogoHash names the logo (Logo.Hash) the key's brand had when the task
+	// was made, drawn in the watermark box; "" for none.
+	LogoHash string
 	// FullFrame is set when generate asked for "safeArea": false: a 9:16
 	// video laid out over the whole frame, not inside the platform-safe box.
 	FullFrame bool

@@ -83,6 +83,20 @@
 //     done and writes them, with the source's audio, into the MP4 with
 //     +faststart (encode.Run).
 //
+// # Kits and clips
+//
+// RenderKit renders the whole song and more renditions of it (other
+// shapes and sizes, or clips) from one probe and one decode: the samples
+// go onto a source.Tape, which every rendition's analysis reads from its
+// own start; each rendition has its own static step, analysis, encoders
+// and muxer, and they render one after another into temporary files that
+// are renamed into place only when all have succeeded (kit.go). A clip
+// (clip.go) is a job cut to a part of the song, its picture faded from and
+// to black (scene.Fade) and its sound with afade; an automatic clip starts
+// at the lyrics' first chorus label or at analysis.Hook's pick.
+// docs/DECISIONS.md ("Clips and kits in the renderer") has the measured
+// figures.
+//
 // # Memory
 //
 // BenchmarkRender15min (MVGEN_BENCH_LONG=1) renders a 15-minute track at

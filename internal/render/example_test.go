@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	"github.com/mvgen/mvgen/internal/mvgen"
 	"github.com/mvgen/mvgen/internal/render"
@@ -35,5 +36,26 @@ func ExampleRenderer_Render() {
 		log.Fatal(err)
 	default:
 		fmt.Printf("\nrendered %v of %s audio\n", info.Duration, info.Codec)
+	}
+}
+
+// A kit: the whole song at 16:9 (the Input's own video), the same at
+// 9:16, and a 30 s 9:16 clip that starts at the hook. The source is
+// decoded once for all three; either all are written or none.
+func ExampleRenderer_RenderKit() {
+	var r render.Renderer
+	_, videos, err := r.RenderKit(context.Background(), render.Input{
+		Audio: "track.mp3",
+		Title: "Midnight Drive",
+		Out:   "landscape.mp4",
+	}, []render.Rendition{
+		{Aspect: mvgen.Portrait, Out: "portrait.mp4"},
+		{Aspect: mvgen.Portrait, Clip: &render.Clip{Auto: true, Duration: 30 * time.Second}, Out: "clip.mp4"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, v := range videos {
+		fmt.Printf("%s %dx%d from %v for %v\n", v.Aspect, v.Width, v.Height, v.Start, v.Duration)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -68,38 +69,9 @@ type Video struct {
 // FirstChorus), else at the hook the audio's analysis finds
 // (analysis.Hook), moved earlier if the clip would not fit after it.
 func (r *Renderer) RenderKit(ctx context.Context, in Input, kit []Rendition) (Info, []Video, error) {
-	if in.Audio == "" || in.Out == "" {
-		return Info{}, nil, errors.New("render: Input.Audio and Input.Out are required")
-	}
-	inputs := []Input{in}
-	for _, k := range kit {
-		one := in
-		one.Aspect, one.Resolution, one.FullFrame, one.Out, one.Poster = k.Aspect, k.Resolution, k.FullFrame, k.Out, k.Poster
-		one.Progress = nil
-		inputs = append(inputs, one)
-	}
-	opts := make([]options, len(inputs))
-	for i, one := range inputs {
-		var err error
-		if opts[i], err = parseOptions(one); err == nil && one.Out == "" {
-			err = errors.New("render: Rendition.Out is required")
-		}
-		if err == nil && i > 0 && kit[i-1].Clip != nil {
-			_, _, err = clipSpan(*kit[i-1].Clip, 0, MaxClip)
-		}
-		if err != nil {
-			return Info{}, nil, renditionError(i, err)
-		}
-	}
-	info, err := r.CheckSource(ctx, in.Audio)
+	jobs, info, err := r.kitJobs(ctx, in, kit)
 	if err != nil {
 		return Info{}, nil, err
-	}
-	jobs := make([]job, len(inputs))
-	for i, one := range inputs {
-		if jobs[i], err = opts[i].job(one, info); err != nil {
-			return Info{}, nil, renditionError(i, err)
-		}
 	}
 	work, err := os.MkdirTemp(r.TempDir, "mvgen-kit-")
 	if err != nil {
@@ -122,7 +94,6 @@ func (r *Renderer) RenderKit(ctx context.Context, in Input, kit []Rendition) (In
 		tape.Wait()
 	}()
 
-	videos := make([]Video, len(jobs))
 	for i := range jobs {
 		j := &jobs[i]
 		j.tape, j.work = tape, filepath.Join(work, strconv.Itoa(i))
@@ -130,16 +101,92 @@ func (r *Renderer) RenderKit(ctx context.Context, in Input, kit []Rendition) (In
 			return Info{}, nil, fmt.Errorf("render: creating work directory: %w", err)
 		}
 		if i > 0 && kit[i-1].Clip != nil {
-			if err := r.clip(j, *kit[i-1].Clip, in.Lyrics, tape); err != nil {
-				return Info{}, nil, renditionError(i, err)
+			c := *kit[i-1].Clip
+			if !c.Auto {
+				if err := r.clip(j, c, nil, nil); err != nil {
+					return Info{}, nil, renditionError(i, err)
+				}
+				continue
 			}
+			// Picked when its turn comes (see renderKit): from the audio,
+			// the whole song must be decoded first. Meanwhile it weighs
+			// in the progress as long as it can be.
+			j.frames = framesOf(min(c.Duration, info.Duration), j.fps)
 		}
-		videos[i] = videoOf(j.aspect, j.resolution, j.start, j.length)
 	}
-	made, err := r.renderKit(ctx, jobs, in.Progress)
+	// pick picks the start of rendition i when it is an automatic clip.
+	pick := func(i int, j *job) error {
+		if i == 0 || kit[i-1].Clip == nil || !kit[i-1].Clip.Auto {
+			return nil
+		}
+		return r.clip(j, *kit[i-1].Clip, in.Lyrics, tape)
+	}
+	made, err := r.renderKit(ctx, jobs, pick, in.Progress)
 	if err != nil {
 		return Info{}, nil, err
 	}
+	if err := placeKit(made); err != nil {
+		return Info{}, nil, err
+	}
+	if in.Progress != nil {
+		in.Progress(1)
+	}
+	videos := make([]Video, len(jobs))
+	for i, j := range jobs {
+		videos[i] = videoOf(j.aspect, j.resolution, j.start, j.length)
+	}
+	return info, videos, nil
+}
+
+// kitJobs checks in and kit, probes the source and returns the job of
+// each rendition (rendition 0 first), clips not yet cut.
+func (r *Renderer) kitJobs(ctx context.Context, in Input, kit []Rendition) ([]job, Info, error) {
+	if in.Audio == "" || in.Out == "" {
+		return nil, Info{}, errors.New("render: Input.Audio and Input.Out are required")
+	}
+	inputs := []Input{in}
+	for _, k := range kit {
+		one := in
+		one.Aspect, one.Resolution, one.FullFrame, one.Out, one.Poster = k.Aspect, k.Resolution, k.FullFrame, k.Out, k.Poster
+		one.Progress = nil
+		inputs = append(inputs, one)
+	}
+	opts := make([]options, len(inputs))
+	for i, one := range inputs {
+		var err error
+		if opts[i], err = parseOptions(one); err == nil && one.Out == "" {
+			err = errors.New("render: Rendition.Out is required")
+		}
+		if err == nil && i > 0 && kit[i-1].Clip != nil {
+			_, _, err = clipSpan(*kit[i-1].Clip, 0, MaxClip)
+		}
+		if err != nil {
+			return nil, Info{}, renditionError(i, err)
+		}
+	}
+	info, err := r.CheckSource(ctx, in.Audio)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	jobs := make([]job, len(inputs))
+	written := map[string]int{} // the renditions' outputs, by path
+	for i, one := range inputs {
+		if jobs[i], err = opts[i].job(one, info); err != nil {
+			return nil, Info{}, renditionError(i, err)
+		}
+		for _, path := range []string{jobs[i].out, jobs[i].poster} {
+			if k, ok := written[path]; ok && path != "" {
+				return nil, Info{}, fmt.Errorf("render: renditions %d and %d both write %s", k, i, path)
+			}
+			written[path] = i
+		}
+	}
+	return jobs, info, nil
+}
+
+// placeKit renames every rendition's files into place; when one fails,
+// it removes those placed before it and the temporary files after it.
+func placeKit(made []made) error {
 	for i, m := range made {
 		if err := m.place(); err != nil {
 			for _, placed := range made[:i] {
@@ -151,22 +198,27 @@ func (r *Renderer) RenderKit(ctx context.Context, in Input, kit []Rendition) (In
 			for _, left := range made[i+1:] {
 				left.remove()
 			}
-			return Info{}, nil, renditionError(i, err)
+			return renditionError(i, err)
 		}
 	}
-	if in.Progress != nil {
-		in.Progress(1)
-	}
-	return info, videos, nil
+	return nil
 }
 
-// kitOverlap is how many renditions of a kit render at once.
+// kitOverlap is how many renditions of a kit render at once: one, each
+// with an encoder a core. Two at once were no faster on two cores
+// (BenchmarkKit180s on a 60 s track, three rounds: 20.0, 36.0 and 29.1 s
+// against 24.5, 31.7 and 27.4 s one after another) and peaked at 313–387
+// MiB of PSS against 224–277: a render's cores idle little (its
+// cpu_bound_ratio is 1.1–1.2, spread over it; see doc.go), so there is
+// little for a second one to fill, and their peaks add up.
 const kitOverlap = 1
 
 // renderKit renders each job into temporary files (see renderTemp),
 // kitOverlap at a time, reporting their progress together to progress;
-// on a failure it removes them all and names the job that failed.
-func (r *Renderer) renderKit(ctx context.Context, jobs []job, progress func(float64)) ([]made, error) {
+// on a failure it removes them all and names the job that failed. Before
+// it renders job i, it calls pick(i, &jobs[i]), which may change it.
+func (r *Renderer) renderKit(ctx context.Context, jobs []job, pick func(int, *job) error,
+	progress func(float64)) ([]made, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	report := kitProgress(jobs, progress)
@@ -174,7 +226,7 @@ func (r *Renderer) renderKit(ctx context.Context, jobs []job, progress func(floa
 	errs := make([]error, len(jobs))
 	sem := make(chan struct{}, cmp.Or(r.overlap, kitOverlap))
 	var wg sync.WaitGroup
-	for i, j := range jobs {
+	for i := range jobs {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -188,9 +240,16 @@ func (r *Renderer) renderKit(ctx context.Context, jobs []job, progress func(floa
 			if report != nil {
 				p = func(f float64) { report(i, f) }
 			}
-			made[i], errs[i] = r.renderTemp(ctx, j, p)
+			if errs[i] = pick(i, &jobs[i]); errs[i] == nil {
+				made[i], errs[i] = r.renderTemp(ctx, jobs[i], p)
+			}
 			if errs[i] != nil {
 				cancel()
+			}
+			if cmp.Or(r.overlap, kitOverlap) == 1 {
+				// The next rendition's static step starts with what this
+				// one freed handed back: the kit's peak was there.
+				debug.FreeOSMemory()
 			}
 		})
 	}
@@ -251,7 +310,7 @@ func kitProgress(jobs []job, progress func(float64)) func(i int, f float64) {
 }
 
 // clip makes j the clip c of the song; with c.Auto it picks the start
-// (see RenderKit).
+// (see RenderKit) from ly's sections or tape's samples.
 func (r *Renderer) clip(j *job, c Clip, ly *lyrics.Lyrics, tape *source.Tape) error {
 	song := j.info.Duration
 	start := c.Start

@@ -131,7 +131,8 @@ func TestRenderKit(t *testing.T) {
 }
 
 // TestRenderKitFails: a kit whose last rendition cannot be written leaves
-// nothing of the others, and its error names the rendition.
+// nothing of the others, and its error names the rendition; two
+// renditions writing one file are refused before anything is rendered.
 func TestRenderKitFails(t *testing.T) {
 	t.Parallel()
 	rendertest.RequireFFmpeg(t)
@@ -143,7 +144,12 @@ func TestRenderKitFails(t *testing.T) {
 		{Aspect: mvgen.Portrait, Clip: &Clip{Start: time.Second, Duration: 5 * time.Second}, Out: filepath.Join(out, "b.mp4")},
 		{Aspect: mvgen.Square, Out: filepath.Join(out, "missing", "c.mp4")},
 	}
-	_, _, err := (&Renderer{TempDir: t.TempDir()}).RenderKit(context.Background(), in, kit)
+	r := &Renderer{TempDir: t.TempDir()}
+	twice := []Rendition{kit[0], {Aspect: mvgen.Square, Out: kit[0].Out}}
+	if _, _, err := r.RenderKit(context.Background(), in, twice); err == nil || !strings.Contains(err.Error(), "renditions 1 and 2") {
+		t.Errorf("two renditions to one file: RenderKit = %v, want an error naming both", err)
+	}
+	_, _, err := r.RenderKit(context.Background(), in, kit)
 	if err == nil || !strings.Contains(err.Error(), "rendition 2") {
 		t.Fatalf("RenderKit = %v, want an error naming rendition 2", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"log/slog"
 	"math"
@@ -125,6 +126,10 @@ type Input struct {
 	// Theme is the video's look, one of mvgen.Themes: mvgen.Bars (also for
 	// "") is the default. Another value is an *InputError.
 	Theme mvgen.Theme
+	// Logo, when set, is the path of the key's brand logo: a PNG of at
+	// most 1 MiB and 1024 pixels a side (source.DecodeLogo), drawn in the
+	// watermark's box before the domain. Another file is an *InputError.
+	Logo string
 	// Out is the path of the MP4 to write. The video is written to a
 	// temporary file in the same directory and renamed into place on success;
 	// on failure the temporary file is removed and Out is left untouched.
@@ -285,6 +290,7 @@ type job struct {
 	fps        int          // frames a second
 	theme      mvgen.Theme  // the look
 	accent     *mvgen.Color // the accent colour asked for; nil picks one
+	logo       image.Image  // the brand's logo; nil for none
 	info       Info         // the source, as probed
 	frames     int          // the video's frames: the duration, rounded up
 	audio      string       // absolute path of the source
@@ -358,6 +364,7 @@ type options struct {
 	resolution mvgen.Resolution
 	theme      mvgen.Theme
 	accent     *mvgen.Color
+	logo       image.Image // nil for none
 }
 
 // parseOptions checks in's choices; one Render refuses is an *InputError.
@@ -385,13 +392,17 @@ func parseOptions(in Input) (options, error) {
 		}
 		accent = &c
 	}
-	return options{aspect: aspect, resolution: res, theme: theme, accent: accent}, nil
+	logo, err := readLogo(in.Logo)
+	if err != nil {
+		return options{}, err
+	}
+	return options{aspect: aspect, resolution: res, theme: theme, accent: accent, logo: logo}, nil
 }
 
 // job resolves the render of in, with these options, of the source info.
 func (o options) job(in Input, info Info) (job, error) {
 	j, err := newJob(in, info, o.aspect, o.resolution)
-	j.accent, j.theme = o.accent, o.theme
+	j.accent, j.theme, j.logo = o.accent, o.theme, o.logo
 	return j, err
 }
 
@@ -435,4 +446,22 @@ func newJob(in Input, info Info, aspect mvgen.Aspect, res mvgen.Resolution) (job
 // up, and at least one.
 func framesOf(d time.Duration, fps int) int {
 	return max(1, int(math.Ceil(d.Seconds()*float64(fps)-1e-6)))
+}
+
+// readLogo reads and decodes the logo at path ("" for none), reading at
+// most one byte past the limit (source.DecodeLogo refuses the file then).
+func readLogo(path string) (image.Image, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("render: opening the logo: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, mvgen.MaxLogoBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("render: reading the logo: %w", err)
+	}
+	return source.DecodeLogo(b)
 }

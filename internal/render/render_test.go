@@ -509,3 +509,26 @@ func TestGCGoalDuringRenders(t *testing.T) {
 		t.Errorf("with GOGC set the goal became %d, want it left at 100", got)
 	}
 }
+
+// TestRenderRefusesHostileLogo checks that a logo that is not a fit PNG is
+// an *InputError naming the problem, before anything renders.
+func TestRenderRefusesHostileLogo(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, b := range map[string][]byte{
+		"not a PNG":   []byte("GIF89a"),
+		"bomb header": rendertest.OversizePNG(50000, 50000),
+		"1025 px":     rendertest.OversizePNG(1025, 10),
+	} {
+		path := filepath.Join(dir, "logo.png")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := Renderer{TempDir: dir}
+		_, err := r.Render(context.Background(), Input{Audio: filepath.Join(dir, "none.wav"), Out: filepath.Join(dir, "out.mp4"), Logo: path})
+		var ie *InputError
+		if !errors.As(err, &ie) || !strings.Contains(ie.Msg, "logo") {
+			t.Errorf("%s: Render = %v, want an *InputError about the logo", name, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,7 +42,8 @@ func (k *frameKeeper) Write(p []byte) (int, error) {
 // their texts (title, author, domain and lyrics: short and Latin against
 // the longest, in CJK), with the same audio and cover, at both
 // resolutions, and compares their frames: every pixel where they differ
-// lies inside the platform-safe box (scene.PortraitSafe, scaled). With
+// lies inside the platform-safe box (scene.PortraitSafe, scaled), the
+// second's brand logo included. With
 // "safeArea": false (FullFrame) they differ outside it, so the comparison
 // can fail.
 func TestSafeAreaHoldsEveryText(t *testing.T) {
@@ -61,8 +63,14 @@ func TestSafeAreaHoldsEveryText(t *testing.T) {
 	long := strings.Repeat("夜のドライブ ", 9)
 	a := Input{Title: "Short", Author: "Ann", Domain: "a.io",
 		Lyrics: parse("[00:00.50]<00:00.50>Hello <00:01.00>world\n[00:02.50]Second line\n")}
+	// b has the brand logo too, drawn in the watermark's box before its
+	// domain: the box widens, and stays inside the safe box.
+	logo := filepath.Join(dir, "logo.png")
+	if err := os.Rename(rendertest.MakePNG(t, t.TempDir(), 300, 100), logo); err != nil {
+		t.Fatal(err)
+	}
 	b := Input{Title: strings.Repeat("A much longer title ", 3), Author: strings.Repeat("作者", 25),
-		Domain: strings.Repeat("d", 46) + ".com",
+		Domain: strings.Repeat("d", 46) + ".com", Logo: logo,
 		Lyrics: parse("[00:00.60]" + long + "\n[00:02.00]<00:02.00>" + long + "<00:03.00>end\n[00:04.00]" + long + "\n")}
 	for _, tt := range []struct {
 		res       mvgen.Resolution

@@ -49,7 +49,7 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 	encoders := r.encoders(video)
 	font, boldFont := r.fonts()
 	theme := newTheme(j.theme, scene.Spec{Aspect: j.aspect, Resolution: j.resolution, FullFrame: j.fullFrame, FPS: j.fps, Frames: j.frames,
-		Accent:   j.accent,
+		Accent: j.accent, Logo: j.logo,
 		Duration: j.length, Clip: j.clip, Title: j.title, Author: j.author, Domain: j.domain, Cover: j.cover,
 		Lyrics: j.lyrics, Sections: j.sections, Font: font, BoldFont: boldFont, Work: j.work, Threads: r.Threads, FFmpeg: ff})
 	if j.clip {

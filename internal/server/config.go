@@ -101,8 +101,9 @@ type Config struct {
 	Retention time.Duration
 	// PurgeInterval is how often expired files are deleted. Default 1 hour.
 	PurgeInterval time.Duration
-	// ShutdownGrace is how long running renders may finish after SIGTERM
-	// before they are interrupted and requeued. Default 60s.
+	// ShutdownGrace is how long running renders, source fetches and
+	// callback attempts may finish after SIGTERM before they are
+	// interrupted and requeued. Default 60s.
 	ShutdownGrace time.Duration
 	// EpochTimes makes record-info give epoch milliseconds.
 	EpochTimes bool

@@ -266,16 +266,19 @@ func (s *Server) Run(ctx context.Context) error {
 	return nil
 }
 
-// stopWork lets running jobs finish within the grace period, then cancels
-// them (cancelled renders snooze and stay queued), and ends the callbacks'
-// fast path.
+// stopWork lets running jobs (renders, fetches, queued callback attempts)
+// and the callbacks' fast-path attempts finish within the grace period,
+// then cancels what is left: cancelled jobs snooze and stay queued, and a
+// cancelled fast-path attempt leaves its delivery to its queued job.
 func (s *Server) stopWork() {
-	defer s.callbacks.Close()
+	graceCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
+	// Deferred, so it runs after the queue has stopped: a render finishing
+	// within the grace starts its callback's first attempt on the fast path.
+	defer s.callbacks.Shutdown(graceCtx)
 	if s.cfg.APIOnly {
 		return
 	}
-	graceCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
-	defer cancel()
 	if err := s.queue.Stop(graceCtx); err != nil {
 		s.cfg.Logger.Warn("grace period over; interrupting running renders (they stay queued)")
 		cancelCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

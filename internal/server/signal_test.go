@@ -24,9 +24,10 @@ import (
 //   - Ctrl-C in a terminal: SIGINT to the whole process group mvgen runs
 //     in, with a 30 s grace. The render finishes: its ffmpeg, in a group of
 //     its own, does not get the SIGINT (it used to, and died with it).
-//   - systemd (KillMode=mixed): SIGTERM to mvgen alone, with a 1 s grace.
-//     The render is interrupted and requeued, its ffmpeg processes end with
-//     it, and a restarted server finishes the task.
+//   - systemd (KillMode=mixed): SIGTERM to mvgen alone. With a 30 s grace
+//     the render finishes; with a 1 s grace it is interrupted and requeued,
+//     its ffmpeg processes end with it, and a restarted server finishes the
+//     task (TestSignalShutdownOtherNode has another node finish it).
 //   - a second SIGTERM: mvgen stops at once, without waiting for the
 //     grace, and its ffmpeg processes die with it.
 //
@@ -43,6 +44,11 @@ func TestSignalShutdown(t *testing.T) {
 	}{
 		{"SIGINT to the group", "30s", func(t *testing.T, pid int) {
 			if err := syscall.Kill(-pid, syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+		}, 30 * time.Second, mvgen.StatusSuccess, false},
+		{"SIGTERM to mvgen, grace enough", "30s", func(t *testing.T, pid int) {
+			if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
 		}, 30 * time.Second, mvgen.StatusSuccess, false},

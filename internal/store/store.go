@@ -54,6 +54,19 @@ type Store interface {
 	// clears it.
 	SetUpstreamKey(ctx context.Context, id, upstreamKey string) error
 
+	// SetBrand replaces key b.KeyID's brand (contract §6.6), storing its
+	// logo, if any, once per content. A logo no brand and no pending task
+	// names any more is deleted, here and as tasks finish.
+	SetBrand(ctx context.Context, b *mvgen.Brand) error
+	// Brand returns a key's brand, its Logo without the PNG; ErrNotFound
+	// when it has none.
+	Brand(ctx context.Context, keyID string) (*mvgen.Brand, error)
+	// DeleteBrand removes a key's brand; ErrNotFound when it has none.
+	DeleteBrand(ctx context.Context, keyID string) error
+	// Logo returns the logo stored under hash (Logo.Hash), PNG included;
+	// ErrNotFound when none is (any more).
+	Logo(ctx context.Context, hash string) (*mvgen.Logo, error)
+
 	CreateTrack(ctx context.Context, t *mvgen.Track) error
 	Track(ctx context.Context, keyID, musicTaskID, audioID string) (*mvgen.Track, error)
 	// Tracks lists a music task's tracks in musicIndex order, without their

@@ -31,6 +31,8 @@ type Store interface {
 	// that record once the files are deleted.
 	Fetched(ctx context.Context, taskID string) (*store.Fetched, error)
 	ForgetFetch(ctx context.Context, taskID string) error
+	// Logo returns the brand logo a task recorded (mvgen.Task.LogoHash).
+	Logo(ctx context.Context, hash string) (*mvgen.Logo, error)
 }
 
 // Finisher ends a task and delivers its callback (internal/delivery).
@@ -226,6 +228,10 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (m
 	if err != nil {
 		return made, err
 	}
+	logo, err := w.logo(ctx, t, dir)
+	if err != nil {
+		return made, err
+	}
 	progress := newProgressWriter(ctx, w.Store, t.ID, w.Logger)
 	defer progress.close()
 	start := time.Now()
@@ -262,7 +268,7 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (m
 	info, videos, err := w.Renderer.RenderKit(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
 		Author: t.Author, Domain: t.DomainName, Aspect: mvgen.Aspect(t.Aspect), Out: outs[0].video,
-		Resolution: mvgen.Resolution(t.Resolution), FPS: t.FPS, AccentColor: t.AccentColor, Theme: mvgen.Theme(t.Theme), FullFrame: t.FullFrame,
+		Resolution: mvgen.Resolution(t.Resolution), FPS: t.FPS, AccentColor: t.AccentColor, Theme: mvgen.Theme(t.Theme), Logo: logo, FullFrame: t.FullFrame,
 		EmbedCaptions: t.EmbedCaptions, Lyrics: src.lyrics, Poster: outs[0].poster,
 		Progress: progress.set,
 	}, kit)
@@ -458,3 +464,21 @@ type failure struct {
 
 func (f *failure) Error() string { return fmt.Sprintf("%d %s: %v", f.code, f.msg, f.err) }
 func (f *failure) Unwrap() error { return f.err }
+
+// logo writes the brand logo the task recorded at generate into dir and
+// returns its path; "" when the task has none. The store keeps a logo
+// while a pending task names it, so a missing one is an internal error.
+func (w *Render) logo(ctx context.Context, t *mvgen.Task, dir string) (string, error) {
+	if t.LogoHash == "" {
+		return "", nil
+	}
+	l, err := w.Store.Logo(ctx, t.LogoHash)
+	if err != nil {
+		return "", fmt.Errorf("reading the task's logo %s: %w", t.LogoHash, err)
+	}
+	path := filepath.Join(dir, "logo.png")
+	if err := os.WriteFile(path, l.PNG, 0o600); err != nil {
+		return "", fmt.Errorf("writing the task's logo: %w", err)
+	}
+	return path, nil
+}

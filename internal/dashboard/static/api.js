@@ -68,10 +68,10 @@ export async function call(method, path, body, k = key()) {
  * upload posts form as multipart/form-data with XMLHttpRequest, which
  * reports upload progress: onProgress(percent) is called as bytes go out.
  */
-export function upload(path, form, onProgress) {
+export function upload(path, form, onProgress, method = "POST") {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", path);
+    xhr.open(method, path);
     xhr.setRequestHeader("Authorization", `Bearer ${key()}`);
     xhr.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable) onProgress(Math.round((100 * e.loaded) / e.total));
@@ -88,6 +88,19 @@ export function upload(path, form, onProgress) {
     xhr.addEventListener("abort", () => reject(new ApiError(0, "the upload was cancelled")));
     xhr.send(form);
   });
+}
+
+/** file fetches a file answer (the brand's logo) with the key as a Blob; null for a 404. */
+export async function file(path) {
+  let resp;
+  try {
+    resp = await fetch(path, { headers: { Authorization: `Bearer ${key()}` }, cache: "no-store" });
+  } catch (err) {
+    throw new ApiError(0, `cannot reach the server (${err.message})`);
+  }
+  if (resp.status === 404) return null;
+  if (!resp.ok) envelope(resp.status, await resp.text()); // throws with the server's message
+  return resp.blob();
 }
 
 /**

@@ -1,9 +1,9 @@
 // The dashboard: sign-in, "make a video", the live task list, a task's
-// page (with cancel) and the track list (with delete). Every answer the server refuses is shown with its envelope's msg.
+// page (with cancel), the track list (with delete) and the key's brand. Every answer the server refuses is shown with its envelope's msg.
 // The DOM is built with textContent only, so nothing the server returns is
 // parsed as HTML.
 
-import { key, setKey, forgetKey, call, upload, events, ApiError } from "./api.js";
+import { key, setKey, forgetKey, call, upload, file, events, ApiError } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const pageSize = 10;
@@ -22,6 +22,11 @@ const list = { cursors: [""], next: null, filter: "" };
 const tracks = { cursors: [""], next: null };
 let stream = null; // the AbortController of the event stream
 let shownTask = null; // the summary shown on the task page
+// The shown task ended with a callback URL but no attempt yet: the page
+// looks again shortly, for the first attempt and what it says (a
+// callback problem), at most firstAttemptLooks times.
+const firstAttemptLooks = 30;
+const firstAttempt = { timer: 0, looks: 0 };
 
 // ---- small DOM helpers ----
 
@@ -54,7 +59,7 @@ function announce(text) {
 }
 
 function show(view) {
-  for (const id of ["signin-view", "home-view", "tracks-view", "task-view"]) $(id).hidden = id !== view;
+  for (const id of ["signin-view", "home-view", "tracks-view", "brand-view", "task-view"]) $(id).hidden = id !== view;
   const signedIn = view !== "signin-view";
   $("signout").hidden = !signedIn;
   $("who").hidden = !signedIn;
@@ -62,7 +67,7 @@ function show(view) {
   // to use (the whole key stays in session storage only).
   $("who").textContent = signedIn && key() ? `Signed in with ${key().slice(0, 8)}…` : "";
   $("sections").hidden = !signedIn;
-  for (const [nav, v] of [["nav-tasks", "home-view"], ["nav-tracks", "tracks-view"]]) {
+  for (const [nav, v] of [["nav-tasks", "home-view"], ["nav-tracks", "tracks-view"], ["nav-brand", "brand-view"]]) {
     if (v === view) $(nav).setAttribute("aria-current", "page");
     else $(nav).removeAttribute("aria-current");
   }
@@ -117,6 +122,7 @@ function signOut(message = "") {
   list.cursors = [""];
   tracks.cursors = [""];
   $("tracks").replaceChildren();
+  showBrand(null, null);
   if (location.hash !== "#/" && location.hash !== "") history.replaceState(null, "", "#/");
   route();
   $("signin-error").textContent = message;
@@ -135,6 +141,12 @@ function route() {
   const m = location.hash.match(/^#\/task\/([^/]+)$/);
   if (m) {
     showTask(decodeURIComponent(m[1]));
+  } else if (location.hash === "#/brand") {
+    shownTask = null;
+    show("brand-view");
+    document.title = "Brand · mvgen";
+    $("brand-status").textContent = "";
+    loadBrand();
   } else if (location.hash === "#/tracks") {
     shownTask = null;
     show("tracks-view");
@@ -367,6 +379,7 @@ async function makeVideo(ev) {
     status.textContent = "Uploaded; starting the video…";
     const body = { taskId: track.taskId, audioId: track.audioId, aspect: f.aspect.value, resolution: f.resolution.value };
     if (f.fps.value === "60") body.fps = 60;
+    if (f.theme.value && f.theme.value !== "bars") body.theme = f.theme.value;
     const renditions = kitRenditions(f);
     if (renditions.length) body.renditions = renditions;
     for (const name of ["author", "domainName", "callBackUrl", "accentColor"]) {
@@ -404,6 +417,8 @@ async function showTask(id, quiet = false) {
   out.textContent = "";
   if (!quiet) {
     shownTask = null;
+    clearTimeout(firstAttempt.timer);
+    firstAttempt.looks = 0;
     $("task-h").textContent = "Task";
     $("fields").replaceChildren();
     $("task-status").replaceChildren();
@@ -454,6 +469,7 @@ async function showTask(id, quiet = false) {
     ["Domain", s.domainName || "—"],
     ["Aspect", s.aspect],
     ["Resolution", s.resolution],
+    ["Look", `${s.theme || "bars"}, ${s.fps || 30} fps${s.accentColor ? `, accent ${s.accentColor}` : ""}`],
     ["Lyrics", s.lyrics ? "shown when the track has them" : "off"],
     ["Created through", dialectLabels[s.dialect] || s.dialect || dialectLabels.mp4],
     ["Callback URL", rec.callbackUrl || "none"],
@@ -461,7 +477,26 @@ async function showTask(id, quiet = false) {
     ["Finished", timeEl(s.completeTime)],
   ];
   $("fields").replaceChildren(...fields.flatMap(([k, v]) => [el("dt", { textContent: k }), el("dd", {}, v)]));
-  await loadAttempts(id);
+  renderCallbackProblem(rec);
+  const data = await loadAttempts(id);
+  clearTimeout(firstAttempt.timer);
+  if (data && data.callbackUrl && !data.attempts.length && s.successFlag !== "PENDING" &&
+      firstAttempt.looks++ < firstAttemptLooks) {
+    firstAttempt.timer = setTimeout(() => {
+      if (shownTask && shownTask.taskId === id && !$("task-view").hidden) showTask(id, true);
+    }, 1000);
+  }
+}
+
+/**
+ * renderCallbackProblem shows record-info's callback.problem: why the
+ * callback cannot arrive until someone fixes it (an unresolvable host, an
+ * address mvgen does not call), said plainly after the first attempt
+ * rather than only in the attempts' errors.
+ */
+function renderCallbackProblem(rec) {
+  const p = rec.callback && rec.callback.problem;
+  $("callback-problem").textContent = p ? p.charAt(0).toUpperCase() + p.slice(1) + "." : "";
 }
 
 function renderTaskStatus(s) {
@@ -580,6 +615,7 @@ function renderPlayer(s, rec) {
 /** clearCallbacks empties the task page's callback section and disables Redeliver. */
 function clearCallbacks() {
   $("callback-url").textContent = "";
+  $("callback-problem").textContent = "";
   $("attempts").tBodies[0].replaceChildren();
   $("attempts-empty").hidden = true;
   $("redeliver").disabled = true;
@@ -789,6 +825,103 @@ async function loadTracks() {
   $("tracks-page").textContent = `Page ${tracks.cursors.length}`;
 }
 
+// ---- the brand ----
+
+// brand is the brand shown: its logo as a Blob (sent again by a save that
+// keeps it: a PUT replaces the whole brand) and the URL showing it.
+const brand = { logo: null, url: "" };
+
+function showBrand(b, logo) {
+  if (brand.url) URL.revokeObjectURL(brand.url);
+  brand.logo = logo;
+  brand.url = logo ? URL.createObjectURL(logo) : "";
+  const img = $("brand-logo");
+  img.hidden = !logo;
+  if (logo) img.src = brand.url;
+  else img.removeAttribute("src");
+  $("brand-accent").value = b ? b.accentColor : "";
+  $("brand-theme").value = b ? b.theme : "";
+  $("brand-logo-file").value = "";
+  $("brand-drop-logo").checked = false;
+  $("brand-drop-line").hidden = !logo;
+  $("brand-delete").hidden = !b;
+  if (!b) {
+    $("brand-summary").textContent = "No brand yet: videos get the colour picked from their cover and no logo.";
+    return;
+  }
+  const parts = [];
+  if (b.logo) parts.push(`logo ${b.logo.width}×${b.logo.height} px`);
+  parts.push(b.accentColor ? `accent colour ${b.accentColor}` : "no accent colour");
+  parts.push(b.theme ? `theme ${b.theme}` : "no theme");
+  $("brand-summary").textContent = `Current brand: ${parts.join(", ")}.`;
+}
+
+async function loadBrand() {
+  const out = $("brand-error");
+  out.textContent = "";
+  let b = null;
+  let logo = null;
+  try {
+    b = await call("GET", "/api/v1/brand");
+    if (b.logo) logo = await file(b.logo.url);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 404)) {
+      fail(err, out, "Could not load the brand: ");
+      return;
+    }
+  }
+  showBrand(b, logo);
+}
+
+async function saveBrand(ev) {
+  ev.preventDefault();
+  const out = $("brand-error");
+  const status = $("brand-status");
+  out.textContent = "";
+  status.textContent = "";
+  const form = new FormData();
+  const chosen = $("brand-logo-file").files[0];
+  if (chosen) form.append("logo", chosen, chosen.name);
+  else if (brand.logo && !$("brand-drop-logo").checked) form.append("logo", brand.logo, "logo.png");
+  const accent = $("brand-accent").value.trim();
+  if (accent) form.append("accentColor", accent);
+  if ($("brand-theme").value) form.append("theme", $("brand-theme").value);
+  if (![...form.keys()].length) {
+    out.textContent = "Choose a logo, a colour or a theme, or remove the brand.";
+    return;
+  }
+  $("brand-save").disabled = true;
+  let b;
+  try {
+    b = await upload("/api/v1/brand", form, () => {}, "PUT");
+  } catch (err) {
+    fail(err, out, "Not saved: ");
+    return;
+  } finally {
+    $("brand-save").disabled = false;
+  }
+  let logo = null;
+  if (b.logo) logo = chosen || brand.logo;
+  showBrand(b, logo);
+  status.textContent = "Brand saved: new videos get it.";
+  announce("Brand saved.");
+}
+
+async function deleteBrand() {
+  const out = $("brand-error");
+  out.textContent = "";
+  try {
+    await call("DELETE", "/api/v1/brand");
+  } catch (err) {
+    fail(err, out, "Not removed: ");
+    return;
+  }
+  showBrand(null, null);
+  $("brand-status").textContent = "Brand removed: new videos get none; videos already made keep theirs.";
+  announce("Brand removed.");
+  $("brand-h").focus();
+}
+
 // sizeAspects writes each aspect's size at the chosen resolution into its
 // label: "16:9 landscape (1920×1080)" once 1080p is chosen.
 const aspectSizes = {
@@ -810,6 +943,9 @@ function init() {
   $("redeliver").addEventListener("click", redeliver);
   $("cancel").addEventListener("click", cancelTask);
   $("tracks-h").setAttribute("tabindex", "-1");
+  $("brand-h").setAttribute("tabindex", "-1");
+  $("brand-form").addEventListener("submit", saveBrand);
+  $("brand-delete").addEventListener("click", deleteBrand);
   $("tracks-older").addEventListener("click", () => {
     if (!tracks.next) return;
     tracks.cursors.push(tracks.next);

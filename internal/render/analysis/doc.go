@@ -19,6 +19,9 @@
 //
 // A [Track] runs the analysis alongside the drawing, a window of frames
 // ahead of it: a 3-minute track is analysed in about half a second, and
-// drawing waits for a frame's levels only if it gets ahead. The sections
-// of a song (verse, chorus, break) will be found here too.
+// drawing waits for a frame's levels only if it gets ahead.
+//
+// [Hook] finds where a clip of a song should start when nothing labels
+// its chorus: the earliest loud passage whose chords the song repeats (a
+// chroma self-similarity weighted by loudness; see its doc).
 package analysis

@@ -1,7 +1,8 @@
 // Package scene is what a frame shows: the [Theme] interface that every
 // look implements, the [Spec] a theme is given, the video's [Size], and
 // the parts themes share: the [Palette] picked from a track's title and
-// cover, and [Lyrics], synced lyrics drawn in time with the music.
+// cover, [Lyrics], synced lyrics drawn in time with the music, and [Mark],
+// the watermark with the brand's logo.
 //
 // A theme draws the still layers once (the background, the cover, the
 // texts: what does not move) and then each frame over them, from the

@@ -2,6 +2,7 @@ package scene
 
 import (
 	"context"
+	"image"
 	"time"
 
 	"github.com/mvgen/mvgen/internal/lyrics"
@@ -67,6 +68,9 @@ type Spec struct {
 	// the theme cleans and cuts them (see text.Clean). Empty strings are
 	// not drawn.
 	Title, Author, Domain string
+	// Logo is the key's brand logo (decoded by source.DecodeLogo), drawn
+	// in the watermark's box before the domain (see Mark); nil for none.
+	Logo image.Image
 	// Cover is ffmpeg's input options that read the cover image
 	// (source.Cover.InputArgs); nil without a cover.
 	Cover []string

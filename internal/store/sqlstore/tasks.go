@@ -15,7 +15,7 @@ import (
 const taskColumns = `id, key_id, music_task_id, audio_id, music_index, callback_url, author,
 	domain_name, aspect, status, progress, error_code, error_message, render_key, video_key,
 	webhook_id, created_at, completed_at, expires_at, idempotency_key, request_hash, resolution, no_lyrics, request_id,
-	dialect, param, fps, accent_color, full_frame, captions, embed_captions, duration_ms, theme, renditions`
+	dialect, param, fps, accent_color, full_frame, captions, embed_captions, duration_ms, theme, logo_hash, renditions`
 
 func scanTask(row Row) (*mvgen.Task, error) {
 	t, _, err := scanTaskCounted(row)
@@ -32,7 +32,7 @@ func scanTaskCounted(row Row) (*mvgen.Task, int, error) {
 		&t.Author, &t.DomainName, &t.Aspect, &t.Status, &t.Progress, &t.ErrorCode, &t.ErrorMessage,
 		&t.RenderKey, &t.VideoKey, &t.WebhookID, at(&t.CreatedAt), at(&t.CompletedAt), at(&t.ExpiresAt),
 		&t.IdempotencyKey, &t.RequestHash, &t.Resolution, &t.NoLyrics, &t.RequestID,
-		&t.Dialect, &t.Param, &t.FPS, &t.AccentColor, &t.FullFrame, &t.Captions, &t.EmbedCaptions, &ms, &t.Theme, &n); err != nil {
+		&t.Dialect, &t.Param, &t.FPS, &t.AccentColor, &t.FullFrame, &t.Captions, &t.EmbedCaptions, &ms, &t.Theme, &t.LogoHash, &n); err != nil {
 		return nil, 0, err
 	}
 	t.Duration = time.Duration(ms) * time.Millisecond
@@ -79,13 +79,22 @@ func (s *Store) InsertTask(ctx context.Context, tx Tx, t *mvgen.Task) (*mvgen.Ta
 			return nil, fmt.Errorf("looking up idempotency key: %w", err)
 		}
 	}
+	if t.LogoHash != "" {
+		// Locks the logo against a brand change that would delete it
+		// (dropLogo) until the task that needs it is committed.
+		if err := s.lockLogo(ctx, tx, t.LogoHash); errors.Is(err, sql.ErrNoRows) {
+			return nil, mvgen.Errorf(mvgen.EConflict, "the key's brand changed while the task was made; send the request again")
+		} else if err != nil {
+			return nil, fmt.Errorf("locking the task's logo: %w", err)
+		}
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO mvgen_task (`+taskColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.KeyID, t.MusicTaskID, t.AudioID, t.MusicIndex, t.CallbackURL, t.Author,
 		t.DomainName, t.Aspect, t.Status, t.Progress, t.ErrorCode, t.ErrorMessage, t.RenderKey,
 		t.VideoKey, t.WebhookID, s.d.Time(t.CreatedAt), s.d.Time(t.CompletedAt), s.d.Time(t.ExpiresAt),
 		t.IdempotencyKey, t.RequestHash, t.Resolution, t.NoLyrics, t.RequestID, t.Dialect, t.Param, t.FPS, t.AccentColor,
-		t.FullFrame, t.Captions, t.EmbedCaptions, t.Duration.Milliseconds(), t.Theme, len(t.Renditions))
+		t.FullFrame, t.Captions, t.EmbedCaptions, t.Duration.Milliseconds(), t.Theme, t.LogoHash, len(t.Renditions))
 	if err != nil {
 		return nil, fmt.Errorf("creating task: %w", err)
 	}
@@ -128,16 +137,19 @@ func (s *Store) SetProgress(ctx context.Context, id string, progress int) error 
 func (s *Store) FinishTask(ctx context.Context, id string, r store.Result, follow ...jobs.Job) ([]int64, error) {
 	var ids []int64
 	err := s.db.InTx(ctx, true, func(tx Tx) error {
-		var renderKey string
+		var renderKey, logo string
 		err := tx.QueryRow(ctx, `UPDATE mvgen_task SET status = ?, progress = ?, error_code = ?,
 			error_message = ?, video_key = ?, completed_at = ?, expires_at = ?, captions = ?, duration_ms = ?
-			WHERE id = ? AND status = ? RETURNING render_key`,
+			WHERE id = ? AND status = ? RETURNING render_key, logo_hash`,
 			r.Status, r.Progress(), r.ErrorCode, r.ErrorMessage, r.VideoKey, s.d.Time(r.CompletedAt),
-			s.d.Time(r.ExpiresAt), r.Captions, r.Duration.Milliseconds(), id, mvgen.StatusPending).Scan(&renderKey)
+			s.d.Time(r.ExpiresAt), r.Captions, r.Duration.Milliseconds(), id, mvgen.StatusPending).Scan(&renderKey, &logo)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotPending
 		} else if err != nil {
 			return fmt.Errorf("finishing task: %w", err)
+		}
+		if err := s.dropLogo(ctx, tx, logo); err != nil {
+			return err
 		}
 		if r.VideoKey != "" {
 			// Identical renders share one file: record it, keeping the latest

@@ -85,6 +85,9 @@ func Run(t *testing.T, open Opener) {
 		{"ListTracks", testListTracks},   // catalogue.go
 		{"DeleteTrack", testDeleteTrack}, // catalogue.go
 		{"TaskCounts", testTaskCounts},   // catalogue.go
+		{"Brand", testBrand},             // brand.go
+		{"BrandLogoSnapshot", testBrandLogoSnapshot},
+		{"BrandLogoRace", testBrandLogoRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -88,9 +88,9 @@ type barState struct{ start, even, refl int }
 func New(spec scene.Spec) *Theme {
 	hold, fade := 3*spec.FPS, spec.FPS
 	if spec.Clip {
-		// A clip's card takes at most a quarter of it: 5 s shows the card
-		// for 0.8 s and dissolves it over 0.4 s; from 16 s on, it is the
-		// whole song's.
+		// A clip's card takes at most a quarter of it: a 5 s clip holds
+		// the card for 0.8 s and dissolves it over 0.4 s; from 18 s on, it
+		// is the whole song's.
 		hold, fade = min(hold, spec.Frames/6), min(fade, spec.Frames/12)
 	}
 	return &Theme{spec: spec, l: layoutWith(spec.Aspect, spec.Resolution, len(spec.Lyrics) > 0, spec.FullFrame),
@@ -120,7 +120,7 @@ func (t *Theme) Still(ctx context.Context) (*yuv.Frame, error) {
 		hue = scene.HueOfColor(*sp.Accent)
 	}
 	p := plan{Layout: t.l, Cover: sp.Cover, Work: sp.Work, Font: sp.Font, BoldFont: sp.BoldFont,
-		Colors: scene.PaletteFor(hue), Threads: sp.Threads}
+		Colors: scene.PaletteFor(hue), Threads: sp.Threads, Logo: sp.Logo}
 	if err := writeTexts(&p, sp.Title, sp.Author, sp.Domain); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package bars
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -251,4 +252,54 @@ func firstDiff(a, b *yuv.Frame) string {
 		}
 	}
 	return "nowhere"
+}
+
+// stillAt is a theme whose still picture is ready (tests build it without
+// ffmpeg): Still returns it.
+type stillAt struct{ *Theme }
+
+func (s stillAt) Still(context.Context) (*yuv.Frame, error) { return s.base, nil }
+
+// TestFadedClipMarks runs scenetest.CheckMarks over a 5 s clip in every
+// aspect, faded in and out (scene.Fade) over its intro card (shortened
+// to fit it), lyrics and moving bars: every macroblock the fades change
+// is marked, and the first and last frames are near black.
+func TestFadedClipMarks(t *testing.T) {
+	t.Parallel()
+	ly := lyricsEvery(t)
+	main, bold := text.DefaultFonts()
+	const frames, fade = 5 * frameRate, frameRate / 2
+	for _, a := range aspects {
+		th := testThemeWith(t, layoutWith(a, mvgen.HD, true, false), true)
+		th.spec.Frames, th.spec.Duration, th.spec.Clip = frames, 5*time.Second, true
+		short := New(th.spec)
+		th.cardHold, th.cardFade = short.cardHold, short.cardFade
+		if th.cardHold+th.cardFade > frames/4 {
+			t.Errorf("%s: the card lasts %d frames of a %d-frame clip, want at most a quarter", a, th.cardHold+th.cardFade, frames)
+		}
+		th.lyrics = scene.NewLyrics(ly.Lines, ly.Sections, th.l.lyricsStyle(), main, bold, frames, frameRate)
+		for i := range th.base.Pix {
+			th.base.Pix[i] = byte(i*7 + i/th.l.W)
+		}
+		faded := scene.Fade(stillAt{th}, frames, fade)
+		still, err := faded.Still(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		lv := musicLevels(frames, th.l.BarCount)
+		if err := scenetest.CheckMarks(faded, still, frames, func(i int) analysis.Levels { return lv[i] }); err != nil {
+			t.Errorf("%s: %v", a, err)
+		}
+		for _, i := range []int{0, frames - 1} {
+			f := still.Clone()
+			faded.Draw(f, i, lv[i])
+			var sum int
+			for _, v := range f.Y {
+				sum += int(v)
+			}
+			if mean := sum / len(f.Y); mean > 30 {
+				t.Errorf("%s frame %d: mean luma %d, want near black", a, i, mean)
+			}
+		}
+	}
 }

@@ -22,7 +22,8 @@
 //   - a glow around the cover that pulses on the beat;
 //   - a progress line with the elapsed and total times;
 //   - the domain as a watermark at the bottom centre, on a dark translucent
-//     box so that it reads on any background;
+//     box so that it reads on any background, after the key's brand logo
+//     when there is one (scene.Mark);
 //   - with lyrics, the line being sung and the next one (scene.Lyrics), in
 //     an area the layout keeps for them (see lyricLayout).
 //

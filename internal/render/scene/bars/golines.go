@@ -1,6 +1,7 @@
 package bars
 
 import (
+	"github.com/mvgen/mvgen/internal/render/scene"
 	"github.com/mvgen/mvgen/internal/render/text"
 	"github.com/mvgen/mvgen/internal/render/yuv"
 )
@@ -9,8 +10,6 @@ import (
 // matching the static step's drawtext colours.
 const (
 	authorAlpha    = 200 // white@0.78
-	markAlpha      = 205 // white@0.8
-	markBoxAlpha   = 115 // black@0.45
 	titleShadow    = 115 // black@0.45
 	cardShadow     = 154 // black@0.6
 	authorShadowGo = 102 // black@0.4
@@ -19,11 +18,12 @@ const (
 // drawGoLines draws the text lines the static step left out (see
 // textLine.Go) into the still pictures base and card (nil without an
 // author), as the static step would have: the title in bold on both (see
-// drawGoTitle), the author small on base and large on card, the domain on
-// its box on both.
+// drawGoTitle), the author small on base and large on card, and the
+// watermark (the domain, after the logo when there is one) on both (see
+// mark).
 func drawGoLines(p plan, base, card *yuv.Frame) {
 	var bold, regular *text.Typesetter
-	draw := func(f *yuv.Frame, t textLine, isBold bool, gain, shadow int, box bool) {
+	draw := func(f *yuv.Frame, t textLine, isBold bool, gain, shadow int) {
 		if f == nil || !t.Go || t.File == "" {
 			return
 		}
@@ -39,10 +39,6 @@ func drawGoLines(p plan, base, card *yuv.Frame) {
 		}
 		l := p.Layout
 		x, w, centre := l.TextX, l.TextW, l.CenterText
-		if box { // the watermark: centred in its column
-			x, w = l.markColumn()
-			centre = true
-		}
 		rs := []rune(t.Text)
 		laid, size := ts.Layout(rs, t.Size, t.Size*3/5, w, 1)
 		if len(laid) == 0 {
@@ -54,11 +50,6 @@ func drawGoLines(p plan, base, card *yuv.Frame) {
 			return
 		}
 		all := yuv.Rect{W: m.W, H: m.H}
-		if box {
-			pad := l.MarkPad &^ 1
-			f.FillRect(yuv.Rect{X: max(0, mx-pad), Y: max(0, my-pad/2), W: min(f.W-mx+pad, m.W+2*pad), H: min(f.H-my, m.H+pad)},
-				yuv.Black, markBoxAlpha)
-		}
 		if shadow > 0 {
 			f.BlendMask(mx, my+2, &m.Mask, all, yuv.Black, shadow)
 		}
@@ -67,11 +58,11 @@ func drawGoLines(p plan, base, card *yuv.Frame) {
 	if len(p.Title) > 0 && p.Title[0].Go {
 		drawGoTitle(p, orDefault(p.BoldFont, p.Font), base, card)
 	}
-	for _, f := range []*yuv.Frame{base, card} {
-		draw(f, p.Domain, false, markAlpha, 0, true)
+	if (p.Domain.Go && p.Domain.File != "") || p.Logo != nil {
+		p.mark().Draw(base, card)
 	}
-	draw(base, p.Author, false, authorAlpha, authorShadowGo, false)
-	draw(card, p.Card, true, 256, cardShadow, false)
+	draw(base, p.Author, false, authorAlpha, authorShadowGo)
+	draw(card, p.Card, true, 256, cardShadow)
 	for _, f := range []*yuv.Frame{base, card} {
 		if f != nil {
 			f.Dirty = f.Dirty[:0]
@@ -111,4 +102,21 @@ func orDefault(s, def string) string {
 		return s
 	}
 	return def
+}
+
+// mark is the watermark as scene.Mark draws it: the domain and the logo
+// on one box, centred in the layout's watermark column. The static step
+// draws a plain domain itself (drawtext, with its box); a logo, or a
+// domain no one font can draw, makes the whole watermark Go's, so that
+// the box holds both.
+func (p plan) mark() scene.Mark {
+	l := p.Layout
+	x, w := l.markColumn()
+	size := p.Domain.Size
+	if size == 0 {
+		size = l.MarkSize
+	}
+	font, _ := p.fonts(p.Domain)
+	return scene.Mark{Text: p.Domain.Text, Size: size, MinSize: size * 3 / 5, Base: l.MarkBase,
+		X: x, W: w, Pad: l.MarkPad, Font: font, Logo: p.Logo}
 }

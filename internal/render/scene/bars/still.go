@@ -2,6 +2,7 @@ package bars
 
 import (
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,6 +63,9 @@ type plan struct {
 	Domain    textLine
 	Colors    scene.Palette
 	Threads   int // 0 lets ffmpeg choose
+	// Logo is the brand's logo, drawn in the watermark's box before the
+	// domain (see mark); nil for none.
+	Logo image.Image
 }
 
 // textLine is one line of text to draw: the file holding it (empty for
@@ -356,4 +360,7 @@ func chooseFonts(p *plan) {
 	set(&p.Author)
 	set(&p.Card)
 	set(&p.Domain)
+	if p.Logo != nil && p.Domain.File != "" {
+		p.Domain.Go = true // the logo and the domain share one box: see mark
+	}
 }
