@@ -96,6 +96,14 @@ func TestRenditions(t *testing.T) {
 	if d.Response.VideoURL != d.Response.Videos[0].VideoURL || d.Response.PosterURL != d.Response.Videos[0].PosterURL {
 		t.Errorf("response.videoUrl/posterUrl are not rendition 0's")
 	}
+	// The jobs API's recordInfo lists every video in resultUrls, rendition 0 first.
+	je := c.do(http.MethodGet, "/api/v1/jobs/recordInfo?taskId="+id, "", nil)
+	var jr struct{ ResultJSON string }
+	var urls struct{ ResultUrls []string }
+	if je.Code != 200 || json.Unmarshal(je.Data, &jr) != nil || json.Unmarshal([]byte(jr.ResultJSON), &urls) != nil ||
+		len(urls.ResultUrls) != 3 || urls.ResultUrls[0] != d.Response.VideoURL || !strings.Contains(urls.ResultUrls[2], id+"-2.mp4?") {
+		t.Errorf("jobs recordInfo: %d %s, want resultUrls of the 3 videos", je.Code, je.Data)
+	}
 	// A rendition's link cannot be turned into another's.
 	altered := strings.Replace(d.Response.Videos[1].VideoURL, id+"-1.mp4", id+"-2.mp4", 1)
 	if resp, err := apitest.Client(t, altered).Get(altered); err != nil || resp.StatusCode != http.StatusForbidden {
