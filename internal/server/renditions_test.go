@@ -76,6 +76,16 @@ func TestRenditions(t *testing.T) {
 		checkKitVideo(t, dir, fmt.Sprintf("%s-%d", id, i), v, want[i].w, want[i].h, 7, lrc, 0)
 	}
 
+	// A redelivery sends the same body, data.videos included, signed anew.
+	if e := c.postJSON("/api/v1/mp4/callbacks/redeliver", map[string]any{"taskId": id}); e.Code != 200 {
+		t.Fatalf("redeliver: %d %s", e.Code, e.Msg)
+	}
+	again := rcv.next(t, time.Minute)
+	verifySignatures(t, again, c.secret, id)
+	if string(again.body) != string(cb.body) {
+		t.Errorf("redelivered body:\n%s\nwant the first delivery's:\n%s", again.body, cb.body)
+	}
+
 	// record-info lists the same videos; videoUrl and posterUrl stay rendition 0's.
 	e := c.do(http.MethodGet, "/api/v1/mp4/record-info?taskId="+id, "", nil)
 	var d struct {
@@ -183,5 +193,33 @@ func checkKitVideo(t *testing.T, dir, name string, v webhook.Video, w, h int, se
 	srt, _ := os.ReadFile(fetch(t, v.Captions.SRT, "application/x-subrip; charset=utf-8", filepath.Join(dir, name+".srt")))
 	if strings.Count(string(srt), " --> ") != len(wantLines) {
 		t.Errorf("%s SRT has %d cues, want %d", name, strings.Count(string(srt), " --> "), len(wantLines))
+	}
+}
+
+// TestRenditionsCancel: a cancel stops a kit's render at once and keeps
+// none of its videos.
+func TestRenditionsCancel(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, serverConfig(t.TempDir()))
+	c := newClient(t, srv.Store(), srv.URL())
+	scratch, blobs := filepath.Join(srv.DataDir(), "tmp"), filepath.Join(srv.DataDir(), "files")
+	m, a := c.upload(makeAudio(t, t.TempDir(), "long.mp3", 180), "", "long")
+	id := c.generate(map[string]any{"taskId": m, "audioId": a, "renditions": []any{map[string]any{"aspect": "9:16"},
+		map[string]any{"aspect": "1:1", "clip": map[string]any{"start": "auto", "duration": 30}}}})
+	if !waitFor(time.Minute, func() bool { r, _ := c.record(id); return r.Progress > 0 }) {
+		t.Fatal("the kit did not start within a minute")
+	}
+	if e := c.postJSON("/api/v1/mp4/cancel", map[string]any{"taskId": id}); e.Code != 200 {
+		t.Fatalf("cancel: %d %s", e.Code, e.Msg)
+	}
+	if !waitFor(10*time.Second, func() bool { left, _ := filepath.Glob(filepath.Join(scratch, "*")); return len(left) == 0 }) {
+		left, _ := filepath.Glob(filepath.Join(scratch, "*"))
+		t.Fatalf("10 s after the cancel the kit goes on: %v", left)
+	}
+	if left, _ := filepath.Glob(filepath.Join(blobs, "videos/*")); len(left) != 0 {
+		t.Errorf("the cancelled kit left %v", left)
+	}
+	if r, _ := c.record(id); r.SuccessFlag != "GENERATE_MP4_FAILED" || r.Response.VideoURL != nil {
+		t.Errorf("after the cancel: %s, video %v; want GENERATE_MP4_FAILED without a video", r.SuccessFlag, r.Response.VideoURL)
 	}
 }
