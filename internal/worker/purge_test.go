@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,68 @@ func testPurge(t *testing.T, blobs blob.Store) {
 			t.Errorf("%s within retention was deleted: %v", key, err)
 		} else {
 			o.Close()
+		}
+	}
+}
+
+// TestPurgeKit: a kit's videos are purged with their posters and caption
+// files, every rendition's as rendition 0's.
+func TestPurgeKit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	blobs := &blob.Dir{Root: filepath.Join(t.TempDir(), "files")}
+	opened, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := queue.New(opened.QueueDriver(), queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlite.NewStore(opened, q)
+	defer db.Close()
+	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
+	if err := db.CreateKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	completed := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tk := &mvgen.Task{ID: "kit", KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: mvgen.StatusPending,
+		RenderKey: "rk-0", WebhookID: "w", CreatedAt: completed, Renditions: []mvgen.Rendition{
+			{Index: 1, Aspect: "9:16", RenderKey: "rk-1"},
+			{Index: 2, Aspect: "9:16", RenderKey: "rk-2", Clip: &mvgen.Clip{Auto: true, Duration: 30 * time.Second}}}}
+	if _, err := db.CreateTask(ctx, tk); err != nil {
+		t.Fatal(err)
+	}
+	r := store.Result{Status: mvgen.StatusSuccess, VideoKey: "videos/rk-0-kit.mp4", Captions: mvgen.CaptionsStored,
+		CompletedAt: completed, ExpiresAt: completed.Add(14 * 24 * time.Hour)}
+	keys := []string{r.VideoKey}
+	for _, rd := range tk.Renditions {
+		v := store.RenditionResult{Index: rd.Index, VideoKey: "videos/" + rd.RenderKey + "-kit-" + strconv.Itoa(rd.Index) + ".mp4",
+			Captions: mvgen.CaptionsStored}
+		r.Renditions = append(r.Renditions, v)
+		keys = append(keys, v.VideoKey)
+	}
+	var files []string
+	for _, key := range keys {
+		files = append(files, key, mvgen.PosterKey(key))
+		files = append(files, mvgen.CaptionKeys(key)...)
+	}
+	for _, f := range files {
+		if _, err := blobs.Put(ctx, f, strings.NewReader("file"), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.FinishTask(ctx, tk.ID, r); err != nil {
+		t.Fatal(err)
+	}
+	w := &worker.Purge{Store: db, Blobs: blobs, Retention: 15 * 24 * time.Hour, LinkValidity: 14 * 24 * time.Hour,
+		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return completed.Add(15*24*time.Hour + time.Minute) }}
+	if err := w.Work(ctx); err != nil {
+		t.Fatalf("Work: %v", err)
+	}
+	for _, f := range files {
+		if _, err := blobs.Open(ctx, f); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("%s past retention is still there: %v", f, err)
 		}
 	}
 }
