@@ -16,6 +16,9 @@ const (
 	MaxRenditions   = 6
 	MinClipDuration = 5 * time.Second
 	MaxClipDuration = 90 * time.Second
+	// maxClipStart bounds a clip's start far past any song mvgen takes
+	// (15 minutes by default), so that it always fits a time.Duration.
+	maxClipStart = 24 * time.Hour
 )
 
 // RenditionRequest is one object of generate's "renditions" (contract
@@ -145,8 +148,10 @@ func (rs Renditions) validate(name func(string) string) error {
 				return Errorf(EInvalid, "%s is required: seconds into the song, or \"auto\"", field("clip.start"))
 			case s.other != "":
 				return Errorf(EInvalid, "%s must be a number of seconds or \"auto\" (got %q)", field("clip.start"), s.other)
-			case !s.Auto && (s.Seconds < 0 || math.IsInf(s.Seconds, 0)):
+			case !s.Auto && s.Seconds < 0:
 				return Errorf(EInvalid, "%s must be 0 or more seconds (got %v)", field("clip.start"), s.Seconds)
+			case !s.Auto && s.Seconds > maxClipStart.Seconds():
+				return Errorf(EInvalid, "%s must be at most %v seconds (got %v)", field("clip.start"), maxClipStart.Seconds(), s.Seconds)
 			}
 			if d := c.Duration; d < MinClipDuration.Seconds() || d > MaxClipDuration.Seconds() {
 				return Errorf(EInvalid, "%s must be %v to %v seconds (got %v)", field("clip.duration"),

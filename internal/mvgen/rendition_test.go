@@ -2,6 +2,7 @@ package mvgen
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ func TestRenditionsValidate(t *testing.T) {
 		{"short clip", `[{"aspect":"1:1"},{"aspect":"1:1"},{"aspect":"9:16","clip":{"start":0,"duration":4}}]`, EInvalid, "renditions[2].clip.duration must be 5 to 90 seconds (got 4)"},
 		{"long clip", `[{"aspect":"9:16","clip":{"start":0,"duration":91}}]`, EInvalid, "renditions[0].clip.duration must be 5 to 90"},
 		{"negative start", `[{"aspect":"9:16","clip":{"start":-1,"duration":30}}]`, EInvalid, "renditions[0].clip.start must be 0 or more seconds"},
+		{"start past a day", `[{"aspect":"9:16","clip":{"start":1e300,"duration":30}}]`, EInvalid, "renditions[0].clip.start must be at most 86400 seconds"},
 		{"start word", `[{"aspect":"9:16","clip":{"start":"chorus","duration":30}}]`, EInvalid, `renditions[0].clip.start must be a number of seconds or "auto" (got "chorus")`},
 		{"no start", `[{"aspect":"9:16","clip":{"duration":30}}]`, EInvalid, "renditions[0].clip.start is required"},
 		{"start bool", `[{"aspect":"9:16","clip":{"start":true,"duration":30}}]`, EBadRequest, `renditions[0].clip.start must be a JSON number or "auto", not bool`},
@@ -112,4 +114,48 @@ func TestRenditionsUseBrand(t *testing.T) {
 	if want := RenditionKey(tr, tk, &tk.Renditions[0]); tk.Renditions[0].RenderKey != want {
 		t.Fatalf("rendition key %s, want %s", tk.Renditions[0].RenderKey, want)
 	}
+}
+
+// FuzzRenditions: any JSON for "renditions" decodes or fails with a 400
+// *Error; what decodes validates or fails with a 422 naming a rendition,
+// and re-encodes to JSON that decodes to the same.
+func FuzzRenditions(f *testing.F) {
+	for _, s := range []string{`[{"aspect":"9:16"}]`, `[{"aspect":"4:5","clip":{"start":"auto","duration":30}}]`,
+		`[{"aspect":"1:1","clip":{"start":12.5,"duration":5}}]`, `[{"clip":{"start":true}}]`, `{"a":1}`, `[null,1,"x"]`,
+		`[{"aspect":"9:16","clip":{"start":"chorus","duration":1e308}}]`} {
+		f.Add([]byte(s))
+	}
+	ok := func(string) error { return nil }
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var rs Renditions
+		if err := json.Unmarshal(b, &rs); err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Code != EBadRequest {
+				if json.Valid(b) {
+					t.Fatalf("%s: %v, want a 400 *Error", b, err)
+				}
+			}
+			return
+		}
+		r := Request{TaskID: "m", AudioID: "a", Renditions: rs}
+		if err := r.Validate(ok); err != nil {
+			if ErrorCode(err) != EInvalid || !strings.HasPrefix(ErrorMessage(err), "renditions") {
+				t.Fatalf("%s: %v, want a 422 naming renditions", b, err)
+			}
+			return
+		}
+		again, err := json.Marshal(rs)
+		if err != nil {
+			t.Fatalf("%s: marshal: %v", b, err)
+		}
+		var back Renditions
+		if err := json.Unmarshal(again, &back); err != nil || len(back) != len(rs) {
+			t.Fatalf("%s: %s reads back as %v, %v", b, again, back, err)
+		}
+		for i := range rs {
+			if (rs[i].Clip == nil) != (back[i].Clip == nil) || rs[i].Clip != nil && *rs[i].Clip != *back[i].Clip {
+				t.Fatalf("%s: rendition %d reads back as %+v, want %+v", b, i, back[i].Clip, rs[i].Clip)
+			}
+		}
+	})
 }
