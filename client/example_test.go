@@ -237,3 +237,41 @@ func ExampleClient_SetBrand() {
 	// #ff8800 320 320
 	// after DeleteBrand: true
 }
+
+// A kit: one request makes the song in several shapes (renditions), whole
+// or as clips; Record.Videos lists them, the request's own first.
+func ExampleGenerateRequest_renditions() {
+	ctx := context.Background()
+	c := client.New(live.URL(), live.key)
+	song, err := os.Open(live.audio)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer song.Close()
+	track, err := c.UploadTrack(ctx, client.Upload{Audio: song, AudioName: "song.wav", Title: "Kit"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	taskID, err := c.Generate(ctx, client.GenerateRequest{
+		TaskID: track.TaskID, AudioID: track.AudioID, Aspect: "16:9",
+		Renditions: []client.Rendition{
+			{Aspect: "9:16"},
+			{Aspect: "4:5", Clip: &client.Clip{Auto: true, Duration: 15 * time.Second}},
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	rec, err := c.WaitForVideo(ctx, taskID, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, v := range rec.Videos {
+		// The 3-second test song is shorter than the clip: the clip is all of it.
+		fmt.Printf("%s %dx%d, %v long\n", v.Aspect, v.Width, v.Height, v.Duration.Round(time.Second))
+	}
+	// Output:
+	// 16:9 1280x720, 3s long
+	// 9:16 720x1280, 3s long
+	// 4:5 1080x1350, 3s long
+}
