@@ -138,3 +138,24 @@ func ExampleVerifier_Handler() {
 	// 200
 	// 401 webhook: signature mismatch
 }
+
+// The callback of a request with renditions lists every video in
+// Data.Videos, the one VideoURL names first; other callbacks have none.
+func ExampleParseEvent_videos() {
+	body := []byte(`{"code":200,"msg":"MP4 generated successfully.","data":{"task_id":"0f8e","video_url":"https://v.example/v1/videos/0f8e.mp4?sig=a",
+		"videos":[{"aspect":"16:9","resolution":"720p","width":1280,"height":720,"start":0,"duration":183.4,
+		"videoUrl":"https://v.example/v1/videos/0f8e.mp4?sig=a","posterUrl":"https://v.example/v1/posters/0f8e.jpg?sig=b","captions":null},
+		{"aspect":"9:16","resolution":"720p","width":720,"height":1280,"start":61.2,"duration":30,
+		"videoUrl":"https://v.example/v1/videos/0f8e-1.mp4?sig=c","posterUrl":"https://v.example/v1/posters/0f8e-1.jpg?sig=d","captions":null}]}}`)
+	ev, err := webhook.ParseEvent(body)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, v := range ev.Data.Videos {
+		fmt.Printf("%s %dx%d from %.1f s for %.1f s: %s\n", v.Aspect, v.Width, v.Height, v.Start, *v.Duration, v.VideoURL)
+	}
+	// Output:
+	// 16:9 1280x720 from 0.0 s for 183.4 s: https://v.example/v1/videos/0f8e.mp4?sig=a
+	// 9:16 720x1280 from 61.2 s for 30.0 s: https://v.example/v1/videos/0f8e-1.mp4?sig=c
+}
