@@ -115,6 +115,10 @@ func decodeJobsInput(raw json.RawMessage) (*mvgen.Request, error) {
 	var req mvgen.Request
 	if err := json.Unmarshal(b, &req); err != nil {
 		var typeErr *json.UnmarshalTypeError
+		var named *mvgen.Error // a field's own decoding named it (mvgen.Renditions)
+		if errors.As(err, &named) && strings.HasPrefix(named.Msg, "renditions") {
+			return nil, mvgen.Errorf(named.Code, "%s%s", dialect.JobsFieldName("renditions"), strings.TrimPrefix(named.Msg, "renditions"))
+		}
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
 			first, rest, _ := strings.Cut(typeErr.Field, ".")
 			typeErr.Field = dialect.JobsFieldName(first)

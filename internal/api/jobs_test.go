@@ -107,6 +107,8 @@ func TestJobsCreateValidation(t *testing.T) {
 		{"aspect unknown", body(jobsModel, map[string]any{"aspect": "4:3"}), 422, "input.aspect"},
 		{"resolution unknown", body(jobsModel, map[string]any{"resolution": "4k"}), 422, "input.resolution"},
 		{"fps 25", body(jobsModel, map[string]any{"fps": 25}), 422, "input.fps must be 30 or 60 (got 25)"},
+		{"rendition clip duration wrong type", body(jobsModel, map[string]any{"renditions": []any{map[string]any{"aspect": "9:16",
+			"clip": map[string]any{"start": 0, "duration": "5"}}}}), 400, "input.renditions[0].clip.duration must be a JSON number, not string"},
 		{"rendition clip start", body(jobsModel, map[string]any{"renditions": []any{map[string]any{"aspect": "9:16",
 			"clip": map[string]any{"start": -2, "duration": 30}}}}), 422, "input.renditions[0].clip.start must be 0 or more seconds"},
 		{"accent colour by name", body(jobsModel, map[string]any{"accent_color": "blue"}), 422, `input.accent_color: "blue" is not a colour written #rrggbb`},
