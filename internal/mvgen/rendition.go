@@ -127,10 +127,14 @@ func (rs *Renditions) UnmarshalJSON(b []byte) error {
 
 // validate applies contract §6.5's rules; name spells a field as the
 // request's dialect does (see ValidateAs).
-func (rs Renditions) validate(name func(string) string) error {
+// aspect and resolution are rendition 0's (the request's own): a rendition
+// that repeats it, or another rendition, is refused, since it would be the
+// same file twice.
+func (rs Renditions) validate(aspect, resolution string, name func(string) string) error {
 	if len(rs) > MaxRenditions {
 		return Errorf(EInvalid, "%s may hold at most %d renditions (got %d)", name("renditions"), MaxRenditions, len(rs))
 	}
+	seen := map[string]string{videoID(aspect, resolution, nil): "rendition 0 (the request's own aspect and resolution)"}
 	for i, r := range rs {
 		field := func(f string) string { return fmt.Sprintf("%s[%d].%s", name("renditions"), i, f) }
 		if r.Aspect == "" {
@@ -158,8 +162,27 @@ func (rs Renditions) validate(name func(string) string) error {
 					MinClipDuration.Seconds(), MaxClipDuration.Seconds(), d)
 			}
 		}
+		this := fmt.Sprintf("%s[%d]", name("renditions"), i)
+		id := videoID(r.Aspect, r.Resolution, clipOf(r.Clip))
+		if prev, ok := seen[id]; ok {
+			return Errorf(EInvalid, "%s asks for the same video as %s", this, prev)
+		}
+		seen[id] = this
 	}
 	return nil
+}
+
+// videoID names the video a rendition of a request makes, for finding the
+// same one asked twice: its aspect and resolution as they mean, and its
+// clip.
+func videoID(aspect, resolution string, c *Clip) string {
+	a, _ := ParseAspect(aspect)
+	r, _ := ParseResolution(resolution)
+	id := string(a) + " " + string(r)
+	if c != nil {
+		id += " clip=" + c.String()
+	}
+	return id
 }
 
 // Rendition is one more video of a task (contract §6.5): what generate

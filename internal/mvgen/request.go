@@ -109,7 +109,7 @@ func (r *Request) ValidateAs(checkURL func(string) error, name func(string) stri
 	if _, err := ParseTheme(r.Theme); err != nil {
 		return Errorf(EInvalid, "%s: %v", name("theme"), err)
 	}
-	return r.Renditions.validate(name)
+	return r.Renditions.validate(r.Aspect, r.Resolution, name)
 }
 
 // Hash identifies a request for Idempotency-Key checks: the parsed fields,
