@@ -15,6 +15,8 @@ import (
 
 	"github.com/mvgen/mvgen/internal/api/apitest"
 	"github.com/mvgen/mvgen/internal/lyrics"
+	"github.com/mvgen/mvgen/internal/server"
+	"github.com/mvgen/mvgen/internal/store/postgres/pgtest"
 	"github.com/mvgen/mvgen/webhook"
 )
 
@@ -41,7 +43,20 @@ type kitEvent struct {
 func TestRenditions(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	srv := startServer(t, serverConfig(dir))
+	renditions(t, dir, serverConfig(dir))
+}
+
+// TestRenditionsPostgres is the same kit on PostgreSQL.
+func TestRenditionsPostgres(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := serverConfig(dir)
+	cfg.DB = pgtest.DSN(t)
+	renditions(t, dir, cfg)
+}
+
+func renditions(t *testing.T, dir string, cfg server.Config) {
+	srv := startServer(t, cfg)
 	c := newClient(t, srv.Store(), srv.URL())
 	rcv := newReceiver(t)
 	audio := makeAudio(t, dir, "song.mp3", 7)
