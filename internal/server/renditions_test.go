@@ -34,7 +34,8 @@ type kitEvent struct {
 // TestRenditions is issue 20's kit end to end over loopback, on SQLite and
 // real ffmpeg: a track uploaded with LRC lyrics, one generate with
 // renditions (the whole song in 9:16 and 4:5) → one signed callback whose
-// data.videos lists the three videos, rendition 0 first, as record-info's
+// data.videos lists the three videos, rendition 0 first (the 4:5 one reused
+// from an earlier plain request), as record-info's
 // response.videos does → every video, poster and caption link serves the
 // right size and length, and the captions parse into the lyrics. Then a
 // kit with a clip: rendered, its video is the clip's length and its
@@ -65,6 +66,11 @@ func renditions(t *testing.T, dir string, cfg server.Config) {
 	var tr struct{ TaskID, AudioID string }
 	if e := uploadWithLyrics(c, audio, "Kit", lrc); e.Code != 200 || json.Unmarshal(e.Data, &tr) != nil {
 		t.Fatalf("upload: %d %s", e.Code, e.Msg)
+	}
+	// A plain 4:5 video first: the kit's 4:5 rendition reuses it.
+	feed := c.generate(map[string]any{"taskId": tr.TaskID, "audioId": tr.AudioID, "aspect": "4:5"})
+	if r := c.waitDone(feed, 2*time.Minute); r.SuccessFlag != "SUCCESS" {
+		t.Fatalf("plain 4:5 task: %+v", r)
 	}
 	id := c.generate(map[string]any{"taskId": tr.TaskID, "audioId": tr.AudioID, "callBackUrl": rcv.URL + "/hook",
 		"renditions": []any{map[string]any{"aspect": "9:16"}, map[string]any{"aspect": "4:5"}}})
@@ -135,6 +141,10 @@ func renditions(t *testing.T, dir string, cfg server.Config) {
 		t.Errorf("GET a rendition's link renamed to another: %v %v, want 403", resp.Status, err)
 	} else {
 		resp.Body.Close()
+	}
+	feedTask, _ := srv.Store().Task(t.Context(), "", feed)
+	if kit, _ := srv.Store().Task(t.Context(), "", id); kit == nil || feedTask == nil || kit.Renditions[1].VideoKey != feedTask.VideoKey {
+		t.Errorf("the kit's 4:5 rendition %v, want the plain 4:5 task's video %v", kit, feedTask)
 	}
 	// A plain request for the same whole 9:16 video reuses the kit's render.
 	plain := c.generate(map[string]any{"taskId": tr.TaskID, "audioId": tr.AudioID, "aspect": "9:16"})
