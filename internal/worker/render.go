@@ -236,35 +236,7 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (m
 	defer progress.close()
 	start := time.Now()
 
-	// The kit: rendition 0 (the task's own video) and every rendition no
-	// earlier render made; outs[i] is video i's file in dir ("" when
-	// reused).
-	outs := make([]output, 1+len(t.Renditions))
-	outs[0] = output{video: filepath.Join(dir, "video.mp4"), poster: filepath.Join(dir, "poster.jpg"),
-		key: "videos/" + t.RenderKey + "-" + t.ID + ".mp4"}
-	var kit []render.Rendition
-	var kitIndex []int // kit[j] is rendition kitIndex[j]
-	made.Renditions = make([]store.RenditionResult, len(t.Renditions))
-	for i, rd := range t.Renditions {
-		made.Renditions[i].Index = rd.Index
-		if v, ok := w.reusableVideo(ctx, rd.RenderKey); ok {
-			log.Info("reusing an identical render of a rendition", "rendition", rd.Index, "video", v.BlobKey)
-			made.Renditions[i] = reusedRendition(rd, v, w.storedCaptions(ctx, v.BlobKey))
-			continue
-		}
-		o := output{video: filepath.Join(dir, fmt.Sprintf("video-%d.mp4", rd.Index)),
-			poster: filepath.Join(dir, fmt.Sprintf("poster-%d.jpg", rd.Index)),
-			key:    fmt.Sprintf("videos/%s-%s-%d.mp4", rd.RenderKey, t.ID, rd.Index)}
-		outs[rd.Index] = o
-		k := render.Rendition{Aspect: mvgen.Aspect(rd.Aspect), Resolution: mvgen.Resolution(rd.Resolution),
-			FullFrame: rd.FullFrame, Out: o.video, Poster: o.poster}
-		if c := rd.Clip; c != nil {
-			k.Clip = &render.Clip{Start: c.Start, Auto: c.Auto, Duration: c.Duration}
-		}
-		kit = append(kit, k)
-		kitIndex = append(kitIndex, rd.Index)
-	}
-
+	outs, kit, kitIndex := w.planKit(ctx, t, dir, &made, log)
 	info, videos, err := w.Renderer.RenderKit(ctx, render.Input{
 		Audio: src.audio, Cover: src.cover, Title: src.title,
 		Author: t.Author, Domain: t.DomainName, Aspect: mvgen.Aspect(t.Aspect), Out: outs[0].video,
@@ -303,11 +275,51 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (m
 		}
 	}
 
+	err = w.storeKit(ctx, outs, log)
+	return made, err
+}
+
+// planKit lays out the kit of task t in dir: outs[i] is video i's files
+// and blob key (rendition 0 first; a zero output for a rendition an
+// identical earlier render made, whose result it writes into made at
+// once), kit the renditions to render, kitIndex[j] the rendition kit[j]
+// is.
+func (w *Render) planKit(ctx context.Context, t *mvgen.Task, dir string, made *store.Result, log *slog.Logger) (
+	outs []output, kit []render.Rendition, kitIndex []int) {
+	outs = make([]output, 1+len(t.Renditions))
+	outs[0] = output{video: filepath.Join(dir, "video.mp4"), poster: filepath.Join(dir, "poster.jpg"),
+		key: "videos/" + t.RenderKey + "-" + t.ID + ".mp4"}
+	made.Renditions = make([]store.RenditionResult, len(t.Renditions))
+	for i, rd := range t.Renditions {
+		made.Renditions[i].Index = rd.Index
+		if v, ok := w.reusableVideo(ctx, rd.RenderKey); ok {
+			log.Info("reusing an identical render of a rendition", "rendition", rd.Index, "video", v.BlobKey)
+			made.Renditions[i] = reusedRendition(rd, v, w.storedCaptions(ctx, v.BlobKey))
+			continue
+		}
+		o := output{video: filepath.Join(dir, fmt.Sprintf("video-%d.mp4", rd.Index)),
+			poster: filepath.Join(dir, fmt.Sprintf("poster-%d.jpg", rd.Index)),
+			key:    fmt.Sprintf("videos/%s-%s-%d.mp4", rd.RenderKey, t.ID, rd.Index)}
+		outs[rd.Index] = o
+		k := render.Rendition{Aspect: mvgen.Aspect(rd.Aspect), Resolution: mvgen.Resolution(rd.Resolution),
+			FullFrame: rd.FullFrame, Out: o.video, Poster: o.poster}
+		if c := rd.Clip; c != nil {
+			k.Clip = &render.Clip{Start: c.Start, Auto: c.Auto, Duration: c.Duration}
+		}
+		kit = append(kit, k)
+		kitIndex = append(kitIndex, rd.Index)
+	}
+	return outs, kit, kitIndex
+}
+
+// storeKit stores the rendered videos of outs with the files beside them;
+// cancelled meanwhile, it deletes what it stored and returns errTaskEnded.
+func (w *Render) storeKit(ctx context.Context, outs []output, log *slog.Logger) error {
 	// Each task writes its own files: a re-render of the same render key
 	// by another task never shares a file the purge may be deleting, and a
 	// task rendered again after a crash overwrites its own. The posters and
 	// the captions go first: a stored video always has them.
-	err = func() error {
+	err := func() error {
 		for _, o := range outs {
 			for k, path := range o.files {
 				if err := w.Blobs.PutFile(ctx, k, path); err != nil {
@@ -336,9 +348,9 @@ func (w *Render) render(ctx context.Context, t *mvgen.Task, log *slog.Logger) (m
 		if err := deleteAll(context.WithoutCancel(ctx), w.Blobs, keys...); err != nil {
 			log.Warn("deleting the videos of a cancelled render", "err", err)
 		}
-		return made, errTaskEnded
+		return errTaskEnded
 	}
-	return made, err
+	return err
 }
 
 // output is one video of a kit in the render's directory: its file, its
