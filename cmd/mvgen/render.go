@@ -56,18 +56,8 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var kit []render.Rendition
 	var paths []string
 	if dir {
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return fmt.Errorf("render: %w", err)
-		}
-		paths = kitPaths(*out, pos[0], videos)
-		in.Out, in.Poster = paths[0]+".mp4", paths[0]+".jpg"
-		for i, v := range videos[1:] {
-			k := render.Rendition{Aspect: mvgen.Aspect(v.aspect), Resolution: in.Resolution, FullFrame: in.FullFrame,
-				Out: paths[1+i] + ".mp4", Poster: paths[1+i] + ".jpg"}
-			if v.clip != nil {
-				k.Clip = &render.Clip{Start: v.clip.Start, Auto: v.clip.Auto, Duration: v.clip.Duration}
-			}
-			kit = append(kit, k)
+		if kit, paths, err = localKit(&in, *out, videos); err != nil {
+			return err
 		}
 	}
 	if *lrc != "" {
@@ -98,22 +88,7 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	elapsed := time.Since(start)
 	if dir {
-		// A kit: every video with its poster, and its captions when there
-		// are lyrics (as the server stores them).
-		for i, v := range made {
-			what := fmt.Sprintf("%s %s, %d×%d", v.Aspect, v.Resolution, v.Width, v.Height)
-			if i > 0 && videos[i].clip != nil {
-				what += fmt.Sprintf(", %s from %s", v.Duration.Round(100*time.Millisecond), v.Start.Round(100*time.Millisecond))
-			}
-			fmt.Fprintf(stdout, "wrote %s (%s) and %s\n", paths[i]+".mp4", what, paths[i]+".jpg")
-			if in.Lyrics != nil {
-				if err := writeCaptions(stdout, paths[i]+".mp4", in.Lyrics, v.Start, v.Duration); err != nil {
-					return err
-				}
-			}
-		}
-		fmt.Fprintf(stdout, "%d videos of %s of audio in %s\n", len(made), info.Duration.Round(time.Millisecond), elapsed.Round(time.Millisecond))
-		return nil
+		return reportKit(stdout, made, videos, paths, in.Lyrics, info.Duration, elapsed)
 	}
 	fmt.Fprintf(stdout, "wrote %s (%s of audio in %s, %.1f× real time)\n", in.Out,
 		info.Duration.Round(time.Millisecond), elapsed.Round(time.Millisecond),
@@ -121,6 +96,47 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *captions {
 		return writeCaptions(stdout, in.Out, in.Lyrics, 0, info.Duration)
 	}
+	return nil
+}
+
+// localKit lays out the kit videos ask for in the directory out: in
+// renders rendition 0 into its first path, kit the others into theirs;
+// paths are the videos' paths without extension.
+func localKit(in *render.Input, out string, videos []kitVideo) (kit []render.Rendition, paths []string, err error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("render: %w", err)
+	}
+	paths = kitPaths(out, in.Audio, videos)
+	in.Out, in.Poster = paths[0]+".mp4", paths[0]+".jpg"
+	for i, v := range videos[1:] {
+		k := render.Rendition{Aspect: mvgen.Aspect(v.aspect), Resolution: in.Resolution, FullFrame: in.FullFrame,
+			Out: paths[1+i] + ".mp4", Poster: paths[1+i] + ".jpg"}
+		if v.clip != nil {
+			k.Clip = &render.Clip{Start: v.clip.Start, Auto: v.clip.Auto, Duration: v.clip.Duration}
+		}
+		kit = append(kit, k)
+	}
+	return kit, paths, nil
+}
+
+// reportKit names every video of a kit made into paths, with its poster,
+// and writes its captions when there are lyrics (as the server stores
+// them).
+func reportKit(stdout io.Writer, made []render.Video, videos []kitVideo, paths []string, l *lyrics.Lyrics,
+	audio, elapsed time.Duration) error {
+	for i, v := range made {
+		what := fmt.Sprintf("%s %s, %d×%d", v.Aspect, v.Resolution, v.Width, v.Height)
+		if i > 0 && videos[i].clip != nil {
+			what += fmt.Sprintf(", %s from %s", v.Duration.Round(100*time.Millisecond), v.Start.Round(100*time.Millisecond))
+		}
+		fmt.Fprintf(stdout, "wrote %s (%s) and %s\n", paths[i]+".mp4", what, paths[i]+".jpg")
+		if l != nil {
+			if err := writeCaptions(stdout, paths[i]+".mp4", l, v.Start, v.Duration); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "%d videos of %s of audio in %s\n", len(made), audio.Round(time.Millisecond), elapsed.Round(time.Millisecond))
 	return nil
 }
 
