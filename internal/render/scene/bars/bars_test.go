@@ -102,8 +102,23 @@ func TestMarks(t *testing.T) {
 	t.Parallel()
 	ly := lyricsEvery(t)
 	main, bold := text.DefaultFonts()
-	for _, a := range aspects {
-		th := testThemeWith(t, layoutWith(a, mvgen.HD, true, false), true)
+	for _, lk := range looks {
+		for _, a := range aspects {
+			for _, withLyrics := range []bool{true, false} {
+				if !withLyrics && lk != lookLyric {
+					continue // only the lyric look's layout changes much without lyrics
+				}
+				checkMarks(t, lk, a, withLyrics, ly, main, bold)
+			}
+		}
+	}
+}
+
+// checkMarks is TestMarks for look lk in aspect a.
+func checkMarks(t *testing.T, lk look, a mvgen.Aspect, withLyrics bool, ly lyrics.Lyrics, main, bold string) {
+	t.Helper()
+	{
+		th := testThemeWith(t, lk.layout(a, mvgen.HD, withLyrics, false), true)
 		th.lyrics = scene.NewLyrics(ly.Lines, ly.Sections, th.l.lyricsStyle(), main, bold, th.spec.Frames, frameRate)
 		// A still picture with texture, so that a missed write shows.
 		for i := range th.base.Pix {
@@ -117,7 +132,7 @@ func TestMarks(t *testing.T) {
 			}
 			return lv[i%len(lv)]
 		}); err != nil {
-			t.Errorf("%s: %v", a, err)
+			t.Errorf("%s %s: %v", lookNames[lk], a, err)
 		}
 	}
 }
@@ -133,10 +148,21 @@ func TestIncrementalDrawMatchesFresh(t *testing.T) {
 	t.Parallel()
 	ly := lyricsEvery(t)
 	main, bold := text.DefaultFonts()
-	for _, a := range aspects {
-		s := testTheme(t, a, true)
+	for _, lk := range looks {
+		for _, a := range aspects {
+			checkIncremental(t, lk, a, ly, main, bold)
+		}
+	}
+}
+
+// checkIncremental is TestIncrementalDrawMatchesFresh for look lk in
+// aspect a (with lyrics but in 1:1).
+func checkIncremental(t *testing.T, lk look, a mvgen.Aspect, ly lyrics.Lyrics, main, bold string) {
+	t.Helper()
+	{
+		s := testThemeWith(t, lk.layout(a, mvgen.HD, false, false), true)
 		if a != mvgen.Square {
-			s = testThemeWith(t, layoutWith(a, mvgen.HD, true, false), true)
+			s = testThemeWith(t, lk.layout(a, mvgen.HD, true, false), true)
 			s.lyrics = scene.NewLyrics(ly.Lines, ly.Sections, s.l.lyricsStyle(), main, bold, s.spec.Frames, frameRate)
 		}
 		// A still picture with texture, so that a missed restore shows.
@@ -147,9 +173,11 @@ func TestIncrementalDrawMatchesFresh(t *testing.T) {
 		for i := range s.card.Pix {
 			s.card.Pix[i] ^= 0x55
 		}
-		s.bars = s.base.Clone()
-		for b := range s.l.BarCount {
-			s.bars.FillColumn(s.l.barX(b), s.l.Bars.Y, s.l.barWidth(), s.barRows)
+		if s.l.Music == musicBars {
+			s.bars = s.base.Clone()
+			for b := range s.l.BarCount {
+				s.bars.FillColumn(s.l.barX(b), s.l.Bars.Y, s.l.barWidth(), s.barRows)
+			}
 		}
 		s.glows = [haloLevels + 1][]yuv.Patch{}
 		rng := rand.New(rand.NewPCG(5, 6))
@@ -183,16 +211,16 @@ func TestIncrementalDrawMatchesFresh(t *testing.T) {
 			fresh := s.base.Clone()
 			s.Draw(fresh, i, lv)
 			if mb, ok := untouchedChange(f, s.base); !ok {
-				t.Fatalf("%s: frame %d differs from the still picture in macroblock %s, which it does not mark as written",
-					a, i, mb)
+				t.Fatalf("%s %s: frame %d differs from the still picture in macroblock %s, which it does not mark as written",
+					lookNames[lk], a, i, mb)
 			}
 			if !bytes.Equal(f.Pix, fresh.Pix) {
 				prev := -1
 				if j >= len(ring) {
 					prev = order[j-len(ring)]
 				}
-				t.Fatalf("%s: frame %d drawn over frame %d differs from the same frame drawn afresh, first at %s",
-					a, i, prev, firstDiff(f, fresh))
+				t.Fatalf("%s %s: frame %d drawn over frame %d differs from the same frame drawn afresh, first at %s",
+					lookNames[lk], a, i, prev, firstDiff(f, fresh))
 			}
 		}
 	}
