@@ -120,6 +120,34 @@ func TestFFmpegArgsGolden(t *testing.T) {
 	}
 }
 
+// TestLooksGolden pins down the static step of the other looks, in every
+// aspect (testdata/LOOK_CASE.golden): their layouts, and the radial
+// look's round cover and shadow.
+func TestLooksGolden(t *testing.T) {
+	t.Parallel()
+	for _, lk := range looks[1:] {
+		for _, tt := range []struct {
+			name                    string
+			a                       mvgen.Aspect
+			r                       mvgen.Resolution
+			lyrics, full, withCover bool
+		}{
+			{"landscape_cover", mvgen.Landscape, mvgen.HD, false, false, true},
+			{"landscape_1080p_lyrics", mvgen.Landscape, mvgen.FullHD, true, false, true},
+			{"square_no_cover", mvgen.Square, mvgen.HD, false, false, false},
+			{"portrait_lyrics_cover", mvgen.Portrait, mvgen.HD, true, false, true},
+			{"portrait_full_frame_cover", mvgen.Portrait, mvgen.HD, false, true, true},
+			{"feed_lyrics_no_cover", mvgen.Feed, mvgen.HD, true, false, false},
+		} {
+			name := lookNames[lk] + "_" + tt.name
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				checkGolden(t, name, goldenPlanOf(lk.layout(tt.a, tt.r, tt.lyrics, tt.full), tt.withCover).args())
+			})
+		}
+	}
+}
+
 // checkGolden compares got with testdata/name.golden, rewriting it under
 // -update.
 func checkGolden(t *testing.T, name, got string) {
