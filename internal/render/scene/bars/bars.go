@@ -78,6 +78,9 @@ type shown struct {
 	// ring holds the length each bar of the radial look's ring is drawn
 	// at, in pixels (0 is none).
 	ring []float32
+	// wave holds the half-height each column of the wave's ribbon is drawn
+	// at, in rows (0 is none).
+	wave []float32
 }
 
 // barState is what a frame holds of one bar, in rows of the bars' band:

@@ -250,9 +250,22 @@ func untouchedChange(f, base *yuv.Frame) (string, bool) {
 // BenchmarkDraw measures drawing one frame of music over the still
 // picture: what Go adds to the encoder's work per frame.
 func BenchmarkDraw(b *testing.B) {
-	for _, a := range aspects {
-		b.Run(string(a[0])+"x"+string(a[len(a)-1]), func(b *testing.B) {
-			s := testTheme(b, a, true)
+	for _, lk := range looks {
+		for _, a := range aspects {
+			name := string(a[0]) + "x" + string(a[len(a)-1])
+			if lk != lookBars {
+				name = lookNames[lk] + "_" + name
+			}
+			benchDraw(b, lk, a, name)
+		}
+	}
+}
+
+// benchDraw is BenchmarkDraw for look lk in aspect a.
+func benchDraw(b *testing.B, lk look, a mvgen.Aspect, name string) {
+	{
+		b.Run(name, func(b *testing.B) {
+			s := testThemeWith(b, lk.layout(a, mvgen.HD, false, false), true)
 			lv := musicLevels(300, s.l.BarCount)
 			f := s.base.Clone()
 			i := s.cardHold + s.cardFade

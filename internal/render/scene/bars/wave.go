@@ -15,18 +15,19 @@ import (
 // is filled with the accent colour, lighter towards the centre line, and
 // antialiased at its edges.
 //
-// Each frame restores the ribbon's previous columns from the still
-// picture (they are recorded in Dirty, one rect for every 16 pixels of
-// width) and fills the new ones, a column 2 pixels wide at a time.
+// A column is 2 pixels wide, and its colour depends on the distance from
+// the centre line only, so a frame rewrites, in each column, only the
+// pairs of rows (whole chroma samples) between the ribbon's old edge and
+// its new one, from the still picture and blended again, as the bars do.
+// What a frame holds of each column is kept in its State.
 
 const (
 	waveColumn = 2    // pixels a column of the ribbon is wide
-	waveGroup  = 8    // columns restored as one rect (16 pixels: one macroblock wide)
+	waveGroup  = 8    // columns marked as one rect (16 pixels: one macroblock wide)
 	waveFloor  = 0.05 // the ribbon's half-height in silence, as a fraction of the most
 	waveTaper  = 0.08 // the fraction of the width at each edge over which it tapers
-	waveShades = 64   // steps of the colour from the centre line to the edge
 	waveLight  = 190  // how far towards white the centre line is, out of 256
-	centreLine = 48   // the alpha of the centre line drawn into the still picture
+	centreLine = 40   // the alpha of the centre line drawn into the still picture
 )
 
 // waveLayout turns a bars layout into the wave's: the ribbon's band is
@@ -38,24 +39,25 @@ func waveLayout(l layout) layout {
 	return l
 }
 
-// waveGeometry returns the ribbon's centre line (an even row) and its
-// largest half-height.
+// waveGeometry returns the ribbon's centre line (an even row: the first
+// row under it) and its largest half-height, even.
 func (l layout) waveGeometry() (cy, amp int) {
 	cy = (l.Bars.Y + l.Bars.H/2) &^ 1
-	return cy, min(cy-l.Bars.Y, l.Bars.Y+l.Bars.H-cy)
+	return cy, min(cy-l.Bars.Y, l.Bars.Y+l.Bars.H-cy) &^ 1
 }
 
 // wavePaint is what the ribbon is drawn with, computed once.
 type wavePaint struct {
-	shades [waveShades]yuv.Color // from the centre line out
-	taper  []float64             // each column's share of the height, 0 at the frame's edges
+	shades []yuv.Color // by distance from the centre line, in rows
+	taper  []float64   // each column's share of the height, 0 at the frame's edges
 }
 
 func newWavePaint(l layout, accent yuv.Color) wavePaint {
-	var p wavePaint
-	for k := range p.shades {
-		w := int(waveLight * math.Pow(1-float64(k)/(waveShades-1), 1.3))
-		p.shades[k] = yuv.Color{Y: yuv.Blend(accent.Y, yuv.White.Y, w), U: yuv.Blend(accent.U, yuv.White.U, w),
+	_, amp := l.waveGeometry()
+	p := wavePaint{shades: make([]yuv.Color, amp)}
+	for d := range p.shades {
+		w := int(waveLight * math.Pow(1-float64(d)/float64(amp), 1.3))
+		p.shades[d] = yuv.Color{Y: yuv.Blend(accent.Y, yuv.White.Y, w), U: yuv.Blend(accent.U, yuv.White.U, w),
 			V: yuv.Blend(accent.V, yuv.White.V, w)}
 	}
 	n := l.Bars.W / waveColumn
@@ -77,44 +79,67 @@ func (p wavePaint) drawCentre(l layout, frames ...*yuv.Frame) {
 	cy, _ := l.waveGeometry()
 	for _, f := range frames {
 		if f != nil {
-			f.FillRect(yuv.Rect{X: l.Bars.X, Y: cy - 1, W: l.Bars.W, H: 2}, yuv.White, centreLine)
+			f.FillRect(yuv.Rect{X: l.Bars.X, Y: cy - 2, W: l.Bars.W, H: 4}, yuv.White, centreLine)
 			f.Dirty = f.Dirty[:0]
 		}
 	}
 }
 
-// drawWave draws the ribbon for the levels lv.
+// drawWave draws the ribbon for the levels lv, column by column, where it
+// changed since the frame f holds.
 func (t *Theme) drawWave(f *yuv.Frame, st *shown, lv analysis.Levels) {
 	l := t.l
 	cy, amp := l.waveGeometry()
-	if len(st.rows) < 2*amp+4 {
-		st.rows = make([]yuv.Paint, 2*amp+4)
-	}
 	n := len(t.wave.taper)
+	if len(st.wave) != n {
+		st.wave = make([]float32, n) // a copy of the still picture holds no ribbon
+	}
 	for c0 := 0; c0 < n; c0 += waveGroup {
-		top := cy
+		lo, hi := amp, 0 // the pairs of rows rewritten in this group, from the centre line out
 		for c := c0; c < min(n, c0+waveGroup); c++ {
 			pos := (float64(c) + 0.5) / float64(n) * float64(len(lv.Bands))
-			v := catmullRom(lv.Bands, pos-0.5)
-			h := float64(amp) * (waveFloor + (1-waveFloor)*v) * t.wave.taper[c]
-			if h <= 0 {
+			h := float32(float64(amp) * (waveFloor + (1-waveFloor)*catmullRom(lv.Bands, pos-0.5)) * t.wave.taper[c])
+			was := st.wave[c]
+			if h == was {
 				continue
 			}
-			start := max(l.Bars.Y, (cy-int(math.Ceil(h)))&^1)
-			up, down := st.rows[:cy-start], st.rows[amp+2:amp+2+cy-start]
-			for y := start; y < cy; y++ {
-				d := float64(cy - y - 1) // the row's distance from the centre line
-				p := yuv.Paint{C: t.wave.shades[min(waveShades-1, int(d/h*waveShades))], A: int(math.Min(1, h-d) * 256)}
-				up[y-start], down[cy-1-y] = p, p
-			}
-			x := l.Bars.X + c*waveColumn
-			f.FillColumn(x, start, waveColumn, up)
-			f.FillColumn(x, cy, waveColumn, down)
-			top = min(top, start)
+			// Pairs below k0 are whole in both, from k1 on empty in both.
+			k0, k1 := int(min(h, was))/2, min(amp/2, (int(max(h, was))+1)/2+1)
+			t.waveRows(f, l.Bars.X+c*waveColumn, cy, k0, k1, h)
+			lo, hi = min(lo, 2*k0), max(hi, 2*k1)
+			st.wave[c] = h
 		}
-		if top < cy {
-			x := l.Bars.X + c0*waveColumn
-			f.Dirty = append(f.Dirty, yuv.Rect{X: x, Y: top, W: min(waveGroup, n-c0) * waveColumn, H: 2 * (cy - top)})
+		if lo < hi {
+			x, w := l.Bars.X+c0*waveColumn, min(waveGroup, n-c0)*waveColumn
+			f.Touch(yuv.Rect{X: x, Y: cy - hi, W: w, H: hi - lo})
+			f.Touch(yuv.Rect{X: x, Y: cy + lo, W: w, H: hi - lo})
+		}
+	}
+}
+
+// waveRows writes the pairs of rows k0 to k1 (from the centre line out)
+// of the column at x, above and below the centre line cy, for the
+// half-height h: the still picture blended with each row's shade by its
+// coverage. It does not mark them.
+func (t *Theme) waveRows(f *yuv.Frame, x, cy, k0, k1 int, h float32) {
+	w, cw := f.W, f.W/2
+	for k := k0; k < k1; k++ {
+		var a [2]int
+		for j := range 2 {
+			d := 2*k + j
+			a[j] = int(256 * min(1, max(0, h-float32(d))))
+			c := t.wave.shades[d].Y
+			for _, y := range [2]int{cy - 1 - d, cy + d} {
+				o := y*w + x
+				f.Y[o] = yuv.Blend(t.base.Y[o], c, a[j])
+				f.Y[o+1] = yuv.Blend(t.base.Y[o+1], c, a[j])
+			}
+		}
+		ca, c := (a[0]+a[1])/2, t.wave.shades[2*k]
+		for _, y := range [2]int{cy/2 - 1 - k, cy/2 + k} {
+			o := y*cw + x/2
+			f.U[o] = yuv.Blend(t.base.U[o], c.U, ca)
+			f.V[o] = yuv.Blend(t.base.V[o], c.V, ca)
 		}
 	}
 }
