@@ -20,9 +20,8 @@ func TestRenderThemes(t *testing.T) {
 	rendertest.RequireFFmpeg(t)
 	t.Parallel()
 	dir := t.TempDir()
-	audio := filepath.Join(dir, "music.wav")
+	audio, cover := filepath.Join(dir, "music.wav"), rendertest.MakePNG(t, dir, 300, 300)
 	rendertest.MakeMusic(t, audio, 3)
-	cover := rendertest.MakePNG(t, dir, 300, 300)
 	ls, err := lyrics.ParseLRC([]byte("[00:00.30]<00:00.30>First <00:00.80>line\n[00:01.60]Second line\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package bars
 
 import (
 	"github.com/mvgen/mvgen/internal/mvgen"
+	"github.com/mvgen/mvgen/internal/render/scene"
 	"github.com/mvgen/mvgen/internal/render/yuv"
 )
 
@@ -28,85 +29,98 @@ import (
 // Without lyrics the title and the author take their place, large and
 // centred, and the cover stays in its corner.
 func lyricLook720(a mvgen.Aspect, lyrics, fullFrame bool, box yuv.Rect) layout {
-	var l layout
+	p, b := lyricPlans[a], yuv.Rect{W: 1280, H: 720}
+	if a == mvgen.Feed {
+		p = lyricPlans[mvgen.Square].taller(270)
+	}
 	switch {
 	case a == mvgen.Portrait && !fullFrame:
-		right, bottom := box.X+box.W, box.Y+box.H
-		l = layout{W: 720, H: 1280, Art: yuv.Rect{X: box.X + 8, Y: box.Y + 12, W: 96, H: 96}, Halo: 8,
-			TextX: box.X + 132, TextW: right - box.X - 132,
-			Lyrics: yuv.Rect{X: box.X, Y: box.Y + 170, W: box.W - 4, H: 296}, LyricSize: 44, LyricMin: 30, LyricLines: 3,
-			NextSize: 30,
-			Bars:     yuv.Rect{X: box.X + 20, Y: bottom - 160, W: box.W - 40, H: 40}, BarCount: 48, BarGap: 4,
-			Progress: yuv.Rect{X: box.X + 20, Y: bottom - 84, W: box.W - 40, H: 4}, TimeSize: 22, TimeBase: bottom - 50,
-			MarkSize: 18, MarkBase: bottom - 14, MarkPad: 6, MarkX: box.X, MarkW: right - box.X, CutAuthor: true,
-		}
-		l.headline(30, 22, box.Y+46, 22, 32, 32)
-		if !lyrics {
-			l.centred(box.X, box.W, 52, 32, 3, box.Y+240, 30, 50, 44, 66)
-		}
+		p, b = safeLyricPlan, box
 	case a == mvgen.Portrait:
-		l = layout{W: 720, H: 1280, Art: yuv.Rect{X: 40, Y: 60, W: 120, H: 120}, Halo: 10,
-			TextX: 192, TextW: 488,
-			Lyrics: yuv.Rect{X: 40, Y: 320, W: 640, H: 520}, LyricSize: 54, LyricMin: 34, LyricLines: 4, NextSize: 36,
-			Bars: yuv.Rect{X: 60, Y: 980, W: 600, H: 56}, BarCount: 60, BarGap: 4,
-			Progress: yuv.Rect{X: 60, Y: 1120, W: 600, H: 4}, TimeSize: 24, TimeBase: 1162,
-			MarkSize: 20, MarkBase: 1254, MarkPad: 8,
-		}
-		l.headline(34, 24, 104, 24, 36, 36)
-		if !lyrics {
-			l.centred(40, 640, 64, 40, 3, 500, 36, 60, 56, 84)
-		}
+		b = yuv.Rect{W: 720, H: 1280}
 	case a == mvgen.Square || a == mvgen.Feed:
-		dy := 0 // 4:5 is 1:1 with 270 more rows, shared out
-		if a == mvgen.Feed {
-			dy = 270
-		}
-		l = layout{W: 1080, H: 1080 + dy, Art: yuv.Rect{X: 60, Y: 60, W: 140, H: 140}, Halo: 12,
-			TextX: 228, TextW: 792,
-			Lyrics: yuv.Rect{X: 60, Y: 300 + dy/3, W: 960, H: 380 + dy/3}, LyricSize: 64, LyricMin: 40, LyricLines: 3,
-			NextSize: 40,
-			Bars:     yuv.Rect{X: 100, Y: 800 + dy*3/4, W: 880, H: 60}, BarCount: 80, BarGap: 4,
-			Progress: yuv.Rect{X: 100, Y: 930 + dy, W: 880, H: 4}, TimeSize: 24, TimeBase: 972 + dy,
-			MarkSize: 22, MarkBase: 1052 + dy, MarkPad: 8,
-		}
-		l.headline(40, 28, 118, 26, 40, 40)
-		if !lyrics {
-			l.centred(60, 960, 84, 48, 2, 440+dy/3, 40, 72, 64, 100)
-		}
-	default:
-		l = layout{W: 1280, H: 720, Art: yuv.Rect{X: 60, Y: 50, W: 120, H: 120}, Halo: 10,
-			TextX: 212, TextW: 700,
-			Lyrics: yuv.Rect{X: 120, Y: 220, W: 1040, H: 250}, LyricSize: 60, LyricMin: 40, LyricLines: 2, NextSize: 38,
-			Bars: yuv.Rect{X: 120, Y: 500, W: 1040, H: 44}, BarCount: 80, BarGap: 4,
-			Progress: yuv.Rect{X: 120, Y: 600, W: 1040, H: 4}, TimeSize: 22, TimeBase: 640,
-			MarkSize: 20, MarkBase: 702, MarkPad: 8,
-		}
-		l.headline(34, 26, 98, 24, 36, 36)
-		if !lyrics {
-			l.centred(120, 1040, 72, 44, 2, 260, 36, 64, 64, 96)
-		}
+		b = yuv.Rect{W: 1080, H: 1080 + p.dy}
 	}
-	l.CentreLyrics, l.Shadow, l.Drop, l.Dot = true, 16, 6, 12
+	w, h := 1280, 720
+	if a != mvgen.Landscape {
+		w, h = scene.Size(a, mvgen.HD)
+	}
+	at := func(r yuv.Rect) yuv.Rect { return yuv.Rect{X: b.X + r.X, Y: b.Y + r.Y, W: r.W, H: r.H} }
+	art := at(p.art)
+	l := layout{W: w, H: h, Art: art, Halo: p.halo, TextX: art.X + art.W + 32,
+		Lyrics: at(p.lyrics), LyricSize: p.lyric[0], LyricMin: p.lyric[1], LyricLines: p.lyric[2], NextSize: p.lyric[3],
+		CentreLyrics: true, Bars: at(p.bars), BarCount: p.barCount, BarGap: 4,
+		Progress: at(yuv.Rect{X: p.bars.X, Y: p.progress, W: p.bars.W, H: 4}), TimeSize: p.time[0],
+		TimeBase: b.Y + p.progress + p.time[1], MarkSize: p.mark[0], MarkPad: p.mark[1], MarkBase: b.Y + b.H - p.mark[2],
+		Shadow: 16, Drop: 6, Dot: 12,
+	}
+	l.TextW = b.X + b.W - art.X + b.X - l.TextX
+	if b.X != 0 { // the safe box: the watermark and the author stay in it
+		l.MarkX, l.MarkW, l.CutAuthor = b.X, b.W, true
+	}
+	t := p.title
+	l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = t[0], t[1], 1, b.Y+t[2]
+	l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = t[3], t[5], t[4], t[3], t[5]
 	if !lyrics {
-		l.Lyrics = yuv.Rect{}
+		c := p.big
+		l.CenterText, l.TextX, l.TextW, l.Lyrics = true, l.Lyrics.X, l.Lyrics.W, yuv.Rect{}
+		l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = c[0], c[1], c[2], b.Y+c[3]
+		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = c[4], c[5], c[6], c[4], c[7]
 	}
 	return l
 }
 
-// headline sets the title's line beside the corner's cover (one line,
-// size titleMax down to titleMin, at baseline base) and the author's under
-// it (size author, cardMax on the intro card, both gap below).
-func (l *layout) headline(titleMax, titleMin, base, author, cardMax, gap int) {
-	l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = titleMax, titleMin, 1, base
-	l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = author, gap, cardMax, author, gap
+// lyricPlan is the lyric look's layout of one aspect at 720p, in its box
+// (the frame, or 9:16's safe box): rects are from the box's top left, and
+// the texts beside the cover start 32 pixels right of it.
+type lyricPlan struct {
+	dy       int      // 4:5 is 1:1 with dy more rows
+	art      yuv.Rect // the cover in the corner
+	halo     int
+	title    [6]int // beside the cover: the title's largest and smallest size and baseline; the author's size, on the card, and gap
+	lyrics   yuv.Rect
+	lyric    [4]int // the sung line's size, smallest size and lines; the next line's size
+	bars     yuv.Rect
+	barCount int
+	progress int    // the progress line's row (it spans the bars' width)
+	time     [2]int // the times' size and baseline under the progress line
+	mark     [3]int // the watermark's size, padding, and baseline above the box's bottom
+	// big is the title and author without lyrics, centred in the lyrics'
+	// column: the title's largest and smallest size, lines and first
+	// baseline; the author's size and gap, on the card and its gap.
+	big [8]int
 }
 
-// centred sets a large title centred in the column x…x+w (sizes titleMax
-// down to titleMin, on up to lines lines from baseline base) and the
-// author under it (size author, gap below the title's last line; cardMax
-// on the intro card, cardGap below).
-func (l *layout) centred(x, w, titleMax, titleMin, lines, base, author, gap, cardMax, cardGap int) {
-	l.CenterText, l.TextX, l.TextW = true, x, w
-	l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = titleMax, titleMin, lines, base
-	l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = author, gap, cardMax, author, cardGap
+// lyricPlans are the lyric look's layouts but 9:16's in the safe box and
+// 4:5's, 1:1's made taller.
+var lyricPlans = map[mvgen.Aspect]lyricPlan{
+	mvgen.Landscape: {art: yuv.Rect{X: 60, Y: 50, W: 120, H: 120}, halo: 10, title: [6]int{34, 26, 98, 24, 36, 36},
+		lyrics: yuv.Rect{X: 120, Y: 220, W: 1040, H: 250}, lyric: [4]int{60, 40, 2, 38},
+		bars: yuv.Rect{X: 120, Y: 500, W: 1040, H: 44}, barCount: 80, progress: 600, time: [2]int{22, 40},
+		mark: [3]int{20, 8, 18}, big: [8]int{72, 44, 2, 260, 36, 64, 64, 96}},
+	mvgen.Square: {art: yuv.Rect{X: 60, Y: 60, W: 140, H: 140}, halo: 12, title: [6]int{40, 28, 118, 26, 40, 40},
+		lyrics: yuv.Rect{X: 60, Y: 300, W: 960, H: 380}, lyric: [4]int{64, 40, 3, 40},
+		bars: yuv.Rect{X: 100, Y: 800, W: 880, H: 60}, barCount: 80, progress: 930, time: [2]int{24, 42},
+		mark: [3]int{22, 8, 28}, big: [8]int{84, 48, 2, 440, 40, 72, 64, 100}},
+	mvgen.Portrait: {art: yuv.Rect{X: 40, Y: 60, W: 120, H: 120}, halo: 10, title: [6]int{34, 24, 104, 24, 36, 36},
+		lyrics: yuv.Rect{X: 40, Y: 320, W: 640, H: 520}, lyric: [4]int{54, 34, 4, 36},
+		bars: yuv.Rect{X: 60, Y: 980, W: 600, H: 56}, barCount: 60, progress: 1120, time: [2]int{24, 42},
+		mark: [3]int{20, 8, 26}, big: [8]int{64, 40, 3, 500, 36, 60, 56, 84}},
 }
+
+// taller returns p for a box dy rows taller (4:5 from 1:1): the lyrics
+// gain a third of them, the title's area above them too, and the bars,
+// the progress line and the watermark move down.
+func (p lyricPlan) taller(dy int) lyricPlan {
+	p.dy = dy
+	p.lyrics.Y, p.lyrics.H, p.big[3] = p.lyrics.Y+dy/3, p.lyrics.H+dy/3, p.big[3]+dy/3
+	p.bars.Y, p.progress, p.mark[2] = p.bars.Y+dy*3/4, p.progress+dy, p.mark[2]+12
+	return p
+}
+
+// safeLyricPlan is the lyric look's 9:16 layout in the safe box (512×640
+// at 720p): under it is left to the apps' captions.
+var safeLyricPlan = lyricPlan{art: yuv.Rect{X: 10, Y: 10, W: 96, H: 96}, halo: 8, title: [6]int{30, 22, 46, 22, 32, 32},
+	lyrics: yuv.Rect{X: 0, Y: 170, W: 508, H: 296}, lyric: [4]int{44, 30, 3, 30},
+	bars: yuv.Rect{X: 20, Y: 480, W: 472, H: 40}, barCount: 48, progress: 556, time: [2]int{22, 34},
+	mark: [3]int{18, 6, 14}, big: [8]int{52, 32, 3, 240, 30, 50, 44, 66}}

@@ -246,68 +246,67 @@ func cutRuns(mask []uint8, w, h, x0, y0 int) []placed {
 //	└──────────────────────────────────────────────┘
 func radialLayout720(a mvgen.Aspect, lyrics, fullFrame bool, box yuv.Rect) layout {
 	l := barsLayout720(a, lyrics, fullFrame, box)
-	l.Music, l.Round, l.Reflect = musicRadial, true, 0
-	// ring places the cover (side art) centred at (cx, cy) and the ring
-	// around it out to radius outer.
-	ring := func(cx, cy, art, outer int) {
-		l.Art = yuv.Rect{X: cx - art/2, Y: cy - art/2, W: art, H: art}
-		l.Bars = yuv.Rect{X: cx - outer, Y: cy - outer, W: 2 * outer, H: 2 * outer}
+	l.Music, l.Round, l.Reflect, l.BarCount = musicRadial, true, 0, 48
+	key := a
+	if a == mvgen.Portrait && !fullFrame {
+		key = "safe"
 	}
-	switch {
-	case a == mvgen.Portrait && !fullFrame:
-		mid := box.X + box.W/2
+	p := radialPlans[key][map[bool]int{true: 1}[lyrics]]
+	cx, cy := p.ring[0], p.ring[1]
+	if key == "safe" {
+		cx, cy = box.X+box.W/2, box.Y+cy
+		l.TitleMax, l.TitleMin, l.TitleLines = p.title[0], p.title[1], p.title[2]
+		l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = p.title[3], p.title[4], p.title[5], p.title[3], p.title[6]
 		if lyrics {
-			ring(mid, box.Y+90, 120, 150)
-			l.Halo, l.BarCount = 10, 24
-			l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = 28, 22, 1, box.Y+284
-			l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 22, 32, 32, 22, 44
 			l.Lyrics, l.LyricSize, l.LyricMin, l.LyricLines, l.NextSize = yuv.Rect{X: box.X, Y: box.Y + 358, W: box.W - 4, H: 160}, 32, 22, 2, 22
-		} else {
-			ring(mid, box.Y+160, 200, 230)
-			l.Halo, l.BarCount = 14, 32
-			l.TitleMax, l.TitleMin, l.TitleLines, l.TitleBase = 36, 26, 2, box.Y+432
-			l.AuthorSize, l.AuthorGap, l.CardMax, l.CardMin, l.CardGap = 24, 36, 40, 24, 54
 		}
-	case a == mvgen.Portrait:
+	} else if lyrics && a != mvgen.Landscape {
+		l.Lyrics.Y, l.Lyrics.H = p.lyrics[0], p.lyrics[1]
+	}
+	if p.halo != 0 {
+		l.Halo = p.halo
+	}
+	if p.bands != 0 {
+		l.BarCount = p.bands
+	}
+	art, outer := p.ring[2], p.ring[3]
+	l.Art = yuv.Rect{X: cx - art/2, Y: cy - art/2, W: art, H: art}
+	l.Bars = yuv.Rect{X: cx - outer, Y: cy - outer, W: 2 * outer, H: 2 * outer}
+	l.TitleBase = box.Y*map[bool]int{true: 1}[key == "safe"] + p.titleBase
+	if a == mvgen.Landscape {
+		l.TextX, l.TextW = 720, 500
+		l.Progress, l.TimeBase = yuv.Rect{X: 720, Y: 500, W: 500, H: 4}, 542
 		if lyrics {
-			ring(360, 330, 240, 260)
-			l.TitleBase = 640
-			l.Lyrics = yuv.Rect{X: 40, Y: 790, W: 640, H: 300}
-		} else {
-			ring(360, 400, 280, 300)
-		}
-		l.BarCount = 48
-	case a == mvgen.Square:
-		if lyrics {
-			ring(540, 280, 220, 220)
-			l.TitleBase, l.Halo = 560, 14
-			l.Lyrics = yuv.Rect{X: 60, Y: 720, W: 960, H: 180}
-		} else {
-			ring(540, 360, 300, 280)
-			l.TitleBase = 724
-		}
-		l.BarCount = 48
-	case a == mvgen.Feed:
-		if lyrics {
-			ring(540, 320, 240, 240)
-			l.TitleBase = 620
-			l.Lyrics = yuv.Rect{X: 60, Y: 780, W: 960, H: 260}
-		} else {
-			ring(540, 400, 300, 300)
-			l.TitleBase = 790
-		}
-		l.BarCount = 48
-	default:
-		ring(360, 360, 280, 300)
-		l.TextX, l.TextW, l.BarCount = 720, 500, 48
-		l.Progress = yuv.Rect{X: 720, Y: 500, W: 500, H: 4}
-		l.TimeBase = 542
-		if lyrics {
-			l.TitleBase = 130
 			l.Lyrics = yuv.Rect{X: 720, Y: 290, W: 500, H: 170}
-		} else {
-			l.TitleBase = 200
 		}
 	}
 	return l
+}
+
+// radialPlan places the radial look's ring and what moves out of its way
+// in one aspect (at 720p), without and with lyrics.
+type radialPlan struct {
+	ring      [4]int // the centre, the cover's side and the ring's radius
+	halo      int    // the glow's width; 0 keeps the bars look's
+	bands     int    // the bands (half the ring's bars); 0 is 48
+	titleBase int    // the title's first baseline (from the safe box's top in 9:16)
+	lyrics    [2]int // the lyrics' top and height, beside 1:1, 9:16 and 4:5
+	// title sets the title and the author in the safe box: the title's
+	// largest and smallest size and lines, the author's size and gap, its
+	// size and gap on the card.
+	title [7]int
+}
+
+// radialPlans are the radial look's plans by aspect ("safe" is 9:16 in
+// the safe box; its ring is centred on the box).
+var radialPlans = map[mvgen.Aspect][2]radialPlan{
+	mvgen.Landscape: {{ring: [4]int{360, 360, 280, 300}, titleBase: 200}, {ring: [4]int{360, 360, 280, 300}, titleBase: 130}},
+	mvgen.Square: {{ring: [4]int{540, 360, 300, 280}, titleBase: 724},
+		{ring: [4]int{540, 280, 220, 220}, halo: 14, titleBase: 560, lyrics: [2]int{720, 180}}},
+	mvgen.Feed: {{ring: [4]int{540, 400, 300, 300}, titleBase: 790},
+		{ring: [4]int{540, 320, 240, 240}, titleBase: 620, lyrics: [2]int{780, 260}}},
+	mvgen.Portrait: {{ring: [4]int{360, 400, 280, 300}, titleBase: 796},
+		{ring: [4]int{360, 330, 240, 260}, titleBase: 640, lyrics: [2]int{790, 300}}},
+	"safe": {{ring: [4]int{0, 160, 200, 230}, halo: 14, bands: 32, titleBase: 432, title: [7]int{36, 26, 2, 24, 36, 40, 54}},
+		{ring: [4]int{0, 90, 120, 150}, halo: 10, bands: 24, titleBase: 284, title: [7]int{28, 22, 1, 22, 32, 32, 44}}},
 }
