@@ -125,16 +125,34 @@ func checkMarks(t *testing.T, lk look, a mvgen.Aspect, withLyrics bool, ly lyric
 			th.base.Pix[i] = byte(i*7 + i/th.l.W)
 		}
 		lv := musicLevels(300, th.l.BarCount)
-		n := 14 * frameRate // the card, its dissolve and the lyrics, with silences between
-		if err := scenetest.CheckMarks(th, th.base, n, func(i int) analysis.Levels {
+		levels := func(i int) analysis.Levels {
 			if i%100 > 80 {
 				return analysis.Levels{Bands: make([]float64, th.l.BarCount)} // silence: the bars fall
 			}
 			return lv[i%len(lv)]
-		}); err != nil {
+		}
+		n := 14 * frameRate // the card, its dissolve and the lyrics, with silences between
+		if err := scenetest.CheckMarks(th, th.base, n, levels); err != nil {
 			t.Errorf("%s %s: %v", lookNames[lk], a, err)
 		}
+		// The same look drawing without marks fails, on its first frames.
+		if err := scenetest.CheckMarks(unmarked{th}, th.base, 3, levels); err == nil {
+			t.Errorf("%s %s: CheckMarks passes a theme that marks nothing", lookNames[lk], a)
+		}
 	}
+}
+
+// unmarked is a theme that forgets every mark: it draws through a copy of
+// the frame that marks nothing.
+type unmarked struct{ *Theme }
+
+func (u unmarked) Draw(f *yuv.Frame, i int, lv analysis.Levels) {
+	g := yuv.New(f.W, f.H)
+	copy(g.Pix, f.Pix)
+	g.State, g.Dirty = f.State, f.Dirty
+	u.Theme.Draw(g, i, lv)
+	copy(f.Pix, g.Pix)
+	f.State, f.Dirty = g.State, g.Dirty
 }
 
 // TestIncrementalDrawMatchesFresh draws frames into three buffers in turn,
