@@ -27,7 +27,8 @@ import (
 //	└──────────────────────────────────────────────┘
 //
 // Without lyrics the title and the author take their place, large and
-// centred, and the cover stays in its corner.
+// centred, and the cover stays in its corner. In 9:16's safe box the thin
+// bars stand under the box.
 func lyricLook720(a mvgen.Aspect, lyrics, fullFrame bool, box yuv.Rect) layout {
 	p, b := lyricPlans[a], yuv.Rect{W: 1280, H: 720}
 	if a == mvgen.Feed {
@@ -119,8 +120,9 @@ func (p lyricPlan) taller(dy int) lyricPlan {
 }
 
 // safeLyricPlan is the lyric look's 9:16 layout in the safe box (512×640
-// at 720p): under it is left to the apps' captions.
+// at 720p); the thin bars stand under it, as the bars look's do, where the
+// apps' captions may cover them.
 var safeLyricPlan = lyricPlan{art: yuv.Rect{X: 10, Y: 10, W: 96, H: 96}, halo: 8, title: [6]int{30, 22, 46, 22, 32, 32},
-	lyrics: yuv.Rect{X: 0, Y: 170, W: 508, H: 296}, lyric: [4]int{44, 30, 3, 30},
-	bars: yuv.Rect{X: 20, Y: 480, W: 472, H: 40}, barCount: 48, progress: 556, time: [2]int{22, 34},
+	lyrics: yuv.Rect{X: 0, Y: 170, W: 508, H: 360}, lyric: [4]int{44, 30, 3, 30},
+	bars: yuv.Rect{X: 20, Y: 688, W: 472, H: 56}, barCount: 48, progress: 556, time: [2]int{22, 34},
 	mark: [3]int{18, 6, 14}, big: [8]int{52, 32, 3, 240, 30, 50, 44, 66}}
