@@ -23,14 +23,8 @@ const frameRate = 30
 
 var aspects = []mvgen.Aspect{mvgen.Landscape, mvgen.Square, mvgen.Portrait, mvgen.Feed}
 
-// testTheme builds the theme over a grey still picture, without ffmpeg:
-// the glyphs are solid boxes.
-func testTheme(tb testing.TB, a mvgen.Aspect, withCard bool) *Theme {
-	tb.Helper()
-	return testThemeWith(tb, layoutFor(a), withCard)
-}
-
-// testThemeWith is testTheme with layout l.
+// testThemeWith builds the theme with layout l over a grey still
+// picture, without ffmpeg: the glyphs are solid boxes.
 func testThemeWith(tb testing.TB, l layout, withCard bool) *Theme {
 	tb.Helper()
 	t := New(scene.Spec{FPS: frameRate, Frames: 180 * frameRate, Duration: 180 * time.Second})
