@@ -277,7 +277,7 @@ func BenchmarkDraw(b *testing.B) {
 func benchDraw(b *testing.B, lk look, a mvgen.Aspect, name string) {
 	{
 		b.Run(name, func(b *testing.B) {
-			s := testThemeWith(b, lk.layout(a, mvgen.HD, false, false), true)
+			s := testThemeWith(b, lk.layout(a, mvgen.HD, false, true), true) // 9:16 full frame, as before the safe box
 			lv := musicLevels(300, s.l.BarCount)
 			f := s.base.Clone()
 			i := s.cardHold + s.cardFade
