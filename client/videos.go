@@ -33,7 +33,7 @@ type GenerateRequest struct {
 	// instead of the one picked from the cover.
 	AccentColor string `json:"accentColor,omitempty"`
 	// Theme is mvgen's extension: the video's look, "bars" (default),
-	// or another of the server's themes (docs/themes.md).
+	// "wave", "lyric" or "radial" (docs/API.md §6.6).
 	Theme string `json:"theme,omitempty"`
 	// Lyrics is mvgen's extension: false makes the video without the
 	// track's lyrics; nil shows them when the track has timed ones.

@@ -3,8 +3,9 @@
 #   1. the renderer on a 180 s track with lyrics, at 720p and 1080p: × real time,
 #      peak PSS (and RSS) of its process tree, video bit rate, and
 #      render time over a bare x264 encode of the same frames (one ffmpeg, and the
-#      render's own parallel encoders reading the frames from a file); and a kit of
-#      four videos of it against the same videos rendered one by one
+#      render's own parallel encoders reading the frames from a file); each other
+#      theme's speed against the bars theme's; and a kit of four videos of it against
+#      the same videos rendered one by one
 #   2. submit-to-callback time for a 30 s track through the service; callback
 #      latency from task completion (p50, p95); deliveries per second and
 #      generate requests per second with p99 latency, on SQLite and PostgreSQL
@@ -25,6 +26,9 @@ trap 'rm -rf "$work"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true' EXIT
 #    (encode_ratio: one ffmpeg; parallel_ratio: the render's parallel encoders),
 #    the same render with ffmpeg processes as encoders (ffmpeg_encoders_ratio), and the
 #    render's wall time over its CPU time spread over the cores (cpu_bound_ratio).
+#    Then the wave, lyric and radial themes at 720p30 and 1080p30, each against the bars
+#    theme in the same rounds: × real time, speed_vs_bars (bars' wall time over the
+#    theme's; the goal is at least 0.8) and cpu_vs_bars (the same with CPU seconds).
 go test ./internal/render -run '^$' -bench Render180s -benchtime 1x | grep Benchmark
 # A kit of the same track (16:9 720p, 9:16 720p, 4:5 and a 30 s 9:16 clip): its wall time, the
 # same four videos rendered one request each (kit_ratio = kit_s / separate_s), the kit with its

@@ -116,7 +116,7 @@ func TestGenerateExtensions(t *testing.T) {
 		{"accent colour", gen(`,"accentColor":"#2060FF"`), 200, "success", "", false, 0},
 		{"accent colour by name", gen(`,"accentColor":"blue"`), 422, `accentColor: "blue" is not a colour written #rrggbb`, "", false, 0},
 		{"theme named", gen(`,"theme":"bars"`), 200, "success", "", false, 0},
-		{"unknown theme", gen(`,"theme":"disco"`), 422, `theme: theme "disco" is not one of "bars"`, "", false, 0},
+		{"unknown theme", gen(`,"theme":"disco"`), 422, `theme: theme "disco" is not one of "bars", "wave", "lyric", "radial"`, "", false, 0},
 		{"fps as a string", gen(`,"fps":"60"`), 400, "fps must be a JSON number", "", false, 0},
 		{"lyrics as a string", gen(`,"lyrics":"yes"`), 400, "lyrics must be a JSON boolean, not string", "", false, 0},
 		{"resolution as a number", gen(`,"resolution":1080`), 400, "resolution must be a JSON string, not number", "", false, 0},

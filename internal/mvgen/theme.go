@@ -8,12 +8,23 @@ import (
 // Theme is a video's look (an mvgen extension of generate, contract §6.6).
 type Theme string
 
-// Bars is the default theme, and the first look: a row of bars under the
-// cover, the title and the author.
-const Bars Theme = "bars"
+// The themes (contract §6.6 describes each).
+const (
+	// Bars is the default theme, and the first look: a row of bars under
+	// the cover, the title and the author.
+	Bars Theme = "bars"
+	// Wave is a smooth waveform ribbon, mirrored about a centre line,
+	// where the bars are.
+	Wave Theme = "wave"
+	// Lyric puts the lyrics first: large and centred, with the cover
+	// small in a corner and a thin line of bars.
+	Lyric Theme = "lyric"
+	// Radial is a round cover ringed by bars radiating from it.
+	Radial Theme = "radial"
+)
 
 // Themes lists the themes the renderer draws, the default first.
-var Themes = []Theme{Bars}
+var Themes = []Theme{Bars, Wave, Lyric, Radial}
 
 // ParseTheme returns the theme s names; "" is the default, Bars.
 func ParseTheme(s string) (Theme, error) {

@@ -28,7 +28,8 @@ import (
 // JPEG cover, all texts and synced lyrics (a line every three seconds,
 // its words timed, some lines mixing scripts) at 16:9: at 720p
 // (1280×720) and 1080p (1920×1080) at 30 fps, and at 720p at 60 fps
-// (720p60_lyrics), and reports for each:
+// (720p60_lyrics), and reports for each (the other themes' sub-benchmarks,
+// THEME_720p_lyrics and THEME_1080p_lyrics, report less: see benchTheme):
 //
 //   - x_realtime: seconds of video per second of wall time for Render, all
 //     of it (probe, static step, decoder, drawing, encoder, faststart),
@@ -105,6 +106,62 @@ func BenchmarkRender180s(b *testing.B) {
 			benchRender(b, in, seconds)
 		})
 	}
+	// The other themes at 720p30 and 1080p30, each against the bars
+	// theme in the same rounds.
+	for _, theme := range mvgen.Themes[1:] {
+		for _, res := range []mvgen.Resolution{mvgen.HD, mvgen.FullHD} {
+			b.Run(fmt.Sprintf("%s_%s_lyrics", theme, res), func(b *testing.B) {
+				in := Input{Audio: audio, Cover: cover, Title: "Benchmark — 夜のドライブ", Author: "mvgen 作者",
+					Domain: "mvgen.example.com", Resolution: res, Lyrics: &ly, Theme: theme,
+					Out: filepath.Join(b.TempDir(), "video.mp4")}
+				benchTheme(b, in, seconds)
+			})
+		}
+	}
+}
+
+// benchTheme measures the render of in (seconds long, in a theme other
+// than bars) against the same render in the bars theme, in benchRounds
+// rounds of one render of each, back to back, and reports:
+//
+//   - x_realtime: seconds of video per second of wall time, the median of
+//     the rounds;
+//   - speed_vs_bars: the bars render's wall time over the theme's, the
+//     median of the rounds' ratios (the goal is at least 0.8);
+//   - cpu_vs_bars: the same with CPU seconds (Go and every ffmpeg), which
+//     a busy machine sways less;
+//   - render_cpu_s and video_kbps, as BenchmarkRender180s reports them.
+func benchTheme(b *testing.B, in Input, seconds int) {
+	var stats childStats
+	r := &Renderer{TempDir: b.TempDir(), exited: stats.record}
+	bars := in
+	bars.Theme, bars.Out = mvgen.Bars, filepath.Join(b.TempDir(), "bars.mp4")
+	timeRender := func(in Input) (wall, cpu time.Duration) {
+		cpu0, children0 := selfCPU(), stats.cpu()
+		start := time.Now()
+		if _, err := r.Render(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start), selfCPU() - cpu0 + stats.cpu() - children0
+	}
+	var walls, cpus []time.Duration
+	var speed, cpuRatio []float64
+	for b.Loop() {
+		for round := range benchRounds {
+			barsWall, barsCPU := timeRender(bars)
+			wall, cpu := timeRender(in)
+			b.Logf("round %d: bars %.2fs (%.1f CPU s), %s %.2fs (%.1f CPU s)", round+1, barsWall.Seconds(),
+				barsCPU.Seconds(), in.Theme, wall.Seconds(), cpu.Seconds())
+			walls, cpus = append(walls, wall), append(cpus, cpu)
+			speed = append(speed, barsWall.Seconds()/wall.Seconds())
+			cpuRatio = append(cpuRatio, barsCPU.Seconds()/cpu.Seconds())
+		}
+	}
+	b.ReportMetric(float64(seconds)/median(walls).Seconds(), "x_realtime")
+	b.ReportMetric(median(speed), "speed_vs_bars")
+	b.ReportMetric(median(cpuRatio), "cpu_vs_bars")
+	b.ReportMetric(median(cpus).Seconds(), "render_cpu_s")
+	b.ReportMetric(videoKbps(b, in.Out), "video_kbps")
 }
 
 // benchRender measures the render of in (seconds long); see

@@ -10,8 +10,9 @@
 //     Noto's faces, shaping and typesetting (package text);
 //   - scene: what a frame shows: a theme (scene.Theme) draws the still
 //     layers once and then each frame over them, and marks the macroblocks
-//     it writes; the bars theme (package scene/bars) is today's look
-//     (package scene, on pictures of package yuv);
+//     it writes; package scene/bars draws the four themes (bars, the
+//     default, wave, lyric and radial: looks on one engine; newTheme picks
+//     one) (package scene, on pictures of package yuv);
 //   - encode: the encoders (libx264 in this process, or ffmpeg processes),
 //     each on its own GOPs, and the muxer (package encode).
 //

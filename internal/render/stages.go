@@ -25,6 +25,12 @@ import (
 // spec.
 func newTheme(name mvgen.Theme, spec scene.Spec) scene.Theme {
 	switch name {
+	case mvgen.Wave:
+		return bars.NewWave(spec)
+	case mvgen.Lyric:
+		return bars.NewLyric(spec)
+	case mvgen.Radial:
+		return bars.NewRadial(spec)
 	default: // mvgen.Bars
 		return bars.New(spec)
 	}

@@ -13,6 +13,8 @@
 // encoder skip the rest. A theme that forgets a mark freezes part of the
 // picture: scenetest.CheckMarks catches it.
 //
-// The themes are packages of their own: package bars
-// (internal/render/scene/bars) is today's look, and the default.
+// The themes are drawn by package bars (internal/render/scene/bars): the
+// bars theme, the default, and the wave, lyric and radial themes, looks
+// on the same engine that differ in their layouts, in what moves with the
+// music and in the cover's shape.
 package scene

@@ -59,6 +59,8 @@ type Theme struct {
 	glyphs   map[rune]*yuv.Sprite
 	dot      *yuv.Sprite
 	lyrics   *scene.Lyrics // nil without lyrics
+	wave     wavePaint     // the wave's colours (musicWave)
+	ring     *ring         // the radial look's ring (musicRadial)
 }
 
 // shown is what a frame holds of the moving parts (kept in its State):
@@ -71,8 +73,14 @@ type shown struct {
 	glow int
 	// lyrics is what the frame shows of the lyrics.
 	lyrics scene.Shown
-	// rows is scratch for drawing one bar.
+	// rows is scratch for drawing one bar or one column of the wave.
 	rows []yuv.Paint
+	// ring holds the length each bar of the radial look's ring is drawn
+	// at, in pixels (0 is none).
+	ring []float32
+	// wave holds the half-height each column of the wave's ribbon is drawn
+	// at, in rows (0 is none).
+	wave []float32
 }
 
 // barState is what a frame holds of one bar, in rows of the bars' band:
@@ -85,17 +93,7 @@ type barState struct{ start, even, refl int }
 // in one column (see layoutFor; 9:16 inside the platform-safe box unless
 // spec.FullFrame, see safePortrait), with room for the lyrics when spec
 // has some (see lyricLayout).
-func New(spec scene.Spec) *Theme {
-	hold, fade := 3*spec.FPS, spec.FPS
-	if spec.Clip {
-		// A clip's card takes at most a quarter of it: a 5 s clip holds
-		// the card for 0.8 s and dissolves it over 0.4 s; from 18 s on, it
-		// is the whole song's.
-		hold, fade = min(hold, spec.Frames/6), min(fade, spec.Frames/12)
-	}
-	return &Theme{spec: spec, l: layoutWith(spec.Aspect, spec.Resolution, len(spec.Lyrics) > 0, spec.FullFrame),
-		cardHold: hold, cardFade: fade}
-}
+func New(spec scene.Spec) *Theme { return newLook(lookBars, spec) }
 
 // Bands is the number of bars.
 func (t *Theme) Bands() int { return t.l.BarCount }
@@ -201,10 +199,18 @@ func (t *Theme) prepare(p plan, base, card *yuv.Frame, glyphs map[rune]*yuv.Spri
 		t.cardRect = cardRect(p)
 	}
 	t.accent = yuv.FromRGB(accent[0], accent[1], accent[2])
-	t.barRows = barPaint(l, t.accent)
-	t.bars = base.Clone()
-	for b := range l.BarCount {
-		t.bars.FillColumn(l.barX(b), l.Bars.Y, l.barWidth(), t.barRows)
+	switch l.Music {
+	case musicWave:
+		t.wave = newWavePaint(l, t.accent)
+		t.wave.drawCentre(l, base, card)
+	case musicRadial:
+		t.ring = newRing(l, t.accent)
+	default:
+		t.barRows = barPaint(l, t.accent)
+		t.bars = base.Clone()
+		for b := range l.BarCount {
+			t.bars.FillColumn(l.barX(b), l.Bars.Y, l.barWidth(), t.barRows)
+		}
 	}
 	t.halo = haloSprites(l)
 	t.dot = yuv.Disc(l.Dot)
@@ -301,7 +307,7 @@ func barPaint(l layout, accent yuv.Color) []yuv.Paint {
 // pixels only, not the art inside it.
 func haloSprites(l layout) []placed {
 	a, h := l.Art, l.Halo
-	r := float64(a.W / artRadiusDiv)
+	r := float64(l.artRadius())
 	// mask is the glow over the art's rect grown by h: falling off with
 	// the distance from the rounded square, 0 inside it.
 	w, ht := a.W+2*h, a.H+2*h
@@ -317,6 +323,9 @@ func haloSprites(l layout) []placed {
 				mask[y*w+x] = yuv.Clamp8(255 * fall * fall)
 			}
 		}
+	}
+	if l.Round {
+		return cutRuns(mask, w, ht, a.X-h, a.Y-h)
 	}
 	cut := func(x, y, cw, ch int) placed {
 		m := make([]uint8, cw*ch)
@@ -381,7 +390,15 @@ func (t *Theme) Draw(f *yuv.Frame, i int, lv analysis.Levels) {
 		}
 	}
 	t.drawGlow(f, st, lv.Pulse)
-	t.drawBars(f, st, lv)
+	switch t.l.Music {
+	case musicWave:
+		t.drawWave(f, st, lv)
+	case musicRadial:
+		t.drawRing(f, st, lv)
+		t.drawTicks(f, i)
+	default:
+		t.drawBars(f, st, lv)
+	}
 	t.drawProgress(f, i)
 	if t.lyrics != nil {
 		t.lyrics.Update(f, &st.lyrics, t.base, i)

@@ -24,14 +24,8 @@ const frameRate = 30
 
 var aspects = []mvgen.Aspect{mvgen.Landscape, mvgen.Square, mvgen.Portrait, mvgen.Feed}
 
-// testTheme builds the theme over a grey still picture, without ffmpeg:
-// the glyphs are solid boxes.
-func testTheme(tb testing.TB, a mvgen.Aspect, withCard bool) *Theme {
-	tb.Helper()
-	return testThemeWith(tb, layoutFor(a), withCard)
-}
-
-// testThemeWith is testTheme with layout l.
+// testThemeWith builds the theme with layout l over a grey still
+// picture, without ffmpeg: the glyphs are solid boxes.
 func testThemeWith(tb testing.TB, l layout, withCard bool) *Theme {
 	tb.Helper()
 	t := New(scene.Spec{FPS: frameRate, Frames: 180 * frameRate, Duration: 180 * time.Second})
@@ -103,24 +97,57 @@ func TestMarks(t *testing.T) {
 	t.Parallel()
 	ly := lyricsEvery(t)
 	main, bold := text.DefaultFonts()
-	for _, a := range aspects {
-		th := testThemeWith(t, layoutWith(a, mvgen.HD, true, false), true)
+	for _, lk := range looks {
+		for _, a := range aspects {
+			for _, withLyrics := range []bool{true, false} {
+				if !withLyrics && lk != lookLyric {
+					continue // only the lyric look's layout changes much without lyrics
+				}
+				checkMarks(t, lk, a, withLyrics, ly, main, bold)
+			}
+		}
+	}
+}
+
+// checkMarks is TestMarks for look lk in aspect a.
+func checkMarks(t *testing.T, lk look, a mvgen.Aspect, withLyrics bool, ly lyrics.Lyrics, main, bold string) {
+	t.Helper()
+	{
+		th := testThemeWith(t, lk.layout(a, mvgen.HD, withLyrics, false), true)
 		th.lyrics = scene.NewLyrics(ly.Lines, ly.Sections, th.l.lyricsStyle(), main, bold, th.spec.Frames, frameRate)
 		// A still picture with texture, so that a missed write shows.
 		for i := range th.base.Pix {
 			th.base.Pix[i] = byte(i*7 + i/th.l.W)
 		}
 		lv := musicLevels(300, th.l.BarCount)
-		n := 14 * frameRate // the card, its dissolve and the lyrics, with silences between
-		if err := scenetest.CheckMarks(th, th.base, n, func(i int) analysis.Levels {
+		levels := func(i int) analysis.Levels {
 			if i%100 > 80 {
 				return analysis.Levels{Bands: make([]float64, th.l.BarCount)} // silence: the bars fall
 			}
 			return lv[i%len(lv)]
-		}); err != nil {
-			t.Errorf("%s: %v", a, err)
+		}
+		n := 14 * frameRate // the card, its dissolve and the lyrics, with silences between
+		if err := scenetest.CheckMarks(th, th.base, n, levels); err != nil {
+			t.Errorf("%s %s: %v", lookNames[lk], a, err)
+		}
+		// The same look drawing without marks fails, on its first frames.
+		if err := scenetest.CheckMarks(unmarked{th}, th.base, 3, levels); err == nil {
+			t.Errorf("%s %s: CheckMarks passes a theme that marks nothing", lookNames[lk], a)
 		}
 	}
+}
+
+// unmarked is a theme that forgets every mark: it draws through a copy of
+// the frame that marks nothing.
+type unmarked struct{ *Theme }
+
+func (u unmarked) Draw(f *yuv.Frame, i int, lv analysis.Levels) {
+	g := yuv.New(f.W, f.H)
+	copy(g.Pix, f.Pix)
+	g.State, g.Dirty = f.State, f.Dirty
+	u.Theme.Draw(g, i, lv)
+	copy(f.Pix, g.Pix)
+	f.State, f.Dirty = g.State, g.Dirty
 }
 
 // TestIncrementalDrawMatchesFresh draws frames into three buffers in turn,
@@ -134,10 +161,21 @@ func TestIncrementalDrawMatchesFresh(t *testing.T) {
 	t.Parallel()
 	ly := lyricsEvery(t)
 	main, bold := text.DefaultFonts()
-	for _, a := range aspects {
-		s := testTheme(t, a, true)
+	for _, lk := range looks {
+		for _, a := range aspects {
+			checkIncremental(t, lk, a, ly, main, bold)
+		}
+	}
+}
+
+// checkIncremental is TestIncrementalDrawMatchesFresh for look lk in
+// aspect a (with lyrics but in 1:1).
+func checkIncremental(t *testing.T, lk look, a mvgen.Aspect, ly lyrics.Lyrics, main, bold string) {
+	t.Helper()
+	{
+		s := testThemeWith(t, lk.layout(a, mvgen.HD, false, false), true)
 		if a != mvgen.Square {
-			s = testThemeWith(t, layoutWith(a, mvgen.HD, true, false), true)
+			s = testThemeWith(t, lk.layout(a, mvgen.HD, true, false), true)
 			s.lyrics = scene.NewLyrics(ly.Lines, ly.Sections, s.l.lyricsStyle(), main, bold, s.spec.Frames, frameRate)
 		}
 		// A still picture with texture, so that a missed restore shows.
@@ -148,9 +186,11 @@ func TestIncrementalDrawMatchesFresh(t *testing.T) {
 		for i := range s.card.Pix {
 			s.card.Pix[i] ^= 0x55
 		}
-		s.bars = s.base.Clone()
-		for b := range s.l.BarCount {
-			s.bars.FillColumn(s.l.barX(b), s.l.Bars.Y, s.l.barWidth(), s.barRows)
+		if s.l.Music == musicBars {
+			s.bars = s.base.Clone()
+			for b := range s.l.BarCount {
+				s.bars.FillColumn(s.l.barX(b), s.l.Bars.Y, s.l.barWidth(), s.barRows)
+			}
 		}
 		s.glows = [haloLevels + 1][]yuv.Patch{}
 		rng := rand.New(rand.NewPCG(5, 6))
@@ -184,16 +224,16 @@ func TestIncrementalDrawMatchesFresh(t *testing.T) {
 			fresh := s.base.Clone()
 			s.Draw(fresh, i, lv)
 			if mb, ok := untouchedChange(f, s.base); !ok {
-				t.Fatalf("%s: frame %d differs from the still picture in macroblock %s, which it does not mark as written",
-					a, i, mb)
+				t.Fatalf("%s %s: frame %d differs from the still picture in macroblock %s, which it does not mark as written",
+					lookNames[lk], a, i, mb)
 			}
 			if !bytes.Equal(f.Pix, fresh.Pix) {
 				prev := -1
 				if j >= len(ring) {
 					prev = order[j-len(ring)]
 				}
-				t.Fatalf("%s: frame %d drawn over frame %d differs from the same frame drawn afresh, first at %s",
-					a, i, prev, firstDiff(f, fresh))
+				t.Fatalf("%s %s: frame %d drawn over frame %d differs from the same frame drawn afresh, first at %s",
+					lookNames[lk], a, i, prev, firstDiff(f, fresh))
 			}
 		}
 	}
@@ -223,9 +263,22 @@ func untouchedChange(f, base *yuv.Frame) (string, bool) {
 // BenchmarkDraw measures drawing one frame of music over the still
 // picture: what Go adds to the encoder's work per frame.
 func BenchmarkDraw(b *testing.B) {
-	for _, a := range aspects {
-		b.Run(string(a[0])+"x"+string(a[len(a)-1]), func(b *testing.B) {
-			s := testTheme(b, a, true)
+	for _, lk := range looks {
+		for _, a := range aspects {
+			name := string(a[0]) + "x" + string(a[len(a)-1])
+			if lk != lookBars {
+				name = lookNames[lk] + "_" + name
+			}
+			benchDraw(b, lk, a, name)
+		}
+	}
+}
+
+// benchDraw is BenchmarkDraw for look lk in aspect a.
+func benchDraw(b *testing.B, lk look, a mvgen.Aspect, name string) {
+	{
+		b.Run(name, func(b *testing.B) {
+			s := testThemeWith(b, lk.layout(a, mvgen.HD, false, true), true) // 9:16 full frame, as before the safe box
 			lv := musicLevels(300, s.l.BarCount)
 			f := s.base.Clone()
 			i := s.cardHold + s.cardFade

@@ -1,6 +1,18 @@
-// Package bars is the bars theme, mvgen's first look and the default.
+// Package bars is the engine every theme draws with, and the bars theme,
+// mvgen's first look and the default (New). The other themes are looks on
+// the same engine (see looks.go): NewWave (wave.go), NewLyric
+// (lyriclook.go) and NewRadial (radial.go). A look is its layouts (where
+// the cover, the texts, the lyrics, the progress line and the watermark
+// go, in each aspect), what moves with the music in the layout's Bars
+// rect (the bars, the wave's ribbon or the radial look's ring, layout.Music)
+// and the cover's shape (layout.Round); the static step, the intro card,
+// the pulse's glow, the times, the watermark and the lyrics are the
+// engine's, drawn the same way for every look, so what is added to one
+// (a logo in the watermark's box, say) is in all of them. (The package
+// keeps its name while other work on the static step is in flight; a
+// rename to scene/look would name it better.)
 //
-// Each aspect has its own layout (see layoutFor), at 720p or 1080p (the
+// The bars look is described below. Each aspect has its own layout (see layoutFor), at 720p or 1080p (the
 // 720p layout scaled by 3/2; 1:1 is 1080×1080 at both): 16:9 at 1280×720
 // puts the cover on the left and the title, author, progress line and
 // times on the right, over a full-width row of bars; 1:1 at 1080×1080 and
@@ -46,5 +58,11 @@
 // still pictures in its band; the times are blended from a strip of
 // glyphs the static step drew. Colours are converted to YUV once; no pixel
 // is converted per frame. What a frame shows of the moving parts is kept
-// with it (yuv.Frame.State), and every write is marked (TestMarks).
+// with it (yuv.Frame.State), and every write is marked (TestMarks, for
+// every look). The other looks' moving parts are drawn the same way: the
+// wave rewrites only the rows between each column's old and new edge, the
+// ring only the pixels between each bar's old and new tip, from a lookup
+// made once (BenchmarkDraw: about 0.15 ms a frame for the wave, 0.03 ms
+// for the lyric look and 0.3 ms for the radial one at 720p, against 0.13
+// ms for the bars, with levels that jump every frame).
 package bars

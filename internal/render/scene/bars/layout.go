@@ -6,24 +6,26 @@ import (
 	"github.com/mvgen/mvgen/internal/render/yuv"
 )
 
-// layoutAt returns the default layout of aspect a at resolution r, without
-// lyrics (9:16's is the platform-safe one).
+// layoutAt returns the bars look's default layout of aspect a at
+// resolution r, without lyrics (9:16's is the platform-safe one).
 func layoutAt(a mvgen.Aspect, r mvgen.Resolution) layout { return layoutWith(a, r, false, false) }
 
-// layoutWith returns the layout of aspect a at resolution r, with room for
-// lyrics or not, and for 9:16 inside the platform-safe box (see
-// scene.Frame) unless fullFrame: 720p's layout, scaled by 3/2 at 1080p
-// unless it is 1080 pixels wide already (the video's size, scene.Size).
+// layoutWith returns the bars look's layout of aspect a at resolution r
+// (see look.layout).
 func layoutWith(a mvgen.Aspect, r mvgen.Resolution, lyrics, fullFrame bool) layout {
+	return lookBars.layout(a, r, lyrics, fullFrame)
+}
+
+// barsLayout720 returns the bars look's layout of aspect a at 720p, with
+// room for lyrics or not, and for 9:16 inside the platform-safe box box
+// unless fullFrame.
+func barsLayout720(a mvgen.Aspect, lyrics, fullFrame bool, box yuv.Rect) layout {
 	l := layoutFor(a)
 	if lyrics {
 		l = lyricLayout(a)
 	}
 	if a == mvgen.Portrait && !fullFrame {
-		l = safePortrait(scene.FrameFor(a, mvgen.HD, false).Safe, lyrics)
-	}
-	if r == mvgen.FullHD && min(l.W, l.H) < 1080 {
-		return l.scaled(3, 2)
+		l = safePortrait(box, lyrics)
 	}
 	return l
 }
@@ -44,7 +46,7 @@ func (l layout) scaled(num, den int) layout {
 		MarkSize: s(l.MarkSize), MarkBase: s(l.MarkBase), MarkX: s(l.MarkX), MarkW: s(l.MarkW), CutAuthor: l.CutAuthor,
 		Shadow: s(l.Shadow), Drop: s(l.Drop), Dot: s(l.Dot), MarkPad: s(l.MarkPad),
 		Lyrics: r(l.Lyrics), LyricSize: s(l.LyricSize), LyricMin: s(l.LyricMin), LyricLines: l.LyricLines,
-		NextSize: s(l.NextSize),
+		NextSize: s(l.NextSize), CentreLyrics: l.CentreLyrics, Music: l.Music, Round: l.Round,
 	}
 }
 
@@ -101,6 +103,16 @@ type layout struct {
 	Lyrics               yuv.Rect
 	LyricSize, LyricMin  int
 	LyricLines, NextSize int
+	// CentreLyrics centres the lyrics in their area even when the text
+	// column is left-aligned.
+	CentreLyrics bool
+
+	// Music is what moves with the music in the Bars rect: the bars, the
+	// wave's ribbon or the radial look's ring (see music).
+	Music music
+	// Round draws the cover as a disc (its glow a ring), not a rounded
+	// square.
+	Round bool
 }
 
 // lyricLayout returns the layout of aspect a (at 720p) with room for
@@ -281,5 +293,5 @@ func (l layout) barX(i int) int {
 // lyricsStyle is where and how large the layout shows the lyrics.
 func (l layout) lyricsStyle() scene.LyricsStyle {
 	return scene.LyricsStyle{Box: l.Lyrics, Size: l.LyricSize, Min: l.LyricMin, Lines: l.LyricLines,
-		NextSize: l.NextSize, Centre: l.CenterText}
+		NextSize: l.NextSize, Centre: l.CenterText || l.CentreLyrics}
 }

@@ -46,6 +46,15 @@ const (
 	glyphs        = "0123456789:"
 )
 
+// artRadius is the radius of the cover's corners: its side over
+// artRadiusDiv, or half its side for a round cover.
+func (l layout) artRadius() int {
+	if l.Round {
+		return l.Art.W / 2
+	}
+	return l.Art.W / artRadiusDiv
+}
+
 // plan is what the static step draws, resolved: the layout, the cover's
 // input, the text files and their sizes. Still builds it; pure functions
 // turn it into ffmpeg's argument list and filtergraph, which the golden
@@ -134,13 +143,18 @@ func staticGraph(p plan) string {
 			l.Art.W, l.Art.H, p.Colors.Art0, p.Colors.Art1, l.Art.W-1, l.Art.H-1,
 			drawtext(p.Font, "text=♪", l.Art.W/2, "white@0.85", "(w-text_w)/2", "(h-text_h)/2", ""))
 	}
-	r := l.Art.W / artRadiusDiv
+	r := l.artRadius()
 	fmt.Fprintf(&g, "color=c=black:s=%dx%d:r=1,trim=end_frame=1,format=gray,"+
 		"geq=lum='255*clip(%[3]d.5-hypot(max(max(%[3]d-X-0.5,X+0.5-W+%[3]d),0),max(max(%[3]d-Y-0.5,Y+0.5-H+%[3]d),0)),0,1)'[mask];\n",
 		l.Art.W, l.Art.H, r)
 	fmt.Fprintf(&g, "[art0][mask]alphamerge[art];\n")
-	fmt.Fprintf(&g, "color=c=black@0.6:s=%dx%d:r=1,trim=end_frame=1,format=rgba,pad=%d:%d:%d:%d:color=black@0,gblur=sigma=%d[shadow];\n",
-		l.Art.W, l.Art.H, l.Art.W+2*l.Shadow, l.Art.H+2*l.Shadow, l.Shadow, l.Shadow, l.Shadow/3)
+	shadow := fmt.Sprintf("color=c=black@0.6:s=%dx%d:r=1,trim=end_frame=1,format=rgba", l.Art.W, l.Art.H)
+	if l.Round { // a disc's shadow
+		shadow = fmt.Sprintf("color=c=black:s=%dx%d:r=1,trim=end_frame=1,format=rgba,"+
+			"geq=r=0:g=0:b=0:a='153*lte(hypot(X+0.5-W/2,Y+0.5-H/2),W/2)'", l.Art.W, l.Art.H)
+	}
+	fmt.Fprintf(&g, "%s,pad=%d:%d:%d:%d:color=black@0,gblur=sigma=%d[shadow];\n",
+		shadow, l.Art.W+2*l.Shadow, l.Art.H+2*l.Shadow, l.Shadow, l.Shadow, l.Shadow/3)
 	sh := l.H / shadeFraction
 	fmt.Fprintf(&g, "gradients=s=%dx%d:c0=black@0:c1=black@0.6:x0=0:y0=0:x1=0:y1=%d:r=1,trim=end_frame=1[shade];\n",
 		l.W, sh, sh-1)

@@ -120,6 +120,34 @@ func TestFFmpegArgsGolden(t *testing.T) {
 	}
 }
 
+// TestLooksGolden pins down the static step of the other looks, in every
+// aspect (testdata/LOOK_CASE.golden): their layouts, and the radial
+// look's round cover and shadow.
+func TestLooksGolden(t *testing.T) {
+	t.Parallel()
+	for _, lk := range looks[1:] {
+		for _, tt := range []struct {
+			name                    string
+			a                       mvgen.Aspect
+			r                       mvgen.Resolution
+			lyrics, full, withCover bool
+		}{
+			{"landscape_cover", mvgen.Landscape, mvgen.HD, false, false, true},
+			{"landscape_1080p_lyrics", mvgen.Landscape, mvgen.FullHD, true, false, true},
+			{"square_no_cover", mvgen.Square, mvgen.HD, false, false, false},
+			{"portrait_lyrics_cover", mvgen.Portrait, mvgen.HD, true, false, true},
+			{"portrait_full_frame_cover", mvgen.Portrait, mvgen.HD, false, true, true},
+			{"feed_lyrics_no_cover", mvgen.Feed, mvgen.HD, true, false, false},
+		} {
+			name := lookNames[lk] + "_" + tt.name
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				checkGolden(t, name, goldenPlanOf(lk.layout(tt.a, tt.r, tt.lyrics, tt.full), tt.withCover).args())
+			})
+		}
+	}
+}
+
 // checkGolden compares got with testdata/name.golden, rewriting it under
 // -update.
 func checkGolden(t *testing.T, name, got string) {
@@ -274,13 +302,27 @@ func TestWriteTexts(t *testing.T) {
 // the lyrics clear of everything.
 func TestLayouts(t *testing.T) {
 	t.Parallel()
-	for _, aspect := range aspects {
-		for _, res := range []mvgen.Resolution{mvgen.HD, mvgen.FullHD} {
-			for _, full := range []bool{false, true} {
-				name := string(aspect) + "@" + string(res) + map[bool]string{true: " full frame"}[full]
+	for _, lk := range looks {
+		for _, aspect := range aspects {
+			for _, res := range []mvgen.Resolution{mvgen.HD, mvgen.FullHD} {
+				for _, full := range []bool{false, true} {
+					checkLookLayouts(t, lk, aspect, res, full)
+				}
+			}
+		}
+	}
+}
+
+// checkLookLayouts checks look lk's layouts of aspect at res (TestLayouts).
+func checkLookLayouts(t *testing.T, lk look, aspect mvgen.Aspect, res mvgen.Resolution, full bool) {
+	t.Helper()
+	{
+		{
+			{
+				name := lookNames[lk] + " " + string(aspect) + "@" + string(res) + map[bool]string{true: " full frame"}[full]
 				fr := scene.FrameFor(aspect, res, full)
 				for _, lyrics := range []bool{false, true} {
-					l := layoutWith(aspect, res, lyrics, full)
+					l := lk.layout(aspect, res, lyrics, full)
 					if l.W != fr.W || l.H != fr.H {
 						t.Errorf("%s: the layout is %d×%d, not the video's %d×%d", name, l.W, l.H, fr.W, fr.H)
 					}
@@ -327,7 +369,16 @@ func checkLayout(t *testing.T, a string, l layout) {
 	t.Helper()
 	{
 		halo := yuv.Rect{X: l.Art.X - l.Halo, Y: l.Art.Y - l.Halo, W: l.Art.W + 2*l.Halo, H: l.Art.H + 2*l.Halo}
-		bars := yuv.Rect{X: l.Bars.X, Y: l.Bars.Y, W: l.Bars.W, H: l.Bars.H + l.Reflect}
+		bars := l.band()
+		if l.Music == musicRadial {
+			// The ring surrounds the glow, and is drawn clear of it (see
+			// ringGeometry): its square takes the glow's place here.
+			if _, _, inner, reach, tickR, tick := l.ringGeometry(); inner < float64(l.Art.W/2+l.Halo) ||
+				inner+reach+2 > tickR-float64(tick)/2-2 || reach < 20 {
+				t.Errorf("%s: the ring's bars (%.0f to %.0f) reach the glow or the ticks (at %.0f)", a, inner, inner+reach, tickR)
+			}
+			halo = bars
+		}
 		for name, r := range map[string]yuv.Rect{"art": l.Art, "halo": halo, "bars": bars, "progress": l.Progress} {
 			if r.X%2 != 0 || r.Y%2 != 0 || r.W%2 != 0 || r.H%2 != 0 {
 				t.Errorf("%s: %s %+v is not on even pixels", a, name, r)
@@ -336,10 +387,10 @@ func checkLayout(t *testing.T, a string, l layout) {
 				t.Errorf("%s: %s %+v leaves the %d×%d frame", a, name, r, l.W, l.H)
 			}
 		}
-		if overlaps(halo, bars) || overlaps(halo, l.Progress) || overlaps(bars, l.Progress) {
+		if (l.Music != musicRadial && overlaps(halo, bars)) || overlaps(halo, l.Progress) || overlaps(bars, l.Progress) {
 			t.Errorf("%s: halo %+v, bars %+v and progress %+v overlap", a, halo, bars, l.Progress)
 		}
-		if bw := l.barWidth(); bw < 2 || l.barX(l.BarCount-1)+bw > l.Bars.X+l.Bars.W {
+		if bw := l.barWidth(); l.Music == musicBars && (bw < 2 || l.barX(l.BarCount-1)+bw > l.Bars.X+l.Bars.W) {
 			t.Errorf("%s: bars of width %d do not fit in %+v", a, bw, l.Bars)
 		}
 		if l.TimeBase%2 != 0 || l.Bars.H%2 != 0 || l.Reflect%2 != 0 {
