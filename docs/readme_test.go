@@ -46,6 +46,10 @@ type block struct {
 	// 127.0.0.1:5432/NAME) and drops it at the end. From "<!-- make test:
 	// PostgreSQL database NAME -->" before the block.
 	database string
+	// after: the block goes on from the block before it (its servers,
+	// its variables), so it is not run when that one was not. From
+	// "<!-- make test: after the block above -->" before the block.
+	after bool
 }
 
 var (
@@ -53,6 +57,7 @@ var (
 	skipNote   = regexp.MustCompile("^\\*Not run by `make test`: (.+)\\*$")
 	background = regexp.MustCompile(`^<!-- make test: in the background; ready when 127\.0\.0\.1:(\d+) listens -->$`)
 	database   = regexp.MustCompile(`^<!-- make test: PostgreSQL database (\w+) -->$`)
+	afterMark  = "<!-- make test: after the block above -->"
 )
 
 // readmeBlocks returns the sh blocks of the markdown in src, with their
@@ -92,6 +97,7 @@ func readmeBlocks(t *testing.T, src []byte) []block {
 				if db := database.FindStringSubmatch(l); db != nil {
 					b.database = db[1]
 				}
+				b.after = b.after || strings.TrimSpace(l) == afterMark
 			}
 			if j >= 0 {
 				para := strings.Join(strings.Fields(strings.Join(lines[k+1:j+1], " ")), " ")
@@ -173,7 +179,11 @@ stop() { # stop PIDFILE: end a background block's process group
 }
 `)
 	var ran, skipped int
+	var skippedLast string // why the block before was not run, "" if it was
 	for _, b := range blocks {
+		if b.after && skippedLast != "" {
+			b.skip = "it goes on from the block above, which was not run: " + skippedLast
+		}
 		text := mapPorts(b.text)
 		if b.skip == "" && b.database != "" {
 			var fresh string
@@ -182,7 +192,7 @@ stop() { # stop PIDFILE: end a background block's process group
 				text = re.ReplaceAllString(text, "${1}"+fresh)
 			}
 		}
-		if b.skip != "" {
+		if skippedLast = b.skip; b.skip != "" {
 			t.Logf("README.md:%d: not run: %s", b.line, b.skip)
 			skipped++
 			continue
