@@ -47,11 +47,11 @@ func TestBrand(t *testing.T) {
 		t.Fatalf("Brand before any: %v, want ErrNotFound", err)
 	}
 	logo := brandLogo(t, 120, 40, false)
-	b, err := c.SetBrand(ctx, client.BrandSettings{Logo: bytes.NewReader(logo), AccentColor: "#FF8800", Theme: "bars"})
+	b, err := c.SetBrand(ctx, client.BrandSettings{Logo: bytes.NewReader(logo), AccentColor: "#FF8800", Theme: "wave"})
 	if err != nil {
 		t.Fatalf("SetBrand: %v", err)
 	}
-	if b.AccentColor != "#ff8800" || b.Theme != "bars" || b.Logo == nil || b.Logo.Width != 120 || b.Logo.Height != 40 ||
+	if b.AccentColor != "#ff8800" || b.Theme != "wave" || b.Logo == nil || b.Logo.Width != 120 || b.Logo.Height != 40 ||
 		b.Logo.Bytes != len(logo) || time.Since(b.UpdatedAt).Abs() > time.Minute {
 		t.Errorf("SetBrand = %+v (logo %+v)", b, b.Logo)
 	}
@@ -78,8 +78,8 @@ func TestBrand(t *testing.T) {
 		t.Fatal(err)
 	}
 	task, err := live.Store().Task(ctx, "", id)
-	if err != nil || task.AccentColor != "#ff8800" || task.LogoHash != b.Logo.SHA256 {
-		t.Errorf("task = %+v, %v; want the brand's colour and logo", task, err)
+	if err != nil || task.AccentColor != "#ff8800" || task.Theme != "wave" || task.LogoHash != b.Logo.SHA256 {
+		t.Errorf("task = %+v, %v; want the brand's colour, theme and logo", task, err)
 	}
 	if _, err := c.WaitForVideo(ctx, id, &client.WaitOptions{Interval: 100 * time.Millisecond}); err != nil {
 		t.Fatalf("WaitForVideo with the brand's logo: %v", err)

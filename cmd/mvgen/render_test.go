@@ -70,7 +70,7 @@ func TestRenderKit(t *testing.T) {
 	}
 	out := filepath.Join(dir, "kit") + "/"
 	var stdout, stderr bytes.Buffer
-	if err := renderCmd(context.Background(), []string{audio, "-o", out, "--aspect", "9:16,1:1", "--clip", "2:5", "--lyrics", lrc},
+	if err := renderCmd(context.Background(), []string{audio, "-o", out, "--aspect", "9:16,1:1", "--clip", "2:5", "--lyrics", lrc, "--theme", "lyric"},
 		&stdout, &stderr); err != nil {
 		t.Fatalf("render: %v\n%s", err, stderr.String())
 	}

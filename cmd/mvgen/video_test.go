@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -69,9 +70,14 @@ func TestVideo(t *testing.T) {
 
 	out := filepath.Join(dir, "out.mp4")
 	stdout, stderr, err := mvgen(song, "-o", out, "--cover", cover, "--lyrics", lrc, "--title", "Sine", "--author", "Tester",
-		"--domain", "example.com", "--aspect", "9:16", "--resolution", "1080p", "--fps", "60", "--accent-color", "#2060ff")
+		"--domain", "example.com", "--aspect", "9:16", "--resolution", "1080p", "--fps", "60", "--accent-color", "#2060ff", "--theme", "radial")
 	if err != nil {
 		t.Fatalf("mvgen video: %v\n%s", err, stderr)
+	}
+	if m := regexp.MustCompile(`video task (\w+)`).FindStringSubmatch(stderr); m == nil {
+		t.Errorf("stderr %q names no video task", stderr)
+	} else if tk, err := s.Store().Task(ctx, "", m[1]); err != nil || tk.Theme != "radial" || tk.FPS != 60 {
+		t.Errorf("task %s: %+v, %v; want the radial theme at 60 fps", m[1], tk, err)
 	}
 	if !strings.HasPrefix(stdout, "wrote "+out) || !strings.Contains(stderr, "rendering (video task ") {
 		t.Errorf("stdout %q, stderr %q", stdout, stderr)
@@ -139,6 +145,7 @@ func TestVideo(t *testing.T) {
 		{"no output", []string{song}, "usage: mvgen video"},
 		{"bad resolution", []string{song, "-o", filepath.Join(dir, "f.mp4"), "--resolution", "4k"}, "422 resolution"},
 		{"bad accent colour", []string{song, "-o", filepath.Join(dir, "j.mp4"), "--accent-color", "blue"}, `422 accentColor: "blue" is not a colour written #rrggbb`},
+		{"bad theme", []string{song, "-o", filepath.Join(dir, "k.mp4"), "--theme", "disco"}, `422 theme: theme "disco" is not one of "bars", "wave"`},
 		{"bad frame rate", []string{song, "-o", filepath.Join(dir, "i.mp4"), "--fps", "24"}, "422 fps must be 30 or 60 (got 24)"},
 		{"malformed lyrics", []string{song, "-o", filepath.Join(dir, "g.mp4"), "--lyrics", badLRC}, "lyrics: line 2"},
 		{"no such lyrics", []string{song, "-o", filepath.Join(dir, "h.mp4"), "--lyrics", filepath.Join(dir, "nope.lrc")}, "no such file"},
