@@ -82,9 +82,10 @@ type Renderer struct {
 	// builds without libx264 do, instead of in this process (for tests and
 	// the benchmark's baseline).
 	ffmpegEncoders bool
-	// overlap, when set, is how many renditions of a kit render at once
-	// instead of kitOverlap (for the benchmark).
-	overlap int
+	// kitSerial makes a kit render its renditions strictly one after
+	// another, as before their phases overlapped (see turn; for the
+	// benchmark).
+	kitSerial bool
 }
 
 // Input describes one render.
@@ -299,6 +300,7 @@ type job struct {
 	start, length time.Duration
 	clip          bool         // the video is a clip: it fades in and out
 	tape          *source.Tape // the kit's decoded source; nil decodes it for this render
+	turn          *turn        // in a kit, when its encoders may start (see turn); nil at once
 
 	title, author, domain string
 	lyrics                []lyrics.Line
