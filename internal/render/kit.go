@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -63,8 +64,7 @@ type Video struct {
 // The source is probed and decoded once, onto a tape (source.Tape) that
 // every rendition's analysis reads; each rendition has its own static
 // step, analysis (its theme's bands, its clip's time) and encoders. The
-// renditions render in turn, each starting while the one before it ends
-// (see renderKit). A clip with Auto
+// renditions render one after another (see kitOverlap). A clip with Auto
 // starts at the first chorus the lyrics' section markers name (see
 // FirstChorus), else at the hook the audio's analysis finds
 // (analysis.Hook), moved earlier if the clip would not fit after it.
@@ -204,78 +204,76 @@ func placeKit(made []made) error {
 	return nil
 }
 
+// kitOverlap is how many renditions of a kit render at once: one, each
+// with an encoder a core. Two at once were no faster on two cores
+// (BenchmarkKit180s on a 60 s track, three rounds: 20.0, 36.0 and 29.1 s
+// against 24.5, 31.7 and 27.4 s one after another) and peaked at 313–387
+// MiB of PSS against 224–277: a render's cores idle little (its
+// cpu_bound_ratio is 1.1–1.2, spread over it; see doc.go), so there is
+// little for a second one to fill, and their peaks add up. Nor did
+// starting each rendition's static step when the last one's first encoder
+// ended, and its encoders when the last one's had all ended (its muxer
+// still writing): over 13 rounds in three runs its kit took 1.02 times
+// (0.67–1.32) the time of this one in the same round, and peaked at 238
+// and 260 MiB against 231 (docs/DECISIONS.md).
+const kitOverlap = 1
+
 // renderKit renders each job into temporary files (see renderTemp),
-// reporting their progress together to progress; on a failure it removes
-// them all and names the job that failed. Before it renders job i, it
-// calls pick(i, &jobs[i]), which may change it.
-//
-// The jobs render in turn, their phases overlapping (see turn): job i+1
-// starts its static step and analysis once job i's first encoder has
-// ended, and its encoders once all of job i's have, while job i's muxer
-// writes its MP4's end. With r.kitSerial, each starts once the one before
-// it has ended.
+// kitOverlap at a time, reporting their progress together to progress;
+// on a failure it removes them all and names the job that failed. Before
+// it renders job i, it calls pick(i, &jobs[i]), which may change it.
 func (r *Renderer) renderKit(ctx context.Context, jobs []job, pick func(int, *job) error,
 	progress func(float64)) ([]made, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	report := kitProgress(jobs, progress)
 	made := make([]made, len(jobs))
-	// failed is the first failure, which cancels the others: theirs
-	// (a killed ffmpeg, a cancelled context) follow from it.
-	var failed error
-	var failOnce sync.Once
-	fail := func(i int, err error) {
-		failOnce.Do(func() {
-			failed = renditionError(i, err)
-			cancel()
-		})
-	}
-	// idle[i] is closed when job i's first encoder has ended, encoded[i]
-	// when all have; both when job i ends, whatever happened.
-	idle, encoded := make([]chan struct{}, len(jobs)), make([]chan struct{}, len(jobs))
-	for i := range jobs {
-		idle[i], encoded[i] = make(chan struct{}), make(chan struct{})
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, cmp.Or(r.overlap, kitOverlap))
+	if cmp.Or(r.overlap, kitOverlap) == 1 {
+		// The first rendition's static step starts, as each next one's
+		// does (below), with the heap freed before it handed back: what
+		// the process did before the kit (other renders) would otherwise
+		// stay mapped under the kit's peak.
+		debug.FreeOSMemory()
 	}
 	var wg sync.WaitGroup
 	for i := range jobs {
-		t := &turn{idle: sync.OnceFunc(func() { close(idle[i]) }), encoded: sync.OnceFunc(func() { close(encoded[i]) })}
-		if i > 0 {
-			t.after = encoded[i-1]
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
 		}
 		wg.Go(func() {
-			defer t.idle()
-			defer t.encoded()
-			if i > 0 {
-				select {
-				case <-idle[i-1]:
-				case <-ctx.Done():
-				}
-			}
-			if err := ctx.Err(); err != nil {
-				fail(i, fmt.Errorf("render: %w", err))
-				return
-			}
-			// The heap freed so far goes back to the OS before this
-			// rendition's static step, where a kit's memory peaks.
-			debug.FreeOSMemory()
+			defer func() { <-sem }()
 			var p func(float64)
 			if report != nil {
 				p = func(f float64) { report(i, f) }
 			}
-			j := &jobs[i]
-			if !r.kitSerial {
-				j.turn = t
+			if errs[i] = pick(i, &jobs[i]); errs[i] == nil {
+				made[i], errs[i] = r.renderTemp(ctx, jobs[i], p)
 			}
-			err := pick(i, j)
-			if err == nil {
-				made[i], err = r.renderTemp(ctx, *j, p)
+			if errs[i] != nil {
+				cancel()
 			}
-			if err != nil {
-				fail(i, err)
+			if cmp.Or(r.overlap, kitOverlap) == 1 {
+				// The next rendition's static step starts with what this
+				// one freed handed back: the kit's peak was there.
+				debug.FreeOSMemory()
 			}
 		})
 	}
 	wg.Wait()
+	// The first rendition that failed on its own, not because another
+	// failure cancelled it.
+	var failed error
+	for i, err := range errs {
+		if err != nil && (failed == nil || errors.Is(failed, context.Canceled) && !errors.Is(err, context.Canceled)) {
+			failed = renditionError(i, err)
+		}
+	}
 	if failed == nil {
 		failed = ctx.Err()
 		if failed != nil {
@@ -289,44 +287,6 @@ func (r *Renderer) renderKit(ctx context.Context, jobs []job, pick func(int, *jo
 		return nil, failed
 	}
 	return made, nil
-}
-
-// turn is a kit rendition's place after the rendition before it (see
-// renderKit): the rendition's encoders wait for after, and its encoders
-// call idle when the first of them ends and encoded when all have (see
-// encode.Job). A nil turn waits for nothing.
-type turn struct {
-	after         <-chan struct{} // closed when the rendition before has no encoder left; nil for the first
-	idle, encoded func()
-}
-
-// wait waits until the rendition's encoders may start.
-func (t *turn) wait(ctx context.Context) error {
-	if t == nil || t.after == nil {
-		return nil
-	}
-	select {
-	case <-t.after:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("render: %w", ctx.Err())
-	}
-}
-
-// onIdle and onEncoded are encode.Job's Idle and Encoded for the
-// rendition; nil without a turn.
-func (t *turn) onIdle() func() {
-	if t == nil {
-		return nil
-	}
-	return t.idle
-}
-
-func (t *turn) onEncoded() func() {
-	if t == nil {
-		return nil
-	}
-	return t.encoded
 }
 
 // kitProgress returns the function each rendition reports its progress

@@ -82,10 +82,9 @@ type Renderer struct {
 	// builds without libx264 do, instead of in this process (for tests and
 	// the benchmark's baseline).
 	ffmpegEncoders bool
-	// kitSerial makes a kit render its renditions strictly one after
-	// another, as before their phases overlapped (see turn; for the
-	// benchmark).
-	kitSerial bool
+	// overlap, when set, is how many renditions of a kit render at once
+	// instead of kitOverlap (for the benchmark).
+	overlap int
 }
 
 // Input describes one render.
@@ -300,7 +299,6 @@ type job struct {
 	start, length time.Duration
 	clip          bool         // the video is a clip: it fades in and out
 	tape          *source.Tape // the kit's decoded source; nil decodes it for this render
-	turn          *turn        // in a kit, when its encoders may start (see turn); nil at once
 
 	title, author, domain string
 	lyrics                []lyrics.Line

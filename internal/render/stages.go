@@ -84,12 +84,6 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 		return "", err
 	}
 	r.logger().DebugContext(ctx, "static step done", "elapsed", time.Since(start))
-	if err := j.turn.wait(ctx); err != nil {
-		cancel()
-		tr.Drop()
-		tr.Wait(j.frames)
-		return "", err
-	}
 	type written struct {
 		tmp string
 		err error
@@ -125,7 +119,7 @@ func (r *Renderer) run(ctx context.Context, j job, sink io.Writer, progress func
 		err = encode.Run(ctx, r.encoder(ff), ff, encode.Job{Video: video, Frames: frames, Encoders: encoders,
 			Output: encode.Output{Path: j.out, Audio: j.audio, Start: j.start, Duration: j.length, Fade: j.fade(),
 				CopyAudio: j.copyAudio, AudioRate: j.audioRate, Captions: captions},
-			Progress: progress, Idle: j.turn.onIdle(), Encoded: j.turn.onEncoded()})
+			Progress: progress})
 		r.logger().DebugContext(ctx, "frames drawn and encoded", "frames", j.frames, "elapsed", time.Since(start))
 	}
 	tr.Drop()

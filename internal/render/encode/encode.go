@@ -71,13 +71,6 @@ type Job struct {
 	// Progress, when set, is called with the fraction of the frames drawn
 	// (below 1) a few times a second, from Run's goroutine.
 	Progress func(fraction float64)
-	// Idle, when set, is called once from Run's goroutine when the first
-	// encoder has ended (no GOP is left to take, or it failed): from then
-	// on a core idles until the video is written. Encoded, when set, is
-	// called once when every encoder has ended, while the muxer still
-	// writes the MP4's end. A kit starts its next rendition's phases
-	// there (see the render package's RenderKit).
-	Idle, Encoded func()
 }
 
 // Run encodes j's frames with j.Encoders encoders of enc at once, each
@@ -110,9 +103,7 @@ func Run(ctx context.Context, enc Encoder, ff *ffmpeg.Runner, j Job) error {
 	for running := n; running > 0; {
 		select {
 		case err := <-errs:
-			if running--; running == n-1 && j.Idle != nil {
-				j.Idle()
-			}
+			running--
 			if err != nil && first == nil {
 				first = err
 				cancel()
@@ -123,9 +114,6 @@ func Run(ctx context.Context, enc Encoder, ff *ffmpeg.Runner, j Job) error {
 				reported = n
 			}
 		}
-	}
-	if j.Encoded != nil {
-		j.Encoded()
 	}
 	muxIn.Close()
 	muxErr := mux.Wait()
