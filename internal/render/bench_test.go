@@ -428,9 +428,9 @@ func processRole(pid string) string {
 
 // smapsPSS reads Pss and Pss_Anon from a smaps_rollup file, in bytes; 0
 // when it cannot (the process has gone). The file is read once: the
-// kernel walks the process's pages for each read, which for this process
-// took a fifth of its CPU at 10 reads a second (BenchmarkKit180s' CPU
-// profile, reading it once for each field).
+// kernel walks the process's pages for each read, and the sampler took a
+// fifth of this process's CPU (BenchmarkKit180s' CPU profile) when it
+// read the file once for each field.
 func smapsPSS(path string) (pss, anon int64) {
 	rollup, err := os.ReadFile(path)
 	if err != nil {

@@ -213,9 +213,10 @@ func placeKit(made []made) error {
 // little for a second one to fill, and their peaks add up. Nor did
 // starting each rendition's static step when the last one's first encoder
 // ended, and its encoders when the last one's had all ended (its muxer
-// still writing): over 13 rounds in three runs its kit took 1.02 times
-// (0.67–1.32) the time of this one in the same round, and peaked at 238
-// and 260 MiB against 231 (docs/DECISIONS.md).
+// still writing): over 18 rounds in four runs its kit took 0.97 times
+// (0.67–1.89) the time of this one in the same round, nine rounds below 1
+// and nine above, and peaked at 238–260 MiB against 231–247
+// (docs/DECISIONS.md).
 const kitOverlap = 1
 
 // renderKit renders each job into temporary files (see renderTemp),
