@@ -23,18 +23,24 @@ import (
 //   - separate_s: the sum of the wall times of the same four videos
 //     rendered one request each (the clip with the start the kit picked),
 //     in the same run;
-//   - kit_ratio: kit_s / separate_s (the aim: ≤ 0.9);
+//   - kit_ratio: kit_s / separate_s (the aim: ≤ 0.9), and
+//     kit_cpu_ratio: the same for the CPU time of this process and its
+//     ffmpeg children;
 //   - kit_overlapN_s: the same kit with N renditions rendering at once,
 //     the alternative to kitOverlap (2 when it is 1, else 1);
 //   - peak_pss_MiB: the kit's peak PSS (this process and its ffmpeg
 //     children, sampled every 100 ms as in BenchmarkRender180s), and
-//     peak_pss_overlapN_MiB the other kit's.
+//     peak_pss_overlapN_MiB the other kit's and peak_pss_separate_MiB the
+//     separate renders' (sampled too, so that the sampler's CPU weighs on
+//     both sides of kit_ratio).
 //
-// The machine is shared: the kit, the overlapped kit and the separate
-// renders take turns, and the figures are the medians of kitRounds
-// rounds. Outputs go to the test's temporary directory (a disk), nothing
-// to /dev/shm. MVGEN_BENCH_KIT_SECONDS sets a shorter track for a quick
-// check (the clip then lasts a sixth of it, at least 5 s).
+// The machine is shared: the kit, the separate renders and the
+// overlapped kit take turns, and the figures are the medians of kitRounds
+// rounds (MVGEN_BENCH_KIT_ROUNDS sets another number); the ratios are the
+// medians of each round's. Outputs go to the test's temporary directory
+// (a disk), nothing to /dev/shm. MVGEN_BENCH_KIT_SECONDS sets a shorter
+// track for a quick check (the clip then lasts a sixth of it, at least
+// 5 s).
 //
 // Run it with: go test -run '^$' -bench Kit180s -benchtime 1x ./internal/render/
 func BenchmarkKit180s(b *testing.B) {
@@ -63,19 +69,24 @@ func BenchmarkKit180s(b *testing.B) {
 		alt = 1
 	}
 	overlapped := &Renderer{TempDir: r.TempDir, overlap: alt}
-	runKit := func(r *Renderer) (time.Duration, []Video, int64) {
+	runKit := func(r *Renderer) (time.Duration, time.Duration, []Video, int64) {
 		pss := sampleTreePSS(100 * time.Millisecond)
-		start := time.Now()
+		start, cpu := time.Now(), treeCPU()
 		_, videos, err := r.RenderKit(context.Background(), in, kit)
-		wall := time.Since(start)
+		wall, cpu := time.Since(start), treeCPU()-cpu
 		peak, _, at := pss()
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("kit (overlap %d): %.2fs, peak PSS %.0f MiB at: %s", max(r.overlap, kitOverlap), wall.Seconds(), float64(peak)/(1<<20), at)
-		return wall, videos, peak
+		b.Logf("kit (overlap %d): %.2fs, CPU %.2fs, peak PSS %.0f MiB at: %s", max(r.overlap, kitOverlap), wall.Seconds(),
+			cpu.Seconds(), float64(peak)/(1<<20), at)
+		return wall, cpu, videos, peak
 	}
-	separate := func(videos []Video) time.Duration {
+	// The separate renders are sampled as the kits are: the sampler costs
+	// CPU (see smapsPSS), which the kits must not pay alone.
+	separate := func(videos []Video) (time.Duration, time.Duration, int64) {
+		pss := sampleTreePSS(100 * time.Millisecond)
+		cpu := treeCPU()
 		var sum time.Duration
 		for i, v := range videos {
 			one := in
@@ -93,29 +104,38 @@ func BenchmarkKit180s(b *testing.B) {
 			}
 			sum += time.Since(start)
 		}
-		return sum
+		cpu = treeCPU() - cpu
+		peak, _, _ := pss()
+		return sum, cpu, peak
 	}
 	var kits, overlaps, separates []time.Duration
-	var ratios []float64
-	var peak, peakOverlap int64
+	var ratios, cpuRatios []float64
+	var peak, peakOverlap, peakSeparate int64
 	for b.Loop() {
-		for range kitRounds {
-			wall, videos, p := runKit(r)
-			sep := separate(videos)
-			ow, _, op := runKit(overlapped)
-			b.Logf("round: kit %.2fs, separate %.2fs, kit with overlap %d %.2fs; clip from %v", wall.Seconds(), sep.Seconds(),
-				alt, ow.Seconds(), videos[len(videos)-1].Start)
+		rounds := kitRounds
+		if n, err := strconv.Atoi(os.Getenv("MVGEN_BENCH_KIT_ROUNDS")); err == nil && n > 0 {
+			rounds = n
+		}
+		for range rounds {
+			wall, cpu, videos, p := runKit(r)
+			sep, sepCPU, sepPeak := separate(videos)
+			ow, ocpu, _, op := runKit(overlapped)
+			b.Logf("round: kit %.2fs (CPU %.2fs), separate %.2fs (CPU %.2fs), kit with overlap %d %.2fs (CPU %.2fs); clip from %v",
+				wall.Seconds(), cpu.Seconds(), sep.Seconds(), sepCPU.Seconds(), alt, ow.Seconds(), ocpu.Seconds(),
+				videos[len(videos)-1].Start)
 			kits, separates, overlaps = append(kits, wall), append(separates, sep), append(overlaps, ow)
-			ratios = append(ratios, wall.Seconds()/sep.Seconds())
-			peak, peakOverlap = max(peak, p), max(peakOverlap, op)
+			ratios, cpuRatios = append(ratios, wall.Seconds()/sep.Seconds()), append(cpuRatios, cpu.Seconds()/sepCPU.Seconds())
+			peak, peakOverlap, peakSeparate = max(peak, p), max(peakOverlap, op), max(peakSeparate, sepPeak)
 		}
 	}
 	b.ReportMetric(median(kits).Seconds(), "kit_s")
 	b.ReportMetric(median(separates).Seconds(), "separate_s")
 	b.ReportMetric(median(ratios), "kit_ratio")
+	b.ReportMetric(median(cpuRatios), "kit_cpu_ratio")
 	b.ReportMetric(median(overlaps).Seconds(), fmt.Sprintf("kit_overlap%d_s", alt))
 	b.ReportMetric(float64(peak)/(1<<20), "peak_pss_MiB")
 	b.ReportMetric(float64(peakOverlap)/(1<<20), fmt.Sprintf("peak_pss_overlap%d_MiB", alt))
+	b.ReportMetric(float64(peakSeparate)/(1<<20), "peak_pss_separate_MiB")
 }
 
 // kitRounds is how many rounds BenchmarkKit180s measures.

@@ -210,7 +210,13 @@ func placeKit(made []made) error {
 // against 24.5, 31.7 and 27.4 s one after another) and peaked at 313–387
 // MiB of PSS against 224–277: a render's cores idle little (its
 // cpu_bound_ratio is 1.1–1.2, spread over it; see doc.go), so there is
-// little for a second one to fill, and their peaks add up.
+// little for a second one to fill, and their peaks add up. Nor did
+// starting each rendition's static step when the last one's first encoder
+// ended, and its encoders when the last one's had all ended (its muxer
+// still writing): over 18 rounds in four runs its kit took 0.97 times
+// (0.67–1.89) the time of this one in the same round, nine rounds below 1
+// and nine above, and peaked at 238–260 MiB against 231–247
+// (docs/DECISIONS.md).
 const kitOverlap = 1
 
 // renderKit renders each job into temporary files (see renderTemp),
@@ -225,6 +231,13 @@ func (r *Renderer) renderKit(ctx context.Context, jobs []job, pick func(int, *jo
 	made := make([]made, len(jobs))
 	errs := make([]error, len(jobs))
 	sem := make(chan struct{}, cmp.Or(r.overlap, kitOverlap))
+	if cmp.Or(r.overlap, kitOverlap) == 1 {
+		// The first rendition's static step starts, as each next one's
+		// does (below), with the heap freed before it handed back: what
+		// the process did before the kit (other renders) would otherwise
+		// stay mapped under the kit's peak.
+		debug.FreeOSMemory()
+	}
 	var wg sync.WaitGroup
 	for i := range jobs {
 		select {
