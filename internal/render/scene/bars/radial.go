@@ -246,7 +246,7 @@ func cutRuns(mask []uint8, w, h, x0, y0 int) []placed {
 //	└──────────────────────────────────────────────┘
 func radialLayout720(a mvgen.Aspect, lyrics, fullFrame bool, box yuv.Rect) layout {
 	l := barsLayout720(a, lyrics, fullFrame, box)
-	l.Music, l.Round, l.Reflect, l.BarCount = musicRadial, true, 0, 48
+	l.Music, l.Round, l.Reflect, l.BarCount = musicRadial, true, 0, 24
 	key := a
 	if a == mvgen.Portrait && !fullFrame {
 		key = "safe"
@@ -307,6 +307,6 @@ var radialPlans = map[mvgen.Aspect][2]radialPlan{
 		{ring: [4]int{540, 320, 240, 240}, titleBase: 620, lyrics: [2]int{780, 260}}},
 	mvgen.Portrait: {{ring: [4]int{360, 400, 280, 300}, titleBase: 796},
 		{ring: [4]int{360, 330, 240, 260}, titleBase: 640, lyrics: [2]int{790, 300}}},
-	"safe": {{ring: [4]int{0, 160, 200, 230}, halo: 14, bands: 32, titleBase: 432, title: [7]int{36, 26, 2, 24, 36, 40, 54}},
+	"safe": {{ring: [4]int{0, 160, 200, 230}, halo: 14, bands: 24, titleBase: 432, title: [7]int{36, 26, 2, 24, 36, 40, 54}},
 		{ring: [4]int{0, 90, 120, 150}, halo: 10, bands: 24, titleBase: 284, title: [7]int{28, 22, 1, 22, 32, 32, 44}}},
 }
