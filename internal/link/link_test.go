@@ -243,22 +243,12 @@ func TestPosterURL(t *testing.T) {
 		t.Errorf("PosterURL: got %q, want %q", got, want)
 	}
 	before, after := exp.Add(-time.Hour), exp.Add(time.Hour)
-	for _, tt := range []struct {
-		name  string
-		check func(taskID, expires, sig string, now time.Time) error
-		sig   string
-		now   time.Time
-		want  error
-	}{
+	checkLinks(t, []linkCheck{
 		{"poster link as a poster", s.CheckPoster, goldenPosterSig, before, nil},
 		{"poster link expired", s.CheckPoster, goldenPosterSig, after, ErrExpired},
 		{"video link as a poster", s.CheckPoster, goldenSig, before, ErrInvalid},
 		{"poster link as a video", s.Check, goldenPosterSig, before, ErrInvalid},
-	} {
-		if err := tt.check("task123", "1767225600", tt.sig, tt.now); !errors.Is(err, tt.want) {
-			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
-		}
-	}
+	})
 }
 
 // goldenCaptionSig was computed outside Go:
@@ -279,20 +269,29 @@ func TestCaptionURL(t *testing.T) {
 		t.Errorf("CaptionURL: got %q, want %q", got, want)
 	}
 	before, after := exp.Add(-time.Hour), exp.Add(time.Hour)
-	for _, tt := range []struct {
-		name  string
-		check func(taskID, expires, sig string, now time.Time) error
-		sig   string
-		now   time.Time
-		want  error
-	}{
+	checkLinks(t, []linkCheck{
 		{"caption link as a caption", s.CheckCaption, goldenCaptionSig, before, nil},
 		{"caption link expired", s.CheckCaption, goldenCaptionSig, after, ErrExpired},
 		{"video link as a caption", s.CheckCaption, goldenSig, before, ErrInvalid},
 		{"poster link as a caption", s.CheckCaption, goldenPosterSig, before, ErrInvalid},
 		{"caption link as a video", s.Check, goldenCaptionSig, before, ErrInvalid},
 		{"caption link as a poster", s.CheckPoster, goldenCaptionSig, before, ErrInvalid},
-	} {
+	})
+}
+
+// linkCheck is one check of a signature of task123's link expiring at
+// 1767225600: check, given sig at now, answers want.
+type linkCheck struct {
+	name  string
+	check func(taskID, expires, sig string, now time.Time) error
+	sig   string
+	now   time.Time
+	want  error
+}
+
+func checkLinks(t *testing.T, checks []linkCheck) {
+	t.Helper()
+	for _, tt := range checks {
 		if err := tt.check("task123", "1767225600", tt.sig, tt.now); !errors.Is(err, tt.want) {
 			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
 		}

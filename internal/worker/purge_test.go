@@ -40,21 +40,7 @@ func TestPurge(t *testing.T) {
 
 func testPurge(t *testing.T, blobs blob.Store) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	opened, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := queue.New(opened.QueueDriver(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := sqlite.NewStore(opened, q)
-	defer db.Close()
-	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
-	if err := db.CreateKey(ctx, k); err != nil {
-		t.Fatal(err)
-	}
+	db := purgeStore(t)
 	completed := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, name := range []string{"old", "new"} {
 		tk := &mvgen.Task{ID: name, KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: mvgen.StatusPending,
@@ -102,20 +88,7 @@ func TestPurgeKit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	blobs := &blob.Dir{Root: filepath.Join(t.TempDir(), "files")}
-	opened, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := queue.New(opened.QueueDriver(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := sqlite.NewStore(opened, q)
-	defer db.Close()
-	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
-	if err := db.CreateKey(ctx, k); err != nil {
-		t.Fatal(err)
-	}
+	db := purgeStore(t)
 	completed := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tk := &mvgen.Task{ID: "kit", KeyID: "k", MusicTaskID: "m", AudioID: "a", Status: mvgen.StatusPending,
 		RenderKey: "rk-0", WebhookID: "w", CreatedAt: completed, Renditions: []mvgen.Rendition{
@@ -156,4 +129,26 @@ func TestPurgeKit(t *testing.T) {
 			t.Errorf("%s past retention is still there: %v", f, err)
 		}
 	}
+}
+
+// purgeStore opens a SQLite store in a temporary directory, closed when
+// the test ends, with one API key, "k", for the purge tests' tasks.
+func purgeStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	ctx := context.Background()
+	opened, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := queue.New(opened.QueueDriver(), queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlite.NewStore(opened, q)
+	t.Cleanup(func() { db.Close() })
+	k := &mvgen.Key{ID: "k", Name: "k", TokenHash: []byte("h"), WebhookSecret: "s", CreatedAt: time.Now()}
+	if err := db.CreateKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
